@@ -1,0 +1,30 @@
+#pragma once
+
+#include <random>
+
+#include "agent/core/duration.hpp"
+
+namespace qsanfwd {
+
+/// Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And
+/// Jitter"): the n-th wait is uniform in [0, min(max, initial * 2^n)], so many agents retrying
+/// one array or one SIEM spread out instead of arriving together.
+class backoff {
+ public:
+  backoff(duration initial, duration max, std::uint64_t seed = std::random_device{}());
+
+  /// The wait before the next attempt; each call doubles the ceiling up to max.
+  duration next();
+  /// The ceiling the next call draws under (for tests and status output).
+  duration ceiling() const;
+  void reset() { attempt_ = 0; }
+  int attempts() const { return attempt_; }
+
+ private:
+  duration initial_;
+  duration max_;
+  int attempt_ = 0;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace qsanfwd

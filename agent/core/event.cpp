@@ -1,0 +1,204 @@
+#include "agent/core/event.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "agent/core/time.hpp"
+
+namespace qsanfwd {
+
+std::string_view to_string(event_kind k) {
+  switch (k) {
+    case event_kind::log:
+      return "log";
+    case event_kind::health:
+      return "health";
+    case event_kind::agent:
+      return "agent";
+  }
+  return "log";
+}
+
+std::optional<event_kind> parse_event_kind(std::string_view name) {
+  for (auto k : {event_kind::log, event_kind::health, event_kind::agent}) {
+    if (to_string(k) == name) {
+      return k;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t len = 0;
+  unsigned min_cp = 0;
+  unsigned cp = 0;
+  if (b0 < 0x80) {
+    return 1;
+  }
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2, min_cp = 0x80, cp = b0 & 0x1Fu;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3, min_cp = 0x800, cp = b0 & 0x0Fu;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4, min_cp = 0x10000, cp = b0 & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) {
+    return 0;
+  }
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) {
+      return 0;
+    }
+    cp = (cp << 6) | (b & 0x3Fu);
+  }
+  if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return len;
+}
+
+void append_field(std::string& out, std::string_view key, std::string_view value) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  append_json_string(out, value);
+}
+
+void append_optional(std::string& out, std::string_view key, const std::string& value) {
+  if (!value.empty()) {
+    append_field(out, key, value);
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const auto len = utf8_sequence_length(s, i);
+      if (len == 0) {
+        out += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        out.append(s.substr(i, len));
+        i += len;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 0xf];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+std::string to_json(const event& e) {
+  std::string out;
+  out.reserve(192 + e.message.size());
+  out += "{\"id\":";
+  append_json_string(out, e.id);
+  append_field(out, "kind", to_string(e.kind));
+  append_field(out, "device", e.device);
+  append_optional(out, "host", e.host);
+  out += ",\"timestamp\":";
+  out += std::to_string(e.timestamp);
+  append_field(out, "time", rfc3339_utc(e.timestamp));
+  append_optional(out, "type", e.type);
+  append_field(out, "severity", to_string(e.severity));
+  append_field(out, "message", e.message);
+  append_optional(out, "model", e.model);
+  append_optional(out, "serial", e.serial);
+  append_optional(out, "component", e.component);
+  append_optional(out, "component_id", e.component_id);
+  append_optional(out, "attribute", e.attribute);
+  if (e.kind == event_kind::health) {
+    append_field(out, "previous", e.previous);
+    append_field(out, "current", e.current);
+  }
+  out += '}';
+  return out;
+}
+
+event event_from_json(std::string_view json) {
+  const auto j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object()) {
+    throw std::invalid_argument("event is not a JSON object");
+  }
+  auto str = [&](const char* key, bool required) -> std::string {
+    const auto it = j.find(key);
+    if (it == j.end()) {
+      if (required) {
+        throw std::invalid_argument(std::string("event field ") + key + " is missing");
+      }
+      return {};
+    }
+    if (!it->is_string()) {
+      throw std::invalid_argument(std::string("event field ") + key + " is not a string");
+    }
+    return it->get<std::string>();
+  };
+  event e;
+  e.id = str("id", true);
+  const auto kind = parse_event_kind(str("kind", true));
+  if (!kind) {
+    throw std::invalid_argument("event field kind has an unknown value");
+  }
+  e.kind = *kind;
+  e.device = str("device", true);
+  e.host = str("host", false);
+  const auto ts = j.find("timestamp");
+  if (ts == j.end() || !ts->is_number_integer()) {
+    throw std::invalid_argument("event field timestamp is missing or not an integer");
+  }
+  e.timestamp = ts->get<std::int64_t>();
+  e.type = str("type", false);
+  const auto sev = parse_severity(str("severity", true));
+  if (!sev) {
+    throw std::invalid_argument("event field severity has an unknown value");
+  }
+  e.severity = *sev;
+  e.message = str("message", true);
+  e.model = str("model", false);
+  e.serial = str("serial", false);
+  e.component = str("component", false);
+  e.component_id = str("component_id", false);
+  e.attribute = str("attribute", false);
+  e.previous = str("previous", false);
+  e.current = str("current", false);
+  return e;
+}
+
+}  // namespace qsanfwd

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "agent/core/severity.hpp"
+
+namespace qsanfwd {
+
+/// Where an event came from: a line of the array's log, a change the health monitor saw, or
+/// something about the agent itself (a device unreachable, events dropped).
+enum class event_kind { log, health, agent };
+
+std::string_view to_string(event_kind k);
+std::optional<event_kind> parse_event_kind(std::string_view name);
+
+/// The canonical event. Its JSON field names are a contract with sinks and users' parsers;
+/// an empty optional field is left out of the JSON.
+struct event {
+  std::string id;
+  event_kind kind = event_kind::log;
+  std::string device;
+  std::string host;
+  std::int64_t timestamp = 0;  ///< unix seconds, from the array's clock for logs
+  std::string type;            ///< log type (info, warning, error, access); empty for others
+  qsanfwd::severity severity = severity::info;
+  std::string message;
+  std::string model;   ///< device model, when known
+  std::string serial;  ///< device serial, when known
+  // Health events only.
+  std::string component;
+  std::string component_id;
+  std::string attribute;
+  std::string previous;
+  std::string current;
+
+  friend bool operator==(const event&, const event&) = default;
+};
+
+/// One JSON object, no trailing newline, fields in contract order ("time" is derived from
+/// `timestamp`). Strings are escaped per RFC 8259; invalid UTF-8 becomes U+FFFD.
+std::string to_json(const event& e);
+
+/// Parses what to_json wrote. Throws std::invalid_argument naming the field on bad input.
+event event_from_json(std::string_view json);
+
+/// Appends `s` to `out` as a JSON string literal with quotes.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace qsanfwd

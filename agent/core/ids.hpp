@@ -1,0 +1,16 @@
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace qsanfwd {
+
+/// A 16-hex-digit id from the SHA-256 of the parts (each length-prefixed, so ("ab","c") and
+/// ("a","bc") differ). The same parts always give the same id, across runs and machines.
+std::string stable_id(std::initializer_list<std::string_view> parts);
+
+/// Lower-case hex SHA-256 of `data`.
+std::string sha256_hex(std::string_view data);
+
+}  // namespace qsanfwd

@@ -1,0 +1,25 @@
+# One interface target carries our warnings and sanitizer flags; every target of ours links it.
+add_library(qsanfwd_options INTERFACE)
+target_compile_options(qsanfwd_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+if(QSANFWD_WERROR)
+  target_compile_options(qsanfwd_options INTERFACE -Werror)
+endif()
+# Asio's coroutine machinery trips GCC 12's -Wmaybe-uninitialized/-Wnull-dereference in headers.
+target_compile_options(qsanfwd_options INTERFACE -Wno-maybe-uninitialized)
+target_compile_definitions(qsanfwd_options INTERFACE
+  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW SPDLOG_FMT_EXTERNAL)
+if(QSANFWD_SANITIZE)
+  target_compile_options(qsanfwd_options INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(qsanfwd_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# Helper: a library of ours with the project's flags and include root.
+function(qsanfwd_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC;PRIVATE" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_PUBLIC} PRIVATE qsanfwd_options ${ARG_PRIVATE})
+endfunction()

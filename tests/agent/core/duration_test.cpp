@@ -1,0 +1,40 @@
+#include "agent/core/duration.hpp"
+
+#include <gtest/gtest.h>
+
+namespace qsanfwd {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(duration, parses_every_unit) {
+  EXPECT_EQ(parse_duration("500ms"), duration{500});
+  EXPECT_EQ(parse_duration("10s"), duration{10'000});
+  EXPECT_EQ(parse_duration("5m"), duration{300'000});
+  EXPECT_EQ(parse_duration("1h"), duration{3'600'000});
+  EXPECT_EQ(parse_duration("2d"), duration{172'800'000});
+}
+
+TEST(duration, bare_number_is_seconds) {
+  EXPECT_EQ(parse_duration("15"), duration{15'000});
+  EXPECT_EQ(parse_duration("1.5"), duration{1'500});
+  EXPECT_EQ(parse_duration("0"), duration{0});
+}
+
+TEST(duration, rejects_garbage) {
+  for (const char* bad : {"", "s", "ms", "10x", "ten seconds", "-1s", "+1s", "1e999", "1 s",
+                          "nan", "inf", "10sec"}) {
+    EXPECT_EQ(parse_duration(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(duration, formats_with_the_largest_exact_unit) {
+  EXPECT_EQ(format_duration(duration{10'000}), "10s");
+  EXPECT_EQ(format_duration(duration{1'500}), "1500ms");
+  EXPECT_EQ(format_duration(duration{300'000}), "5m");
+  EXPECT_EQ(format_duration(duration{0}), "0ms");
+  EXPECT_EQ(parse_duration(format_duration(duration{86'400'000})), duration{86'400'000});
+}
+
+}  // namespace
+}  // namespace qsanfwd
