@@ -1,0 +1,369 @@
+#include "agent/device/device_client.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "agent/core/http_status.hpp"
+#include "agent/core/ids.hpp"
+#include "agent/core/logging.hpp"
+#include "agent/core/time.hpp"
+#include "agent/device/parse.hpp"
+
+namespace qsanfwd::device {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::int64_t default_token_lifetime_s = 3600;  // the manual's 60 minutes
+constexpr std::int64_t max_token_lifetime_s = 7 * 86400;
+
+std::string snippet(const std::string& body) {
+  constexpr std::size_t limit = 200;
+  std::string s = body.size() > limit ? body.substr(0, limit) + "..." : body;
+  for (auto& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      c = ' ';
+    }
+  }
+  return s;
+}
+
+std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
+
+}  // namespace
+
+std::string_view to_string(device_state s) {
+  switch (s) {
+    case device_state::unknown:
+      return "unknown";
+    case device_state::reachable:
+      return "reachable";
+    case device_state::unreachable:
+      return "unreachable";
+    case device_state::login_failed:
+      return "login_failed";
+  }
+  return "unknown";
+}
+
+std::optional<std::int64_t> parse_http_date(const std::string& value) {
+  std::tm tm{};
+  const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+duration token_use_period(std::int64_t lifetime_seconds) {
+  // Both clocks tick in whole seconds, so a stated lifetime may be up to a second long.
+  const auto usable = duration{std::max<std::int64_t>(lifetime_seconds - 1, 0) * 1000};
+  constexpr duration margin{60'000};
+  return usable < 2 * margin ? usable / 2 : usable - margin;
+}
+
+device_client::device_client(asio::any_io_executor ex, client_settings settings, token_vault& vault,
+                             event_sink on_agent_event)
+    : ex_(ex),
+      settings_(std::move(settings)),
+      vault_(vault),
+      on_agent_event_(std::move(on_agent_event)),
+      log_(get_logger("device")),
+      conn_(ex, settings_.peer,
+            settings_.peer.tls ? make_client_tls_context(settings_.tls, settings_.peer.host) : nullptr,
+            settings_.timeout),
+      backoff_(settings_.retry_initial, settings_.retry_max) {
+  if (settings_.peer.tls && !settings_.tls.verify && settings_.tls.pin_sha256.empty()) {
+    log_->warn("{}: TLS certificate verification is off (tls.verify: false); anyone on the path "
+               "can read the array's password",
+               settings_.name);
+  }
+}
+
+std::string device_client::authorization() const {
+  return settings_.scheme == auth_scheme::bearer ? "Bearer " + access_token_ : access_token_;
+}
+
+void device_client::accept_grant(const token_grant& grant, const http_reply& reply) {
+  const auto array_now = parse_http_date(reply.date).value_or(unix_now());
+  auto lifetime = grant.expire_time > 0 ? grant.expire_time - array_now : default_token_lifetime_s;
+  lifetime = std::clamp<std::int64_t>(lifetime, 1, max_token_lifetime_s);
+  access_token_ = grant.access_token;
+  refresh_at_ = clock::now() + token_use_period(lifetime);
+}
+
+asio::awaitable<result<bool>> device_client::login() {
+  nlohmann::json body{{"user", settings_.username},
+                      {"password", settings_.password.reveal()},
+                      {"offlineAccess", true}};
+  ++counters_.requests;
+  auto reply = co_await conn_.request(http::verb::post, "/auth/get", body.dump(), "");
+  if (!reply) {
+    co_return reply.error();
+  }
+  const auto cls = classify_status(reply->status);
+  if (cls == status_class::unauthorized || cls == status_class::rejected ||
+      cls == status_class::not_found) {
+    failure f{"login as " + settings_.username + " refused: HTTP " +
+                  std::to_string(reply->status) + " from /auth/get",
+              failure_kind::permanent};
+    set_state(device_state::login_failed, f.message);
+    co_return f;
+  }
+  if (cls != status_class::success) {
+    co_return failure{"/auth/get: HTTP " + std::to_string(reply->status)};
+  }
+  auto grant = parse_token_grant("/auth/get", reply->body);
+  if (!grant) {
+    co_return grant.error();
+  }
+  ++counters_.logins;
+  accept_grant(*grant, *reply);
+  if (grant->refresh_token) {
+    refresh_token_ = grant->refresh_token;
+    vault_.save(settings_.name, *refresh_token_);
+  } else {
+    log_->warn("{}: the array gave no refresh token for an offlineAccess login", settings_.name);
+  }
+  log_->info("{}: logged in as {}", settings_.name, settings_.username);
+  co_return true;
+}
+
+asio::awaitable<result<bool>> device_client::refresh() {
+  nlohmann::json body{{"refreshToken", *refresh_token_}};
+  ++counters_.requests;
+  auto reply = co_await conn_.request(http::verb::post, "/auth/refresh", body.dump(), "");
+  if (!reply) {
+    co_return reply.error();
+  }
+  const auto cls = classify_status(reply->status);
+  if (cls == status_class::success) {
+    auto grant = parse_token_grant("/auth/refresh", reply->body);
+    if (!grant) {
+      co_return grant.error();
+    }
+    ++counters_.refreshes;
+    accept_grant(*grant, *reply);
+    co_return true;
+  }
+  if (cls == status_class::retry) {
+    co_return failure{"/auth/refresh: HTTP " + std::to_string(reply->status)};
+  }
+  // Revoked, evicted by an eleventh login elsewhere, or expired: only a login helps now.
+  log_->info("{}: the stored refresh token was refused (HTTP {}); logging in afresh",
+             settings_.name, reply->status);
+  refresh_token_.reset();
+  vault_.forget(settings_.name);
+  co_return failure{"refresh token refused", failure_kind::permanent};
+}
+
+asio::awaitable<result<bool>> device_client::ensure_token() {
+  if (!access_token_.empty() && clock::now() < refresh_at_) {
+    co_return true;
+  }
+  if (!std::exchange(vault_loaded_, true)) {
+    refresh_token_ = vault_.load(settings_.name);
+  }
+  if (refresh_token_) {
+    auto r = co_await refresh();
+    if (r || r.error().kind == failure_kind::transient) {
+      co_return r;  // a network failure must not cost one of the user's ten login slots
+    }
+  }
+  co_return co_await login();
+}
+
+asio::awaitable<result<http_reply>> device_client::authorized_get(const std::string& target) {
+  for (int round = 0;; ++round) {
+    auto token = co_await ensure_token();
+    if (!token) {
+      co_return token.error();
+    }
+    ++counters_.requests;
+    auto reply = co_await conn_.request(http::verb::get, target, "", authorization());
+    if (!reply || reply->status != 401 || round == 2) {
+      co_return reply;
+    }
+    // The array forgot the token: first try a refresh, and if that token is refused too, log in.
+    ++counters_.unauthorized;
+    access_token_.clear();
+    if (round == 1) {
+      refresh_token_.reset();
+    }
+  }
+}
+
+template <typename T, typename Parse>
+asio::awaitable<result<T>> device_client::call(std::string target, Parse parse) {
+  const auto path = path_of(target);
+  if (unsupported_.contains(path)) {
+    co_return failure{path + " is not supported by this firmware", failure_kind::unsupported};
+  }
+  backoff_.reset();
+  failure last;
+  for (int attempt = 1; attempt <= settings_.max_attempts; ++attempt) {
+    std::optional<duration> retry_after;
+    auto reply = co_await authorized_get(target);
+    if (!reply) {
+      last = reply.error();
+    } else {
+      switch (classify_status(reply->status)) {
+        case status_class::success: {
+          auto parsed = parse(reply->body);
+          if (parsed) {
+            set_state(device_state::reachable, "");
+            co_return parsed;
+          }
+          last = parsed.error();  // a garbled answer may be a one-off: retry it
+          break;
+        }
+        case status_class::not_found:
+          unsupported_.insert(path);
+          set_state(device_state::reachable, "");
+          log_->warn("{}: {} answered 404: this firmware lacks it; not asking again until restart",
+                     settings_.name, path);
+          co_return failure{path + " is not supported by this firmware (HTTP 404)",
+                            failure_kind::unsupported};
+        case status_class::rejected:
+          set_state(device_state::reachable, "");
+          co_return failure{path + ": HTTP " + std::to_string(reply->status) + ": " +
+                                snippet(reply->body),
+                            failure_kind::permanent};
+        case status_class::unauthorized:
+        case status_class::retry:
+          last = failure{path + ": HTTP " + std::to_string(reply->status)};
+          retry_after = reply->retry_after;
+          break;
+      }
+    }
+    if (last.kind == failure_kind::permanent) {
+      co_return last;  // the login was refused; set_state has reported it
+    }
+    if (attempt < settings_.max_attempts) {
+      ++counters_.retries;
+      auto wait = backoff_.next();
+      if (retry_after) {
+        wait = std::min(std::max(wait, *retry_after), settings_.retry_max);
+      }
+      log_->debug("{}: {} failed ({}); attempt {} of {} in {}", settings_.name, path, last.message,
+                  attempt + 1, settings_.max_attempts, format_duration(wait));
+      co_await pause(wait);
+    }
+  }
+  ++counters_.failures;
+  set_state(device_state::unreachable, last.message);
+  co_return last;
+}
+
+asio::awaitable<void> device_client::pause(duration d) {
+  asio::steady_timer timer(ex_, d);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+void device_client::set_state(device_state next, const std::string& why) {
+  if (next == state_) {
+    return;
+  }
+  const auto previous = std::exchange(state_, next);
+  if (previous == device_state::unknown && next == device_state::reachable) {
+    return;  // first contact is not news
+  }
+  event e;
+  e.kind = event_kind::agent;
+  e.device = settings_.name;
+  e.host = settings_.peer.host;
+  e.timestamp = unix_now();
+  e.type = "device_" + std::string(to_string(next));
+  switch (next) {
+    case device_state::reachable:
+      e.severity = severity::notice;
+      e.message = "Device " + settings_.name + " is reachable again";
+      log_->info("{}: reachable again", settings_.name);
+      break;
+    case device_state::unreachable:
+      e.severity = severity::error;
+      e.message = "Device " + settings_.name + " is unreachable: " + why;
+      log_->warn("{}: unreachable: {}", settings_.name, why);
+      break;
+    case device_state::login_failed:
+      e.severity = severity::error;
+      e.message = "Device " + settings_.name + ": " + why;
+      log_->error("{}: {}", settings_.name, why);
+      break;
+    case device_state::unknown:
+      return;
+  }
+  e.id = stable_id({e.device, "agent", e.type, std::to_string(e.timestamp)});
+  if (on_agent_event_) {
+    on_agent_event_(std::move(e));
+  }
+}
+
+asio::awaitable<result<log_page>> device_client::log_list(const log_query& q) {
+  std::string target = "/rest/v1/log/list?startTime=" + std::to_string(q.start_time);
+  for (const auto& t : q.types) {
+    target += "&type[]=" + t;
+  }
+  target += "&pageNumber=" + std::to_string(q.page_number) +
+            "&pageSize=" + std::to_string(q.page_size);
+  co_return co_await call<log_page>(std::move(target), parse_log_page);
+}
+
+asio::awaitable<result<std::vector<int>>> device_client::enclosure_numbers() {
+  co_return co_await call<std::vector<int>>("/rest/v1/hardware/info", parse_enclosure_numbers);
+}
+
+asio::awaitable<result<std::vector<enclosure>>> device_client::enclosures() {
+  co_return co_await call<std::vector<enclosure>>("/rest/v1/hardware/all/info?moreInfo=true",
+                                                  parse_enclosures);
+}
+
+asio::awaitable<result<std::vector<disk>>> device_client::disks() {
+  co_return co_await call<std::vector<disk>>("/rest/v1/storage/disk/list", parse_disks);
+}
+
+asio::awaitable<result<std::vector<pool>>> device_client::pools() {
+  co_return co_await call<std::vector<pool>>("/rest/v1/storage/pool/list", parse_pools);
+}
+
+asio::awaitable<result<std::vector<volume>>> device_client::volumes() {
+  co_return co_await call<std::vector<volume>>("/rest/v1/storage/volume/list", parse_volumes);
+}
+
+asio::awaitable<result<bool>> device_client::logout() {
+  if (!std::exchange(vault_loaded_, true)) {
+    refresh_token_ = vault_.load(settings_.name);
+  }
+  if (!refresh_token_) {
+    co_return false;  // nothing stored: nothing to revoke
+  }
+  nlohmann::json body{{"refreshToken", *refresh_token_}};
+  // The manual does not say whether revoke needs an access token; send one when we can get it.
+  std::string auth;
+  if (auto t = co_await ensure_token(); t) {
+    auth = authorization();
+  }
+  if (!refresh_token_) {
+    co_return false;  // refused while refreshing: the array no longer knows it
+  }
+  ++counters_.requests;
+  auto reply = co_await conn_.request(http::verb::post, "/auth/revoke", body.dump(), auth);
+  if (!reply) {
+    co_return reply.error();
+  }
+  const auto cls = classify_status(reply->status);
+  if (cls != status_class::success && cls != status_class::unauthorized) {
+    co_return failure{"/auth/revoke: HTTP " + std::to_string(reply->status) + ": " +
+                      snippet(reply->body)};
+  }
+  vault_.forget(settings_.name);
+  refresh_token_.reset();
+  access_token_.clear();
+  co_return true;
+}
+
+}  // namespace qsanfwd::device

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+#include <spdlog/logger.h>
+#include <string>
+#include <vector>
+
+#include "agent/core/backoff.hpp"
+#include "agent/core/event.hpp"
+#include "agent/core/secret.hpp"
+#include "agent/device/http_connection.hpp"
+#include "agent/device/model.hpp"
+
+namespace qsanfwd::device {
+
+/// Where a device's refresh token lives between runs (the state store in the agent, memory in
+/// tests). Reusing it across restarts keeps the agent to one of the user's 10 refresh-token slots.
+class token_vault {
+ public:
+  virtual ~token_vault() = default;
+  virtual std::optional<std::string> load(const std::string& device) = 0;
+  virtual void save(const std::string& device, const std::string& refresh_token) = 0;
+  virtual void forget(const std::string& device) = 0;
+};
+
+enum class auth_scheme { raw, bearer };
+
+struct client_settings {
+  std::string name;  ///< the device's name in the config
+  endpoint peer;
+  tls_settings tls;
+  std::string username;
+  secret password;
+  auth_scheme scheme = auth_scheme::raw;
+  duration timeout{15'000};
+  int max_attempts = 4;               ///< per call, for transient failures
+  duration retry_initial{500};        ///< backoff between those attempts
+  duration retry_max{30'000};
+};
+
+/// Whether the device answers, as the agent events report it.
+enum class device_state { unknown, reachable, unreachable, login_failed };
+std::string_view to_string(device_state s);
+
+struct log_query {
+  std::int64_t start_time = 0;
+  std::vector<std::string> types;
+  int page_number = 1;
+  int page_size = 1000;
+};
+
+/// Counters for status and metrics.
+struct client_counters {
+  std::uint64_t requests = 0;
+  std::uint64_t logins = 0;
+  std::uint64_t refreshes = 0;
+  std::uint64_t unauthorized = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t failures = 0;
+};
+
+/// The array's REST API with its session: logs in with offlineAccess, refreshes the access
+/// token before its lifetime runs out, answers a 401 with one refresh, then a fresh login, and
+/// retries transient failures with backoff. One call at a time (one keep-alive connection).
+class device_client {
+ public:
+  using event_sink = std::function<void(event)>;
+
+  device_client(boost::asio::any_io_executor ex, client_settings settings, token_vault& vault,
+                event_sink on_agent_event);
+
+  boost::asio::awaitable<result<log_page>> log_list(const log_query& q);
+  boost::asio::awaitable<result<std::vector<int>>> enclosure_numbers();
+  boost::asio::awaitable<result<std::vector<enclosure>>> enclosures();
+  boost::asio::awaitable<result<std::vector<disk>>> disks();
+  boost::asio::awaitable<result<std::vector<pool>>> pools();
+  boost::asio::awaitable<result<std::vector<volume>>> volumes();
+
+  /// Revokes the stored refresh token on the array and forgets it locally.
+  boost::asio::awaitable<result<bool>> logout();
+
+  device_state state() const { return state_; }
+  const client_counters& counters() const { return counters_; }
+  const client_settings& settings() const { return settings_; }
+
+ private:
+  using clock = std::chrono::steady_clock;
+
+  template <typename T, typename Parse>
+  boost::asio::awaitable<result<T>> call(std::string target, Parse parse);
+  boost::asio::awaitable<result<http_reply>> authorized_get(const std::string& target);
+  boost::asio::awaitable<result<bool>> ensure_token();
+  boost::asio::awaitable<result<bool>> refresh();
+  boost::asio::awaitable<result<bool>> login();
+  void accept_grant(const token_grant& grant, const http_reply& reply);
+  std::string authorization() const;
+  void set_state(device_state next, const std::string& why);
+  boost::asio::awaitable<void> pause(duration d);
+
+  boost::asio::any_io_executor ex_;
+  client_settings settings_;
+  token_vault& vault_;
+  event_sink on_agent_event_;
+  std::shared_ptr<spdlog::logger> log_;
+  http_connection conn_;
+  backoff backoff_;
+
+  std::string access_token_;
+  clock::time_point refresh_at_{};
+  std::optional<std::string> refresh_token_;
+  bool vault_loaded_ = false;
+  device_state state_ = device_state::unknown;
+  std::set<std::string> unsupported_;  ///< endpoints answered 404: not asked again
+  client_counters counters_;
+};
+
+/// Seconds since the epoch from an HTTP Date header ("Sun, 06 Nov 1994 08:49:37 GMT").
+std::optional<std::int64_t> parse_http_date(const std::string& value);
+
+/// How long to use an access token before refreshing it, from its lifetime as the array states it
+/// (`expire_time` minus the array's own Date). Keeps a margin for clock resolution and latency.
+duration token_use_period(std::int64_t lifetime_seconds);
+
+}  // namespace qsanfwd::device

@@ -1,0 +1,254 @@
+#include "agent/device/http_connection.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <charconv>
+#include <stdexcept>
+
+namespace qsanfwd::device {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_body_bytes = 64 * 1024 * 1024;
+
+std::string leaf_sha256(X509* cert) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (X509_digest(cert, EVP_sha256(), md.data(), &len) != 1) {
+    return {};
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex += digits[md[i] >> 4];
+    hex += digits[md[i] & 0xf];
+  }
+  return hex;
+}
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// A peer that closed an idle keep-alive connection shows up as one of these on the next use.
+bool is_stale_connection(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::eof ||
+         ec == asio::ssl::error::stream_truncated;
+}
+
+std::optional<duration> parse_retry_after(std::string_view value) {
+  std::int64_t seconds = 0;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc{} || p != value.data() + value.size() || seconds < 0) {
+    return std::nullopt;  // the HTTP-date form is rare from the peers we talk to
+  }
+  return duration{seconds * 1000};
+}
+
+}  // namespace
+
+std::shared_ptr<ssl::context> make_client_tls_context(const tls_settings& tls,
+                                                      const std::string& host) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  const auto load = [](const std::string& what, const std::string& file, auto&& fn) {
+    try {
+      fn();
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("cannot load " + what + " " + file + ": " + e.code().message());
+    }
+  };
+  if (!tls.cert_file.empty()) {
+    load("client certificate", tls.cert_file, [&] { ctx->use_certificate_chain_file(tls.cert_file); });
+    load("client key", tls.key_file.empty() ? tls.cert_file : tls.key_file, [&] {
+      ctx->use_private_key_file(tls.key_file.empty() ? tls.cert_file : tls.key_file,
+                                ssl::context::pem);
+    });
+  }
+  if (!tls.pin_sha256.empty()) {
+    // A pinned leaf certificate replaces the chain: arrays ship self-signed certificates.
+    ctx->set_verify_mode(ssl::verify_peer);
+    ctx->set_verify_callback([pin = tls.pin_sha256](bool, ssl::verify_context& vc) {
+      auto* store = vc.native_handle();
+      if (X509_STORE_CTX_get_error_depth(store) > 0) {
+        return true;
+      }
+      return leaf_sha256(X509_STORE_CTX_get_current_cert(store)) == pin;
+    });
+    return ctx;
+  }
+  if (!tls.verify) {
+    ctx->set_verify_mode(ssl::verify_none);
+    return ctx;
+  }
+  ctx->set_default_verify_paths();
+  if (!tls.ca_file.empty()) {
+    load("CA file", tls.ca_file, [&] { ctx->load_verify_file(tls.ca_file); });
+  }
+  ctx->set_verify_mode(ssl::verify_peer);
+  ctx->set_verify_callback(ssl::host_name_verification(host));
+  return ctx;
+}
+
+struct http_connection::impl {
+  asio::any_io_executor ex;
+  std::shared_ptr<ssl::context> tls;
+  duration timeout;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+
+  bool open() const { return plain.has_value() || secure.has_value(); }
+
+  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+  void close() {
+    if (open()) {
+      boost::system::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lowest().socket().close(ignored);
+    }
+    secure.reset();
+    plain.reset();
+    buffer.clear();
+  }
+
+  std::string describe(const endpoint& ep, const char* step, const boost::system::error_code& ec) const {
+    std::string cause = ec == beast::error::timeout
+                            ? "timed out after " + format_duration(timeout)
+                            : ec.message();
+    return std::string(step) + " " + ep.host + ":" + std::to_string(ep.port) + ": " + cause;
+  }
+
+  asio::awaitable<result<bool>> connect(const endpoint& ep) {
+    tcp::resolver resolver(ex);
+    auto [rec, results] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_tuple);
+    if (rec) {
+      co_return failure{describe(ep, "resolving", rec)};
+    }
+    if (tls) {
+      secure.emplace(ex, *tls);
+      if (!is_ip_literal(ep.host)) {
+        // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+        SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(ep.host.c_str()));
+      }
+    } else {
+      plain.emplace(ex);
+    }
+    lowest().expires_after(timeout);
+    auto [cec, connected] = co_await lowest().async_connect(results, use_tuple);
+    if (cec) {
+      close();
+      co_return failure{describe(ep, "connecting to", cec)};
+    }
+    if (secure) {
+      lowest().expires_after(timeout);
+      auto [hec] = co_await secure->async_handshake(ssl::stream_base::client, use_tuple);
+      if (hec) {
+        close();
+        co_return failure{describe(ep, "TLS handshake with", hec)};
+      }
+    }
+    co_return true;
+  }
+
+  template <typename Stream>
+  asio::awaitable<boost::system::error_code> exchange(Stream& stream,
+                                                      http::request<http::string_body>& req,
+                                                      http::response_parser<http::string_body>& parser) {
+    lowest().expires_after(timeout);
+    auto [wec, written] = co_await http::async_write(stream, req, use_tuple);
+    if (wec) {
+      co_return wec;
+    }
+    auto [rec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    co_return rec;
+  }
+};
+
+http_connection::http_connection(asio::any_io_executor ex, endpoint ep,
+                                 std::shared_ptr<ssl::context> tls, duration timeout)
+    : ep_(std::move(ep)), impl_(std::make_unique<impl>()) {
+  impl_->ex = std::move(ex);
+  impl_->tls = ep_.tls ? std::move(tls) : nullptr;
+  impl_->timeout = timeout;
+}
+
+http_connection::~http_connection() { impl_->close(); }
+
+void http_connection::close() { impl_->close(); }
+
+asio::awaitable<result<http_reply>> http_connection::request(http::verb method, std::string target,
+                                                             std::string body,
+                                                             const std::string& authorization) {
+  http::request<http::string_body> req{method, ep_.base_path + target, 11};
+  const bool default_port = ep_.port == (ep_.tls ? 443 : 80);
+  req.set(http::field::host, default_port ? ep_.host : ep_.host + ":" + std::to_string(ep_.port));
+  req.set(http::field::user_agent, "qsanfwd");
+  req.set(http::field::accept, "application/json");
+  req.keep_alive(true);
+  if (!authorization.empty()) {
+    req.set(http::field::authorization, authorization);
+  }
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = std::move(body);
+  }
+  req.prepare_payload();
+
+  // A reused connection may have been closed by the peer while idle: one fresh try then.
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = impl_->open();
+    if (!reused) {
+      auto c = co_await impl_->connect(ep_);
+      if (!c) {
+        co_return c.error();
+      }
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(max_body_bytes);
+    const auto ec = impl_->secure ? co_await impl_->exchange(*impl_->secure, req, parser)
+                                  : co_await impl_->exchange(*impl_->plain, req, parser);
+    if (ec) {
+      impl_->close();
+      if (reused && attempt == 0 && is_stale_connection(ec)) {
+        continue;
+      }
+      co_return failure{impl_->describe(ep_, "request to", ec)};
+    }
+    auto res = parser.release();
+    http_reply reply;
+    reply.status = static_cast<int>(res.result_int());
+    reply.date = std::string(res[http::field::date]);
+    reply.retry_after = parse_retry_after(res[http::field::retry_after]);
+    reply.body = std::move(res.body());
+    if (!res.keep_alive()) {
+      impl_->close();
+    }
+    co_return reply;
+  }
+}
+
+}  // namespace qsanfwd::device

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/core/duration.hpp"
+#include "agent/core/result.hpp"
+
+namespace qsanfwd::device {
+
+/// Where a peer listens. `tls` selects HTTPS.
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 443;
+  bool tls = true;
+  std::string base_path;  ///< prefix of every request target, without a trailing slash
+};
+
+struct tls_settings {
+  bool verify = true;
+  std::string ca_file;
+  std::string cert_file;  ///< client certificate, for peers that ask for one
+  std::string key_file;
+  std::string pin_sha256;  ///< 64 lower-case hex digits of the leaf certificate's SHA-256, or empty
+};
+
+struct http_reply {
+  int status = 0;
+  std::string body;
+  std::string date;                       ///< the Date header, if any
+  std::optional<duration> retry_after;    ///< from Retry-After, in seconds form only
+};
+
+/// The SSL context for `tls`: system CAs plus `ca_file`, peer verification with the host name
+/// check, or a SHA-256 pin of the leaf certificate instead of the chain. Throws on unreadable
+/// files (a start-up error).
+std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const tls_settings& tls,
+                                                                   const std::string& host);
+
+/// One keep-alive HTTP/1.1 connection to one peer, opened on first use and reopened after the
+/// peer closes it. Not for concurrent use: one request at a time.
+class http_connection {
+ public:
+  http_connection(boost::asio::any_io_executor ex, endpoint ep,
+                  std::shared_ptr<boost::asio::ssl::context> tls, duration timeout);
+  ~http_connection();
+  http_connection(const http_connection&) = delete;
+  http_connection& operator=(const http_connection&) = delete;
+
+  /// Sends one request and reads the answer, all within the timeout. `authorization`, when not
+  /// empty, goes into the Authorization header. Transport problems come back as transient
+  /// failures naming the peer and the cause.
+  boost::asio::awaitable<result<http_reply>> request(boost::beast::http::verb method,
+                                                     std::string target, std::string body,
+                                                     const std::string& authorization);
+
+  void close();
+  const endpoint& peer() const { return ep_; }
+
+ private:
+  struct impl;
+  endpoint ep_;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace qsanfwd::device

@@ -1,0 +1,346 @@
+#include "agent/device/parse.hpp"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+namespace qsanfwd::device {
+namespace {
+
+using json = nlohmann::json;
+
+/// Thrown inside this file only, turned into a failure at each parser's edge.
+struct bad_field {
+  std::string what;
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && s.back() == ' ') {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+const json* find(const json& obj, std::string_view key) {
+  if (!obj.is_object()) {
+    return nullptr;
+  }
+  if (auto it = obj.find(key); it != obj.end()) {
+    return &*it;
+  }
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (trim(it.key()) == key) {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<std::int64_t> to_int(const json& j) {
+  if (j.is_number_integer()) {
+    return j.get<std::int64_t>();
+  }
+  if (j.is_number_float()) {
+    return static_cast<std::int64_t>(j.get<double>());
+  }
+  if (j.is_string()) {
+    const auto s = trim(j.get_ref<const std::string&>());
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc{} && p == s.data() + s.size() && !s.empty()) {
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<double> to_double(const json& j) {
+  if (j.is_number()) {
+    return j.get<double>();
+  }
+  if (j.is_string()) {
+    const auto s = trim(j.get_ref<const std::string&>());
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc{} && p == s.data() + s.size() && !s.empty()) {
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string path_of(std::string_view parent, std::string_view key) {
+  return std::string(parent) + (parent.empty() ? "" : ".") + std::string(key);
+}
+
+std::int64_t required_int(const json& obj, std::string_view key, std::string_view where) {
+  const auto* f = find(obj, key);
+  if (f == nullptr) {
+    throw bad_field{"field " + path_of(where, key) + " is missing"};
+  }
+  const auto v = to_int(*f);
+  if (!v) {
+    throw bad_field{"field " + path_of(where, key) + " is not an integer: " + f->dump()};
+  }
+  return *v;
+}
+
+std::optional<std::int64_t> optional_int(const json& obj, std::string_view key) {
+  const auto* f = find(obj, key);
+  return f == nullptr ? std::nullopt : to_int(*f);
+}
+
+std::optional<double> optional_double(const json& obj, std::string_view key) {
+  const auto* f = find(obj, key);
+  return f == nullptr ? std::nullopt : to_double(*f);
+}
+
+/// Strings and numbers both read as text ("id": 7 and "id": "7" are the same id).
+std::string text(const json& obj, std::string_view key) {
+  const auto* f = find(obj, key);
+  if (f == nullptr || f->is_null()) {
+    return {};
+  }
+  if (f->is_string()) {
+    return f->get<std::string>();
+  }
+  if (f->is_number_integer()) {
+    return std::to_string(f->get<std::int64_t>());
+  }
+  if (f->is_number_unsigned()) {
+    return std::to_string(f->get<std::uint64_t>());
+  }
+  if (f->is_boolean() || f->is_number()) {
+    return f->dump();
+  }
+  return {};
+}
+
+std::string required_text(const json& obj, std::string_view key, std::string_view where) {
+  const auto* f = find(obj, key);
+  if (f == nullptr || !(f->is_string() || f->is_number())) {
+    throw bad_field{"field " + path_of(where, key) + (f == nullptr ? " is missing" : " is not a string")};
+  }
+  return text(obj, key);
+}
+
+bool flag(const json& obj, std::string_view key) {
+  const auto* f = find(obj, key);
+  if (f == nullptr) {
+    return false;
+  }
+  if (f->is_boolean()) {
+    return f->get<bool>();
+  }
+  if (f->is_string()) {
+    return trim(f->get_ref<const std::string&>()) == "true";
+  }
+  return to_int(*f).value_or(0) != 0;
+}
+
+const json& required_array(const json& obj, std::string_view key, std::string_view where) {
+  const auto* f = find(obj, key);
+  if (f == nullptr || !f->is_array()) {
+    throw bad_field{"field " + path_of(where, key) + (f == nullptr ? " is missing" : " is not an array")};
+  }
+  return *f;
+}
+
+const json& optional_array(const json& obj, std::string_view key) {
+  static const json empty = json::array();
+  const auto* f = find(obj, key);
+  return f != nullptr && f->is_array() ? *f : empty;
+}
+
+std::string item(std::string_view key, std::size_t i) {
+  return std::string(key) + "[" + std::to_string(i) + "]";
+}
+
+/// Parses `body` as JSON and hands it to `read`; every problem becomes a failure naming `endpoint`.
+template <typename T, typename F>
+result<T> parse_with(std::string_view endpoint, std::string_view body, F read) {
+  const auto doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded()) {
+    return failure{std::string(endpoint) + ": the answer is not valid JSON (" +
+                   std::to_string(body.size()) + " bytes)"};
+  }
+  try {
+    return read(doc);
+  } catch (const bad_field& e) {
+    return failure{std::string(endpoint) + ": " + e.what};
+  } catch (const json::exception& e) {
+    return failure{std::string(endpoint) + ": unexpected JSON: " + e.what()};
+  }
+}
+
+std::vector<sensor> sensors(const json& more, std::string_view key) {
+  std::vector<sensor> out;
+  for (const auto& s : optional_array(more, key)) {
+    auto value = optional_double(s, "value");
+    out.push_back(sensor{text(s, "name"), value, text(s, "status")});
+  }
+  return out;
+}
+
+std::optional<int> no_data_is_zero(const json& obj, std::string_view key) {
+  const auto v = optional_int(obj, key);
+  if (!v || *v == 0) {
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
+}
+
+}  // namespace
+
+result<token_grant> parse_token_grant(std::string_view endpoint, std::string_view body) {
+  return parse_with<token_grant>(endpoint, body, [](const json& doc) {
+    token_grant g;
+    g.access_token = required_text(doc, "accessToken", "");
+    if (g.access_token.empty()) {
+      throw bad_field{"field accessToken is empty"};
+    }
+    g.expire_time = optional_int(doc, "expireTime").value_or(0);
+    if (auto r = text(doc, "refreshToken"); !r.empty()) {
+      g.refresh_token = std::move(r);
+    }
+    return g;
+  });
+}
+
+result<log_page> parse_log_page(std::string_view body) {
+  return parse_with<log_page>("/rest/v1/log/list", body, [](const json& doc) {
+    log_page page;
+    const auto& logs = required_array(doc, "logs", "");
+    page.logs.reserve(logs.size());
+    for (std::size_t i = 0; i < logs.size(); ++i) {
+      const auto where = item("logs", i);
+      if (!logs[i].is_object()) {
+        throw bad_field{"field " + where + " is not an object"};
+      }
+      page.logs.push_back(log_entry{required_int(logs[i], "timestamp", where),
+                                    required_text(logs[i], "type", where),
+                                    required_text(logs[i], "message", where)});
+    }
+    page.total = optional_int(doc, "total").value_or(static_cast<std::int64_t>(page.logs.size()));
+    page.have_next_page = flag(doc, "haveNextPage");
+    return page;
+  });
+}
+
+result<std::vector<int>> parse_enclosure_numbers(std::string_view body) {
+  return parse_with<std::vector<int>>("/rest/v1/hardware/info", body, [](const json& doc) {
+    std::vector<int> out;
+    const auto& numbers = required_array(doc, "enclosureNumbers", "");
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+      const auto v = to_int(numbers[i]);
+      if (!v) {
+        throw bad_field{"field " + item("enclosureNumbers", i) + " is not an integer"};
+      }
+      out.push_back(static_cast<int>(*v));
+    }
+    return out;
+  });
+}
+
+result<std::vector<enclosure>> parse_enclosures(std::string_view body) {
+  return parse_with<std::vector<enclosure>>("/rest/v1/hardware/all/info", body, [](const json& doc) {
+    // The manual shows a bare list; tolerate a single object too (the per-enclosure endpoint).
+    const json list = doc.is_array() ? doc : json::array({doc});
+    std::vector<enclosure> out;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto where = "[" + std::to_string(i) + "]";
+      enclosure e;
+      e.enc_id = static_cast<int>(required_int(list[i], "encId", where));
+      const auto* info = find(list[i], "info");
+      if (info == nullptr || !info->is_object()) {
+        throw bad_field{"field " + where + ".info is missing or not an object"};
+      }
+      e.sys_health = text(*info, "sysHealth");
+      e.model_name = text(*info, "modelName");
+      e.serial_number = text(*info, "serialNumber");
+      if (const auto* more = find(*info, "moreInfo"); more != nullptr) {
+        e.voltage = sensors(*more, "voltage");
+        e.temperature = sensors(*more, "temperature");
+        e.fan_speed = sensors(*more, "fanSpeed");
+        e.psu_status = sensors(*more, "psuStatus");
+        e.cache_to_flash = sensors(*more, "cacheToFlash");
+      }
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+result<std::vector<disk>> parse_disks(std::string_view body) {
+  return parse_with<std::vector<disk>>("/rest/v1/storage/disk/list", body, [](const json& doc) {
+    std::vector<disk> out;
+    const auto& disks = required_array(doc, "disks", "");
+    for (std::size_t i = 0; i < disks.size(); ++i) {
+      const auto& d = disks[i];
+      disk x;
+      x.id = required_text(d, "id", item("disks", i));
+      x.enc_id = text(d, "encID");
+      x.slot = static_cast<int>(optional_int(d, "slot").value_or(0));
+      x.health = text(d, "health");
+      x.status = text(d, "status");
+      x.serial = text(d, "serial");
+      x.model = text(d, "model");
+      x.vendor = text(d, "vendor");
+      x.type = text(d, "type");
+      x.is_ssd = flag(d, "isSSD");
+      x.ssd_life_remain = no_data_is_zero(d, "ssdLifeRemain");
+      x.temperature = no_data_is_zero(d, "temperature");
+      x.size_mb = optional_int(d, "size").value_or(0);
+      x.pool_name = text(d, "poolName");
+      out.push_back(std::move(x));
+    }
+    return out;
+  });
+}
+
+result<std::vector<pool>> parse_pools(std::string_view body) {
+  return parse_with<std::vector<pool>>("/rest/v1/storage/pool/list", body, [](const json& doc) {
+    std::vector<pool> out;
+    const auto& pools = required_array(doc, "pools", "");
+    for (std::size_t i = 0; i < pools.size(); ++i) {
+      const auto& p = pools[i];
+      pool x;
+      x.name = required_text(p, "name", item("pools", i));
+      x.id = text(p, "id");
+      x.health = text(p, "health");
+      x.status = text(p, "status");
+      x.total_mb = optional_int(p, "totalSize").value_or(0);
+      x.used_mb = optional_int(p, "usedSize").value_or(0);
+      // The example spells it "raidsets", the table "raidSets".
+      const auto& sets = find(p, "raidsets") != nullptr ? optional_array(p, "raidsets")
+                                                        : optional_array(p, "raidSets");
+      for (const auto& r : sets) {
+        raidset s{text(r, "id"), text(r, "raidLevel"), text(r, "health"), text(r, "status"), {}};
+        for (const auto& d : optional_array(r, "disks")) {
+          s.disks.push_back(d.is_string() ? d.get<std::string>() : d.dump());
+        }
+        x.raidsets.push_back(std::move(s));
+      }
+      out.push_back(std::move(x));
+    }
+    return out;
+  });
+}
+
+result<std::vector<volume>> parse_volumes(std::string_view body) {
+  return parse_with<std::vector<volume>>("/rest/v1/storage/volume/list", body, [](const json& doc) {
+    std::vector<volume> out;
+    const auto& volumes = required_array(doc, "volumes", "");
+    for (std::size_t i = 0; i < volumes.size(); ++i) {
+      const auto& v = volumes[i];
+      out.push_back(volume{text(v, "id"), required_text(v, "name", item("volumes", i)),
+                           text(v, "health"), text(v, "status"), text(v, "poolID")});
+    }
+    return out;
+  });
+}
+
+}  // namespace qsanfwd::device

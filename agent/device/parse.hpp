@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "agent/core/result.hpp"
+#include "agent/device/model.hpp"
+
+namespace qsanfwd::device {
+
+// Tolerant parsers for the array's answers. A field documented as an int may come as a string and
+// the other way round; a missing optional field is normal; keys with stray spaces (the manual
+// shows " cacheToFlash ") are matched. A body that is not the expected JSON is a failure naming
+// the endpoint and the field, never an exception.
+
+result<token_grant> parse_token_grant(std::string_view endpoint, std::string_view body);
+result<log_page> parse_log_page(std::string_view body);
+result<std::vector<int>> parse_enclosure_numbers(std::string_view body);
+result<std::vector<enclosure>> parse_enclosures(std::string_view body);
+result<std::vector<disk>> parse_disks(std::string_view body);
+result<std::vector<pool>> parse_pools(std::string_view body);
+result<std::vector<volume>> parse_volumes(std::string_view body);
+
+}  // namespace qsanfwd::device
