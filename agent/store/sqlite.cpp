@@ -1,0 +1,232 @@
+#include "agent/store/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <utility>
+
+#include "agent/store/sql.hpp"
+
+namespace qsanfwd {
+namespace {
+
+// SQLITE_TRANSIENT without the macro's old-style cast: SQLite copies the value at bind time.
+const sqlite3_destructor_type transient =
+    reinterpret_cast<sqlite3_destructor_type>(std::intptr_t{-1});
+
+std::string describe(const std::filesystem::path& file, std::string_view action,
+                     std::string_view message, int rc) {
+  return file.string() + ": " + std::string(action) + ": " + std::string(message) +
+         " (SQLite error " + std::to_string(rc) + ")";
+}
+
+}  // namespace
+
+store_error::store_error(const std::string& message, std::filesystem::path file, int code)
+    : std::runtime_error(message), file_(std::move(file)), code_(code) {}
+
+bool store_error::is_disk_full() const {
+  return (code_ & 0xff) == SQLITE_FULL;
+}
+
+bool store_error::is_busy() const {
+  return (code_ & 0xff) == SQLITE_BUSY;
+}
+
+bool store_error::is_corrupt() const {
+  return (code_ & 0xff) == SQLITE_CORRUPT || (code_ & 0xff) == SQLITE_NOTADB;
+}
+
+namespace sqlite {
+
+std::string describe_code(int code) {
+  return sqlite3_errstr(code);
+}
+
+// ---- statement ---------------------------------------------------------------------------
+
+statement::statement(database& db, std::string_view sql) : db_(&db) {
+  const int rc = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) {
+    db.fail(rc, "cannot prepare a statement");
+  }
+}
+
+statement::~statement() {
+  sqlite3_finalize(stmt_);
+}
+
+statement::statement(statement&& other) noexcept
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+statement& statement::operator=(statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    stmt_ = std::exchange(other.stmt_, nullptr);
+  }
+  return *this;
+}
+
+void statement::check_bind(int rc, int index) {
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "cannot bind parameter " + std::to_string(index));
+  }
+}
+
+void statement::bind_int64(int index, std::int64_t value) {
+  check_bind(sqlite3_bind_int64(stmt_, index, value), index);
+}
+
+void statement::bind_double(int index, double value) {
+  check_bind(sqlite3_bind_double(stmt_, index, value), index);
+}
+
+void statement::bind_text(int index, std::string_view value) {
+  check_bind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), transient, SQLITE_UTF8),
+             index);
+}
+
+void statement::bind_blob(int index, std::span<const std::byte> value) {
+  check_bind(sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), transient), index);
+}
+
+void statement::bind_null(int index) {
+  check_bind(sqlite3_bind_null(stmt_, index), index);
+}
+
+bool statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  // Leave the statement reusable; the error is already in rc.
+  sqlite3_reset(stmt_);
+  db_->fail(rc, "statement failed");
+}
+
+void statement::run() {
+  while (step()) {
+  }
+}
+
+void statement::reset() {
+  // sqlite3_reset repeats the last step's error, which step() has already reported.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+bool statement::column_is_null(int index) const {
+  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+std::int64_t statement::column_int64(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
+
+double statement::column_double(int index) const {
+  return sqlite3_column_double(stmt_, index);
+}
+
+std::string statement::column_text(int index) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
+  // Asked after column_text, so the size is that of the UTF-8 text.
+  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index));
+  return text == nullptr ? std::string() : std::string(text, size);
+}
+
+std::vector<std::byte> statement::column_blob(int index) const {
+  const auto* data = static_cast<const std::byte*>(sqlite3_column_blob(stmt_, index));
+  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index));
+  return data == nullptr ? std::vector<std::byte>() : std::vector<std::byte>(data, data + size);
+}
+
+// ---- database ----------------------------------------------------------------------------
+
+database::database(const std::filesystem::path& file, access mode) : file_(file) {
+  // NOMUTEX: a connection has one owner thread, so SQLite's per-connection mutex is waste.
+  const int flags = SQLITE_OPEN_NOMUTEX |
+                    (mode == access::read_only ? SQLITE_OPEN_READONLY
+                                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db_);
+    throw store_error(describe(file_, "cannot open", message, rc), file_, rc);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+database::~database() {
+  cache_.clear();
+  sqlite3_close_v2(db_);
+}
+
+void database::exec(std::string_view sql) {
+  const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    fail(rc, "statement failed");
+  }
+}
+
+statement database::prepare(std::string_view sql) {
+  return statement(*this, sql);
+}
+
+statement& database::cached(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    it = cache_.emplace(std::string(sql), statement(*this, sql)).first;
+  } else {
+    it->second.reset();
+  }
+  return it->second;
+}
+
+void database::set_busy_timeout(std::chrono::milliseconds timeout) {
+  const int rc = sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
+  if (rc != SQLITE_OK) {
+    fail(rc, "cannot set the busy timeout");
+  }
+}
+
+std::int64_t database::changes() const {
+  return sqlite3_changes64(db_);
+}
+
+bool database::in_transaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
+
+void database::fail(int rc, std::string_view action) const {
+  // The connection's message belongs to its last call; use it only if that call is this one.
+  const std::string message =
+      sqlite3_extended_errcode(db_) == rc ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  throw store_error(describe(file_, action, message, rc), file_, rc);
+}
+
+// ---- transaction -------------------------------------------------------------------------
+
+transaction::transaction(database& db) : db_(db) {
+  db_.cached(sql::begin_immediate).run();
+}
+
+transaction::~transaction() {
+  if (!done_ && db_.in_transaction()) {
+    // Nothing useful can be done about a failed ROLLBACK here: SQLite rolls an open
+    // transaction back anyway when the connection closes.
+    sqlite3_exec(db_.handle(), std::string(sql::rollback).c_str(), nullptr, nullptr, nullptr);
+  }
+}
+
+void transaction::commit() {
+  db_.cached(sql::commit).run();
+  done_ = true;
+}
+
+}  // namespace sqlite
+}  // namespace qsanfwd

@@ -1,0 +1,153 @@
+#pragma once
+
+// A thin RAII layer over the SQLite C API: a connection, prepared statements, and transactions.
+// Every failure throws store_error carrying SQLite's message, the database file and the extended
+// result code, so callers can tell a full disk or a busy database from a bug.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace qsanfwd {
+
+/// A failure of the state store. what() names the file and says what failed; it never contains
+/// a bound value (tokens are bound, never spliced into SQL).
+class store_error : public std::runtime_error {
+ public:
+  store_error(const std::string& message, std::filesystem::path file, int code = 0);
+
+  /// SQLite's extended result code (e.g. SQLITE_FULL, SQLITE_IOERR_WRITE); 0 when the failure
+  /// is not SQLite's (a lock held by another process, a directory that cannot be made).
+  int code() const { return code_; }
+  const std::filesystem::path& file() const { return file_; }
+
+  /// The disk (or the page limit) is full: worth retrying later, not a bug.
+  bool is_disk_full() const;
+  /// Another connection holds the lock longer than the busy timeout.
+  bool is_busy() const;
+  /// The file is not a database or is damaged.
+  bool is_corrupt() const;
+
+ private:
+  std::filesystem::path file_;
+  int code_;
+};
+
+namespace sqlite {
+
+/// SQLite's English description of a result code ("file is not a database").
+std::string describe_code(int code);
+
+class database;
+
+/// A prepared statement. Parameters are numbered from 1, result columns from 0. It belongs to
+/// the database that prepared it and must not outlive it.
+class statement {
+ public:
+  statement(database& db, std::string_view sql);
+  ~statement();
+  statement(statement&& other) noexcept;
+  statement& operator=(statement&& other) noexcept;
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  void bind_int64(int index, std::int64_t value);
+  void bind_double(int index, double value);
+  /// The text is copied; the view need not outlive the call.
+  void bind_text(int index, std::string_view value);
+  /// The bytes are copied; the span need not outlive the call.
+  void bind_blob(int index, std::span<const std::byte> value);
+  void bind_null(int index);
+
+  /// Runs the statement one step: true when a row is ready to be read, false when done.
+  bool step();
+  /// Runs a statement that returns no rows to completion.
+  void run();
+  /// Makes the statement ready to run again and clears its parameters. A statement left on a
+  /// row keeps a read snapshot open, so reset it as soon as the rows are read.
+  void reset();
+
+  bool column_is_null(int index) const;
+  std::int64_t column_int64(int index) const;
+  double column_double(int index) const;
+  std::string column_text(int index) const;
+  std::vector<std::byte> column_blob(int index) const;
+
+ private:
+  void check_bind(int rc, int index);
+
+  database* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+/// One connection to a database file. Not thread-safe: one owner (the agent's single
+/// io_context thread) uses it. Not movable, because its statements point back to it.
+class database {
+ public:
+  enum class access {
+    read_write,  ///< the file is created if missing
+    read_only,   ///< the file must exist; nothing is ever written
+  };
+
+  /// Opens `file`. Opening does not read it: a file that is not a database is reported by
+  /// the first statement that runs.
+  database(const std::filesystem::path& file, access mode);
+  ~database();
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+
+  /// Runs one or more statements that return no rows.
+  void exec(std::string_view sql);
+  /// A new prepared statement for `sql`.
+  statement prepare(std::string_view sql);
+  /// The statement for `sql`, prepared on first use and kept for the life of the connection;
+  /// returned reset, with no parameters bound.
+  statement& cached(std::string_view sql);
+
+  /// How long a statement waits for another connection's lock before failing with BUSY.
+  void set_busy_timeout(std::chrono::milliseconds timeout);
+  /// Rows changed by the last INSERT, UPDATE or DELETE.
+  std::int64_t changes() const;
+  bool in_transaction() const;
+  const std::filesystem::path& file() const { return file_; }
+  sqlite3* handle() const { return db_; }
+
+  /// Throws store_error for result code `rc` of `action`, with SQLite's message for it.
+  [[noreturn]] void fail(int rc, std::string_view action) const;
+
+ private:
+  std::filesystem::path file_;
+  sqlite3* db_ = nullptr;
+  std::map<std::string, statement, std::less<>> cache_;
+};
+
+/// A write transaction: BEGIN IMMEDIATE on construction, ROLLBACK on destruction unless
+/// commit() succeeded. Transactions do not nest.
+class transaction {
+ public:
+  explicit transaction(database& db);
+  ~transaction();
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+
+  /// Makes the transaction's writes durable. If it throws, the transaction is rolled back
+  /// when this object dies.
+  void commit();
+
+ private:
+  database& db_;
+  bool done_ = false;
+};
+
+}  // namespace sqlite
+}  // namespace qsanfwd

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "agent/core/secret.hpp"
+#include "agent/store/sql.hpp"
+#include "agent/store/sqlite.hpp"
+
+namespace qsanfwd {
+
+/// The agent's durable state: one SQLite database, `state.db`, in the state directory.
+///
+/// open() is for the agent: it holds an exclusive lock on `state_dir/qsanfwd.lock` for its
+/// whole life (one agent per directory), creates what is missing (directory 0700, database
+/// 0600), and migrates the schema to latest_schema_version. open_read_only() is for
+/// `qsanfwd status`: it takes no lock, runs no migrations, writes nothing, and works while the
+/// agent runs. Either fails with store_error, whose message names the file or directory and the
+/// way out; an existing file is never deleted, recreated or downgraded.
+///
+/// Not thread-safe: like the rest of the agent, it is used from one thread.
+class state_store {
+ public:
+  static constexpr int latest_schema_version = sql::migrations.back().version;
+
+  /// Opens (creating if needed) the state in `state_dir` for the agent.
+  static std::unique_ptr<state_store> open(const std::filesystem::path& state_dir);
+  /// Opens an existing state database in `state_dir` for reading only.
+  static std::unique_ptr<state_store> open_read_only(const std::filesystem::path& state_dir);
+
+  ~state_store();
+  state_store(const state_store&) = delete;
+  state_store& operator=(const state_store&) = delete;
+
+  /// The schema version of the open database (latest_schema_version once opened).
+  int schema_version() const { return schema_version_; }
+  bool read_only() const { return !lock_.held(); }
+  const std::filesystem::path& file() const { return db_.file(); }
+
+  /// The connection, for components that keep their own tables here. Their SQL lives in
+  /// agent/store/sql.hpp; use database::cached() so statements are prepared once.
+  sqlite::database& database() { return db_; }
+  /// Starts a write transaction (BEGIN IMMEDIATE); it rolls back unless committed.
+  sqlite::transaction begin() { return sqlite::transaction(db_); }
+
+  /// A value recorded in the `meta` table (`created_at`, `created_by`), if present.
+  std::optional<std::string> meta(std::string_view key);
+
+  /// The refresh token saved for `device`, if any.
+  std::optional<secret> load_refresh_token(std::string_view device);
+  /// Saves (replaces) the refresh token of `device`, durably before returning.
+  void save_refresh_token(std::string_view device, const secret& token);
+  /// Forgets the refresh token of `device`; nothing happens if there is none.
+  void forget_refresh_token(std::string_view device);
+
+ private:
+  /// The open, flock'ed lock file of the state directory; empty for a reader.
+  class directory_lock {
+   public:
+    directory_lock() = default;
+    explicit directory_lock(int fd) : fd_(fd) {}
+    ~directory_lock();
+    directory_lock(directory_lock&& other) noexcept;
+    directory_lock& operator=(directory_lock&&) = delete;
+    directory_lock(const directory_lock&) = delete;
+    directory_lock& operator=(const directory_lock&) = delete;
+
+    bool held() const { return fd_ >= 0; }
+    int fd() const { return fd_; }
+
+   private:
+    int fd_ = -1;
+  };
+
+  state_store(const std::filesystem::path& file, sqlite::database::access mode,
+              directory_lock lock);
+
+  static directory_lock lock_directory(const std::filesystem::path& state_dir);
+  int read_schema_version();
+  void prepare_for_writing();
+  void migrate();
+  void record_origin();
+
+  // Declared first so that it is released last, after the connection has closed.
+  directory_lock lock_;
+  sqlite::database db_;
+  int schema_version_ = 0;
+};
+
+}  // namespace qsanfwd

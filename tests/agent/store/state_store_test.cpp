@@ -1,0 +1,322 @@
+#include "agent/store/state_store.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace qsanfwd {
+
+// Failure messages show the mask, never the token.
+void PrintTo(const secret&, std::ostream* out) {
+  *out << secret::mask;
+}
+
+namespace {
+
+using ::testing::HasSubstr;
+
+/// The message of the store_error that `action` throws, or "" if it throws none.
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const store_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+unsigned mode_of(const std::filesystem::path& path) {
+  struct stat info {};
+  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+  return info.st_mode & 0777;
+}
+
+std::int64_t user_version(const std::filesystem::path& file) {
+  sqlite::database db(file, sqlite::database::access::read_only);
+  auto query = db.prepare("PRAGMA user_version");
+  EXPECT_TRUE(query.step());
+  return query.column_int64(0);
+}
+
+void set_user_version(const std::filesystem::path& file, int version) {
+  sqlite::database(file, sqlite::database::access::read_write)
+      .exec("PRAGMA user_version = " + std::to_string(version));
+}
+
+/// A child process that opens the store in `dir` and holds it until stop() or destruction.
+class store_in_child {
+ public:
+  explicit store_in_child(const std::filesystem::path& dir) {
+    int ready[2];
+    int stop[2];
+    EXPECT_EQ(::pipe(ready), 0);
+    EXPECT_EQ(::pipe(stop), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(ready[0]);
+      ::close(stop[1]);
+      run_child(dir, ready[1], stop[0]);
+    }
+    ::close(ready[1]);
+    ::close(stop[0]);
+    stop_fd_ = stop[1];
+    pollfd wait_ready{ready[0], POLLIN, 0};
+    char answer = 'n';
+    opened_ =
+        ::poll(&wait_ready, 1, 10000) == 1 && ::read(ready[0], &answer, 1) == 1 && answer == 'y';
+    ::close(ready[0]);
+  }
+  ~store_in_child() { stop(); }
+  store_in_child(const store_in_child&) = delete;
+  store_in_child& operator=(const store_in_child&) = delete;
+
+  bool opened() const { return opened_; }
+  pid_t pid() const { return pid_; }
+
+  /// Lets the child close the store and exit, and waits until it has.
+  void stop() {
+    if (stop_fd_ >= 0) {
+      ::close(stop_fd_);
+      stop_fd_ = -1;
+      int status = 0;
+      EXPECT_EQ(::waitpid(pid_, &status, 0), pid_);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+  }
+
+ private:
+  [[noreturn]] static void run_child(const std::filesystem::path& dir, int ready_fd, int stop_fd) {
+    try {
+      auto store = state_store::open(dir);
+      char answer = 'y';
+      if (::write(ready_fd, &answer, 1) != 1) {
+        ::_exit(2);
+      }
+      // Blocks until the parent closes its end.
+      while (::read(stop_fd, &answer, 1) > 0) {
+      }
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+
+  pid_t pid_ = -1;
+  int stop_fd_ = -1;
+  bool opened_ = false;
+};
+
+class state_store_test : public ::testing::Test {
+ protected:
+  test::temp_dir tmp_;
+  std::filesystem::path dir_ = tmp_ / "state";
+  std::filesystem::path db_file_ = dir_ / "state.db";
+};
+
+TEST_F(state_store_test, new_directory_is_migrated_to_latest) {
+  auto store = state_store::open(dir_);
+  EXPECT_EQ(store->schema_version(), state_store::latest_schema_version);
+  EXPECT_FALSE(store->read_only());
+  EXPECT_EQ(store->file(), db_file_);
+
+  auto& tables = store->database().cached(
+      "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
+      "ORDER BY name)");
+  ASSERT_TRUE(tables.step());
+  EXPECT_EQ(tables.column_text(0), "devices,meta");
+  tables.reset();
+
+  auto& mode = store->database().cached("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.column_text(0), "wal");
+  mode.reset();
+
+  EXPECT_EQ(user_version(db_file_), state_store::latest_schema_version);
+  EXPECT_TRUE(store->meta("created_at").has_value());
+  EXPECT_THAT(store->meta("created_by").value_or(""), HasSubstr("qsanfwd "));
+  EXPECT_FALSE(store->meta("no such key").has_value());
+}
+
+TEST_F(state_store_test, reopening_is_idempotent) {
+  std::string created_at;
+  {
+    auto store = state_store::open(dir_);
+    created_at = store->meta("created_at").value_or("");
+    store->save_refresh_token("array-01", secret("token-1"));
+  }
+  auto store = state_store::open(dir_);
+  EXPECT_EQ(store->schema_version(), state_store::latest_schema_version);
+  EXPECT_EQ(store->meta("created_at"), created_at);
+  EXPECT_EQ(store->load_refresh_token("array-01"), secret("token-1"));
+}
+
+TEST_F(state_store_test, newer_schema_is_refused_and_left_untouched) {
+  state_store::open(dir_).reset();
+  const int newer = state_store::latest_schema_version + 1;
+  set_user_version(db_file_, newer);
+  const std::string before = test::read_file(db_file_);
+
+  const std::string expected =
+      "state database " + db_file_.string() + " has schema version " + std::to_string(newer) +
+      ", newer than this qsanfwd supports (" + std::to_string(state_store::latest_schema_version) +
+      "); refusing to downgrade it: use a newer qsanfwd or another state_dir";
+  EXPECT_EQ(error_of([&] { state_store::open(dir_); }), expected);
+  EXPECT_EQ(error_of([&] { state_store::open_read_only(dir_); }), expected);
+  EXPECT_EQ(test::read_file(db_file_), before);
+  EXPECT_EQ(user_version(db_file_), newer);
+}
+
+TEST_F(state_store_test, second_process_is_refused_until_the_first_exits) {
+  store_in_child child(dir_);
+  ASSERT_TRUE(child.opened());
+
+  const std::string error = error_of([&] { state_store::open(dir_); });
+  EXPECT_THAT(error,
+              HasSubstr("state directory " + dir_.string() + " is in use by another qsanfwd (pid " +
+                        std::to_string(child.pid()) + ")"));
+
+  child.stop();
+  auto store = state_store::open(dir_);
+  EXPECT_EQ(store->schema_version(), state_store::latest_schema_version);
+}
+
+TEST_F(state_store_test, second_open_in_the_same_process_is_refused) {
+  auto first = state_store::open(dir_);
+  EXPECT_THAT(error_of([&] { state_store::open(dir_); }), HasSubstr("is in use by another"));
+}
+
+TEST_F(state_store_test, garbage_file_is_reported_and_kept) {
+  std::filesystem::create_directory(dir_);
+  const std::string garbage(1000, 'x');
+  test::write_file(db_file_, garbage);
+
+  const std::string error = error_of([&] { state_store::open(dir_); });
+  EXPECT_THAT(error, HasSubstr("state database " + db_file_.string() +
+                               " is not a SQLite database or is corrupt"));
+  EXPECT_THAT(error, HasSubstr("file is not a database"));
+  EXPECT_THAT(error_of([&] { state_store::open_read_only(dir_); }),
+              HasSubstr(db_file_.string() + " is not a SQLite database or is corrupt"));
+  EXPECT_EQ(test::read_file(db_file_), garbage);
+}
+
+TEST_F(state_store_test, created_files_are_private) {
+  auto store = state_store::open(dir_);
+  store->save_refresh_token("array-01", secret("token"));
+  EXPECT_EQ(mode_of(dir_), 0700U);
+  EXPECT_EQ(mode_of(db_file_), 0600U);
+  EXPECT_EQ(mode_of(dir_ / "state.db-wal"), 0600U);
+  EXPECT_EQ(mode_of(dir_ / "state.db-shm"), 0600U);
+  EXPECT_EQ(mode_of(dir_ / "qsanfwd.lock"), 0600U);
+}
+
+TEST_F(state_store_test, existing_directory_keeps_its_mode) {
+  std::filesystem::create_directory(dir_);
+  ASSERT_EQ(::chmod(dir_.c_str(), 0750), 0);
+  auto store = state_store::open(dir_);
+  EXPECT_EQ(mode_of(dir_), 0750U);
+  EXPECT_EQ(mode_of(db_file_), 0600U);
+}
+
+TEST_F(state_store_test, state_dir_that_is_a_file_is_an_error) {
+  test::write_file(dir_, "not a directory");
+  EXPECT_THAT(error_of([&] { state_store::open(dir_); }),
+              HasSubstr(dir_.string() + " exists but is not a directory"));
+}
+
+TEST_F(state_store_test, refresh_token_save_load_forget) {
+  auto store = state_store::open(dir_);
+  EXPECT_FALSE(store->load_refresh_token("array-01").has_value());
+
+  store->save_refresh_token("array-01", secret("first"));
+  store->save_refresh_token("array-02", secret("other"));
+  store->save_refresh_token("array-01", secret("second"));
+  EXPECT_EQ(store->load_refresh_token("array-01"), secret("second"));
+  EXPECT_EQ(store->load_refresh_token("array-02"), secret("other"));
+
+  store->forget_refresh_token("array-01");
+  store->forget_refresh_token("never-seen");
+  EXPECT_FALSE(store->load_refresh_token("array-01").has_value());
+  EXPECT_EQ(store->load_refresh_token("array-02"), secret("other"));
+}
+
+TEST_F(state_store_test, refresh_token_survives_reopening) {
+  state_store::open(dir_)->save_refresh_token("array-01", secret("kept"));
+  EXPECT_EQ(state_store::open(dir_)->load_refresh_token("array-01"), secret("kept"));
+  EXPECT_EQ(state_store::open_read_only(dir_)->load_refresh_token("array-01"), secret("kept"));
+}
+
+TEST_F(state_store_test, reader_works_while_the_agent_runs) {
+  auto writer = state_store::open(dir_);
+  writer->save_refresh_token("array-01", secret("first"));
+
+  auto reader = state_store::open_read_only(dir_);
+  EXPECT_TRUE(reader->read_only());
+  EXPECT_EQ(reader->schema_version(), state_store::latest_schema_version);
+  EXPECT_EQ(reader->load_refresh_token("array-01"), secret("first"));
+
+  // Each read sees what was committed before it.
+  writer->save_refresh_token("array-01", secret("second"));
+  EXPECT_EQ(reader->load_refresh_token("array-01"), secret("second"));
+
+  // An uncommitted write stays invisible, and the reader does not block the writer.
+  {
+    auto t = writer->begin();
+    writer->save_refresh_token("array-01", secret("third"));
+    EXPECT_EQ(reader->load_refresh_token("array-01"), secret("second"));
+    t.commit();
+  }
+  EXPECT_EQ(reader->load_refresh_token("array-01"), secret("third"));
+}
+
+TEST_F(state_store_test, reader_never_writes) {
+  state_store::open(dir_).reset();
+  auto reader = state_store::open_read_only(dir_);
+  const std::string error =
+      error_of([&] { reader->save_refresh_token("array-01", secret("must-not-leak")); });
+  EXPECT_THAT(error, HasSubstr(db_file_.string()));
+  EXPECT_THAT(error, ::testing::Not(HasSubstr("must-not-leak")));
+  EXPECT_FALSE(reader->load_refresh_token("array-01").has_value());
+}
+
+TEST_F(state_store_test, reader_needs_an_existing_database_of_the_current_schema) {
+  EXPECT_THAT(error_of([&] { state_store::open_read_only(dir_); }),
+              HasSubstr("no state database at " + db_file_.string()));
+  EXPECT_FALSE(std::filesystem::exists(dir_));
+
+  std::filesystem::create_directory(dir_);
+  set_user_version(db_file_, 0);
+  EXPECT_THAT(error_of([&] { state_store::open_read_only(dir_); }),
+              HasSubstr("has schema version 0, older than this qsanfwd reads"));
+  EXPECT_EQ(user_version(db_file_), 0);
+}
+
+TEST_F(state_store_test, transaction_rolls_back_on_exception) {
+  auto store = state_store::open(dir_);
+  EXPECT_THROW(
+      {
+        auto t = store->begin();
+        store->save_refresh_token("array-01", secret("lost"));
+        throw std::runtime_error("interrupted");
+      },
+      std::runtime_error);
+  EXPECT_FALSE(store->load_refresh_token("array-01").has_value());
+
+  {
+    auto t = store->begin();
+    store->save_refresh_token("array-01", secret("kept"));
+    t.commit();
+  }
+  EXPECT_EQ(store->load_refresh_token("array-01"), secret("kept"));
+}
+
+}  // namespace
+}  // namespace qsanfwd
