@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -206,6 +207,19 @@ TEST_F(state_store_test, garbage_file_is_reported_and_kept) {
   EXPECT_THAT(error_of([&] { state_store::open_read_only(dir_); }),
               HasSubstr(db_file_.string() + " is not a SQLite database or is corrupt"));
   EXPECT_EQ(test::read_file(db_file_), garbage);
+}
+
+TEST_F(state_store_test, damaged_database_is_reported_and_kept) {
+  state_store::open(dir_).reset();
+  std::string content = test::read_file(db_file_);
+  ASSERT_GT(content.size(), 4096U);
+  // Keep the 100-byte file header valid, wreck the rest of page 1 (the schema table).
+  std::fill(content.begin() + 100, content.begin() + 4096, '\xa5');
+  test::write_file(db_file_, content);
+
+  EXPECT_THAT(error_of([&] { state_store::open(dir_); }),
+              HasSubstr(db_file_.string() + " is not a SQLite database or is corrupt"));
+  EXPECT_EQ(test::read_file(db_file_), content);
 }
 
 TEST_F(state_store_test, created_files_are_private) {
