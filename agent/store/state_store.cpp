@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -50,8 +49,11 @@ std::string errno_text(int error) {
 /// its administrator gave it.
 void make_state_dir(const std::filesystem::path& dir) {
   std::error_code ec;
-  if (!dir.parent_path().empty()) {
-    std::filesystem::create_directories(dir.parent_path(), ec);
+  // "/var/lib/qsanfwd/" names the same directory as "/var/lib/qsanfwd"; only its parents are
+  // made with default modes. A failure here shows up as mkdir's error below.
+  const auto parent = (dir.has_filename() ? dir : dir.parent_path()).parent_path();
+  if (!parent.empty()) {
+    std::filesystem::create_directories(parent, ec);
   }
   if (::mkdir(dir.c_str(), 0700) == 0) {
     logger()->info("created state directory {}", dir.string());
@@ -196,13 +198,11 @@ std::unique_ptr<state_store> state_store::open_read_only(const std::filesystem::
     rethrow_if_corrupt(e);
   }
   if (store->schema_version_ < latest_schema_version) {
-    throw store_error("state database " + file.string() + " has schema version " +
-                          std::to_string(store->schema_version_) +
-                          ", older than this qsanfwd "
-                          "reads (" +
-                          std::to_string(latest_schema_version) +
-                          "); start the agent once to upgrade it",
-                      file);
+    throw store_error(
+        "state database " + file.string() + " has schema version " +
+            std::to_string(store->schema_version_) + ", older than this qsanfwd reads (" +
+            std::to_string(latest_schema_version) + "); start the agent once to upgrade it",
+        file);
   }
   return store;
 }

@@ -232,6 +232,12 @@ TEST_F(state_store_test, created_files_are_private) {
   EXPECT_EQ(mode_of(dir_ / "qsanfwd.lock"), 0600U);
 }
 
+TEST_F(state_store_test, missing_parents_are_made_and_a_trailing_slash_is_the_same_directory) {
+  const auto dir = tmp_ / "a" / "b" / "state" / "";
+  auto store = state_store::open(dir);
+  EXPECT_EQ(mode_of(tmp_ / "a" / "b" / "state"), 0700U);
+}
+
 TEST_F(state_store_test, existing_directory_keeps_its_mode) {
   std::filesystem::create_directory(dir_);
   ASSERT_EQ(::chmod(dir_.c_str(), 0750), 0);
