@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace qsanfwd::config {
+
+/// An http:// or https:// URL split into its parts.
+struct url_parts {
+  std::string scheme;      ///< "http" or "https", lowercase
+  std::string host;        ///< a name, an IPv4 address, or an IPv6 address without brackets
+  std::uint16_t port = 0;  ///< explicit, else 80 or 443
+  std::string base_path;   ///< "" or "/a/b" (no trailing slash)
+
+  bool tls() const { return scheme == "https"; }
+  friend bool operator==(const url_parts&, const url_parts&) = default;
+};
+
+/// Parses "scheme://host[:port][/base/path]" with scheme http or https. Rejects user info
+/// (credentials belong in their own keys), queries, fragments, and ports outside 1..65535.
+std::optional<url_parts> parse_url(std::string_view text);
+
+/// A "host:port" pair; IPv6 hosts are written "[::1]:9464" and kept without brackets.
+struct host_port {
+  std::string host;
+  std::uint16_t port = 0;
+  friend bool operator==(const host_port&, const host_port&) = default;
+};
+
+/// Parses "host:port" with a non-empty host and a port in 1..65535.
+std::optional<host_port> parse_host_port(std::string_view text);
+
+}  // namespace qsanfwd::config

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <any>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/core/duration.hpp"
+#include "agent/core/secret.hpp"
+#include "config/address.hpp"
+#include "config/config_error.hpp"
+#include "config/object_reader.hpp"
+
+namespace qsanfwd::config {
+
+struct tls_options {
+  bool verify = true;
+  std::string ca_file, cert_file, key_file;
+  std::string pin_sha256;  ///< "" or 64 lowercase hex digits, colons removed
+};
+
+enum class auth_scheme { raw, bearer };
+
+/// Where a device's log reading starts the first time (later runs resume from the checkpoint).
+struct start_point {
+  enum class kind { beginning, now, timestamp };
+  kind where = kind::beginning;
+  std::int64_t timestamp = 0;  ///< unix seconds, for kind::timestamp
+};
+
+struct log_options {
+  bool enabled = true;
+  duration interval{10000};
+  int page_size = 1000;
+  std::vector<std::string> types;  ///< subset of access, info, warning, error; empty = all
+  start_point start_at;
+};
+
+struct thresholds {
+  double temperature_c = 70;
+  double disk_temperature_c = 55;
+  double ssd_life_remain_pct = 10;
+  double pool_used_pct = 90;
+};
+
+struct health_options {
+  bool enabled = true;
+  duration interval{60000};
+  thresholds limits;
+};
+
+struct device_config {
+  std::string name;
+  std::string url;
+  url_parts endpoint;
+  std::string username;
+  secret password;
+  auth_scheme auth = auth_scheme::raw;
+  duration timeout{15000};
+  tls_options tls;
+  log_options logs;
+  health_options health;
+};
+
+struct batch_options {
+  std::size_t max_events = 500;
+  std::size_t max_bytes = 1 << 20;
+  duration max_delay{1000};
+};
+
+struct retry_options {
+  duration initial{1000};
+  duration max{300000};
+};
+
+enum class when_full { block, drop_oldest };
+
+struct queue_options {
+  std::uint64_t max_bytes = 1ULL << 30;
+  when_full on_full = when_full::block;
+};
+
+/// Where a new sink starts in the event queue: new events only, or everything still stored.
+enum class sink_start { end, oldest };
+
+struct sink_config {
+  std::string name, type;
+  batch_options batch;
+  retry_options retry;
+  queue_options queue;
+  sink_start start_at = sink_start::end;
+  std::filesystem::path dead_letter_path;
+  std::any options;  ///< what the parser registered for `type` returned
+};
+
+struct agent_config {
+  std::filesystem::path state_dir = "/var/lib/qsanfwd";
+  std::string log_level = "info";
+  std::string http_api_listen;  ///< "host:port", or empty for no HTTP API
+  duration shutdown_timeout{10000};
+  std::vector<device_config> devices;
+  std::vector<sink_config> sinks;
+  nlohmann::ordered_json effective;  ///< the configuration as used, every secret "***"
+};
+
+/// Reads the options of one sink type from the sink's object (after the loader has taken the
+/// common keys) and returns its typed options struct. The loader calls finish() afterwards.
+using sink_options_parser = std::function<std::any(object_reader&)>;
+/// Sink type name -> its options parser.
+using sink_type_table = std::map<std::string, sink_options_parser, std::less<>>;
+
+/// Loads and validates the configuration file `file`. Relative `password_file` (and other
+/// `*_file` secret) paths resolve against the file's directory. Throws config_error.
+agent_config load_config_file(const std::filesystem::path& file, const sink_type_table& sinks,
+                              const env_lookup& env = process_environment());
+
+/// As load_config_file, from text; `source_name` names it in syntax errors, and relative
+/// `*_file` paths resolve against the working directory.
+agent_config parse_config(std::string_view json_text, const sink_type_table& sinks,
+                          const env_lookup& env = process_environment(),
+                          std::string_view source_name = "<config>");
+
+}  // namespace qsanfwd::config

@@ -1,0 +1,372 @@
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "config/config.hpp"
+#include "config/json_pointer.hpp"
+
+namespace qsanfwd::config {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Tracks where the parser is so a repeated key in one object is an error with its path;
+/// nlohmann would otherwise keep the last one silently.
+class duplicate_key_guard {
+ public:
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        frames_.push_back({});
+        break;
+      case json::parse_event_t::array_start:
+        frames_.push_back({});
+        frames_.back().array = true;
+        break;
+      case json::parse_event_t::key:
+        frames_.back().key = parsed.get<std::string>();
+        if (!frames_.back().keys.insert(frames_.back().key).second) {
+          throw config_error(path(), "duplicate key");
+        }
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct frame {
+    bool array = false;
+    std::size_t index = 0;
+    std::string key;
+    std::set<std::string> keys;
+  };
+
+  void element_done() {
+    if (!frames_.empty() && frames_.back().array) {
+      ++frames_.back().index;
+    }
+  }
+
+  std::string path() const {
+    std::string out;
+    for (const auto& f : frames_) {
+      out += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
+    }
+    return out;
+  }
+
+  std::vector<frame> frames_;
+};
+
+json parse_json(std::string_view text, const std::string& source) {
+  duplicate_key_guard guard;
+  try {
+    return json::parse(text, std::ref(guard));
+  } catch (const json::parse_error& e) {
+    // e.byte is the 1-based offset of the last character read: the one that broke the syntax.
+    const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    const std::string_view before = text.substr(0, at);
+    const std::size_t line =
+        1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    const auto line_start = before.rfind('\n');
+    const std::size_t column = at - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+    // Keep nlohmann's reason, not its "[json.exception...] parse error at ...:" prefix.
+    std::string reason = e.what();
+    const auto prefix_end = reason.find(": ", reason.find(']'));
+    if (prefix_end != std::string::npos) {
+      reason.erase(0, prefix_end + 2);
+    }
+    throw config_error::in_file(source, line, column, reason);
+  }
+}
+
+std::string json_quote(std::string_view text) {
+  return json(text).dump();
+}
+
+std::string read_name(object_reader& r) {
+  std::string name = r.string("name");
+  const bool valid_chars = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
+  });
+  // Names become file names and metric labels: "." and ".." would be path components.
+  const bool only_dots = std::all_of(name.begin(), name.end(), [](char c) { return c == '.'; });
+  if (name.empty() || !valid_chars || only_dots) {
+    throw r.error("name", "expected a name of letters, digits, \"_\", \".\" and \"-\", got " +
+                              json_quote(name));
+  }
+  return name;
+}
+
+/// Rejects a name used twice in one list; the error points at the second use.
+class name_registry {
+ public:
+  explicit name_registry(std::string what) : what_(std::move(what)) {}
+
+  void add(const std::string& name, const object_reader& r) {
+    auto [it, fresh] = first_.emplace(name, r.path());
+    if (!fresh) {
+      throw r.error("name", "duplicate " + what_ + " name " + json_quote(name) + " (first at " +
+                                it->second + ")");
+    }
+  }
+
+ private:
+  std::string what_;
+  std::map<std::string, std::string> first_;
+};
+
+url_parts read_url(object_reader& r, const std::string& url) {
+  auto parts = parse_url(url);
+  if (parts) {
+    return *parts;
+  }
+  if (url.find('@') != std::string::npos) {
+    // The text may hold a password: do not quote it.
+    throw r.error("url", "credentials in the URL are not allowed; use username and password");
+  }
+  throw r.error("url",
+                "expected an http:// or https:// URL with a host and an optional port and path, "
+                "such as \"https://192.0.2.10\", got " +
+                    json_quote(url));
+}
+
+std::string normalise_pin(object_reader& r) {
+  std::string pin;
+  for (char c : r.string("pin_sha256", "")) {
+    if (c != ':') {
+      pin += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  const bool hex = std::all_of(pin.begin(), pin.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+  });
+  if (!pin.empty() && (pin.size() != 64 || !hex)) {
+    throw r.error("pin_sha256", "expected 64 hex digits (colons allowed), got " +
+                                    std::to_string(pin.size()) + " characters");
+  }
+  r.record("pin_sha256", pin);
+  return pin;
+}
+
+tls_options read_tls(object_reader r) {
+  tls_options tls;
+  tls.verify = r.boolean("verify", true);
+  tls.ca_file = r.string("ca_file", "");
+  tls.cert_file = r.string("cert_file", "");
+  tls.key_file = r.string("key_file", "");
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    throw r.error(tls.cert_file.empty() ? "cert_file" : "key_file",
+                  "a client certificate needs both cert_file and key_file");
+  }
+  tls.pin_sha256 = normalise_pin(r);
+  r.finish();
+  return tls;
+}
+
+start_point read_start_point(object_reader& r) {
+  const auto value = r.raw_value("start_at");
+  if (!value || *value == "beginning") {
+    r.record("start_at", "beginning");
+    return {};
+  }
+  if (*value == "now") {
+    return {.where = start_point::kind::now};
+  }
+  // JSON integers >= 0 parse as unsigned; negative ones as signed.
+  constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  if (value->is_number_unsigned() && value->get<std::uint64_t>() <= max) {
+    return {.where = start_point::kind::timestamp, .timestamp = value->get<std::int64_t>()};
+  }
+  throw r.error("start_at",
+                "expected \"beginning\", \"now\" or a unix timestamp (an integer >= 0), got " +
+                    value->dump());
+}
+
+log_options read_logs(object_reader r) {
+  static const std::set<std::string, std::less<>> known_types{"access", "info", "warning", "error"};
+  log_options logs;
+  logs.enabled = r.boolean("enabled", true);
+  logs.interval = r.duration_value("interval", 10s, 1s);
+  logs.page_size = static_cast<int>(r.integer("page_size", 1, 10000, 1000));
+  logs.types = r.string_list("types");
+  for (std::size_t i = 0; i < logs.types.size(); ++i) {
+    if (!known_types.contains(logs.types[i])) {
+      throw config_error(
+          r.path_of("types") + "/" + std::to_string(i),
+          "expected one of access, info, warning, error, got " + json_quote(logs.types[i]));
+    }
+  }
+  logs.start_at = read_start_point(r);
+  r.finish();
+  return logs;
+}
+
+health_options read_health(object_reader r) {
+  health_options health;
+  health.enabled = r.boolean("enabled", true);
+  health.interval = r.duration_value("interval", 60s, 1s);
+  auto t = r.object("thresholds");
+  health.limits.temperature_c = t.number("temperature_c", 0, 150, 70);
+  health.limits.disk_temperature_c = t.number("disk_temperature_c", 0, 150, 55);
+  health.limits.ssd_life_remain_pct = t.number("ssd_life_remain_pct", 0, 100, 10);
+  health.limits.pool_used_pct = t.number("pool_used_pct", 0, 100, 90);
+  t.finish();
+  r.finish();
+  return health;
+}
+
+device_config read_device(object_reader& r) {
+  device_config d;
+  d.name = read_name(r);
+  d.url = r.string("url");
+  d.endpoint = read_url(r, d.url);
+  d.username = r.string("username");
+  d.password = r.secret_value_or_file("password");
+  d.auth = r.one_of("auth_scheme", {"raw", "bearer"}, "raw") == "bearer" ? auth_scheme::bearer
+                                                                         : auth_scheme::raw;
+  d.timeout = r.duration_value("timeout", 15s, 1ms);
+  d.tls = read_tls(r.object("tls"));
+  d.logs = read_logs(r.object("logs"));
+  d.health = read_health(r.object("health"));
+  r.finish();
+  return d;
+}
+
+std::string known_types(const sink_type_table& table) {
+  std::string out;
+  for (const auto& [name, parser] : table) {
+    out += out.empty() ? "" : ", ";
+    out += name;
+  }
+  return out.empty() ? "none registered" : out;
+}
+
+sink_config read_sink(object_reader& r, const sink_type_table& table, const fs::path& state_dir) {
+  sink_config s;
+  s.name = read_name(r);
+  s.type = r.string("type");
+  const auto parser = table.find(s.type);
+  if (parser == table.end()) {
+    throw r.error(
+        "type", "unknown sink type " + json_quote(s.type) + " (known: " + known_types(table) + ")");
+  }
+
+  auto batch = r.object("batch");
+  s.batch.max_events = static_cast<std::size_t>(batch.integer("max_events", 1, 1'000'000, 500));
+  s.batch.max_bytes = static_cast<std::size_t>(batch.integer("max_bytes", 1, 1 << 30, 1 << 20));
+  s.batch.max_delay = batch.duration_value("max_delay", 1s);
+  batch.finish();
+
+  auto retry = r.object("retry");
+  s.retry.initial = retry.duration_value("initial", 1s, 1ms);
+  s.retry.max = retry.duration_value("max", 5min, s.retry.initial);
+  retry.finish();
+
+  auto queue = r.object("queue");
+  s.queue.max_bytes = static_cast<std::uint64_t>(
+      queue.integer("max_bytes", 1, std::numeric_limits<std::int64_t>::max(), 1LL << 30));
+  s.queue.on_full = queue.one_of("when_full", {"block", "drop_oldest"}, "block") == "block"
+                        ? when_full::block
+                        : when_full::drop_oldest;
+  queue.finish();
+
+  s.start_at = r.one_of("start_at", {"end", "oldest"}, "end") == "end" ? sink_start::end
+                                                                       : sink_start::oldest;
+  s.dead_letter_path =
+      r.string("dead_letter_path", (state_dir / "dead-letter" / (s.name + ".jsonl")).string());
+  s.options = parser->second(r);
+  r.finish();
+  return s;
+}
+
+std::string read_listen(object_reader r) {
+  std::string listen = r.string("listen", "");
+  if (!listen.empty() && !parse_host_port(listen)) {
+    throw r.error("listen",
+                  "expected \"host:port\" with a port in 1..65535, got " + json_quote(listen));
+  }
+  r.finish();
+  return listen;
+}
+
+agent_config read_config(std::string_view text, const sink_type_table& sinks, const env_lookup& env,
+                         const std::string& source, const fs::path& base_dir) {
+  auto root = object_reader::open(parse_json(text, source), env, base_dir);
+  agent_config cfg;
+  cfg.state_dir = root.string("state_dir", "/var/lib/qsanfwd");
+  if (cfg.state_dir.empty()) {
+    throw root.error("state_dir", "expected a directory, got \"\"");
+  }
+  cfg.log_level = root.one_of(
+      "log_level", {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"},
+      "info");
+  cfg.shutdown_timeout = root.duration_value("shutdown_timeout", 10s);
+  cfg.http_api_listen = read_listen(root.object("http_api"));
+  auto devices = root.array_of_objects("devices");
+  auto sink_readers = root.array_of_objects("sinks");
+  // Unknown top-level keys first: a misspelt "sinks" should say so, not "no sink".
+  root.finish();
+
+  name_registry device_names("device");
+  for (auto& r : devices) {
+    cfg.devices.push_back(read_device(r));
+    device_names.add(cfg.devices.back().name, r);
+  }
+  if (cfg.devices.empty()) {
+    throw config_error("/devices", "at least one device is required");
+  }
+  name_registry sink_names("sink");
+  for (auto& r : sink_readers) {
+    cfg.sinks.push_back(read_sink(r, sinks, cfg.state_dir));
+    sink_names.add(cfg.sinks.back().name, r);
+  }
+  if (cfg.sinks.empty()) {
+    throw config_error("/sinks", "at least one sink is required");
+  }
+  cfg.effective = root.effective_document();
+  return cfg;
+}
+
+}  // namespace
+
+agent_config load_config_file(const fs::path& file, const sink_type_table& sinks,
+                              const env_lookup& env) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
+    throw config_error::in_file(file.string(), "cannot read: is a directory");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw config_error::in_file(file.string(), std::string("cannot read: ") + std::strerror(errno));
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    throw config_error::in_file(file.string(), "cannot read");
+  }
+  return read_config(text, sinks, env, file.string(), file.parent_path());
+}
+
+agent_config parse_config(std::string_view json_text, const sink_type_table& sinks,
+                          const env_lookup& env, std::string_view source_name) {
+  return read_config(json_text, sinks, env, std::string(source_name), {});
+}
+
+}  // namespace qsanfwd::config

@@ -1,0 +1,473 @@
+#include "config/object_reader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <utility>
+
+#include "config/json_pointer.hpp"
+
+namespace qsanfwd::config {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+struct object_reader::shared_state {
+  json document;
+  env_lookup env;
+  fs::path base_dir;
+  ordered_json effective;
+};
+
+namespace {
+
+constexpr std::string_view comment_key = "_comment";
+
+/// A value as an error message quotes it, cut short so a huge value keeps the message readable.
+std::string describe(const json& value) {
+  constexpr std::size_t limit = 80;
+  std::string text = value.dump();
+  if (text.size() > limit) {
+    text.resize(limit);
+    text += "...";
+  }
+  return text;
+}
+
+std::string format_number(double value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(std::begin(buffer), std::end(buffer), value);
+  return ec == std::errc{} ? std::string(buffer, end) : std::to_string(value);
+}
+
+/// Integral doubles print as integers in the effective config ("70", not "70.0").
+ordered_json number_json(double value) {
+  constexpr double limit = 9e15;  // well inside the range where doubles hold integers exactly
+  if (value == static_cast<double>(static_cast<std::int64_t>(value)) && value < limit &&
+      value > -limit) {
+    return static_cast<std::int64_t>(value);
+  }
+  return value;
+}
+
+bool valid_variable_name(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
+    return false;
+  }
+  for (char c : name) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    out += out.empty() ? "" : ", ";
+    out += item;
+  }
+  return out;
+}
+
+bool is_string(const json& v) {
+  return v.is_string();
+}
+bool is_boolean(const json& v) {
+  return v.is_boolean();
+}
+bool is_integer(const json& v) {
+  return v.is_number_integer();
+}
+bool is_number(const json& v) {
+  return v.is_number();
+}
+bool is_array(const json& v) {
+  return v.is_array();
+}
+bool is_object(const json& v) {
+  return v.is_object();
+}
+
+}  // namespace
+
+env_lookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+  };
+}
+
+object_reader object_reader::open(json document, env_lookup env, fs::path base_dir) {
+  if (!document.is_object()) {
+    throw config_error("", "expected an object, got " + describe(document));
+  }
+  auto state = std::make_shared<shared_state>();
+  state->document = std::move(document);
+  state->env = std::move(env);
+  state->base_dir = std::move(base_dir);
+  state->effective = ordered_json::object();
+  const json* root = &state->document;
+  return object_reader(std::move(state), root, "");
+}
+
+object_reader::object_reader(std::shared_ptr<shared_state> state, const json* object,
+                             std::string path)
+    : state_(std::move(state)), object_(object), path_(std::move(path)) {}
+
+std::string object_reader::path_of(std::string_view key) const {
+  return path_ + "/" + pointer_token(key);
+}
+
+config_error object_reader::error(std::string_view key, std::string reason) const {
+  return config_error(path_of(key), std::move(reason));
+}
+
+bool object_reader::has(std::string_view key) {
+  if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
+    known_.emplace_back(key);
+  }
+  return object_->contains(std::string(key));
+}
+
+const json* object_reader::take(std::string_view key) {
+  has(key);
+  consumed_.emplace(key);
+  auto it = object_->find(std::string(key));
+  return it == object_->end() ? nullptr : &*it;
+}
+
+const json* object_reader::take_typed(std::string_view key, bool ok(const json&),
+                                      std::string_view expected, bool is_secret) {
+  const json* value = take(key);
+  if (value != nullptr && !ok(*value)) {
+    // A secret of the wrong type may still be the secret (a numeric password): never quote it.
+    throw error(key, "expected " + std::string(expected) +
+                         (is_secret ? std::string() : ", got " + describe(*value)));
+  }
+  return value;
+}
+
+std::string object_reader::expand(std::string_view text, const std::string& at) const {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool reference = text[i] == '$' && i + 1 < text.size();
+    if (reference && text[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    if (!reference || text[i + 1] != '{') {
+      out += text[i];
+      continue;
+    }
+    // Messages quote neither the value nor the text inside ${...}: the value may be a secret.
+    const auto close = text.find('}', i + 2);
+    if (close == std::string_view::npos) {
+      throw config_error(at, "unterminated \"${\" (write $$ for a literal $)");
+    }
+    const std::string_view inner = text.substr(i + 2, close - i - 2);
+    const auto separator = inner.find(":-");
+    const std::string name(inner.substr(0, separator));
+    if (!valid_variable_name(name)) {
+      throw config_error(at, "invalid variable name in \"${...}\" (write $$ for a literal $)");
+    }
+    const auto value = state_->env(name);
+    if (separator != std::string_view::npos && (!value || value->empty())) {
+      out += inner.substr(separator + 2);
+    } else if (value) {
+      out += *value;
+    } else {
+      throw config_error(at, "environment variable " + name + " is not set");
+    }
+    i = close;
+  }
+  return out;
+}
+
+std::string object_reader::string(std::string_view key) {
+  auto value = optional_string(key);
+  if (!value) {
+    throw error(key, "required key is missing");
+  }
+  return *value;
+}
+
+std::string object_reader::string(std::string_view key, std::string_view fallback) {
+  auto value = optional_string(key);
+  if (!value) {
+    record(key, std::string(fallback));
+    return std::string(fallback);
+  }
+  return *value;
+}
+
+std::optional<std::string> object_reader::optional_string(std::string_view key) {
+  const json* value = take_typed(key, is_string, "a string");
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  std::string text = expand(value->get_ref<const std::string&>(), path_of(key));
+  record(key, text);
+  return text;
+}
+
+secret object_reader::secret_value(std::string_view key) {
+  auto value = optional_secret(key);
+  if (!value) {
+    throw error(key, "required key is missing");
+  }
+  return *std::move(value);
+}
+
+std::optional<secret> object_reader::optional_secret(std::string_view key) {
+  const json* value = take_typed(key, is_string, "a string", true);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  secret result(expand(value->get_ref<const std::string&>(), path_of(key)));
+  record(key, secret::mask);
+  return result;
+}
+
+secret object_reader::secret_value_or_file(std::string_view key) {
+  auto value = optional_secret_or_file(key);
+  if (!value) {
+    const std::string name(key);
+    throw error(key, "required key is missing (give " + name + " or " + name + "_file)");
+  }
+  return *std::move(value);
+}
+
+std::optional<secret> object_reader::optional_secret_or_file(std::string_view key) {
+  const std::string name(key);
+  const std::string file_key = name + "_file";
+  const bool inline_given = has(key);
+  const bool file_given = has(file_key);
+  if (inline_given && file_given) {
+    throw error(file_key, "give either " + name + " or " + file_key + ", not both");
+  }
+  if (inline_given) {
+    return optional_secret(key);
+  }
+  if (file_given) {
+    return secret(read_secret_file(file_key, string(file_key)));
+  }
+  return std::nullopt;
+}
+
+std::string object_reader::read_secret_file(std::string_view file_key,
+                                            const std::string& file) const {
+  fs::path where = file;
+  if (where.is_relative() && !state_->base_dir.empty()) {
+    where = state_->base_dir / where;
+  }
+  std::error_code ec;
+  if (fs::is_directory(where, ec)) {
+    throw error(file_key, "cannot read " + where.string() + ": is a directory");
+  }
+  std::ifstream in(where, std::ios::binary);
+  if (!in) {
+    throw error(file_key, "cannot read " + where.string() + ": " + std::strerror(errno));
+  }
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    throw error(file_key, "cannot read " + where.string());
+  }
+  while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
+    content.pop_back();
+  }
+  if (content.empty()) {
+    throw error(file_key, where.string() + " is empty");
+  }
+  return content;
+}
+
+bool object_reader::boolean(std::string_view key, bool fallback) {
+  const json* value = take_typed(key, is_boolean, "a boolean");
+  const bool result = value == nullptr ? fallback : value->get<bool>();
+  record(key, result);
+  return result;
+}
+
+std::int64_t object_reader::integer(std::string_view key, std::int64_t min, std::int64_t max) {
+  if (!has(key)) {
+    take(key);
+    throw error(key, "required key is missing");
+  }
+  return integer(key, min, max, min);
+}
+
+std::int64_t object_reader::integer(std::string_view key, std::int64_t min, std::int64_t max,
+                                    std::int64_t fallback) {
+  const json* value = take_typed(key, is_integer, "an integer");
+  std::int64_t result = fallback;
+  if (value != nullptr) {
+    const bool too_big = value->is_number_unsigned() &&
+                         value->get<std::uint64_t>() >
+                             static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    result = too_big ? std::numeric_limits<std::int64_t>::max() : value->get<std::int64_t>();
+    if (too_big || result < min || result > max) {
+      throw error(key, "expected " + std::to_string(min) + ".." + std::to_string(max) + ", got " +
+                           describe(*value));
+    }
+  }
+  record(key, result);
+  return result;
+}
+
+double object_reader::number(std::string_view key, double min, double max, double fallback) {
+  const json* value = take_typed(key, is_number, "a number");
+  const double result = value == nullptr ? fallback : value->get<double>();
+  if (result < min || result > max) {
+    const std::string got = value == nullptr ? format_number(result) : describe(*value);
+    throw error(key, "expected " + format_number(min) + ".." + format_number(max) + ", got " + got);
+  }
+  record(key, number_json(result));
+  return result;
+}
+
+duration object_reader::duration_value(std::string_view key, duration fallback, duration min) {
+  const json* value = take(key);
+  duration result = fallback;
+  if (value != nullptr) {
+    std::optional<duration> parsed;
+    if (value->is_string()) {
+      parsed = parse_duration(expand(value->get_ref<const std::string&>(), path_of(key)));
+    } else if (value->is_number()) {
+      parsed = parse_duration(value->dump());  // a JSON number is seconds, as in "1.5"
+    }
+    if (!parsed) {
+      throw error(key,
+                  "expected a duration such as \"500ms\", \"10s\", \"5m\", \"1h\" or a number "
+                  "of seconds, got " +
+                      describe(*value));
+    }
+    if (*parsed < min) {
+      throw error(key, "expected at least " + format_duration(min) + ", got " + describe(*value));
+    }
+    result = *parsed;
+  }
+  record(key, format_duration(result));
+  return result;
+}
+
+std::string object_reader::one_of(std::string_view key,
+                                  std::initializer_list<std::string_view> choices,
+                                  std::string_view fallback) {
+  std::string value = string(key, fallback);
+  for (auto choice : choices) {
+    if (value == choice) {
+      return value;
+    }
+  }
+  std::string listed;
+  for (auto choice : choices) {
+    listed += listed.empty() ? "" : ", ";
+    listed += choice;
+  }
+  throw error(key, "expected one of " + listed + ", got " + json(value).dump());
+}
+
+std::vector<std::string> object_reader::string_list(std::string_view key) {
+  const json* value = take_typed(key, is_array, "an array of strings");
+  std::vector<std::string> result;
+  if (value != nullptr) {
+    for (std::size_t i = 0; i < value->size(); ++i) {
+      const std::string at = path_of(key) + "/" + std::to_string(i);
+      const json& item = (*value)[i];
+      if (!item.is_string()) {
+        throw config_error(at, "expected a string, got " + describe(item));
+      }
+      result.push_back(expand(item.get_ref<const std::string&>(), at));
+    }
+  }
+  record(key, result);
+  return result;
+}
+
+std::map<std::string, std::string> object_reader::string_map(std::string_view key) {
+  const json* value = take_typed(key, is_object, "an object of strings");
+  std::map<std::string, std::string> result;
+  ordered_json effective = ordered_json::object();
+  if (value != nullptr) {
+    for (const auto& [name, item] : value->items()) {
+      const std::string at = path_of(key) + "/" + pointer_token(name);
+      if (!item.is_string()) {
+        throw config_error(at, "expected a string, got " + describe(item));
+      }
+      result[name] = expand(item.get_ref<const std::string&>(), at);
+      effective[name] = result[name];
+    }
+  }
+  record(key, std::move(effective));
+  return result;
+}
+
+object_reader object_reader::object(std::string_view key) {
+  static const json empty = json::object();
+  const json* value = take_typed(key, is_object, "an object");
+  auto& node = state_->effective[ordered_json::json_pointer(path_of(key))];
+  if (!node.is_object()) {
+    node = ordered_json::object();
+  }
+  return object_reader(state_, value == nullptr ? &empty : value, path_of(key));
+}
+
+std::vector<object_reader> object_reader::array_of_objects(std::string_view key) {
+  const json* value = take_typed(key, is_array, "an array of objects");
+  record(key, ordered_json::array());
+  std::vector<object_reader> result;
+  if (value != nullptr) {
+    for (std::size_t i = 0; i < value->size(); ++i) {
+      const std::string at = path_of(key) + "/" + std::to_string(i);
+      const json& item = (*value)[i];
+      if (!item.is_object()) {
+        throw config_error(at, "expected an object, got " + describe(item));
+      }
+      state_->effective[ordered_json::json_pointer(at)] = ordered_json::object();
+      result.push_back(object_reader(state_, &item, at));
+    }
+  }
+  return result;
+}
+
+std::optional<json> object_reader::raw_value(std::string_view key) {
+  const json* value = take(key);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  json result = value->is_string()
+                    ? json(expand(value->get_ref<const std::string&>(), path_of(key)))
+                    : *value;
+  record(key, ordered_json(result));
+  return result;
+}
+
+void object_reader::record(std::string_view key, ordered_json value) {
+  state_->effective[ordered_json::json_pointer(path_of(key))] = std::move(value);
+}
+
+void object_reader::finish() const {
+  for (const auto& [key, value] : object_->items()) {
+    if (key != comment_key && !consumed_.contains(key)) {
+      throw config_error(path_of(key), known_.empty()
+                                           ? "unknown key (this object takes no keys)"
+                                           : "unknown key (known: " + join(known_) + ")");
+    }
+  }
+}
+
+const ordered_json& object_reader::effective_document() const {
+  return state_->effective;
+}
+
+}  // namespace qsanfwd::config
