@@ -24,6 +24,8 @@ struct failure {
 template <typename T>
 class result {
  public:
+  /// An empty result is a failure; asio's co_spawn needs one for a coroutine that threw.
+  result() : v_(failure{"no result"}) {}
   result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   result(failure f) : v_(std::move(f)) {}    // NOLINT(google-explicit-constructor)
 

@@ -99,7 +99,7 @@ void device_client::accept_grant(const token_grant& grant, const http_reply& rep
 asio::awaitable<result<bool>> device_client::login() {
   nlohmann::json body{{"user", settings_.username},
                       {"password", settings_.password.reveal()},
-                      {"offlineAccess", true}};
+                      {"offlineAccess", settings_.offline_access}};
   ++counters_.requests;
   auto reply = co_await conn_.request(http::verb::post, "/auth/get", body.dump(), "");
   if (!reply) {
@@ -126,7 +126,7 @@ asio::awaitable<result<bool>> device_client::login() {
   if (grant->refresh_token) {
     refresh_token_ = grant->refresh_token;
     vault_.save(settings_.name, *refresh_token_);
-  } else {
+  } else if (settings_.offline_access) {
     log_->warn("{}: the array gave no refresh token for an offlineAccess login", settings_.name);
   }
   log_->info("{}: logged in as {}", settings_.name, settings_.username);

@@ -38,6 +38,8 @@ struct client_settings {
   secret password;
   auth_scheme scheme = auth_scheme::raw;
   duration timeout{15'000};
+  /// Log in with offlineAccess to get a refresh token. Off only where no token can be kept.
+  bool offline_access = true;
   int max_attempts = 4;               ///< per call, for transient failures
   duration retry_initial{500};        ///< backoff between those attempts
   duration retry_max{30'000};

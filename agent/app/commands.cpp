@@ -1,0 +1,246 @@
+#include "agent/app/commands.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <map>
+
+#include "agent/app/device_wiring.hpp"
+#include "agent/app/exit_codes.hpp"
+#include "agent/core/logging.hpp"
+#include "agent/core/time.hpp"
+#include "agent/store/sqlite.hpp"
+#include "sinks/registry.hpp"
+
+namespace qsanfwd::app {
+namespace asio = boost::asio;
+
+namespace {
+
+/// Loads the config and sets up logging; prints the error and returns nullopt when either fails.
+std::optional<config::agent_config> load(const common_options& opts) {
+  try {
+    auto cfg = config::load_config_file(opts.config_file, sinks::sink_types());
+    const auto level_name = opts.log_level.value_or(cfg.log_level);
+    const auto level = parse_log_level(level_name);
+    if (!level) {
+      std::cerr << "qsanfwd: unknown log level \"" << level_name << "\"\n";
+      return std::nullopt;
+    }
+    init_logging(*level);
+    return cfg;
+  } catch (const config::config_error& e) {
+    std::cerr << "qsanfwd: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+/// Runs `work` on `io` until it finishes; rethrows what it threw.
+template <typename T>
+T run_blocking(asio::io_context& io, asio::awaitable<T> work) {
+  std::optional<T> out;
+  std::exception_ptr error;
+  asio::co_spawn(io, std::move(work), [&](std::exception_ptr e, T value) {
+    error = e;
+    if (!e) {
+      out = std::move(value);
+    }
+  });
+  io.run();
+  io.restart();
+  if (error) {
+    std::rethrow_exception(error);
+  }
+  return std::move(*out);
+}
+
+std::string count_words(const std::map<std::string, int>& counts) {
+  std::string out;
+  for (const auto& [word, n] : counts) {
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + (word.empty() ? "(none)" : word);
+  }
+  return out;
+}
+
+/// One device's part of test-connection: everything the agent will ask, summarised.
+asio::awaitable<int> probe_device(device::device_client& client, int page_size, std::ostream& out) {
+  const auto& s = client.settings();
+  out << s.name << " (" << (s.peer.tls ? "https://" : "http://") << s.peer.host << ":"
+      << s.peer.port << ")\n";
+  auto page = co_await client.log_list({.start_time = 0, .types = {}, .page_number = 1,
+                                        .page_size = page_size});
+  if (!page) {
+    out << "  FAILED: " << page.error().message << "\n";
+    co_return exit_failure;
+  }
+  out << "  login: ok (" << s.username << ")\n";
+  out << "  logs available: " << page->total;
+  if (!page->logs.empty()) {
+    out << " (this page from " << rfc3339_utc(page->logs.front().timestamp) << " to "
+        << rfc3339_utc(page->logs.back().timestamp) << ")";
+  }
+  out << "\n";
+  if (auto encs = co_await client.enclosures(); encs) {
+    for (const auto& e : *encs) {
+      out << "  enclosure " << e.enc_id << ": " << (e.model_name.empty() ? "?" : e.model_name)
+          << ", serial " << (e.serial_number.empty() ? "?" : e.serial_number)
+          << (e.sys_health.empty() ? "" : ", health " + e.sys_health) << "\n";
+    }
+  } else {
+    out << "  enclosures: " << encs.error().message << "\n";
+  }
+  if (auto disks = co_await client.disks(); disks) {
+    std::map<std::string, int> health;
+    for (const auto& d : *disks) {
+      ++health[d.health];
+    }
+    out << "  disks: " << disks->size() << " (" << count_words(health) << ")\n";
+  } else {
+    out << "  disks: " << disks.error().message << "\n";
+  }
+  if (auto pools = co_await client.pools(); pools) {
+    out << "  pools: " << pools->size() << "\n";
+  } else {
+    out << "  pools: " << pools.error().message << "\n";
+  }
+  if (auto volumes = co_await client.volumes(); volumes) {
+    out << "  volumes: " << volumes->size() << "\n";
+  } else {
+    out << "  volumes: " << volumes.error().message << "\n";
+  }
+  co_return exit_ok;
+}
+
+/// The state store for a command run beside the daemon: writable when no agent runs, else a
+/// read-only view (so the stored refresh token is still used, and no new one is made).
+std::unique_ptr<state_store> open_store_shared(const config::agent_config& cfg) {
+  try {
+    return state_store::open(cfg.state_dir);
+  } catch (const std::exception& first) {
+    try {
+      return state_store::open_read_only(cfg.state_dir);
+    } catch (const std::exception&) {
+      throw std::runtime_error(first.what());
+    }
+  }
+}
+
+}  // namespace
+
+int check_config_command(const common_options& opts) {
+  const auto cfg = load(opts);
+  if (!cfg) {
+    return exit_usage;
+  }
+  std::cout << cfg->effective.dump(2) << "\n";
+  std::cerr << "qsanfwd: " << opts.config_file << ": valid (" << cfg->devices.size()
+            << " device(s), " << cfg->sinks.size() << " sink(s))\n";
+  return exit_ok;
+}
+
+int run_command(const common_options& opts) {
+  const auto cfg = load(opts);
+  if (!cfg) {
+    return exit_usage;
+  }
+  auto log = get_logger("agent");
+  std::unique_ptr<state_store> store;
+  try {
+    store = state_store::open(cfg->state_dir);
+  } catch (const std::exception& e) {
+    log->critical("{}", e.what());
+    return exit_failure;
+  }
+  asio::io_context io;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (!ec) {
+      log->info("signal {}: stopping", signo);
+      io.stop();
+    }
+  });
+  log->info("started: {} device(s), {} sink(s), state in {}", cfg->devices.size(),
+            cfg->sinks.size(), store->file().string());
+  io.run();
+  log->info("stopped");
+  return exit_ok;
+}
+
+int test_connection_command(const common_options& opts, const std::string& only_device) {
+  const auto cfg = load(opts);
+  if (!cfg) {
+    return exit_usage;
+  }
+  std::unique_ptr<state_store> store;
+  try {
+    store = open_store_shared(*cfg);
+  } catch (const std::exception& e) {
+    std::cerr << "qsanfwd: " << e.what() << "\n";
+    return exit_failure;
+  }
+  store_token_vault vault(*store);
+  asio::io_context io;
+  int status = exit_ok;
+  bool found = false;
+  for (const auto& d : cfg->devices) {
+    if (!only_device.empty() && d.name != only_device) {
+      continue;
+    }
+    found = true;
+    auto settings = client_settings_for(d);
+    settings.offline_access = !store->read_only();
+    settings.max_attempts = 2;
+    try {
+      device::device_client client(io.get_executor(), settings, vault, nullptr);
+      if (run_blocking(io, probe_device(client, std::min(d.logs.page_size, 100), std::cout)) !=
+          exit_ok) {
+        status = exit_failure;
+      }
+    } catch (const std::exception& e) {
+      std::cout << d.name << ": FAILED: " << e.what() << "\n";
+      status = exit_failure;
+    }
+  }
+  if (!found) {
+    std::cerr << "qsanfwd: no device named \"" << only_device << "\" in " << opts.config_file
+              << "\n";
+    return exit_usage;
+  }
+  return status;
+}
+
+int logout_command(const common_options& opts, const std::string& device_name) {
+  const auto cfg = load(opts);
+  if (!cfg) {
+    return exit_usage;
+  }
+  const auto it = std::find_if(cfg->devices.begin(), cfg->devices.end(),
+                               [&](const auto& d) { return d.name == device_name; });
+  if (it == cfg->devices.end()) {
+    std::cerr << "qsanfwd: no device named \"" << device_name << "\" in " << opts.config_file
+              << "\n";
+    return exit_usage;
+  }
+  try {
+    auto store = state_store::open(cfg->state_dir);
+    store_token_vault vault(*store);
+    asio::io_context io;
+    device::device_client client(io.get_executor(), client_settings_for(*it), vault, nullptr);
+    auto revoked = run_blocking(io, client.logout());
+    if (!revoked) {
+      std::cerr << "qsanfwd: " << device_name << ": " << revoked.error().message << "\n";
+      return exit_failure;
+    }
+    std::cout << device_name << ": "
+              << (*revoked ? "refresh token revoked on the array and forgotten"
+                           : "no refresh token stored; nothing to revoke")
+              << "\n";
+    return exit_ok;
+  } catch (const std::exception& e) {
+    std::cerr << "qsanfwd: " << e.what() << "\n";
+    return exit_failure;
+  }
+}
+
+}  // namespace qsanfwd::app

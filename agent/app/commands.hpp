@@ -1,0 +1,27 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace qsanfwd::app {
+
+/// What every subcommand that reads a config file takes from the command line.
+struct common_options {
+  std::string config_file;
+  std::optional<std::string> log_level;  ///< overrides the config's log_level
+};
+
+/// `qsanfwd run`: the daemon. Returns when SIGTERM or SIGINT arrive, or on a fatal error.
+int run_command(const common_options& opts);
+
+/// `qsanfwd check-config`: validates, prints the effective config with secrets masked.
+int check_config_command(const common_options& opts);
+
+/// `qsanfwd test-connection`: logs in to each device (or only `device`), reads a page of logs and
+/// the health endpoints, prints a summary per device. Fails with the reason.
+int test_connection_command(const common_options& opts, const std::string& device);
+
+/// `qsanfwd logout --device NAME`: revokes the device's refresh token on the array and forgets it.
+int logout_command(const common_options& opts, const std::string& device);
+
+}  // namespace qsanfwd::app

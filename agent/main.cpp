@@ -1,0 +1,58 @@
+// The command line, and nothing else: each subcommand is a function in agent/app.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "agent/app/commands.hpp"
+#include "agent/app/exit_codes.hpp"
+
+#ifndef QSANFWD_VERSION
+#define QSANFWD_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace qsanfwd::app;
+  CLI::App cli{"qsanfwd: forwards logs and health events of QSAN storage arrays", "qsanfwd"};
+  cli.set_version_flag("--version", std::string("qsanfwd ") + QSANFWD_VERSION);
+  cli.require_subcommand(1);
+
+  common_options common;
+  const auto add_common = [&common](CLI::App* sub) {
+    sub->add_option("-c,--config", common.config_file, "configuration file (JSON)")
+        ->required()
+        ->option_text("FILE");
+    sub->add_option("--log-level", common.log_level,
+                    "trace, debug, info, warn, error, critical or off; overrides the config");
+  };
+
+  auto* run = cli.add_subcommand("run", "run the agent (the daemon)");
+  add_common(run);
+  auto* check = cli.add_subcommand("check-config", "validate a config and print it, secrets masked");
+  add_common(check);
+
+  std::string device;
+  auto* test = cli.add_subcommand("test-connection",
+                                  "log in to each device, read a page of logs and health, summarise");
+  add_common(test);
+  test->add_option("--device", device, "only this device");
+  auto* logout = cli.add_subcommand("logout", "revoke a device's stored refresh token and forget it");
+  add_common(logout);
+  logout->add_option("--device", device, "the device")->required();
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = cli.exit(e);
+    return code == 0 ? exit_ok : exit_usage;
+  }
+  if (run->parsed()) {
+    return run_command(common);
+  }
+  if (test->parsed()) {
+    return test_connection_command(common, device);
+  }
+  if (logout->parsed()) {
+    return logout_command(common, device);
+  }
+  return check_config_command(common);
+}

@@ -1,0 +1,37 @@
+#include "sinks/file/file_options.hpp"
+
+#include <charconv>
+
+namespace qsanfwd::sinks {
+
+file_options parse_file_options(config::object_reader& r) {
+  file_options o;
+  o.path = r.string("path");
+  if (o.path.empty()) {
+    throw r.error("path", "expected a file path, got an empty string");
+  }
+  // A mode is written as an octal string ("0640"), the way chmod spells it.
+  const auto mode = r.string("permissions", "0640");
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(mode.data(), mode.data() + mode.size(), value, 8);
+  if (ec != std::errc{} || end != mode.data() + mode.size() || value > 0777) {
+    throw r.error("permissions", "expected an octal mode such as \"0640\", got \"" + mode + "\"");
+  }
+  o.permissions = value;
+  auto rotate = r.object("rotate");
+  o.rotate_max_bytes = static_cast<std::uint64_t>(
+      rotate.integer("max_bytes", 0, std::int64_t{1} << 50, 0));
+  o.rotate_interval = rotate.duration_value("interval", duration{0});
+  o.rotate_keep = static_cast<int>(rotate.integer("keep", 1, 10000, 7));
+  o.rotate_gzip = rotate.boolean("gzip", false);
+  rotate.finish();
+  const auto fsync = r.one_of("fsync", {"batch", "interval", "never"}, "batch");
+  o.fsync = fsync == "interval" ? fsync_policy::interval
+            : fsync == "never"  ? fsync_policy::never
+                                : fsync_policy::batch;
+  o.fsync_interval = r.duration_value("fsync_interval", duration{1000}, duration{10});
+  o.hash_chain = r.boolean("hash_chain", false);
+  return o;
+}
+
+}  // namespace qsanfwd::sinks
