@@ -1,15 +1,12 @@
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <set>
 #include <utility>
 
 #include "config/config.hpp"
 #include "config/json_pointer.hpp"
+#include "config/read_file.hpp"
 
 namespace qsanfwd::config {
 
@@ -349,19 +346,12 @@ agent_config read_config(std::string_view text, const sink_type_table& sinks, co
 
 agent_config load_config_file(const fs::path& file, const sink_type_table& sinks,
                               const env_lookup& env) {
-  std::error_code ec;
-  if (fs::is_directory(file, ec)) {
-    throw config_error::in_file(file.string(), "cannot read: is a directory");
+  std::string why;
+  const auto text = read_whole_file(file, why);
+  if (!text) {
+    throw config_error::in_file(file.string(), "cannot read: " + why);
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw config_error::in_file(file.string(), std::string("cannot read: ") + std::strerror(errno));
-  }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    throw config_error::in_file(file.string(), "cannot read");
-  }
-  return read_config(text, sinks, env, file.string(), file.parent_path());
+  return read_config(*text, sinks, env, file.string(), file.parent_path());
 }
 
 agent_config parse_config(std::string_view json_text, const sink_type_table& sinks,

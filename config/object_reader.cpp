@@ -1,16 +1,13 @@
 #include "config/object_reader.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <utility>
 
 #include "config/json_pointer.hpp"
+#include "config/read_file.hpp"
 
 namespace qsanfwd::config {
 
@@ -270,25 +267,18 @@ std::string object_reader::read_secret_file(std::string_view file_key,
   if (where.is_relative() && !state_->base_dir.empty()) {
     where = state_->base_dir / where;
   }
-  std::error_code ec;
-  if (fs::is_directory(where, ec)) {
-    throw error(file_key, "cannot read " + where.string() + ": is a directory");
+  std::string why;
+  auto content = read_whole_file(where, why);
+  if (!content) {
+    throw error(file_key, "cannot read " + where.string() + ": " + why);
   }
-  std::ifstream in(where, std::ios::binary);
-  if (!in) {
-    throw error(file_key, "cannot read " + where.string() + ": " + std::strerror(errno));
+  while (!content->empty() && (content->back() == '\n' || content->back() == '\r')) {
+    content->pop_back();
   }
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    throw error(file_key, "cannot read " + where.string());
-  }
-  while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
-    content.pop_back();
-  }
-  if (content.empty()) {
+  if (content->empty()) {
     throw error(file_key, where.string() + " is empty");
   }
-  return content;
+  return *content;
 }
 
 bool object_reader::boolean(std::string_view key, bool fallback) {
