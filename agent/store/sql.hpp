@@ -57,6 +57,35 @@ CREATE TABLE meta (
   value TEXT
 );
 )sql"},
+    // The event queue, and the log poller's checkpoint and dedup marks: a page's new lines,
+    // their marks and the checkpoint move commit together.
+    migration{2, R"sql(
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  device TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL,
+  bytes INTEGER NOT NULL
+);
+CREATE TABLE log_checkpoints (
+  device TEXT PRIMARY KEY,
+  start_time INTEGER NOT NULL,
+  floor INTEGER NOT NULL,
+  newest_first INTEGER,
+  cycle INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE log_marks (
+  device TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  line_hash INTEGER NOT NULL,
+  queued INTEGER NOT NULL,
+  seen INTEGER NOT NULL,
+  cycle INTEGER NOT NULL,
+  fresh INTEGER NOT NULL,
+  PRIMARY KEY (device, timestamp, line_hash)
+) WITHOUT ROWID;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -79,5 +108,44 @@ inline constexpr std::string_view save_refresh_token =
     "refresh_token_saved_at = excluded.refresh_token_saved_at";
 inline constexpr std::string_view forget_refresh_token =
     "UPDATE devices SET refresh_token = NULL, refresh_token_saved_at = NULL WHERE name = ?1";
+
+// ---- event queue -------------------------------------------------------------------------
+
+inline constexpr std::string_view append_event =
+    "INSERT INTO events (device, kind, body, bytes) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr std::string_view read_events_after =
+    "SELECT seq, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+inline constexpr std::string_view queue_totals =
+    "SELECT count(*), coalesce(sum(bytes), 0), coalesce(max(seq), 0) FROM events";
+// The highest seq ever handed out, even when the queue is empty (AUTOINCREMENT keeps it).
+inline constexpr std::string_view last_event_seq =
+    "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)";
+
+// ---- log poller --------------------------------------------------------------------------
+
+inline constexpr std::string_view load_log_checkpoint =
+    "SELECT start_time, floor, newest_first, cycle FROM log_checkpoints WHERE device = ?1";
+inline constexpr std::string_view save_log_checkpoint =
+    "INSERT INTO log_checkpoints (device, start_time, floor, newest_first, cycle, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (device) DO UPDATE SET "
+    "start_time = excluded.start_time, floor = excluded.floor, "
+    "newest_first = excluded.newest_first, cycle = excluded.cycle, "
+    "updated_at = excluded.updated_at";
+// Counts one sighting of a line in a read cycle. `seen` restarts at each cycle; `queued` is how
+// many of these lines were ever queued; `fresh` says whether this sighting is one more than
+// were queued, i.e. a line to deliver. Identical genuine lines thus each get delivered once,
+// and a cycle that re-reads after a crash delivers nothing twice.
+inline constexpr std::string_view observe_log_line =
+    "INSERT INTO log_marks (device, timestamp, line_hash, queued, seen, cycle, fresh) "
+    "VALUES (?1, ?2, ?3, 1, 1, ?4, 1) ON CONFLICT (device, timestamp, line_hash) DO UPDATE SET "
+    "fresh = (CASE WHEN cycle = excluded.cycle THEN seen + 1 ELSE 1 END) > queued, "
+    "queued = max(queued, CASE WHEN cycle = excluded.cycle THEN seen + 1 ELSE 1 END), "
+    "seen = CASE WHEN cycle = excluded.cycle THEN seen + 1 ELSE 1 END, "
+    "cycle = excluded.cycle "
+    "RETURNING fresh, queued";
+inline constexpr std::string_view prune_log_marks =
+    "DELETE FROM log_marks WHERE device = ?1 AND timestamp < ?2";
+inline constexpr std::string_view count_log_marks =
+    "SELECT count(*) FROM log_marks WHERE device = ?1";
 
 }  // namespace qsanfwd::sql
