@@ -1,0 +1,298 @@
+#include "agent/logs/log_poller.hpp"
+
+#include <algorithm>
+
+#include "agent/core/ids.hpp"
+#include "agent/core/logging.hpp"
+#include "agent/core/time.hpp"
+#include "agent/logs/page_window.hpp"
+
+namespace qsanfwd::logs {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr int stuck_after_failures = 3;
+
+std::int64_t unix_millis() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// The order a page shows, when its lines differ in time; a page of one second says nothing.
+std::optional<bool> order_shown_by(const std::vector<device::log_entry>& logs) {
+  if (logs.size() < 2 || logs.front().timestamp == logs.back().timestamp) {
+    return std::nullopt;
+  }
+  return logs.front().timestamp > logs.back().timestamp;
+}
+
+}  // namespace
+
+log_poller::log_poller(device::device_client& client, state_store& store, event_queue& queue,
+                       config::log_options options, poller_hooks hooks)
+    : client_(client),
+      store_(store),
+      queue_(queue),
+      state_(store, client.settings().name),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)),
+      log_(get_logger("logs")) {}
+
+void log_poller::set_identity(std::string model, std::string serial) {
+  model_ = std::move(model);
+  serial_ = std::move(serial);
+}
+
+event log_poller::make_event(const device::log_entry& line, std::int64_t occurrence) const {
+  event e;
+  e.kind = event_kind::log;
+  e.device = client_.settings().name;
+  e.host = client_.settings().peer.host;
+  e.timestamp = line.timestamp;
+  e.type = line.type;
+  e.severity = severity_of_log_type(line.type);
+  e.message = line.message;
+  e.model = model_;
+  e.serial = serial_;
+  e.id = stable_id({e.device, std::to_string(line.timestamp), line.type, line.message,
+                    std::to_string(occurrence)});
+  return e;
+}
+
+asio::awaitable<result<std::optional<bool>>> log_poller::detect_order() {
+  // The first and the last line of the whole log differ in time unless it all fits in a second.
+  auto first = co_await client_.log_list({.start_time = 0, .types = {}, .page_number = 1,
+                                          .page_size = 1});
+  if (!first) {
+    co_return first.error();
+  }
+  if (first->total < 2 || first->logs.empty()) {
+    co_return std::optional<bool>{};
+  }
+  auto last = co_await client_.log_list({.start_time = 0, .types = {},
+                                         .page_number = static_cast<int>(first->total),
+                                         .page_size = 1});
+  if (!last) {
+    co_return last.error();
+  }
+  if (last->logs.empty() || last->logs.front().timestamp == first->logs.front().timestamp) {
+    co_return std::optional<bool>{};
+  }
+  co_return std::optional<bool>{first->logs.front().timestamp > last->logs.front().timestamp};
+}
+
+asio::awaitable<result<std::int64_t>> log_poller::newest_timestamp(bool newest_first) {
+  auto first = co_await client_.log_list({.start_time = 0, .types = {}, .page_number = 1,
+                                          .page_size = 1});
+  if (!first) {
+    co_return first.error();
+  }
+  if (first->logs.empty()) {
+    co_return std::int64_t{0};
+  }
+  if (newest_first || first->total < 2) {
+    co_return first->logs.front().timestamp;
+  }
+  auto last = co_await client_.log_list({.start_time = 0, .types = {},
+                                         .page_number = static_cast<int>(first->total),
+                                         .page_size = 1});
+  if (!last) {
+    co_return last.error();
+  }
+  co_return last->logs.empty() ? first->logs.front().timestamp : last->logs.front().timestamp;
+}
+
+asio::awaitable<result<checkpoint>> log_poller::initial_checkpoint() {
+  checkpoint cp;
+  switch (options_.start_at.where) {
+    case config::start_point::kind::beginning:
+      break;
+    case config::start_point::kind::timestamp:
+      cp.start_time = cp.floor = options_.start_at.timestamp;
+      break;
+    case config::start_point::kind::now: {
+      auto order = co_await detect_order();
+      if (!order) {
+        co_return order.error();
+      }
+      cp.newest_first = *order;
+      auto newest = co_await newest_timestamp(order->value_or(true));
+      if (!newest) {
+        co_return newest.error();
+      }
+      cp.start_time = *newest;
+      break;
+    }
+  }
+  co_return cp;
+}
+
+asio::awaitable<result<std::int64_t>> log_poller::poll_once() {
+  auto cp = state_.load();
+  // "now" starts with a priming cycle that marks what the array already holds without queueing
+  // it; the checkpoint is first saved when that cycle ends, so a crash just primes again.
+  bool priming = false;
+  if (!cp) {
+    auto initial = co_await initial_checkpoint();
+    if (!initial) {
+      note_failure(0, initial.error().message);
+      co_return initial.error();
+    }
+    cp = *initial;
+    priming = options_.start_at.where == config::start_point::kind::now;
+  }
+  auto queued = co_await read_cycle(*cp, priming);
+  if (queued) {
+    note_success();
+  }
+  co_return queued;
+}
+
+asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool priming) {
+  ++counters_.cycles;
+  // Unique per cycle even after a crash that never saved the cycle number.
+  const auto cycle = std::max(cp.cycle + 1, unix_millis());
+  const auto start = std::max<std::int64_t>(cp.start_time - 1, 0);
+  const auto began = std::chrono::steady_clock::now();
+  std::optional<page_window> window;
+  std::int64_t max_seen = cp.start_time;
+  std::int64_t queued = 0;
+  std::int64_t read = 0;
+
+  for (int page = 1;; ++page) {
+    if (hooks_.wait_for_room) {
+      co_await hooks_.wait_for_room();
+    }
+    auto answer = co_await client_.log_list({.start_time = start, .types = options_.types,
+                                             .page_number = page,
+                                             .page_size = options_.page_size});
+    if (!answer) {
+      note_failure(page, answer.error().message);
+      co_return answer.error();
+    }
+    ++counters_.pages;
+    if (page == 1) {
+      if (!cp.newest_first) {
+        cp.newest_first = order_shown_by(answer->logs);
+      }
+      if (!cp.newest_first && answer->have_next_page) {
+        auto order = co_await detect_order();
+        if (!order || !*order) {
+          const auto why = order ? "cannot tell the array's result order yet (its whole log is "
+                                   "in one second)"
+                                 : order.error().message;
+          note_failure(page, why);
+          co_return failure{why};
+        }
+        cp.newest_first = *order;
+      }
+      window.emplace(cp.newest_first.value_or(true), options_.page_size);
+    }
+    const auto skip = window->accept(page, answer->total, answer->logs.size());
+    if (!skip) {
+      const std::string why = "the array's log shrank while being read; reading the cycle again";
+      note_failure(page, why);
+      co_return failure{why};
+    }
+
+    auto tx = store_.begin();
+    std::int64_t page_max = cp.start_time;
+    std::int64_t queued_here = 0;
+    for (auto it = answer->logs.begin() + static_cast<std::ptrdiff_t>(*skip);
+         it != answer->logs.end(); ++it) {
+      ++counters_.lines_read;
+      ++read;
+      page_max = std::max(page_max, it->timestamp);
+      if (it->timestamp < cp.floor) {
+        continue;
+      }
+      const auto seen = state_.observe(it->timestamp, it->type, it->message, cycle);
+      if (!seen.fresh) {
+        ++counters_.duplicates_dropped;
+        continue;
+      }
+      if (!priming) {
+        queue_.append(make_event(*it, seen.occurrence));
+        ++queued_here;
+      }
+    }
+    max_seen = std::max(max_seen, page_max);
+    const bool last = !answer->have_next_page;
+    // Oldest first, every line before this page's newest second is behind us already.
+    const bool move_now = last || (!priming && cp.newest_first == false);
+    if (move_now) {
+      cp.start_time = last ? max_seen : std::max(cp.start_time, page_max);
+      cp.cycle = cycle;
+      state_.prune_before(cp.start_time - 1);
+      state_.save(cp);
+    }
+    tx.commit();
+    queued += queued_here;
+    counters_.lines_queued += static_cast<std::uint64_t>(queued_here);
+    if (queued_here > 0 && hooks_.appended) {
+      hooks_.appended();
+    }
+    if (hooks_.on_progress && (page > 1 || !last)) {
+      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
+      hooks_.on_progress(progress{client_.settings().name, read, std::max(answer->total, read),
+                                  elapsed.count() > 0 ? static_cast<double>(read) / elapsed.count() : 0,
+                                  last});
+    }
+    if (last) {
+      break;
+    }
+  }
+  counters_.last_success_unix = unix_now();
+  co_return queued;
+}
+
+void log_poller::note_failure(int page, const std::string& why) {
+  ++counters_.failed_cycles;
+  ++consecutive_failures_;
+  log_->debug("{}: log read failed at page {}: {}", client_.settings().name, page, why);
+  // An unreachable array is reported by the client; this is for an array that answers but
+  // whose answers cannot be used.
+  if (consecutive_failures_ < stuck_after_failures || stuck_reported_ ||
+      client_.state() == device::device_state::unreachable ||
+      client_.state() == device::device_state::login_failed) {
+    return;
+  }
+  stuck_reported_ = true;
+  event e;
+  e.kind = event_kind::agent;
+  e.device = client_.settings().name;
+  e.host = client_.settings().peer.host;
+  e.timestamp = unix_now();
+  e.type = "logs_stuck";
+  e.severity = severity::error;
+  e.message = "Log collection from " + e.device + " is stuck at page " + std::to_string(page) +
+              ": " + why;
+  e.id = stable_id({e.device, "agent", e.type, std::to_string(e.timestamp)});
+  log_->warn("{}", e.message);
+  if (hooks_.agent_event) {
+    hooks_.agent_event(std::move(e));
+  }
+}
+
+void log_poller::note_success() {
+  consecutive_failures_ = 0;
+  if (!std::exchange(stuck_reported_, false)) {
+    return;
+  }
+  event e;
+  e.kind = event_kind::agent;
+  e.device = client_.settings().name;
+  e.host = client_.settings().peer.host;
+  e.timestamp = unix_now();
+  e.type = "logs_resumed";
+  e.severity = severity::notice;
+  e.message = "Log collection from " + e.device + " resumed";
+  e.id = stable_id({e.device, "agent", e.type, std::to_string(e.timestamp)});
+  log_->info("{}", e.message);
+  if (hooks_.agent_event) {
+    hooks_.agent_event(std::move(e));
+  }
+}
+
+}  // namespace qsanfwd::logs

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <spdlog/logger.h>
+#include <string>
+
+#include "agent/device/device_client.hpp"
+#include "agent/logs/log_state.hpp"
+#include "agent/store/event_queue.hpp"
+#include "config/config.hpp"
+
+namespace qsanfwd::logs {
+
+/// Counters for status and metrics.
+struct poller_counters {
+  std::uint64_t cycles = 0;
+  std::uint64_t pages = 0;
+  std::uint64_t lines_read = 0;
+  std::uint64_t lines_queued = 0;
+  std::uint64_t duplicates_dropped = 0;
+  std::uint64_t failed_cycles = 0;
+  std::int64_t last_success_unix = 0;
+};
+
+/// How a drain is going, for the progress display.
+struct progress {
+  std::string device;
+  std::int64_t read = 0;
+  std::int64_t total = 0;
+  double lines_per_second = 0;
+  bool done = false;
+};
+
+/// What the poller needs from the rest of the agent.
+struct poller_hooks {
+  std::function<void()> appended;                           ///< after each commit that queued events
+  std::function<boost::asio::awaitable<void>()> wait_for_room;  ///< before each page (queue full: block)
+  std::function<void(const progress&)> on_progress;         ///< during a multi-page cycle
+  std::function<void(event)> agent_event;                   ///< stuck / resumed
+};
+
+/// Reads a device's log from its checkpoint and queues each line exactly once.
+///
+/// A cycle re-reads from one second before the checkpoint (right under both readings of
+/// `startTime`), pages until `haveNextPage` is false, and drops what is already queued by
+/// counting sightings per (second, type, message) against the dedup marks. Each page's new
+/// lines, their marks and any checkpoint move commit in one transaction, so a SIGKILL at any
+/// instant neither loses nor duplicates a line. With newest-first results the checkpoint moves
+/// at the end of a cycle; with oldest-first after every page.
+class log_poller {
+ public:
+  log_poller(device::device_client& client, state_store& store, event_queue& queue,
+             config::log_options options, poller_hooks hooks);
+
+  /// One read cycle. A failure leaves the checkpoint where it was; the next cycle re-reads the
+  /// failing page (nothing is ever skipped).
+  boost::asio::awaitable<result<std::int64_t>> poll_once();
+
+  /// Model and serial of the array, added to each event once known.
+  void set_identity(std::string model, std::string serial);
+
+  const poller_counters& counters() const { return counters_; }
+  std::optional<checkpoint> current_checkpoint() { return state_.load(); }
+
+ private:
+  boost::asio::awaitable<result<checkpoint>> initial_checkpoint();
+  boost::asio::awaitable<result<std::optional<bool>>> detect_order();
+  boost::asio::awaitable<result<std::int64_t>> newest_timestamp(bool newest_first);
+  boost::asio::awaitable<result<std::int64_t>> read_cycle(checkpoint cp, bool priming);
+  event make_event(const device::log_entry& line, std::int64_t occurrence) const;
+  void note_failure(int page, const std::string& why);
+  void note_success();
+
+  device::device_client& client_;
+  state_store& store_;
+  event_queue& queue_;
+  log_state state_;
+  config::log_options options_;
+  poller_hooks hooks_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::string model_;
+  std::string serial_;
+  poller_counters counters_;
+  int consecutive_failures_ = 0;
+  bool stuck_reported_ = false;
+};
+
+}  // namespace qsanfwd::logs

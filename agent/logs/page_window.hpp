@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace qsanfwd::logs {
+
+/// Which lines of a page were already read earlier in the same cycle.
+///
+/// With newest-first results, lines that arrive while we page push every older line towards
+/// later pages: the head of page k+1 repeats the tail of page k, by exactly the growth of
+/// `total` since page 1. With oldest-first results new lines land after everything we read, so
+/// nothing repeats. A `total` that shrinks means lines vanished under us (the array rotated its
+/// log) and positions can no longer be trusted: the cycle must start over, and the dedup marks
+/// keep that from duplicating anything.
+class page_window {
+ public:
+  page_window(bool newest_first, int page_size) : newest_first_(newest_first), page_size_(page_size) {}
+
+  /// Page `page` (1-based) answered `count` lines and said `total`. Returns how many leading
+  /// lines of it repeat lines already read, or nullopt when the cycle must restart.
+  std::optional<std::size_t> accept(int page, std::int64_t total, std::size_t count);
+
+ private:
+  bool newest_first_;
+  std::int64_t page_size_;
+  std::int64_t first_total_ = 0;
+  std::int64_t last_total_ = 0;
+  std::int64_t consumed_ = 0;  ///< lines read, counted in the listing as it was at page 1
+};
+
+}  // namespace qsanfwd::logs
