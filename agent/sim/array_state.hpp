@@ -1,0 +1,123 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qsanfwd::sim {
+
+/// A sensor reading of an enclosure (voltage, temperature, fan).
+struct sensor {
+  std::string name;
+  double value = 0;
+  std::string status = "Good";
+};
+
+/// A component reported by name and status only (PSU, cache-to-flash module).
+struct named_status {
+  std::string name;
+  std::string status = "Good";
+};
+
+struct enclosure {
+  int id = 0;
+  bool local = true;  ///< the head unit; expansions report fewer fields
+  std::string model;
+  std::string serial;
+  std::string backplane;
+  std::vector<sensor> voltage;
+  std::vector<sensor> temperature;
+  std::vector<sensor> fans;  ///< value in rpm, sent as a string as real arrays do
+  std::vector<named_status> psus;
+  std::vector<named_status> cache_to_flash;
+};
+
+struct disk {
+  std::string id;  ///< "e<enc>d<slot>"
+  int enclosure = 0;
+  int slot = 0;
+  bool ssd = false;
+  bool present = true;  ///< a pulled disk disappears from the list
+  std::int64_t size_mb = 0;
+  std::string health = "Good";
+  std::string status = "Online";
+  std::string serial;
+  std::string model;
+  std::string vendor;
+  std::string pool_name;
+  std::uint32_t pool_id = 0;
+  int temperature = 0;
+  int ssd_life = 0;
+};
+
+struct raidset {
+  int id = 0;
+  std::string level;
+  std::vector<std::string> disks;
+  std::string health = "Good";
+  std::string status = "Online";
+  std::int64_t total_mb = 0;
+  std::int64_t used_mb = 0;
+};
+
+struct pool {
+  std::uint32_t id = 0;
+  std::string name;
+  std::string health = "Good";
+  std::string status = "Online";
+  std::vector<raidset> raidsets;
+};
+
+struct volume {
+  std::uint32_t id = 0;
+  std::string name;
+  std::uint32_t pool_id = 0;
+  std::string health = "Optimal";
+  std::string status = "Online";
+};
+
+/// The simulated array's hardware and storage, with the JSON of each endpoint. A head enclosure
+/// (0) and an expansion (1), twelve disks, two pools with raidsets, four volumes. Mutators
+/// return false for an unknown name. Not thread-safe: the simulator guards it.
+class array_state {
+ public:
+  array_state(std::string model, std::string serial);
+
+  bool set_disk_health(std::string_view id, std::string health, std::string status);
+  bool set_disk_present(std::string_view id, bool present);
+  bool set_disk_temperature(std::string_view id, int celsius);
+  bool set_ssd_life(std::string_view id, int percent);
+  bool set_psu_status(int enc, std::string_view name, std::string status);
+  bool set_fan(int enc, std::string_view name, int rpm, std::string status);
+  bool set_temperature(int enc, std::string_view name, int celsius, std::string status);
+  bool set_pool_health(std::string_view name, std::string health, std::string status);
+  bool set_raidset_health(std::string_view pool_name, int id, std::string health,
+                          std::string status);
+  bool set_volume_health(std::string_view name, std::string health, std::string status);
+
+  /// Bodies of the endpoints; `strings` sends ids and counts as JSON strings.
+  std::string hardware_info(bool strings) const;
+  /// `enc` empty means all enclosures; nullopt for an unknown enclosure.
+  std::optional<std::string> enclosure_info(std::optional<int> enc, bool more,
+                                            std::int64_t uptime_s, bool strings) const;
+  std::string disk_list(bool strings) const;
+  std::string pool_list(bool strings) const;
+  std::string volume_list(bool strings) const;
+  std::string iscsi_targets(bool strings) const;
+  std::string iscsi_sessions() const;
+  /// nullopt for an unknown backup type.
+  std::optional<std::string> backup_list(std::string_view type, bool strings) const;
+
+ private:
+  disk* find_disk(std::string_view id);
+  enclosure* find_enclosure(int id);
+
+  std::vector<enclosure> enclosures_;
+  std::vector<disk> disks_;
+  std::vector<pool> pools_;
+  std::vector<volume> volumes_;
+};
+
+}  // namespace qsanfwd::sim

@@ -1,0 +1,91 @@
+// qsan-sim: a simulated QSAN array on the command line. See agent/sim/README.md.
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "agent/core/duration.hpp"
+#include "agent/core/logging.hpp"
+#include "agent/sim/simulator.hpp"
+
+int main(int argc, char** argv) {
+  using namespace qsanfwd;
+  sim::options o;
+  std::string order = "newest";
+  std::string start_time = "inclusive";
+  std::string delay_for = "20s";
+  std::string level = "info";
+  CLI::App app{"qsan-sim: a simulated QSAN storage array speaking the REST API"};
+  app.add_option("--listen", o.listen_address, "Address to listen on")->capture_default_str();
+  app.add_option("--port", o.port, "Port, 0 for any free one")->capture_default_str();
+  app.add_option("--cert", o.cert_file, "PEM certificate: serve HTTPS (with --key)");
+  app.add_option("--key", o.key_file, "PEM private key");
+  app.add_option("--user", o.user, "User name accepted by /auth/get")->capture_default_str();
+  app.add_option("--password", o.password, "Password accepted by /auth/get")
+      ->envname("QSAN_SIM_PASSWORD");
+  app.add_option("--order", order, "Log list order")
+      ->check(CLI::IsMember({"newest", "oldest"}))
+      ->capture_default_str();
+  app.add_option("--start-time", start_time, "Whether startTime itself is included")
+      ->check(CLI::IsMember({"inclusive", "exclusive"}))
+      ->capture_default_str();
+  app.add_option("--backlog", o.backlog, "Log lines present at start")->capture_default_str();
+  app.add_option("--backlog-per-second", o.backlog_per_second, "Backlog lines per second")
+      ->capture_default_str();
+  app.add_option("--live-rate", o.live_rate, "New log lines per second")->capture_default_str();
+  app.add_option("--duplicate-ratio", o.duplicate_ratio, "Chance a line repeats the previous")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--token-lifetime", o.access_token_lifetime_s, "Access token lifetime (s)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-refresh-tokens", o.max_refresh_tokens, "Refresh tokens per user")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--clock-offset", o.clock_offset_s, "Array clock minus ours (s)")
+      ->capture_default_str();
+  app.add_option("--fault-5xx", o.faults.status_5xx, "Probability of a 500/503")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fault-delay", o.faults.delay, "Probability of a delayed answer")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fault-truncate", o.faults.truncate, "Probability of a truncated body")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fault-reset", o.faults.reset, "Probability of a connection reset")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fault-delay-for", delay_for, "How long a delayed answer waits")
+      ->capture_default_str();
+  app.add_flag("--faults-on-auth", o.faults.on_auth, "Faults also hit /auth/ requests");
+  app.add_flag("--ids-as-strings", o.ids_as_strings, "Send ids, slots and totals as strings");
+  app.add_flag("--accept-bearer", o.accept_bearer, "Also accept 'Bearer <token>'");
+  app.add_option("--seed", o.seed, "Seed of the random generator")->capture_default_str();
+  app.add_option("--model", o.model, "Model name")->capture_default_str();
+  app.add_option("--serial", o.serial, "Serial number")->capture_default_str();
+  app.add_option("--name", o.name, "Name in the simulator's own log")->capture_default_str();
+  app.add_option("--log-level", level, "trace, debug, info, warn, error")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  const auto lvl = parse_log_level(level);
+  const auto delay = parse_duration(delay_for);
+  if (!lvl || !delay) {
+    std::cerr << "qsan-sim: bad --log-level or --fault-delay-for\n";
+    return 2;
+  }
+  init_logging(*lvl);
+  o.newest_first = order == "newest";
+  o.start_time_inclusive = start_time == "inclusive";
+  o.faults.delay_for = *delay;
+  try {
+    boost::asio::io_context io;
+    sim::simulator server(io, o);
+    server.start();
+    std::cout << server.base_url() << std::endl;
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&server](const boost::system::error_code&, int) { server.stop(); });
+    io.run();
+  } catch (const std::exception& e) {
+    std::cerr << "qsan-sim: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

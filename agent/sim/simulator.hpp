@@ -1,0 +1,163 @@
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "agent/core/duration.hpp"
+#include "agent/sim/log_book.hpp"
+
+namespace qsanfwd::sim {
+
+/// Ways a request can fail on purpose.
+enum class fault { status_500, status_503, delay, truncate, reset };
+
+std::string_view to_string(fault f);
+/// Accepts "500", "503", "delay", "truncate", "reset".
+std::optional<fault> parse_fault(std::string_view name);
+
+/// Random faults: each eligible request draws once; the probabilities add up (keep the sum <= 1).
+/// Eligible are /rest/ requests, and /auth/ ones when `on_auth`.
+struct fault_settings {
+  double status_5xx = 0;  ///< half 500, half 503
+  double delay = 0;       ///< answer only after `delay_for` (past the client's timeout)
+  double truncate = 0;    ///< body cut in the middle, Content-Length of the cut body
+  double reset = 0;       ///< connection closed with RST, no answer
+  duration delay_for{20000};
+  bool on_auth = false;
+};
+
+struct options {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 0;  ///< 0 picks a free port; see simulator::port()
+  std::string cert_file;   ///< PEM; with key_file set the server speaks HTTPS only
+  std::string key_file;
+  std::string user = "admin";
+  std::string password = "password";  ///< compared as sent ("after encode")
+  bool newest_first = true;           ///< order of /log/list results
+  bool start_time_inclusive = true;   ///< timestamp >= startTime, else >
+  std::size_t backlog = 0;            ///< lines present at start, ending at now
+  double backlog_per_second = 5;      ///< density of the backlog
+  double live_rate = 0;               ///< new lines per second while running
+  double duplicate_ratio = 0.05;      ///< chance a generated line repeats the previous one
+  int access_token_lifetime_s = 3600;
+  std::size_t max_refresh_tokens = 10;  ///< per user; one more evicts the oldest
+  std::int64_t clock_offset_s = 0;      ///< the array's clock minus ours
+  fault_settings faults;
+  bool ids_as_strings = false;  ///< ids, slots and totals as JSON strings
+  bool accept_bearer = false;   ///< also accept "Authorization: Bearer <token>"
+  std::uint64_t seed = 1;       ///< for logs, tokens and fault draws
+  std::string model = "XS5226";
+  std::string serial = "QS5226A0001";
+  std::string name = "sim";  ///< names the logger
+};
+
+/// What the simulator has seen since it started.
+struct counters {
+  std::uint64_t logins = 0;          ///< successful /auth/get
+  std::uint64_t offline_logins = 0;  ///< of which with offlineAccess
+  std::uint64_t failed_logins = 0;
+  std::uint64_t refreshes = 0;     ///< successful /auth/refresh
+  std::uint64_t revokes = 0;       ///< successful /auth/revoke
+  std::uint64_t unauthorized = 0;  ///< 401 answers sent
+  std::uint64_t faults_injected = 0;
+  std::uint64_t refresh_tokens_evicted = 0;
+  std::size_t active_refresh_tokens = 0;
+  std::size_t log_lines = 0;
+  std::map<std::string, std::uint64_t> requests;  ///< by path ("other" for unknown paths)
+};
+
+/// A simulated QSAN array: the REST API of the manual over HTTP or HTTPS, plus a control
+/// interface under /_sim/ (see agent/sim/README.md). It runs on the caller's io_context, so
+/// many instances can share one thread; that io_context must be run by one thread. Every public
+/// method is thread-safe and may be called while the server runs. Control methods return false
+/// for an unknown disk, enclosure, sensor, pool, raidset or volume.
+class simulator {
+ public:
+  /// Generates the backlog. Throws std::invalid_argument for inconsistent options.
+  simulator(boost::asio::io_context& io, options o);
+  ~simulator();
+  simulator(const simulator&) = delete;
+  simulator& operator=(const simulator&) = delete;
+
+  /// Binds and starts accepting. Throws on bind or certificate errors.
+  void start();
+  /// Closes the listener and every connection; returns at once, the closing runs on the
+  /// io_context. Idempotent.
+  void stop();
+  std::uint16_t port() const;
+  /// "http://127.0.0.1:<port>" or "https://...".
+  std::string base_url() const;
+
+  /// The array's clock: our clock plus clock_offset_s.
+  std::int64_t array_now() const;
+
+  // Logs.
+  void add_logs(std::size_t n);  ///< n generated lines at the array's now
+  /// Returns false for an unknown type (access, info, warning, error).
+  bool add_log(const log_line& line);
+  void pause_live(bool paused);
+  void set_live_rate(double lines_per_second);
+  std::vector<log_line> ledger() const;  ///< every line ever added, in insertion order
+  std::size_t log_count() const;
+
+  // Auth.
+  void forget_tokens();  ///< the array "reboots" its auth: every token becomes unknown
+
+  // Faults.
+  void set_faults(const fault_settings& f);
+  void fail_next(fault kind, std::size_t n);  ///< the next n eligible requests fail so
+
+  counters stats() const;
+
+  // Hardware and storage.
+  bool set_disk_health(std::string_view id, std::string health, std::string status);
+  bool fail_disk(std::string_view id);     ///< health Failed, status Offline
+  bool restore_disk(std::string_view id);  ///< health Good, status Online
+  bool pull_disk(std::string_view id);
+  bool insert_disk(std::string_view id);
+  bool set_disk_temperature(std::string_view id, int celsius);
+  bool set_ssd_life(std::string_view id, int percent);
+  bool set_psu_status(int enc, std::string_view name, std::string status);
+  bool set_fan(int enc, std::string_view name, int rpm, std::string status);
+  /// An empty status is derived: Good below 55 °C, Warning below 70, Failed from 70.
+  bool set_temperature(int enc, std::string_view name, int celsius, std::string status = {});
+  bool set_pool_health(std::string_view name, std::string health, std::string status);
+  bool set_raidset_health(std::string_view pool, int id, std::string health, std::string status);
+  bool set_volume_health(std::string_view name, std::string health, std::string status);
+
+  struct impl;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+/// A simulator with its own io_context and thread, started on construction and stopped on
+/// destruction; for tests and the demo.
+class running_simulator {
+ public:
+  explicit running_simulator(options o);
+  ~running_simulator();
+  running_simulator(const running_simulator&) = delete;
+  running_simulator& operator=(const running_simulator&) = delete;
+
+  simulator& sim() { return sim_; }
+  simulator* operator->() { return &sim_; }
+  std::uint16_t port() const { return sim_.port(); }
+  std::string base_url() const { return sim_.base_url(); }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  simulator sim_;
+  std::thread thread_;
+};
+
+}  // namespace qsanfwd::sim
