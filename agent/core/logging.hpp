@@ -16,4 +16,11 @@ void init_logging(spdlog::level::level_enum level);
 /// A named logger sharing the process-wide sink, created on first use.
 std::shared_ptr<spdlog::logger> get_logger(const std::string& name);
 
+/// Adds or removes a destination beside stderr (the demo's live view, tests' captures).
+void add_log_sink(const spdlog::sink_ptr& sink);
+void remove_log_sink(const spdlog::sink_ptr& sink);
+
+/// Sets the level of every logger, present and future.
+void set_all_levels(spdlog::level::level_enum level);
+
 }  // namespace qsanfwd
