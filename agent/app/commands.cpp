@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 
+#include "agent/app/daemon.hpp"
 #include "agent/app/device_wiring.hpp"
 #include "agent/app/exit_codes.hpp"
 #include "agent/core/logging.hpp"
@@ -153,13 +154,16 @@ int run_command(const common_options& opts) {
     return exit_failure;
   }
   asio::io_context io;
+  daemon agent(io, *cfg, *store);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (!ec) {
       log->info("signal {}: stopping", signo);
+      agent.stop();
       io.stop();
     }
   });
+  agent.start();
   log->info("started: {} device(s), {} sink(s), state in {}", cfg->devices.size(),
             cfg->sinks.size(), store->file().string());
   io.run();

@@ -1,0 +1,151 @@
+#include "agent/app/daemon.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <list>
+
+#include "agent/app/device_wiring.hpp"
+#include "agent/app/progress_display.hpp"
+#include "agent/core/backoff.hpp"
+#include "agent/core/logging.hpp"
+#include "agent/logs/log_poller.hpp"
+#include "agent/store/event_queue.hpp"
+
+namespace qsanfwd::app {
+namespace asio = boost::asio;
+
+namespace {
+
+/// One array: its client, its poller, and the timer its loop sleeps on.
+struct device_runtime {
+  device_runtime(asio::io_context& io, const config::device_config& c, state_store& store,
+                 event_queue& queue, device::token_vault& vault, logs::poller_hooks hooks,
+                 const std::function<void(event)>& agent_event)
+      : cfg(c),
+        client(io.get_executor(), client_settings_for(c), vault, agent_event),
+        poller(client, store, queue, c.logs, std::move(hooks)),
+        timer(io) {}
+
+  config::device_config cfg;
+  device::device_client client;
+  logs::log_poller poller;
+  asio::steady_timer timer;
+  bool identified = false;
+};
+
+}  // namespace
+
+struct daemon::impl {
+  impl(asio::io_context& i, const config::agent_config& c, state_store& s)
+      : io(i), cfg(c), store(s), queue(s), vault(s), log(get_logger("agent")) {}
+
+  asio::io_context& io;
+  const config::agent_config& cfg;
+  state_store& store;
+  event_queue queue;
+  store_token_vault vault;
+  std::shared_ptr<spdlog::logger> log;
+  progress_display progress;
+  std::list<device_runtime> devices;  // stable addresses: coroutines hold references
+  std::function<void()> appended;
+  bool stopping = false;
+
+  void agent_event(event e) {
+    queue.append(e);
+    notify();
+  }
+
+  void notify() {
+    if (appended) {
+      appended();
+    }
+  }
+
+  logs::poller_hooks hooks() {
+    logs::poller_hooks h;
+    h.appended = [this] { notify(); };
+    h.on_progress = [this](const logs::progress& p) { progress.update(p); };
+    h.agent_event = [this](event e) { agent_event(std::move(e)); };
+    return h;
+  }
+
+  /// Model and serial go into every event; the head enclosure knows them.
+  asio::awaitable<void> identify(device_runtime& d) {
+    auto encs = co_await d.client.enclosures();
+    if (!encs) {
+      co_return;
+    }
+    for (const auto& e : *encs) {
+      if (!e.model_name.empty()) {
+        d.poller.set_identity(e.model_name, e.serial_number);
+        d.identified = true;
+        co_return;
+      }
+    }
+  }
+
+  asio::awaitable<void> device_loop(device_runtime& d) {
+    backoff retry(duration{1000}, duration{300'000});
+    while (!stopping) {
+      auto wait = d.cfg.logs.interval;
+      if (!d.identified) {
+        co_await identify(d);
+      }
+      if (d.cfg.logs.enabled && !stopping) {
+        auto cycle = co_await d.poller.poll_once();
+        if (cycle) {
+          retry.reset();
+        } else {
+          wait = std::min(retry.next(), std::max(d.cfg.logs.interval, duration{1000}));
+          log->debug("{}: log cycle failed: {}; next try in {}", d.cfg.name,
+                     cycle.error().message, format_duration(wait));
+        }
+      }
+      if (stopping) {
+        break;
+      }
+      d.timer.expires_after(wait);
+      co_await d.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+};
+
+daemon::daemon(asio::io_context& io, const config::agent_config& cfg, state_store& store)
+    : impl_(std::make_unique<impl>(io, cfg, store)) {}
+
+daemon::~daemon() = default;
+
+void daemon::on_appended(std::function<void()> fn) { impl_->appended = std::move(fn); }
+
+void daemon::start() {
+  for (const auto& c : impl_->cfg.devices) {
+    auto& d = impl_->devices.emplace_back(impl_->io, c, impl_->store, impl_->queue, impl_->vault,
+                                          impl_->hooks(),
+                                          [this](event e) { impl_->agent_event(std::move(e)); });
+    asio::co_spawn(impl_->io, impl_->device_loop(d), [this, name = c.name](std::exception_ptr e) {
+      if (!e) {
+        return;
+      }
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        // A store failure (disk full, corruption) ends the process: systemd restarts it, and
+        // the checkpoint guarantees nothing is lost or doubled.
+        impl_->log->critical("{}: device loop failed: {}", name, ex.what());
+        impl_->io.stop();
+      }
+    });
+  }
+}
+
+void daemon::stop() {
+  impl_->stopping = true;
+  for (auto& d : impl_->devices) {
+    d.timer.cancel();
+  }
+}
+
+}  // namespace qsanfwd::app

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+
+#include "agent/store/state_store.hpp"
+#include "config/config.hpp"
+
+namespace qsanfwd::app {
+
+/// The agent itself: per device a client and a log poller on one io_context thread, feeding
+/// the durable queue. Single-threaded by design: the work is I/O-bound, and one thread keeps
+/// the state store single-writer and the code free of locks.
+class daemon {
+ public:
+  daemon(boost::asio::io_context& io, const config::agent_config& cfg, state_store& store);
+  ~daemon();
+  daemon(const daemon&) = delete;
+  daemon& operator=(const daemon&) = delete;
+
+  /// Spawns the per-device loops on the io_context.
+  void start();
+  /// Stops polling: loops end at their next wait; nothing committed is lost.
+  void stop();
+
+  /// Called after events were appended to the queue (the demo's live view, the dispatcher).
+  void on_appended(std::function<void()> fn);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace qsanfwd::app
