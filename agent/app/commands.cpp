@@ -69,8 +69,9 @@ asio::awaitable<int> probe_device(device::device_client& client, int page_size, 
   const auto& s = client.settings();
   out << s.name << " (" << (s.peer.tls ? "https://" : "http://") << s.peer.host << ":"
       << s.peer.port << ")\n";
-  auto page = co_await client.log_list({.start_time = 0, .types = {}, .page_number = 1,
-                                        .page_size = page_size});
+  const device::log_query query{.start_time = 0, .types = {}, .page_number = 1,
+                                .page_size = page_size};
+  auto page = co_await client.log_list(query);
   if (!page) {
     out << "  FAILED: " << page.error().message << "\n";
     co_return exit_failure;

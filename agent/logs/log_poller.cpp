@@ -62,17 +62,17 @@ event log_poller::make_event(const device::log_entry& line, std::int64_t occurre
 
 asio::awaitable<result<std::optional<bool>>> log_poller::detect_order() {
   // The first and the last line of the whole log differ in time unless it all fits in a second.
-  auto first = co_await client_.log_list({.start_time = 0, .types = {}, .page_number = 1,
-                                          .page_size = 1});
+  const device::log_query head{.start_time = 0, .types = {}, .page_number = 1, .page_size = 1};
+  auto first = co_await client_.log_list(head);
   if (!first) {
     co_return first.error();
   }
   if (first->total < 2 || first->logs.empty()) {
     co_return std::optional<bool>{};
   }
-  auto last = co_await client_.log_list({.start_time = 0, .types = {},
-                                         .page_number = static_cast<int>(first->total),
-                                         .page_size = 1});
+  const device::log_query tail{.start_time = 0, .types = {},
+                              .page_number = static_cast<int>(first->total), .page_size = 1};
+  auto last = co_await client_.log_list(tail);
   if (!last) {
     co_return last.error();
   }
@@ -83,8 +83,8 @@ asio::awaitable<result<std::optional<bool>>> log_poller::detect_order() {
 }
 
 asio::awaitable<result<std::int64_t>> log_poller::newest_timestamp(bool newest_first) {
-  auto first = co_await client_.log_list({.start_time = 0, .types = {}, .page_number = 1,
-                                          .page_size = 1});
+  const device::log_query head{.start_time = 0, .types = {}, .page_number = 1, .page_size = 1};
+  auto first = co_await client_.log_list(head);
   if (!first) {
     co_return first.error();
   }
@@ -94,9 +94,9 @@ asio::awaitable<result<std::int64_t>> log_poller::newest_timestamp(bool newest_f
   if (newest_first || first->total < 2) {
     co_return first->logs.front().timestamp;
   }
-  auto last = co_await client_.log_list({.start_time = 0, .types = {},
-                                         .page_number = static_cast<int>(first->total),
-                                         .page_size = 1});
+  const device::log_query tail{.start_time = 0, .types = {},
+                              .page_number = static_cast<int>(first->total), .page_size = 1};
+  auto last = co_await client_.log_list(tail);
   if (!last) {
     co_return last.error();
   }
@@ -164,9 +164,10 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     if (hooks_.wait_for_room) {
       co_await hooks_.wait_for_room();
     }
-    auto answer = co_await client_.log_list({.start_time = start, .types = options_.types,
-                                             .page_number = page,
-                                             .page_size = options_.page_size});
+    // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+    const device::log_query query{.start_time = start, .types = options_.types,
+                                  .page_number = page, .page_size = options_.page_size};
+    auto answer = co_await client_.log_list(query);
     if (!answer) {
       note_failure(page, answer.error().message);
       co_return answer.error();
