@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "agent/app/commands.hpp"
+#include "agent/app/demo.hpp"
+#include "agent/core/duration.hpp"
 #include "agent/app/exit_codes.hpp"
 
 #ifndef QSANFWD_VERSION
@@ -39,6 +41,13 @@ int main(int argc, char** argv) {
   add_common(logout);
   logout->add_option("--device", device, "the device")->required();
 
+  demo_options demo_opts;
+  std::string demo_duration;
+  auto* demo = cli.add_subcommand(
+      "demo", "watch the agent forward from an embedded simulated array (Ctrl-C ends it)");
+  demo->add_option("--duration", demo_duration, "stop after this long, e.g. 30s");
+  demo->add_option("--backlog", demo_opts.backlog, "log lines the array holds at start");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -47,6 +56,18 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) {
     return run_command(common);
+  }
+  if (demo->parsed()) {
+    if (!demo_duration.empty()) {
+      const auto d = qsanfwd::parse_duration(demo_duration);
+      if (!d) {
+        std::cerr << "qsanfwd: --duration: expected e.g. 30s or 2m, got \"" << demo_duration
+                  << "\"\n";
+        return exit_usage;
+      }
+      demo_opts.duration_limit = *d;
+    }
+    return demo_command(demo_opts);
   }
   if (test->parsed()) {
     return test_connection_command(common, device);

@@ -1,0 +1,190 @@
+#include "agent/app/demo.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <list>
+
+#include "agent/app/daemon.hpp"
+#include "agent/app/exit_codes.hpp"
+#include "agent/core/logging.hpp"
+#include "agent/core/time.hpp"
+#include "agent/sim/simulator.hpp"
+#include "agent/store/event_queue.hpp"
+#include "sinks/registry.hpp"
+
+namespace qsanfwd::app {
+namespace asio = boost::asio;
+
+namespace {
+
+const char* colour_of(severity s) {
+  switch (s) {
+    case severity::emergency:
+    case severity::alert:
+    case severity::critical:
+      return "\033[1;31m";
+    case severity::error:
+      return "\033[31m";
+    case severity::warning:
+      return "\033[33m";
+    case severity::notice:
+      return "\033[36m";
+    default:
+      return "";
+  }
+}
+
+/// Prints each queued event as one readable line, coloured by severity on a terminal.
+class live_view {
+ public:
+  explicit live_view(event_queue& queue) : queue_(queue), colour_(isatty(STDOUT_FILENO) == 1) {}
+
+  void show_new() {
+    for (;;) {
+      const auto batch = queue_.read_after(cursor_, 500);
+      if (batch.empty()) {
+        return;
+      }
+      for (const auto& q : batch) {
+        print(event_from_json(q.body));
+        cursor_ = q.seq;
+        ++shown_;
+      }
+    }
+  }
+
+  std::int64_t shown() const { return shown_; }
+
+ private:
+  void print(const event& e) const {
+    const char* on = colour_ ? colour_of(e.severity) : "";
+    const char* off = colour_ && *on != '\0' ? "\033[0m" : "";
+    std::string message;  // one line per event, whatever the array wrote
+    for (const char c : e.message) {
+      message += c == '\n' ? std::string("\\n") : std::string(1, c);
+    }
+    std::printf("%s%s %-8s %-6s %-8s %s%s\n", on, rfc3339_utc(e.timestamp).c_str(),
+                e.device.c_str(), std::string(to_string(e.kind)).c_str(),
+                std::string(to_string(e.severity)).c_str(), message.c_str(), off);
+    std::fflush(stdout);
+  }
+
+  event_queue& queue_;
+  bool colour_;
+  std::int64_t cursor_ = 0;
+  std::int64_t shown_ = 0;
+};
+
+std::filesystem::path make_demo_dir() {
+  auto pattern = (std::filesystem::temp_directory_path() / "qsanfwd-demo-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot create a temporary directory for the demo");
+  }
+  return pattern;
+}
+
+std::string demo_config(const std::filesystem::path& dir, std::uint16_t port) {
+  return R"({
+  "state_dir": ")" + (dir / "state").string() + R"(",
+  "log_level": "warn",
+  "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" + std::to_string(port) + R"(",
+                 "username": "admin", "password": "password",
+                 "logs": { "interval": "1s", "page_size": 100 } } ],
+  "sinks": [ { "name": "archive", "type": "file", "path": ")" + (dir / "events.jsonl").string() + R"(" } ]
+})";
+}
+
+void say(const std::string& text) {
+  std::printf("%s[demo] %s%s\n", isatty(STDOUT_FILENO) == 1 ? "\033[1m" : "", text.c_str(),
+              isatty(STDOUT_FILENO) == 1 ? "\033[0m" : "");
+  std::fflush(stdout);
+}
+
+/// A scripted fault and its recovery on the simulated array, so a newcomer sees both.
+void schedule_script(asio::io_context& io, sim::simulator& array, std::list<asio::steady_timer>& timers) {
+  const auto at = [&](std::chrono::seconds when, std::function<void()> what) {
+    auto& t = timers.emplace_back(io, when);
+    t.async_wait([what = std::move(what)](const boost::system::error_code& ec) {
+      if (!ec) {
+        what();
+      }
+    });
+  };
+  at(std::chrono::seconds(6), [&array] {
+    say("failing disk e0d3 and PSU 2 of enclosure 0 on the simulated array");
+    array.fail_disk("e0d3");
+    array.set_psu_status(0, "2", "Failed");
+    array.add_log({array.array_now(), "error", "Disk e0d3 (enclosure 0, slot 3) failed."});
+    array.add_log({array.array_now(), "error", "PSU 2 of enclosure 0 failed."});
+  });
+  at(std::chrono::seconds(16), [&array] {
+    say("replacing disk e0d3 and PSU 2: they recover");
+    array.restore_disk("e0d3");
+    array.set_psu_status(0, "2", "Good");
+    array.add_log({array.array_now(), "info", "Disk e0d3 (enclosure 0, slot 3) is online."});
+    array.add_log({array.array_now(), "info", "PSU 2 of enclosure 0 is back to normal."});
+  });
+}
+
+}  // namespace
+
+int demo_command(const demo_options& opts) {
+  init_logging(spdlog::level::warn);
+  const auto dir = make_demo_dir();
+  sim::options so;
+  so.backlog = opts.backlog;
+  so.backlog_per_second = 4;
+  so.live_rate = opts.live_rate;
+  so.duplicate_ratio = 0.05;
+  so.name = "demo-array";
+  sim::running_simulator array(so);
+  const auto cfg = config::parse_config(demo_config(dir, array.port()), sinks::sink_types());
+
+  say("a simulated QSAN array listens on " + array.base_url() + " with " +
+      std::to_string(opts.backlog) + " log lines and about " +
+      std::to_string(static_cast<int>(opts.live_rate)) + " new lines per second");
+  say("the agent keeps its state in " + (dir / "state").string());
+
+  auto store = state_store::open(cfg.state_dir);
+  event_queue queue(*store);
+  live_view view(queue);
+  asio::io_context io;
+  daemon agent(io, cfg, *store);
+  agent.on_appended([&view] { view.show_new(); });
+
+  std::list<asio::steady_timer> timers;
+  schedule_script(io, array.sim(), timers);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  const auto finish = [&] {
+    agent.stop();
+    io.stop();
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) {
+      finish();
+    }
+  });
+  asio::steady_timer limit(io);
+  if (opts.duration_limit.count() > 0) {
+    limit.expires_after(opts.duration_limit);
+    limit.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) {
+        finish();
+      }
+    });
+  }
+  agent.start();
+  io.run();
+  view.show_new();
+  say(std::to_string(view.shown()) + " events collected exactly once into the durable queue in " +
+      (dir / "state" / "state.db").string());
+  return exit_ok;
+}
+
+}  // namespace qsanfwd::app
