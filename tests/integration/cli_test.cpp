@@ -1,0 +1,127 @@
+// The qsanfwd binary as users run it: exit codes, messages, and no secret on any output.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "agent/sim/simulator.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
+
+namespace qsanfwd {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* password = "Tr0ub4dor-and-3";
+
+struct cli : ::testing::Test {
+  test::temp_dir dir;
+  std::filesystem::path output = dir / "output.txt";
+
+  /// Runs qsanfwd to completion; returns its exit status and leaves its output in `text`.
+  int qsanfwd(const std::vector<std::string>& args) {
+    std::filesystem::remove(output);
+    test::child_process p(test::qsanfwd_binary(), args, output);
+    const int status = p.wait(60s);
+    text = std::filesystem::exists(output) ? test::read_file(output) : "";
+    return status;
+  }
+
+  std::filesystem::path config(std::uint16_t port, const std::string& pw = password) {
+    const auto file = dir / "config.json";
+    test::write_file(file, R"({
+      "state_dir": ")" + (dir / "state").string() + R"(",
+      "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" + std::to_string(port) +
+                               R"(", "username": "admin", "password": "${TEST_PW:-)" + pw + R"(}" } ],
+      "sinks": [ { "name": "archive", "type": "file", "path": ")" + (dir / "out.jsonl").string() + R"(" } ]
+    })");
+    return file;
+  }
+
+  std::string text;
+};
+
+sim::options array_options() {
+  sim::options o;
+  o.password = password;
+  o.backlog = 42;
+  return o;
+}
+
+TEST_F(cli, version_and_usage_errors) {
+  EXPECT_EQ(qsanfwd({"--version"}), 0);
+  EXPECT_NE(text.find("qsanfwd 0."), std::string::npos) << text;
+  EXPECT_EQ(qsanfwd({}), 2);
+  EXPECT_EQ(qsanfwd({"frobnicate"}), 2);
+  EXPECT_EQ(qsanfwd({"run"}), 2) << "run without -c";
+  EXPECT_EQ(qsanfwd({"check-config", "-c", (dir / "missing.json").string()}), 2);
+  EXPECT_NE(text.find("missing.json"), std::string::npos) << text;
+}
+
+TEST_F(cli, check_config_prints_the_effective_config_with_secrets_masked) {
+  const auto file = config(1);
+  EXPECT_EQ(qsanfwd({"check-config", "-c", file.string()}), 0) << text;
+  EXPECT_NE(text.find(R"("password": "***")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("page_size": 1000)"), std::string::npos) << "defaults are shown";
+  EXPECT_EQ(text.find(password), std::string::npos) << "the password leaked";
+}
+
+TEST_F(cli, check_config_errors_name_the_place) {
+  const auto file = dir / "bad.json";
+  test::write_file(file, R"({"devices": [{"name": "a", "url": "http://x", "username": "u",
+                             "password": "p", "logs": {"intervall": "5s"}}],
+                             "sinks": [{"name": "f", "type": "file", "path": "/tmp/x"}]})");
+  EXPECT_EQ(qsanfwd({"check-config", "-c", file.string()}), 2);
+  EXPECT_NE(text.find("config error at /devices/0/logs/intervall: unknown key"), std::string::npos)
+      << text;
+  test::write_file(file, "{\n  \"state_dir\": \"/x\",\n  oops\n}");
+  EXPECT_EQ(qsanfwd({"check-config", "-c", file.string()}), 2);
+  EXPECT_NE(text.find("line 3, column"), std::string::npos) << text;
+}
+
+TEST_F(cli, test_connection_summarises_the_array) {
+  sim::running_simulator array(array_options());
+  EXPECT_EQ(qsanfwd({"test-connection", "-c", config(array.port()).string()}), 0) << text;
+  EXPECT_NE(text.find("logs available: 42"), std::string::npos) << text;
+  EXPECT_NE(text.find("XS5226"), std::string::npos) << text;
+  EXPECT_NE(text.find("disks: "), std::string::npos) << text;
+  EXPECT_EQ(text.find(password), std::string::npos);
+}
+
+TEST_F(cli, test_connection_fails_with_the_reason) {
+  sim::running_simulator array(array_options());
+  EXPECT_EQ(qsanfwd({"test-connection", "-c", config(array.port(), "wrong-one").string()}), 1);
+  EXPECT_NE(text.find("login as admin refused: HTTP 401"), std::string::npos) << text;
+  EXPECT_EQ(text.find("wrong-one"), std::string::npos);
+  EXPECT_EQ(qsanfwd({"test-connection", "-c", config(array.port()).string(), "--device", "nope"}),
+            2);
+}
+
+TEST_F(cli, logout_revokes_the_stored_refresh_token) {
+  sim::running_simulator array(array_options());
+  const auto file = config(array.port());
+  ASSERT_EQ(qsanfwd({"test-connection", "-c", file.string()}), 0) << text;
+  ASSERT_EQ(array->stats().active_refresh_tokens, 1U);
+  EXPECT_EQ(qsanfwd({"logout", "-c", file.string(), "--device", "array-01"}), 0) << text;
+  EXPECT_NE(text.find("revoked"), std::string::npos) << text;
+  EXPECT_EQ(array->stats().revokes, 1U);
+  EXPECT_EQ(array->stats().active_refresh_tokens, 0U);
+  EXPECT_EQ(qsanfwd({"logout", "-c", file.string(), "--device", "array-01"}), 0) << text;
+  EXPECT_NE(text.find("nothing to revoke"), std::string::npos) << text;
+}
+
+TEST_F(cli, run_stops_cleanly_and_a_second_agent_is_refused) {
+  sim::running_simulator array(array_options());
+  const auto file = config(array.port());
+  const auto first_log = dir / "first.txt";
+  test::child_process first(test::qsanfwd_binary(), {"run", "-c", file.string()}, first_log);
+  ASSERT_TRUE(test::wait_until([&] { return array->stats().logins > 0; }));
+  EXPECT_EQ(qsanfwd({"run", "-c", file.string()}), 1);
+  EXPECT_NE(text.find("in use by another qsanfwd"), std::string::npos) << text;
+  first.kill(SIGTERM);
+  EXPECT_EQ(first.wait(), 0) << test::read_file(first_log);
+  EXPECT_EQ(test::read_file(first_log).find(password), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qsanfwd
