@@ -205,8 +205,10 @@ asio::awaitable<result<T>> device_client::call(std::string target, Parse parse) 
   }
   backoff_.reset();
   failure last;
+  bool garbled = false;  // the array answered, but not with what the manual promises
   for (int attempt = 1; attempt <= settings_.max_attempts; ++attempt) {
     std::optional<duration> retry_after;
+    garbled = false;
     auto reply = co_await authorized_get(target);
     if (!reply) {
       last = reply.error();
@@ -219,6 +221,7 @@ asio::awaitable<result<T>> device_client::call(std::string target, Parse parse) 
             co_return parsed;
           }
           last = parsed.error();  // a garbled answer may be a one-off: retry it
+          garbled = true;
           break;
         }
         case status_class::not_found:
@@ -255,7 +258,11 @@ asio::awaitable<result<T>> device_client::call(std::string target, Parse parse) 
     }
   }
   ++counters_.failures;
-  set_state(device_state::unreachable, last.message);
+  if (garbled) {
+    set_state(device_state::reachable, "");  // it answers; its callers report what they lose
+  } else {
+    set_state(device_state::unreachable, last.message);
+  }
   co_return last;
 }
 

@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
   app.add_flag("--ids-as-strings", o.ids_as_strings, "Send ids, slots and totals as strings");
   app.add_flag("--accept-bearer", o.accept_bearer, "Also accept 'Bearer <token>'");
   app.add_option("--seed", o.seed, "Seed of the random generator")->capture_default_str();
+  app.add_option("--missing-endpoint", o.missing_endpoints,
+                 "Answer 404 on this path, as an older firmware would (repeatable)");
   app.add_option("--model", o.model, "Model name")->capture_default_str();
   app.add_option("--serial", o.serial, "Serial number")->capture_default_str();
   app.add_option("--name", o.name, "Name in the simulator's own log")->capture_default_str();

@@ -1,5 +1,6 @@
 #include "agent/sim/simulator.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -239,8 +240,10 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
       return control(req.method(), path, req.body());
     }
     const bool rest = is_rest_path(path);
-    if (!rest && !is_auth_path(path)) {
-      ++stats.requests["other"];
+    const bool missing = std::find(opts.missing_endpoints.begin(), opts.missing_endpoints.end(),
+                                   path) != opts.missing_endpoints.end();
+    if ((!rest && !is_auth_path(path)) || missing) {
+      ++stats.requests[missing ? std::string(path) : "other"];
       return error_reply(http::status::not_found, "no such API");
     }
     ++stats.requests[std::string(path)];

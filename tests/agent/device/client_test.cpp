@@ -327,3 +327,36 @@ TEST(device_client, no_secret_in_any_log_line_or_event) {
 
 }  // namespace
 }  // namespace qsanfwd::device
+
+namespace qsanfwd::device {
+namespace {
+
+TEST(device_client, missing_endpoint_is_asked_once_until_restart) {
+  auto o = sim_options();
+  o.missing_endpoints = {"/rest/v1/storage/volume/list"};
+  fixture f(o);
+  auto client = f.make();
+  for (int i = 0; i < 3; ++i) {
+    auto volumes = test::run(f.io, client.volumes());
+    ASSERT_FALSE(volumes);
+    EXPECT_EQ(volumes.error().kind, failure_kind::unsupported);
+  }
+  EXPECT_EQ(f.sim->stats().requests["/rest/v1/storage/volume/list"], 1U);
+  EXPECT_TRUE(test::run(f.io, client.disks()));
+  EXPECT_TRUE(f.agent_events.empty());
+}
+
+TEST(device_client, bad_request_is_not_retried_in_a_loop) {
+  fixture f;
+  auto client = f.make();
+  // A page number the array refuses: 400 comes back once, as a permanent failure.
+  const log_query bad{.start_time = 0, .types = {}, .page_number = 0, .page_size = 10};
+  auto page = test::run(f.io, client.log_list(bad));
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.error().kind, failure_kind::permanent);
+  EXPECT_NE(page.error().message.find("HTTP 400"), std::string::npos) << page.error().message;
+  EXPECT_EQ(f.sim->stats().requests["/rest/v1/log/list"], 1U);
+}
+
+}  // namespace
+}  // namespace qsanfwd::device

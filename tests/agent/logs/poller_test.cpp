@@ -94,7 +94,9 @@ struct rig {
     s.retry_initial = 5ms;
     s.retry_max = 20ms;
     client = std::make_unique<device::device_client>(io.get_executor(), s, *vault, nullptr);
-    poller = std::make_unique<log_poller>(*client, *store, *queue, log_options, poller_hooks{});
+    poller_hooks hooks;
+    hooks.agent_event = [this](event e) { agent_events.push_back(std::move(e)); };
+    poller = std::make_unique<log_poller>(*client, *store, *queue, log_options, hooks);
   }
 
   std::int64_t cycle() {
@@ -117,6 +119,7 @@ struct rig {
   std::unique_ptr<event_queue> queue;
   std::unique_ptr<device::device_client> client;
   std::unique_ptr<log_poller> poller;
+  std::vector<event> agent_events;
 };
 
 struct reading {
@@ -269,6 +272,25 @@ TEST(log_poller, a_failing_page_is_retried_never_skipped) {
   r.cycle();
   EXPECT_EQ(difference(sorted_ledger(r.sim.sim()), sorted_lines(queued_events(*r.store))), "");
   std::cout << "failed cycles: " << failures << "\n";
+}
+
+TEST(log_poller, a_device_stuck_on_a_garbled_page_raises_one_event_then_one_recovery) {
+  sim::options o;
+  o.backlog = 100;
+  rig r(o);
+  r.sim->fail_next(sim::fault::truncate, 12);  // three cycles of four attempts each
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(test::run(r.io, r.poller->poll_once()));
+  }
+  ASSERT_EQ(r.agent_events.size(), 1U);
+  EXPECT_EQ(r.agent_events[0].type, "logs_stuck");
+  EXPECT_EQ(r.agent_events[0].kind, event_kind::agent);
+  EXPECT_NE(r.agent_events[0].message.find("page 1"), std::string::npos);
+  EXPECT_NE(r.agent_events[0].message.find("not valid JSON"), std::string::npos)
+      << r.agent_events[0].message;
+  EXPECT_EQ(r.cycle(), 100);
+  ASSERT_EQ(r.agent_events.size(), 2U);
+  EXPECT_EQ(r.agent_events[1].type, "logs_resumed");
 }
 
 }  // namespace
