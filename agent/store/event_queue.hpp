@@ -1,7 +1,10 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/core/event.hpp"
@@ -9,10 +12,22 @@
 
 namespace qsanfwd {
 
-/// An event as the queue holds it: its place in the queue and its canonical JSON.
+/// An event as the queue holds it: its place in the queue and its canonical JSON. The event's
+/// fields are parsed from the JSON on first use only, so a sink that writes the JSON as it is
+/// (the file sink) never pays for parsing.
 struct queued_event {
+  queued_event() = default;
+  queued_event(std::int64_t s, std::string b) : seq(s), body(std::move(b)) {}
+
   std::int64_t seq = 0;
   std::string body;
+
+  /// The event's fields. Throws std::invalid_argument when the body is not canonical JSON
+  /// (never for what event_queue::append stored).
+  const event& fields() const;
+
+ private:
+  mutable std::optional<event> parsed_;
 };
 
 struct queue_totals {
@@ -20,8 +35,37 @@ struct queue_totals {
   std::int64_t bytes = 0;
 };
 
+/// What lies after a seq: how many events, how many bytes, and the last seq (the given seq when
+/// nothing follows).
+struct queue_span {
+  std::int64_t events = 0;
+  std::int64_t bytes = 0;
+  std::int64_t last_seq = 0;
+};
+
+/// A sink's place in the queue and what it has done, as persisted.
+struct sink_cursor {
+  std::string sink;
+  std::int64_t seq = 0;  ///< the last event the sink is done with
+  std::int64_t delivered = 0;
+  std::int64_t retried = 0;  ///< attempts answered "retry"
+  std::int64_t rejected = 0;
+  std::int64_t dropped = 0;  ///< skipped by `when_full: drop_oldest`
+};
+
+/// What one cursor move adds to a sink's counters.
+struct cursor_move {
+  std::int64_t delivered = 0;
+  std::int64_t retried = 0;
+  std::int64_t rejected = 0;
+  std::int64_t dropped = 0;
+};
+
 /// The durable event queue in the state store. Every event is here before any sink sees it;
 /// `seq` orders the queue and is never reused, so a sink's cursor stays meaningful.
+///
+/// Writes other than append() do not open transactions of their own: the dispatcher groups a
+/// cursor move with the deletion it allows.
 class event_queue {
  public:
   explicit event_queue(state_store& store) : store_(store) {}
@@ -32,10 +76,29 @@ class event_queue {
 
   /// Up to `max_events` events after `seq`, in order.
   std::vector<queued_event> read_after(std::int64_t seq, std::size_t max_events);
+  /// A batch after `seq`: up to `max_events` events whose bodies add up to at most `max_bytes`,
+  /// except that the first event is always included, however big.
+  std::vector<queued_event> read_batch(std::int64_t seq, std::size_t max_events,
+                                       std::size_t max_bytes);
+  /// The seq and size of up to `max_events` events after `seq`, in order.
+  std::vector<std::pair<std::int64_t, std::int64_t>> sizes_after(std::int64_t seq,
+                                                                 std::size_t max_events);
 
   queue_totals totals();
+  /// The events after `seq`.
+  queue_span span_after(std::int64_t seq);
   /// The highest seq handed out so far (0 for a queue never written).
   std::int64_t last_seq();
+  /// Deletes every event up to and including `seq`; returns how many.
+  std::int64_t delete_through(std::int64_t seq);
+
+  /// Every sink cursor, by sink name.
+  std::vector<sink_cursor> cursors();
+  /// Creates the cursor of `sink` at `seq` unless it exists; returns its cursor.
+  sink_cursor ensure_cursor(std::string_view sink, std::int64_t seq);
+  /// Moves the cursor of `sink` to `seq` (never backwards) and adds `counts` to its counters.
+  void advance_cursor(std::string_view sink, std::int64_t seq, const cursor_move& counts);
+  void drop_cursor(std::string_view sink);
 
  private:
   std::int64_t insert(const event& e);

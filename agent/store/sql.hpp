@@ -86,6 +86,19 @@ CREATE TABLE log_marks (
   PRIMARY KEY (device, timestamp, line_hash)
 ) WITHOUT ROWID;
 )sql"},
+    // Delivery: each sink's cursor (the last seq it has passed) and its counters, which
+    // `qsanfwd status` reads. Events at or below every cursor are deleted.
+    migration{3, R"sql(
+CREATE TABLE sink_cursors (
+  sink TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  delivered INTEGER NOT NULL DEFAULT 0,
+  retried INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0,
+  dropped INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -120,6 +133,26 @@ inline constexpr std::string_view queue_totals =
 // The highest seq ever handed out, even when the queue is empty (AUTOINCREMENT keeps it).
 inline constexpr std::string_view last_event_seq =
     "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)";
+
+// Each row's size only, for drop_oldest to find how far a cursor must jump.
+inline constexpr std::string_view read_event_sizes_after =
+    "SELECT seq, bytes FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+inline constexpr std::string_view queue_span_after =
+    "SELECT count(*), coalesce(sum(bytes), 0), coalesce(max(seq), ?1) FROM events WHERE seq > ?1";
+inline constexpr std::string_view delete_events_through = "DELETE FROM events WHERE seq <= ?1";
+
+// ---- sink cursors ------------------------------------------------------------------------
+
+inline constexpr std::string_view load_sink_cursors =
+    "SELECT sink, seq, delivered, retried, rejected, dropped FROM sink_cursors ORDER BY sink";
+inline constexpr std::string_view create_sink_cursor =
+    "INSERT OR IGNORE INTO sink_cursors (sink, seq, updated_at) VALUES (?1, ?2, ?3)";
+// The cursor never moves back, and counters only add up.
+inline constexpr std::string_view advance_sink_cursor =
+    "UPDATE sink_cursors SET seq = max(seq, ?2), delivered = delivered + ?3, "
+    "retried = retried + ?4, rejected = rejected + ?5, dropped = dropped + ?6, updated_at = ?7 "
+    "WHERE sink = ?1";
+inline constexpr std::string_view drop_sink_cursor = "DELETE FROM sink_cursors WHERE sink = ?1";
 
 // ---- log poller --------------------------------------------------------------------------
 

@@ -1,0 +1,543 @@
+#include "agent/pipeline/dispatcher.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include "agent/core/backoff.hpp"
+#include "agent/core/ids.hpp"
+#include "agent/core/logging.hpp"
+#include "agent/core/time.hpp"
+#include "sinks/registry.hpp"
+
+namespace qsanfwd::pipeline {
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+/// One sink's delivery state.
+struct dispatcher::lane {
+  lane(asio::any_io_executor ex, route r)
+      : cfg(std::move(r.config)),
+        target(std::move(r.target)),
+        log(get_logger("sink." + cfg.name)),
+        wake(ex),
+        retry(cfg.retry.initial, cfg.retry.max) {}
+
+  config::sink_config cfg;
+  std::unique_ptr<sinks::sink> target;
+  std::shared_ptr<spdlog::logger> log;
+  asio::steady_timer wake;  ///< the lane's waits: for events, for a batch to fill, backoff
+  asio::cancellation_signal cancel;
+  backoff retry;
+  sink_cursor totals;  ///< cursor and counters, persisted and of this run
+  std::int64_t pending_bytes = 0;
+  std::int64_t unsaved_retries = 0;  ///< retries counted since the last cursor write
+  bool idle = false;                 ///< waiting for events: notify_appended wakes it
+  bool retrying = false;
+  bool dropping = false;
+  std::string last_error;
+};
+
+namespace {
+
+std::vector<route> build_routes(const asio::any_io_executor& ex,
+                                const std::vector<config::sink_config>& sinks) {
+  std::vector<route> routes;
+  for (const auto& c : sinks) {
+    routes.push_back(route{c, sinks::make_sink(c, ex)});
+  }
+  return routes;
+}
+
+/// Which events of a batch are settled (the cursor may pass them), and which of those were
+/// rejected.
+struct settlement {
+  std::size_t settled = 0;
+  std::vector<std::size_t> rejected;
+};
+
+settlement settle(const sinks::delivery& d, std::size_t size) {
+  settlement s;
+  if (d.per_event.size() == size) {
+    while (s.settled < size && d.per_event[s.settled] != sinks::outcome::retry) {
+      if (d.per_event[s.settled] == sinks::outcome::rejected) {
+        s.rejected.push_back(s.settled);
+      }
+      ++s.settled;
+    }
+    return s;
+  }
+  if (d.result == sinks::outcome::retry) {
+    return s;
+  }
+  s.settled = size;
+  if (d.result == sinks::outcome::rejected) {
+    for (std::size_t i = 0; i < size; ++i) {
+      s.rejected.push_back(i);
+    }
+  }
+  return s;
+}
+
+int write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const auto n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno != EINTR) {
+      return errno;
+    }
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+dispatcher::dispatcher(asio::any_io_executor ex, state_store& store,
+                       const std::vector<config::sink_config>& sinks)
+    : dispatcher(ex, store, build_routes(ex, sinks)) {}
+
+dispatcher::dispatcher(asio::any_io_executor ex, state_store& store, std::vector<route> routes)
+    : ex_(ex), store_(store), queue_(store), log_(get_logger("pipeline")), room_(ex), done_(ex) {
+  room_.expires_at(clock::time_point::max());
+  for (auto& r : routes) {
+    lanes_.push_back(std::make_unique<lane>(ex, std::move(r)));
+  }
+}
+
+dispatcher::~dispatcher() = default;
+
+void dispatcher::start() {
+  if (std::exchange(started_, true)) {
+    return;
+  }
+  std::set<std::string, std::less<>> configured;
+  for (const auto& l : lanes_) {
+    configured.insert(l->cfg.name);
+  }
+  auto tx = store_.begin();
+  for (const auto& c : queue_.cursors()) {
+    if (!configured.contains(c.sink)) {
+      // A sink removed from the configuration must not pin the queue forever.
+      queue_.drop_cursor(c.sink);
+      log_->info("sink {} is no longer configured: its cursor (at {}) is dropped", c.sink, c.seq);
+    }
+  }
+  seen_seq_ = queue_.last_seq();
+  for (auto& l : lanes_) {
+    const auto from = l->cfg.start_at == config::sink_start::end ? seen_seq_ : 0;
+    l->totals = queue_.ensure_cursor(l->cfg.name, from);
+  }
+  queue_.delete_through(min_cursor());
+  tx.commit();
+  for (auto& l : lanes_) {
+    l->pending_bytes = queue_.span_after(l->totals.seq).bytes;
+    log_->info("sink {}: starting after event {} ({} bytes queued for it)", l->cfg.name,
+               l->totals.seq, l->pending_bytes);
+  }
+  for (auto& l : lanes_) {
+    if (l->cfg.queue.on_full == config::when_full::drop_oldest &&
+        l->pending_bytes > static_cast<std::int64_t>(l->cfg.queue.max_bytes)) {
+      drop_oldest(*l);
+    }
+    ++running_;
+    asio::co_spawn(ex_, run_lane(*l),
+                   asio::bind_cancellation_slot(l->cancel.slot(), [this](std::exception_ptr) {
+                     if (--running_ == 0) {
+                       done_.cancel();
+                     }
+                   }));
+  }
+}
+
+void dispatcher::notify_appended() {
+  account_new();
+  for (auto& l : lanes_) {
+    if (l->idle) {
+      l->wake.cancel();
+    }
+  }
+}
+
+bool dispatcher::has_room() {
+  account_new();
+  const bool room = std::none_of(lanes_.begin(), lanes_.end(), [](const auto& l) {
+    return l->cfg.queue.on_full == config::when_full::block &&
+           l->pending_bytes >= static_cast<std::int64_t>(l->cfg.queue.max_bytes);
+  });
+  if (room == blocked_) {
+    blocked_ = !room;
+    if (blocked_) {
+      log_->warn("a sink's queue is full (queue.max_bytes, when_full: block): collection paused");
+    } else {
+      log_->info("room in the queue again: collection resumes");
+    }
+  }
+  return room;
+}
+
+asio::awaitable<void> dispatcher::wait_for_room() {
+  while (!stopping_ && !has_room()) {
+    // room_ never expires: it is cancelled whenever a cursor moves (or at stop).
+    co_await room_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+void dispatcher::reopen() {
+  for (auto& l : lanes_) {
+    l->target->reopen();
+  }
+}
+
+asio::awaitable<void> dispatcher::stop(duration shutdown_timeout) {
+  if (std::exchange(stopping_, true)) {
+    co_return;
+  }
+  for (auto& l : lanes_) {
+    l->wake.cancel();
+  }
+  room_.cancel();
+  if (running_ > 0) {
+    done_.expires_after(shutdown_timeout);
+    co_await done_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (running_ > 0) {
+    log_->warn("{} deliveries still in flight after {}: cancelled, their events stay queued",
+               running_, format_duration(shutdown_timeout));
+    for (auto& l : lanes_) {
+      l->cancel.emit(asio::cancellation_type::terminal);
+    }
+    // A sink that ignores cancellation is not waited for beyond this.
+    done_.expires_after(std::chrono::seconds(1));
+    co_await done_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  for (auto& l : lanes_) {
+    try {
+      co_await l->target->close();
+    } catch (const std::exception& e) {
+      l->log->warn("closing failed: {}", e.what());
+    }
+  }
+  log_->info("delivery stopped");
+}
+
+std::vector<sink_status> dispatcher::status() const {
+  std::vector<sink_status> out;
+  for (const auto& l : lanes_) {
+    const auto& t = l->totals;
+    out.push_back(sink_status{l->cfg.name, t.seq, l->pending_bytes, t.delivered,
+                              t.retried + l->unsaved_retries, t.rejected, t.dropped, l->retrying,
+                              l->last_error});
+  }
+  return out;
+}
+
+asio::awaitable<void> dispatcher::run_lane(lane& l) {
+  std::optional<clock::time_point> partial_since;
+  while (!stopping_) {
+    std::vector<queued_event> batch;
+    std::string failed;
+    try {
+      account_new();
+      batch = queue_.read_batch(l.totals.seq, l.cfg.batch.max_events, l.cfg.batch.max_bytes);
+    } catch (const std::exception& e) {
+      failed = std::string("reading the queue: ") + e.what();
+    }
+    if (!failed.empty()) {
+      note_retry(l, failed);
+      co_await pause(l, l.retry.next());
+      continue;
+    }
+    // The batch is full when it stopped short of what is queued (by count or by bytes).
+    const bool full = !batch.empty() && (batch.size() >= l.cfg.batch.max_events ||
+                                         batch.back().seq < seen_seq_);
+    if (!full) {
+      const auto now = clock::now();
+      if (batch.empty()) {
+        partial_since.reset();
+      } else if (!partial_since) {
+        partial_since = now;
+      }
+      if (batch.empty() || now < *partial_since + l.cfg.batch.max_delay) {
+        l.idle = true;
+        l.wake.expires_at(batch.empty() ? clock::time_point::max()
+                                        : *partial_since + l.cfg.batch.max_delay);
+        co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+        l.idle = false;
+        continue;
+      }
+    }
+    partial_since.reset();
+    try {
+      co_await deliver_batch(l, std::move(batch));
+    } catch (const std::exception& e) {
+      // Only cancellation at shutdown gets here: the batch stays queued.
+      l.log->debug("delivery ended: {}", e.what());
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_event> batch) {
+  std::span<const queued_event> rest(batch);
+  while (!rest.empty()) {
+    sinks::delivery d;
+    try {
+      d = co_await l.target->deliver(rest);
+    } catch (const boost::system::system_error& e) {
+      if (stopping_ && e.code() == asio::error::operation_aborted) {
+        throw;
+      }
+      d = sinks::delivery::retry(std::string("sink failed: ") + e.what());
+    } catch (const std::exception& e) {
+      d = sinks::delivery::retry(std::string("sink failed: ") + e.what());
+    }
+    auto s = settle(d, rest.size());
+    if (!s.rejected.empty()) {
+      if (auto err = write_dead_letters(l, rest, s.rejected, d.reason)) {
+        d = sinks::delivery::retry(*err);
+        s = settlement{};
+      }
+    }
+    if (s.settled > 0) {
+      if (!co_await commit(l, rest.first(s.settled),
+                           static_cast<std::int64_t>(s.rejected.size()))) {
+        co_return;
+      }
+      rest = rest.subspan(s.settled);
+    }
+    if (rest.empty()) {
+      break;
+    }
+    ++l.unsaved_retries;
+    note_retry(l, d.reason.empty() ? std::string("the sink asked to retry") : d.reason);
+    if (stopping_) {
+      co_return;
+    }
+    co_await pause(l, d.retry_after.value_or(l.retry.next()));
+    if (stopping_) {
+      co_return;
+    }
+  }
+  l.retry.reset();
+  if (std::exchange(l.retrying, false)) {
+    l.log->info("delivering again");
+  }
+}
+
+asio::awaitable<bool> dispatcher::commit(lane& l, std::span<const queued_event> settled,
+                                         std::int64_t rejected) {
+  const auto last = settled.back().seq;
+  std::int64_t bytes = 0;
+  std::int64_t passed = 0;
+  for (const auto& e : settled) {
+    // Events that drop_oldest moved the cursor past meanwhile are counted there already.
+    if (e.seq > l.totals.seq) {
+      bytes += static_cast<std::int64_t>(e.body.size());
+      ++passed;
+    }
+  }
+  const cursor_move move{passed - std::min(passed, rejected), l.unsaved_retries,
+                         std::min(passed, rejected), 0};
+  for (;;) {
+    std::string failed;
+    try {
+      auto tx = store_.begin();
+      queue_.advance_cursor(l.cfg.name, last, move);
+      const auto before = l.totals.seq;
+      l.totals.seq = std::max(before, last);
+      try {
+        queue_.delete_through(min_cursor());
+        tx.commit();
+      } catch (...) {
+        l.totals.seq = before;
+        throw;
+      }
+      break;
+    } catch (const store_error& e) {
+      failed = std::string("recording delivery: ") + e.what();
+    }
+    // Delivered but not recorded: the cursor write is retried; after a crash instead the batch
+    // would be sent again, which at-least-once allows.
+    note_retry(l, failed);
+    if (stopping_) {
+      co_return false;
+    }
+    co_await pause(l, l.retry.next());
+  }
+  l.pending_bytes -= bytes;
+  l.totals.delivered += move.delivered;
+  l.totals.rejected += move.rejected;
+  l.totals.retried += std::exchange(l.unsaved_retries, 0);
+  if (l.dropping && l.pending_bytes <= static_cast<std::int64_t>(l.cfg.queue.max_bytes)) {
+    l.dropping = false;
+  }
+  note_room();
+  co_return true;
+}
+
+asio::awaitable<void> dispatcher::pause(lane& l, duration wait) {
+  l.wake.expires_after(wait);
+  co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+std::optional<std::string> dispatcher::write_dead_letters(lane& l,
+                                                          std::span<const queued_event> events,
+                                                          const std::vector<std::size_t>& which,
+                                                          const std::string& reason) {
+  const auto& path = l.cfg.dead_letter_path;
+  std::string lines;
+  const auto time = rfc3339_utc(unix_now());
+  for (const auto i : which) {
+    lines += "{\"sink\":";
+    append_json_string(lines, l.cfg.name);
+    lines += ",\"reason\":";
+    append_json_string(lines, reason);
+    lines += ",\"time\":\"" + time + "\",\"event\":";
+    lines += events[i].body;
+    lines += "}\n";
+  }
+  std::error_code ec;
+  if (path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return "cannot open the dead-letter file " + path.string() + ": " + std::strerror(errno);
+  }
+  const auto start = ::lseek(fd, 0, SEEK_END);
+  int err = write_all(fd, lines);
+  if (err == 0 && ::fdatasync(fd) != 0) {
+    err = errno;
+  }
+  if (err != 0 && start >= 0 && ::ftruncate(fd, start) != 0) {
+    l.log->debug("cannot cut the dead-letter file back");
+  }
+  ::close(fd);
+  if (err != 0) {
+    return "writing the dead-letter file " + path.string() + ": " + std::strerror(err);
+  }
+  l.log->warn("{} event(s) rejected: {}; written to {}", which.size(), reason, path.string());
+  return std::nullopt;
+}
+
+void dispatcher::account_new() {
+  try {
+    const auto fresh = queue_.span_after(seen_seq_);
+    if (fresh.events == 0) {
+      return;
+    }
+    for (auto& l : lanes_) {
+      l->pending_bytes += fresh.bytes;
+    }
+    seen_seq_ = fresh.last_seq;
+    for (auto& l : lanes_) {
+      if (l->cfg.queue.on_full == config::when_full::drop_oldest &&
+          l->pending_bytes > static_cast<std::int64_t>(l->cfg.queue.max_bytes)) {
+        drop_oldest(*l);
+      }
+    }
+  } catch (const store_error& e) {
+    // Counted at the next call instead.
+    log_->debug("cannot measure the queue: {}", e.what());
+  }
+}
+
+void dispatcher::drop_oldest(lane& l) {
+  const auto excess = l.pending_bytes - static_cast<std::int64_t>(l.cfg.queue.max_bytes);
+  auto to = l.totals.seq;
+  std::int64_t dropped = 0;
+  std::int64_t bytes = 0;
+  while (bytes < excess) {
+    const auto sizes = queue_.sizes_after(to, 1000);
+    if (sizes.empty()) {
+      break;
+    }
+    for (const auto& [seq, size] : sizes) {
+      if (bytes >= excess) {
+        break;
+      }
+      to = seq;
+      bytes += size;
+      ++dropped;
+    }
+  }
+  if (dropped == 0) {
+    return;
+  }
+  event e;
+  e.kind = event_kind::agent;
+  e.timestamp = unix_now();
+  e.type = "events_dropped";
+  e.severity = severity::warning;
+  e.message = "Sink " + l.cfg.name + " dropped its " + std::to_string(dropped) +
+              " oldest undelivered event(s) (" + std::to_string(bytes) +
+              " bytes): its queue reached queue.max_bytes (" +
+              std::to_string(l.cfg.queue.max_bytes) + ")";
+  e.id = stable_id({"agent", e.type, l.cfg.name, std::to_string(to)});
+  const auto before = l.totals.seq;
+  {
+    auto tx = store_.begin();
+    queue_.advance_cursor(l.cfg.name, to, cursor_move{0, 0, 0, dropped});
+    l.totals.seq = to;
+    try {
+      queue_.append(e);
+      queue_.delete_through(min_cursor());
+      tx.commit();
+    } catch (...) {
+      l.totals.seq = before;
+      throw;
+    }
+  }
+  l.pending_bytes -= bytes;
+  l.totals.dropped += dropped;
+  if (!std::exchange(l.dropping, true)) {
+    l.log->warn("{}", e.message);
+  } else {
+    l.log->debug("{}", e.message);
+  }
+  // The agent event itself is counted like any other appended event.
+  const auto fresh = queue_.span_after(seen_seq_);
+  for (auto& other : lanes_) {
+    other->pending_bytes += fresh.bytes;
+  }
+  seen_seq_ = std::max(seen_seq_, fresh.last_seq);
+  if (l.idle) {
+    l.wake.cancel();
+  }
+}
+
+void dispatcher::note_retry(lane& l, const std::string& why) {
+  l.last_error = why;
+  if (!std::exchange(l.retrying, true)) {
+    l.log->warn("delivery failed, will retry with backoff: {}", why);
+  } else {
+    l.log->debug("retrying: {}", why);
+  }
+}
+
+void dispatcher::note_room() {
+  // Waiters re-check has_room() themselves.
+  room_.cancel();
+}
+
+std::int64_t dispatcher::min_cursor() const {
+  std::int64_t m = seen_seq_;
+  for (const auto& l : lanes_) {
+    m = std::min(m, l->totals.seq);
+  }
+  return m;
+}
+
+}  // namespace qsanfwd::pipeline

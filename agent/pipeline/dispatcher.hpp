@@ -1,0 +1,121 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <spdlog/logger.h>
+#include <string>
+#include <vector>
+
+#include "agent/core/duration.hpp"
+#include "agent/store/event_queue.hpp"
+#include "agent/store/state_store.hpp"
+#include "config/config.hpp"
+#include "sinks/sink.hpp"
+
+namespace qsanfwd::pipeline {
+
+/// A sink and its configuration (batching, retry, queue limit, start, dead-letter file).
+struct route {
+  config::sink_config config;
+  std::unique_ptr<sinks::sink> target;
+};
+
+/// Where a sink stands, for `qsanfwd status` and tests. Counters are totals since the cursor
+/// was created, the persisted part plus what happened in this run.
+struct sink_status {
+  std::string name;
+  std::int64_t cursor = 0;         ///< the last seq the sink is done with
+  std::int64_t pending_bytes = 0;  ///< queued bytes after the cursor
+  std::int64_t delivered = 0;
+  std::int64_t retried = 0;
+  std::int64_t rejected = 0;
+  std::int64_t dropped = 0;
+  bool retrying = false;  ///< the last attempt answered retry
+  std::string last_error;
+};
+
+/// Sends the durable queue to every sink: one coroutine per sink on the agent's io_context,
+/// each reading batches after its own cursor, so a slow or dead sink holds back no other.
+///
+/// Guarantees: a sink's cursor moves (in the state store) only after the sink reported the
+/// batch delivered, or after a rejected batch is in the dead-letter file; events every sink has
+/// passed are deleted in the same transaction. After a crash at any instant, delivery resumes
+/// from each cursor: at most the batch in flight is sent again. A retry answer or a store
+/// failure (a full disk) is retried with exponential backoff and full jitter, forever; nothing
+/// is skipped except by `when_full: drop_oldest`, which counts what it skips and says so with
+/// an agent event in the queue.
+///
+/// Single-threaded: every member is called on the io_context's thread, never from inside an
+/// open transaction. The dispatcher must outlive the io_context's run (its coroutines refer to
+/// it); `co_await stop(...)` before destroying it.
+class dispatcher {
+ public:
+  /// Builds each configured sink by its type (sinks::make_sink).
+  dispatcher(boost::asio::any_io_executor ex, state_store& store,
+             const std::vector<config::sink_config>& sinks);
+  /// With sinks built by the caller (fakes in tests).
+  dispatcher(boost::asio::any_io_executor ex, state_store& store, std::vector<route> routes);
+  ~dispatcher();
+  dispatcher(const dispatcher&) = delete;
+  dispatcher& operator=(const dispatcher&) = delete;
+
+  /// Drops the cursors of sinks no longer configured, creates the cursors of new ones (at the
+  /// queue's end, or before everything still queued with `start_at: "oldest"`), deletes what no
+  /// sink needs, and spawns one delivery coroutine per sink. Throws store_error (a start-up
+  /// failure).
+  void start();
+
+  /// Call after each commit that appended events: wakes sinks waiting for events and applies
+  /// the queue limits. Never throws.
+  void notify_appended();
+
+  /// False while a sink with `when_full: block` has `queue.max_bytes` or more undelivered.
+  bool has_room();
+  /// Returns once has_room() holds, or when the dispatcher stops. Collection awaits it before
+  /// reading each page.
+  boost::asio::awaitable<void> wait_for_room();
+
+  /// Reopens every sink (SIGHUP).
+  void reopen();
+
+  /// Takes no new batch, lets deliveries in flight finish within `shutdown_timeout`, then
+  /// cancels them, and closes the sinks. Everything undelivered stays queued. Never throws.
+  boost::asio::awaitable<void> stop(duration shutdown_timeout);
+
+  std::vector<sink_status> status() const;
+
+ private:
+  struct lane;
+
+  boost::asio::awaitable<void> run_lane(lane& l);
+  boost::asio::awaitable<void> deliver_batch(lane& l, std::vector<queued_event> batch);
+  boost::asio::awaitable<bool> commit(lane& l, std::span<const queued_event> settled,
+                                      std::int64_t rejected);
+  boost::asio::awaitable<void> pause(lane& l, duration wait);
+  std::optional<std::string> write_dead_letters(lane& l, std::span<const queued_event> events,
+                                                const std::vector<std::size_t>& which,
+                                                const std::string& reason);
+  void account_new();
+  void drop_oldest(lane& l);
+  void note_retry(lane& l, const std::string& why);
+  void note_room();
+  std::int64_t min_cursor() const;
+
+  boost::asio::any_io_executor ex_;
+  state_store& store_;
+  event_queue queue_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::vector<std::unique_ptr<lane>> lanes_;
+  boost::asio::steady_timer room_;  ///< never expires; cancelled when room may have appeared
+  boost::asio::steady_timer done_;  ///< stop() waits on it for the lanes to end
+  std::int64_t seen_seq_ = 0;       ///< events up to here are counted in pending_bytes
+  int running_ = 0;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool blocked_ = false;
+};
+
+}  // namespace qsanfwd::pipeline

@@ -1,0 +1,353 @@
+#include "sinks/file/file_sink.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "agent/core/logging.hpp"
+
+namespace qsanfwd::sinks {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Writes all of `data`; returns 0 or the errno of the failure.
+int write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const auto n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return errno;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return 0;
+}
+
+// Makes a new name in `dir` durable (a rename or a created file), best effort.
+void sync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+/// The end of a file: where its last complete line ends, and that line.
+struct file_tail {
+  std::uint64_t complete = 0;
+  std::string last_line;
+};
+
+// Reads backwards from the end until the last complete line is whole. Nullopt when reading
+// fails.
+std::optional<file_tail> read_tail(int fd, std::uint64_t size) {
+  std::string buf;  // the bytes [pos, size)
+  std::uint64_t pos = size;
+  std::array<char, 65536> chunk{};
+  for (;;) {
+    const auto end_nl = buf.rfind('\n');
+    if (end_nl != std::string::npos) {
+      const auto start_nl = end_nl == 0 ? std::string::npos : buf.rfind('\n', end_nl - 1);
+      if (start_nl != std::string::npos || pos == 0) {
+        const auto from = start_nl == std::string::npos ? 0 : start_nl + 1;
+        return file_tail{pos + end_nl + 1, buf.substr(from, end_nl - from)};
+      }
+    } else if (pos == 0) {
+      return file_tail{};
+    }
+    const auto n = std::min<std::uint64_t>(chunk.size(), pos);
+    pos -= n;
+    const auto got = ::pread(fd, chunk.data(), n, static_cast<off_t>(pos));
+    if (got != static_cast<ssize_t>(n)) {
+      return std::nullopt;
+    }
+    buf.insert(0, chunk.data(), n);
+  }
+}
+
+}  // namespace
+
+file_sink::file_sink(std::string name, file_options options)
+    : name_(std::move(name)), options_(std::move(options)), log_(get_logger("sink." + name_)) {}
+
+file_sink::~file_sink() { close_file(); }
+
+boost::asio::awaitable<delivery> file_sink::deliver(std::span<const queued_event> batch) {
+  co_return write_batch(batch);
+}
+
+delivery file_sink::write_batch(std::span<const queued_event> batch) {
+  const auto fail = [this](std::string why) {
+    ++counters_.write_failures;
+    if (!std::exchange(failing_, true)) {
+      log_->warn("{}; will retry", why);
+    }
+    return delivery::retry(std::move(why));
+  };
+  if (fd_ < 0) {
+    if (auto err = open_file()) {
+      return fail(*err);
+    }
+  }
+  // The lines are built first, so a failed write leaves the chain where it was.
+  auto next = chain_;
+  std::string buf;
+  for (const auto& e : batch) {
+    buf += next ? chain_line(e.body, *next) : e.body;
+    buf += '\n';
+  }
+  const bool too_big = options_.rotate_max_bytes > 0 &&
+                       size_ + buf.size() > options_.rotate_max_bytes;
+  const bool too_old = options_.rotate_interval > duration{0} &&
+                       clock::now() - opened_at_ >= options_.rotate_interval;
+  if (size_ > 0 && (too_big || too_old)) {
+    if (auto err = rotate()) {
+      return fail(*err);
+    }
+  }
+  if (const int err = write_all(fd_, buf); err != 0) {
+    // Cut back a partial batch so that the retry writes each line once.
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+      log_->debug("cannot cut {} back after a failed write", options_.path.string());
+    }
+    return fail("writing " + options_.path.string() + ": " + errno_text(err));
+  }
+  if (options_.fsync == fsync_policy::batch && ::fdatasync(fd_) != 0) {
+    const int err = errno;
+    // Not known to be on disk: take the batch back and let it be sent again.
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+      log_->debug("cannot cut {} back after a failed fsync", options_.path.string());
+    }
+    return fail("fsync of " + options_.path.string() + ": " + errno_text(err));
+  }
+  size_ += buf.size();
+  chain_ = std::move(next);
+  counters_.lines += batch.size();
+  if (options_.fsync == fsync_policy::batch) {
+    ++counters_.fsyncs;
+    last_sync_ = clock::now();
+  } else {
+    unsynced_ = true;
+    if (options_.fsync == fsync_policy::interval &&
+        clock::now() - last_sync_ >= options_.fsync_interval) {
+      sync();
+    }
+  }
+  if (std::exchange(failing_, false)) {
+    log_->info("writing {} again", options_.path.string());
+  }
+  return delivery::delivered();
+}
+
+std::optional<std::string> file_sink::open_file() {
+  const auto& path = options_.path;
+  std::error_code ec;
+  if (path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return "cannot create directory " + path.parent_path().string() + ": " + ec.message();
+    }
+  }
+  const auto mode = static_cast<mode_t>(options_.permissions);
+  int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  const bool created = fd >= 0;
+  if (!created && errno == EEXIST) {
+    fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+  }
+  if (fd < 0) {
+    return "cannot open " + path.string() + ": " + errno_text(errno);
+  }
+  if (created) {
+    // The umask may have taken bits away; the configured mode is what the user asked for.
+    ::fchmod(fd, mode);
+    if (options_.fsync != fsync_policy::never) {
+      sync_directory(path.parent_path());
+    }
+  }
+  struct stat st {};
+  ::fstat(fd, &st);
+  fd_ = fd;
+  size_ = S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
+  opened_at_ = clock::now();
+  last_sync_ = opened_at_;
+  if (size_ > 0) {
+    const auto tail = read_tail(fd_, size_);
+    if (!tail) {
+      close_file();
+      return "cannot read the end of " + path.string();
+    }
+    if (tail->complete < size_) {
+      // A batch cut short by a crash was never reported delivered; it is sent again.
+      log_->warn("{}: removing an incomplete last line ({} bytes) left by a crash",
+                 path.string(), size_ - tail->complete);
+      if (::ftruncate(fd_, static_cast<off_t>(tail->complete)) != 0) {
+        close_file();
+        return "cannot remove the incomplete last line of " + path.string();
+      }
+      size_ = tail->complete;
+    }
+    if (options_.hash_chain && !chain_) {
+      chain_ = tail->last_line.empty() ? chain_state{} : state_after(tail->last_line);
+    }
+  }
+  if (options_.hash_chain && !chain_) {
+    load_chain();
+  }
+  return std::nullopt;
+}
+
+void file_sink::load_chain() {
+  // An empty file after a rotation continues the chain of the newest rotated file.
+  chain_ = chain_state{};
+  for (const bool gz : {false, true}) {
+    const auto rotated = rotated_name(1, gz);
+    if (!std::filesystem::exists(rotated)) {
+      continue;
+    }
+    std::string last;
+    try {
+      for_each_line(rotated, [&last](std::string_view line) {
+        last = line;
+        return true;
+      });
+    } catch (const std::exception& e) {
+      log_->warn("cannot read {} to continue the hash chain: {}", rotated.string(), e.what());
+    }
+    if (!last.empty()) {
+      chain_ = state_after(last);
+    }
+    return;
+  }
+}
+
+std::filesystem::path file_sink::rotated_name(int index, bool gz) const {
+  auto name = options_.path;
+  name += "." + std::to_string(index) + (gz ? ".gz" : "");
+  return name;
+}
+
+std::optional<std::string> file_sink::rotate() {
+  if (options_.fsync != fsync_policy::never) {
+    sync();
+  }
+  close_file();
+  std::error_code ec;
+  for (int i = options_.rotate_keep; i >= 1; --i) {
+    for (const bool gz : {false, true}) {
+      const auto from = rotated_name(i, gz);
+      if (!std::filesystem::exists(from, ec)) {
+        continue;
+      }
+      if (i == options_.rotate_keep) {
+        std::filesystem::remove(from, ec);
+      } else {
+        std::filesystem::rename(from, rotated_name(i + 1, gz), ec);
+      }
+    }
+  }
+  std::filesystem::rename(options_.path, rotated_name(1, false), ec);
+  if (ec) {
+    return "cannot rotate " + options_.path.string() + ": " + ec.message();
+  }
+  ++counters_.rotations;
+  if (options_.rotate_gzip) {
+    compress(rotated_name(1, false));
+  }
+  if (options_.fsync != fsync_policy::never) {
+    sync_directory(options_.path.parent_path());
+  }
+  return open_file();
+}
+
+void file_sink::compress(const std::filesystem::path& rotated) {
+  auto target = rotated;
+  target += ".gz";
+  auto temp = target;
+  temp += ".tmp";
+  const auto failed = [&](const std::string& why) {
+    // The plain file stays: a full disk costs compression, never data.
+    log_->warn("cannot gzip {}: {}; kept uncompressed", rotated.string(), why);
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+  };
+  const int in = ::open(rotated.c_str(), O_RDONLY | O_CLOEXEC);
+  const int out = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                         static_cast<mode_t>(options_.permissions));
+  if (in < 0 || out < 0) {
+    const int err = errno;
+    if (in >= 0) {
+      ::close(in);
+    }
+    if (out >= 0) {
+      ::close(out);
+    }
+    return failed(errno_text(err));
+  }
+  ::fchmod(out, static_cast<mode_t>(options_.permissions));
+  gzFile gz = gzdopen(::dup(out), "wb");
+  std::array<char, 65536> buf{};
+  bool ok = gz != nullptr;
+  for (ssize_t n = 0; ok && (n = ::read(in, buf.data(), buf.size())) != 0;) {
+    ok = n > 0 && gzwrite(gz, buf.data(), static_cast<unsigned>(n)) == n;
+  }
+  ok = (gz != nullptr && gzclose(gz) == Z_OK) && ok;
+  ok = ok && ::fsync(out) == 0;
+  ::close(in);
+  ::close(out);
+  if (!ok) {
+    return failed("writing " + temp.string() + " failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, target, ec);
+  if (ec) {
+    return failed(ec.message());
+  }
+  std::filesystem::remove(rotated, ec);
+}
+
+void file_sink::sync() {
+  if (fd_ >= 0 && unsynced_) {
+    if (::fdatasync(fd_) == 0) {
+      ++counters_.fsyncs;
+    } else {
+      log_->warn("fsync of {}: {}", options_.path.string(), errno_text(errno));
+    }
+    unsynced_ = false;
+    last_sync_ = clock::now();
+  }
+}
+
+void file_sink::close_file() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+void file_sink::reopen() {
+  if (options_.fsync != fsync_policy::never) {
+    sync();
+  }
+  close_file();
+  log_->info("reopening {}", options_.path.string());
+}
+
+boost::asio::awaitable<void> file_sink::close() {
+  if (options_.fsync != fsync_policy::never) {
+    sync();
+  }
+  close_file();
+  co_return;
+}
+
+}  // namespace qsanfwd::sinks

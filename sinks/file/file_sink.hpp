@@ -1,0 +1,70 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <spdlog/logger.h>
+#include <string>
+
+#include "sinks/file/file_options.hpp"
+#include "sinks/file/hash_chain.hpp"
+#include "sinks/sink.hpp"
+
+namespace qsanfwd::sinks {
+
+/// Counters of a file sink, for status and tests.
+struct file_sink_counters {
+  std::uint64_t lines = 0;
+  std::uint64_t rotations = 0;
+  std::uint64_t fsyncs = 0;
+  std::uint64_t write_failures = 0;
+};
+
+/// Appends each event's canonical JSON as one line to a file (`type: "file"`).
+///
+/// Missing directories are created; a file the sink creates gets mode `permissions`. A batch is
+/// written with one write(2) after any rotation it calls for; when writing fails (a full disk)
+/// the file is cut back to where the batch started and the answer is retry, so a retried batch
+/// leaves no partial or doubled line. With `fsync: batch` a batch is on disk before it counts as
+/// delivered. Rotation by size or age renames `path` to `path.1` (gzipped to `path.1.gz` when
+/// asked), shifting older ones and keeping `rotate.keep`. reopen() closes the file so the next
+/// batch opens `path` again (logrotate's rename-then-SIGHUP). The work is local file I/O done in
+/// place: deliver() finishes without suspending.
+class file_sink final : public sink {
+ public:
+  file_sink(std::string name, file_options options);
+  ~file_sink() override;
+  file_sink(const file_sink&) = delete;
+  file_sink& operator=(const file_sink&) = delete;
+
+  boost::asio::awaitable<delivery> deliver(std::span<const queued_event> batch) override;
+  void reopen() override;
+  boost::asio::awaitable<void> close() override;
+  std::string_view name() const override { return name_; }
+
+  const file_sink_counters& counters() const { return counters_; }
+
+ private:
+  delivery write_batch(std::span<const queued_event> batch);
+  std::optional<std::string> open_file();
+  std::optional<std::string> rotate();
+  void compress(const std::filesystem::path& rotated);
+  void load_chain();
+  void sync();
+  void close_file();
+  std::filesystem::path rotated_name(int index, bool gz) const;
+
+  std::string name_;
+  file_options options_;
+  std::shared_ptr<spdlog::logger> log_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+  std::chrono::steady_clock::time_point opened_at_;
+  std::chrono::steady_clock::time_point last_sync_;
+  bool unsynced_ = false;
+  std::optional<chain_state> chain_;  ///< with hash_chain, once read from the files on disk
+  bool failing_ = false;
+  file_sink_counters counters_;
+};
+
+}  // namespace qsanfwd::sinks
