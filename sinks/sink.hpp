@@ -22,7 +22,7 @@ enum class outcome {
 /// What a sink reports for a batch (Fluent Bit's OK / RETRY / ERROR).
 struct delivery {
   outcome result = outcome::delivered;
-  std::string reason;                 ///< for retry and rejected: fit for a log line, no secret
+  std::string reason;                   ///< for retry and rejected: fit for a log line, no secret
   std::optional<duration> retry_after;  ///< for retry: the destination asked for this wait
   /// For destinations that answer per event (Elasticsearch bulk): one outcome per event of the
   /// batch, in order, and `result` is ignored. The events up to the first `retry` are settled

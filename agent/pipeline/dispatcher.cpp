@@ -260,8 +260,8 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
       continue;
     }
     // The batch is full when it stopped short of what is queued (by count or by bytes).
-    const bool full = !batch.empty() && (batch.size() >= l.cfg.batch.max_events ||
-                                         batch.back().seq < seen_seq_);
+    const bool full =
+        !batch.empty() && (batch.size() >= l.cfg.batch.max_events || batch.back().seq < seen_seq_);
     if (!full) {
       const auto now = clock::now();
       if (batch.empty()) {
@@ -305,7 +305,8 @@ asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_even
     }
     auto s = settle(d, rest.size());
     if (!s.rejected.empty()) {
-      if (auto err = write_dead_letters(l, rest, s.rejected, d.reason)) {
+      const auto why = d.reason.empty() ? std::string("rejected by the destination") : d.reason;
+      if (auto err = write_dead_letters(l, rest, s.rejected, why)) {
         d = sinks::delivery::retry(*err);
         s = settlement{};
       }

@@ -1,11 +1,12 @@
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
-#include <spdlog/logger.h>
 #include <string>
 #include <vector>
 

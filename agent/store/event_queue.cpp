@@ -48,7 +48,7 @@ std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t 
   std::size_t bytes = 0;
   while (st.step()) {
     auto body = st.column_text(1);
-    if (!out.empty() && body.size() > max_bytes - bytes) {
+    if (!out.empty() && (bytes >= max_bytes || body.size() > max_bytes - bytes)) {
       break;
     }
     bytes += body.size();

@@ -19,8 +19,8 @@ file_options parse_file_options(config::object_reader& r) {
   }
   o.permissions = value;
   auto rotate = r.object("rotate");
-  o.rotate_max_bytes = static_cast<std::uint64_t>(
-      rotate.integer("max_bytes", 0, std::int64_t{1} << 50, 0));
+  o.rotate_max_bytes =
+      static_cast<std::uint64_t>(rotate.integer("max_bytes", 0, std::int64_t{1} << 50, 0));
   o.rotate_interval = rotate.duration_value("interval", duration{0});
   o.rotate_keep = static_cast<int>(rotate.integer("keep", 1, 10000, 7));
   o.rotate_gzip = rotate.boolean("gzip", false);

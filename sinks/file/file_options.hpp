@@ -12,7 +12,7 @@ enum class fsync_policy { batch, interval, never };
 /// The file sink's options (`type: "file"`).
 struct file_options {
   std::filesystem::path path;
-  unsigned permissions = 0640;  ///< mode of files the sink creates
+  unsigned permissions = 0640;         ///< mode of files the sink creates
   std::uint64_t rotate_max_bytes = 0;  ///< 0: no rotation by size
   duration rotate_interval{0};         ///< 0: no rotation by age
   int rotate_keep = 7;                 ///< rotated files kept

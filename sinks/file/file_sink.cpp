@@ -16,7 +16,9 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 // Writes all of `data`; returns 0 or the errno of the failure.
 int write_all(int fd, std::string_view data) {
@@ -80,7 +82,9 @@ std::optional<file_tail> read_tail(int fd, std::uint64_t size) {
 file_sink::file_sink(std::string name, file_options options)
     : name_(std::move(name)), options_(std::move(options)), log_(get_logger("sink." + name_)) {}
 
-file_sink::~file_sink() { close_file(); }
+file_sink::~file_sink() {
+  close_file();
+}
 
 boost::asio::awaitable<delivery> file_sink::deliver(std::span<const queued_event> batch) {
   co_return write_batch(batch);
@@ -106,8 +110,8 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
     buf += next ? chain_line(e.body, *next) : e.body;
     buf += '\n';
   }
-  const bool too_big = options_.rotate_max_bytes > 0 &&
-                       size_ + buf.size() > options_.rotate_max_bytes;
+  const bool too_big =
+      options_.rotate_max_bytes > 0 && size_ + buf.size() > options_.rotate_max_bytes;
   const bool too_old = options_.rotate_interval > duration{0} &&
                        clock::now() - opened_at_ >= options_.rotate_interval;
   if (size_ > 0 && (too_big || too_old)) {
@@ -188,8 +192,8 @@ std::optional<std::string> file_sink::open_file() {
     }
     if (tail->complete < size_) {
       // A batch cut short by a crash was never reported delivered; it is sent again.
-      log_->warn("{}: removing an incomplete last line ({} bytes) left by a crash",
-                 path.string(), size_ - tail->complete);
+      log_->warn("{}: removing an incomplete last line ({} bytes) left by a crash", path.string(),
+                 size_ - tail->complete);
       if (::ftruncate(fd_, static_cast<off_t>(tail->complete)) != 0) {
         close_file();
         return "cannot remove the incomplete last line of " + path.string();

@@ -1,9 +1,10 @@
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <spdlog/logger.h>
 #include <string>
 
 #include "sinks/file/file_options.hpp"

@@ -118,8 +118,8 @@ std::pair<const record*, std::string> diagnose(const record* pp, const record& p
     return {&j, "changed or inserted (no chain fields)"};
   }
   if (p.link && j.link->seq > p.link->seq + 1) {
-    return {&j, std::to_string(j.link->seq - p.link->seq - 1) +
-                    " line(s) removed before this line"};
+    return {&j,
+            std::to_string(j.link->seq - p.link->seq - 1) + " line(s) removed before this line"};
   }
   if (p.link && j.link->seq == p.link->seq + 1) {
     return {&p, "changed (the next line's chain does not match it)"};
@@ -227,7 +227,13 @@ archive_report verify_archive(std::vector<std::filesystem::path> files) {
     std::uint64_t number = 0;
     for_each_line(report.order[f], [&](std::string_view line) {
       window.push_back(record{f, ++number, sha256_hex(line), read_link(line)});
-      ++report.lines;
+      if (++report.lines == 1 && !window.back().link) {
+        report.intact = false;
+        report.file = report.order[f];
+        report.line = number;
+        report.problem = "no chain fields (not written with hash_chain: true, or changed)";
+        return false;
+      }
       if (window.size() > 4) {
         window.pop_front();
       }
