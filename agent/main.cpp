@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "agent/app/archive_command.hpp"
 #include "agent/app/commands.hpp"
 #include "agent/app/demo.hpp"
 #include "agent/core/duration.hpp"
@@ -48,11 +49,21 @@ int main(int argc, char** argv) {
   demo->add_option("--duration", demo_duration, "stop after this long, e.g. 30s");
   demo->add_option("--backlog", demo_opts.backlog, "log lines the array holds at start");
 
+  std::vector<std::string> archive_paths;
+  auto* verify = cli.add_subcommand(
+      "verify-archive", "check the hash chain of a file sink's archive and its rotated files");
+  verify->add_option("paths", archive_paths, "the archive's files, in any order")
+      ->required()
+      ->option_text("PATH...");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = cli.exit(e);
     return code == 0 ? exit_ok : exit_usage;
+  }
+  if (verify->parsed()) {
+    return verify_archive_command(archive_paths, std::cout);
   }
   if (run->parsed()) {
     return run_command(common);
