@@ -296,8 +296,8 @@ TEST_F(dispatcher_test, stop_lets_a_delivery_in_flight_finish) {
   boost::asio::co_spawn(io_, dispatcher_->stop(std::chrono::seconds(5)),
                         [&](std::exception_ptr) { stopped = true; });
   ASSERT_TRUE(run_until(io_, [&] { return stopped; }));
-  dispatcher_.reset();
   EXPECT_EQ(sink->messages, messages(0, 3));
+  dispatcher_.reset();
   EXPECT_EQ(queue_.totals().events, 0);
 }
 
