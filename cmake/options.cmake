@@ -11,7 +11,7 @@ endif()
 # (left out above).
 target_compile_options(qsanfwd_options INTERFACE -Wno-maybe-uninitialized -Wno-mismatched-new-delete)
 target_compile_definitions(qsanfwd_options INTERFACE
-  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW SPDLOG_FMT_EXTERNAL)
+  BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)
 if(QSANFWD_SANITIZE)
   target_compile_options(qsanfwd_options INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
