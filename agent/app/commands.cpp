@@ -9,6 +9,7 @@
 #include "agent/app/daemon.hpp"
 #include "agent/app/device_wiring.hpp"
 #include "agent/app/exit_codes.hpp"
+#include "agent/pipeline/dispatcher.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
 #include "agent/store/sqlite.hpp"
@@ -156,14 +157,38 @@ int run_command(const common_options& opts) {
   }
   asio::io_context io;
   daemon agent(io, *cfg, *store);
+  std::unique_ptr<pipeline::dispatcher> delivery;
+  try {
+    delivery = std::make_unique<pipeline::dispatcher>(io.get_executor(), *store, cfg->sinks);
+    delivery->start();
+  } catch (const std::exception& e) {
+    log->critical("{}", e.what());
+    return exit_failure;
+  }
+  agent.on_appended([&] { delivery->notify_appended(); });
+  agent.wait_for_room_with([&] { return delivery->wait_for_room(); });
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (!ec) {
-      log->info("signal {}: stopping", signo);
-      agent.stop();
-      io.stop();
+    if (ec) {
+      return;
     }
+    log->info("signal {}: stopping; sinks get {} to finish", signo,
+              format_duration(cfg->shutdown_timeout));
+    agent.stop();
+    asio::co_spawn(io, delivery->stop(cfg->shutdown_timeout),
+                   [&](const std::exception_ptr&) { io.stop(); });
   });
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) {
+          return;
+        }
+        log->info("SIGHUP: reopening sink files");
+        delivery->reopen();
+        hangup.async_wait(on_hangup);
+      };
+  hangup.async_wait(on_hangup);
   agent.start();
   log->info("started: {} device(s), {} sink(s), state in {}", cfg->devices.size(),
             cfg->sinks.size(), store->file().string());

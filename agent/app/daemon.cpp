@@ -51,6 +51,7 @@ struct daemon::impl {
   progress_display progress;
   std::list<device_runtime> devices;  // stable addresses: coroutines hold references
   std::function<void()> appended;
+  std::function<asio::awaitable<void>()> room;
   bool stopping = false;
 
   void agent_event(event e) {
@@ -67,6 +68,11 @@ struct daemon::impl {
   logs::poller_hooks hooks() {
     logs::poller_hooks h;
     h.appended = [this] { notify(); };
+    h.wait_for_room = [this]() -> asio::awaitable<void> {
+      if (room) {
+        co_await room();
+      }
+    };
     h.on_progress = [this](const logs::progress& p) { progress.update(p); };
     h.agent_event = [this](event e) { agent_event(std::move(e)); };
     return h;
@@ -119,6 +125,10 @@ daemon::daemon(asio::io_context& io, const config::agent_config& cfg, state_stor
 daemon::~daemon() = default;
 
 void daemon::on_appended(std::function<void()> fn) { impl_->appended = std::move(fn); }
+
+void daemon::wait_for_room_with(std::function<asio::awaitable<void>()> fn) {
+  impl_->room = std::move(fn);
+}
 
 void daemon::start() {
   for (const auto& c : impl_->cfg.devices) {

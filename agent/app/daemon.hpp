@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
@@ -26,6 +27,9 @@ class daemon {
 
   /// Called after events were appended to the queue (the demo's live view, the dispatcher).
   void on_appended(std::function<void()> fn);
+
+  /// Awaited before each page is read, so a full queue (`when_full: block`) pauses collection.
+  void wait_for_room_with(std::function<boost::asio::awaitable<void>()> fn);
 
  private:
   struct impl;

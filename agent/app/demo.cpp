@@ -2,11 +2,15 @@
 
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <list>
 
@@ -14,6 +18,7 @@
 #include "agent/app/exit_codes.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/pipeline/dispatcher.hpp"
 #include "agent/sim/simulator.hpp"
 #include "agent/store/event_queue.hpp"
 #include "sinks/registry.hpp"
@@ -96,6 +101,7 @@ std::string demo_config(const std::filesystem::path& dir, std::uint16_t port) {
   "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" + std::to_string(port) + R"(",
                  "username": "admin", "password": "password",
                  "logs": { "interval": "1s", "page_size": 100 } } ],
+  "shutdown_timeout": "3s",
   "sinks": [ { "name": "archive", "type": "file", "path": ")" + (dir / "events.jsonl").string() + R"(" } ]
 })";
 }
@@ -156,14 +162,21 @@ int demo_command(const demo_options& opts) {
   live_view view(queue);
   asio::io_context io;
   daemon agent(io, cfg, *store);
-  agent.on_appended([&view] { view.show_new(); });
+  pipeline::dispatcher delivery(io.get_executor(), *store, cfg.sinks);
+  delivery.start();
+  agent.on_appended([&] {
+    view.show_new();
+    delivery.notify_appended();
+  });
+  agent.wait_for_room_with([&] { return delivery.wait_for_room(); });
 
   std::list<asio::steady_timer> timers;
   schedule_script(io, array.sim(), timers);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   const auto finish = [&] {
     agent.stop();
-    io.stop();
+    asio::co_spawn(io, delivery.stop(cfg.shutdown_timeout),
+                   [&](const std::exception_ptr&) { io.stop(); });
   };
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) {
@@ -182,8 +195,12 @@ int demo_command(const demo_options& opts) {
   agent.start();
   io.run();
   view.show_new();
-  say(std::to_string(view.shown()) + " events collected exactly once into the durable queue in " +
-      (dir / "state" / "state.db").string());
+  std::ifstream archive(dir / "events.jsonl");
+  const auto written = std::count(std::istreambuf_iterator<char>(archive),
+                                  std::istreambuf_iterator<char>(), '\n');
+  say(std::to_string(view.shown()) + " events collected exactly once; the file sink holds " +
+      std::to_string(written) + " of them in " + (dir / "events.jsonl").string() +
+      " (the rest stay queued in " + (dir / "state").string() + ")");
   return exit_ok;
 }
 
