@@ -1,13 +1,12 @@
 // The command line, and nothing else: each subcommand is a function in agent/app.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "agent/app/archive_command.hpp"
 #include "agent/app/commands.hpp"
 #include "agent/app/demo.hpp"
-#include "agent/core/duration.hpp"
 #include "agent/app/exit_codes.hpp"
+#include "agent/core/duration.hpp"
 
 #ifndef QSANFWD_VERSION
 #define QSANFWD_VERSION "unknown"
@@ -30,15 +29,17 @@ int main(int argc, char** argv) {
 
   auto* run = cli.add_subcommand("run", "run the agent (the daemon)");
   add_common(run);
-  auto* check = cli.add_subcommand("check-config", "validate a config and print it, secrets masked");
+  auto* check =
+      cli.add_subcommand("check-config", "validate a config and print it, secrets masked");
   add_common(check);
 
   std::string device;
-  auto* test = cli.add_subcommand("test-connection",
-                                  "log in to each device, read a page of logs and health, summarise");
+  auto* test = cli.add_subcommand(
+      "test-connection", "log in to each device, read a page of logs and health, summarise");
   add_common(test);
   test->add_option("--device", device, "only this device");
-  auto* logout = cli.add_subcommand("logout", "revoke a device's stored refresh token and forget it");
+  auto* logout =
+      cli.add_subcommand("logout", "revoke a device's stored refresh token and forget it");
   add_common(logout);
   logout->add_option("--device", device, "the device")->required();
 

@@ -9,9 +9,9 @@
 #include "agent/app/daemon.hpp"
 #include "agent/app/device_wiring.hpp"
 #include "agent/app/exit_codes.hpp"
-#include "agent/pipeline/dispatcher.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/pipeline/dispatcher.hpp"
 #include "agent/store/sqlite.hpp"
 #include "sinks/registry.hpp"
 
@@ -70,8 +70,8 @@ asio::awaitable<int> probe_device(device::device_client& client, int page_size, 
   const auto& s = client.settings();
   out << s.name << " (" << (s.peer.tls ? "https://" : "http://") << s.peer.host << ":"
       << s.peer.port << ")\n";
-  const device::log_query query{.start_time = 0, .types = {}, .page_number = 1,
-                                .page_size = page_size};
+  const device::log_query query{
+      .start_time = 0, .types = {}, .page_number = 1, .page_size = page_size};
   auto page = co_await client.log_list(query);
   if (!page) {
     out << "  FAILED: " << page.error().message << "\n";

@@ -106,8 +106,8 @@ struct daemon::impl {
           retry.reset();
         } else {
           wait = std::min(retry.next(), std::max(d.cfg.logs.interval, duration{1000}));
-          log->debug("{}: log cycle failed: {}; next try in {}", d.cfg.name,
-                     cycle.error().message, format_duration(wait));
+          log->debug("{}: log cycle failed: {}; next try in {}", d.cfg.name, cycle.error().message,
+                     format_duration(wait));
         }
       }
       if (stopping) {
@@ -124,7 +124,9 @@ daemon::daemon(asio::io_context& io, const config::agent_config& cfg, state_stor
 
 daemon::~daemon() = default;
 
-void daemon::on_appended(std::function<void()> fn) { impl_->appended = std::move(fn); }
+void daemon::on_appended(std::function<void()> fn) {
+  impl_->appended = std::move(fn);
+}
 
 void daemon::wait_for_room_with(std::function<asio::awaitable<void>()> fn) {
   impl_->room = std::move(fn);

@@ -2,16 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <list>
 
 #include "agent/app/daemon.hpp"
@@ -96,13 +96,16 @@ std::filesystem::path make_demo_dir() {
 
 std::string demo_config(const std::filesystem::path& dir, std::uint16_t port) {
   return R"({
-  "state_dir": ")" + (dir / "state").string() + R"(",
+  "state_dir": ")" +
+         (dir / "state").string() + R"(",
   "log_level": "warn",
-  "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" + std::to_string(port) + R"(",
+  "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" +
+         std::to_string(port) + R"(",
                  "username": "admin", "password": "password",
                  "logs": { "interval": "1s", "page_size": 100 } } ],
   "shutdown_timeout": "3s",
-  "sinks": [ { "name": "archive", "type": "file", "path": ")" + (dir / "events.jsonl").string() + R"(" } ]
+  "sinks": [ { "name": "archive", "type": "file", "path": ")" +
+         (dir / "events.jsonl").string() + R"(" } ]
 })";
 }
 
@@ -113,7 +116,8 @@ void say(const std::string& text) {
 }
 
 /// A scripted fault and its recovery on the simulated array, so a newcomer sees both.
-void schedule_script(asio::io_context& io, sim::simulator& array, std::list<asio::steady_timer>& timers) {
+void schedule_script(asio::io_context& io, sim::simulator& array,
+                     std::list<asio::steady_timer>& timers) {
   const auto at = [&](std::chrono::seconds when, std::function<void()> what) {
     auto& t = timers.emplace_back(io, when);
     t.async_wait([what = std::move(what)](const boost::system::error_code& ec) {
@@ -196,8 +200,8 @@ int demo_command(const demo_options& opts) {
   io.run();
   view.show_new();
   std::ifstream archive(dir / "events.jsonl");
-  const auto written = std::count(std::istreambuf_iterator<char>(archive),
-                                  std::istreambuf_iterator<char>(), '\n');
+  const auto written =
+      std::count(std::istreambuf_iterator<char>(archive), std::istreambuf_iterator<char>(), '\n');
   say(std::to_string(view.shown()) + " events collected exactly once; the file sink holds " +
       std::to_string(written) + " of them in " + (dir / "events.jsonl").string() +
       " (the rest stay queued in " + (dir / "state").string() + ")");

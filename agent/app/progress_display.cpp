@@ -52,8 +52,8 @@ void progress_display::update(const logs::progress& p) {
                  describe_progress(p).c_str(), p.done ? "\n" : "");
     std::fflush(stderr);
   } else {
-    get_logger("logs")->info("{}: {} {}", p.device, p.done ? "read" : "reading backlog:",
-                             describe_progress(p));
+    get_logger("logs")->info("{}: {} {}", p.device,
+                             p.done ? "read" : "reading backlog:", describe_progress(p));
   }
 }
 

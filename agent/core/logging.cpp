@@ -58,9 +58,13 @@ std::shared_ptr<spdlog::logger> get_logger(const std::string& name) {
   return logger;
 }
 
-void add_log_sink(const spdlog::sink_ptr& sink) { shared_sink()->add_sink(sink); }
+void add_log_sink(const spdlog::sink_ptr& sink) {
+  shared_sink()->add_sink(sink);
+}
 
-void remove_log_sink(const spdlog::sink_ptr& sink) { shared_sink()->remove_sink(sink); }
+void remove_log_sink(const spdlog::sink_ptr& sink) {
+  shared_sink()->remove_sink(sink);
+}
 
 void set_all_levels(spdlog::level::level_enum level) {
   spdlog::set_level(level);

@@ -1,7 +1,8 @@
 #pragma once
 
-#include <optional>
 #include <spdlog/spdlog.h>
+
+#include <optional>
 #include <string_view>
 
 namespace qsanfwd {

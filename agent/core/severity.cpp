@@ -8,7 +8,9 @@ constexpr std::array<std::string_view, 8> names{"emergency", "alert",  "critical
                                                 "warning",   "notice", "info",     "debug"};
 }
 
-std::string_view to_string(severity s) { return names.at(static_cast<std::size_t>(s)); }
+std::string_view to_string(severity s) {
+  return names.at(static_cast<std::size_t>(s));
+}
 
 std::optional<severity> parse_severity(std::string_view name) {
   for (std::size_t i = 0; i < names.size(); ++i) {

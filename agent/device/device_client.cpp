@@ -1,8 +1,8 @@
 #include "agent/device/device_client.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -32,7 +32,9 @@ std::string snippet(const std::string& body) {
   return s;
 }
 
-std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
+std::string path_of(const std::string& target) {
+  return target.substr(0, target.find('?'));
+}
 
 }  // namespace
 
@@ -74,13 +76,15 @@ device_client::device_client(asio::any_io_executor ex, client_settings settings,
       on_agent_event_(std::move(on_agent_event)),
       log_(get_logger("device")),
       conn_(ex, settings_.peer,
-            settings_.peer.tls ? make_client_tls_context(settings_.tls, settings_.peer.host) : nullptr,
+            settings_.peer.tls ? make_client_tls_context(settings_.tls, settings_.peer.host)
+                               : nullptr,
             settings_.timeout),
       backoff_(settings_.retry_initial, settings_.retry_max) {
   if (settings_.peer.tls && !settings_.tls.verify && settings_.tls.pin_sha256.empty()) {
-    log_->warn("{}: TLS certificate verification is off (tls.verify: false); anyone on the path "
-               "can read the array's password",
-               settings_.name);
+    log_->warn(
+        "{}: TLS certificate verification is off (tls.verify: false); anyone on the path "
+        "can read the array's password",
+        settings_.name);
   }
 }
 
@@ -108,8 +112,8 @@ asio::awaitable<result<bool>> device_client::login() {
   const auto cls = classify_status(reply->status);
   if (cls == status_class::unauthorized || cls == status_class::rejected ||
       cls == status_class::not_found) {
-    failure f{"login as " + settings_.username + " refused: HTTP " +
-                  std::to_string(reply->status) + " from /auth/get",
+    failure f{"login as " + settings_.username + " refused: HTTP " + std::to_string(reply->status) +
+                  " from /auth/get",
               failure_kind::permanent};
     set_state(device_state::login_failed, f.message);
     co_return f;
@@ -233,9 +237,9 @@ asio::awaitable<result<T>> device_client::call(std::string target, Parse parse) 
                             failure_kind::unsupported};
         case status_class::rejected:
           set_state(device_state::reachable, "");
-          co_return failure{path + ": HTTP " + std::to_string(reply->status) + ": " +
-                                snippet(reply->body),
-                            failure_kind::permanent};
+          co_return failure{
+              path + ": HTTP " + std::to_string(reply->status) + ": " + snippet(reply->body),
+              failure_kind::permanent};
         case status_class::unauthorized:
         case status_class::retry:
           last = failure{path + ": HTTP " + std::to_string(reply->status)};
@@ -315,8 +319,8 @@ asio::awaitable<result<log_page>> device_client::log_list(const log_query& q) {
   for (const auto& t : q.types) {
     target += "&type[]=" + t;
   }
-  target += "&pageNumber=" + std::to_string(q.page_number) +
-            "&pageSize=" + std::to_string(q.page_size);
+  target +=
+      "&pageNumber=" + std::to_string(q.page_number) + "&pageSize=" + std::to_string(q.page_size);
   co_return co_await call<log_page>(std::move(target), parse_log_page);
 }
 

@@ -1,12 +1,13 @@
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <set>
-#include <spdlog/logger.h>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,8 @@ struct client_settings {
   duration timeout{15'000};
   /// Log in with offlineAccess to get a refresh token. Off only where no token can be kept.
   bool offline_access = true;
-  int max_attempts = 4;               ///< per call, for transient failures
-  duration retry_initial{500};        ///< backoff between those attempts
+  int max_attempts = 4;         ///< per call, for transient failures
+  duration retry_initial{500};  ///< backoff between those attempts
   duration retry_max{30'000};
 };
 

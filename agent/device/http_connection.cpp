@@ -80,7 +80,8 @@ std::shared_ptr<ssl::context> make_client_tls_context(const tls_settings& tls,
     }
   };
   if (!tls.cert_file.empty()) {
-    load("client certificate", tls.cert_file, [&] { ctx->use_certificate_chain_file(tls.cert_file); });
+    load("client certificate", tls.cert_file,
+         [&] { ctx->use_certificate_chain_file(tls.cert_file); });
     load("client key", tls.key_file.empty() ? tls.cert_file : tls.key_file, [&] {
       ctx->use_private_key_file(tls.key_file.empty() ? tls.cert_file : tls.key_file,
                                 ssl::context::pem);
@@ -134,16 +135,17 @@ struct http_connection::impl {
     buffer.clear();
   }
 
-  std::string describe(const endpoint& ep, const char* step, const boost::system::error_code& ec) const {
-    std::string cause = ec == beast::error::timeout
-                            ? "timed out after " + format_duration(timeout)
-                            : ec.message();
+  std::string describe(const endpoint& ep, const char* step,
+                       const boost::system::error_code& ec) const {
+    std::string cause =
+        ec == beast::error::timeout ? "timed out after " + format_duration(timeout) : ec.message();
     return std::string(step) + " " + ep.host + ":" + std::to_string(ep.port) + ": " + cause;
   }
 
   asio::awaitable<result<bool>> connect(const endpoint& ep) {
     tcp::resolver resolver(ex);
-    auto [rec, results] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_tuple);
+    auto [rec, results] =
+        co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_tuple);
     if (rec) {
       co_return failure{describe(ep, "resolving", rec)};
     }
@@ -175,9 +177,9 @@ struct http_connection::impl {
   }
 
   template <typename Stream>
-  asio::awaitable<boost::system::error_code> exchange(Stream& stream,
-                                                      http::request<http::string_body>& req,
-                                                      http::response_parser<http::string_body>& parser) {
+  asio::awaitable<boost::system::error_code> exchange(
+      Stream& stream, http::request<http::string_body>& req,
+      http::response_parser<http::string_body>& parser) {
     lowest().expires_after(timeout);
     auto [wec, written] = co_await http::async_write(stream, req, use_tuple);
     if (wec) {
@@ -196,9 +198,13 @@ http_connection::http_connection(asio::any_io_executor ex, endpoint ep,
   impl_->timeout = timeout;
 }
 
-http_connection::~http_connection() { impl_->close(); }
+http_connection::~http_connection() {
+  impl_->close();
+}
 
-void http_connection::close() { impl_->close(); }
+void http_connection::close() {
+  impl_->close();
+}
 
 asio::awaitable<result<http_reply>> http_connection::request(http::verb method, std::string target,
                                                              std::string body,

@@ -32,8 +32,8 @@ struct tls_settings {
 struct http_reply {
   int status = 0;
   std::string body;
-  std::string date;                       ///< the Date header, if any
-  std::optional<duration> retry_after;    ///< from Retry-After, in seconds form only
+  std::string date;                     ///< the Date header, if any
+  std::optional<duration> retry_after;  ///< from Retry-After, in seconds form only
 };
 
 /// The SSL context for `tls`: system CAs plus `ca_file`, peer verification with the host name

@@ -30,8 +30,9 @@ struct log_page {
 /// A voltage, temperature, fan, PSU or cache-to-flash element of an enclosure.
 struct sensor {
   std::string name;
-  std::optional<double> value;  ///< volts, degrees Celsius or rpm; absent for PSU and cache-to-flash
-  std::string status;           ///< often absent for voltage, temperature and fans
+  std::optional<double>
+      value;           ///< volts, degrees Celsius or rpm; absent for PSU and cache-to-flash
+  std::string status;  ///< often absent for voltage, temperature and fans
 };
 
 struct enclosure {

@@ -122,7 +122,8 @@ std::string text(const json& obj, std::string_view key) {
 std::string required_text(const json& obj, std::string_view key, std::string_view where) {
   const auto* f = find(obj, key);
   if (f == nullptr || !(f->is_string() || f->is_number())) {
-    throw bad_field{"field " + path_of(where, key) + (f == nullptr ? " is missing" : " is not a string")};
+    throw bad_field{"field " + path_of(where, key) +
+                    (f == nullptr ? " is missing" : " is not a string")};
   }
   return text(obj, key);
 }
@@ -144,7 +145,8 @@ bool flag(const json& obj, std::string_view key) {
 const json& required_array(const json& obj, std::string_view key, std::string_view where) {
   const auto* f = find(obj, key);
   if (f == nullptr || !f->is_array()) {
-    throw bad_field{"field " + path_of(where, key) + (f == nullptr ? " is missing" : " is not an array")};
+    throw bad_field{"field " + path_of(where, key) +
+                    (f == nullptr ? " is missing" : " is not an array")};
   }
   return *f;
 }
@@ -246,32 +248,33 @@ result<std::vector<int>> parse_enclosure_numbers(std::string_view body) {
 }
 
 result<std::vector<enclosure>> parse_enclosures(std::string_view body) {
-  return parse_with<std::vector<enclosure>>("/rest/v1/hardware/all/info", body, [](const json& doc) {
-    // The manual shows a bare list; tolerate a single object too (the per-enclosure endpoint).
-    const json list = doc.is_array() ? doc : json::array({doc});
-    std::vector<enclosure> out;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const auto where = "[" + std::to_string(i) + "]";
-      enclosure e;
-      e.enc_id = static_cast<int>(required_int(list[i], "encId", where));
-      const auto* info = find(list[i], "info");
-      if (info == nullptr || !info->is_object()) {
-        throw bad_field{"field " + where + ".info is missing or not an object"};
-      }
-      e.sys_health = text(*info, "sysHealth");
-      e.model_name = text(*info, "modelName");
-      e.serial_number = text(*info, "serialNumber");
-      if (const auto* more = find(*info, "moreInfo"); more != nullptr) {
-        e.voltage = sensors(*more, "voltage");
-        e.temperature = sensors(*more, "temperature");
-        e.fan_speed = sensors(*more, "fanSpeed");
-        e.psu_status = sensors(*more, "psuStatus");
-        e.cache_to_flash = sensors(*more, "cacheToFlash");
-      }
-      out.push_back(std::move(e));
-    }
-    return out;
-  });
+  return parse_with<std::vector<enclosure>>(
+      "/rest/v1/hardware/all/info", body, [](const json& doc) {
+        // The manual shows a bare list; tolerate a single object too (the per-enclosure endpoint).
+        const json list = doc.is_array() ? doc : json::array({doc});
+        std::vector<enclosure> out;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          const auto where = "[" + std::to_string(i) + "]";
+          enclosure e;
+          e.enc_id = static_cast<int>(required_int(list[i], "encId", where));
+          const auto* info = find(list[i], "info");
+          if (info == nullptr || !info->is_object()) {
+            throw bad_field{"field " + where + ".info is missing or not an object"};
+          }
+          e.sys_health = text(*info, "sysHealth");
+          e.model_name = text(*info, "modelName");
+          e.serial_number = text(*info, "serialNumber");
+          if (const auto* more = find(*info, "moreInfo"); more != nullptr) {
+            e.voltage = sensors(*more, "voltage");
+            e.temperature = sensors(*more, "temperature");
+            e.fan_speed = sensors(*more, "fanSpeed");
+            e.psu_status = sensors(*more, "psuStatus");
+            e.cache_to_flash = sensors(*more, "cacheToFlash");
+          }
+          out.push_back(std::move(e));
+        }
+        return out;
+      });
 }
 
 result<std::vector<disk>> parse_disks(std::string_view body) {

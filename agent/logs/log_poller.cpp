@@ -70,8 +70,8 @@ asio::awaitable<result<std::optional<bool>>> log_poller::detect_order() {
   if (first->total < 2 || first->logs.empty()) {
     co_return std::optional<bool>{};
   }
-  const device::log_query tail{.start_time = 0, .types = {},
-                              .page_number = static_cast<int>(first->total), .page_size = 1};
+  const device::log_query tail{
+      .start_time = 0, .types = {}, .page_number = static_cast<int>(first->total), .page_size = 1};
   auto last = co_await client_.log_list(tail);
   if (!last) {
     co_return last.error();
@@ -94,8 +94,8 @@ asio::awaitable<result<std::int64_t>> log_poller::newest_timestamp(bool newest_f
   if (newest_first || first->total < 2) {
     co_return first->logs.front().timestamp;
   }
-  const device::log_query tail{.start_time = 0, .types = {},
-                              .page_number = static_cast<int>(first->total), .page_size = 1};
+  const device::log_query tail{
+      .start_time = 0, .types = {}, .page_number = static_cast<int>(first->total), .page_size = 1};
   auto last = co_await client_.log_list(tail);
   if (!last) {
     co_return last.error();
@@ -165,8 +165,10 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       co_await hooks_.wait_for_room();
     }
     // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
-    const device::log_query query{.start_time = start, .types = options_.types,
-                                  .page_number = page, .page_size = options_.page_size};
+    const device::log_query query{.start_time = start,
+                                  .types = options_.types,
+                                  .page_number = page,
+                                  .page_size = options_.page_size};
     auto answer = co_await client_.log_list(query);
     if (!answer) {
       note_failure(page, answer.error().message);
@@ -236,9 +238,9 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     }
     if (hooks_.on_progress && (page > 1 || !last)) {
       const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
-      hooks_.on_progress(progress{client_.settings().name, read, std::max(answer->total, read),
-                                  elapsed.count() > 0 ? static_cast<double>(read) / elapsed.count() : 0,
-                                  last});
+      hooks_.on_progress(
+          progress{client_.settings().name, read, std::max(answer->total, read),
+                   elapsed.count() > 0 ? static_cast<double>(read) / elapsed.count() : 0, last});
     }
     if (last) {
       break;
@@ -267,8 +269,8 @@ void log_poller::note_failure(int page, const std::string& why) {
   e.timestamp = unix_now();
   e.type = "logs_stuck";
   e.severity = severity::error;
-  e.message = "Log collection from " + e.device + " is stuck at page " + std::to_string(page) +
-              ": " + why;
+  e.message =
+      "Log collection from " + e.device + " is stuck at page " + std::to_string(page) + ": " + why;
   e.id = stable_id({e.device, "agent", e.type, std::to_string(e.timestamp)});
   log_->warn("{}", e.message);
   if (hooks_.agent_event) {

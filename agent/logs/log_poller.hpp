@@ -1,10 +1,11 @@
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <spdlog/logger.h>
 #include <string>
 
 #include "agent/device/device_client.hpp"
@@ -36,10 +37,11 @@ struct progress {
 
 /// What the poller needs from the rest of the agent.
 struct poller_hooks {
-  std::function<void()> appended;                           ///< after each commit that queued events
-  std::function<boost::asio::awaitable<void>()> wait_for_room;  ///< before each page (queue full: block)
-  std::function<void(const progress&)> on_progress;         ///< during a multi-page cycle
-  std::function<void(event)> agent_event;                   ///< stuck / resumed
+  std::function<void()> appended;  ///< after each commit that queued events
+  std::function<boost::asio::awaitable<void>()>
+      wait_for_room;                                 ///< before each page (queue full: block)
+  std::function<void(const progress&)> on_progress;  ///< during a multi-page cycle
+  std::function<void(event)> agent_event;            ///< stuck / resumed
 };
 
 /// Reads a device's log from its checkpoint and queues each line exactly once.

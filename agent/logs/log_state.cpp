@@ -52,8 +52,8 @@ void log_state::save(const checkpoint& cp) {
   st.run();
 }
 
-sighting log_state::observe(std::int64_t timestamp, std::string_view type,
-                            std::string_view message, std::int64_t cycle) {
+sighting log_state::observe(std::int64_t timestamp, std::string_view type, std::string_view message,
+                            std::int64_t cycle) {
   auto& st = store_.database().cached(sql::observe_log_line);
   st.bind_text(1, device_);
   st.bind_int64(2, timestamp);

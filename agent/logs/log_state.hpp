@@ -11,16 +11,17 @@ namespace qsanfwd::logs {
 
 /// A device's reading position in its array's log.
 struct checkpoint {
-  std::int64_t start_time = 0;  ///< every line before this second has been queued
-  std::int64_t floor = 0;       ///< lines before this second are never wanted (`start_at`)
+  std::int64_t start_time = 0;       ///< every line before this second has been queued
+  std::int64_t floor = 0;            ///< lines before this second are never wanted (`start_at`)
   std::optional<bool> newest_first;  ///< the array's result order, once learned
-  std::int64_t cycle = 0;       ///< id of the last read cycle begun
+  std::int64_t cycle = 0;            ///< id of the last read cycle begun
 };
 
 /// What observe() says about one sighting of a line.
 struct sighting {
-  bool fresh = false;          ///< more sightings than lines queued: queue this one
-  std::int64_t occurrence = 0; ///< 1 for the first such line in its second, 2 for an identical twin...
+  bool fresh = false;  ///< more sightings than lines queued: queue this one
+  std::int64_t occurrence =
+      0;  ///< 1 for the first such line in its second, 2 for an identical twin...
 };
 
 /// The log poller's rows in the state store: the checkpoint and the dedup marks of one device.

@@ -20,7 +20,8 @@ std::optional<std::size_t> page_window::accept(int page, std::int64_t total, std
     return 0;
   }
   const auto shift = total - first_total_;
-  const auto start = (page - 1) * page_size_ - shift;  // where this page starts, in page 1's listing
+  const auto start =
+      (page - 1) * page_size_ - shift;  // where this page starts, in page 1's listing
   if (start > consumed_) {
     return std::nullopt;  // a hole: lines we never saw
   }

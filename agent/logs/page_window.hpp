@@ -16,7 +16,8 @@ namespace qsanfwd::logs {
 /// keep that from duplicating anything.
 class page_window {
  public:
-  page_window(bool newest_first, int page_size) : newest_first_(newest_first), page_size_(page_size) {}
+  page_window(bool newest_first, int page_size)
+      : newest_first_(newest_first), page_size_(page_size) {}
 
   /// Page `page` (1-based) answered `count` lines and said `total`. Returns how many leading
   /// lines of it repeat lines already read, or nullopt when the cycle must restart.

@@ -53,9 +53,10 @@ struct options {
   fault_settings faults;
   bool ids_as_strings = false;  ///< ids, slots and totals as JSON strings
   bool accept_bearer = false;   ///< also accept "Authorization: Bearer <token>"
-  /// Endpoints this firmware lacks: 404 as from an older array (e.g. "/rest/v1/storage/volume/list").
+  /// Endpoints this firmware lacks: 404 as from an older array (e.g.
+  /// "/rest/v1/storage/volume/list").
   std::vector<std::string> missing_endpoints;
-  std::uint64_t seed = 1;       ///< for logs, tokens and fault draws
+  std::uint64_t seed = 1;  ///< for logs, tokens and fault draws
   std::string model = "XS5226";
   std::string serial = "QS5226A0001";
   std::string name = "sim";  ///< names the logger

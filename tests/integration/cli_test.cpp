@@ -30,10 +30,14 @@ struct cli : ::testing::Test {
   std::filesystem::path config(std::uint16_t port, const std::string& pw = password) {
     const auto file = dir / "config.json";
     test::write_file(file, R"({
-      "state_dir": ")" + (dir / "state").string() + R"(",
-      "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" + std::to_string(port) +
-                               R"(", "username": "admin", "password": "${TEST_PW:-)" + pw + R"(}" } ],
-      "sinks": [ { "name": "archive", "type": "file", "path": ")" + (dir / "out.jsonl").string() + R"(" } ]
+      "state_dir": ")" + (dir / "state").string() +
+                               R"(",
+      "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" +
+                               std::to_string(port) +
+                               R"(", "username": "admin", "password": "${TEST_PW:-)" + pw +
+                               R"(}" } ],
+      "sinks": [ { "name": "archive", "type": "file", "path": ")" +
+                               (dir / "out.jsonl").string() + R"(" } ]
     })");
     return file;
   }

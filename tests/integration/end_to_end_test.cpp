@@ -10,6 +10,7 @@
 
 #include "agent/core/event.hpp"
 #include "agent/sim/simulator.hpp"
+#include "tests/support/archive.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -18,31 +19,8 @@ namespace qsanfwd {
 namespace {
 
 using namespace std::chrono_literals;
-using line = std::tuple<std::int64_t, std::string, std::string>;
-
-struct archive {
-  std::vector<line> lines;  ///< log lines, sorted
-  std::size_t repeats = 0;  ///< events written more than once (same id)
-};
-
-archive read_archive(const std::filesystem::path& file) {
-  archive a;
-  std::set<std::string> ids;
-  std::ifstream in(file);
-  std::string text;
-  while (std::getline(in, text)) {
-    const auto e = event_from_json(text);
-    if (!ids.insert(e.id).second) {
-      ++a.repeats;
-      continue;
-    }
-    if (e.kind == event_kind::log) {
-      a.lines.emplace_back(e.timestamp, e.type, e.message);
-    }
-  }
-  std::sort(a.lines.begin(), a.lines.end());
-  return a;
-}
+using line = test::log_line;
+using test::read_archive;
 
 std::vector<line> ledger_lines(sim::simulator& s) {
   std::vector<line> out;
@@ -64,12 +42,14 @@ TEST(end_to_end, file_sink_holds_exactly_the_ledger_across_a_sigkill) {
   const auto config = dir / "config.json";
   const auto out = dir / "archive" / "events.jsonl";
   test::write_file(config, R"({
-    "state_dir": ")" + (dir / "state").string() + R"(",
+    "state_dir": ")" + (dir / "state").string() +
+                               R"(",
     "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" +
                                std::to_string(array.port()) + R"(",
                    "username": "admin", "password": "password",
                    "logs": { "interval": "1s", "page_size": 500 }, "health": { "enabled": false } } ],
-    "sinks": [ { "name": "archive", "type": "file", "path": ")" + out.string() + R"(",
+    "sinks": [ { "name": "archive", "type": "file", "path": ")" +
+                               out.string() + R"(",
                  "batch": { "max_events": 200, "max_delay": "100ms" } } ]
   })");
   const auto log = dir / "agent.log";
@@ -90,8 +70,8 @@ TEST(end_to_end, file_sink_holds_exactly_the_ledger_across_a_sigkill) {
   EXPECT_EQ(agent.wait(), 0);
   ASSERT_TRUE(complete) << test::read_file(log);
   const auto got = read_archive(out);
-  EXPECT_TRUE(got.lines == expected) << got.lines.size() << " lines in the file, "
-                                     << expected.size() << " in the ledger";
+  EXPECT_TRUE(got.lines == expected)
+      << got.lines.size() << " lines in the file, " << expected.size() << " in the ledger";
   EXPECT_LE(got.repeats, 200U) << "more repeats than one batch in flight";
   std::cout << expected.size() << " lines, " << got.repeats << " repeated after the SIGKILL\n";
 }

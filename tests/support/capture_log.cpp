@@ -33,6 +33,8 @@ capture_log::~capture_log() {
   set_all_levels(previous_level_);
 }
 
-std::string capture_log::text() const { return sink_->text(); }
+std::string capture_log::text() const {
+  return sink_->text();
+}
 
 }  // namespace qsanfwd::test

@@ -1,9 +1,10 @@
 #pragma once
 
-#include <memory>
-#include <mutex>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+
+#include <memory>
+#include <mutex>
 #include <string>
 
 namespace qsanfwd::test {

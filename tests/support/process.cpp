@@ -52,7 +52,9 @@ child_process::~child_process() {
   }
 }
 
-void child_process::kill(int signal) { ::kill(pid_, signal); }
+void child_process::kill(int signal) {
+  ::kill(pid_, signal);
+}
 
 bool child_process::running() {
   if (status_ != -1) {

@@ -22,8 +22,8 @@ TEST(duration, bare_number_is_seconds) {
 }
 
 TEST(duration, rejects_garbage) {
-  for (const char* bad : {"", "s", "ms", "10x", "ten seconds", "-1s", "+1s", "1e999", "1 s",
-                          "nan", "inf", "10sec"}) {
+  for (const char* bad :
+       {"", "s", "ms", "10x", "ten seconds", "-1s", "+1s", "1e999", "1 s", "nan", "inf", "10sec"}) {
     EXPECT_EQ(parse_duration(bad), std::nullopt) << bad;
   }
 }

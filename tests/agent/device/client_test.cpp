@@ -49,7 +49,9 @@ client_settings settings_for(const sim::running_simulator& s) {
   return c;
 }
 
-log_query first_page() { return {.start_time = 0, .types = {}, .page_number = 1, .page_size = 20}; }
+log_query first_page() {
+  return {.start_time = 0, .types = {}, .page_number = 1, .page_size = 20};
+}
 
 struct fixture {
   explicit fixture(sim::options o = sim_options()) : sim(std::move(o)) {}

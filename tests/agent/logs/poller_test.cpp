@@ -180,7 +180,8 @@ INSTANTIATE_TEST_SUITE_P(orders_and_readings, poller_exactly_once,
                          ::testing::Values(reading{true, true}, reading{true, false},
                                            reading{false, true}, reading{false, false}),
                          [](const auto& param_info) {
-                           return std::string(param_info.param.newest_first ? "newest_first" : "oldest_first") +
+                           return std::string(param_info.param.newest_first ? "newest_first"
+                                                                            : "oldest_first") +
                                   (param_info.param.inclusive ? "_inclusive" : "_exclusive");
                          });
 
@@ -213,7 +214,10 @@ TEST(log_poller, restart_resumes_from_the_checkpoint_without_rereading) {
   sim::options o;
   o.backlog = 100'000;
   o.backlog_per_second = 50;
-  rig r(o, {.enabled = true, .interval = duration{1000}, .page_size = 1000, .types = {},
+  rig r(o, {.enabled = true,
+            .interval = duration{1000},
+            .page_size = 1000,
+            .types = {},
             .start_at = {}});
   EXPECT_EQ(r.cycle(), 100'000);
   const auto before = r.log_requests();
@@ -228,7 +232,10 @@ TEST(log_poller, start_at_now_skips_what_the_array_already_holds) {
   sim::options o;
   o.backlog = 500;
   o.backlog_per_second = 20;
-  rig r(o, {.enabled = true, .interval = duration{1000}, .page_size = 100, .types = {},
+  rig r(o, {.enabled = true,
+            .interval = duration{1000},
+            .page_size = 100,
+            .types = {},
             .start_at = {.where = config::start_point::kind::now, .timestamp = 0}});
   EXPECT_EQ(r.cycle(), 0);
   r.sim->add_logs(7);
@@ -239,7 +246,9 @@ TEST(log_poller, start_at_now_skips_what_the_array_already_holds) {
 TEST(log_poller, start_at_a_timestamp_and_type_filter) {
   sim::options o;
   o.backlog = 0;
-  rig r(o, {.enabled = true, .interval = duration{1000}, .page_size = 100,
+  rig r(o, {.enabled = true,
+            .interval = duration{1000},
+            .page_size = 100,
             .types = {"error", "warning"},
             .start_at = {.where = config::start_point::kind::timestamp, .timestamp = 1000}});
   r.sim->add_log({998, "error", "too old"});
@@ -261,8 +270,12 @@ TEST(log_poller, a_failing_page_is_retried_never_skipped) {
   rig r(o);
   // Three answers in ten come back garbled: cycles fail part-way, the checkpoint stays, and
   // the next cycle reads the failed page again.
-  r.sim->set_faults({.status_5xx = 0, .delay = 0, .truncate = 0.3, .reset = 0,
-                     .delay_for = duration{20000}, .on_auth = false});
+  r.sim->set_faults({.status_5xx = 0,
+                     .delay = 0,
+                     .truncate = 0.3,
+                     .reset = 0,
+                     .delay_for = duration{20000},
+                     .on_auth = false});
   int failures = 0;
   for (int i = 0; i < 40; ++i) {
     auto res = test::run(r.io, r.poller->poll_once());
