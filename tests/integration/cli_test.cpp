@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "agent/core/event.hpp"
 #include "agent/sim/simulator.hpp"
+#include "sinks/file/hash_chain.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -125,6 +127,27 @@ TEST_F(cli, run_stops_cleanly_and_a_second_agent_is_refused) {
   first.kill(SIGTERM);
   EXPECT_EQ(first.wait(), 0) << test::read_file(first_log);
   EXPECT_EQ(test::read_file(first_log).find(password), std::string::npos);
+}
+
+TEST_F(cli, verify_archive_finds_an_edited_line) {
+  sinks::chain_state state;
+  std::string lines;
+  for (int i = 0; i < 5; ++i) {
+    event e;
+    e.id = "id" + std::to_string(i);
+    e.device = "array-01";
+    e.timestamp = 1795915304 + i;
+    e.message = "line " + std::to_string(i);
+    lines += sinks::chain_line(to_json(e), state) + "\n";
+  }
+  const auto file = dir / "events.jsonl";
+  test::write_file(file, lines);
+  EXPECT_EQ(qsanfwd({"verify-archive", file.string()}), 0) << text;
+  const auto at = lines.find("line 2");
+  lines.replace(at, 6, "line X");
+  test::write_file(file, lines);
+  EXPECT_EQ(qsanfwd({"verify-archive", file.string()}), 1);
+  EXPECT_NE(text.find(":3"), std::string::npos) << text;
 }
 
 }  // namespace
