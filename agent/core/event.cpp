@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "agent/core/ids.hpp"
 #include "agent/core/time.hpp"
 
 namespace qsanfwd {
@@ -123,6 +124,20 @@ void append_json_string(std::string& out, std::string_view s) {
     ++i;
   }
   out += '"';
+}
+
+event make_agent_event(std::string device, std::string host, std::string type, severity level,
+                       std::string message) {
+  event e;
+  e.kind = event_kind::agent;
+  e.device = std::move(device);
+  e.host = std::move(host);
+  e.timestamp = unix_now();
+  e.type = std::move(type);
+  e.severity = level;
+  e.message = std::move(message);
+  e.id = stable_id({e.device, "agent", e.type, std::to_string(e.timestamp)});
+  return e;
 }
 
 std::string to_json(const event& e) {

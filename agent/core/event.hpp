@@ -39,6 +39,11 @@ struct event {
   friend bool operator==(const event&, const event&) = default;
 };
 
+/// An event about the agent itself (a device unreachable, collection stuck), stamped now; its id
+/// comes from the device, the type and the second.
+event make_agent_event(std::string device, std::string host, std::string type, severity level,
+                       std::string message);
+
 /// One JSON object, no trailing newline, fields in contract order ("time" is derived from
 /// `timestamp`). Strings are escaped per RFC 8259; invalid UTF-8 becomes U+FFFD.
 std::string to_json(const event& e);

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/core/http_status.hpp"
-#include "agent/core/ids.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
 #include "agent/device/parse.hpp"
@@ -283,34 +282,29 @@ void device_client::set_state(device_state next, const std::string& why) {
   if (previous == device_state::unknown && next == device_state::reachable) {
     return;  // first contact is not news
   }
-  event e;
-  e.kind = event_kind::agent;
-  e.device = settings_.name;
-  e.host = settings_.peer.host;
-  e.timestamp = unix_now();
-  e.type = "device_" + std::string(to_string(next));
+  std::string message;
+  auto level = severity::error;
   switch (next) {
     case device_state::reachable:
-      e.severity = severity::notice;
-      e.message = "Device " + settings_.name + " is reachable again";
+      level = severity::notice;
+      message = "Device " + settings_.name + " is reachable again";
       log_->info("{}: reachable again", settings_.name);
       break;
     case device_state::unreachable:
-      e.severity = severity::error;
-      e.message = "Device " + settings_.name + " is unreachable: " + why;
+      message = "Device " + settings_.name + " is unreachable: " + why;
       log_->warn("{}: unreachable: {}", settings_.name, why);
       break;
     case device_state::login_failed:
-      e.severity = severity::error;
-      e.message = "Device " + settings_.name + ": " + why;
+      message = "Device " + settings_.name + ": " + why;
       log_->error("{}: {}", settings_.name, why);
       break;
     case device_state::unknown:
       return;
   }
-  e.id = stable_id({e.device, "agent", e.type, std::to_string(e.timestamp)});
   if (on_agent_event_) {
-    on_agent_event_(std::move(e));
+    on_agent_event_(make_agent_event(settings_.name, settings_.peer.host,
+                                     "device_" + std::string(to_string(next)), level,
+                                     std::move(message)));
   }
 }
 

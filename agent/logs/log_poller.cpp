@@ -262,20 +262,9 @@ void log_poller::note_failure(int page, const std::string& why) {
     return;
   }
   stuck_reported_ = true;
-  event e;
-  e.kind = event_kind::agent;
-  e.device = client_.settings().name;
-  e.host = client_.settings().peer.host;
-  e.timestamp = unix_now();
-  e.type = "logs_stuck";
-  e.severity = severity::error;
-  e.message =
-      "Log collection from " + e.device + " is stuck at page " + std::to_string(page) + ": " + why;
-  e.id = stable_id({e.device, "agent", e.type, std::to_string(e.timestamp)});
-  log_->warn("{}", e.message);
-  if (hooks_.agent_event) {
-    hooks_.agent_event(std::move(e));
-  }
+  raise("logs_stuck", severity::error,
+        "Log collection from " + client_.settings().name + " is stuck at page " +
+            std::to_string(page) + ": " + why);
 }
 
 void log_poller::note_success() {
@@ -283,16 +272,15 @@ void log_poller::note_success() {
   if (!std::exchange(stuck_reported_, false)) {
     return;
   }
-  event e;
-  e.kind = event_kind::agent;
-  e.device = client_.settings().name;
-  e.host = client_.settings().peer.host;
-  e.timestamp = unix_now();
-  e.type = "logs_resumed";
-  e.severity = severity::notice;
-  e.message = "Log collection from " + e.device + " resumed";
-  e.id = stable_id({e.device, "agent", e.type, std::to_string(e.timestamp)});
-  log_->info("{}", e.message);
+  raise("logs_resumed", severity::notice,
+        "Log collection from " + client_.settings().name + " resumed");
+}
+
+void log_poller::raise(std::string type, severity level, std::string message) {
+  auto e = make_agent_event(client_.settings().name, client_.settings().peer.host, std::move(type),
+                            level, std::move(message));
+  log_->log(level <= severity::warning ? spdlog::level::warn : spdlog::level::info, "{}",
+            e.message);
   if (hooks_.agent_event) {
     hooks_.agent_event(std::move(e));
   }

@@ -75,6 +75,7 @@ class log_poller {
   event make_event(const device::log_entry& line, std::int64_t occurrence) const;
   void note_failure(int page, const std::string& why);
   void note_success();
+  void raise(std::string type, severity level, std::string message);
 
   device::device_client& client_;
   state_store& store_;

@@ -21,15 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 using line = test::log_line;
 
-std::vector<line> ledger_lines(sim::simulator& s) {
-  std::vector<line> out;
-  for (auto& l : s.ledger()) {
-    out.emplace_back(l.timestamp, l.type, l.message);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 void write_config(const std::filesystem::path& file, const test::temp_dir& dir,
                   std::uint16_t port) {
   test::write_file(file, R"({
@@ -72,7 +63,7 @@ TEST_P(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
   }
 
   array->pause_live(true);
-  const auto expected = ledger_lines(array.sim());
+  const auto expected = test::sorted_lines(array->ledger());
   test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config.string()}, log);
   const bool drained = test::wait_until(
       [&] { return test::read_archive(dir / "out.jsonl").lines.size() >= expected.size(); }, 120s);

@@ -22,15 +22,6 @@ using namespace std::chrono_literals;
 using line = test::log_line;
 using test::read_archive;
 
-std::vector<line> ledger_lines(sim::simulator& s) {
-  std::vector<line> out;
-  for (auto& l : s.ledger()) {
-    out.emplace_back(l.timestamp, l.type, l.message);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 TEST(end_to_end, file_sink_holds_exactly_the_ledger_across_a_sigkill) {
   test::temp_dir dir;
   sim::options o;
@@ -63,7 +54,7 @@ TEST(end_to_end, file_sink_holds_exactly_the_ledger_across_a_sigkill) {
   test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config.string()}, log);
   std::this_thread::sleep_for(2s);  // live inflow while the agent runs again
   array->pause_live(true);
-  const auto expected = ledger_lines(array.sim());
+  const auto expected = test::sorted_lines(array->ledger());
   const bool complete =
       test::wait_until([&] { return read_archive(out).lines.size() >= expected.size(); }, 60s);
   agent.kill(SIGTERM);

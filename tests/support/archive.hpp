@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -18,5 +19,16 @@ struct archive {
 };
 
 archive read_archive(const std::filesystem::path& file);
+
+/// The lines of a simulator's ledger (anything with timestamp, type, message), sorted.
+template <typename Ledger>
+std::vector<log_line> sorted_lines(const Ledger& ledger) {
+  std::vector<log_line> out;
+  for (const auto& l : ledger) {
+    out.emplace_back(l.timestamp, l.type, l.message);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 }  // namespace qsanfwd::test
