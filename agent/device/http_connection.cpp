@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -14,7 +15,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <charconv>
+#include <ctime>
 #include <stdexcept>
+
+#include "agent/core/time.hpp"
 
 namespace qsanfwd::device {
 namespace asio = boost::asio;
@@ -56,16 +60,24 @@ bool is_stale_connection(const boost::system::error_code& ec) {
          ec == asio::ssl::error::stream_truncated;
 }
 
-std::optional<duration> parse_retry_after(std::string_view value) {
+}  // namespace
+
+std::optional<duration> parse_retry_after(std::string_view value, std::int64_t now_unix) {
   std::int64_t seconds = 0;
   auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc{} || p != value.data() + value.size() || seconds < 0) {
-    return std::nullopt;  // the HTTP-date form is rare from the peers we talk to
+  if (ec == std::errc{} && p == value.data() + value.size() && seconds >= 0) {
+    return duration{seconds * 1000};
   }
-  return duration{seconds * 1000};
+  // IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", the HTTP-date form servers send today.
+  std::tm tm{};
+  const std::string text(value);
+  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') {
+    return std::nullopt;
+  }
+  const std::int64_t at = ::timegm(&tm);
+  return duration{std::max<std::int64_t>(0, at - now_unix) * 1000};
 }
-
-}  // namespace
 
 std::shared_ptr<ssl::context> make_client_tls_context(const tls_settings& tls,
                                                       const std::string& host) {
@@ -209,18 +221,32 @@ void http_connection::close() {
 asio::awaitable<result<http_reply>> http_connection::request(http::verb method, std::string target,
                                                              std::string body,
                                                              const std::string& authorization) {
+  request_headers headers;
+  headers.authorization = authorization;
+  co_return co_await request(method, std::move(target), std::move(body), headers);
+}
+
+asio::awaitable<result<http_reply>> http_connection::request(http::verb method, std::string target,
+                                                             std::string body,
+                                                             const request_headers& headers) {
   http::request<http::string_body> req{method, ep_.base_path + target, 11};
   const bool default_port = ep_.port == (ep_.tls ? 443 : 80);
   req.set(http::field::host, default_port ? ep_.host : ep_.host + ":" + std::to_string(ep_.port));
   req.set(http::field::user_agent, "qsanfwd");
   req.set(http::field::accept, "application/json");
   req.keep_alive(true);
-  if (!authorization.empty()) {
-    req.set(http::field::authorization, authorization);
+  if (!headers.authorization.empty()) {
+    req.set(http::field::authorization, headers.authorization);
   }
   if (!body.empty()) {
-    req.set(http::field::content_type, "application/json");
+    req.set(http::field::content_type, headers.content_type);
     req.body() = std::move(body);
+  }
+  if (!headers.content_encoding.empty()) {
+    req.set(http::field::content_encoding, headers.content_encoding);
+  }
+  for (const auto& [field, value] : headers.extra) {
+    req.set(field, value);
   }
   req.prepare_payload();
 
@@ -248,7 +274,7 @@ asio::awaitable<result<http_reply>> http_connection::request(http::verb method, 
     http_reply reply;
     reply.status = static_cast<int>(res.result_int());
     reply.date = std::string(res[http::field::date]);
-    reply.retry_after = parse_retry_after(res[http::field::retry_after]);
+    reply.retry_after = parse_retry_after(res[http::field::retry_after], unix_now());
     reply.body = std::move(res.body());
     if (!res.keep_alive()) {
       impl_->close();

@@ -7,6 +7,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "agent/core/duration.hpp"
 #include "agent/core/result.hpp"
@@ -33,8 +36,23 @@ struct http_reply {
   int status = 0;
   std::string body;
   std::string date;                     ///< the Date header, if any
-  std::optional<duration> retry_after;  ///< from Retry-After, in seconds form only
+  std::optional<duration> retry_after;  ///< from Retry-After: seconds, or an HTTP-date from now
 };
+
+/// Header fields of one request beyond those every request gets (Host, User-Agent, Accept,
+/// Content-Length).
+struct request_headers {
+  std::string authorization;                      ///< the Authorization header, when not empty
+  std::string content_type = "application/json";  ///< sent with a body
+  std::string content_encoding;                   ///< e.g. "gzip", when not empty
+  /// Any other fields, set last, so they replace the ones above; Content-Length is always
+  /// the body's.
+  std::vector<std::pair<std::string, std::string>> extra;
+};
+
+/// The wait a Retry-After value asks for: delay-seconds, or an HTTP-date (IMF-fixdate) taken
+/// relative to `now_unix` (a date in the past is no wait). Nullopt for anything else.
+std::optional<duration> parse_retry_after(std::string_view value, std::int64_t now_unix);
 
 /// The SSL context for `tls`: system CAs plus `ca_file`, peer verification with the host name
 /// check, or a SHA-256 pin of the leaf certificate instead of the chain. Throws on unreadable
@@ -58,6 +76,10 @@ class http_connection {
   boost::asio::awaitable<result<http_reply>> request(boost::beast::http::verb method,
                                                      std::string target, std::string body,
                                                      const std::string& authorization);
+  /// As above, with the header fields of `headers`.
+  boost::asio::awaitable<result<http_reply>> request(boost::beast::http::verb method,
+                                                     std::string target, std::string body,
+                                                     const request_headers& headers);
 
   void close();
   const endpoint& peer() const { return ep_; }

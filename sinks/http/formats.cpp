@@ -1,0 +1,394 @@
+#include "sinks/http/formats.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <tuple>
+
+#include "agent/core/event.hpp"
+#include "agent/core/http_status.hpp"
+#include "agent/core/time.hpp"
+
+namespace qsanfwd::sinks {
+namespace {
+
+// Appends `"key":"value"` (with a leading comma unless `first`).
+void add_string(std::string& out, std::string_view key, std::string_view value,
+                bool first = false) {
+  if (!first) {
+    out += ',';
+  }
+  append_json_string(out, key);
+  out += ':';
+  append_json_string(out, value);
+}
+
+std::string host_of(const event& e) {
+  return e.host.empty() ? e.device : e.host;
+}
+
+std::string nanoseconds(std::int64_t unix_seconds) {
+  return std::to_string(unix_seconds) + "000000000";
+}
+
+void ndjson(std::string& out, std::span<const queued_event> events) {
+  for (const auto& e : events) {
+    out += e.body;
+    out += '\n';
+  }
+}
+
+void json_array(std::string& out, std::span<const queued_event> events) {
+  out += '[';
+  for (const auto& e : events) {
+    out += e.body;
+    out += ',';
+  }
+  out.back() = ']';
+}
+
+void splunk_hec(std::string& out, std::span<const queued_event> events, const format_settings& s) {
+  for (const auto& q : events) {
+    const auto& e = q.fields();
+    out += "{\"time\":" + std::to_string(e.timestamp);
+    add_string(out, "host", host_of(e));
+    add_string(out, "source", s.source);
+    add_string(out, "sourcetype", s.sourcetype);
+    if (!s.index.empty()) {
+      add_string(out, "index", s.index);
+    }
+    out += ",\"event\":";
+    out += q.body;
+    out += ",\"fields\":{";
+    add_string(out, "device", e.device, true);
+    add_string(out, "kind", to_string(e.kind));
+    add_string(out, "severity", to_string(e.severity));
+    for (const auto& [key, value] :
+         {std::pair{"type", &e.type}, {"model", &e.model}, {"serial", &e.serial}}) {
+      if (!value->empty()) {
+        add_string(out, key, *value);
+      }
+    }
+    out += "}}";
+  }
+}
+
+// ECS event.kind: health changes are what a monitoring system alerts on.
+std::string_view ecs_kind(event_kind k) {
+  return k == event_kind::health ? "alert" : "event";
+}
+
+void elasticsearch(std::string& out, std::span<const queued_event> events,
+                   const format_settings& s) {
+  for (const auto& q : events) {
+    const auto& e = q.fields();
+    out += "{\"create\":{";
+    add_string(out, "_index", s.index, true);
+    add_string(out, "_id", e.id);
+    out += "}}\n{";
+    add_string(out, "@timestamp", rfc3339_utc(e.timestamp), true);
+    add_string(out, "message", e.message);
+    out += ",\"event\":{";
+    add_string(out, "id", e.id, true);
+    add_string(out, "kind", ecs_kind(e.kind));
+    out += ",\"severity\":" + std::to_string(static_cast<int>(e.severity));
+    out += "},\"log\":{";
+    add_string(out, "level", to_string(e.severity), true);
+    out += "},\"host\":{";
+    add_string(out, "name", host_of(e), true);
+    out += "},\"observer\":{";
+    add_string(out, "vendor", "QSAN", true);
+    add_string(out, "name", e.device);
+    if (!e.model.empty()) {
+      add_string(out, "product", e.model);
+    }
+    if (!e.serial.empty()) {
+      add_string(out, "serial_number", e.serial);
+    }
+    out += "},\"qsan\":";
+    out += q.body;
+    out += "}\n";
+  }
+}
+
+void loki(std::string& out, std::span<const queued_event> events) {
+  // Streams in order of first appearance, each keeping queue order.
+  using labels = std::tuple<std::string, std::string_view, std::string_view>;
+  std::vector<std::pair<labels, std::vector<const queued_event*>>> streams;
+  for (const auto& q : events) {
+    const auto& e = q.fields();
+    labels key{e.device, to_string(e.kind), to_string(e.severity)};
+    auto it = std::find_if(streams.begin(), streams.end(),
+                           [&](const auto& stream) { return stream.first == key; });
+    if (it == streams.end()) {
+      streams.emplace_back(std::move(key), std::vector<const queued_event*>{});
+      it = std::prev(streams.end());
+    }
+    it->second.push_back(&q);
+  }
+  out += "{\"streams\":[";
+  for (const auto& [key, members] : streams) {
+    out += "{\"stream\":{";
+    add_string(out, "device", std::get<0>(key), true);
+    add_string(out, "kind", std::get<1>(key));
+    add_string(out, "level", std::get<2>(key));
+    out += "},\"values\":[";
+    for (const auto* q : members) {
+      out += "[\"" + nanoseconds(q->fields().timestamp) + "\",";
+      append_json_string(out, q->body);
+      out += "],";
+    }
+    out.back() = ']';
+    out += "},";
+  }
+  out.back() = ']';
+  out += '}';
+}
+
+void otlp_attribute(std::string& out, std::string_view key, std::string_view value,
+                    bool first = false) {
+  out += first ? "{" : ",{";
+  add_string(out, "key", key, true);
+  out += ",\"value\":{";
+  add_string(out, "stringValue", value, true);
+  out += "}}";
+}
+
+void otlp_record(std::string& out, const event& e) {
+  const auto time = nanoseconds(e.timestamp);
+  out += "{\"timeUnixNano\":\"" + time + "\"";
+  out += ",\"severityNumber\":" + std::to_string(otlp_severity_number(e.severity));
+  add_string(out, "severityText", to_string(e.severity));
+  out += ",\"body\":{";
+  add_string(out, "stringValue", e.message, true);
+  out += "},\"attributes\":[";
+  otlp_attribute(out, "log.record.uid", e.id, true);
+  otlp_attribute(out, "qsan.kind", to_string(e.kind));
+  // OTLP JSON writes 64-bit integers as strings.
+  out += R"(,{"key":"qsan.timestamp","value":{"intValue":")" + std::to_string(e.timestamp) + "\"}}";
+  for (const auto& [key, value] : {std::pair{"qsan.type", &e.type},
+                                   {"qsan.component", &e.component},
+                                   {"qsan.component_id", &e.component_id},
+                                   {"qsan.attribute", &e.attribute},
+                                   {"qsan.previous", &e.previous},
+                                   {"qsan.current", &e.current}}) {
+    if (!value->empty()) {
+      otlp_attribute(out, key, *value);
+    }
+  }
+  out += "]}";
+}
+
+void otlp(std::string& out, std::span<const queued_event> events) {
+  // One resource per device as the events describe it, in order of first appearance.
+  using resource = std::tuple<std::string, std::string, std::string, std::string>;
+  std::vector<std::pair<resource, std::vector<const event*>>> resources;
+  for (const auto& q : events) {
+    const auto& e = q.fields();
+    resource key{e.device, host_of(e), e.model, e.serial};
+    auto it = std::find_if(resources.begin(), resources.end(),
+                           [&](const auto& r) { return r.first == key; });
+    if (it == resources.end()) {
+      resources.emplace_back(std::move(key), std::vector<const event*>{});
+      it = std::prev(resources.end());
+    }
+    it->second.push_back(&e);
+  }
+  out += "{\"resourceLogs\":[";
+  for (const auto& [key, records] : resources) {
+    const auto& [device, host, model, serial] = key;
+    out += "{\"resource\":{\"attributes\":[";
+    otlp_attribute(out, "service.name", "qsan", true);
+    otlp_attribute(out, "qsan.device", device);
+    otlp_attribute(out, "host.name", host);
+    otlp_attribute(out, "device.manufacturer", "QSAN");
+    if (!model.empty()) {
+      otlp_attribute(out, "device.model.identifier", model);
+    }
+    if (!serial.empty()) {
+      otlp_attribute(out, "device.id", serial);
+    }
+    out += "]},\"scopeLogs\":[{\"scope\":{\"name\":\"qsanfwd\"},\"logRecords\":[";
+    for (const auto* e : records) {
+      otlp_record(out, *e);
+      out += ',';
+    }
+    out.back() = ']';
+    out += "}]},";
+  }
+  out.back() = ']';
+  out += '}';
+}
+
+void split_into(std::span<const queued_event> events, const format_settings& s,
+                std::size_t max_bytes, std::vector<request_piece>& out) {
+  auto body = encode_batch(events, s);
+  if (body.size() <= max_bytes) {
+    out.push_back({events, std::move(body), false});
+    return;
+  }
+  if (events.size() == 1) {
+    out.push_back({events, {}, true});
+    return;
+  }
+  const auto half = events.size() / 2;
+  split_into(events.first(half), s, max_bytes, out);
+  split_into(events.subspan(half), s, max_bytes, out);
+}
+
+std::string item_reason(const nlohmann::json& item, int status) {
+  std::string reason = "HTTP " + std::to_string(status);
+  const auto error = item.find("error");
+  if (error != item.end() && error->is_object()) {
+    const auto type = error->value("type", std::string());
+    const auto text = error->value("reason", std::string());
+    reason += type.empty() ? "" : " " + type;
+    reason += text.empty() ? "" : ": " + text;
+  }
+  return reason;
+}
+
+}  // namespace
+
+std::string_view content_type(http_format f) {
+  return f == http_format::ndjson || f == http_format::elasticsearch ? "application/x-ndjson"
+                                                                     : "application/json";
+}
+
+std::string encode_batch(std::span<const queued_event> events, const format_settings& s) {
+  std::string out;
+  if (events.empty()) {
+    return out;
+  }
+  std::size_t bytes = 0;
+  for (const auto& e : events) {
+    bytes += e.body.size();
+  }
+  out.reserve(bytes + events.size() * 256);
+  switch (s.format) {
+    case http_format::ndjson:
+      ndjson(out, events);
+      break;
+    case http_format::json_array:
+      json_array(out, events);
+      break;
+    case http_format::splunk_hec:
+      splunk_hec(out, events, s);
+      break;
+    case http_format::elasticsearch:
+      elasticsearch(out, events, s);
+      break;
+    case http_format::loki:
+      loki(out, events);
+      break;
+    case http_format::otlp:
+      otlp(out, events);
+      break;
+  }
+  return out;
+}
+
+std::vector<request_piece> split_batch(std::span<const queued_event> events,
+                                       const format_settings& s, std::size_t max_bytes) {
+  std::vector<request_piece> out;
+  if (!events.empty()) {
+    split_into(events, s, max_bytes, out);
+  }
+  return out;
+}
+
+std::string gzip(std::string_view data) {
+  z_stream z{};
+  // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("zlib: deflateInit2 failed");
+  }
+  std::string out(deflateBound(&z, static_cast<uLong>(data.size())) + 32, '\0');
+  // zlib's API is not const-correct: it never writes through next_in.
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  const auto written = z.total_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) {
+    throw std::runtime_error("zlib: deflate did not finish");
+  }
+  out.resize(written);
+  return out;
+}
+
+int otlp_severity_number(severity level) {
+  // OpenTelemetry Logs Data Model, "Appendix B: SeverityNumber example mappings", Syslog column:
+  // Debug DEBUG(5), Informational INFO(9), Notice INFO2(10), Warning WARN(13), Error ERROR(17),
+  // Critical ERROR2(18), Alert ERROR3(19), Emergency FATAL(21).
+  switch (level) {
+    case severity::debug:
+      return 5;
+    case severity::info:
+      return 9;
+    case severity::notice:
+      return 10;
+    case severity::warning:
+      return 13;
+    case severity::error:
+      return 17;
+    case severity::critical:
+      return 18;
+    case severity::alert:
+      return 19;
+    case severity::emergency:
+      return 21;
+  }
+  return 0;
+}
+
+result<std::vector<bulk_item>> read_bulk_response(std::string_view body, std::size_t events) {
+  const auto answer = nlohmann::json::parse(body, nullptr, false);
+  if (!answer.is_object()) {
+    return failure{"the bulk answer is not a JSON object"};
+  }
+  const auto errors = answer.find("errors");
+  if (errors != answer.end() && errors->is_boolean() && !errors->get<bool>()) {
+    return std::vector<bulk_item>(events);
+  }
+  const auto items = answer.find("items");
+  if (items == answer.end() || !items->is_array() || items->size() != events) {
+    return failure{"the bulk answer does not hold one item per event (" + std::to_string(events) +
+                   " sent)"};
+  }
+  std::vector<bulk_item> out;
+  for (const auto& wrapped : *items) {
+    // Each item is {"<action>": {...}}.
+    if (!wrapped.is_object() || wrapped.size() != 1 || !wrapped.begin()->is_object()) {
+      return failure{"a bulk answer item is not an object with one action"};
+    }
+    const auto& item = *wrapped.begin();
+    const auto status = item.find("status");
+    if (status == item.end() || !status->is_number_integer()) {
+      return failure{"a bulk answer item has no status"};
+    }
+    const int code = status->get<int>();
+    if (code == 409) {
+      out.push_back({});
+      continue;
+    }
+    switch (classify_status(code)) {
+      case status_class::success:
+        out.push_back({});
+        break;
+      case status_class::retry:
+        out.push_back({outcome::retry, item_reason(item, code)});
+        break;
+      default:
+        out.push_back({outcome::rejected, item_reason(item, code)});
+    }
+  }
+  return out;
+}
+
+}  // namespace qsanfwd::sinks
