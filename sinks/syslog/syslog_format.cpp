@@ -1,0 +1,349 @@
+#include "sinks/syslog/syslog_format.hpp"
+
+#include <array>
+#include <cctype>
+#include <utility>
+
+#include "agent/core/time.hpp"
+
+namespace qsanfwd::sinks::syslog {
+namespace {
+
+constexpr std::string_view bom_bytes = "\xEF\xBB\xBF";
+constexpr std::string_view replacement_char = "\xEF\xBF\xBD";  // U+FFFD
+
+constexpr std::size_t max_hostname = 255;
+constexpr std::size_t max_app_name = 48;
+constexpr std::size_t max_msgid = 32;
+constexpr std::size_t max_tag = 32;
+constexpr std::size_t max_cef_name = 512;
+
+unsigned char byte_at(std::string_view s, std::size_t i) {
+  return static_cast<unsigned char>(s[i]);
+}
+
+// The length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one (overlong
+// forms, surrogates and code points above U+10FFFF are invalid too).
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const unsigned char c = byte_at(s, i);
+  if (c < 0x80) {
+    return 1;
+  }
+  std::size_t len = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    lo = c == 0xE0 ? 0xA0 : 0x80;
+    hi = c == 0xED ? 0x9F : 0xBF;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    lo = c == 0xF0 ? 0x90 : 0x80;
+    hi = c == 0xF4 ? 0x8F : 0xBF;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) {
+    return 0;
+  }
+  for (std::size_t k = 1; k < len; ++k) {
+    const unsigned char b = byte_at(s, i + k);
+    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) {
+      return 0;
+    }
+  }
+  return len;
+}
+
+bool is_printable_ascii(unsigned char c) {
+  return c >= 33 && c <= 126;
+}
+
+// A header field of RFC 5424: printable US-ASCII, at most `max`, `-` when empty.
+std::string header_field(std::string_view value, std::size_t max) {
+  if (value.empty()) {
+    return "-";
+  }
+  std::string out;
+  for (std::size_t i = 0; i < value.size() && out.size() < max; ++i) {
+    out += is_printable_ascii(byte_at(value, i)) ? value[i] : '_';
+  }
+  return out;
+}
+
+std::string pri(const event& e, const format_settings& s) {
+  return "<" + std::to_string(s.facility * 8 + static_cast<int>(e.severity)) + ">";
+}
+
+std::string_view hostname_of(const event& e, const format_settings& s) {
+  return s.hostname.empty() ? std::string_view(e.device) : std::string_view(s.hostname);
+}
+
+std::string_view msgid_of(const event& e) {
+  switch (e.kind) {
+    case event_kind::log:
+      return e.type;
+    case event_kind::health:
+      return e.component;
+    case event_kind::agent:
+      return "agent";
+  }
+  return {};
+}
+
+// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID ` with the trailing space.
+std::string rfc5424_header(const event& e, const format_settings& s) {
+  return pri(e, s) + "1 " + rfc3339_utc(e.timestamp) + " " +
+         header_field(hostname_of(e, s), max_hostname) + " " +
+         header_field(s.app_name, max_app_name) + " - " + header_field(msgid_of(e), max_msgid) +
+         " ";
+}
+
+void append_sd_param(std::string& out, std::string_view name, std::string_view value) {
+  if (value.empty()) {
+    return;
+  }
+  out += ' ';
+  out += name;
+  out += "=\"";
+  for (const char c : valid_utf8(value)) {
+    if (c == '"' || c == '\\' || c == ']') {
+      out += '\\';
+    }
+    out += c;
+  }
+  out += '"';
+}
+
+std::string structured_data(const event& e, const format_settings& s) {
+  std::string out = "[" + s.sd_id;
+  append_sd_param(out, "device", e.device);
+  append_sd_param(out, "event_id", e.id);
+  append_sd_param(out, "kind", to_string(e.kind));
+  append_sd_param(out, "type", e.type);
+  append_sd_param(out, "model", e.model);
+  append_sd_param(out, "serial", e.serial);
+  if (e.kind == event_kind::health) {
+    append_sd_param(out, "component", e.component);
+    append_sd_param(out, "component_id", e.component_id);
+    append_sd_param(out, "attribute", e.attribute);
+    append_sd_param(out, "previous", e.previous);
+    append_sd_param(out, "current", e.current);
+  }
+  out += ']';
+  return out;
+}
+
+// MSG with the BOM when asked; empty for an empty message.
+std::string message_part(std::string_view text, const format_settings& s) {
+  if (text.empty()) {
+    return {};
+  }
+  return " " + std::string(s.bom ? bom_bytes : "") + valid_utf8(text);
+}
+
+std::string cef_header_field(std::string_view value) {
+  std::string out;
+  for (const char c : valid_utf8(value)) {
+    if (c == '\\' || c == '|') {
+      out += '\\';
+    }
+    out += c == '\n' || c == '\r' ? ' ' : c;
+  }
+  return out;
+}
+
+void append_cef_extension(std::string& out, std::string_view key, std::string_view value) {
+  if (value.empty()) {
+    return;
+  }
+  if (out.back() != '|') {
+    out += ' ';
+  }
+  out += key;
+  out += '=';
+  for (const char c : valid_utf8(value)) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      if (c == '\\' || c == '=') {
+        out += '\\';
+      }
+      out += c;
+    }
+  }
+}
+
+std::string cef_signature(const event& e) {
+  std::string kind(to_string(e.kind));
+  switch (e.kind) {
+    case event_kind::health:
+      return kind + ":" + e.component + ":" + e.attribute;
+    case event_kind::log:
+    case event_kind::agent:
+      break;
+  }
+  return kind + ":" + e.type;
+}
+
+std::string cef_record(const event& e) {
+  const std::string_view first_line = std::string_view(e.message).substr(0, e.message.find('\n'));
+  std::string out = "CEF:0|QSAN|" + cef_header_field(e.model.empty() ? "storage array" : e.model) +
+                    "|1|" + cef_header_field(cef_signature(e)) + "|" +
+                    cef_header_field(truncate_utf8(first_line, max_cef_name)) + "|" +
+                    std::to_string(cef_severity(e.severity)) + "|";
+  append_cef_extension(out, "rt", std::to_string(e.timestamp * 1000));
+  append_cef_extension(out, "dvchost", e.device);
+  append_cef_extension(out, "deviceExternalId", e.serial);
+  append_cef_extension(out, "externalId", e.id);
+  append_cef_extension(out, "cat", to_string(e.kind));
+  append_cef_extension(out, "msg", e.message);
+  if (e.kind == event_kind::health) {
+    const std::array<std::pair<std::string_view, const std::string*>, 5> custom{{
+        {"component", &e.component},
+        {"componentId", &e.component_id},
+        {"attribute", &e.attribute},
+        {"previous", &e.previous},
+        {"current", &e.current},
+    }};
+    for (std::size_t i = 0; i < custom.size(); ++i) {
+      const auto key = "cs" + std::to_string(i + 1);
+      if (!custom[i].second->empty()) {
+        append_cef_extension(out, key + "Label", custom[i].first);
+        append_cef_extension(out, key, *custom[i].second);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<int> parse_facility(std::string_view name) {
+  static constexpr std::array<std::pair<std::string_view, int>, 24> names{{
+      {"kern", 0},          {"user", 1},    {"mail", 2},    {"daemon", 3},    {"auth", 4},
+      {"syslog", 5},        {"lpr", 6},     {"news", 7},    {"uucp", 8},      {"cron", 9},
+      {"authpriv", 10},     {"ftp", 11},    {"ntp", 12},    {"security", 13}, {"console", 14},
+      {"solaris-cron", 15}, {"local0", 16}, {"local1", 17}, {"local2", 18},   {"local3", 19},
+      {"local4", 20},       {"local5", 21}, {"local6", 22}, {"local7", 23},
+  }};
+  for (const auto& [n, code] : names) {
+    if (n == name) {
+      return code;
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_valid_sd_name(std::string_view name) {
+  if (name.empty() || name.size() > 32) {
+    return false;
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = byte_at(name, i);
+    if (!is_printable_ascii(c) || c == '=' || c == ']' || c == '"') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string format_rfc5424(const event& e, const format_settings& s) {
+  return rfc5424_header(e, s) + structured_data(e, s) + message_part(e.message, s);
+}
+
+std::string format_rfc3164(const event& e, const format_settings& s) {
+  static constexpr std::array<std::string_view, 12> months{
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // rfc3339_utc gives "YYYY-MM-DDThh:mm:ssZ"; BSD syslog wants "Mmm dd hh:mm:ss" with the day
+  // padded by a space.
+  const auto t = rfc3339_utc(e.timestamp);
+  const auto month = static_cast<std::size_t>(std::stoi(t.substr(5, 2)) - 1);
+  const std::string day = t[8] == '0' ? " " + t.substr(9, 1) : t.substr(8, 2);
+  std::string tag;
+  for (std::size_t i = 0; i < s.app_name.size() && tag.size() < max_tag; ++i) {
+    const unsigned char c = byte_at(s.app_name, i);
+    tag += (c < 0x80 && std::isalnum(c) != 0) ? s.app_name[i] : '_';
+  }
+  std::string out = pri(e, s) + std::string(months[month]) + " " + day + " " + t.substr(11, 8) +
+                    " " + header_field(hostname_of(e, s), max_hostname) + " " +
+                    (tag.empty() ? "-" : tag) + ":";
+  if (!e.message.empty()) {
+    out += " " + valid_utf8(e.message);
+  }
+  return out;
+}
+
+std::string format_cef(const event& e, const format_settings& s) {
+  return rfc5424_header(e, s) + "- " + std::string(s.bom ? bom_bytes : "") + cef_record(e);
+}
+
+int cef_severity(severity level) {
+  static constexpr std::array<int, 8> scale{10, 9, 8, 7, 5, 3, 2, 0};
+  return scale[static_cast<std::size_t>(level)];
+}
+
+std::string format_message(const event& e, const format_settings& s) {
+  switch (s.format) {
+    case message_format::rfc3164:
+      return format_rfc3164(e, s);
+    case message_format::cef:
+      return format_cef(e, s);
+    case message_format::rfc5424:
+      break;
+  }
+  return format_rfc5424(e, s);
+}
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto len = utf8_sequence_length(s, i);
+    if (len == 0) {
+      out += replacement_char;
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+std::string_view truncate_utf8(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) {
+    return s;
+  }
+  std::size_t end = max_bytes;
+  // Step back over continuation bytes (at most three) to the start of the sequence that
+  // crosses the limit.
+  for (int steps = 0; steps < 3 && end > 0 && (byte_at(s, end) & 0xC0) == 0x80; ++steps) {
+    --end;
+  }
+  return s.substr(0, end);
+}
+
+std::string frame_octet_counting(std::string_view message) {
+  return std::to_string(message.size()) + " " + std::string(message);
+}
+
+std::string frame_lf(std::string_view message) {
+  std::string out;
+  out.reserve(message.size() + 1);
+  for (const char c : message) {
+    if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  out += '\n';
+  return out;
+}
+
+}  // namespace qsanfwd::sinks::syslog

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "agent/core/event.hpp"
+
+namespace qsanfwd::sinks::syslog {
+
+/// How an event becomes one syslog message.
+enum class message_format { rfc5424, rfc3164, cef };
+
+/// The header fields a sink configures; the rest comes from each event.
+struct format_settings {
+  message_format format = message_format::rfc5424;
+  int facility = 16;     ///< 0..23; local0 is 16
+  std::string hostname;  ///< empty: the event's device name
+  std::string app_name = "qsan";
+  std::string sd_id = "qsan@32473";  ///< a valid SD-ID (see is_valid_sd_name)
+  bool bom = false;                  ///< put a UTF-8 BOM before MSG (RFC 5424 and CEF)
+};
+
+/// The facility code of a name (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron,
+/// authpriv, ftp, ntp, security, console, solaris-cron, local0..local7), or nullopt.
+std::optional<int> parse_facility(std::string_view name);
+
+/// Whether `name` may be an RFC 5424 SD-ID or PARAM-NAME: 1..32 printable US-ASCII characters
+/// other than `=`, space, `]` and `"`.
+bool is_valid_sd_name(std::string_view name);
+
+/// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME - MSGID [SD-ID params...] MSG` (RFC 5424).
+///
+/// PRI is facility × 8 + the event's severity; TIMESTAMP the event's time in UTC with `Z`.
+/// HOSTNAME (at most 255), APP-NAME (48) and MSGID (32) keep printable US-ASCII only: any other
+/// byte becomes `_`, longer values are cut, and an empty one is written `-`. MSGID is the log
+/// type for log events, the component for health events and `agent` for agent events. The one
+/// SD element carries device, event_id, kind, type, model, serial and, for health events,
+/// component, component_id, attribute, previous and current, each only when not empty, with
+/// `"`, `\` and `]` escaped by a backslash. MSG is the message as valid UTF-8 (invalid bytes
+/// become U+FFFD), after a BOM when asked; an empty message leaves MSG out.
+std::string format_rfc5424(const event& e, const format_settings& s);
+
+/// `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG: MSG` (RFC 3164, BSD syslog) for old receivers. The time
+/// is UTC (the format has no zone); HOSTNAME is as in RFC 5424 without spaces; TAG is APP-NAME
+/// cut to 32 alphanumeric characters (others become `_`). MSG is valid UTF-8.
+std::string format_rfc3164(const event& e, const format_settings& s);
+
+/// An ArcSight CEF record in the MSG of an RFC 5424 header (SD `-`):
+/// `CEF:0|QSAN|<model or "storage array">|1|<kind>:<type>|<name>|<0..10>|<extensions>`.
+/// Header fields escape `\` and `|`, and newlines become spaces; extension values escape `\`
+/// and `=`, and newlines become `\n` (CR `\r`). The name is the message's first line, cut to
+/// 512 bytes at a UTF-8 boundary. Extensions: rt (milliseconds), dvchost, deviceExternalId
+/// (serial), externalId (event id), cat (kind), msg, and for health events cs1..cs5 with labels
+/// component, componentId, attribute, previous, current.
+std::string format_cef(const event& e, const format_settings& s);
+
+/// CEF's severity of a syslog severity: emergency 10, alert 9, critical 8, error 7, warning 5,
+/// notice 3, info 2, debug 0.
+int cef_severity(severity level);
+
+/// The message of `e` in the configured format.
+std::string format_message(const event& e, const format_settings& s);
+
+/// `s` with every invalid UTF-8 sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view s);
+
+/// The longest prefix of `s` of at most `max_bytes` that does not cut a UTF-8 sequence.
+std::string_view truncate_utf8(std::string_view s, std::size_t max_bytes);
+
+/// RFC 6587 octet counting: `LEN SP MSG`. The message may hold newlines.
+std::string frame_octet_counting(std::string_view message);
+
+/// RFC 6587 non-transparent framing: the message with each LF written as `\n` (so one event is
+/// one line), then LF.
+std::string frame_lf(std::string_view message);
+
+}  // namespace qsanfwd::sinks::syslog

@@ -1,0 +1,301 @@
+#include "sinks/syslog/syslog_sink.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <optional>
+#include <stdexcept>
+
+#include "agent/core/logging.hpp"
+
+namespace qsanfwd::sinks {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using udp = asio::ip::udp;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto truncation_warning_interval = std::chrono::seconds(60);
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+std::string scheme_of(syslog_transport t) {
+  switch (t) {
+    case syslog_transport::tcp:
+      return "tcp";
+    case syslog_transport::tls:
+      return "tls";
+    case syslog_transport::udp:
+      break;
+  }
+  return "udp";
+}
+
+std::shared_ptr<ssl::context> tls_context_for(const syslog_options& o) {
+  if (o.transport != syslog_transport::tls) {
+    return nullptr;
+  }
+  return device::make_client_tls_context(o.tls, o.server_name);
+}
+
+// Whether the receiver has closed a connection we only ever write to: the socket reports the
+// peer's FIN (POLLRDHUP), a reset (POLLERR) or a hang-up, without waiting. Pending readable
+// data (a TLS session ticket) does not hide a FIN behind it: POLLRDHUP is set regardless.
+bool peer_closed(int fd) {
+  pollfd p{fd, POLLIN | POLLRDHUP, 0};
+  if (::poll(&p, 1, 0) <= 0) {
+    return false;  // nothing to report (or EINTR): the write that follows will tell
+  }
+  return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+std::string describe(const std::string& step, const boost::system::error_code& ec,
+                     duration timeout) {
+  const auto cause =
+      ec == beast::error::timeout ? "timed out after " + format_duration(timeout) : ec.message();
+  return step + ": " + cause;
+}
+
+}  // namespace
+
+struct syslog_sink::transport {
+  asio::any_io_executor ex;
+  std::shared_ptr<ssl::context> tls;
+  std::optional<udp::socket> datagram;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+
+  bool open() const { return datagram || plain || secure; }
+
+  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+  void close() {
+    boost::system::error_code ignored;
+    if (datagram) {
+      datagram->close(ignored);
+    }
+    if (plain || secure) {
+      lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lowest().socket().close(ignored);
+    }
+    datagram.reset();
+    plain.reset();
+    secure.reset();
+  }
+
+  // Opens a UDP socket connected to the receiver, so ICMP "port unreachable" comes back as an
+  // error of a later send instead of vanishing.
+  asio::awaitable<std::optional<std::string>> open_datagram(const syslog_options& o) {
+    udp::resolver resolver(ex);
+    auto [rec, results] =
+        co_await resolver.async_resolve(o.host, std::to_string(o.port), use_tuple);
+    if (rec || results.empty()) {
+      co_return describe("resolving " + o.host, rec, o.timeout);
+    }
+    datagram.emplace(ex);
+    boost::system::error_code ec;
+    const auto target = results.begin()->endpoint();
+    datagram->open(target.protocol(), ec);
+    if (!ec) {
+      datagram->connect(target, ec);
+    }
+    if (ec) {
+      close();
+      co_return describe("opening a UDP socket", ec, o.timeout);
+    }
+    co_return std::nullopt;
+  }
+
+  asio::awaitable<std::optional<std::string>> open_stream(const syslog_options& o) {
+    tcp::resolver resolver(ex);
+    auto [rec, results] =
+        co_await resolver.async_resolve(o.host, std::to_string(o.port), use_tuple);
+    if (rec) {
+      co_return describe("resolving " + o.host, rec, o.timeout);
+    }
+    if (tls) {
+      secure.emplace(ex, *tls);
+      if (!is_ip_literal(o.server_name)) {
+        // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+        SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(o.server_name.c_str()));
+      }
+    } else {
+      plain.emplace(ex);
+    }
+    lowest().expires_after(o.timeout);
+    auto [cec, connected] = co_await lowest().async_connect(results, use_tuple);
+    if (cec) {
+      close();
+      co_return describe("connecting", cec, o.timeout);
+    }
+    if (secure) {
+      lowest().expires_after(o.timeout);
+      auto [hec] = co_await secure->async_handshake(ssl::stream_base::client, use_tuple);
+      if (hec) {
+        close();
+        co_return describe("TLS handshake", hec, o.timeout);
+      }
+    }
+    co_return std::nullopt;
+  }
+
+  asio::awaitable<boost::system::error_code> write(const std::string& payload, duration timeout) {
+    lowest().expires_after(timeout);
+    const auto buffer = asio::buffer(payload);
+    if (secure) {
+      auto [ec, n] = co_await asio::async_write(*secure, buffer, use_tuple);
+      co_return ec;
+    }
+    auto [ec, n] = co_await asio::async_write(*plain, buffer, use_tuple);
+    co_return ec;
+  }
+};
+
+syslog_sink::syslog_sink(std::string name, syslog_options options, asio::any_io_executor ex)
+    : name_(std::move(name)),
+      options_(std::move(options)),
+      log_(get_logger("sink." + name_)),
+      transport_(std::make_unique<transport>()) {
+  transport_->ex = std::move(ex);
+  transport_->tls = tls_context_for(options_);
+}
+
+syslog_sink::~syslog_sink() = default;
+
+asio::awaitable<delivery> syslog_sink::deliver(std::span<const queued_event> batch) {
+  std::vector<std::string> messages;
+  messages.reserve(batch.size());
+  for (const auto& q : batch) {
+    try {
+      messages.push_back(syslog::format_message(q.fields(), options_.format));
+    } catch (const std::invalid_argument& e) {
+      // Not a canonical event: no retry will ever format it.
+      co_return delivery::rejected("event " + std::to_string(q.seq) + ": " + e.what());
+    }
+  }
+  delivery answer;
+  if (options_.transport == syslog_transport::udp) {
+    answer = co_await send_datagrams(messages);
+  } else {
+    answer = co_await send_stream(messages);
+  }
+  if (answer.result == outcome::delivered) {
+    counters_.messages += messages.size();
+    if (failing_) {
+      failing_ = false;
+      log_->info("sending to {} again", peer());
+    }
+  } else {
+    note_failure(answer.reason);
+  }
+  co_return answer;
+}
+
+asio::awaitable<delivery> syslog_sink::send_datagrams(const std::vector<std::string>& messages) {
+  if (!transport_->open()) {
+    const auto opened = co_await transport_->open_datagram(options_);
+    if (opened) {
+      co_return delivery::retry(peer() + ": " + *opened);
+    }
+    ++counters_.connects;
+  }
+  for (const auto& message : messages) {
+    const auto cut = syslog::truncate_utf8(message, options_.max_message_size);
+    if (cut.size() < message.size()) {
+      note_truncated();
+    }
+    auto [ec, n] = co_await transport_->datagram->async_send(asio::buffer(cut), use_tuple);
+    if (ec) {
+      transport_->close();
+      co_return delivery::retry(peer() + ": " + describe("sending", ec, options_.timeout));
+    }
+  }
+  co_return delivery::delivered();
+}
+
+asio::awaitable<delivery> syslog_sink::send_stream(const std::vector<std::string>& messages) {
+  std::string payload;
+  for (const auto& message : messages) {
+    payload += options_.framing == syslog_framing::lf ? syslog::frame_lf(message)
+                                                      : syslog::frame_octet_counting(message);
+  }
+  if (transport_->open() && peer_closed(transport_->lowest().socket().native_handle())) {
+    ++counters_.stale;
+    log_->info("{} closed the connection; reconnecting", peer());
+    transport_->close();
+  }
+  if (!transport_->open()) {
+    const auto opened = co_await transport_->open_stream(options_);
+    if (opened) {
+      co_return delivery::retry(peer() + ": " + *opened);
+    }
+    ++counters_.connects;
+    log_->info("connected to {}", peer());
+  }
+  const auto ec = co_await transport_->write(payload, options_.timeout);
+  if (ec) {
+    // Part of the batch may have reached the receiver: the retry sends all of it again.
+    transport_->close();
+    co_return delivery::retry(peer() + ": " + describe("writing", ec, options_.timeout));
+  }
+  co_return delivery::delivered();
+}
+
+void syslog_sink::note_failure(const std::string& reason) {
+  ++counters_.failures;
+  if (!failing_) {
+    failing_ = true;
+    log_->warn("cannot send: {}", reason);
+  }
+}
+
+void syslog_sink::note_truncated() {
+  ++counters_.truncated;
+  const auto now = std::chrono::steady_clock::now();
+  if (truncated_reported_ == 0 || now - truncation_warned_ >= truncation_warning_interval) {
+    log_->warn("{} message(s) longer than max_message_size {} truncated (UDP); {} in total",
+               counters_.truncated - truncated_reported_, options_.max_message_size,
+               counters_.truncated);
+    truncated_reported_ = counters_.truncated;
+    truncation_warned_ = now;
+  }
+}
+
+void syslog_sink::reopen() {
+  transport_->close();
+  try {
+    transport_->tls = tls_context_for(options_);
+  } catch (const std::exception& e) {
+    log_->error("keeping the previous TLS settings: {}", e.what());
+  }
+}
+
+asio::awaitable<void> syslog_sink::close() {
+  transport_->close();
+  co_return;
+}
+
+std::string syslog_sink::peer() const {
+  return scheme_of(options_.transport) + "://" + options_.host + ":" +
+         std::to_string(options_.port);
+}
+
+}  // namespace qsanfwd::sinks
