@@ -34,6 +34,9 @@ json statuses_json(const std::vector<named_status>& list) {
 }
 
 bool all_good(const enclosure& e) {
+  if (!e.present) {
+    return true;
+  }
   const auto good = [](const auto& x) { return x.status == "Good"; };
   return std::all_of(e.voltage.begin(), e.voltage.end(), good) &&
          std::all_of(e.temperature.begin(), e.temperature.end(), good) &&
@@ -59,13 +62,13 @@ T* find_named(std::vector<T>& list, std::string_view name) {
 }  // namespace
 
 array_state::array_state(std::string model, std::string serial) {
-  enclosure head{0, true, model, serial, "QW316", {}, {}, {}, {}, {}};
+  enclosure head{0, true, model, serial, "QW316", true, {}, {}, {}, {}, {}};
   head.voltage = {{"+12V", 12.1, "Good"}, {"+5V", 5.0, "Good"}, {"+3.3V", 3.3, "Good"}};
   head.temperature = {{"CPU", 61, "Good"}, {"Backplane", 38, "Good"}, {"PSU1", 41, "Good"}};
   head.fans = {{"FAN1", 1225, "Good"}, {"FAN2", 1250, "Good"}, {"FAN3", 1198, "Good"}};
   head.psus = {{"1", "Good"}, {"2", "Good"}};
   head.cache_to_flash = {{"Power Module Status", "Good"}, {"Flash Module Status", "Good"}};
-  enclosure expansion{1, false, "XD5324", serial + "-X1", "QW324", {}, {}, {}, {}, {}};
+  enclosure expansion{1, false, "XD5324", serial + "-X1", "QW324", true, {}, {}, {}, {}, {}};
   expansion.voltage = {{"+12V", 12.0, "Good"}, {"+5V", 5.0, "Good"}};
   expansion.temperature = {{"Backplane", 36, "Good"}};
   expansion.fans = {{"FAN1", 1100, "Good"}, {"FAN2", 1120, "Good"}};
@@ -198,6 +201,47 @@ bool array_state::set_temperature(int enc, std::string_view name, int celsius, s
   return true;
 }
 
+bool array_state::set_voltage(int enc, std::string_view name, double volts, std::string status) {
+  auto* e = find_enclosure(enc);
+  auto* v = e == nullptr ? nullptr : find_named(e->voltage, name);
+  if (v == nullptr) {
+    return false;
+  }
+  v->value = volts;
+  v->status = std::move(status);
+  return true;
+}
+
+bool array_state::set_cache_to_flash(int enc, std::string_view name, std::string status) {
+  auto* e = find_enclosure(enc);
+  auto* c = e == nullptr ? nullptr : find_named(e->cache_to_flash, name);
+  if (c == nullptr) {
+    return false;
+  }
+  c->status = std::move(status);
+  return true;
+}
+
+bool array_state::set_enclosure_present(int enc, bool present) {
+  auto* e = find_enclosure(enc);
+  if (e == nullptr || e->local) {
+    return false;
+  }
+  e->present = present;
+  return true;
+}
+
+bool array_state::set_pool_used(std::string_view name, double percent) {
+  auto* p = find_named(pools_, name);
+  if (p == nullptr || percent < 0 || percent > 100) {
+    return false;
+  }
+  for (auto& r : p->raidsets) {
+    r.used_mb = static_cast<std::int64_t>(static_cast<double>(r.total_mb) * percent / 100);
+  }
+  return true;
+}
+
 bool array_state::set_pool_health(std::string_view name, std::string health, std::string status) {
   auto* p = find_named(pools_, name);
   if (p == nullptr) {
@@ -237,6 +281,9 @@ bool array_state::set_volume_health(std::string_view name, std::string health, s
 std::string array_state::hardware_info(bool strings) const {
   auto ids = json::array();
   for (const auto& e : enclosures_) {
+    if (!e.present) {
+      continue;
+    }
     ids.push_back(id_value(static_cast<std::uint64_t>(e.id), strings));
   }
   return json{{"enclosureNumbers", ids}}.dump();
@@ -247,7 +294,7 @@ std::optional<std::string> array_state::enclosure_info(std::optional<int> enc, b
   const bool healthy = std::all_of(enclosures_.begin(), enclosures_.end(), all_good);
   auto out = json::array();
   for (const auto& e : enclosures_) {
-    if (enc && *enc != e.id) {
+    if ((enc && *enc != e.id) || !e.present) {
       continue;
     }
     json info;
@@ -291,7 +338,9 @@ std::optional<std::string> array_state::enclosure_info(std::optional<int> enc, b
 std::string array_state::disk_list(bool strings) const {
   auto list = json::array();
   for (const auto& d : disks_) {
-    if (!d.present) {
+    const auto e = std::find_if(enclosures_.begin(), enclosures_.end(),
+                                [&](const enclosure& x) { return x.id == d.enclosure; });
+    if (!d.present || (e != enclosures_.end() && !e->present)) {
       continue;
     }
     list.push_back({{"id", d.id},

@@ -27,6 +27,7 @@ struct enclosure {
   std::string model;
   std::string serial;
   std::string backplane;
+  bool present = true;  ///< a detached expansion disappears, with its disks
   std::vector<sensor> voltage;
   std::vector<sensor> temperature;
   std::vector<sensor> fans;  ///< value in rpm, sent as a string as real arrays do
@@ -92,6 +93,12 @@ class array_state {
   bool set_psu_status(int enc, std::string_view name, std::string status);
   bool set_fan(int enc, std::string_view name, int rpm, std::string status);
   bool set_temperature(int enc, std::string_view name, int celsius, std::string status);
+  bool set_voltage(int enc, std::string_view name, double volts, std::string status);
+  bool set_cache_to_flash(int enc, std::string_view name, std::string status);
+  /// Detaches or re-attaches an expansion enclosure; the head (0) cannot be detached.
+  bool set_enclosure_present(int enc, bool present);
+  /// Sets the used space of every raidset of the pool to `percent` of its size.
+  bool set_pool_used(std::string_view name, double percent);
   bool set_pool_health(std::string_view name, std::string health, std::string status);
   bool set_raidset_health(std::string_view pool_name, int id, std::string health,
                           std::string status);

@@ -650,8 +650,21 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
     if (path == "/_sim/temperature") {
       return array.set_temperature(enc(), name(), j.at("celsius").get<int>(), status());
     }
+    if (path == "/_sim/voltage") {
+      return array.set_voltage(enc(), name(), j.at("volts").get<double>(),
+                               j.at("status").get<std::string>());
+    }
+    if (path == "/_sim/cache-to-flash") {
+      return array.set_cache_to_flash(enc(), name(), j.at("status").get<std::string>());
+    }
+    if (path == "/_sim/enclosure/detach" || path == "/_sim/enclosure/attach") {
+      return array.set_enclosure_present(enc(), path == "/_sim/enclosure/attach");
+    }
     if (path == "/_sim/pool") {
       return array.set_pool_health(name(), health(), status());
+    }
+    if (path == "/_sim/pool/used") {
+      return array.set_pool_used(name(), j.at("percent").get<double>());
     }
     if (path == "/_sim/raidset") {
       return array.set_raidset_health(j.at("pool").get<std::string>(), j.at("id").get<int>(),
@@ -989,6 +1002,31 @@ bool simulator::set_fan(int enc, std::string_view name, int rpm, std::string sta
 bool simulator::set_temperature(int enc, std::string_view name, int celsius, std::string status) {
   std::lock_guard lock(impl_->mu);
   return impl_->array.set_temperature(enc, name, celsius, std::move(status));
+}
+
+bool simulator::set_voltage(int enc, std::string_view name, double volts, std::string status) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_voltage(enc, name, volts, std::move(status));
+}
+
+bool simulator::set_cache_to_flash(int enc, std::string_view name, std::string status) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_cache_to_flash(enc, name, std::move(status));
+}
+
+bool simulator::detach_enclosure(int enc) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_enclosure_present(enc, false);
+}
+
+bool simulator::attach_enclosure(int enc) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_enclosure_present(enc, true);
+}
+
+bool simulator::set_pool_used(std::string_view name, double percent) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_pool_used(name, percent);
 }
 
 bool simulator::set_pool_health(std::string_view name, std::string health, std::string status) {

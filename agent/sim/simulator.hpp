@@ -132,6 +132,13 @@ class simulator {
   bool set_fan(int enc, std::string_view name, int rpm, std::string status);
   /// An empty status is derived: Good below 55 °C, Warning below 70, Failed from 70.
   bool set_temperature(int enc, std::string_view name, int celsius, std::string status = {});
+  bool set_voltage(int enc, std::string_view name, double volts, std::string status);
+  bool set_cache_to_flash(int enc, std::string_view name, std::string status);
+  /// An expansion enclosure unplugged (its disks vanish with it) or plugged back in.
+  bool detach_enclosure(int enc);
+  bool attach_enclosure(int enc);
+  /// Every raidset of the pool `percent` full.
+  bool set_pool_used(std::string_view name, double percent);
   bool set_pool_health(std::string_view name, std::string health, std::string status);
   bool set_raidset_health(std::string_view pool, int id, std::string health, std::string status);
   bool set_volume_health(std::string_view name, std::string health, std::string status);

@@ -99,6 +99,23 @@ CREATE TABLE sink_cursors (
   updated_at INTEGER NOT NULL
 );
 )sql"},
+    // The health monitor's last snapshot per device, one row per (component, id, attribute)
+    // with its reading as JSON, and when the device was last polled (no row: first run). A
+    // snapshot and the events it produced commit together.
+    migration{4, R"sql(
+CREATE TABLE health_polls (
+  device TEXT PRIMARY KEY,
+  polled_at INTEGER NOT NULL
+);
+CREATE TABLE health_readings (
+  device TEXT NOT NULL,
+  component TEXT NOT NULL,
+  component_id TEXT NOT NULL,
+  attribute TEXT NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (device, component, component_id, attribute)
+) WITHOUT ROWID;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -180,5 +197,20 @@ inline constexpr std::string_view prune_log_marks =
     "DELETE FROM log_marks WHERE device = ?1 AND timestamp < ?2";
 inline constexpr std::string_view count_log_marks =
     "SELECT count(*) FROM log_marks WHERE device = ?1";
+
+// ---- health monitor ----------------------------------------------------------------------
+
+inline constexpr std::string_view load_health_poll =
+    "SELECT polled_at FROM health_polls WHERE device = ?1";
+inline constexpr std::string_view save_health_poll =
+    "INSERT INTO health_polls (device, polled_at) VALUES (?1, ?2) "
+    "ON CONFLICT (device) DO UPDATE SET polled_at = excluded.polled_at";
+inline constexpr std::string_view load_health_readings =
+    "SELECT component, component_id, attribute, state FROM health_readings WHERE device = ?1";
+inline constexpr std::string_view clear_health_readings =
+    "DELETE FROM health_readings WHERE device = ?1";
+inline constexpr std::string_view insert_health_reading =
+    "INSERT INTO health_readings (device, component, component_id, attribute, state) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 
 }  // namespace qsanfwd::sql

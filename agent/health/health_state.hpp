@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "agent/health/snapshot.hpp"
+#include "agent/store/state_store.hpp"
+
+namespace qsanfwd::health {
+
+/// A device's last health snapshot in the state store. Callers wrap save() in a transaction
+/// together with the queue appends of the events it produced.
+class health_state {
+ public:
+  health_state(state_store& store, std::string device)
+      : store_(store), device_(std::move(device)) {}
+
+  /// The last snapshot saved; nullopt when the device was never polled (the first run).
+  /// Throws std::invalid_argument for a row this version cannot read.
+  std::optional<snapshot> load();
+  /// Replaces the snapshot and records the poll's time.
+  void save(const snapshot& s, std::int64_t polled_at);
+
+ private:
+  state_store& store_;
+  std::string device_;
+};
+
+}  // namespace qsanfwd::health
