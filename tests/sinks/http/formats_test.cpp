@@ -1,0 +1,277 @@
+#include "sinks/http/formats.hpp"
+
+#include <gtest/gtest.h>
+
+namespace qsanfwd::sinks {
+namespace {
+
+// The canonical JSON of the sample events, as the queue stores it.
+const std::string c1 =
+    R"({"id":"a1","kind":"log","device":"array-01","host":"192.0.2.10","timestamp":1795915304,)"
+    R"("time":"2026-11-29T01:21:44Z","type":"warning","severity":"warning",)"
+    R"("message":"Disk \"slot 3\" removed\n","model":"XS5226","serial":"QS1"})";
+const std::string c2 =
+    R"({"id":"b2","kind":"health","device":"array-02","timestamp":1795915305,)"
+    R"("time":"2026-11-29T01:21:45Z","severity":"error","message":"PSU 2 failed",)"
+    R"("component":"psu","component_id":"2","attribute":"status","previous":"good",)"
+    R"("current":"failed"})";
+const std::string c3 =
+    R"({"id":"c3","kind":"log","device":"array-01","host":"192.0.2.10","timestamp":1795915306,)"
+    R"("time":"2026-11-29T01:21:46Z","type":"warning","severity":"warning","message":"plain",)"
+    R"("model":"XS5226","serial":"QS1"})";
+
+// A log line with a quote and a newline, a health change of another array, and a second line
+// of the first array.
+std::vector<queued_event> sample() {
+  event e1;
+  e1.id = "a1";
+  e1.device = "array-01";
+  e1.host = "192.0.2.10";
+  e1.timestamp = 1795915304;
+  e1.type = "warning";
+  e1.severity = severity::warning;
+  e1.message = "Disk \"slot 3\" removed\n";
+  e1.model = "XS5226";
+  e1.serial = "QS1";
+  event e2;
+  e2.id = "b2";
+  e2.kind = event_kind::health;
+  e2.device = "array-02";
+  e2.timestamp = 1795915305;
+  e2.severity = severity::error;
+  e2.message = "PSU 2 failed";
+  e2.component = "psu";
+  e2.component_id = "2";
+  e2.attribute = "status";
+  e2.previous = "good";
+  e2.current = "failed";
+  event e3 = e1;
+  e3.id = "c3";
+  e3.timestamp = 1795915306;
+  e3.message = "plain";
+  return {{1, to_json(e1)}, {2, to_json(e2)}, {3, to_json(e3)}};
+}
+
+std::string encode(http_format f, std::string index = "") {
+  format_settings s;
+  s.format = f;
+  s.index = std::move(index);
+  return encode_batch(sample(), s);
+}
+
+TEST(http_formats, the_sample_is_the_canonical_json) {
+  const auto events = sample();
+  EXPECT_EQ(events[0].body, c1);
+  EXPECT_EQ(events[1].body, c2);
+  EXPECT_EQ(events[2].body, c3);
+}
+
+TEST(http_formats, ndjson_is_the_stored_json_one_event_per_line) {
+  EXPECT_EQ(encode(http_format::ndjson), c1 + "\n" + c2 + "\n" + c3 + "\n");
+}
+
+TEST(http_formats, json_array_is_one_array) {
+  EXPECT_EQ(encode(http_format::json_array), "[" + c1 + "," + c2 + "," + c3 + "]");
+}
+
+TEST(http_formats, splunk_hec_concatenates_event_objects_with_flat_fields) {
+  const std::string head =
+      R"(,"source":"qsanfwd","sourcetype":"qsan:event","index":"main","event":)";
+  const std::string expected =
+      R"({"time":1795915304,"host":"192.0.2.10")" + head + c1 +
+      R"(,"fields":{"device":"array-01","kind":"log","severity":"warning","type":"warning",)"
+      R"("model":"XS5226","serial":"QS1"}})"
+      R"({"time":1795915305,"host":"array-02")" +
+      head + c2 +
+      R"(,"fields":{"device":"array-02","kind":"health","severity":"error"}})"
+      R"({"time":1795915306,"host":"192.0.2.10")" +
+      head + c3 +
+      R"(,"fields":{"device":"array-01","kind":"log","severity":"warning","type":"warning",)"
+      R"("model":"XS5226","serial":"QS1"}})";
+  EXPECT_EQ(encode(http_format::splunk_hec, "main"), expected);
+}
+
+TEST(http_formats, splunk_hec_leaves_out_an_empty_index) {
+  EXPECT_EQ(encode(http_format::splunk_hec).find("\"index\""), std::string::npos);
+}
+
+TEST(http_formats, elasticsearch_is_bulk_create_with_the_event_id_and_ecs_fields) {
+  const std::string expected =
+      R"({"create":{"_index":"logs-qsan-default","_id":"a1"}})"
+      "\n"
+      R"({"@timestamp":"2026-11-29T01:21:44Z","message":"Disk \"slot 3\" removed\n",)"
+      R"("event":{"id":"a1","kind":"event","severity":4},"log":{"level":"warning"},)"
+      R"("host":{"name":"192.0.2.10"},"observer":{"vendor":"QSAN","name":"array-01",)"
+      R"("product":"XS5226","serial_number":"QS1"},"qsan":)" +
+      c1 +
+      "}\n"
+      R"({"create":{"_index":"logs-qsan-default","_id":"b2"}})"
+      "\n"
+      R"({"@timestamp":"2026-11-29T01:21:45Z","message":"PSU 2 failed",)"
+      R"("event":{"id":"b2","kind":"alert","severity":3},"log":{"level":"error"},)"
+      R"("host":{"name":"array-02"},"observer":{"vendor":"QSAN","name":"array-02"},"qsan":)" +
+      c2 +
+      "}\n"
+      R"({"create":{"_index":"logs-qsan-default","_id":"c3"}})"
+      "\n"
+      R"({"@timestamp":"2026-11-29T01:21:46Z","message":"plain",)"
+      R"("event":{"id":"c3","kind":"event","severity":4},"log":{"level":"warning"},)"
+      R"("host":{"name":"192.0.2.10"},"observer":{"vendor":"QSAN","name":"array-01",)"
+      R"("product":"XS5226","serial_number":"QS1"},"qsan":)" +
+      c3 + "}\n";
+  EXPECT_EQ(encode(http_format::elasticsearch, "logs-qsan-default"), expected);
+}
+
+// The canonical JSON as a JSON string literal.
+std::string quoted(const std::string& s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+TEST(http_formats, loki_groups_streams_by_device_kind_and_level_in_queue_order) {
+  const std::string expected =
+      R"({"streams":[{"stream":{"device":"array-01","kind":"log","level":"warning"},)"
+      R"("values":[["1795915304000000000",)" +
+      quoted(c1) + R"(],["1795915306000000000",)" + quoted(c3) +
+      R"(]]},{"stream":{"device":"array-02","kind":"health","level":"error"},)"
+      R"("values":[["1795915305000000000",)" +
+      quoted(c2) + "]]}]}";
+  EXPECT_EQ(encode(http_format::loki), expected);
+}
+
+TEST(http_formats, otlp_has_one_resource_per_device_and_64_bit_integers_as_strings) {
+  const std::string expected =
+      R"({"resourceLogs":[{"resource":{"attributes":[)"
+      R"({"key":"service.name","value":{"stringValue":"qsan"}},)"
+      R"({"key":"qsan.device","value":{"stringValue":"array-01"}},)"
+      R"({"key":"host.name","value":{"stringValue":"192.0.2.10"}},)"
+      R"({"key":"device.manufacturer","value":{"stringValue":"QSAN"}},)"
+      R"({"key":"device.model.identifier","value":{"stringValue":"XS5226"}},)"
+      R"({"key":"device.id","value":{"stringValue":"QS1"}}]},)"
+      R"("scopeLogs":[{"scope":{"name":"qsanfwd"},"logRecords":[)"
+      R"({"timeUnixNano":"1795915304000000000","severityNumber":13,"severityText":"warning",)"
+      R"("body":{"stringValue":"Disk \"slot 3\" removed\n"},"attributes":[)"
+      R"({"key":"log.record.uid","value":{"stringValue":"a1"}},)"
+      R"({"key":"qsan.kind","value":{"stringValue":"log"}},)"
+      R"({"key":"qsan.timestamp","value":{"intValue":"1795915304"}},)"
+      R"({"key":"qsan.type","value":{"stringValue":"warning"}}]},)"
+      R"({"timeUnixNano":"1795915306000000000","severityNumber":13,"severityText":"warning",)"
+      R"("body":{"stringValue":"plain"},"attributes":[)"
+      R"({"key":"log.record.uid","value":{"stringValue":"c3"}},)"
+      R"({"key":"qsan.kind","value":{"stringValue":"log"}},)"
+      R"({"key":"qsan.timestamp","value":{"intValue":"1795915306"}},)"
+      R"({"key":"qsan.type","value":{"stringValue":"warning"}}]}]}]},)"
+      R"({"resource":{"attributes":[)"
+      R"({"key":"service.name","value":{"stringValue":"qsan"}},)"
+      R"({"key":"qsan.device","value":{"stringValue":"array-02"}},)"
+      R"({"key":"host.name","value":{"stringValue":"array-02"}},)"
+      R"({"key":"device.manufacturer","value":{"stringValue":"QSAN"}}]},)"
+      R"("scopeLogs":[{"scope":{"name":"qsanfwd"},"logRecords":[)"
+      R"({"timeUnixNano":"1795915305000000000","severityNumber":17,"severityText":"error",)"
+      R"("body":{"stringValue":"PSU 2 failed"},"attributes":[)"
+      R"({"key":"log.record.uid","value":{"stringValue":"b2"}},)"
+      R"({"key":"qsan.kind","value":{"stringValue":"health"}},)"
+      R"({"key":"qsan.timestamp","value":{"intValue":"1795915305"}},)"
+      R"({"key":"qsan.component","value":{"stringValue":"psu"}},)"
+      R"({"key":"qsan.component_id","value":{"stringValue":"2"}},)"
+      R"({"key":"qsan.attribute","value":{"stringValue":"status"}},)"
+      R"({"key":"qsan.previous","value":{"stringValue":"good"}},)"
+      R"({"key":"qsan.current","value":{"stringValue":"failed"}}]}]}]}]})";
+  EXPECT_EQ(encode(http_format::otlp), expected);
+}
+
+TEST(http_formats, otlp_severity_numbers_follow_the_opentelemetry_syslog_mapping) {
+  EXPECT_EQ(otlp_severity_number(severity::debug), 5);
+  EXPECT_EQ(otlp_severity_number(severity::info), 9);
+  EXPECT_EQ(otlp_severity_number(severity::notice), 10);
+  EXPECT_EQ(otlp_severity_number(severity::warning), 13);
+  EXPECT_EQ(otlp_severity_number(severity::error), 17);
+  EXPECT_EQ(otlp_severity_number(severity::critical), 18);
+  EXPECT_EQ(otlp_severity_number(severity::alert), 19);
+  EXPECT_EQ(otlp_severity_number(severity::emergency), 21);
+}
+
+std::vector<queued_event> numbered(int n) {
+  std::vector<queued_event> out;
+  for (int i = 0; i < n; ++i) {
+    event e;
+    e.id = "id-" + std::to_string(i);
+    e.device = "array-01";
+    e.timestamp = 1795915304 + i;
+    e.message = "event " + std::to_string(i);
+    out.emplace_back(i + 1, to_json(e));
+  }
+  return out;
+}
+
+TEST(http_formats, a_batch_too_big_for_max_bytes_splits_into_requests_that_fit) {
+  const auto events = numbered(10);
+  for (auto f : {http_format::ndjson, http_format::elasticsearch, http_format::otlp}) {
+    format_settings s;
+    s.format = f;
+    s.index = "logs-qsan-default";
+    const auto whole = encode_batch(events, s);
+    const auto max = whole.size() / 3;
+    const auto pieces = split_batch(events, s, max);
+    ASSERT_GT(pieces.size(), 2U);
+    std::size_t next = 0;
+    for (const auto& p : pieces) {
+      EXPECT_FALSE(p.too_large);
+      EXPECT_LE(p.body.size(), max);
+      EXPECT_EQ(p.body, encode_batch(p.events, s));
+      EXPECT_EQ(p.events.data(), events.data() + next);  // in order, each event once
+      next += p.events.size();
+    }
+    EXPECT_EQ(next, events.size());
+  }
+}
+
+TEST(http_formats, a_batch_that_fits_is_one_request_and_a_lone_event_too_big_is_marked) {
+  const auto events = numbered(3);
+  const format_settings s;
+  const auto whole = split_batch(events, s, 1 << 20);
+  ASSERT_EQ(whole.size(), 1U);
+  EXPECT_EQ(whole[0].events.size(), 3U);
+  const auto tiny = split_batch(std::span(events).first(1), s, 10);
+  ASSERT_EQ(tiny.size(), 1U);
+  EXPECT_TRUE(tiny[0].too_large);
+  EXPECT_TRUE(tiny[0].body.empty());
+}
+
+TEST(http_formats, bulk_answers_are_read_item_by_item) {
+  const auto ok = read_bulk_response(R"({"took":3,"errors":false,"items":[]})", 4);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->size(), 4U);
+  const auto mixed = read_bulk_response(
+      R"({"errors":true,"items":[{"create":{"status":201}},{"create":{"status":409,)"
+      R"("error":{"type":"version_conflict_engine_exception","reason":"exists"}}},)"
+      R"({"create":{"status":400,"error":{"type":"mapper_parsing_exception",)"
+      R"("reason":"failed to parse field [qsan.timestamp]"}}},)"
+      R"({"create":{"status":429,"error":{"type":"es_rejected_execution_exception"}}},)"
+      R"({"create":{"status":503}}]})",
+      5);
+  ASSERT_TRUE(mixed);
+  ASSERT_EQ(mixed->size(), 5U);
+  EXPECT_EQ((*mixed)[0].result, outcome::delivered);
+  EXPECT_EQ((*mixed)[1].result, outcome::delivered);
+  EXPECT_EQ((*mixed)[2].result, outcome::rejected);
+  EXPECT_EQ((*mixed)[2].reason,
+            "HTTP 400 mapper_parsing_exception: failed to parse field [qsan.timestamp]");
+  EXPECT_EQ((*mixed)[3].result, outcome::retry);
+  EXPECT_EQ((*mixed)[3].reason, "HTTP 429 es_rejected_execution_exception");
+  EXPECT_EQ((*mixed)[4].result, outcome::retry);
+  EXPECT_FALSE(read_bulk_response("<html>bad gateway</html>", 1));
+  EXPECT_FALSE(read_bulk_response(R"({"errors":true,"items":[]})", 1));
+}
+
+TEST(http_formats, gzip_output_is_a_gzip_member) {
+  const auto z = gzip(std::string(10000, 'x'));
+  ASSERT_GT(z.size(), 10U);
+  EXPECT_EQ(static_cast<unsigned char>(z[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(z[1]), 0x8b);
+  EXPECT_LT(z.size(), 200U);
+}
+
+}  // namespace
+}  // namespace qsanfwd::sinks
