@@ -11,6 +11,7 @@
 #include "agent/app/progress_display.hpp"
 #include "agent/core/backoff.hpp"
 #include "agent/core/logging.hpp"
+#include "agent/health/health_monitor.hpp"
 #include "agent/logs/log_poller.hpp"
 #include "agent/store/event_queue.hpp"
 
@@ -19,22 +20,27 @@ namespace asio = boost::asio;
 
 namespace {
 
-/// One array: its client, its poller, and the timer its loop sleeps on.
+/// One array: its client, its log poller and health monitor (which take turns on the client's
+/// one connection), and the timer its loop sleeps on.
 struct device_runtime {
   device_runtime(asio::io_context& io, const config::device_config& c, state_store& store,
                  event_queue& queue, device::token_vault& vault, logs::poller_hooks hooks,
-                 const std::function<void(event)>& agent_event)
+                 health::monitor_hooks health_hooks, const std::function<void(event)>& agent_event)
       : cfg(c),
         client(io.get_executor(), client_settings_for(c), vault, agent_event),
         poller(client, store, queue, c.logs, std::move(hooks)),
+        monitor(client, store, queue, c.health, std::move(health_hooks)),
         timer(io) {}
 
   config::device_config cfg;
   device::device_client client;
   logs::log_poller poller;
+  health::health_monitor monitor;
   asio::steady_timer timer;
   bool identified = false;
 };
+
+using steady = std::chrono::steady_clock;
 
 }  // namespace
 
@@ -65,6 +71,10 @@ struct daemon::impl {
     }
   }
 
+  health::monitor_hooks health_hooks() {
+    return health::monitor_hooks{[this] { notify(); }};
+  }
+
   logs::poller_hooks hooks() {
     logs::poller_hooks h;
     h.appended = [this] { notify(); };
@@ -87,35 +97,66 @@ struct daemon::impl {
     for (const auto& e : *encs) {
       if (!e.model_name.empty()) {
         d.poller.set_identity(e.model_name, e.serial_number);
+        d.monitor.set_identity(e.model_name, e.serial_number);
         d.identified = true;
         co_return;
       }
     }
   }
 
+  /// Reads the log every `logs.interval` and the health every `health.interval`, one after
+  /// the other (they share the client's connection); a failure backs off, capped at the
+  /// interval.
   asio::awaitable<void> device_loop(device_runtime& d) {
-    backoff retry(duration{1000}, duration{300'000});
+    backoff log_retry(duration{1000}, duration{300'000});
+    backoff health_retry(duration{1000}, duration{300'000});
+    auto next_logs = steady::now();
+    auto next_health = steady::now();
     while (!stopping) {
-      auto wait = d.cfg.logs.interval;
       if (!d.identified) {
         co_await identify(d);
       }
-      if (d.cfg.logs.enabled && !stopping) {
+      if (d.cfg.logs.enabled && !stopping && steady::now() >= next_logs) {
         auto cycle = co_await d.poller.poll_once();
+        auto wait = d.cfg.logs.interval;
         if (cycle) {
-          retry.reset();
+          log_retry.reset();
         } else {
-          wait = std::min(retry.next(), std::max(d.cfg.logs.interval, duration{1000}));
+          wait = std::min(log_retry.next(), std::max(d.cfg.logs.interval, duration{1000}));
           log->debug("{}: log cycle failed: {}; next try in {}", d.cfg.name, cycle.error().message,
                      format_duration(wait));
         }
+        next_logs = steady::now() + wait;
+      }
+      if (d.cfg.health.enabled && !stopping && steady::now() >= next_health) {
+        auto poll = co_await d.monitor.poll_once();
+        auto wait = d.cfg.health.interval;
+        if (poll) {
+          health_retry.reset();
+        } else {
+          wait = std::min(health_retry.next(), d.cfg.health.interval);
+          log->debug("{}: health poll failed: {}; next try in {}", d.cfg.name, poll.error().message,
+                     format_duration(wait));
+        }
+        next_health = steady::now() + wait;
       }
       if (stopping) {
         break;
       }
-      d.timer.expires_after(wait);
+      d.timer.expires_at(next_wake(d, next_logs, next_health));
       co_await d.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
+  }
+
+  static steady::time_point next_wake(const device_runtime& d, steady::time_point logs,
+                                      steady::time_point health) {
+    if (d.cfg.logs.enabled && d.cfg.health.enabled) {
+      return std::min(logs, health);
+    }
+    if (d.cfg.health.enabled) {
+      return health;
+    }
+    return d.cfg.logs.enabled ? logs : steady::now() + d.cfg.logs.interval;
   }
 };
 
@@ -135,7 +176,7 @@ void daemon::wait_for_room_with(std::function<asio::awaitable<void>()> fn) {
 void daemon::start() {
   for (const auto& c : impl_->cfg.devices) {
     auto& d = impl_->devices.emplace_back(impl_->io, c, impl_->store, impl_->queue, impl_->vault,
-                                          impl_->hooks(),
+                                          impl_->hooks(), impl_->health_hooks(),
                                           [this](event e) { impl_->agent_event(std::move(e)); });
     asio::co_spawn(impl_->io, impl_->device_loop(d), [this, name = c.name](std::exception_ptr e) {
       if (!e) {

@@ -10,9 +10,9 @@
 
 namespace qsanfwd::app {
 
-/// The agent itself: per device a client and a log poller on one io_context thread, feeding
-/// the durable queue. Single-threaded by design: the work is I/O-bound, and one thread keeps
-/// the state store single-writer and the code free of locks.
+/// The agent itself: per device a client, a log poller and a health monitor on one io_context
+/// thread, feeding the durable queue. Single-threaded by design: the work is I/O-bound, and one
+/// thread keeps the state store single-writer and the code free of locks.
 class daemon {
  public:
   daemon(boost::asio::io_context& io, const config::agent_config& cfg, state_store& store);

@@ -102,7 +102,8 @@ std::string demo_config(const std::filesystem::path& dir, std::uint16_t port) {
   "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" +
          std::to_string(port) + R"(",
                  "username": "admin", "password": "password",
-                 "logs": { "interval": "1s", "page_size": 100 } } ],
+                 "logs": { "interval": "1s", "page_size": 100 },
+                 "health": { "interval": "2s" } } ],
   "shutdown_timeout": "3s",
   "sinks": [ { "name": "archive", "type": "file", "path": ")" +
          (dir / "events.jsonl").string() + R"(" } ]
@@ -115,7 +116,8 @@ void say(const std::string& text) {
   std::fflush(stdout);
 }
 
-/// A scripted fault and its recovery on the simulated array, so a newcomer sees both.
+/// A scripted fault and its recovery on the simulated array; the health monitor, polling every
+/// two seconds, reports both, so a newcomer sees a failure open and close.
 void schedule_script(asio::io_context& io, sim::simulator& array,
                      std::list<asio::steady_timer>& timers) {
   const auto at = [&](std::chrono::seconds when, std::function<void()> what) {
@@ -130,15 +132,11 @@ void schedule_script(asio::io_context& io, sim::simulator& array,
     say("failing disk e0d3 and PSU 2 of enclosure 0 on the simulated array");
     array.fail_disk("e0d3");
     array.set_psu_status(0, "2", "Failed");
-    array.add_log({array.array_now(), "error", "Disk e0d3 (enclosure 0, slot 3) failed."});
-    array.add_log({array.array_now(), "error", "PSU 2 of enclosure 0 failed."});
   });
   at(std::chrono::seconds(16), [&array] {
     say("replacing disk e0d3 and PSU 2: they recover");
     array.restore_disk("e0d3");
     array.set_psu_status(0, "2", "Good");
-    array.add_log({array.array_now(), "info", "Disk e0d3 (enclosure 0, slot 3) is online."});
-    array.add_log({array.array_now(), "info", "PSU 2 of enclosure 0 is back to normal."});
   });
 }
 
