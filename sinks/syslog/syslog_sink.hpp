@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sinks/sink.hpp"
 #include "sinks/syslog/syslog_options.hpp"

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/config.hpp"
 #include "config/config_error.hpp"
 
 namespace qsanfwd::sinks {
@@ -129,6 +130,24 @@ TEST(syslog_options, clear_errors) {
   EXPECT_NE(error_of(R"({"address": "udp://siem", "format": "rfc3164", "bom": true})")
                 .find("at /bom: applies to formats rfc5424 and cef only"),
             std::string::npos);
+}
+
+TEST(syslog_options, the_tls_example_config_uses_real_option_names) {
+  const config::sink_type_table types{
+      {"syslog", [](config::object_reader& r) { return std::any(parse_syslog_options(r)); }}};
+  const config::env_lookup env = [](const std::string&) -> std::optional<std::string> {
+    return "secret";
+  };
+  const auto cfg = config::load_config_file(
+      std::filesystem::path(QSANFWD_SOURCE_DIR) / "config/examples/syslog-tls.json", types, env);
+  ASSERT_EQ(cfg.sinks.size(), 1u);
+  const auto o = std::any_cast<syslog_options>(cfg.sinks[0].options);
+  EXPECT_EQ(o.transport, syslog_transport::tls);
+  EXPECT_EQ(o.port, 6514);
+  EXPECT_EQ(o.format.facility, 19);
+  EXPECT_EQ(o.framing, syslog_framing::octet_counting);
+  EXPECT_EQ(o.tls.cert_file, "/etc/qsanfwd/qsanfwd.crt");
+  EXPECT_TRUE(o.tls.verify);
 }
 
 }  // namespace
