@@ -4,6 +4,8 @@
 
 #include "sinks/file/file_options.hpp"
 #include "sinks/file/file_sink.hpp"
+#include "sinks/syslog/syslog_options.hpp"
+#include "sinks/syslog/syslog_sink.hpp"
 
 namespace qsanfwd::sinks {
 namespace {
@@ -21,6 +23,12 @@ const std::map<std::string, sink_type, std::less<>>& registered() {
        {[](config::object_reader& r) { return std::any(parse_file_options(r)); },
         [](const config::sink_config& c, const boost::asio::any_io_executor&) {
           return std::make_unique<file_sink>(c.name, std::any_cast<file_options>(c.options));
+        }}},
+      {"syslog",
+       {[](config::object_reader& r) { return std::any(parse_syslog_options(r)); },
+        [](const config::sink_config& c, const boost::asio::any_io_executor& ex) {
+          return std::make_unique<syslog_sink>(c.name, std::any_cast<syslog_options>(c.options),
+                                               ex);
         }}},
   };
   return types;
