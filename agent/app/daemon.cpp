@@ -72,7 +72,14 @@ struct daemon::impl {
   }
 
   health::monitor_hooks health_hooks() {
-    return health::monitor_hooks{[this] { notify(); }};
+    health::monitor_hooks h;
+    h.appended = [this] { notify(); };
+    h.wait_for_room = [this]() -> asio::awaitable<void> {
+      if (room) {
+        co_await room();
+      }
+    };
+    return h;
   }
 
   logs::poller_hooks hooks() {

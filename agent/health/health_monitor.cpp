@@ -80,6 +80,9 @@ asio::awaitable<result<std::size_t>> health_monitor::poll_once() {
                           : client_.settings().name + " cannot be reached"};
   }
   learn_identity(data);
+  if (hooks_.wait_for_room) {
+    co_await hooks_.wait_for_room();
+  }
   const auto queued = commit(data, polled_at);
   counters_.last_success_unix = polled_at;
   co_return queued;

@@ -29,6 +29,8 @@ struct monitor_counters {
 /// What the monitor needs from the rest of the agent.
 struct monitor_hooks {
   std::function<void()> appended;  ///< after a commit that queued events
+  /// Awaited before a poll's events are queued (queue full with `when_full: block`: wait).
+  std::function<boost::asio::awaitable<void>()> wait_for_room;
 };
 
 /// Polls a device's hardware and storage health and queues an event for each change.
