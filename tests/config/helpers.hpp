@@ -54,12 +54,22 @@ inline sink_type_table test_sink_types() {
              "ndjson");
     options.token = r.optional_secret_or_file("token");
     auto auth = r.object("auth");
+    // The loader tests' older shape, and the real sink's (auth.basic / auth.bearer).
     auth.optional_string("username");
     auth.optional_secret_or_file("password");
+    auto basic = auth.object("basic");
+    basic.optional_string("user");
+    basic.optional_secret_or_file("password");
+    basic.finish();
+    auth.optional_secret_or_file("bearer");
     auth.finish();
     r.string_map("headers");
     r.one_of("compression", {"none", "gzip"}, "none");
     r.optional_string("index");
+    r.optional_string("sourcetype");
+    auto tls = r.object("tls");
+    tls.string("ca_file", "");
+    tls.finish();
     return options;
   };
   // The sink the loader tests use: a target and a port, like the examples.
