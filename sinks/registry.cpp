@@ -4,6 +4,8 @@
 
 #include "sinks/file/file_options.hpp"
 #include "sinks/file/file_sink.hpp"
+#include "sinks/http/http_options.hpp"
+#include "sinks/http/http_sink.hpp"
 #include "sinks/syslog/syslog_options.hpp"
 #include "sinks/syslog/syslog_sink.hpp"
 
@@ -29,6 +31,12 @@ const std::map<std::string, sink_type, std::less<>>& registered() {
         [](const config::sink_config& c, const boost::asio::any_io_executor& ex) {
           return std::make_unique<syslog_sink>(c.name, std::any_cast<syslog_options>(c.options),
                                                ex);
+        }}},
+      {"http",
+       {[](config::object_reader& r) { return std::any(parse_http_options(r)); },
+        [](const config::sink_config& c, const boost::asio::any_io_executor& ex) {
+          return std::make_unique<http_sink>(c.name, std::any_cast<http_options>(c.options),
+                                             c.batch.max_bytes, ex);
         }}},
   };
   return types;

@@ -81,7 +81,9 @@ TEST(http_end_to_end, a_backlog_reaches_every_format_complete) {
     SCOPED_TRACE(name);
     const bool complete =
         test::wait_until([&] { return received(server, name, f).size() >= expected.size(); }, 60s);
-    ASSERT_TRUE(complete) << test::read_file(log);
+    ASSERT_TRUE(complete) << received(server, name, f).size() << " of " << expected.size()
+                          << " lines received\n"
+                          << test::read_file(log);
     EXPECT_TRUE(received(server, name, f) == expected) << expected.size() << " ledger lines";
   }
   agent.kill(SIGTERM);

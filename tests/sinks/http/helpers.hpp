@@ -44,15 +44,19 @@ inline std::vector<event> events_in(sinks::http_format format, const std::string
       }
       break;
     }
-    case http_format::loki:
-      for (const auto& stream : nlohmann::json::parse(body).at("streams")) {
+    case http_format::loki: {
+      // A named document: a range over a member of a temporary would dangle.
+      const auto doc = nlohmann::json::parse(body);
+      for (const auto& stream : doc.at("streams")) {
         for (const auto& value : stream.at("values")) {
           out.push_back(event_from_json(value.at(1).get<std::string>()));
         }
       }
       break;
-    case http_format::otlp:
-      for (const auto& rl : nlohmann::json::parse(body).at("resourceLogs")) {
+    }
+    case http_format::otlp: {
+      const auto doc = nlohmann::json::parse(body);
+      for (const auto& rl : doc.at("resourceLogs")) {
         std::string device;
         for (const auto& a : rl.at("resource").at("attributes")) {
           if (a.at("key") == "qsan.device") {
@@ -80,6 +84,7 @@ inline std::vector<event> events_in(sinks::http_format format, const std::string
         }
       }
       break;
+    }
   }
   return out;
 }
