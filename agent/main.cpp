@@ -6,6 +6,7 @@
 #include "agent/app/commands.hpp"
 #include "agent/app/demo.hpp"
 #include "agent/app/exit_codes.hpp"
+#include "agent/app/status_command.hpp"
 #include "agent/core/duration.hpp"
 
 #ifndef QSANFWD_VERSION
@@ -43,6 +44,12 @@ int main(int argc, char** argv) {
   add_common(logout);
   logout->add_option("--device", device, "the device")->required();
 
+  bool status_json = false;
+  auto* status = cli.add_subcommand(
+      "status", "where each device and sink stands (read-only; works beside a running agent)");
+  add_common(status);
+  status->add_flag("--json", status_json, "print JSON instead of text");
+
   demo_options demo_opts;
   std::string demo_duration;
   auto* demo = cli.add_subcommand(
@@ -65,6 +72,9 @@ int main(int argc, char** argv) {
   }
   if (verify->parsed()) {
     return verify_archive_command(archive_paths, std::cout);
+  }
+  if (status->parsed()) {
+    return status_command(common, status_json);
   }
   if (run->parsed()) {
     return run_command(common);

@@ -93,10 +93,13 @@ std::optional<url_parts> parse_url(std::string_view text) {
   return url;
 }
 
-std::optional<host_port> parse_host_port(std::string_view text) {
+std::optional<host_port> parse_host_port(std::string_view text, port_zero zero) {
   auto split = split_authority(text);
   if (!split || split->second.empty()) {
     return std::nullopt;
+  }
+  if (zero == port_zero::allowed && split->second == "0") {
+    return host_port{std::move(split->first), 0};
   }
   auto port = parse_port(split->second);
   if (!port) {

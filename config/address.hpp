@@ -29,7 +29,11 @@ struct host_port {
   friend bool operator==(const host_port&, const host_port&) = default;
 };
 
-/// Parses "host:port" with a non-empty host and a port in 1..65535.
-std::optional<host_port> parse_host_port(std::string_view text);
+/// Whether port 0 ("any free port", for listeners in tests) is accepted.
+enum class port_zero { rejected, allowed };
+
+/// Parses "host:port" with a non-empty host and a port in 1..65535 (or 0 when allowed).
+std::optional<host_port> parse_host_port(std::string_view text,
+                                         port_zero zero = port_zero::rejected);
 
 }  // namespace qsanfwd::config

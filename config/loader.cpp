@@ -296,9 +296,10 @@ sink_config read_sink(object_reader& r, const sink_type_table& table, const fs::
 
 std::string read_listen(object_reader r) {
   std::string listen = r.string("listen", "");
-  if (!listen.empty() && !parse_host_port(listen)) {
+  // Port 0 takes any free port (the agent logs which): tests and side-by-side instances.
+  if (!listen.empty() && !parse_host_port(listen, port_zero::allowed)) {
     throw r.error("listen",
-                  "expected \"host:port\" with a port in 1..65535, got " + json_quote(listen));
+                  "expected \"host:port\" with a port in 0..65535, got " + json_quote(listen));
   }
   r.finish();
   return listen;

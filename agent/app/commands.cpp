@@ -9,6 +9,7 @@
 #include "agent/app/daemon.hpp"
 #include "agent/app/device_wiring.hpp"
 #include "agent/app/exit_codes.hpp"
+#include "agent/app/service_notifier.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
 #include "agent/pipeline/dispatcher.hpp"
@@ -142,8 +143,98 @@ int check_config_command(const common_options& opts) {
   return exit_ok;
 }
 
+namespace {
+
+/// How one generation of the pipeline ended.
+enum class generation_end { stopped, reload };
+
+/// The config for a reload, or nullopt with the reason logged: a config that does not load,
+/// or one that moves the state directory (the running agent holds the old one's lock).
+std::optional<config::agent_config> reload_config(const common_options& opts,
+                                                  const config::agent_config& running) {
+  auto log = get_logger("agent");
+  try {
+    auto next = config::load_config_file(opts.config_file, sinks::sink_types());
+    if (next.state_dir != running.state_dir) {
+      log->error(
+          "SIGHUP: state_dir cannot change while running ({} -> {}); keeping the "
+          "running configuration; restart the agent to move it",
+          running.state_dir.string(), next.state_dir.string());
+      return std::nullopt;
+    }
+    return next;
+  } catch (const config::config_error& e) {
+    log->error("SIGHUP: {}; keeping the running configuration", e.what());
+    return std::nullopt;
+  }
+}
+
+/// Runs the daemon and the dispatcher built from `cfg` until SIGTERM or SIGINT (stopped), or
+/// until SIGHUP brings a valid changed configuration (reload, with `next` set). Either way the
+/// sinks get shutdown_timeout to finish and everything undelivered stays queued, so the next
+/// generation resumes from the same checkpoints and cursors. Throws on a start-up failure.
+generation_end run_generation(const common_options& opts, const config::agent_config& cfg,
+                              state_store& store, std::optional<config::agent_config>& next) {
+  auto log = get_logger("agent");
+  asio::io_context io;
+  service_notifier notifier(io);
+  daemon agent(io, cfg, store);
+  pipeline::dispatcher delivery(io.get_executor(), store, cfg.sinks);
+  delivery.start();
+  agent.on_appended([&] { delivery.notify_appended(); });
+  agent.wait_for_room_with([&] { return delivery.wait_for_room(); });
+
+  auto end = generation_end::stopped;
+  const auto shut_down = [&] {
+    notifier.stopping();
+    agent.stop();
+    asio::co_spawn(io, delivery.stop(cfg.shutdown_timeout),
+                   [&](const std::exception_ptr&) { io.stop(); });
+  };
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) {
+      return;
+    }
+    log->info("signal {}: stopping; sinks get {} to finish", signo,
+              format_duration(cfg.shutdown_timeout));
+    shut_down();
+  });
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) {
+          return;
+        }
+        notifier.reloading();
+        delivery.reopen();
+        next = reload_config(opts, cfg);
+        if (next && next->effective != cfg.effective) {
+          log->info("SIGHUP: configuration changed; restarting devices and sinks");
+          signals.cancel();
+          end = generation_end::reload;
+          shut_down();
+          return;
+        }
+        log->info("SIGHUP: sink files reopened; configuration {}", next ? "unchanged" : "kept");
+        next.reset();
+        notifier.ready("running");
+        hangup.async_wait(on_hangup);
+      };
+  hangup.async_wait(on_hangup);
+  agent.start();
+  log->info("started: {} device(s), {} sink(s), state in {}", cfg.devices.size(), cfg.sinks.size(),
+            store.file().string());
+  notifier.ready("running: " + std::to_string(cfg.devices.size()) + " device(s), " +
+                 std::to_string(cfg.sinks.size()) + " sink(s)");
+  io.run();
+  return end;
+}
+
+}  // namespace
+
 int run_command(const common_options& opts) {
-  const auto cfg = load(opts);
+  auto cfg = load(opts);
   if (!cfg) {
     return exit_usage;
   }
@@ -155,44 +246,33 @@ int run_command(const common_options& opts) {
     log->critical("{}", e.what());
     return exit_failure;
   }
-  asio::io_context io;
-  daemon agent(io, *cfg, *store);
-  std::unique_ptr<pipeline::dispatcher> delivery;
-  try {
-    delivery = std::make_unique<pipeline::dispatcher>(io.get_executor(), *store, cfg->sinks);
-    delivery->start();
-  } catch (const std::exception& e) {
-    log->critical("{}", e.what());
-    return exit_failure;
-  }
-  agent.on_appended([&] { delivery->notify_appended(); });
-  agent.wait_for_room_with([&] { return delivery->wait_for_room(); });
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) {
-      return;
+  // The configuration that last ran well: a reloaded one that fails to start (a certificate
+  // file that cannot be read, say) falls back to it rather than ending the agent.
+  std::optional<config::agent_config> previous;
+  for (;;) {
+    std::optional<config::agent_config> next;
+    try {
+      if (run_generation(opts, *cfg, *store, next) == generation_end::stopped) {
+        break;
+      }
+      previous = std::move(cfg);
+      cfg = std::move(next);
+    } catch (const std::exception& e) {
+      if (!previous) {
+        log->critical("{}", e.what());
+        return exit_failure;
+      }
+      log->error(
+          "SIGHUP: the new configuration failed to start: {}; going back to the "
+          "previous one",
+          e.what());
+      cfg = std::exchange(previous, std::nullopt);
     }
-    log->info("signal {}: stopping; sinks get {} to finish", signo,
-              format_duration(cfg->shutdown_timeout));
-    agent.stop();
-    asio::co_spawn(io, delivery->stop(cfg->shutdown_timeout),
-                   [&](const std::exception_ptr&) { io.stop(); });
-  });
-  asio::signal_set hangup(io, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_hangup =
-      [&](const boost::system::error_code& ec, int) {
-        if (ec) {
-          return;
-        }
-        log->info("SIGHUP: reopening sink files");
-        delivery->reopen();
-        hangup.async_wait(on_hangup);
-      };
-  hangup.async_wait(on_hangup);
-  agent.start();
-  log->info("started: {} device(s), {} sink(s), state in {}", cfg->devices.size(),
-            cfg->sinks.size(), store->file().string());
-  io.run();
+    const auto level = parse_log_level(opts.log_level.value_or(cfg->log_level));
+    if (level) {
+      set_all_levels(*level);
+    }
+  }
   log->info("stopped");
   return exit_ok;
 }

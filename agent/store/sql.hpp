@@ -116,6 +116,19 @@ CREATE TABLE health_readings (
   PRIMARY KEY (device, component, component_id, attribute)
 ) WITHOUT ROWID;
 )sql"},
+    // What each device's log and health polls did last, for `qsanfwd status` and /healthz:
+    // written by the agent after every poll, read by status while the agent runs.
+    migration{5, R"sql(
+CREATE TABLE device_activity (
+  device TEXT NOT NULL,
+  activity TEXT NOT NULL,
+  last_success_at INTEGER,
+  last_failure_at INTEGER,
+  last_error TEXT,
+  failures INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (device, activity)
+) WITHOUT ROWID;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -212,5 +225,22 @@ inline constexpr std::string_view clear_health_readings =
 inline constexpr std::string_view insert_health_reading =
     "INSERT INTO health_readings (device, component, component_id, attribute, state) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
+
+// ---- device activity -------------------------------------------------------------------
+
+inline constexpr std::string_view record_activity_success =
+    "INSERT INTO device_activity (device, activity, last_success_at, failures) "
+    "VALUES (?1, ?2, ?3, 0) ON CONFLICT (device, activity) DO UPDATE SET "
+    "last_success_at = excluded.last_success_at, failures = 0";
+inline constexpr std::string_view record_activity_failure =
+    "INSERT INTO device_activity (device, activity, last_failure_at, last_error, failures) "
+    "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT (device, activity) DO UPDATE SET "
+    "last_failure_at = excluded.last_failure_at, last_error = excluded.last_error, "
+    "failures = failures + 1";
+inline constexpr std::string_view load_activity =
+    "SELECT device, activity, last_success_at, last_failure_at, last_error, failures "
+    "FROM device_activity ORDER BY device, activity";
+inline constexpr std::string_view load_all_checkpoints =
+    "SELECT device, start_time, updated_at FROM log_checkpoints ORDER BY device";
 
 }  // namespace qsanfwd::sql

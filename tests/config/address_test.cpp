@@ -34,5 +34,12 @@ TEST(parse_host_port, needs_a_host_and_a_port) {
   }
 }
 
+TEST(parse_host_port, port_zero_only_when_allowed) {
+  EXPECT_EQ(parse_host_port("127.0.0.1:0", port_zero::allowed), (host_port{"127.0.0.1", 0}));
+  EXPECT_FALSE(parse_host_port("127.0.0.1:0").has_value());
+  EXPECT_FALSE(parse_host_port("127.0.0.1:00x", port_zero::allowed).has_value());
+  EXPECT_FALSE(parse_host_port("127.0.0.1:", port_zero::allowed).has_value());
+}
+
 }  // namespace
 }  // namespace qsanfwd::config

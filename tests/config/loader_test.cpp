@@ -462,7 +462,7 @@ TEST(config_loader, top_level_options) {
             "config error at /log_level: expected one of trace, debug, info, warn, warning, "
             "error, critical, off, got \"verbose\"");
   EXPECT_EQ(parse_error(minimal("", "", R"("http_api": {"listen": "0.0.0.0:99999"},)")),
-            "config error at /http_api/listen: expected \"host:port\" with a port in 1..65535, "
+            "config error at /http_api/listen: expected \"host:port\" with a port in 0..65535, "
             "got \"0.0.0.0:99999\"");
   EXPECT_EQ(parse_error(minimal("", "", R"("state_dir": "",)")),
             "config error at /state_dir: expected a directory, got \"\"");

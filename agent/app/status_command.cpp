@@ -1,0 +1,195 @@
+#include "agent/app/status_command.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "agent/app/exit_codes.hpp"
+#include "agent/core/time.hpp"
+#include "agent/store/device_activity.hpp"
+#include "agent/store/event_queue.hpp"
+#include "sinks/registry.hpp"
+
+namespace qsanfwd::app {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json when(std::optional<std::int64_t> at, std::int64_t now) {
+  if (!at) {
+    return nullptr;
+  }
+  return {{"time", rfc3339_utc(*at)}, {"age_seconds", now - *at}};
+}
+
+json activity_json(const std::vector<device_activity>& all, const std::string& device,
+                   std::string_view activity, std::int64_t now) {
+  for (const auto& a : all) {
+    if (a.device == device && a.activity == activity) {
+      return {{"last_success", when(a.last_success_at, now)},
+              {"last_failure", when(a.last_failure_at, now)},
+              {"last_error", a.last_error.empty() ? json(nullptr) : json(a.last_error)},
+              {"consecutive_failures", a.failures}};
+    }
+  }
+  return nullptr;
+}
+
+json device_json(const config::device_config& d, const std::vector<checkpoint_view>& checkpoints,
+                 const std::vector<device_activity>& activity, std::int64_t now) {
+  json out{{"name", d.name}, {"url", d.url}};
+  out["checkpoint"] = nullptr;
+  out["lag_seconds"] = nullptr;
+  for (const auto& cp : checkpoints) {
+    if (cp.device == d.name) {
+      // The checkpoint is in the array's clock: its distance from now is how far collection
+      // trails the array (plus any clock skew between the two).
+      out["checkpoint"] = {{"time", rfc3339_utc(cp.start_time)},
+                           {"moved", when(cp.updated_at, now)}};
+      out["lag_seconds"] = std::max<std::int64_t>(0, now - cp.start_time);
+    }
+  }
+  out["logs"] = activity_json(activity, d.name, "logs", now);
+  out["health"] = activity_json(activity, d.name, "health", now);
+  return out;
+}
+
+json sink_json(const config::sink_config& s, event_queue& queue,
+               const std::vector<sink_cursor>& cursors, std::int64_t now) {
+  json out{{"name", s.name}, {"type", s.type}};
+  const auto it =
+      std::find_if(cursors.begin(), cursors.end(), [&](const auto& c) { return c.sink == s.name; });
+  if (it == cursors.end()) {
+    out["started"] = false;  // configured, but no agent has run with it yet
+    return out;
+  }
+  out["started"] = true;
+  const auto pending = queue.span_after(it->seq);
+  out["undelivered_events"] = pending.events;
+  out["undelivered_bytes"] = pending.bytes;
+  out["oldest_undelivered"] = nullptr;
+  if (const auto first = queue.read_after(it->seq, 1); !first.empty()) {
+    out["oldest_undelivered"] = when(first.front().fields().timestamp, now);
+  }
+  out["delivered"] = it->delivered;
+  out["retried"] = it->retried;
+  out["rejected"] = it->rejected;
+  out["dropped"] = it->dropped;
+  return out;
+}
+
+std::string age(const json& w) {
+  if (w.is_null()) {
+    return "never";
+  }
+  const auto s = w["age_seconds"].get<std::int64_t>();
+  const auto text = s < 120      ? fmt::format("{}s", s)
+                    : s < 7200   ? fmt::format("{}m", s / 60)
+                    : s < 172800 ? fmt::format("{}h", s / 3600)
+                                 : fmt::format("{}d", s / 86400);
+  return w["time"].get<std::string>() + " (" + text + " ago)";
+}
+
+std::string bytes(std::int64_t n) {
+  if (n < 10 * 1024) {
+    return fmt::format("{} B", n);
+  }
+  if (n < 10 * 1024 * 1024) {
+    return fmt::format("{} KiB", n / 1024);
+  }
+  return fmt::format("{} MiB", n / (1024 * 1024));
+}
+
+void print_activity(std::string_view what, const json& a, std::ostream& out) {
+  if (a.is_null()) {
+    out << fmt::format("    {:<7} no poll yet\n", what);
+    return;
+  }
+  out << fmt::format("    {:<7} last ok {}\n", what, age(a["last_success"]));
+  if (a["consecutive_failures"].get<std::int64_t>() > 0) {
+    out << fmt::format("    {:<7} FAILING ({} in a row) since {}: {}\n", "",
+                       a["consecutive_failures"].get<std::int64_t>(), age(a["last_failure"]),
+                       a["last_error"].get<std::string>());
+  }
+}
+
+}  // namespace
+
+json collect_status(const config::agent_config& cfg, state_store& store, std::int64_t now) {
+  event_queue queue(store);
+  const auto totals = queue.totals();
+  json out{{"state_file", store.file().string()},
+           {"now", rfc3339_utc(now)},
+           {"queue", {{"events", totals.events}, {"bytes", totals.bytes}}}};
+  const auto checkpoints = load_checkpoints(store);
+  const auto activity = load_device_activity(store);
+  out["devices"] = json::array();
+  for (const auto& d : cfg.devices) {
+    out["devices"].push_back(device_json(d, checkpoints, activity, now));
+  }
+  const auto cursors = queue.cursors();
+  out["sinks"] = json::array();
+  for (const auto& s : cfg.sinks) {
+    out["sinks"].push_back(sink_json(s, queue, cursors, now));
+  }
+  return out;
+}
+
+void print_status(const json& status, std::ostream& out) {
+  out << "state " << status["state_file"].get<std::string>() << " at "
+      << status["now"].get<std::string>() << "; queue holds "
+      << status["queue"]["events"].get<std::int64_t>() << " events ("
+      << bytes(status["queue"]["bytes"].get<std::int64_t>()) << ")\n\ndevices\n";
+  for (const auto& d : status["devices"]) {
+    out << "  " << d["name"].get<std::string>() << "  " << d["url"].get<std::string>() << "\n";
+    if (d["checkpoint"].is_null()) {
+      out << "    logs    no checkpoint yet\n";
+    } else {
+      out << fmt::format("    checkpoint {} (lag {}s), moved {}\n",
+                         d["checkpoint"]["time"].get<std::string>(),
+                         d["lag_seconds"].get<std::int64_t>(), age(d["checkpoint"]["moved"]));
+    }
+    print_activity("logs", d["logs"], out);
+    print_activity("health", d["health"], out);
+  }
+  out << "\nsinks\n";
+  for (const auto& s : status["sinks"]) {
+    out << "  " << s["name"].get<std::string>() << " (" << s["type"].get<std::string>() << ")\n";
+    if (!s["started"].get<bool>()) {
+      out << "    not started yet\n";
+      continue;
+    }
+    out << fmt::format(
+        "    undelivered {} events ({}), oldest {}\n", s["undelivered_events"].get<std::int64_t>(),
+        bytes(s["undelivered_bytes"].get<std::int64_t>()),
+        s["oldest_undelivered"].is_null() ? std::string("-") : age(s["oldest_undelivered"]));
+    out << fmt::format("    delivered {}, retried {}, rejected {}, dropped {}\n",
+                       s["delivered"].get<std::int64_t>(), s["retried"].get<std::int64_t>(),
+                       s["rejected"].get<std::int64_t>(), s["dropped"].get<std::int64_t>());
+  }
+}
+
+int status_command(const common_options& opts, bool json_output) {
+  config::agent_config cfg;
+  try {
+    cfg = config::load_config_file(opts.config_file, sinks::sink_types());
+  } catch (const config::config_error& e) {
+    std::cerr << "qsanfwd: " << e.what() << "\n";
+    return exit_usage;
+  }
+  try {
+    auto store = state_store::open_read_only(cfg.state_dir);
+    const auto status = collect_status(cfg, *store, unix_now());
+    if (json_output) {
+      std::cout << status.dump(2) << "\n";
+    } else {
+      print_status(status, std::cout);
+    }
+    return exit_ok;
+  } catch (const std::exception& e) {
+    std::cerr << "qsanfwd: " << e.what() << "\n";
+    return exit_failure;
+  }
+}
+
+}  // namespace qsanfwd::app

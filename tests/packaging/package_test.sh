@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The .deb builds and holds the binary, the unit, the config (as a conffile) and the man page;
+# `cmake --install` with a prefix lays out the same files under the prefix, and the installed
+# binary validates the installed config.
+#   package_test.sh SOURCE_DIR BUILD_DIR WORK_DIR
+set -euo pipefail
+src="$1" build="$2" work="$3"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+rm -rf "$work/prefix"
+mkdir -p "$work"
+deb="$("$src/packaging/build-deb.sh" "$work/deb-tree")"
+[[ -f "$deb" ]] || fail "no .deb built"
+listing="$(dpkg -c "$deb")"
+for path in ./usr/bin/qsanfwd ./lib/systemd/system/qsanfwd.service ./etc/qsanfwd/config.json \
+  ./usr/share/man/man1/qsanfwd.1 ./usr/share/doc/qsanfwd/examples/file-archive.json; do
+  grep -qF " $path" <<<"$listing" || fail "$deb lacks $path"$'\n'"$listing"
+done
+grep -qE '^-rw-r----- .* \./etc/qsanfwd/config.json$' <<<"$listing" ||
+  fail "config.json is not mode 0640 in the package"
+[[ "$(dpkg-deb -f "$deb" Package)" == qsanfwd ]] || fail "wrong package name"
+control="$(mktemp -d)"
+trap 'rm -rf "$control"' EXIT
+dpkg-deb -e "$deb" "$control"
+grep -qx /etc/qsanfwd/config.json "$control/conffiles" || fail "config.json is not a conffile"
+for script in postinst prerm postrm; do
+  [[ -x "$control/$script" ]] || fail "no executable $script"
+  sh -n "$control/$script" || fail "$script does not parse"
+done
+echo "deb: $deb ($(stat -c %s "$deb") bytes)"
+
+prefix="$work/prefix"
+cmake --install "$build" --prefix "$prefix" >/dev/null
+for path in bin/qsanfwd lib/systemd/system/qsanfwd.service etc/qsanfwd/config.json \
+  share/man/man1/qsanfwd.1 share/doc/qsanfwd/README.md; do
+  [[ -e "$prefix/$path" ]] || fail "cmake --install put no $path under the prefix"
+done
+"$prefix/bin/qsanfwd" --version | grep -q '^qsanfwd ' || fail "installed binary has no --version"
+printf 'secret\n' >"$prefix/etc/qsanfwd/array-01.password"
+"$prefix/bin/qsanfwd" check-config -c "$prefix/etc/qsanfwd/config.json" >/dev/null ||
+  fail "the installed default config does not validate"
+man -l "$prefix/share/man/man1/qsanfwd.1" >/dev/null 2>&1 ||
+  groff -man -Tutf8 -z "$prefix/share/man/man1/qsanfwd.1" 2>/dev/null ||
+  echo "note: neither man nor groff is installed; man page not rendered"
+echo "install: $prefix"
