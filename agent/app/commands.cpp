@@ -9,6 +9,7 @@
 #include "agent/app/daemon.hpp"
 #include "agent/app/device_wiring.hpp"
 #include "agent/app/exit_codes.hpp"
+#include "agent/app/metrics_endpoint.hpp"
 #include "agent/app/service_notifier.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
@@ -183,10 +184,25 @@ generation_end run_generation(const common_options& opts, const config::agent_co
   delivery.start();
   agent.on_appended([&] { delivery.notify_appended(); });
   agent.wait_for_room_with([&] { return delivery.wait_for_room(); });
+  event_queue queue(store);
+  std::unique_ptr<ops::http_api> api;
+  if (!cfg.http_api_listen.empty()) {
+    const auto where = *config::parse_host_port(cfg.http_api_listen, config::port_zero::allowed);
+    api = std::make_unique<ops::http_api>(
+        io.get_executor(), where,
+        ops::routes{
+            {"/metrics", [&] { return metrics_reply(take_snapshot(agent, delivery, queue)); }},
+            {"/healthz", [&] { return healthz_reply(take_snapshot(agent, delivery, queue)); }}});
+    api->start();
+    log->info("HTTP API listening on {}:{} (/metrics, /healthz)", where.host, api->port());
+  }
 
   auto end = generation_end::stopped;
   const auto shut_down = [&] {
     notifier.stopping();
+    if (api) {
+      api->stop();
+    }
     agent.stop();
     asio::co_spawn(io, delivery.stop(cfg.shutdown_timeout),
                    [&](const std::exception_ptr&) { io.stop(); });

@@ -11,8 +11,10 @@
 #include "agent/app/progress_display.hpp"
 #include "agent/core/backoff.hpp"
 #include "agent/core/logging.hpp"
+#include "agent/core/time.hpp"
 #include "agent/health/health_monitor.hpp"
 #include "agent/logs/log_poller.hpp"
+#include "agent/store/device_activity.hpp"
 #include "agent/store/event_queue.hpp"
 
 namespace qsanfwd::app {
@@ -38,6 +40,8 @@ struct device_runtime {
   health::health_monitor monitor;
   asio::steady_timer timer;
   bool identified = false;
+  std::string logs_error;    // the last log cycle's failure; empty after a success
+  std::string health_error;  // the same for health polls
 };
 
 using steady = std::chrono::steady_clock;
@@ -95,6 +99,19 @@ struct daemon::impl {
     return h;
   }
 
+  /// Keeps the outcome of a poll for `qsanfwd status` and /healthz.
+  template <typename T>
+  void record(device_runtime& d, std::string_view activity, const result<T>& outcome) {
+    auto& last = activity == "logs" ? d.logs_error : d.health_error;
+    if (outcome) {
+      last.clear();
+      record_poll_success(store, d.cfg.name, activity, unix_now());
+    } else {
+      last = outcome.error().message;
+      record_poll_failure(store, d.cfg.name, activity, unix_now(), last);
+    }
+  }
+
   /// Model and serial go into every event; the head enclosure knows them.
   asio::awaitable<void> identify(device_runtime& d) {
     auto encs = co_await d.client.enclosures();
@@ -126,6 +143,7 @@ struct daemon::impl {
       if (d.cfg.logs.enabled && !stopping && steady::now() >= next_logs) {
         auto cycle = co_await d.poller.poll_once();
         auto wait = d.cfg.logs.interval;
+        record(d, "logs", cycle);
         if (cycle) {
           log_retry.reset();
         } else {
@@ -138,6 +156,7 @@ struct daemon::impl {
       if (d.cfg.health.enabled && !stopping && steady::now() >= next_health) {
         auto poll = co_await d.monitor.poll_once();
         auto wait = d.cfg.health.interval;
+        record(d, "health", poll);
         if (poll) {
           health_retry.reset();
         } else {
@@ -178,6 +197,27 @@ void daemon::on_appended(std::function<void()> fn) {
 
 void daemon::wait_for_room_with(std::function<asio::awaitable<void>()> fn) {
   impl_->room = std::move(fn);
+}
+
+std::vector<device_metrics> daemon::metrics() {
+  std::vector<device_metrics> out;
+  for (auto& d : impl_->devices) {
+    device_metrics m;
+    m.name = d.cfg.name;
+    m.logs_enabled = d.cfg.logs.enabled;
+    m.health_enabled = d.cfg.health.enabled;
+    m.state = d.client.state();
+    m.client = d.client.counters();
+    m.logs = d.poller.counters();
+    m.health = d.monitor.counters();
+    if (const auto cp = d.poller.current_checkpoint(); cp) {
+      m.checkpoint = cp->start_time;
+    }
+    m.logs_error = d.logs_error;
+    m.health_error = d.health_error;
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 void daemon::start() {

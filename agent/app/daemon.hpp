@@ -5,10 +5,27 @@
 #include <functional>
 #include <memory>
 
+#include "agent/device/device_client.hpp"
+#include "agent/health/health_monitor.hpp"
+#include "agent/logs/log_poller.hpp"
 #include "agent/store/state_store.hpp"
 #include "config/config.hpp"
 
 namespace qsanfwd::app {
+
+/// One device as the metrics and /healthz see it.
+struct device_metrics {
+  std::string name;
+  bool logs_enabled = true;
+  bool health_enabled = true;
+  device::device_state state = device::device_state::unknown;
+  device::client_counters client;
+  logs::poller_counters logs;
+  health::monitor_counters health;
+  std::optional<std::int64_t> checkpoint;  ///< the array's time the next log cycle reads from
+  std::string logs_error;                  ///< why the last log cycle failed; empty if it did not
+  std::string health_error;
+};
 
 /// The agent itself: per device a client, a log poller and a health monitor on one io_context
 /// thread, feeding the durable queue. Single-threaded by design: the work is I/O-bound, and one
@@ -24,6 +41,9 @@ class daemon {
   void start();
   /// Stops polling: loops end at their next wait; nothing committed is lost.
   void stop();
+
+  /// Counters and state of every device, for /metrics and /healthz.
+  std::vector<device_metrics> metrics();
 
   /// Called after events were appended to the queue (the demo's live view, the dispatcher).
   void on_appended(std::function<void()> fn);

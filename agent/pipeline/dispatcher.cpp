@@ -46,6 +46,7 @@ struct dispatcher::lane {
   bool retrying = false;
   bool dropping = false;
   std::string last_error;
+  ops::latency_histogram latency;  ///< of deliver() calls, answered or not
 };
 
 namespace {
@@ -238,7 +239,7 @@ std::vector<sink_status> dispatcher::status() const {
     const auto& t = l->totals;
     out.push_back(sink_status{l->cfg.name, t.seq, l->pending_bytes, t.delivered,
                               t.retried + l->unsaved_retries, t.rejected, t.dropped, l->retrying,
-                              l->last_error});
+                              l->last_error, l->latency});
   }
   return out;
 }
@@ -294,7 +295,9 @@ asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_even
   while (!rest.empty()) {
     sinks::delivery d;
     try {
+      const auto started = clock::now();
       d = co_await l.target->deliver(rest);
+      l.latency.observe(std::chrono::duration<double>(clock::now() - started).count());
     } catch (const boost::system::system_error& e) {
       if (stopping_ && e.code() == asio::error::operation_aborted) {
         throw;

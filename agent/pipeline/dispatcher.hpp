@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/core/duration.hpp"
+#include "agent/ops/prometheus.hpp"
 #include "agent/store/event_queue.hpp"
 #include "agent/store/state_store.hpp"
 #include "config/config.hpp"
@@ -36,6 +37,7 @@ struct sink_status {
   std::int64_t dropped = 0;
   bool retrying = false;  ///< the last attempt answered retry
   std::string last_error;
+  ops::latency_histogram latency;  ///< how long deliver() took, in this run
 };
 
 /// Sends the durable queue to every sink: one coroutine per sink on the agent's io_context,

@@ -1,0 +1,166 @@
+#include "agent/app/metrics_endpoint.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "agent/core/time.hpp"
+#include "agent/ops/prometheus.hpp"
+
+#ifndef QSANFWD_VERSION
+#define QSANFWD_VERSION "unknown"
+#endif
+
+namespace qsanfwd::app {
+namespace {
+
+using ops::labels;
+
+/// One family with one sample per device.
+template <typename Value>
+void per_device(ops::prometheus_text& p, const agent_snapshot& s, std::string_view name,
+                std::string_view type, std::string_view help, Value value) {
+  p.family(name, type, help);
+  for (const auto& d : s.devices) {
+    p.sample(name, {{"device", d.name}}, static_cast<double>(value(d)));
+  }
+}
+
+/// One family with one sample per sink; `value` gets the sink's status and backlog.
+template <typename Value>
+void per_sink(ops::prometheus_text& p, const agent_snapshot& s, std::string_view name,
+              std::string_view type, std::string_view help, Value value) {
+  p.family(name, type, help);
+  for (std::size_t i = 0; i < s.sinks.size(); ++i) {
+    p.sample(name, {{"sink", s.sinks[i].name}},
+             static_cast<double>(value(s.sinks[i], s.sink_backlog[i])));
+  }
+}
+
+bool device_answers(const device_metrics& d) {
+  return d.state != device::device_state::unreachable &&
+         d.state != device::device_state::login_failed;
+}
+
+}  // namespace
+
+agent_snapshot take_snapshot(daemon& agent, const pipeline::dispatcher& delivery,
+                             event_queue& queue) {
+  agent_snapshot s;
+  s.devices = agent.metrics();
+  s.sinks = delivery.status();
+  for (const auto& sink : s.sinks) {
+    s.sink_backlog.push_back(queue.span_after(sink.cursor));
+  }
+  s.queue = queue.totals();
+  s.now = unix_now();
+  return s;
+}
+
+ops::reply metrics_reply(const agent_snapshot& s) {
+  ops::prometheus_text p;
+  p.family("qsanfwd_build_info", "gauge", "The running qsanfwd's version (always 1).");
+  p.sample("qsanfwd_build_info", {{"version", QSANFWD_VERSION}}, 1);
+
+  per_device(p, s, "qsanfwd_device_up", "gauge",
+             "1 when the array answers and accepts the login, 0 otherwise.",
+             [](const device_metrics& d) { return device_answers(d) ? 1 : 0; });
+  per_device(p, s, "qsanfwd_device_requests_total", "counter", "REST requests sent to the array.",
+             [](const device_metrics& d) { return d.client.requests; });
+  per_device(p, s, "qsanfwd_device_logins_total", "counter", "Logins with user and password.",
+             [](const device_metrics& d) { return d.client.logins; });
+  per_device(p, s, "qsanfwd_device_refreshes_total", "counter",
+             "Access tokens renewed with the refresh token.",
+             [](const device_metrics& d) { return d.client.refreshes; });
+  per_device(p, s, "qsanfwd_device_unauthorized_total", "counter",
+             "401 answers (expired or revoked tokens).",
+             [](const device_metrics& d) { return d.client.unauthorized; });
+  per_device(p, s, "qsanfwd_device_request_retries_total", "counter",
+             "Requests retried after a transient failure.",
+             [](const device_metrics& d) { return d.client.retries; });
+
+  per_device(p, s, "qsanfwd_log_polls_total", "counter", "Log read cycles begun.",
+             [](const device_metrics& d) { return d.logs.cycles; });
+  per_device(p, s, "qsanfwd_log_poll_errors_total", "counter", "Log read cycles that failed.",
+             [](const device_metrics& d) { return d.logs.failed_cycles; });
+  per_device(p, s, "qsanfwd_log_pages_total", "counter", "Pages of /rest/v1/log/list read.",
+             [](const device_metrics& d) { return d.logs.pages; });
+  per_device(p, s, "qsanfwd_log_lines_read_total", "counter", "Log lines read, re-reads included.",
+             [](const device_metrics& d) { return d.logs.lines_read; });
+  per_device(p, s, "qsanfwd_log_lines_queued_total", "counter",
+             "Log lines put into the queue (each line once).",
+             [](const device_metrics& d) { return d.logs.lines_queued; });
+  per_device(p, s, "qsanfwd_log_duplicates_dropped_total", "counter",
+             "Lines read again (window overlap, shifting pages) and dropped.",
+             [](const device_metrics& d) { return d.logs.duplicates_dropped; });
+  p.family("qsanfwd_log_checkpoint_lag_seconds", "gauge",
+           "Now minus the log checkpoint (the array's clock): how far collection trails.");
+  for (const auto& d : s.devices) {
+    if (d.checkpoint) {
+      p.sample("qsanfwd_log_checkpoint_lag_seconds", {{"device", d.name}},
+               static_cast<double>(std::max<std::int64_t>(0, s.now - *d.checkpoint)));
+    }
+  }
+  per_device(p, s, "qsanfwd_health_polls_total", "counter", "Health polls begun.",
+             [](const device_metrics& d) { return d.health.polls; });
+  per_device(p, s, "qsanfwd_health_poll_errors_total", "counter", "Health polls that failed.",
+             [](const device_metrics& d) { return d.health.failed_polls; });
+  per_device(p, s, "qsanfwd_health_events_total", "counter", "Health events queued.",
+             [](const device_metrics& d) { return d.health.events_queued; });
+
+  using sink_status = pipeline::sink_status;
+  per_sink(p, s, "qsanfwd_sink_up", "gauge", "1 when the sink's last attempt did not fail.",
+           [](const sink_status& k, const queue_span&) { return k.retrying ? 0 : 1; });
+  per_sink(p, s, "qsanfwd_sink_events_delivered_total", "counter", "Events the sink accepted.",
+           [](const sink_status& k, const queue_span&) { return k.delivered; });
+  per_sink(p, s, "qsanfwd_sink_retries_total", "counter", "Delivery attempts answered with retry.",
+           [](const sink_status& k, const queue_span&) { return k.retried; });
+  per_sink(p, s, "qsanfwd_sink_events_rejected_total", "counter",
+           "Events refused for good, sent to the dead-letter file.",
+           [](const sink_status& k, const queue_span&) { return k.rejected; });
+  per_sink(p, s, "qsanfwd_sink_events_dropped_total", "counter",
+           "Events skipped by queue.when_full: drop_oldest.",
+           [](const sink_status& k, const queue_span&) { return k.dropped; });
+  per_sink(p, s, "qsanfwd_sink_queue_events", "gauge", "Events queued for the sink, not delivered.",
+           [](const sink_status&, const queue_span& b) { return b.events; });
+  per_sink(p, s, "qsanfwd_sink_queue_bytes", "gauge", "Bytes queued for the sink, not delivered.",
+           [](const sink_status&, const queue_span& b) { return b.bytes; });
+  p.family("qsanfwd_sink_request_duration_seconds", "histogram",
+           "Time the sink took to answer a batch, since start.");
+  for (const auto& k : s.sinks) {
+    p.histogram("qsanfwd_sink_request_duration_seconds", {{"sink", k.name}},
+                ops::latency_histogram::bounds, k.latency.counts(), k.latency.sum());
+  }
+
+  p.family("qsanfwd_queue_events", "gauge", "Events in the durable queue.");
+  p.sample("qsanfwd_queue_events", {}, static_cast<double>(s.queue.events));
+  p.family("qsanfwd_queue_bytes", "gauge", "Bytes of events in the durable queue.");
+  p.sample("qsanfwd_queue_bytes", {}, static_cast<double>(s.queue.bytes));
+  return {200, "text/plain; version=0.0.4; charset=utf-8", p.text()};
+}
+
+ops::reply healthz_reply(const agent_snapshot& s) {
+  auto problems = nlohmann::ordered_json::array();
+  for (const auto& d : s.devices) {
+    if (!device_answers(d)) {
+      problems.push_back({{"device", d.name}, {"problem", to_string(d.state)}});
+    }
+    if (!d.logs_error.empty()) {
+      problems.push_back({{"device", d.name}, {"problem", "log poll failing: " + d.logs_error}});
+    }
+    if (!d.health_error.empty()) {
+      problems.push_back(
+          {{"device", d.name}, {"problem", "health poll failing: " + d.health_error}});
+    }
+  }
+  for (const auto& k : s.sinks) {
+    if (k.retrying) {
+      problems.push_back({{"sink", k.name}, {"problem", "delivery failing: " + k.last_error}});
+    }
+  }
+  if (problems.empty()) {
+    return {200, "application/json", R"({"status":"ok"})"};
+  }
+  nlohmann::ordered_json body{{"status", "unhealthy"}, {"problems", problems}};
+  return {503, "application/json", body.dump()};
+}
+
+}  // namespace qsanfwd::app

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "agent/app/daemon.hpp"
+#include "agent/ops/http_api.hpp"
+#include "agent/pipeline/dispatcher.hpp"
+#include "agent/store/event_queue.hpp"
+
+namespace qsanfwd::app {
+
+/// Everything /metrics and /healthz report, gathered on the io thread at request time.
+struct agent_snapshot {
+  std::vector<device_metrics> devices;
+  std::vector<pipeline::sink_status> sinks;
+  std::vector<queue_span> sink_backlog;  ///< per sink, in the order of `sinks`
+  queue_totals queue;
+  std::int64_t now = 0;  ///< unix seconds
+};
+
+/// Reads the snapshot from the running agent.
+agent_snapshot take_snapshot(daemon& agent, const pipeline::dispatcher& delivery,
+                             event_queue& queue);
+
+/// /metrics: Prometheus text, every name `qsanfwd_*` with HELP and TYPE.
+ops::reply metrics_reply(const agent_snapshot& s);
+
+/// /healthz: 200 when every device answers and polls and every sink delivers; 503 otherwise,
+/// with a JSON body naming each problem.
+ops::reply healthz_reply(const agent_snapshot& s);
+
+}  // namespace qsanfwd::app

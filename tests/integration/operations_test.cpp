@@ -1,0 +1,358 @@
+// Running it: /metrics and /healthz of a live agent, `status` beside it, SIGHUP with a good and
+// a bad config, and the sd_notify protocol systemd sees.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "agent/sim/simulator.hpp"
+#include "tests/support/archive.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
+
+namespace qsanfwd {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct http_answer {
+  int status = 0;
+  std::string body;
+};
+
+http_answer get(std::uint16_t port, const std::string& target) {
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.keep_alive(false);
+  http::write(s, req);
+  boost::beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(s, buf, res);
+  return {static_cast<int>(res.result_int()), res.body()};
+}
+
+/// A port nothing listens on (for now).
+std::uint16_t closed_port() {
+  asio::io_context io;
+  tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+/// A TCP receiver that reads and discards, on its own thread.
+struct sink_receiver {
+  explicit sink_receiver(std::uint16_t port)
+      : acceptor(io, {asio::ip::make_address("127.0.0.1"), port}, true) {
+    accept();
+    thread = std::thread([this] { io.run(); });
+  }
+  ~sink_receiver() {
+    io.stop();
+    thread.join();
+  }
+  void accept() {
+    acceptor.async_accept([this](boost::system::error_code ec, tcp::socket s) {
+      if (ec) {
+        return;
+      }
+      auto sock = std::make_shared<tcp::socket>(std::move(s));
+      drain(sock);
+      accept();
+    });
+  }
+  void drain(std::shared_ptr<tcp::socket> s) {
+    s->async_read_some(asio::buffer(buf), [this, s](boost::system::error_code ec, std::size_t) {
+      if (!ec) {
+        drain(s);
+      }
+    });
+  }
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  std::array<char, 65536> buf{};
+  std::thread thread;
+};
+
+/// The value of the sample `name{labels}` in Prometheus text, or -1.
+double sample(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) {
+    return -1;
+  }
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+std::string config_text(const test::temp_dir& dir, std::uint16_t array_port,
+                        std::uint16_t syslog_port, const std::string& extra_sinks = "") {
+  return R"({
+    "state_dir": ")" +
+         (dir / "state").string() + R"(",
+    "http_api": { "listen": "127.0.0.1:0" },
+    "shutdown_timeout": "2s",
+    "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" +
+         std::to_string(array_port) + R"(",
+                   "username": "admin", "password": "password",
+                   "logs": { "interval": "1s" }, "health": { "interval": "1s" } } ],
+    "sinks": [ { "name": "archive", "type": "file", "path": ")" +
+         (dir / "archive.jsonl").string() + R"(",
+                 "batch": { "max_delay": "100ms" } },
+               { "name": "siem", "type": "syslog", "address": "tcp://127.0.0.1:)" +
+         std::to_string(syslog_port) + R"(",
+                 "retry": { "initial": "100ms", "max": "300ms" } })" +
+         extra_sinks + R"( ]
+  })";
+}
+
+std::uint16_t api_port(const std::filesystem::path& log) {
+  static const std::regex listening(R"(HTTP API listening on 127\.0\.0\.1:(\d+))");
+  std::smatch m;
+  std::uint16_t port = 0;
+  test::wait_until(
+      [&] {
+        const auto text = test::read_file(log);
+        if (std::regex_search(text, m, listening)) {
+          port = static_cast<std::uint16_t>(std::stoi(m[1]));
+        }
+        return port != 0;
+      },
+      20s);
+  return port;
+}
+
+class operations : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::options o;
+    o.backlog = 2000;
+    o.live_rate = 20;
+    array_ = std::make_unique<sim::running_simulator>(o);
+    syslog_port_ = closed_port();
+    config_ = dir_ / "config.json";
+    log_ = dir_ / "agent.log";
+    test::write_file(config_, config_text(dir_, array_->port(), syslog_port_));
+  }
+
+  test::temp_dir dir_;
+  std::unique_ptr<sim::running_simulator> array_;
+  std::uint16_t syslog_port_ = 0;
+  std::filesystem::path config_, log_;
+};
+
+TEST_F(operations, metrics_move_and_healthz_follows_a_sink_that_dies_and_returns) {
+  test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config_.string()}, log_);
+  const auto port = api_port(log_);
+  ASSERT_NE(port, 0) << test::read_file(log_);
+
+  http_answer health;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        health = get(port, "/healthz");
+        return health.status == 503 && health.body.find("\"sink\":\"siem\"") != std::string::npos;
+      },
+      20s))
+      << health.status << " " << health.body;
+  const auto unhealthy = nlohmann::json::parse(health.body);
+  EXPECT_EQ(unhealthy["status"], "unhealthy");
+
+  std::string first;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        first = get(port, "/metrics").body;
+        return sample(first, "qsanfwd_sink_events_delivered_total{sink=\"archive\"}") > 0;
+      },
+      20s))
+      << first;
+  // Every line is a comment or a sample, every family has HELP and TYPE, every name qsanfwd_.
+  static const std::regex line(
+      R"((# (HELP|TYPE) qsanfwd_\w+ .*)|(qsanfwd_\w+(\{(\w+="([^"\\]|\\.)*",?)+\})? [-+0-9.eInfNa]+))");
+  std::istringstream lines(first);
+  for (std::string l; std::getline(lines, l);) {
+    EXPECT_TRUE(std::regex_match(l, line)) << l;
+  }
+  for (const char* family :
+       {"qsanfwd_log_lines_read_total", "qsanfwd_device_logins_total", "qsanfwd_sink_queue_events",
+        "qsanfwd_log_checkpoint_lag_seconds", "qsanfwd_sink_request_duration_seconds",
+        "qsanfwd_health_polls_total"}) {
+    EXPECT_NE(first.find(std::string("# TYPE ") + family + " "), std::string::npos) << family;
+  }
+  EXPECT_GT(sample(first, "qsanfwd_sink_queue_events{sink=\"siem\"}"), 0);
+  EXPECT_EQ(sample(first, "qsanfwd_sink_up{sink=\"siem\"}"), 0);
+
+  sink_receiver receiver(syslog_port_);
+  ASSERT_TRUE(test::wait_until([&] { return get(port, "/healthz").status == 200; }, 20s))
+      << get(port, "/healthz").body;
+  std::string later;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        later = get(port, "/metrics").body;
+        return sample(later, "qsanfwd_log_lines_queued_total{device=\"array-01\"}") >
+                   sample(first, "qsanfwd_log_lines_queued_total{device=\"array-01\"}") &&
+               sample(later, "qsanfwd_sink_events_delivered_total{sink=\"siem\"}") > 0;
+      },
+      20s))
+      << later;
+  EXPECT_EQ(sample(later, "qsanfwd_sink_up{sink=\"siem\"}"), 1);
+  EXPECT_GT(sample(later, "qsanfwd_sink_request_duration_seconds_count{sink=\"siem\"}"), 0);
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+}
+
+std::string run_and_capture(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  std::array<char, 4096> buf{};
+  while (const auto n = fread(buf.data(), 1, buf.size(), p)) {
+    out.append(buf.data(), n);
+  }
+  pclose(p);
+  return out;
+}
+
+TEST_F(operations, status_reads_the_store_of_a_running_agent) {
+  test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config_.string()}, log_);
+  ASSERT_TRUE(test::wait_until(
+      [&] { return test::read_archive(dir_ / "archive.jsonl").lines.size() >= 2000; }, 30s))
+      << test::read_file(log_);
+  nlohmann::json status;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        const auto text = run_and_capture(test::qsanfwd_binary().string() + " status --json -c " +
+                                          config_.string() + " 2>/dev/null");
+        status = nlohmann::json::parse(text, nullptr, false);
+        return !status.is_discarded() && !status["devices"][0]["health"].is_null();
+      },
+      20s))
+      << status.dump();
+  const auto& device = status["devices"][0];
+  EXPECT_EQ(device["name"], "array-01");
+  EXPECT_FALSE(device["checkpoint"].is_null());
+  EXPECT_FALSE(device["logs"]["last_success"].is_null());
+  EXPECT_EQ(device["logs"]["consecutive_failures"], 0);
+  const auto& archive = status["sinks"][0];
+  EXPECT_GE(archive["delivered"].get<int>(), 2000);
+  const auto& siem = status["sinks"][1];
+  EXPECT_GE(siem["undelivered_events"].get<int>(), 2000);  // its receiver is down
+  EXPECT_GT(siem["retried"].get<int>() + 1, 0);
+  const auto text = run_and_capture(test::qsanfwd_binary().string() + " status -c " +
+                                    config_.string() + " 2>/dev/null");
+  EXPECT_NE(text.find("  siem (syslog)\n    undelivered "), std::string::npos) << text;
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+}
+
+TEST_F(operations, sighup_applies_a_good_config_and_keeps_running_on_a_bad_one) {
+  test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config_.string()}, log_);
+  ASSERT_TRUE(test::wait_until(
+      [&] { return test::read_archive(dir_ / "archive.jsonl").lines.size() >= 2000; }, 30s))
+      << test::read_file(log_);
+  const auto copy = dir_ / "copy.jsonl";
+  test::write_file(config_, config_text(dir_, array_->port(), syslog_port_,
+                                        R"(, { "name": "copy", "type": "file", "start_at": "oldest",
+                                               "batch": { "max_delay": "100ms" },
+                                               "path": ")" +
+                                            copy.string() + R"(" })"));
+  agent.kill(SIGHUP);
+  // The new sink replays what is still queued (the siem sink's backlog keeps it) and follows.
+  ASSERT_TRUE(test::wait_until([&] { return test::read_archive(copy).lines.size() >= 2000; }, 30s))
+      << test::read_file(log_);
+
+  test::write_file(config_, R"({ "devices": [], "sinkz": [] })");
+  agent.kill(SIGHUP);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::read_file(log_).find("keeping the running configuration") != std::string::npos;
+      },
+      10s))
+      << test::read_file(log_);
+  EXPECT_NE(test::read_file(log_).find("/sinkz"), std::string::npos) << "the error names the key";
+  const auto before = test::read_archive(copy).lines.size();
+  EXPECT_TRUE(test::wait_until([&] { return test::read_archive(copy).lines.size() > before; }, 20s))
+      << "delivery stopped after a bad reload";
+  EXPECT_TRUE(agent.running());
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+}
+
+/// A datagram socket standing in for systemd's NOTIFY_SOCKET.
+struct notify_socket {
+  explicit notify_socket(const std::filesystem::path& where) : path(where) {
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+  ~notify_socket() { close(fd); }
+  /// Everything received so far, appended to `seen`.
+  const std::string& poll() {
+    std::array<char, 4096> buf{};
+    for (;;) {
+      const auto n = recv(fd, buf.data(), buf.size(), 0);
+      if (n <= 0) {
+        return seen;
+      }
+      seen.append(buf.data(), static_cast<std::size_t>(n)).push_back('|');
+    }
+  }
+  std::filesystem::path path;
+  int fd = -1;
+  std::string seen;
+};
+
+TEST_F(operations, tells_systemd_ready_reloading_stopping_and_feeds_the_watchdog) {
+  notify_socket notify(dir_ / "notify.sock");
+  setenv("NOTIFY_SOCKET", notify.path.c_str(), 1);
+  setenv("WATCHDOG_USEC", "200000", 1);
+  test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config_.string()}, log_);
+  unsetenv("NOTIFY_SOCKET");
+  unsetenv("WATCHDOG_USEC");
+  ASSERT_TRUE(
+      test::wait_until([&] { return notify.poll().find("READY=1") != std::string::npos; }, 20s))
+      << notify.seen << test::read_file(log_);
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        const auto& s = notify.poll();
+        std::size_t pings = 0;
+        for (auto at = s.find("WATCHDOG=1"); at != std::string::npos;
+             at = s.find("WATCHDOG=1", at + 1)) {
+          ++pings;
+        }
+        return pings >= 3;
+      },
+      10s))
+      << notify.seen;
+  test::write_file(config_, config_text(dir_, array_->port(), closed_port()));
+  agent.kill(SIGHUP);
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        const auto& s = notify.poll();
+        const auto reloading = s.find("RELOADING=1");
+        return reloading != std::string::npos && s.find("READY=1", reloading) != std::string::npos;
+      },
+      20s))
+      << notify.seen;
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+  EXPECT_NE(notify.poll().find("STOPPING=1"), std::string::npos) << notify.seen;
+}
+
+}  // namespace
+}  // namespace qsanfwd
