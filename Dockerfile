@@ -21,11 +21,12 @@ RUN apt-get update \
       ca-certificates libssl3 libsqlite3-0 libspdlog1.10-fmt9 libfmt9 zlib1g libsystemd0 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/qsanfwd --shell /usr/sbin/nologin qsanfwd \
- && install -d -o qsanfwd -g qsanfwd -m 0700 /var/lib/qsanfwd
+ && install -d -o qsanfwd -g qsanfwd -m 0700 /var/lib/qsanfwd \
+ && install -d -o qsanfwd -g qsanfwd -m 0750 /var/log/qsanfwd
 COPY --from=build /out/usr/bin/qsanfwd /usr/bin/qsanfwd
 COPY --from=build --chown=root:qsanfwd /out/etc/qsanfwd/config.json /etc/qsanfwd/config.json
 USER qsanfwd:qsanfwd
-VOLUME ["/var/lib/qsanfwd"]
+VOLUME ["/var/lib/qsanfwd", "/var/log/qsanfwd"]
 # /metrics and /healthz when the config sets http_api.listen to "0.0.0.0:9464".
 EXPOSE 9464
 ENTRYPOINT ["/usr/bin/qsanfwd"]

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "config/config.hpp"
-#include "tests/config/helpers.hpp"
+#include "sinks/registry.hpp"
 
 namespace qsanfwd::config {
 namespace {
@@ -11,6 +11,7 @@ namespace {
 const std::filesystem::path examples_dir =
     std::filesystem::path(QSANFWD_SOURCE_DIR) / "config" / "examples";
 
+// With the real sink types: an example is what users copy, so it must load in the real agent.
 TEST(config_examples, every_example_parses) {
   // Any variable the examples reference resolves, so the test needs no real environment.
   const env_lookup env = [](const std::string& name) -> std::optional<std::string> {
@@ -24,7 +25,7 @@ TEST(config_examples, every_example_parses) {
     SCOPED_TRACE(entry.path().string());
     EXPECT_NO_THROW({
       try {
-        const auto cfg = load_config_file(entry.path(), test::test_sink_types(), env);
+        const auto cfg = load_config_file(entry.path(), sinks::sink_types(), env);
         // The examples use variables for secrets only, so no expanded value may show.
         EXPECT_EQ(cfg.effective.dump().find("value-of-"), std::string::npos);
       } catch (const config_error& e) {
@@ -34,7 +35,7 @@ TEST(config_examples, every_example_parses) {
     });
     ++parsed;
   }
-  EXPECT_EQ(parsed, 4);
+  EXPECT_GE(parsed, 4);
 }
 
 }  // namespace
