@@ -163,7 +163,9 @@ std::string normalise_pin(object_reader& r) {
   return pin;
 }
 
-tls_options read_tls(object_reader r) {
+}  // namespace
+
+tls_options read_tls_options(object_reader r) {
   tls_options tls;
   tls.verify = r.boolean("verify", true);
   tls.ca_file = r.string("ca_file", "");
@@ -177,6 +179,8 @@ tls_options read_tls(object_reader r) {
   r.finish();
   return tls;
 }
+
+namespace {
 
 start_point read_start_point(object_reader& r) {
   const auto value = r.raw_value("start_at");
@@ -240,7 +244,7 @@ device_config read_device(object_reader& r) {
   d.auth = r.one_of("auth_scheme", {"raw", "bearer"}, "raw") == "bearer" ? auth_scheme::bearer
                                                                          : auth_scheme::raw;
   d.timeout = r.duration_value("timeout", 15s, 1ms);
-  d.tls = read_tls(r.object("tls"));
+  d.tls = read_tls_options(r.object("tls"));
   d.logs = read_logs(r.object("logs"));
   d.health = read_health(r.object("health"));
   r.finish();

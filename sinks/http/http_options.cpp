@@ -42,32 +42,6 @@ config::url_parts read_url(config::object_reader& r, http_format format) {
   return *parts;
 }
 
-config::tls_options read_tls(config::object_reader r) {
-  config::tls_options tls;
-  tls.verify = r.boolean("verify", true);
-  tls.ca_file = r.string("ca_file", "");
-  tls.cert_file = r.string("cert_file", "");
-  tls.key_file = r.string("key_file", "");
-  if (tls.cert_file.empty() != tls.key_file.empty()) {
-    throw r.error(tls.cert_file.empty() ? "cert_file" : "key_file",
-                  "a client certificate needs both cert_file and key_file");
-  }
-  for (char c : r.string("pin_sha256", "")) {
-    if (c != ':') {
-      tls.pin_sha256 += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  const bool hex = std::all_of(tls.pin_sha256.begin(), tls.pin_sha256.end(),
-                               [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-  if (!tls.pin_sha256.empty() && (tls.pin_sha256.size() != 64 || !hex)) {
-    throw r.error("pin_sha256", "expected 64 hex digits (colons allowed), got " +
-                                    std::to_string(tls.pin_sha256.size()) + " characters");
-  }
-  r.record("pin_sha256", tls.pin_sha256);
-  r.finish();
-  return tls;
-}
-
 http_auth read_auth(config::object_reader r) {
   http_auth auth;
   const bool basic = r.has("basic");
@@ -176,7 +150,7 @@ http_options parse_http_options(config::object_reader& r) {
   if (!o.endpoint.tls() && r.has("tls")) {
     throw r.error("tls", "TLS options need an https:// url");
   }
-  o.tls = read_tls(r.object("tls"));
+  o.tls = config::read_tls_options(r.object("tls"));
   o.gzip = r.one_of("compression", {"none", "gzip"}, "none") == "gzip";
   o.timeout = r.duration_value("timeout", duration{30000}, duration{100});
   return o;
