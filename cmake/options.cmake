@@ -10,6 +10,12 @@ endif()
 # -Wmaybe-uninitialized, -Wmismatched-new-delete (its frame operator delete), -Wnull-dereference
 # (left out above).
 target_compile_options(qsanfwd_options INTERFACE -Wno-maybe-uninitialized -Wno-mismatched-new-delete)
+# At -O3 (Release) GCC 12 also reports -Wrestrict inside std::string's operator+ (GCC bug 105329)
+# and -Wfree-nonheap-object on coroutine frames; both are fixed in GCC 13.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(qsanfwd_options INTERFACE
+    $<$<CONFIG:Release>:-Wno-restrict -Wno-free-nonheap-object>)
+endif()
 target_compile_definitions(qsanfwd_options INTERFACE
   BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)
 if(QSANFWD_SANITIZE)
