@@ -6,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <list>
+#include <string>
+#include <utility>
 
 #include "agent/app/device_wiring.hpp"
 #include "agent/app/progress_display.hpp"
@@ -16,6 +18,7 @@
 #include "agent/logs/log_poller.hpp"
 #include "agent/store/device_activity.hpp"
 #include "agent/store/event_queue.hpp"
+#include "agent/store/sqlite.hpp"
 
 namespace qsanfwd::app {
 namespace asio = boost::asio;
@@ -42,9 +45,13 @@ struct device_runtime {
   bool identified = false;
   std::string logs_error;    // the last log cycle's failure; empty after a success
   std::string health_error;  // the same for health polls
+  bool disk_full = false;    // collection paused: the state database has no room
 };
 
 using steady = std::chrono::steady_clock;
+
+// How often a device tries again while the state database's disk is full.
+constexpr duration disk_full_retry_max{5000};
 
 }  // namespace
 
@@ -128,6 +135,65 @@ struct daemon::impl {
     }
   }
 
+  /// One log cycle, recorded for status; returns how long until the next.
+  asio::awaitable<duration> read_logs(device_runtime& d, backoff& retry) {
+    auto cycle = co_await d.poller.poll_once();
+    record(d, "logs", cycle);
+    if (cycle) {
+      retry.reset();
+      co_return d.cfg.logs.interval;
+    }
+    const auto wait = std::min(retry.next(), std::max(d.cfg.logs.interval, duration{1000}));
+    log->debug("{}: log cycle failed: {}; next try in {}", d.cfg.name, cycle.error().message,
+               format_duration(wait));
+    co_return wait;
+  }
+
+  /// One health poll, recorded for status; returns how long until the next.
+  asio::awaitable<duration> poll_health(device_runtime& d, backoff& retry) {
+    auto poll = co_await d.monitor.poll_once();
+    record(d, "health", poll);
+    if (poll) {
+      retry.reset();
+      co_return d.cfg.health.interval;
+    }
+    const auto wait = std::min(retry.next(), d.cfg.health.interval);
+    log->debug("{}: health poll failed: {}; next try in {}", d.cfg.name, poll.error().message,
+               format_duration(wait));
+    co_return wait;
+  }
+
+  /// Runs one step (a log cycle or a health poll). A full disk under state_dir pauses
+  /// collection instead of ending the process: nothing could be queued, but the step's
+  /// transaction rolled back and the checkpoint did not move, so the array still holds every
+  /// line for later, and a restart loop would only make things worse. Said once when the disk
+  /// fills and once when there is room again; other store failures still end the process.
+  asio::awaitable<duration> guarded(device_runtime& d, std::string_view activity,
+                                    asio::awaitable<duration> step, backoff& retry) {
+    std::string full;
+    try {
+      const auto wait = co_await std::move(step);
+      if (std::exchange(d.disk_full, false)) {
+        log->info("{}: collection resumed: the state database has room again", d.cfg.name);
+      }
+      co_return wait;
+    } catch (const store_error& e) {
+      if (!e.is_disk_full()) {
+        throw;
+      }
+      full = e.what();
+    }
+    const auto wait = std::min(retry.next(), disk_full_retry_max);
+    (activity == "logs" ? d.logs_error : d.health_error) = "disk full: " + full;
+    if (!std::exchange(d.disk_full, true)) {
+      log->error(
+          "{}: collection paused: disk full under the state database: {}; trying again "
+          "every {} at most, nothing is lost meanwhile (the array keeps its log)",
+          d.cfg.name, full, format_duration(disk_full_retry_max));
+    }
+    co_return wait;
+  }
+
   /// Reads the log every `logs.interval` and the health every `health.interval`, one after
   /// the other (they share the client's connection); a failure backs off, capped at the
   /// interval.
@@ -141,29 +207,14 @@ struct daemon::impl {
         co_await identify(d);
       }
       if (d.cfg.logs.enabled && !stopping && steady::now() >= next_logs) {
-        auto cycle = co_await d.poller.poll_once();
-        auto wait = d.cfg.logs.interval;
-        record(d, "logs", cycle);
-        if (cycle) {
-          log_retry.reset();
-        } else {
-          wait = std::min(log_retry.next(), std::max(d.cfg.logs.interval, duration{1000}));
-          log->debug("{}: log cycle failed: {}; next try in {}", d.cfg.name, cycle.error().message,
-                     format_duration(wait));
-        }
+        // Named, not a temporary inside co_await (GCC 12).
+        auto step = read_logs(d, log_retry);
+        const auto wait = co_await guarded(d, "logs", std::move(step), log_retry);
         next_logs = steady::now() + wait;
       }
       if (d.cfg.health.enabled && !stopping && steady::now() >= next_health) {
-        auto poll = co_await d.monitor.poll_once();
-        auto wait = d.cfg.health.interval;
-        record(d, "health", poll);
-        if (poll) {
-          health_retry.reset();
-        } else {
-          wait = std::min(health_retry.next(), d.cfg.health.interval);
-          log->debug("{}: health poll failed: {}; next try in {}", d.cfg.name, poll.error().message,
-                     format_duration(wait));
-        }
+        auto step = poll_health(d, health_retry);
+        const auto wait = co_await guarded(d, "health", std::move(step), health_retry);
         next_health = steady::now() + wait;
       }
       if (stopping) {
@@ -232,8 +283,8 @@ void daemon::start() {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        // A store failure (disk full, corruption) ends the process: systemd restarts it, and
-        // the checkpoint guarantees nothing is lost or doubled.
+        // A store failure other than a full disk (corruption, a bug) ends the process: systemd
+        // restarts it, and the checkpoint guarantees nothing is lost or doubled.
         impl_->log->critical("{}: device loop failed: {}", name, ex.what());
         impl_->io.stop();
       }
