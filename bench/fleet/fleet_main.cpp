@@ -1,0 +1,572 @@
+// qsanfwd-bench-fleet: the real agent polling many simulated arrays, measured from outside.
+//
+// The simulators run in this process on one io_context and one thread; the agent is the real
+// `qsanfwd run` binary in its own process, so its CPU and memory are read from /proc/<pid> and
+// the simulators' cost is not part of them (it is printed separately).
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "agent/core/duration.hpp"
+#include "agent/core/logging.hpp"
+#include "agent/sim/simulator.hpp"
+#include "bench/fleet/proc_stats.hpp"
+
+namespace fs = std::filesystem;
+using steady = std::chrono::steady_clock;
+using qsanfwd::bench::proc_sample;
+
+namespace {
+
+constexpr std::string_view log_path = "/rest/v1/log/list";
+constexpr std::string_view health_path = "/rest/v1/storage/disk/list";
+constexpr double cpu_target_pct = 15;
+constexpr double rss_target_mib = 256;
+
+std::atomic<bool> interrupted{false};
+
+struct bench_options {
+  std::size_t arrays = 1000;
+  std::string warmup = "70s";
+  std::string measure = "60s";
+  std::string logs_interval = "10s";
+  std::string health_interval = "60s";
+  std::size_t backlog = 50;
+  double live_rate = 0.3;
+  std::string agent;
+  std::string log_level = "info";
+  std::size_t agent_nofile = 1024;
+  bool keep = false;
+};
+
+/// The simulated arrays, all on one io_context run by one thread.
+class sim_fleet {
+ public:
+  sim_fleet(std::size_t n, std::size_t backlog, double live_rate) : work_(io_.get_executor()) {
+    for (std::size_t i = 0; i < n; ++i) {
+      qsanfwd::sim::options o;
+      o.backlog = backlog;
+      o.live_rate = live_rate;
+      o.seed = i + 1;
+      o.name = "sim-" + std::to_string(i + 1);
+      o.serial = "QSFLEET" + std::to_string(100000 + i);
+      sims_.push_back(std::make_unique<qsanfwd::sim::simulator>(io_, o));
+      sims_.back()->start();
+    }
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  ~sim_fleet() {
+    for (auto& s : sims_) {
+      s->stop();
+    }
+    work_.reset();
+    thread_.join();
+  }
+
+  sim_fleet(const sim_fleet&) = delete;
+  sim_fleet& operator=(const sim_fleet&) = delete;
+
+  const std::vector<std::unique_ptr<qsanfwd::sim::simulator>>& sims() const { return sims_; }
+  double cpu_seconds() { return qsanfwd::bench::thread_cpu_seconds(thread_.native_handle()); }
+
+  /// Requests to `path` per array, in array order.
+  std::vector<std::uint64_t> requests(std::string_view path) const {
+    std::vector<std::uint64_t> out;
+    for (const auto& s : sims_) {
+      const auto st = s->stats();
+      const auto it = st.requests.find(std::string(path));
+      out.push_back(it == st.requests.end() ? 0 : it->second);
+    }
+    return out;
+  }
+
+  std::uint64_t total_logins() const {
+    std::uint64_t n = 0;
+    for (const auto& s : sims_) {
+      n += s->stats().logins;
+    }
+    return n;
+  }
+
+  std::size_t total_log_lines() const {
+    std::size_t n = 0;
+    for (const auto& s : sims_) {
+      n += s->log_count();
+    }
+    return n;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::vector<std::unique_ptr<qsanfwd::sim::simulator>> sims_;
+  std::thread thread_;
+};
+
+std::string device_name(std::size_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "array-%04zu", i + 1);
+  return buf;
+}
+
+fs::path write_config(const fs::path& dir, const sim_fleet& fleet, const bench_options& o) {
+  nlohmann::json devices = nlohmann::json::array();
+  for (std::size_t i = 0; i < fleet.sims().size(); ++i) {
+    devices.push_back({{"name", device_name(i)},
+                       {"url", fleet.sims()[i]->base_url()},
+                       {"username", "admin"},
+                       {"password", "password"},
+                       {"logs", {{"interval", o.logs_interval}}},
+                       {"health", {{"interval", o.health_interval}}}});
+  }
+  const nlohmann::json cfg = {
+      {"state_dir", (dir / "state").string()},
+      {"log_level", o.log_level},
+      {"devices", devices},
+      {"sinks",
+       {{{"name", "archive"}, {"type", "file"}, {"path", (dir / "out/events.jsonl").string()}}}}};
+  const auto path = dir / "config.json";
+  std::ofstream(path) << cfg.dump(1) << "\n";
+  return path;
+}
+
+/// The agent under test: `qsanfwd run -c <config>`, its output in `log`.
+class agent_process {
+ public:
+  agent_process(const fs::path& binary, const fs::path& config, const fs::path& log,
+                rlim_t nofile) {
+    pid_ = fork();
+    if (pid_ < 0) {
+      throw std::runtime_error("fork failed");
+    }
+    if (pid_ == 0) {
+      start_child(binary, config, log, nofile);
+    }
+  }
+
+  ~agent_process() {
+    if (running()) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  agent_process(const agent_process&) = delete;
+  agent_process& operator=(const agent_process&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  bool running() {
+    if (status_ >= 0) {
+      return false;
+    }
+    int st = 0;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      return false;
+    }
+    return true;
+  }
+
+  /// SIGTERM, then up to `grace` for a clean exit; SIGKILL after that. Returns the exit status.
+  int stop(std::chrono::seconds grace) {
+    if (running()) {
+      kill(pid_, SIGTERM);
+    }
+    const auto end = steady::now() + grace;
+    while (running() && steady::now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (running()) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      status_ = 128 + SIGKILL;
+    }
+    return status_;
+  }
+
+ private:
+  [[noreturn]] static void start_child(const fs::path& binary, const fs::path& config,
+                                       const fs::path& log, rlim_t nofile) {
+    if (std::freopen(log.c_str(), "a", stderr) == nullptr ||
+        dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+      _exit(127);
+    }
+    // The simulators' 2,000 sockets are not the agent's: without this they would count
+    // against its descriptors.
+    syscall(SYS_close_range, 3U, ~0U, 0U);
+    // The soft descriptor limit a login shell or a plain systemd unit gives (1024 by default):
+    // the agent has to cope with it (the hard limit stays as it is).
+    rlimit lim{};
+    if (nofile > 0 && getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+      lim.rlim_cur = std::min(nofile, lim.rlim_max);
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    execl(binary.c_str(), binary.c_str(), "run", "-c", config.c_str(), nullptr);
+    _exit(127);
+  }
+
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
+/// Sleeps up to `d`, or less when interrupted or the agent has gone.
+bool wait_for(std::chrono::milliseconds d, agent_process& agent) {
+  const auto end = steady::now() + d;
+  while (steady::now() < end) {
+    if (interrupted || !agent.running()) {
+      return false;
+    }
+    std::this_thread::sleep_for(
+        std::min<steady::duration>(std::chrono::milliseconds(200), end - steady::now()));
+  }
+  return !interrupted && agent.running();
+}
+
+std::chrono::milliseconds parse_or_throw(const std::string& text, const char* what) {
+  const auto d = qsanfwd::parse_duration(text);
+  if (!d || d->count() <= 0) {
+    throw CLI::ValidationError(what, "not a duration: " + text);
+  }
+  return *d;
+}
+
+std::size_t count_if_positive(const std::vector<std::uint64_t>& before,
+                              const std::vector<std::uint64_t>& after) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    n += after[i] > before[i] ? 1U : 0U;
+  }
+  return n;
+}
+
+/// Events in the file sink per device name, by kind.
+struct sink_counts {
+  std::map<std::string, std::uint64_t> log_lines;
+  std::uint64_t health = 0;
+  std::uint64_t agent = 0;
+  std::uint64_t total = 0;
+};
+
+sink_counts read_sink(const fs::path& file) {
+  sink_counts c;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    ++c.total;
+    const auto e = nlohmann::json::parse(line, nullptr, false);
+    if (e.is_discarded()) {
+      continue;
+    }
+    const auto kind = e.value("kind", "");
+    if (kind == "log") {
+      ++c.log_lines[e.value("device", "")];
+    } else if (kind == "health") {
+      ++c.health;
+    } else {
+      ++c.agent;
+    }
+  }
+  return c;
+}
+
+double mib(std::uint64_t kib) {
+  return static_cast<double>(kib) / 1024.0;
+}
+
+struct window {
+  proc_sample first;
+  proc_sample last;
+  double seconds = 0;
+  double rss_sum_kib = 0;
+  std::size_t samples = 0;
+  double busiest_10s_pct = 0;
+  double sim_cpu_seconds = 0;
+};
+
+/// Samples the agent once a second for `length`.
+std::optional<window> measure(agent_process& agent, sim_fleet& fleet,
+                              std::chrono::milliseconds length) {
+  window w;
+  auto first = qsanfwd::bench::sample_process(agent.pid());
+  if (!first) {
+    return std::nullopt;
+  }
+  w.first = *first;
+  std::vector<proc_sample> history{*first};
+  const auto sim_start = fleet.cpu_seconds();
+  const auto start = steady::now();
+  const auto end = start + length;
+  auto next = start;
+  while (next < end) {
+    next = std::min(next + std::chrono::seconds(1), end);
+    if (!wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(next - steady::now()),
+                  agent)) {
+      return std::nullopt;
+    }
+    auto s = qsanfwd::bench::sample_process(agent.pid());
+    if (!s) {
+      return std::nullopt;
+    }
+    history.push_back(*s);
+    w.rss_sum_kib += static_cast<double>(s->rss_kib);
+    ++w.samples;
+    if (history.size() > 10) {
+      const auto& ten_ago = history[history.size() - 11];
+      w.busiest_10s_pct =
+          std::max(w.busiest_10s_pct, (s->cpu_seconds - ten_ago.cpu_seconds) * 10.0);
+    }
+  }
+  w.last = history.back();
+  w.seconds = std::chrono::duration<double>(steady::now() - start).count();
+  w.sim_cpu_seconds = fleet.cpu_seconds() - sim_start;
+  return w;
+}
+
+fs::path default_agent_binary() {
+  // build/<dir>/bench/fleet/qsanfwd-bench-fleet -> build/<dir>/agent/qsanfwd
+  return fs::canonical("/proc/self/exe").parent_path() / "../../agent/qsanfwd";
+}
+
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+void print_tail(const fs::path& file, std::size_t lines) {
+  std::ifstream in(file);
+  std::vector<std::string> all;
+  std::string line;
+  while (std::getline(in, line)) {
+    all.push_back(line);
+  }
+  for (auto i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    std::cerr << "  | " << all[i] << "\n";
+  }
+}
+
+/// Startup: how long until every array had its first log read, with the agent's state then.
+void watch_warmup(agent_process& agent, sim_fleet& fleet, std::chrono::milliseconds warmup,
+                  std::size_t arrays) {
+  const auto start = steady::now();
+  bool all_polled = false;
+  auto next_report = start + std::chrono::seconds(10);
+  while (steady::now() - start < warmup) {
+    if (!wait_for(std::chrono::milliseconds(500), agent)) {
+      return;
+    }
+    const auto now = steady::now();
+    if (!all_polled) {
+      const auto polled =
+          count_if_positive(std::vector<std::uint64_t>(arrays, 0), fleet.requests(log_path));
+      if (polled == arrays) {
+        all_polled = true;
+        const auto s = qsanfwd::bench::sample_process(agent.pid());
+        std::printf(
+            "startup: every array read after %.1f s (%llu logins); agent RSS %.1f MiB, %llu fds, "
+            "%llu threads\n",
+            std::chrono::duration<double>(now - start).count(),
+            static_cast<unsigned long long>(fleet.total_logins()), s ? mib(s->rss_kib) : 0.0,
+            s ? static_cast<unsigned long long>(s->open_fds) : 0ULL,
+            s ? static_cast<unsigned long long>(s->threads) : 0ULL);
+        std::fflush(stdout);
+      }
+    }
+    if (now >= next_report) {
+      next_report += std::chrono::seconds(10);
+      if (const auto s = qsanfwd::bench::sample_process(agent.pid())) {
+        std::printf(
+            "warm-up %3.0f s: agent CPU so far %.1f s, RSS %.1f MiB (peak %.1f), %llu fds\n",
+            std::chrono::duration<double>(now - start).count(), s->cpu_seconds, mib(s->rss_kib),
+            mib(s->hwm_kib), static_cast<unsigned long long>(s->open_fds));
+        std::fflush(stdout);
+      }
+    }
+  }
+}
+
+struct verdict {
+  bool ok = true;
+  bool targets_met = true;
+};
+
+void print_table(const window& w, std::size_t arrays, const bench_options& o, pid_t pid) {
+  const auto cpu_pct = (w.last.cpu_seconds - w.first.cpu_seconds) / w.seconds * 100.0;
+  const auto rss_avg =
+      w.rss_sum_kib / static_cast<double>(std::max<std::size_t>(w.samples, 1)) / 1024.0;
+  std::printf(
+      "\nqsanfwd fleet: %zu arrays, logs every %s, health every %s, %.1f new lines/s per array\n",
+      arrays, o.logs_interval.c_str(), o.health_interval.c_str(), o.live_rate);
+  std::printf("steady state over %.0f s after the warm-up (%s), agent pid %d:\n\n", w.seconds,
+              o.warmup.c_str(), pid);
+  const auto row = [](const char* what, const std::string& value, const char* target) {
+    std::printf("| %-34s | %10s | %-10s |\n", what, value.c_str(), target);
+  };
+  const auto pct = [](double v) { return fmt::format("{:.2f} %", v); };
+  const auto mb = [](std::uint64_t kib) { return fmt::format("{:.1f} MiB", mib(kib)); };
+  const auto cpu_target = fmt::format("<= {:.0f} %", cpu_target_pct);
+  const auto rss_target = fmt::format("<= {:.0f} MiB", rss_target_mib);
+  row("measure", "value", "target");
+  std::printf("|------------------------------------|------------|------------|\n");
+  row("agent CPU, average (% of one core)", pct(cpu_pct), cpu_target.c_str());
+  row("agent CPU, busiest 10 s", pct(w.busiest_10s_pct), "");
+  row("agent RSS, current", mb(w.last.rss_kib), rss_target.c_str());
+  row("agent RSS, average", fmt::format("{:.1f} MiB", rss_avg), "");
+  row("agent RSS, peak (VmHWM)", mb(w.last.hwm_kib), rss_target.c_str());
+  row("agent open descriptors", std::to_string(w.last.open_fds), "");
+  row("agent threads", std::to_string(w.last.threads), "");
+  row("simulators' CPU (not in the above)", pct(w.sim_cpu_seconds / w.seconds * 100.0), "");
+}
+
+verdict judge(const window& w) {
+  verdict v;
+  const auto cpu_pct = (w.last.cpu_seconds - w.first.cpu_seconds) / w.seconds * 100.0;
+  v.targets_met = cpu_pct <= cpu_target_pct && mib(w.last.hwm_kib) <= rss_target_mib;
+  std::printf("\ntargets: CPU %s, RSS %s\n", cpu_pct <= cpu_target_pct ? "met" : "MISSED",
+              mib(w.last.hwm_kib) <= rss_target_mib ? "met" : "MISSED");
+  return v;
+}
+
+int run(const bench_options& o) {
+  const auto warmup = parse_or_throw(o.warmup, "--warmup");
+  const auto length = parse_or_throw(o.measure, "--measure");
+  const fs::path binary = o.agent.empty() ? default_agent_binary() : fs::path(o.agent);
+  if (!fs::exists(binary)) {
+    std::cerr << "no agent binary at " << binary << " (build target qsanfwd, or pass --agent)\n";
+    return 1;
+  }
+  raise_fd_limit();
+  qsanfwd::set_all_levels(spdlog::level::warn);
+
+  char tmpl[] = "/tmp/qsanfwd-fleet-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) {
+    std::cerr << "cannot create a temporary directory\n";
+    return 1;
+  }
+  const fs::path dir = tmpl;
+  std::printf("starting %zu simulated arrays (backlog %zu lines each) in %s\n", o.arrays, o.backlog,
+              dir.c_str());
+  sim_fleet fleet(o.arrays, o.backlog, o.live_rate);
+  const auto config = write_config(dir, fleet, o);
+  const auto agent_log = dir / "agent.log";
+  agent_process agent(binary, config, agent_log, static_cast<rlim_t>(o.agent_nofile));
+  std::printf("agent %s pid %d; warm-up %s, then measuring %s\n", binary.c_str(), agent.pid(),
+              o.warmup.c_str(), o.measure.c_str());
+  std::fflush(stdout);
+
+  watch_warmup(agent, fleet, warmup, o.arrays);
+  const auto log_before = fleet.requests(log_path);
+  std::optional<window> w;
+  if (!interrupted && agent.running()) {
+    w = measure(agent, fleet, length);
+  }
+  const auto log_after = fleet.requests(log_path);
+  const auto health_after = fleet.requests(health_path);
+  const auto status = agent.stop(std::chrono::seconds(30));
+  const auto sim_lines = fleet.total_log_lines();
+
+  if (!w) {
+    std::cerr << (interrupted ? "interrupted" : "the agent ended early") << " (status " << status
+              << "); its last output:\n";
+    print_tail(agent_log, 20);
+    return 1;
+  }
+  print_table(*w, o.arrays, o, agent.pid());
+  const auto sink = read_sink(dir / "out/events.jsonl");
+  std::uint64_t sink_log_lines = 0;
+  for (const auto& [name, n] : sink.log_lines) {
+    sink_log_lines += n;
+  }
+  const auto polled = count_if_positive(log_before, log_after);
+  const auto health_polled =
+      count_if_positive(std::vector<std::uint64_t>(o.arrays, 0), health_after);
+  std::printf(
+      "\nwork done: %zu/%zu arrays had their log read in the window, %zu/%zu had a health poll;\n",
+      polled, o.arrays, health_polled, o.arrays);
+  std::printf(
+      "file sink: %llu log lines from %zu devices (the arrays hold %zu), %llu health, %llu agent "
+      "events\n",
+      static_cast<unsigned long long>(sink_log_lines), sink.log_lines.size(), sim_lines,
+      static_cast<unsigned long long>(sink.health), static_cast<unsigned long long>(sink.agent));
+  std::printf("agent exit status after SIGTERM: %d\n", status);
+
+  auto v = judge(*w);
+  v.ok = polled == o.arrays && health_polled == o.arrays && sink.log_lines.size() == o.arrays &&
+         status == 0;
+  if (!v.ok) {
+    std::printf("FAILED: not every array was served, or the agent did not stop cleanly; see %s\n",
+                agent_log.c_str());
+    print_tail(agent_log, 10);
+  }
+  if (o.keep || !v.ok) {
+    std::printf("kept %s\n", dir.c_str());
+  } else {
+    fs::remove_all(dir);
+  }
+  if (!v.ok) {
+    return 1;
+  }
+  return v.targets_met ? 0 : 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "qsanfwd fleet benchmark: the agent's CPU and memory while it polls many simulated arrays"};
+  bench_options o;
+  app.add_option("--arrays", o.arrays, "simulated arrays (devices)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20000));
+  app.add_option("--warmup", o.warmup, "time before measuring")->capture_default_str();
+  app.add_option("--measure", o.measure, "measuring window")->capture_default_str();
+  app.add_option("--logs-interval", o.logs_interval, "devices' logs.interval")
+      ->capture_default_str();
+  app.add_option("--health-interval", o.health_interval, "devices' health.interval")
+      ->capture_default_str();
+  app.add_option("--backlog", o.backlog, "log lines each array holds at start")
+      ->capture_default_str();
+  app.add_option("--live-rate", o.live_rate, "new log lines per second per array")
+      ->capture_default_str();
+  app.add_option("--agent", o.agent, "the qsanfwd binary (default: this build's agent/qsanfwd)");
+  app.add_option("--log-level", o.log_level, "the agent's log_level")->capture_default_str();
+  app.add_option("--agent-nofile", o.agent_nofile,
+                 "the agent's soft RLIMIT_NOFILE at start (0: as this process has it)")
+      ->capture_default_str();
+  app.add_flag("--keep", o.keep,
+               "keep the temporary directory (config, state, sink file, agent log)");
+  CLI11_PARSE(app, argc, argv);
+  std::signal(SIGINT, [](int) { interrupted = true; });
+  std::signal(SIGTERM, [](int) { interrupted = true; });
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    std::cerr << "qsanfwd-bench-fleet: " << e.what() << "\n";
+    return 1;
+  }
+}

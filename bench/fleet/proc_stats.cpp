@@ -1,0 +1,94 @@
+#include "bench/fleet/proc_stats.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace qsanfwd::bench {
+
+namespace {
+
+/// utime and stime are fields 14 and 15 of /proc/<pid>/stat; the command name (field 2) may
+/// hold spaces, so counting starts after its closing parenthesis.
+std::optional<double> cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) {
+    return std::nullopt;
+  }
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) {
+    return std::nullopt;
+  }
+  std::istringstream fields(line.substr(close + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) {
+    fields >> skip;
+  }
+  unsigned long long utime = 0;
+  unsigned long long stime = 0;
+  if (!(fields >> utime >> stime)) {
+    return std::nullopt;
+  }
+  const auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return static_cast<double>(utime + stime) / ticks;
+}
+
+bool read_status(pid_t pid, proc_sample& s) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  if (!in) {
+    return false;
+  }
+  std::string key;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      in >> s.rss_kib;
+    } else if (key == "VmHWM:") {
+      in >> s.hwm_kib;
+    } else if (key == "Threads:") {
+      in >> s.threads;
+    }
+    in.ignore(1 << 16, '\n');
+  }
+  return true;
+}
+
+std::uint64_t count_fds(pid_t pid) {
+  std::error_code ec;
+  std::uint64_t n = 0;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end;
+       !ec && it != end; it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::optional<proc_sample> sample_process(pid_t pid) {
+  proc_sample s;
+  const auto cpu = cpu_seconds(pid);
+  if (!cpu || !read_status(pid, s)) {
+    return std::nullopt;
+  }
+  s.cpu_seconds = *cpu;
+  s.open_fds = count_fds(pid);
+  return s;
+}
+
+double thread_cpu_seconds(pthread_t thread) {
+  clockid_t clock{};
+  if (pthread_getcpuclockid(thread, &clock) != 0) {
+    return 0;
+  }
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace qsanfwd::bench

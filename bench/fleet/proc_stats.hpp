@@ -1,0 +1,26 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace qsanfwd::bench {
+
+/// What /proc says about one process at one instant.
+struct proc_sample {
+  double cpu_seconds = 0;      ///< utime + stime since the process started
+  std::uint64_t rss_kib = 0;   ///< VmRSS
+  std::uint64_t hwm_kib = 0;   ///< VmHWM: the peak RSS so far
+  std::uint64_t threads = 0;   ///< Threads
+  std::uint64_t open_fds = 0;  ///< entries of /proc/<pid>/fd
+};
+
+/// Reads /proc/<pid>/stat, /proc/<pid>/status and /proc/<pid>/fd; nullopt once the process is
+/// gone.
+std::optional<proc_sample> sample_process(pid_t pid);
+
+/// CPU time of one thread of this process, from its CPU-time clock.
+double thread_cpu_seconds(pthread_t thread);
+
+}  // namespace qsanfwd::bench
