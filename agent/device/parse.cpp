@@ -1,6 +1,7 @@
 #include "agent/device/parse.hpp"
 
 #include <charconv>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -40,11 +41,24 @@ const json* find(const json& obj, std::string_view key) {
 }
 
 std::optional<std::int64_t> to_int(const json& j) {
+  if (j.is_number_unsigned()) {
+    // Above INT64_MAX it would wrap to a negative number: not an integer this agent can use.
+    const auto u = j.get<std::uint64_t>();
+    return u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+               ? std::optional<std::int64_t>(static_cast<std::int64_t>(u))
+               : std::nullopt;
+  }
   if (j.is_number_integer()) {
     return j.get<std::int64_t>();
   }
   if (j.is_number_float()) {
-    return static_cast<std::int64_t>(j.get<double>());
+    // Converting a double outside the int64 range (or NaN) is undefined behaviour.
+    const double d = j.get<double>();
+    constexpr double limit = 9223372036854775808.0;  // 2^63
+    if (!(d >= -limit && d < limit)) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(d);
   }
   if (j.is_string()) {
     const auto s = trim(j.get_ref<const std::string&>());
@@ -70,6 +84,14 @@ std::optional<double> to_double(const json& j) {
     }
   }
   return std::nullopt;
+}
+
+/// `v` as an int, or nullopt when it does not fit (it would silently wrap: encId 2^32 is not 0).
+std::optional<int> to_small_int(std::optional<std::int64_t> v) {
+  if (!v || *v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max()) {
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
 }
 
 std::string path_of(std::string_view parent, std::string_view key) {
@@ -188,11 +210,11 @@ std::vector<sensor> sensors(const json& more, std::string_view key) {
 }
 
 std::optional<int> no_data_is_zero(const json& obj, std::string_view key) {
-  const auto v = optional_int(obj, key);
+  const auto v = to_small_int(optional_int(obj, key));
   if (!v || *v == 0) {
     return std::nullopt;
   }
-  return static_cast<int>(*v);
+  return v;
 }
 
 }  // namespace
@@ -237,11 +259,11 @@ result<std::vector<int>> parse_enclosure_numbers(std::string_view body) {
     std::vector<int> out;
     const auto& numbers = required_array(doc, "enclosureNumbers", "");
     for (std::size_t i = 0; i < numbers.size(); ++i) {
-      const auto v = to_int(numbers[i]);
+      const auto v = to_small_int(to_int(numbers[i]));
       if (!v) {
         throw bad_field{"field " + item("enclosureNumbers", i) + " is not an integer"};
       }
-      out.push_back(static_cast<int>(*v));
+      out.push_back(*v);
     }
     return out;
   });
@@ -256,7 +278,11 @@ result<std::vector<enclosure>> parse_enclosures(std::string_view body) {
         for (std::size_t i = 0; i < list.size(); ++i) {
           const auto where = "[" + std::to_string(i) + "]";
           enclosure e;
-          e.enc_id = static_cast<int>(required_int(list[i], "encId", where));
+          const auto id = to_small_int(required_int(list[i], "encId", where));
+          if (!id) {
+            throw bad_field{"field " + where + ".encId is out of range"};
+          }
+          e.enc_id = *id;
           const auto* info = find(list[i], "info");
           if (info == nullptr || !info->is_object()) {
             throw bad_field{"field " + where + ".info is missing or not an object"};
@@ -286,7 +312,7 @@ result<std::vector<disk>> parse_disks(std::string_view body) {
       disk x;
       x.id = required_text(d, "id", item("disks", i));
       x.enc_id = text(d, "encID");
-      x.slot = static_cast<int>(optional_int(d, "slot").value_or(0));
+      x.slot = to_small_int(optional_int(d, "slot")).value_or(0);
       x.health = text(d, "health");
       x.status = text(d, "status");
       x.serial = text(d, "serial");

@@ -32,7 +32,8 @@ bool is_valid_sd_name(std::string_view name);
 
 /// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME - MSGID [SD-ID params...] MSG` (RFC 5424).
 ///
-/// PRI is facility × 8 + the event's severity; TIMESTAMP the event's time in UTC with `Z`.
+/// PRI is facility × 8 + the event's severity; TIMESTAMP the event's time in UTC with `Z`, held
+/// within the years 0000..9999 (as in RFC 3164 and CEF's rt).
 /// HOSTNAME (at most 255), APP-NAME (48) and MSGID (32) keep printable US-ASCII only: any other
 /// byte becomes `_`, longer values are cut, and an empty one is written `-`. MSGID is the log
 /// type for log events, the component for health events and `agent` for agent events. The one

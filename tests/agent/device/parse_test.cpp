@@ -116,6 +116,35 @@ TEST(parse_pools_and_volumes, raidsets_and_members) {
   EXPECT_FALSE(parse_volumes(R"({"volumes":[{"id":1}]})"));
 }
 
+// Found by tests/fuzz: a float beyond int64 (1e300) was cast to an integer, which is undefined.
+TEST(parse_log_page, numbers_beyond_int64_are_not_integers) {
+  for (const char* ts : {"1e300", "-1e300", "9.3e18", "18446744073709551615"}) {
+    auto page = parse_log_page(std::string(R"({"logs":[{"type":"info","timestamp":)") + ts +
+                               R"(,"message":"m"}]})");
+    ASSERT_FALSE(page) << ts;
+    EXPECT_NE(page.error().message.find("logs[0].timestamp is not an integer"), std::string::npos)
+        << page.error().message;
+  }
+  auto edge = parse_log_page(R"({"logs":[{"type":"info","timestamp":-9.2e18,"message":"m"}]})");
+  ASSERT_TRUE(edge) << edge.error().message;
+  EXPECT_EQ(edge->logs[0].timestamp, -9'200'000'000'000'000'000);
+}
+
+// An enclosure id or slot outside int would wrap (2^32 became enclosure 0): refused or absent.
+TEST(parse_enclosures, ids_beyond_int_are_refused_not_wrapped) {
+  auto numbers = parse_enclosure_numbers(R"({"enclosureNumbers":[0,4294967296]})");
+  ASSERT_FALSE(numbers);
+  EXPECT_NE(numbers.error().message.find("enclosureNumbers[1] is not an integer"),
+            std::string::npos);
+  auto e = parse_enclosures(R"([{"encId":4294967296,"info":{}}])");
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("[0].encId is out of range"), std::string::npos);
+  auto d = parse_disks(R"({"disks":[{"id":"e0d1","slot":4294967297,"temperature":1e12}]})");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0].slot, 0);
+  EXPECT_FALSE((*d)[0].temperature);
+}
+
 TEST(token_timing, lifetime_from_the_array_and_a_margin) {
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
   EXPECT_EQ(parse_http_date("yesterday"), std::nullopt);

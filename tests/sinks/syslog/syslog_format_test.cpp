@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace qsanfwd::sinks::syslog {
 namespace {
 
@@ -238,6 +241,18 @@ TEST(syslog_format, cef_severity_scale) {
   EXPECT_EQ(cef_severity(severity::notice), 3);
   EXPECT_EQ(cef_severity(severity::info), 2);
   EXPECT_EQ(cef_severity(severity::debug), 0);
+}
+
+// Found by tests/fuzz: an array timestamp far from now overflowed the calendar arithmetic (UB).
+TEST(syslog_format, timestamps_are_held_to_four_digit_years) {
+  auto e = log_event();
+  e.timestamp = std::numeric_limits<std::int64_t>::min();
+  EXPECT_NE(format_rfc5424(e, {}).find(" 0000-01-01T00:00:00Z "), std::string::npos);
+  EXPECT_NE(format_rfc3164(e, {}).find(">Jan  1 00:00:00 "), std::string::npos);
+  e.timestamp = std::numeric_limits<std::int64_t>::max();
+  EXPECT_NE(format_rfc5424(e, {}).find(" 9999-12-31T23:59:59Z "), std::string::npos);
+  EXPECT_NE(format_rfc3164(e, {}).find(">Dec 31 23:59:59 "), std::string::npos);
+  EXPECT_NE(format_cef(e, {}).find("|rt=253402300799000 "), std::string::npos);
 }
 
 TEST(syslog_format, truncation_keeps_whole_utf8_sequences) {
