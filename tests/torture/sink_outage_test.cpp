@@ -131,7 +131,7 @@ TEST_P(sink_outage, syslog_receiver_down_during_inflow_loses_and_doubles_nothing
   const auto in_file = file_log_ids(out);
   std::size_t missing = 0;
   for (const auto& i : in_file) {
-    missing += received.contains(i) ? 0 : 1;
+    missing += received.contains(i) ? 0u : 1u;
   }
   std::size_t doubled = 0;
   for (const auto& [i, times] : received) {
@@ -151,8 +151,8 @@ TEST_P(sink_outage, syslog_receiver_down_during_inflow_loses_and_doubles_nothing
   EXPECT_EQ(doubled, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(short_run, sink_outage, ::testing::Values(size::short_run));
-INSTANTIATE_TEST_SUITE_P(long_run, sink_outage, ::testing::Values(size::long_run));
+INSTANTIATE_TEST_SUITE_P(short_run, sink_outage, ::testing::Values(size::short_run), size_name);
+INSTANTIATE_TEST_SUITE_P(long_run, sink_outage, ::testing::Values(size::long_run), size_name);
 
 }  // namespace
 }  // namespace qsanfwd::torture

@@ -3,6 +3,8 @@
 // What the torture tests share: how big a run is (short for CI, long by hand), the seed, the
 // agent's configuration, and the comparison of what a sink wrote with the array's ledger.
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -21,6 +23,11 @@ enum class size { short_run, long_run };
 
 inline bool is_long(size s) {
   return s == size::long_run;
+}
+
+/// Names a case by its size ("short" or "long"), for INSTANTIATE_TEST_SUITE_P.
+inline std::string size_name(const ::testing::TestParamInfo<size>& info) {
+  return is_long(info.param) ? "long" : "short";
 }
 
 /// The seed of a run: $QSANFWD_TORTURE_SEED when set (to replay a failure), else random.
