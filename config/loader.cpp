@@ -91,6 +91,14 @@ json parse_json(std::string_view text, const std::string& source) {
       reason.erase(0, prefix_end + 2);
     }
     throw config_error::in_file(source, line, column, reason);
+  } catch (const json::out_of_range& e) {
+    // A number too large for a double (1e999): valid JSON syntax that nlohmann cannot hold, and
+    // reported as out_of_range, without a position.
+    std::string reason = e.what();
+    if (const auto prefix_end = reason.find("] "); prefix_end != std::string::npos) {
+      reason.erase(0, prefix_end + 2);
+    }
+    throw config_error::in_file(source, reason);
   }
 }
 

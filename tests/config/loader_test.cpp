@@ -265,6 +265,13 @@ TEST(config_loader, not_json_gives_line_and_column) {
             "config error in /etc/qsanfwd/config.json at line 1, column 1: syntax ");
 }
 
+// Found by tests/fuzz: nlohmann reports a number beyond a double as out_of_range, not as a
+// parse_error, and it escaped the loader (check-config ended in std::terminate).
+TEST(config_loader, number_too_large_for_a_double_is_a_config_error) {
+  EXPECT_EQ(parse_error(R"({"devices": [], "shutdown_timeout": 2e22222})"),
+            "config error in /etc/qsanfwd/config.json: number overflow parsing '2e22222'");
+}
+
 TEST(config_loader, duplicate_json_keys_are_errors_with_their_path) {
   EXPECT_EQ(parse_error(R"({"log_level": "info", "log_level": "debug"})"),
             "config error at /log_level: duplicate key");
