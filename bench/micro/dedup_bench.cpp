@@ -1,9 +1,14 @@
 // The log poller's per-line dedup, as read_cycle runs it for each page: page_window::accept,
-// then log_state::observe per line against the marks in a real SQLite file, with the page's
-// checkpoint move, all in one transaction. Timed by the wall clock: a commit waits for fsync.
+// line_dedup::start_page with the marks stored for the page's seconds, observe per line,
+// log_state::record of what the page leaves behind, all in one transaction with the page's
+// queue appends. SQLite benchmarks are timed by the wall clock: a commit waits for fsync.
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <span>
+
+#include "agent/logs/line_dedup.hpp"
 #include "agent/logs/log_state.hpp"
 #include "agent/logs/page_window.hpp"
 #include "bench_support.hpp"
@@ -12,91 +17,122 @@ namespace qsanfwd::bench {
 namespace {
 
 constexpr std::int64_t first_second = 1'700'000'000;
-// Each iteration reads the page again this many seconds later, so its lines are new.
-constexpr std::int64_t page_step = static_cast<std::int64_t>(page_lines);
-// Preloaded marks lie this far after the pages read, out of their way.
-constexpr std::int64_t preload_shift = std::int64_t{1} << 30;
+// A page of log_page() covers this many seconds; the next page of a cycle is that much older
+// (newest first) or newer (oldest first).
+constexpr std::int64_t page_seconds = static_cast<std::int64_t>(page_lines / 2);
 
-/// Marks `marks` lines of seconds after the benchmark's pages, as a newest-first drain holds
-/// them for the pages it already read in the cycle.
-void preload_marks(state_store& store, logs::log_state& marks, std::int64_t count) {
-  const auto page = log_page(page_lines, first_second);
-  auto offset = preload_shift;
-  for (std::int64_t done = 0; done < count; offset += page_step) {
-    auto tx = store.begin();
-    for (const auto& line : page) {
-      if (done++ == count) {
-        break;
-      }
-      marks.observe(line.timestamp + offset, line.type, line.message, 1);
-    }
-    tx.commit();
-  }
+/// The seconds a page's lines lie in, shifted by `shift`.
+logs::second_span seconds_of(std::span<const device::log_entry> page, std::int64_t shift) {
+  const auto [lo, hi] =
+      std::minmax_element(page.begin(), page.end(),
+                          [](const auto& a, const auto& b) { return a.timestamp < b.timestamp; });
+  return {lo->timestamp + shift, hi->timestamp + shift};
 }
 
-/// One page of fresh lines observed in one transaction, with state.range(0) marks already
-/// stored (a newest-first drain keeps the marks of every page of its cycle until the cycle
-/// ends). The page's marks are removed untimed, so the table keeps its size.
-void dedup_fresh_page(benchmark::State& state) {
-  temp_store t;
-  logs::log_state marks(t.store(), "array-01");
-  preload_marks(t.store(), marks, state.range(0));
+/// One page through line_dedup and the store, as log_poller::queue_new_lines does it (that one
+/// is private); `fresh` is called with each line to queue and its occurrence.
+template <typename F>
+void dedup_page(logs::log_state& marks, logs::line_dedup& dedup,
+                std::span<const device::log_entry> page, std::int64_t shift, std::int64_t cycle,
+                F fresh) {
+  const auto seconds = seconds_of(page, shift);
+  dedup.start_page(seconds.lo, seconds.hi, marks.marks_between(seconds.lo, seconds.hi));
+  for (const auto& line : page) {
+    const auto seen =
+        dedup.observe(line.timestamp + shift, logs::line_hash(line.type, line.message));
+    if (seen.fresh) {
+      fresh(line, seen.occurrence);
+    }
+  }
+  marks.record(cycle, dedup.finish_page());
+}
+
+/// line_dedup alone, in memory: a newest-first cycle reading page after page, with
+/// state.range(0) spans left by earlier cycles (older than the page, so none covers it): each
+/// observe() looks through all of them.
+void line_dedup_page(benchmark::State& state) {
   const auto page = log_page(page_lines, first_second);
-  std::int64_t offset = 0;
-  std::int64_t cycle = 2;
+  std::vector<logs::second_span> covered;
+  for (std::int64_t i = 0; i < state.range(0); ++i) {
+    covered.push_back({i * 10, i * 10 + 5});
+  }
+  logs::line_dedup dedup(std::move(covered));
+  const std::vector<logs::line_mark> none;
+  std::int64_t shift = 0;
   std::int64_t fresh = 0;
   for (auto _ : state) {
-    logs::page_window window(true, static_cast<int>(page_lines));
-    auto tx = t.store().begin();
-    const auto skip = window.accept(1, static_cast<std::int64_t>(page.size()), page.size());
-    for (auto it = page.begin() + static_cast<std::ptrdiff_t>(skip.value_or(0)); it != page.end();
-         ++it) {
-      fresh += marks.observe(it->timestamp + offset, it->type, it->message, cycle).fresh ? 1 : 0;
+    const auto seconds = seconds_of(page, shift);
+    dedup.start_page(seconds.lo, seconds.hi, none);
+    for (const auto& line : page) {
+      fresh += dedup.observe(line.timestamp + shift, logs::line_hash(line.type, line.message)).fresh
+                   ? 1
+                   : 0;
     }
-    tx.commit();
-    state.PauseTiming();
-    marks.prune_before(first_second + preload_shift - page_step);
-    state.ResumeTiming();
-    offset += page_step;
-    ++cycle;
+    benchmark::DoNotOptimize(dedup.finish_page());
+    shift -= page_seconds;
   }
   if (fresh != state.iterations() * static_cast<std::int64_t>(page.size())) {
     state.SkipWithError("a fresh line was taken for a repeat");
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(page.size()));
 }
-BENCHMARK(dedup_fresh_page)->ArgName("marks")->Arg(0)->UseRealTime()->Unit(benchmark::kMillisecond);
-// Preloading is slow, so these run once, with a fixed number of pages.
-BENCHMARK(dedup_fresh_page)
-    ->ArgName("marks")
-    ->Arg(100'000)
-    ->Arg(1'000'000)
-    ->Iterations(50)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(line_dedup_page)
+    ->ArgName("spans")
+    ->Arg(0)
+    ->Arg(10)
+    ->Arg(1000)
+    ->Unit(benchmark::kMicrosecond);
 
-/// One page read again in a later cycle (the second re-read at a cycle's start, or a cycle
-/// started over): every line is a repeat, nothing is queued.
+/// A page of fresh lines in a newest-first cycle (a backlog drain): dedup against the store
+/// and what the page leaves behind recorded, in one transaction, without the queue appends.
+void dedup_fresh_page(benchmark::State& state) {
+  temp_store t;
+  logs::log_state marks(t.store(), "array-01");
+  const auto page = log_page(page_lines, first_second);
+  logs::line_dedup dedup(marks.spans());
+  std::int64_t shift = 0;
+  std::int64_t fresh = 0;
+  // One long cycle over a backlog bigger than any run reads; no lines arrive meanwhile.
+  logs::page_window window(true, static_cast<int>(page_lines));
+  const std::int64_t backlog = std::int64_t{1} << 40;
+  int number = 1;
+  for (auto _ : state) {
+    auto tx = t.store().begin();
+    const auto skip = window.accept(number++, backlog, page.size());
+    dedup_page(marks, dedup, std::span(page).subspan(skip.value_or(0)), shift, 1,
+               [&fresh](const device::log_entry&, std::int64_t) { ++fresh; });
+    tx.commit();
+    shift -= page_seconds;
+  }
+  if (fresh != state.iterations() * static_cast<std::int64_t>(page.size())) {
+    state.SkipWithError("a fresh line was taken for a repeat");
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(page.size()));
+}
+BENCHMARK(dedup_fresh_page)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+/// A page read again by a cycle started over (after a crash, or when the array's log shrank
+/// while being read): spans and marks loaded, every line a repeat, what the page leaves
+/// behind recorded. The poller gives each new cycle a new id, and so a new span row; here every
+/// re-read uses one id, so the table does not grow with the iteration count.
 void dedup_repeat_page(benchmark::State& state) {
   temp_store t;
   logs::log_state marks(t.store(), "array-01");
   const auto page = log_page(page_lines, first_second);
+  const auto ignore = [](const device::log_entry&, std::int64_t) {};
   {
     auto tx = t.store().begin();
-    for (const auto& line : page) {
-      marks.observe(line.timestamp, line.type, line.message, 1);
-    }
+    logs::line_dedup first(marks.spans());
+    dedup_page(marks, first, page, 0, 1, ignore);
     tx.commit();
   }
-  std::int64_t cycle = 2;
   std::int64_t fresh = 0;
   for (auto _ : state) {
     auto tx = t.store().begin();
-    for (const auto& line : page) {
-      fresh += marks.observe(line.timestamp, line.type, line.message, cycle).fresh ? 1 : 0;
-    }
+    logs::line_dedup dedup(marks.spans());
+    dedup_page(marks, dedup, page, 0, 2,
+               [&fresh](const device::log_entry&, std::int64_t) { ++fresh; });
     tx.commit();
-    ++cycle;
   }
   if (fresh != 0) {
     state.SkipWithError("a repeated line was taken as new");
@@ -111,26 +147,23 @@ BENCHMARK(dedup_repeat_page)->UseRealTime()->Unit(benchmark::kMillisecond);
 void poller_page(benchmark::State& state) {
   temp_store t;
   logs::log_state marks(t.store(), "array-01");
-  const auto page = log_page(page_lines, first_second);
-  std::int64_t offset = 0;
-  std::int64_t cycle = 1;
+  auto page = log_page(page_lines, first_second);
+  std::reverse(page.begin(), page.end());
+  logs::line_dedup dedup(marks.spans());
+  std::int64_t shift = 0;
+  const std::int64_t cycle = 1;
   for (auto _ : state) {
     auto tx = t.store().begin();
-    std::int64_t newest = 0;
-    for (const auto& line : page) {
-      const auto ts = line.timestamp + offset;
-      const auto seen = marks.observe(ts, line.type, line.message, cycle);
-      if (seen.fresh) {
-        t.queue().append(log_event(line, seen.occurrence, offset));
-      }
-      newest = std::max(newest, ts);
-    }
+    dedup_page(marks, dedup, page, shift, cycle,
+               [&](const device::log_entry& line, std::int64_t occurrence) {
+                 t.queue().append(log_event(line, occurrence, shift));
+               });
+    const auto newest = seconds_of(page, shift).hi;
     marks.prune_before(newest - 1);
     marks.save(
-        logs::checkpoint{.start_time = newest, .floor = 0, .newest_first = true, .cycle = cycle});
+        logs::checkpoint{.start_time = newest, .floor = 0, .newest_first = false, .cycle = cycle});
     tx.commit();
-    offset += page_step;
-    ++cycle;
+    shift += page_seconds;
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(page.size()));
 }
