@@ -113,7 +113,9 @@ TEST_P(sink_outage, syslog_receiver_down_during_inflow_loses_and_doubles_nothing
   ASSERT_TRUE(agent.running()) << test::read_file(log);
   EXPECT_TRUE(file_went_on) << "the file sink was held back by the syslog outage: "
                             << file_log_ids(out).size() - before << " lines in the outage";
-  EXPECT_FALSE(lines_with(log, {"siem"}).empty()) << "the outage was not logged";
+  EXPECT_FALSE(lines_with(log, {"sink.siem", "cannot send"}).empty())
+      << "the outage was not logged:\n"
+      << test::read_file(log);
 
   server.start();
   // Some inflow after the receiver is back too, then a fixed ledger to compare with.
