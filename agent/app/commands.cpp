@@ -1,5 +1,7 @@
 #include "agent/app/commands.hpp"
 
+#include <sys/resource.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -37,6 +39,31 @@ std::optional<config::agent_config> load(const common_options& opts) {
   } catch (const config::config_error& e) {
     std::cerr << "qsanfwd: " << e.what() << "\n";
     return std::nullopt;
+  }
+}
+
+/// Each device keeps one connection open and each network sink one or more: a large fleet
+/// needs more descriptors than the usual soft limit of 1024. The soft limit is raised to the
+/// hard one (an unprivileged process may); a hard limit too low for the configuration gets a
+/// warning that names the fix.
+void raise_descriptor_limit(const config::agent_config& cfg) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    return;
+  }
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  // One keep-alive connection per device; the store, the sinks, the HTTP API and the event
+  // loop take a few dozen more.
+  const auto needed = static_cast<rlim_t>(cfg.devices.size() + 4 * cfg.sinks.size() + 64);
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+    get_logger("agent")->warn(
+        "open file limit {} is low for {} device(s) and {} sink(s) (want {}); raise it "
+        "(systemd: LimitNOFILE=, shell: ulimit -n)",
+        lim.rlim_cur, cfg.devices.size(), cfg.sinks.size(), needed);
   }
 }
 
@@ -255,6 +282,7 @@ int run_command(const common_options& opts) {
     return exit_usage;
   }
   auto log = get_logger("agent");
+  raise_descriptor_limit(*cfg);
   std::unique_ptr<state_store> store;
   try {
     store = state_store::open(cfg->state_dir);
