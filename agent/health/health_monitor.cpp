@@ -102,12 +102,18 @@ void health_monitor::learn_identity(const poll_data& data) {
 }
 
 std::size_t health_monitor::commit(const poll_data& data, std::int64_t polled_at) {
-  auto tx = store_.begin();
   const auto previous = state_.load();
   const auto observed = flatten(data, previous ? *previous : snapshot{});
   const poll_context ctx{client_.settings().name, client_.settings().peer.host, polled_at, model_,
                          serial_};
   const auto result = diff(previous, observed, options_.limits, ctx);
+  // Nothing changed (the usual poll): the store holds this snapshot already, and rewriting it
+  // cost a transaction and an fsync per poll (bench/fleet). health_polls then keeps the time
+  // of the last change, which only tells that the device was polled before.
+  if (result.events.empty() && previous && result.next == *previous) {
+    return 0;
+  }
+  auto tx = store_.begin();
   for (const auto& e : result.events) {
     queue_.append(e);
   }

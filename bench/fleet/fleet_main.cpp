@@ -303,6 +303,7 @@ struct window {
   double rss_sum_kib = 0;
   std::size_t samples = 0;
   double busiest_10s_pct = 0;
+  std::vector<double> per_10s_pct;  ///< CPU of each 10 s of the window, in order
   double sim_cpu_seconds = 0;
 };
 
@@ -333,6 +334,9 @@ std::optional<window> measure(agent_process& agent, sim_fleet& fleet,
     history.push_back(*s);
     w.rss_sum_kib += static_cast<double>(s->rss_kib);
     ++w.samples;
+    if ((history.size() - 1) % 10 == 0) {
+      w.per_10s_pct.push_back((s->cpu_seconds - history[history.size() - 11].cpu_seconds) * 10.0);
+    }
     if (history.size() > 10) {
       const auto& ten_ago = history[history.size() - 11];
       w.busiest_10s_pct =
@@ -441,6 +445,11 @@ void print_table(const window& w, std::size_t arrays, const bench_options& o, pi
   row("agent open descriptors", std::to_string(w.last.open_fds), "");
   row("agent threads", std::to_string(w.last.threads), "");
   row("simulators' CPU (not in the above)", pct(w.sim_cpu_seconds / w.seconds * 100.0), "");
+  std::string series;
+  for (const auto v : w.per_10s_pct) {
+    series += fmt::format(" {:.0f}", v);
+  }
+  std::printf("\nagent CPU %% of each 10 s:%s\n", series.c_str());
 }
 
 verdict judge(const window& w) {
