@@ -1,6 +1,7 @@
 #include "agent/logs/log_poller.hpp"
 
 #include <algorithm>
+#include <span>
 
 #include "agent/core/ids.hpp"
 #include "agent/core/logging.hpp"
@@ -159,6 +160,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   std::int64_t max_seen = cp.start_time;
   std::int64_t queued = 0;
   std::int64_t read = 0;
+  line_dedup dedup(state_.spans());
 
   for (int page = 1;; ++page) {
     if (hooks_.wait_for_room) {
@@ -199,33 +201,20 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       co_return failure{why};
     }
 
+    const std::span<const device::log_entry> lines(
+        answer->logs.begin() + static_cast<std::ptrdiff_t>(*skip), answer->logs.end());
+    counters_.lines_read += lines.size();
+    read += static_cast<std::int64_t>(lines.size());
     auto tx = store_.begin();
-    std::int64_t page_max = cp.start_time;
-    std::int64_t queued_here = 0;
-    for (auto it = answer->logs.begin() + static_cast<std::ptrdiff_t>(*skip);
-         it != answer->logs.end(); ++it) {
-      ++counters_.lines_read;
-      ++read;
-      page_max = std::max(page_max, it->timestamp);
-      if (it->timestamp < cp.floor) {
-        continue;
-      }
-      const auto seen = state_.observe(it->timestamp, it->type, it->message, cycle);
-      if (!seen.fresh) {
-        ++counters_.duplicates_dropped;
-        continue;
-      }
-      if (!priming) {
-        queue_.append(make_event(*it, seen.occurrence));
-        ++queued_here;
-      }
+    const auto queued_here = queue_new_lines(lines, cp.floor, priming, dedup, cycle);
+    for (const auto& line : lines) {
+      max_seen = std::max(max_seen, line.timestamp);
     }
-    max_seen = std::max(max_seen, page_max);
     const bool last = !answer->have_next_page;
     // Oldest first, every line before this page's newest second is behind us already.
     const bool move_now = last || (!priming && cp.newest_first == false);
     if (move_now) {
-      cp.start_time = last ? max_seen : std::max(cp.start_time, page_max);
+      cp.start_time = max_seen;
       cp.cycle = cycle;
       state_.prune_before(cp.start_time - 1);
       state_.save(cp);
@@ -248,6 +237,38 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   }
   counters_.last_success_unix = unix_now();
   co_return queued;
+}
+
+std::int64_t log_poller::queue_new_lines(std::span<const device::log_entry> lines,
+                                         std::int64_t floor, bool priming, line_dedup& dedup,
+                                         std::int64_t cycle) {
+  std::optional<second_span> seconds;
+  for (const auto& line : lines) {
+    if (line.timestamp >= floor) {
+      seconds = seconds ? second_span{std::min(seconds->lo, line.timestamp),
+                                      std::max(seconds->hi, line.timestamp)}
+                        : second_span{line.timestamp, line.timestamp};
+    }
+  }
+  if (!seconds) {
+    return 0;
+  }
+  dedup.start_page(seconds->lo, seconds->hi, state_.marks_between(seconds->lo, seconds->hi));
+  std::int64_t queued = 0;
+  for (const auto& line : lines) {
+    if (line.timestamp < floor) {
+      continue;
+    }
+    const auto seen = dedup.observe(line.timestamp, line_hash(line.type, line.message));
+    if (!seen.fresh) {
+      ++counters_.duplicates_dropped;
+    } else if (!priming) {
+      queue_.append(make_event(line, seen.occurrence));
+      ++queued;
+    }
+  }
+  state_.record(cycle, dedup.finish_page());
+  return queued;
 }
 
 void log_poller::note_failure(int page, const std::string& why) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "agent/device/device_client.hpp"
@@ -72,6 +73,10 @@ class log_poller {
   boost::asio::awaitable<result<std::optional<bool>>> detect_order();
   boost::asio::awaitable<result<std::int64_t>> newest_timestamp(bool newest_first);
   boost::asio::awaitable<result<std::int64_t>> read_cycle(checkpoint cp, bool priming);
+  /// Queues the lines of a page not queued before (none while priming) and records them with
+  /// `dedup`; returns how many were queued.
+  std::int64_t queue_new_lines(std::span<const device::log_entry> lines, std::int64_t floor,
+                               bool priming, line_dedup& dedup, std::int64_t cycle);
   event make_event(const device::log_entry& line, std::int64_t occurrence) const;
   void note_failure(int page, const std::string& why);
   void note_success();

@@ -52,24 +52,62 @@ void log_state::save(const checkpoint& cp) {
   st.run();
 }
 
-sighting log_state::observe(std::int64_t timestamp, std::string_view type, std::string_view message,
-                            std::int64_t cycle) {
-  auto& st = store_.database().cached(sql::observe_log_line);
+std::vector<second_span> log_state::spans() {
+  auto& st = store_.database().cached(sql::load_log_spans);
   st.bind_text(1, device_);
-  st.bind_int64(2, timestamp);
-  st.bind_int64(3, static_cast<std::int64_t>(line_hash(type, message)));
-  st.bind_int64(4, cycle);
-  st.step();
-  sighting s{st.column_int64(0) != 0, st.column_int64(1)};
+  std::vector<second_span> out;
+  while (st.step()) {
+    out.push_back(second_span{st.column_int64(0), st.column_int64(1)});
+  }
   st.reset();
-  return s;
+  return out;
+}
+
+std::vector<line_mark> log_state::marks_between(std::int64_t lo, std::int64_t hi) {
+  auto& st = store_.database().cached(sql::load_log_marks_between);
+  st.bind_text(1, device_);
+  st.bind_int64(2, lo);
+  st.bind_int64(3, hi);
+  std::vector<line_mark> out;
+  while (st.step()) {
+    out.push_back(line_mark{st.column_int64(0), static_cast<std::uint64_t>(st.column_int64(1)),
+                            st.column_int64(2)});
+  }
+  st.reset();
+  return out;
+}
+
+void log_state::record(std::int64_t cycle, const page_record& page) {
+  if (page.interior) {
+    auto& span = store_.database().cached(sql::save_log_span);
+    span.bind_text(1, device_);
+    span.bind_int64(2, cycle);
+    span.bind_int64(3, page.interior->lo);
+    span.bind_int64(4, page.interior->hi);
+    span.run();
+    auto& forget = store_.database().cached(sql::forget_log_marks_between);
+    forget.bind_text(1, device_);
+    forget.bind_int64(2, page.interior->lo);
+    forget.bind_int64(3, page.interior->hi);
+    forget.run();
+  }
+  for (const auto& m : page.marks) {
+    auto& st = store_.database().cached(sql::save_log_mark);
+    st.bind_text(1, device_);
+    st.bind_int64(2, m.timestamp);
+    st.bind_int64(3, static_cast<std::int64_t>(m.hash));
+    st.bind_int64(4, m.queued);
+    st.run();
+  }
 }
 
 void log_state::prune_before(std::int64_t timestamp) {
-  auto& st = store_.database().cached(sql::prune_log_marks);
-  st.bind_text(1, device_);
-  st.bind_int64(2, timestamp);
-  st.run();
+  for (const auto sql : {sql::prune_log_marks, sql::prune_log_spans}) {
+    auto& st = store_.database().cached(sql);
+    st.bind_text(1, device_);
+    st.bind_int64(2, timestamp);
+    st.run();
+  }
 }
 
 std::int64_t log_state::mark_count() {

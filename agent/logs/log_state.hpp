@@ -4,7 +4,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "agent/logs/line_dedup.hpp"
 #include "agent/store/state_store.hpp"
 
 namespace qsanfwd::logs {
@@ -17,25 +19,23 @@ struct checkpoint {
   std::int64_t cycle = 0;            ///< id of the last read cycle begun
 };
 
-/// What observe() says about one sighting of a line.
-struct sighting {
-  bool fresh = false;  ///< more sightings than lines queued: queue this one
-  std::int64_t occurrence =
-      0;  ///< 1 for the first such line in its second, 2 for an identical twin...
-};
-
-/// The log poller's rows in the state store: the checkpoint and the dedup marks of one device.
-/// Callers wrap writes in a transaction together with the queue appends.
+/// The log poller's rows in the state store: the checkpoint, and what line_dedup needs to
+/// remember (marks of edge seconds, spans of seconds read whole). Callers wrap writes in a
+/// transaction together with the queue appends.
 class log_state {
  public:
   log_state(state_store& store, std::string device) : store_(store), device_(std::move(device)) {}
 
   std::optional<checkpoint> load();
   void save(const checkpoint& cp);
-  /// Records that `cycle` saw the line (`timestamp`, `type`, `message`) once more.
-  sighting observe(std::int64_t timestamp, std::string_view type, std::string_view message,
-                   std::int64_t cycle);
-  /// Forgets marks of seconds before `timestamp`: lines there are never read again.
+
+  /// Spans of seconds read whole by earlier cycles.
+  std::vector<second_span> spans();
+  /// The marks of seconds lo..hi.
+  std::vector<line_mark> marks_between(std::int64_t lo, std::int64_t hi);
+  /// Keeps what a page of cycle `cycle` leaves behind; marks inside its span are dropped.
+  void record(std::int64_t cycle, const page_record& page);
+  /// Forgets marks and spans of seconds before `timestamp`: lines there are never read again.
   void prune_before(std::int64_t timestamp);
   std::int64_t mark_count();
 

@@ -129,6 +129,21 @@ CREATE TABLE device_activity (
   PRIMARY KEY (device, activity)
 ) WITHOUT ROWID;
 )sql"},
+    // Log dedup keeps per-line counts only for the edge seconds of a read cycle and one span per
+    // cycle for the seconds it read whole (agent/logs/line_dedup.hpp); a mark's per-cycle
+    // sighting count now lives in memory.
+    migration{6, R"sql(
+CREATE TABLE log_spans (
+  device TEXT NOT NULL,
+  cycle INTEGER NOT NULL,
+  lo INTEGER NOT NULL,
+  hi INTEGER NOT NULL,
+  PRIMARY KEY (device, cycle)
+) WITHOUT ROWID;
+ALTER TABLE log_marks DROP COLUMN seen;
+ALTER TABLE log_marks DROP COLUMN cycle;
+ALTER TABLE log_marks DROP COLUMN fresh;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -194,20 +209,25 @@ inline constexpr std::string_view save_log_checkpoint =
     "start_time = excluded.start_time, floor = excluded.floor, "
     "newest_first = excluded.newest_first, cycle = excluded.cycle, "
     "updated_at = excluded.updated_at";
-// Counts one sighting of a line in a read cycle. `seen` restarts at each cycle; `queued` is how
-// many of these lines were ever queued; `fresh` says whether this sighting is one more than
-// were queued, i.e. a line to deliver. Identical genuine lines thus each get delivered once,
-// and a cycle that re-reads after a crash delivers nothing twice.
-inline constexpr std::string_view observe_log_line =
-    "INSERT INTO log_marks (device, timestamp, line_hash, queued, seen, cycle, fresh) "
-    "VALUES (?1, ?2, ?3, 1, 1, ?4, 1) ON CONFLICT (device, timestamp, line_hash) DO UPDATE SET "
-    "fresh = (CASE WHEN cycle = excluded.cycle THEN seen + 1 ELSE 1 END) > queued, "
-    "queued = max(queued, CASE WHEN cycle = excluded.cycle THEN seen + 1 ELSE 1 END), "
-    "seen = CASE WHEN cycle = excluded.cycle THEN seen + 1 ELSE 1 END, "
-    "cycle = excluded.cycle "
-    "RETURNING fresh, queued";
+// `queued`: how many lines of this (second, type, message) were ever queued; it never goes down.
+inline constexpr std::string_view save_log_mark =
+    "INSERT INTO log_marks (device, timestamp, line_hash, queued) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (device, timestamp, line_hash) DO UPDATE SET "
+    "queued = max(queued, excluded.queued)";
+inline constexpr std::string_view load_log_marks_between =
+    "SELECT timestamp, line_hash, queued FROM log_marks "
+    "WHERE device = ?1 AND timestamp BETWEEN ?2 AND ?3";
+inline constexpr std::string_view forget_log_marks_between =
+    "DELETE FROM log_marks WHERE device = ?1 AND timestamp BETWEEN ?2 AND ?3";
 inline constexpr std::string_view prune_log_marks =
     "DELETE FROM log_marks WHERE device = ?1 AND timestamp < ?2";
+inline constexpr std::string_view load_log_spans =
+    "SELECT lo, hi FROM log_spans WHERE device = ?1";
+inline constexpr std::string_view save_log_span =
+    "INSERT INTO log_spans (device, cycle, lo, hi) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (device, cycle) DO UPDATE SET lo = excluded.lo, hi = excluded.hi";
+inline constexpr std::string_view prune_log_spans =
+    "DELETE FROM log_spans WHERE device = ?1 AND hi < ?2";
 inline constexpr std::string_view count_log_marks =
     "SELECT count(*) FROM log_marks WHERE device = ?1";
 

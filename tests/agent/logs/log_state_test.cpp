@@ -2,40 +2,53 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/store/sql.hpp"
+#include "agent/store/sqlite.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace qsanfwd::logs {
 namespace {
 
-TEST(log_state, identical_lines_in_one_cycle_are_each_fresh_once) {
+TEST(log_state, a_page_record_round_trips_and_its_span_drops_the_marks_inside) {
   test::temp_dir dir;
   auto store = state_store::open(dir.path());
   log_state s(*store, "a");
-  auto first = s.observe(100, "access", "User admin login", 1);
-  auto twin = s.observe(100, "access", "User admin login", 1);
-  EXPECT_TRUE(first.fresh);
-  EXPECT_EQ(first.occurrence, 1);
-  EXPECT_TRUE(twin.fresh);
-  EXPECT_EQ(twin.occurrence, 2);
-  // The next cycle sees both again: nothing new. A third twin then is new, with occurrence 3.
-  EXPECT_FALSE(s.observe(100, "access", "User admin login", 2).fresh);
-  EXPECT_FALSE(s.observe(100, "access", "User admin login", 2).fresh);
-  auto third = s.observe(100, "access", "User admin login", 2);
-  EXPECT_TRUE(third.fresh);
-  EXPECT_EQ(third.occurrence, 3);
+  s.record(1, page_record{{{100, 7, 1}, {101, 7, 2}, {105, 8, 1}}, std::nullopt});
+  EXPECT_EQ(s.mark_count(), 3);
+  // The same cycle reads further: 101 now lies inside its span; marks never count down.
+  s.record(1, page_record{{{100, 7, 3}, {105, 8, 0}}, second_span{101, 104}});
+  EXPECT_EQ(s.marks_between(0, 1000), (std::vector<line_mark>{{100, 7, 3}, {105, 8, 1}}));
+  EXPECT_EQ(s.spans(), (std::vector<second_span>{{101, 104}}));
+  // A span per cycle; the same cycle widens its own.
+  s.record(1, page_record{{}, second_span{99, 104}});
+  s.record(2, page_record{{}, second_span{200, 300}});
+  EXPECT_EQ(s.spans(), (std::vector<second_span>{{99, 104}, {200, 300}}));
+  log_state other(*store, "b");
+  EXPECT_TRUE(other.spans().empty());
+  EXPECT_TRUE(other.marks_between(0, 1000).empty());
 }
 
-TEST(log_state, lines_differ_by_second_type_and_text) {
+TEST(log_state, a_crashed_cycle_leaves_enough_for_the_next_one_to_queue_nothing_twice) {
   test::temp_dir dir;
   auto store = state_store::open(dir.path());
   log_state s(*store, "a");
-  EXPECT_TRUE(s.observe(100, "info", "m", 1).fresh);
-  EXPECT_TRUE(s.observe(101, "info", "m", 1).fresh);
-  EXPECT_TRUE(s.observe(100, "error", "m", 1).fresh);
-  EXPECT_TRUE(s.observe(100, "info", "n", 1).fresh);
-  log_state other(*store, "b");
-  EXPECT_TRUE(other.observe(100, "info", "m", 1).fresh);
-  EXPECT_EQ(s.mark_count(), 4);
+  // Cycle 1 reads one page of seconds 100..110 newest first, then the agent dies.
+  {
+    line_dedup d(s.spans());
+    d.start_page(100, 110, s.marks_between(100, 110));
+    for (std::int64_t ts = 110; ts >= 100; --ts) {
+      ASSERT_TRUE(d.observe(ts, 1).fresh);
+    }
+    s.record(1, d.finish_page());
+  }
+  // Cycle 2 reads the same lines plus one new line in second 110 and one in 111.
+  line_dedup d(s.spans());
+  d.start_page(100, 111, s.marks_between(100, 111));
+  EXPECT_TRUE(d.observe(111, 1).fresh);
+  EXPECT_TRUE(d.observe(110, 2).fresh);
+  for (std::int64_t ts = 110; ts >= 100; --ts) {
+    EXPECT_FALSE(d.observe(ts, 1).fresh) << ts;
+  }
 }
 
 TEST(log_state, checkpoint_round_trip_and_pruning) {
@@ -45,11 +58,11 @@ TEST(log_state, checkpoint_round_trip_and_pruning) {
     log_state s(*store, "a");
     EXPECT_FALSE(s.load());
     s.save({.start_time = 200, .floor = 5, .newest_first = true, .cycle = 9});
-    s.observe(198, "info", "old", 1);
-    s.observe(199, "info", "edge", 1);
-    s.observe(200, "info", "new", 1);
+    s.record(8, page_record{{}, second_span{150, 197}});
+    s.record(9, page_record{{{198, 1, 1}, {199, 1, 1}, {200, 1, 1}}, second_span{201, 205}});
     s.prune_before(199);
     EXPECT_EQ(s.mark_count(), 2);
+    EXPECT_EQ(s.spans(), (std::vector<second_span>{{201, 205}}));
   }
   auto store = state_store::open(dir.path());
   log_state s(*store, "a");
@@ -61,6 +74,26 @@ TEST(log_state, checkpoint_round_trip_and_pruning) {
   EXPECT_EQ(cp->cycle, 9);
   s.save({.start_time = 201, .floor = 0, .newest_first = std::nullopt, .cycle = 10});
   EXPECT_EQ(s.load()->newest_first, std::nullopt);
+}
+
+TEST(log_state, marks_of_a_version_5_database_survive_the_migration) {
+  test::temp_dir dir;
+  std::filesystem::create_directories(dir.path());
+  {
+    sqlite::database db(dir / "state.db", sqlite::database::access::read_write);
+    for (const auto& m : sql::migrations) {
+      if (m.version <= 5) {
+        db.exec(m.sql);
+      }
+    }
+    db.exec("PRAGMA user_version = 5");
+    db.exec(
+        "INSERT INTO log_marks (device, timestamp, line_hash, queued, seen, cycle, fresh) "
+        "VALUES ('a', 100, 7, 2, 2, 1, 0)");
+  }
+  auto store = state_store::open(dir.path());
+  log_state s(*store, "a");
+  EXPECT_EQ(s.marks_between(100, 100), (std::vector<line_mark>{{100, 7, 2}}));
 }
 
 TEST(log_state, line_hash_is_stable) {

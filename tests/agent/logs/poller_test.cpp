@@ -160,7 +160,8 @@ TEST_P(poller_exactly_once, queue_equals_ledger_with_backlog_inflow_and_identica
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
   EXPECT_GT(r.poller->counters().duplicates_dropped, 0U) << "the re-read window never overlapped";
-  // Marks behind the re-read window are pruned: the database does not grow with history.
+  // Marks behind the re-read window are pruned and seconds read whole keep none: the database
+  // does not grow with history.
   log_state state(*r.store, "array-01");
   const auto cp = state.load();
   ASSERT_TRUE(cp);
@@ -170,7 +171,7 @@ TEST_P(poller_exactly_once, queue_equals_ledger_with_backlog_inflow_and_identica
       in_window.insert(l);
     }
   }
-  EXPECT_EQ(state.mark_count(), static_cast<std::int64_t>(in_window.size()));
+  EXPECT_LE(state.mark_count(), static_cast<std::int64_t>(in_window.size()));
   std::cout << "cycles " << cycles << ", pages " << r.poller->counters().pages << ", lines "
             << ledger.size() << ", duplicates dropped " << r.poller->counters().duplicates_dropped
             << ", marks kept " << state.mark_count() << "\n";

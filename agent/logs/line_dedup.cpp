@@ -1,0 +1,57 @@
+#include "agent/logs/line_dedup.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace qsanfwd::logs {
+
+bool line_dedup::covered(std::int64_t timestamp) const {
+  return std::any_of(covered_.begin(), covered_.end(), [timestamp](const second_span& s) {
+    return s.lo <= timestamp && timestamp <= s.hi;
+  });
+}
+
+void line_dedup::start_page(std::int64_t lo, std::int64_t hi,
+                            const std::vector<line_mark>& stored) {
+  low_ = started_ ? std::min(low_, lo) : lo;
+  high_ = started_ ? std::max(high_, hi) : hi;
+  started_ = true;
+  // What this cycle has counted itself is newer than the store's copy.
+  for (const auto& m : stored) {
+    counts_.try_emplace(key{m.timestamp, m.hash}, counts{0, m.queued, false});
+  }
+}
+
+sighting line_dedup::observe(std::int64_t timestamp, std::uint64_t hash) {
+  if (covered(timestamp)) {
+    return {};
+  }
+  auto& c = counts_[key{timestamp, hash}];
+  ++c.seen;
+  if (c.seen <= c.queued) {
+    return {false, c.seen};
+  }
+  c.queued = c.seen;
+  c.changed = true;
+  return {true, c.seen};
+}
+
+page_record line_dedup::finish_page() {
+  page_record out;
+  for (auto it = counts_.begin(); it != counts_.end();) {
+    if (!is_edge(it->first.timestamp)) {
+      it = counts_.erase(it);
+      continue;
+    }
+    if (std::exchange(it->second.changed, false)) {
+      out.marks.push_back(line_mark{it->first.timestamp, it->first.hash, it->second.queued});
+    }
+    ++it;
+  }
+  if (high_ - low_ >= 2) {
+    out.interior = second_span{low_ + 1, high_ - 1};
+  }
+  return out;
+}
+
+}  // namespace qsanfwd::logs

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace qsanfwd::logs {
+
+/// What observe() says about one sighting of a line.
+struct sighting {
+  bool fresh = false;           ///< more sightings than lines queued: queue this one
+  std::int64_t occurrence = 0;  ///< 1 for the first such line in its second, 2 for its twin...
+};
+
+/// How many lines of one (second, type, message) have ever been queued.
+struct line_mark {
+  std::int64_t timestamp = 0;
+  std::uint64_t hash = 0;  ///< line_hash(type, message)
+  std::int64_t queued = 0;
+  friend bool operator==(const line_mark&, const line_mark&) = default;
+};
+
+/// Seconds lo..hi (inclusive) every line of which has been queued.
+struct second_span {
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+  friend bool operator==(const second_span&, const second_span&) = default;
+};
+
+/// What the store must keep after a page for a crash to lose and repeat nothing.
+struct page_record {
+  std::vector<line_mark> marks;         ///< changed counts in the cycle's edge seconds
+  std::optional<second_span> interior;  ///< the cycle's seconds whose lines were all read
+};
+
+/// Decides which lines of a read cycle are new, one page at a time.
+///
+/// The array sorts its log by time and pages are contiguous slices of it, so once a cycle has
+/// read lines of seconds a and b, it has read every line of each second strictly between them.
+/// Those seconds need no per-line bookkeeping: one span says they are queued. Only the two
+/// edge seconds of the cycle (which later pages or cycles may read more of) are counted line by
+/// line: per (second, type, message), sightings in this cycle against lines ever queued, so
+/// identical genuine lines each count and a re-read after a crash queues nothing twice.
+/// Memory holds one page plus the edge seconds, whatever the backlog.
+class line_dedup {
+ public:
+  /// `covered`: spans earlier cycles left in the store.
+  explicit line_dedup(std::vector<second_span> covered) : covered_(std::move(covered)) {}
+
+  /// Begins a page whose lines lie in seconds lo..hi, with the marks the store holds there.
+  void start_page(std::int64_t lo, std::int64_t hi, const std::vector<line_mark>& stored);
+  sighting observe(std::int64_t timestamp, std::uint64_t hash);
+  /// Ends the page: what to store, in the transaction that queues the page's lines.
+  page_record finish_page();
+  /// Lines counted in memory: the current page and the cycle's edge seconds.
+  std::size_t tracked() const { return counts_.size(); }
+
+ private:
+  struct key {
+    std::int64_t timestamp;
+    std::uint64_t hash;
+    friend bool operator==(const key&, const key&) = default;
+  };
+  struct key_hash {
+    std::size_t operator()(const key& k) const {
+      return static_cast<std::size_t>(
+          k.hash ^ (static_cast<std::uint64_t>(k.timestamp) * 0x9E3779B97F4A7C15ULL));
+    }
+  };
+  struct counts {
+    std::int64_t seen = 0;    ///< in this cycle
+    std::int64_t queued = 0;  ///< ever
+    bool changed = false;     ///< since the store last heard of it
+  };
+
+  bool covered(std::int64_t timestamp) const;
+  bool is_edge(std::int64_t timestamp) const { return timestamp == low_ || timestamp == high_; }
+
+  std::vector<second_span> covered_;
+  std::unordered_map<key, counts, key_hash> counts_;
+  bool started_ = false;
+  std::int64_t low_ = 0;  ///< the oldest and newest second read so far in this cycle
+  std::int64_t high_ = 0;
+};
+
+}  // namespace qsanfwd::logs
