@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "agent/core/time.hpp"
@@ -81,6 +83,9 @@ TEST(event, rfc3339_is_utc) {
   EXPECT_EQ(rfc3339_utc(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(rfc3339_utc(951782400), "2000-02-29T00:00:00Z");
   EXPECT_EQ(rfc3339_utc(1795915304), "2026-11-29T01:21:44Z");
+  // An array's timestamp is whatever it sends: held to RFC 3339's four-digit years.
+  EXPECT_EQ(rfc3339_utc(std::numeric_limits<std::int64_t>::max()), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(rfc3339_utc(std::numeric_limits<std::int64_t>::min()), "0000-01-01T00:00:00Z");
 }
 
 TEST(severity, log_types_map_as_documented) {
