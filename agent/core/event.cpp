@@ -1,5 +1,6 @@
 #include "agent/core/event.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -30,6 +31,11 @@ std::optional<event_kind> parse_event_kind(std::string_view name) {
 }
 
 namespace {
+
+// Printable ASCII that JSON takes as it is.
+bool plain_json_char(unsigned char c) {
+  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
@@ -84,6 +90,17 @@ void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
+    // Most of a log line needs no escaping: copy such runs whole (a drain profile showed the
+    // character-by-character append).
+    const auto run_end =
+        std::find_if_not(s.begin() + static_cast<std::ptrdiff_t>(i), s.end(),
+                         [](char ch) { return plain_json_char(static_cast<unsigned char>(ch)); });
+    const auto run = static_cast<std::size_t>(run_end - s.begin()) - i;
+    if (run > 0) {
+      out.append(s.substr(i, run));
+      i += run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const auto len = utf8_sequence_length(s, i);
