@@ -43,7 +43,9 @@ measured_process::~measured_process() {
   }
 }
 
-void measured_process::signal(int sig) { ::kill(pid_, sig); }
+void measured_process::signal(int sig) {
+  ::kill(pid_, sig);
+}
 
 void measured_process::record(int status, const ::rusage& ru) {
   done_ = true;

@@ -2,6 +2,7 @@
 // it costs in CPU and memory, and how that compares with only fetching the pages
 // (bench/README.md). With several backlogs it is the `scale` benchmark.
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 
 #include <CLI/CLI.hpp>
@@ -13,7 +14,6 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "agent/device/device_client.hpp"
@@ -34,6 +34,7 @@ struct settings {
   fs::path agent = QSANFWD_AGENT_PATH;
   fs::path work_dir = fs::temp_directory_path();
   bool keep = false;
+  std::string sink_options;  ///< JSON keys added to every sink, e.g. "fsync": "never"
 };
 
 struct outcome {
@@ -89,8 +90,10 @@ int fetch_only(std::uint16_t port, int page_size) {
 
 // ---- the agent -------------------------------------------------------------------------
 
-std::string sink_json(const std::string& target, const fs::path& dir, std::uint16_t port) {
-  const std::string common = R"("name": "out", "start_at": "oldest", )";
+/// `extra`: more keys for the sink, each followed by a comma (--sink-options).
+std::string sink_json(const std::string& target, const fs::path& dir, std::uint16_t port,
+                      const std::string& extra) {
+  const std::string common = R"("name": "out", "start_at": "oldest", )" + extra;
   if (target == "file") {
     return "{" + common + R"("type": "file", "path": ")" + (dir / "out.jsonl").string() + "\"}";
   }
@@ -112,7 +115,8 @@ void write_config(const fs::path& file, const fs::path& dir, std::uint16_t array
                       << array_port << R"(", "username": "admin", "password": "password",
                  "logs": { "interval": "1s", "page_size": )"
                       << page_size << R"( }, "health": { "enabled": false } } ],
-  "sinks": [ )" << sink << R"( ]
+  "sinks": [ )" << sink
+                      << R"( ]
 })";
 }
 
@@ -163,7 +167,8 @@ outcome drain_into(const settings& opt, const std::string& target, std::size_t l
   }
   const auto config = dir.path / "config.json";
   write_config(config, dir.path, array_port, opt.page_size,
-               sink_json(target, dir.path, receiver ? receiver->port() : 0));
+               sink_json(target, dir.path, receiver ? receiver->port() : 0,
+                         opt.sink_options.empty() ? "" : opt.sink_options + ", "));
   file_line_counter file(dir.path / "out.jsonl");
   const auto count = [&] { return receiver ? receiver->count() : file.count(); };
 
@@ -186,14 +191,15 @@ outcome fetch_ceiling(const settings& opt, std::size_t lines, std::uint16_t arra
   work_dir dir(opt.work_dir, opt.keep);
   const auto out = dir.path / "fetch.log";
   const auto start = std::chrono::steady_clock::now();
-  measured_process fetch("/proc/self/exe",
-                         {"--fetch-only", std::to_string(array_port), "--page-size",
-                          std::to_string(opt.page_size)},
-                         out);
+  measured_process fetch(
+      "/proc/self/exe",
+      {"--fetch-only", std::to_string(array_port), "--page-size", std::to_string(opt.page_size)},
+      out);
   auto cost = fetch.wait();
   std::uint64_t got = 0;
   std::ifstream(out) >> got;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return outcome{"fetch-only", lines, got, cost.status == 0 ? seconds : 0, cost};
 }
 
@@ -261,6 +267,8 @@ int main(int argc, char** argv) {
   app.add_option("--work-dir", opt.work_dir, "where state and sink files go")
       ->check(CLI::ExistingDirectory);
   app.add_flag("--keep", opt.keep, "keep each run's directory");
+  app.add_option("--sink-options", opt.sink_options,
+                 "JSON keys added to each sink, e.g. '\"fsync\": \"never\"'");
   app.add_option("--fetch-only", fetch_port, "(internal) fetch every page from this port");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
