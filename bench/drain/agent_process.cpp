@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
 #include <stdexcept>
+#include <string>
 
 extern char** environ;
 
@@ -47,6 +50,18 @@ void measured_process::signal(int sig) {
   ::kill(pid_, sig);
 }
 
+void measured_process::sample_memory() {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmHWM:")) {
+      const double mb = std::stod(line.substr(6)) / 1024.0;  // in kB
+      usage_.peak_rss_mb = std::max(usage_.peak_rss_mb, mb);
+      return;
+    }
+  }
+}
+
 void measured_process::record(int status, const ::rusage& ru) {
   done_ = true;
   const auto seconds = [](const timeval& tv) {
@@ -55,7 +70,6 @@ void measured_process::record(int status, const ::rusage& ru) {
   usage_.wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   usage_.cpu_s = seconds(ru.ru_utime) + seconds(ru.ru_stime);
-  usage_.peak_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
   usage_.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

@@ -14,8 +14,8 @@ namespace qsanfwd::bench {
 struct usage {
   double wall_s = 0;
   double cpu_s = 0;
-  double peak_rss_mb = 0;
-  int status = -1;  ///< exit code, or 128 + signal
+  double peak_rss_mb = 0;  ///< the highest VmHWM sampled
+  int status = -1;         ///< exit code, or 128 + signal
 };
 
 /// A program run as a child whose output goes to `log_file`; its resource use is read with
@@ -29,6 +29,10 @@ class measured_process {
   measured_process& operator=(const measured_process&) = delete;
 
   void signal(int sig);
+  /// Samples the child's high-water resident memory (VmHWM) while it runs. wait4's ru_maxrss
+  /// cannot be used: exec folds the spawning process's own peak (here the simulator holding the
+  /// backlog) into the child's figure.
+  void sample_memory();
   bool exited();  ///< without blocking
   usage wait();   ///< blocks until it exits
   pid_t pid() const { return pid_; }

@@ -148,6 +148,7 @@ std::optional<double> wait_for(Count count, std::uint64_t want, measured_process
     if (count() >= want) {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
+    process.sample_memory();
     if (process.exited()) {
       return std::nullopt;
     }
@@ -176,6 +177,7 @@ outcome drain_into(const settings& opt, const std::string& target, std::size_t l
   measured_process agent(opt.agent, {"run", "-c", config.string()}, dir.path / "agent.log");
   const auto deadline = std::chrono::seconds(120 + lines / 2000);
   const auto reached = wait_for(count, lines, agent, start, deadline);
+  agent.sample_memory();
   agent.signal(SIGTERM);
   outcome o{target, lines, count(), reached.value_or(0), agent.wait()};
   if (!reached) {
@@ -195,6 +197,10 @@ outcome fetch_ceiling(const settings& opt, std::size_t lines, std::uint16_t arra
       "/proc/self/exe",
       {"--fetch-only", std::to_string(array_port), "--page-size", std::to_string(opt.page_size)},
       out);
+  while (!fetch.exited()) {
+    fetch.sample_memory();
+    std::this_thread::sleep_for(5ms);
+  }
   auto cost = fetch.wait();
   std::uint64_t got = 0;
   std::ifstream(out) >> got;
