@@ -240,32 +240,32 @@ struct daemon::impl {
     }
   }
 
-  /// One log cycle, recorded for status; returns how long until the next.
-  asio::awaitable<duration> read_logs(device_runtime& d, backoff& retry) {
-    auto cycle = co_await d.poller.poll_once();
-    record(d, "logs", cycle);
-    if (cycle) {
+  /// Records a log cycle or health poll (`what`) for status and says how long until the next:
+  /// the interval, or after a failure a backoff capped at `cap`.
+  template <typename T>
+  duration after_step(device_runtime& d, std::string_view activity, std::string_view what,
+                      const result<T>& outcome, duration interval, duration cap, backoff& retry) {
+    record(d, activity, outcome);
+    if (outcome) {
       retry.reset();
-      co_return d.cfg.logs.interval;
+      return interval;
     }
-    const auto wait = std::min(retry.next(), std::max(d.cfg.logs.interval, duration{1000}));
-    log->debug("{}: log cycle failed: {}; next try in {}", d.cfg.name, cycle.error().message,
+    const auto wait = std::min(retry.next(), cap);
+    log->debug("{}: {} failed: {}; next try in {}", d.cfg.name, what, outcome.error().message,
                format_duration(wait));
-    co_return wait;
+    return wait;
   }
 
-  /// One health poll, recorded for status; returns how long until the next.
+  asio::awaitable<duration> read_logs(device_runtime& d, backoff& retry) {
+    const auto cycle = co_await d.poller.poll_once();
+    co_return after_step(d, "logs", "log cycle", cycle, d.cfg.logs.interval,
+                         std::max(d.cfg.logs.interval, duration{1000}), retry);
+  }
+
   asio::awaitable<duration> poll_health(device_runtime& d, backoff& retry) {
-    auto poll = co_await d.monitor.poll_once();
-    record(d, "health", poll);
-    if (poll) {
-      retry.reset();
-      co_return d.cfg.health.interval;
-    }
-    const auto wait = std::min(retry.next(), d.cfg.health.interval);
-    log->debug("{}: health poll failed: {}; next try in {}", d.cfg.name, poll.error().message,
-               format_duration(wait));
-    co_return wait;
+    const auto poll = co_await d.monitor.poll_once();
+    co_return after_step(d, "health", "health poll", poll, d.cfg.health.interval,
+                         d.cfg.health.interval, retry);
   }
 
   /// Runs one step (a log cycle or a health poll). A full disk under state_dir pauses

@@ -6,13 +6,15 @@
 
 namespace qsanfwd {
 
-std::string rfc3339_utc(std::int64_t unix_seconds) {
-  using namespace std::chrono;
-  // RFC 3339 has four-digit years, and a log line's timestamp is whatever the array says: far
-  // enough out, floor<days> and the civil calendar overflow (undefined behaviour).
+std::int64_t four_digit_year_seconds(std::int64_t unix_seconds) {
   constexpr std::int64_t earliest = -62167219200;  // 0000-01-01T00:00:00Z
   constexpr std::int64_t latest = 253402300799;    // 9999-12-31T23:59:59Z
-  const sys_seconds tp{seconds{std::clamp(unix_seconds, earliest, latest)}};
+  return std::clamp(unix_seconds, earliest, latest);
+}
+
+std::string rfc3339_utc(std::int64_t unix_seconds) {
+  using namespace std::chrono;
+  const sys_seconds tp{seconds{four_digit_year_seconds(unix_seconds)}};
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
   const hh_mm_ss hms{tp - day};

@@ -6,6 +6,11 @@
 namespace qsanfwd {
 
 /// RFC 3339 in UTC with a `Z`, whole seconds: "2026-11-29T01:21:44Z".
+/// `unix_seconds` held within the years 0000..9999, which every timestamp format we write has
+/// room for: a log line's timestamp is whatever the array says, and far enough out the calendar
+/// arithmetic (and a conversion to milliseconds) overflows.
+std::int64_t four_digit_year_seconds(std::int64_t unix_seconds);
+/// "YYYY-MM-DDThh:mm:ssZ", the time held to four-digit years.
 std::string rfc3339_utc(std::int64_t unix_seconds);
 
 /// Seconds since the epoch, from the system clock.

@@ -1,9 +1,7 @@
 #include "sinks/syslog/syslog_format.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cctype>
-#include <cstdint>
 #include <utility>
 
 #include "agent/core/time.hpp"
@@ -19,15 +17,6 @@ constexpr std::size_t max_app_name = 48;
 constexpr std::size_t max_msgid = 32;
 constexpr std::size_t max_tag = 32;
 constexpr std::size_t max_cef_name = 512;
-
-// RFC 5424 and RFC 3164 timestamps have four-digit years, and the array's clock (a log line's
-// timestamp) can say anything, far enough out to overflow the calendar arithmetic.
-constexpr std::int64_t earliest_timestamp = -62167219200;  // 0000-01-01T00:00:00Z
-constexpr std::int64_t latest_timestamp = 253402300799;    // 9999-12-31T23:59:59Z
-
-std::int64_t four_digit_year_time(std::int64_t unix_seconds) {
-  return std::clamp(unix_seconds, earliest_timestamp, latest_timestamp);
-}
 
 unsigned char byte_at(std::string_view s, std::size_t i) {
   return static_cast<unsigned char>(s[i]);
@@ -106,7 +95,7 @@ std::string_view msgid_of(const event& e) {
 
 // `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID ` with the trailing space.
 std::string rfc5424_header(const event& e, const format_settings& s) {
-  return pri(e, s) + "1 " + rfc3339_utc(four_digit_year_time(e.timestamp)) + " " +
+  return pri(e, s) + "1 " + rfc3339_utc(e.timestamp) + " " +
          header_field(hostname_of(e, s), max_hostname) + " " +
          header_field(s.app_name, max_app_name) + " - " + header_field(msgid_of(e), max_msgid) +
          " ";
@@ -207,7 +196,7 @@ std::string cef_record(const event& e) {
                     "|1|" + cef_header_field(cef_signature(e)) + "|" +
                     cef_header_field(truncate_utf8(first_line, max_cef_name)) + "|" +
                     std::to_string(cef_severity(e.severity)) + "|";
-  append_cef_extension(out, "rt", std::to_string(four_digit_year_time(e.timestamp) * 1000));
+  append_cef_extension(out, "rt", std::to_string(four_digit_year_seconds(e.timestamp) * 1000));
   append_cef_extension(out, "dvchost", e.device);
   append_cef_extension(out, "deviceExternalId", e.serial);
   append_cef_extension(out, "externalId", e.id);
@@ -272,7 +261,7 @@ std::string format_rfc3164(const event& e, const format_settings& s) {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   // rfc3339_utc gives "YYYY-MM-DDThh:mm:ssZ"; BSD syslog wants "Mmm dd hh:mm:ss" with the day
   // padded by a space.
-  const auto t = rfc3339_utc(four_digit_year_time(e.timestamp));
+  const auto t = rfc3339_utc(e.timestamp);
   const auto month = static_cast<std::size_t>(std::stoi(t.substr(5, 2)) - 1);
   const std::string day = t[8] == '0' ? " " + t.substr(9, 1) : t.substr(8, 2);
   std::string tag;
