@@ -21,4 +21,11 @@ result<std::vector<disk>> parse_disks(std::string_view body);
 result<std::vector<pool>> parse_pools(std::string_view body);
 result<std::vector<volume>> parse_volumes(std::string_view body);
 
+namespace detail {
+/// parse_log_page() through nlohmann's DOM: the reference for every page, and the answer for
+/// pages the streaming reader leaves to it (any error, stray-space or repeated keys). Public so
+/// that tests and the fuzz target can compare the two.
+result<log_page> parse_log_page_dom(std::string_view body);
+}  // namespace detail
+
 }  // namespace qsanfwd::device

@@ -47,6 +47,134 @@ TEST(parse_log_page, errors_name_endpoint_and_field) {
   EXPECT_FALSE(parse_log_page("[1,2]"));
 }
 
+// parse_log_page reads the usual pages without nlohmann's DOM; whatever it reads, the answer (or
+// the error) must be the DOM reader's, byte for byte.
+void expect_same_as_dom(std::string_view body) {
+  const auto fast = parse_log_page(body);
+  const auto dom = detail::parse_log_page_dom(body);
+  ASSERT_EQ(fast.ok(), dom.ok()) << body << "\n"
+                                 << (fast.ok() ? dom.error().message : fast.error().message);
+  if (!dom.ok()) {
+    EXPECT_EQ(fast.error().message, dom.error().message) << body;
+    return;
+  }
+  EXPECT_EQ(fast->logs, dom->logs) << body;
+  EXPECT_EQ(fast->total, dom->total) << body;
+  EXPECT_EQ(fast->have_next_page, dom->have_next_page) << body;
+}
+
+std::string page_with_line(std::string_view fields) {
+  return std::string(R"({"logs":[{"type":"info","timestamp":1,"message":"a"},{)") +
+         std::string(fields) + R"(}],"total":2,"haveNextPage":false})";
+}
+
+TEST(parse_log_page, strings_escapes_and_utf8_as_the_dom_reads_them) {
+  for (const char* message : {R"("plain")",
+                              R"("q\"b\\s\/n\nr\rt\tb\bf\f")",
+                              R"("\u0041\u00e9\u20AC\u0000")",
+                              R"("\ud83d\ude00 pair")",
+                              R"("\ud83d lone")",
+                              "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"",
+                              "\"bad \xC3\x28\"",
+                              "\"overlong \xC0\xAF\"",
+                              "\"surrogate \xED\xA0\x80\"",
+                              "\"above \xF4\x90\x80\x80\"",
+                              "\"cut \xE2\x82\"",
+                              "\"ctl \x01\"",
+                              "\"del \x7F\"",
+                              R"("bad \x escape")",
+                              R"("\u12G4")",
+                              R"("\u12")",
+                              "7",
+                              "-7",
+                              "0",
+                              "-0",
+                              "1.5",
+                              "1e3",
+                              "18446744073709551615",
+                              "18446744073709551616",
+                              "true",
+                              "null",
+                              "[]",
+                              "{}"}) {
+    expect_same_as_dom(
+        page_with_line(std::string(R"("type":"info","timestamp":2,"message":)") + message));
+  }
+}
+
+TEST(parse_log_page, timestamps_totals_and_flags_as_the_dom_reads_them) {
+  for (const char* ts : {"2",
+                         "-2",
+                         "\" 3 \"",
+                         "\"+3\"",
+                         "\"\"",
+                         "\"x\"",
+                         "2.9",
+                         "-2.9",
+                         "1e300",
+                         "9223372036854775807",
+                         "9223372036854775808",
+                         "-9223372036854775808",
+                         "-9223372036854775809",
+                         "01",
+                         "-",
+                         "2a",
+                         "true",
+                         "null",
+                         "[2]",
+                         "{\"a\":2}"}) {
+    expect_same_as_dom(
+        page_with_line(std::string(R"("type":"info","message":"m","timestamp":)") + ts));
+  }
+  for (const char* v :
+       {"3", "\"3\"", "\" 3 \"", "3.7", "-1", "1e300", "18446744073709551615", "true", "false",
+        "null", "\"true\"", "\" true \"", "\"1\"", "[1]", "{\"a\":1}", "0", "0.2", "\"x\""}) {
+    for (const char* key : {"total", "haveNextPage"}) {
+      expect_same_as_dom(std::string(R"({"logs":[{"type":"info","timestamp":1,"message":"m"}],")") +
+                         key + "\":" + v + "}");
+    }
+  }
+}
+
+TEST(parse_log_page, odd_shapes_as_the_dom_reads_them) {
+  for (
+      const char* body : {
+          R"({"logs":[]})",
+          R"({"logs":{}})",
+          R"({"logs":null})",
+          R"({"logs":[1]})",
+          R"({"logs":[[]]})",
+          R"({"logs":[{}]})",
+          R"([])",
+          R"("logs")",
+          R"(7)",
+          "",
+          " ",
+          "{",
+          R"({"logs":[]}x)",
+          R"({"logs":[],})",
+          R"({"logs":[,]})",
+          R"({"logs":[]} )",
+          "\xEF\xBB\xBF{\"logs\":[]}",
+          " \t\r\n{ \"logs\" : [ ] } \n",
+          R"({" logs ":[{"type":"info","timestamp":1,"message":"m"}]})",
+          R"({"logs":[],"logs ":[{"type":"info","timestamp":1,"message":"m"}]})",
+          R"({"logs":[{"type":"info","timestamp":1,"message":"m"}],"logs":[]})",
+          R"({"total":1,"total":2,"logs":[]})",
+          R"({"logs":[{" type":"info","timestamp":1,"message":"m"}]})",
+          R"({"logs":[{"type":"info","type":"error","timestamp":1,"message":"m"}]})",
+          R"({"logs":[{"type":"info","timestamp":1}]})",
+          R"({"logs":[{"type":"info","timestamp":1,"message":"m","extra":{"a":[1,{"b":null}],"c":1.5e9}}]})",
+          R"({"meta":{"logs":5,"x":[[[]]]},"logs":[{"type":"info","timestamp":1,"message":"m"}]})",
+          R"({"logs":[{"type":"info","timestamp":1,"message":"m"}],"total":{"logs":[]}})",
+      }) {
+    expect_same_as_dom(body);
+  }
+  std::string deep = R"({"logs":[],"x":)";
+  deep += std::string(200, '[') + std::string(200, ']') + "}";
+  expect_same_as_dom(deep);
+}
+
 TEST(parse_token_grant, refresh_token_only_when_offline) {
   auto g = parse_token_grant("/auth/get",
                              R"({"accessToken":"A","expireTime":1564651542,"refreshToken":"R"})");
