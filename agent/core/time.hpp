@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -12,6 +13,10 @@ namespace qsanfwd {
 std::int64_t four_digit_year_seconds(std::int64_t unix_seconds);
 /// "YYYY-MM-DDThh:mm:ssZ", the time held to four-digit years.
 std::string rfc3339_utc(std::int64_t unix_seconds);
+/// The length of what rfc3339_utc() writes.
+inline constexpr std::size_t rfc3339_size = 20;
+/// Appends rfc3339_utc(unix_seconds) to `out`, without a string of its own.
+void append_rfc3339_utc(std::string& out, std::int64_t unix_seconds);
 
 /// Seconds since the epoch, from the system clock.
 std::int64_t unix_now();

@@ -2,8 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "agent/core/time.hpp"
@@ -86,6 +87,84 @@ TEST(event, rfc3339_is_utc) {
   // An array's timestamp is whatever it sends: held to RFC 3339's four-digit years.
   EXPECT_EQ(rfc3339_utc(std::numeric_limits<std::int64_t>::max()), "9999-12-31T23:59:59Z");
   EXPECT_EQ(rfc3339_utc(std::numeric_limits<std::int64_t>::min()), "0000-01-01T00:00:00Z");
+}
+
+// rfc3339_utc writes its digits by hand; snprintf over std::chrono (what it used to be) is the
+// reference, over a day a week of the years 0000..9999 at changing times of day and at the ends.
+std::string rfc3339_reference(std::int64_t unix_seconds) {
+  using namespace std::chrono;
+  const sys_seconds tp{seconds{four_digit_year_seconds(unix_seconds)}};
+  const auto day = floor<days>(tp);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{tp - day};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
+TEST(event, rfc3339_matches_the_reference_everywhere) {
+  constexpr std::int64_t first = -62167219200 - 86400;  // a day before 0000-01-01
+  constexpr std::int64_t last = 253402300799 + 86400;   // a day after 9999-12-31
+  std::int64_t checked = 0;
+  for (std::int64_t s = first; s <= last; s += 7 * 86400 + 3607) {
+    ASSERT_EQ(rfc3339_utc(s), rfc3339_reference(s)) << s;
+    ++checked;
+  }
+  for (std::int64_t s :
+       {std::int64_t{-1}, std::int64_t{0}, std::int64_t{59}, std::int64_t{3599},
+        std::int64_t{86399}, std::int64_t{86400}, std::int64_t{1795915304},
+        std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
+    EXPECT_EQ(rfc3339_utc(s), rfc3339_reference(s)) << s;
+  }
+  EXPECT_GT(checked, 500'000);
+  std::string appended = "x";
+  append_rfc3339_utc(appended, 951782400);
+  EXPECT_EQ(appended, "x2000-02-29T00:00:00Z");
+  EXPECT_EQ(rfc3339_utc(0).size(), rfc3339_size);
+}
+
+TEST(event, json_timestamps_at_the_ends) {
+  event e = sample();
+  e.timestamp = std::numeric_limits<std::int64_t>::min();
+  EXPECT_NE(to_json(e).find(R"("timestamp":-9223372036854775808,"time":"0000-01-01T00:00:00Z")"),
+            std::string::npos);
+  e.timestamp = -1;
+  EXPECT_NE(to_json(e).find(R"("timestamp":-1,"time":"1969-12-31T23:59:59Z")"), std::string::npos);
+  EXPECT_EQ(event_from_json(to_json(e)), e);
+}
+
+TEST(event, every_byte_escapes_as_before) {
+  // Each byte alone, and inside text, against the escaping rules spelled out here.
+  for (int b = 0; b < 256; ++b) {
+    const auto c = static_cast<unsigned char>(b);
+    const std::string one(1, static_cast<char>(c));
+    std::string expected;
+    if (c == '"') {
+      expected = "\\\"";
+    } else if (c == '\\') {
+      expected = "\\\\";
+    } else if (c == '\n') {
+      expected = "\\n";
+    } else if (c == '\r') {
+      expected = "\\r";
+    } else if (c == '\t') {
+      expected = "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      expected = buf;
+    } else if (c >= 0x80) {
+      expected = "\xEF\xBF\xBD";
+    } else {
+      expected = one;
+    }
+    std::string out;
+    append_json_string(out, "ab" + one + "cd");
+    EXPECT_EQ(out, "\"ab" + expected + "cd\"") << b;
+  }
 }
 
 TEST(severity, log_types_map_as_documented) {
