@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <span>
+#include <vector>
 
 #include "agent/core/ids.hpp"
 #include "agent/core/logging.hpp"
@@ -254,7 +255,8 @@ std::int64_t log_poller::queue_new_lines(std::span<const device::log_entry> line
     return 0;
   }
   dedup.start_page(seconds->lo, seconds->hi, state_.marks_between(seconds->lo, seconds->hi));
-  std::int64_t queued = 0;
+  // The page's fresh lines go to the queue in one append: one stored chunk, not one per line.
+  std::vector<event> fresh;
   for (const auto& line : lines) {
     if (line.timestamp < floor) {
       continue;
@@ -263,12 +265,12 @@ std::int64_t log_poller::queue_new_lines(std::span<const device::log_entry> line
     if (!seen.fresh) {
       ++counters_.duplicates_dropped;
     } else if (!priming) {
-      queue_.append(make_event(line, seen.occurrence));
-      ++queued;
+      fresh.push_back(make_event(line, seen.occurrence));
     }
   }
+  queue_.append(fresh);
   state_.record(cycle, dedup.finish_page());
-  return queued;
+  return static_cast<std::int64_t>(fresh.size());
 }
 
 void log_poller::note_failure(int page, const std::string& why) {

@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+
 #include "agent/core/time.hpp"
 #include "agent/store/sql.hpp"
 
@@ -14,23 +18,188 @@ const event& queued_event::fields() const {
   return *parsed_;
 }
 
-std::int64_t event_queue::insert(const event& e) {
-  const auto body = to_json(e);
-  auto& st = store_.database().cached(sql::append_event);
-  st.bind_text(1, e.device);
-  st.bind_text(2, to_string(e.kind));
-  st.bind_text(3, body);
-  st.bind_int64(4, static_cast<std::int64_t>(body.size()));
+namespace {
+
+/// One stored chunk's sizes: events first..last, `bytes` of bodies in all, `ends` the end offset
+/// of each event but the last (4-byte little-endian).
+struct chunk_sizes {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  std::int64_t bytes = 0;
+  std::vector<std::byte> ends;
+
+  std::size_t count() const { return static_cast<std::size_t>(last - first + 1); }
+  /// Where event `i` (0 for the first) ends in the bodies.
+  std::size_t end_of(std::size_t i) const {
+    if (i + 1 == count()) {
+      return static_cast<std::size_t>(bytes);
+    }
+    std::uint32_t v = 0;
+    for (std::size_t b = 4; b-- > 0;) {
+      v = (v << 8) | std::to_integer<std::uint32_t>(ends[4 * i + b]);
+    }
+    return v;
+  }
+  std::size_t begin_of(std::size_t i) const { return i == 0 ? 0 : end_of(i - 1); }
+  /// The index of the first event after `seq`.
+  std::size_t start_after(std::int64_t seq) const {
+    return seq < first ? 0 : static_cast<std::size_t>(seq - first + 1);
+  }
+};
+
+chunk_sizes read_sizes(const sqlite::statement& st) {
+  return chunk_sizes{st.column_int64(0), st.column_int64(1), st.column_int64(2), st.column_blob(3)};
+}
+
+void put_end(std::vector<std::byte>& ends, std::size_t end) {
+  if (end > UINT32_MAX) {
+    throw std::length_error("an event of more than 4 GiB cannot be queued");
+  }
+  auto v = static_cast<std::uint32_t>(end);
+  for (int b = 0; b < 4; ++b) {
+    ends.push_back(static_cast<std::byte>(v & 0xffU));
+    v >>= 8;
+  }
+}
+
+/// Reads ranges of chunks' bodies in place, through SQLite's incremental blob I/O: a batch
+/// reads only the pages of the events it takes, not the whole chunk, and straight into each
+/// event's string.
+class body_reader {
+ public:
+  explicit body_reader(sqlite::database& db) : db_(db) {}
+  ~body_reader() { sqlite3_blob_close(blob_); }
+  body_reader(const body_reader&) = delete;
+  body_reader& operator=(const body_reader&) = delete;
+
+  /// Moves to the chunk whose last seq is `last`.
+  void open(std::int64_t last) {
+    const int rc = blob_ == nullptr ? sqlite3_blob_open(db_.handle(), "main", "event_chunks",
+                                                        "bodies", last, 0, &blob_)
+                                    : sqlite3_blob_reopen(blob_, last);
+    if (rc != SQLITE_OK) {
+      db_.fail(rc, "cannot read queued events");
+    }
+  }
+
+  std::string read(std::size_t begin, std::size_t size) {
+    std::string out(size, '\0');
+    const int rc =
+        sqlite3_blob_read(blob_, out.data(), static_cast<int>(size), static_cast<int>(begin));
+    if (rc != SQLITE_OK) {
+      db_.fail(rc, "cannot read queued events");
+    }
+    return out;
+  }
+
+ private:
+  sqlite::database& db_;
+  sqlite3_blob* blob_ = nullptr;
+};
+
+/// Leaves a statement ready for its next use however the reading ends: a statement left on a
+/// row would keep its read snapshot open.
+class reset_after {
+ public:
+  explicit reset_after(sqlite::statement& st) : st_(st) {}
+  ~reset_after() { st_.reset(); }
+  reset_after(const reset_after&) = delete;
+  reset_after& operator=(const reset_after&) = delete;
+
+ private:
+  sqlite::statement& st_;
+};
+
+/// A read transaction around reads of several statements, unless the caller has a transaction
+/// open already: with WAL, each statement alone would see the latest commit of any connection.
+class read_snapshot {
+ public:
+  explicit read_snapshot(sqlite::database& db) : db_(db), own_(!db.in_transaction()) {
+    if (own_) {
+      db_.cached(sql::begin_read).run();
+    }
+  }
+  ~read_snapshot() {
+    if (own_ && db_.in_transaction()) {
+      try {
+        db_.cached(sql::commit).run();
+      } catch (const store_error&) {
+        // Ending a read cannot lose anything; the next BEGIN reports a connection gone bad.
+      }
+    }
+  }
+  read_snapshot(const read_snapshot&) = delete;
+  read_snapshot& operator=(const read_snapshot&) = delete;
+
+ private:
+  sqlite::database& db_;
+  bool own_;
+};
+
+}  // namespace
+
+event_queue::seqs event_queue::load_seqs() {
+  auto& st = store_.database().cached(sql::load_event_seqs);
+  reset_after done(st);
+  if (!st.step()) {
+    return seqs{};
+  }
+  return seqs{st.column_int64(0), st.column_int64(1)};
+}
+
+void event_queue::save_seqs(const seqs& s) {
+  auto& st = store_.database().cached(sql::save_event_seqs);
+  st.bind_int64(1, s.handed_out);
+  st.bind_int64(2, s.deleted_through);
   st.run();
-  return sqlite3_last_insert_rowid(store_.database().handle());
+}
+
+std::int64_t event_queue::insert_chunks(std::span<const event> events) {
+  auto s = load_seqs();
+  const auto first_seq = s.handed_out + 1;
+  std::string bodies;
+  std::vector<std::byte> ends;
+  auto& st = store_.database().cached(sql::append_event_chunk);
+  std::size_t i = 0;
+  while (i < events.size()) {
+    bodies.clear();
+    ends.clear();
+    const auto chunk_first = s.handed_out + 1;
+    for (std::size_t n = 0;
+         i < events.size() && n < max_chunk_events && bodies.size() < max_chunk_bytes; ++n, ++i) {
+      if (n > 0) {
+        put_end(ends, bodies.size());
+      }
+      bodies += to_json(events[i]);
+      ++s.handed_out;
+    }
+    st.bind_int64(1, s.handed_out);
+    st.bind_int64(2, chunk_first);
+    st.bind_int64(3, static_cast<std::int64_t>(bodies.size()));
+    // A chunk of one has no ends; an empty span with no data would bind NULL, not x''.
+    static constexpr std::byte none{};
+    st.bind_blob(4, ends.empty() ? std::span<const std::byte>(&none, 0) : ends);
+    st.bind_text(5, bodies);
+    st.run();
+    st.reset();
+  }
+  save_seqs(s);
+  return first_seq;
 }
 
 std::int64_t event_queue::append(const event& e) {
+  return append(std::span<const event>(&e, 1));
+}
+
+std::int64_t event_queue::append(std::span<const event> events) {
+  if (events.empty()) {
+    return 0;
+  }
   if (store_.database().in_transaction()) {
-    return insert(e);
+    return insert_chunks(events);
   }
   auto tx = store_.begin();
-  const auto seq = insert(e);
+  const auto seq = insert_chunks(events);
   tx.commit();
   return seq;
 }
@@ -41,66 +210,154 @@ std::vector<queued_event> event_queue::read_after(std::int64_t seq, std::size_t 
 
 std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t max_events,
                                                   std::size_t max_bytes) {
-  auto& st = store_.database().cached(sql::read_events_after);
-  st.bind_int64(1, seq);
-  st.bind_int64(2, static_cast<std::int64_t>(max_events));
   std::vector<queued_event> out;
+  if (max_events == 0) {
+    return out;
+  }
+  read_snapshot snapshot(store_.database());
+  const auto after = std::max(seq, load_seqs().deleted_through);
+  auto& st = store_.database().cached(sql::read_event_chunk_sizes_after);
+  reset_after done(st);
+  st.bind_int64(1, after);
+  body_reader bodies(store_.database());
   std::size_t bytes = 0;
   while (st.step()) {
-    auto body = st.column_text(1);
-    if (!out.empty() && (bytes >= max_bytes || body.size() > max_bytes - bytes)) {
-      break;
+    const auto chunk = read_sizes(st);
+    bodies.open(chunk.last);
+    for (auto i = chunk.start_after(after); i < chunk.count(); ++i) {
+      const auto begin = chunk.begin_of(i);
+      const auto size = chunk.end_of(i) - begin;
+      if (!out.empty() && (bytes >= max_bytes || size > max_bytes - bytes)) {
+        return out;
+      }
+      bytes += size;
+      out.emplace_back(chunk.first + static_cast<std::int64_t>(i), bodies.read(begin, size));
+      if (out.size() == max_events) {
+        return out;
+      }
     }
-    bytes += body.size();
-    out.emplace_back(st.column_int64(0), std::move(body));
   }
-  st.reset();
   return out;
 }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> event_queue::sizes_after(
     std::int64_t seq, std::size_t max_events) {
-  auto& st = store_.database().cached(sql::read_event_sizes_after);
-  st.bind_int64(1, seq);
-  st.bind_int64(2, static_cast<std::int64_t>(max_events));
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
-  while (st.step()) {
-    out.emplace_back(st.column_int64(0), st.column_int64(1));
+  if (max_events == 0) {
+    return out;
   }
-  st.reset();
+  read_snapshot snapshot(store_.database());
+  const auto after = std::max(seq, load_seqs().deleted_through);
+  auto& st = store_.database().cached(sql::read_event_chunk_sizes_after);
+  reset_after done(st);
+  st.bind_int64(1, after);
+  while (st.step()) {
+    const auto chunk = read_sizes(st);
+    for (auto i = chunk.start_after(after); i < chunk.count(); ++i) {
+      out.emplace_back(chunk.first + static_cast<std::int64_t>(i),
+                       static_cast<std::int64_t>(chunk.end_of(i) - chunk.begin_of(i)));
+      if (out.size() == max_events) {
+        return out;
+      }
+    }
+  }
   return out;
 }
 
-queue_totals event_queue::totals() {
-  auto& st = store_.database().cached(sql::queue_totals);
+queue_span event_queue::span_from(std::int64_t seq) {
+  queue_span s{0, 0, seq};
+  {
+    auto& st = store_.database().cached(sql::event_chunks_totals_after);
+    reset_after done(st);
+    st.bind_int64(1, seq);
+    st.step();
+    s.events = st.column_int64(0);
+    s.bytes = st.column_int64(1);
+    if (s.events > 0) {
+      s.last_seq = st.column_int64(2);
+    }
+  }
+  if (s.events == 0) {
+    return s;
+  }
+  // The first chunk may hold events at or before `seq`, which do not count.
+  auto& st = store_.database().cached(sql::read_event_chunk_sizes_after);
+  reset_after done(st);
+  st.bind_int64(1, seq);
   st.step();
-  queue_totals t{st.column_int64(0), st.column_int64(1)};
-  st.reset();
-  return t;
+  const auto chunk = read_sizes(st);
+  const auto skipped = chunk.start_after(seq);
+  if (skipped > 0) {
+    s.events -= static_cast<std::int64_t>(skipped);
+    s.bytes -= static_cast<std::int64_t>(chunk.end_of(skipped - 1));
+  }
+  return s;
+}
+
+queue_totals event_queue::totals() {
+  read_snapshot snapshot(store_.database());
+  const auto s = span_from(load_seqs().deleted_through);
+  return queue_totals{s.events, s.bytes};
 }
 
 queue_span event_queue::span_after(std::int64_t seq) {
-  auto& st = store_.database().cached(sql::queue_span_after);
-  st.bind_int64(1, seq);
-  st.step();
-  queue_span s{st.column_int64(0), st.column_int64(1), st.column_int64(2)};
-  st.reset();
+  read_snapshot snapshot(store_.database());
+  auto s = span_from(std::max(seq, load_seqs().deleted_through));
+  if (s.events == 0) {
+    s.last_seq = seq;
+  }
   return s;
 }
 
 std::int64_t event_queue::last_seq() {
-  auto& st = store_.database().cached(sql::last_event_seq);
-  st.step();
-  const auto seq = st.column_int64(0);
-  st.reset();
-  return seq;
+  return load_seqs().handed_out;
 }
 
 std::int64_t event_queue::delete_through(std::int64_t seq) {
-  auto& st = store_.database().cached(sql::delete_events_through);
-  st.bind_int64(1, seq);
+  if (store_.database().in_transaction()) {
+    return delete_chunks_through(seq);
+  }
+  auto tx = store_.begin();
+  const auto deleted = delete_chunks_through(seq);
+  tx.commit();
+  return deleted;
+}
+
+std::int64_t event_queue::delete_chunks_through(std::int64_t seq) {
+  auto s = load_seqs();
+  // Never past what was handed out, or events appended later would count as deleted.
+  const auto through = std::min(seq, s.handed_out);
+  if (through <= s.deleted_through) {
+    return 0;
+  }
+  auto& db = store_.database();
+  std::int64_t deleted = 0;
+  {
+    auto& st = db.cached(sql::count_events_in_chunks_through);
+    reset_after done(st);
+    st.bind_int64(1, s.deleted_through);
+    st.bind_int64(2, through);
+    st.step();
+    deleted = st.column_int64(0);
+  }
+  {
+    // The chunk that `through` splits, if any, loses its events up to `through`.
+    auto& st = db.cached(sql::first_event_chunk_after);
+    reset_after done(st);
+    st.bind_int64(1, through);
+    if (st.step()) {
+      const auto first = st.column_int64(0);
+      if (first <= through) {
+        deleted += through - std::max(first - 1, s.deleted_through);
+      }
+    }
+  }
+  auto& st = db.cached(sql::delete_event_chunks_through);
+  st.bind_int64(1, through);
   st.run();
-  return store_.database().changes();
+  s.deleted_through = through;
+  save_seqs(s);
+  return deleted;
 }
 
 std::vector<sink_cursor> event_queue::cursors() {

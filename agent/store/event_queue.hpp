@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,15 +65,26 @@ struct cursor_move {
 /// The durable event queue in the state store. Every event is here before any sink sees it;
 /// `seq` orders the queue and is never reused, so a sink's cursor stays meaningful.
 ///
-/// Writes other than append() do not open transactions of their own: the dispatcher groups a
-/// cursor move with the deletion it allows.
+/// Writes other than append() and delete_through() do not open transactions of their own: the
+/// dispatcher groups a cursor move with the deletion it allows. Those two join the caller's
+/// transaction when one is open.
 class event_queue {
  public:
   explicit event_queue(state_store& store) : store_(store) {}
 
-  /// Appends `e`. Inside the caller's transaction when one is open (so the append commits with
-  /// the caller's other writes, or not at all); in a transaction of its own otherwise.
+  /// Appends `e`; returns its seq. Inside the caller's transaction when one is open (so the
+  /// append commits with the caller's other writes, or not at all); in a transaction of its own
+  /// otherwise.
   std::int64_t append(const event& e);
+  /// Appends `events` in order, as append(const event&) does, with consecutive seqs; returns
+  /// the first one (0 when `events` is empty). Much cheaper per event than one call each: the
+  /// queue stores what one call appends together (in chunks of at most max_chunk_events).
+  std::int64_t append(std::span<const event> events);
+
+  /// The most events one stored chunk holds: a batch read takes a few chunks at most.
+  static constexpr std::size_t max_chunk_events = 1000;
+  /// A chunk holds no more events once its bodies reach this many bytes.
+  static constexpr std::size_t max_chunk_bytes = 1 << 20;
 
   /// Up to `max_events` events after `seq`, in order.
   std::vector<queued_event> read_after(std::int64_t seq, std::size_t max_events);
@@ -89,7 +101,8 @@ class event_queue {
   queue_span span_after(std::int64_t seq);
   /// The highest seq handed out so far (0 for a queue never written).
   std::int64_t last_seq();
-  /// Deletes every event up to and including `seq`; returns how many.
+  /// Deletes every event up to and including `seq`; returns how many. (An event is gone at
+  /// once for every read; its storage is freed once the rest of its chunk is deleted too.)
   std::int64_t delete_through(std::int64_t seq);
 
   /// Every sink cursor, by sink name.
@@ -101,7 +114,15 @@ class event_queue {
   void drop_cursor(std::string_view sink);
 
  private:
-  std::int64_t insert(const event& e);
+  struct seqs {
+    std::int64_t handed_out = 0;
+    std::int64_t deleted_through = 0;
+  };
+  seqs load_seqs();
+  void save_seqs(const seqs& s);
+  std::int64_t insert_chunks(std::span<const event> events);
+  std::int64_t delete_chunks_through(std::int64_t seq);
+  queue_span span_from(std::int64_t seq);
 
   state_store& store_;
 };

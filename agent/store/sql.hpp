@@ -144,6 +144,35 @@ ALTER TABLE log_marks DROP COLUMN seen;
 ALTER TABLE log_marks DROP COLUMN cycle;
 ALTER TABLE log_marks DROP COLUMN fresh;
 )sql"},
+    // The event queue in chunks: one row per append call (a poller's page, a health event)
+    // instead of one per event, which cut the queue's SQLite work per event several times.
+    // A chunk holds consecutive seqs first_seq..last_seq; `bodies` is their canonical JSON
+    // concatenated and `ends` the end offset in `bodies` of each event but the last (4-byte
+    // little-endian), so a chunk can be split and partly counted without scanning the JSON.
+    // `bodies` comes last so that queries of the sizes only never read it. event_seqs keeps
+    // the highest seq handed out (never reused, even once the queue is empty) and how far the
+    // queue was deleted: a chunk passed only in part by every cursor stays until all of it is.
+    // Queued events are carried over as chunks of one.
+    migration{7, R"sql(
+CREATE TABLE event_chunks (
+  last_seq INTEGER PRIMARY KEY,
+  first_seq INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  ends BLOB NOT NULL,
+  bodies TEXT NOT NULL
+);
+CREATE TABLE event_seqs (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  handed_out INTEGER NOT NULL,
+  deleted_through INTEGER NOT NULL
+);
+INSERT INTO event_seqs (id, handed_out, deleted_through)
+SELECT 1, max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+              coalesce((SELECT max(seq) FROM events), 0)), 0;
+INSERT INTO event_chunks (last_seq, first_seq, bytes, ends, bodies)
+SELECT seq, seq, bytes, x'', body FROM events;
+DROP TABLE events;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -169,22 +198,37 @@ inline constexpr std::string_view forget_refresh_token =
 
 // ---- event queue -------------------------------------------------------------------------
 
-inline constexpr std::string_view append_event =
-    "INSERT INTO events (device, kind, body, bytes) VALUES (?1, ?2, ?3, ?4)";
-inline constexpr std::string_view read_events_after =
-    "SELECT seq, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2";
-inline constexpr std::string_view queue_totals =
-    "SELECT count(*), coalesce(sum(bytes), 0), coalesce(max(seq), 0) FROM events";
-// The highest seq ever handed out, even when the queue is empty (AUTOINCREMENT keeps it).
-inline constexpr std::string_view last_event_seq =
-    "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)";
+// Plain (deferred) BEGIN: a read snapshot, so that a read made of several statements sees one
+// state of the queue even while another connection writes.
+inline constexpr std::string_view begin_read = "BEGIN";
 
-// Each row's size only, for drop_oldest to find how far a cursor must jump.
-inline constexpr std::string_view read_event_sizes_after =
-    "SELECT seq, bytes FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2";
-inline constexpr std::string_view queue_span_after =
-    "SELECT count(*), coalesce(sum(bytes), 0), coalesce(max(seq), ?1) FROM events WHERE seq > ?1";
-inline constexpr std::string_view delete_events_through = "DELETE FROM events WHERE seq <= ?1";
+inline constexpr std::string_view load_event_seqs =
+    "SELECT handed_out, deleted_through FROM event_seqs WHERE id = 1";
+inline constexpr std::string_view save_event_seqs =
+    "INSERT INTO event_seqs (id, handed_out, deleted_through) VALUES (1, ?1, ?2) "
+    "ON CONFLICT (id) DO UPDATE SET handed_out = excluded.handed_out, "
+    "deleted_through = excluded.deleted_through";
+inline constexpr std::string_view append_event_chunk =
+    "INSERT INTO event_chunks (last_seq, first_seq, bytes, ends, bodies) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+// The chunks holding events after ?1, in order (the first may start at or before ?1), without
+// their bodies, which the queue reads in place, only the parts it needs.
+inline constexpr std::string_view read_event_chunk_sizes_after =
+    "SELECT first_seq, last_seq, bytes, ends FROM event_chunks WHERE last_seq > ?1 "
+    "ORDER BY last_seq";
+// Every chunk ending after ?1 counted whole; the caller takes off the part of the first chunk
+// at or before ?1.
+inline constexpr std::string_view event_chunks_totals_after =
+    "SELECT coalesce(sum(last_seq - first_seq + 1), 0), coalesce(sum(bytes), 0), "
+    "coalesce(max(last_seq), 0) FROM event_chunks WHERE last_seq > ?1";
+// How many events after ?1 the chunks ending in (?1, ?2] hold.
+inline constexpr std::string_view count_events_in_chunks_through =
+    "SELECT coalesce(sum(last_seq - max(first_seq - 1, ?1)), 0) FROM event_chunks "
+    "WHERE last_seq > ?1 AND last_seq <= ?2";
+inline constexpr std::string_view first_event_chunk_after =
+    "SELECT first_seq FROM event_chunks WHERE last_seq > ?1 ORDER BY last_seq LIMIT 1";
+inline constexpr std::string_view delete_event_chunks_through =
+    "DELETE FROM event_chunks WHERE last_seq <= ?1";
 
 // ---- sink cursors ------------------------------------------------------------------------
 
@@ -221,8 +265,7 @@ inline constexpr std::string_view forget_log_marks_between =
     "DELETE FROM log_marks WHERE device = ?1 AND timestamp BETWEEN ?2 AND ?3";
 inline constexpr std::string_view prune_log_marks =
     "DELETE FROM log_marks WHERE device = ?1 AND timestamp < ?2";
-inline constexpr std::string_view load_log_spans =
-    "SELECT lo, hi FROM log_spans WHERE device = ?1";
+inline constexpr std::string_view load_log_spans = "SELECT lo, hi FROM log_spans WHERE device = ?1";
 inline constexpr std::string_view save_log_span =
     "INSERT INTO log_spans (device, cycle, lo, hi) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (device, cycle) DO UPDATE SET lo = excluded.lo, hi = excluded.hi";

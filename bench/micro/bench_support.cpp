@@ -1,6 +1,8 @@
 #include "bench_support.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <span>
 #include <stdexcept>
 
 #include "agent/core/ids.hpp"
@@ -94,11 +96,10 @@ temp_store::~temp_store() {
 }
 
 void fill_queue(state_store& store, event_queue& q, const std::vector<event>& events) {
+  const std::span<const event> all(events);
   for (std::size_t i = 0; i < events.size(); i += page_lines) {
     auto tx = store.begin();
-    for (std::size_t k = i; k < events.size() && k < i + page_lines; ++k) {
-      q.append(events[k]);
-    }
+    q.append(all.subspan(i, std::min(page_lines, events.size() - i)));
     tx.commit();
   }
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <span>
+#include <vector>
 
 #include "agent/logs/line_dedup.hpp"
 #include "agent/logs/log_state.hpp"
@@ -152,12 +153,15 @@ void poller_page(benchmark::State& state) {
   logs::line_dedup dedup(marks.spans());
   std::int64_t shift = 0;
   const std::int64_t cycle = 1;
+  std::vector<event> fresh;
   for (auto _ : state) {
     auto tx = t.store().begin();
+    fresh.clear();
     dedup_page(marks, dedup, page, shift, cycle,
                [&](const device::log_entry& line, std::int64_t occurrence) {
-                 t.queue().append(log_event(line, occurrence, shift));
+                 fresh.push_back(log_event(line, occurrence, shift));
                });
+    t.queue().append(fresh);
     const auto newest = seconds_of(page, shift).hi;
     marks.prune_before(newest - 1);
     marks.save(

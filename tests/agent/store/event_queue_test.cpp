@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "agent/store/sql.hpp"
+#include "agent/store/sqlite.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace qsanfwd {
@@ -61,7 +66,7 @@ TEST(event_queue, seq_is_never_reused_and_survives_reopen) {
     event_queue q(*store);
     q.append(make_event("a"));
     last = q.append(make_event("b"));
-    store->database().exec("DELETE FROM events");
+    store->database().exec("DELETE FROM event_chunks");
   }
   auto store = state_store::open(dir.path());
   event_queue q(*store);
@@ -117,6 +122,181 @@ TEST(event_queue, sink_cursors_are_created_once_move_forward_only_and_count) {
   EXPECT_EQ(cursors[0].retried, 2);
   EXPECT_EQ(cursors[0].rejected, 1);
   EXPECT_EQ(cursors[0].dropped, 4);
+}
+
+std::vector<event> numbered_events(std::size_t n) {
+  std::vector<event> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    // Sizes vary, so byte counts catch an offset off by one event.
+    out.push_back(make_event("m" + std::to_string(i) + std::string(i % 7, 'x')));
+  }
+  return out;
+}
+
+std::int64_t json_bytes(const std::vector<event>& events, std::size_t from, std::size_t to) {
+  std::int64_t bytes = 0;
+  for (auto i = from; i < to; ++i) {
+    bytes += static_cast<std::int64_t>(to_json(events[i]).size());
+  }
+  return bytes;
+}
+
+TEST(event_queue, appending_many_gives_consecutive_seqs_read_back_one_by_one) {
+  test::temp_dir dir;
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  EXPECT_EQ(q.append(std::span<const event>()), 0);
+  const auto single = q.append(make_event("single"));
+  // More than one chunk holds: the reads must cross chunk boundaries.
+  const auto events = numbered_events(2 * event_queue::max_chunk_events + 5);
+  const auto first = q.append(events);
+  EXPECT_EQ(first, single + 1);
+  EXPECT_EQ(q.last_seq(), first + static_cast<std::int64_t>(events.size()) - 1);
+  const auto all = q.read_after(single, events.size() + 10);
+  ASSERT_EQ(all.size(), events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    ASSERT_EQ(all[i].seq, first + static_cast<std::int64_t>(i));
+    ASSERT_EQ(all[i].body, to_json(events[i]));
+  }
+  const auto sizes = q.sizes_after(first + 997, 5);
+  ASSERT_EQ(sizes.size(), 5U);
+  for (std::size_t k = 0; k < sizes.size(); ++k) {
+    EXPECT_EQ(sizes[k].first, first + 998 + static_cast<std::int64_t>(k));
+    EXPECT_EQ(sizes[k].second, json_bytes(events, 998 + k, 999 + k));
+  }
+  const auto batch = q.read_batch(first + 997, 500, 1 << 20);
+  ASSERT_EQ(batch.size(), 500U);
+  EXPECT_EQ(batch.front().seq, first + 998);
+  EXPECT_EQ(batch[2].body, to_json(events[1000]));
+  const auto span = q.span_after(first + 1500);
+  EXPECT_EQ(span.events, static_cast<std::int64_t>(events.size()) - 1501);
+  EXPECT_EQ(span.bytes, json_bytes(events, 1501, events.size()));
+  EXPECT_EQ(span.last_seq, q.last_seq());
+}
+
+TEST(event_queue, deleting_into_a_chunk_hides_exactly_the_events_deleted) {
+  test::temp_dir dir;
+  const auto events = numbered_events(10);
+  std::int64_t first = 0;
+  {
+    auto store = state_store::open(dir.path());
+    event_queue q(*store);
+    first = q.append(events);
+    EXPECT_EQ(q.delete_through(first + 3), 4);
+    EXPECT_EQ(q.delete_through(first + 2), 0);  // behind what is deleted already
+    EXPECT_EQ(q.delete_through(first + 5), 2);
+  }
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  EXPECT_EQ(q.totals().events, 4);
+  EXPECT_EQ(q.totals().bytes, json_bytes(events, 6, 10));
+  // A cursor behind the deletion sees what is left only.
+  const auto left = q.read_after(0, 100);
+  ASSERT_EQ(left.size(), 4U);
+  EXPECT_EQ(left.front().seq, first + 6);
+  EXPECT_EQ(left.front().body, to_json(events[6]));
+  EXPECT_EQ(q.sizes_after(0, 100).front().first, first + 6);
+  const auto span = q.span_after(0);
+  EXPECT_EQ(span.events, 4);
+  EXPECT_EQ(span.bytes, json_bytes(events, 6, 10));
+  EXPECT_EQ(span.last_seq, first + 9);
+  EXPECT_EQ(q.span_after(first + 7).events, 2);
+  EXPECT_EQ(q.span_after(first + 7).bytes, json_bytes(events, 8, 10));
+  // Far past the end: everything goes, and nothing appended later counts as deleted.
+  EXPECT_EQ(q.delete_through(first + 1000), 4);
+  EXPECT_EQ(q.totals().events, 0);
+  EXPECT_EQ(q.span_after(first + 3).last_seq, first + 3);
+  const auto next = q.append(make_event("after"));
+  EXPECT_EQ(next, first + 10);
+  EXPECT_EQ(q.totals().events, 1);
+  EXPECT_EQ(q.read_after(0, 10).size(), 1U);
+  EXPECT_EQ(q.delete_through(next), 1);
+}
+
+TEST(event_queue, delete_through_counts_across_chunks_and_chunks_of_one) {
+  test::temp_dir dir;
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  const auto events = numbered_events(5);
+  const auto a = q.append(events);     // a .. a+4
+  const auto b = q.append(events[0]);  // a+5
+  const auto c = q.append(events);     // a+6 .. a+10
+  EXPECT_EQ(b, a + 5);
+  EXPECT_EQ(c, a + 6);
+  EXPECT_EQ(q.delete_through(a + 1), 2);
+  EXPECT_EQ(q.delete_through(c + 2), 7);
+  EXPECT_EQ(q.totals().events, 2);
+  EXPECT_EQ(q.read_after(a, 10).front().seq, c + 3);
+  auto& chunks = store->database().cached("SELECT count(*) FROM event_chunks");
+  ASSERT_TRUE(chunks.step());
+  EXPECT_EQ(chunks.column_int64(0), 1);  // the split chunk stays until all of it is deleted
+  chunks.reset();
+}
+
+TEST(event_queue, a_rolled_back_append_hands_its_seqs_out_again) {
+  test::temp_dir dir;
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  std::int64_t lost = 0;
+  {
+    auto tx = store->begin();
+    lost = q.append(numbered_events(3));
+  }
+  EXPECT_EQ(q.last_seq(), 0);
+  EXPECT_EQ(q.append(numbered_events(2)), lost);
+  EXPECT_EQ(q.totals().events, 2);
+}
+
+TEST(event_queue, events_and_cursors_of_a_version_6_database_survive_the_migration) {
+  test::temp_dir dir;
+  std::filesystem::create_directories(dir.path());
+  const auto events = numbered_events(4);
+  {
+    sqlite::database db(dir / "state.db", sqlite::database::access::read_write);
+    for (const auto& m : sql::migrations) {
+      if (m.version <= 6) {
+        db.exec(m.sql);
+      }
+    }
+    db.exec("PRAGMA user_version = 6");
+    auto& insert =
+        db.cached("INSERT INTO events (device, kind, body, bytes) VALUES (?1, ?2, ?3, ?4)");
+    for (const auto& e : events) {
+      const auto body = to_json(e);
+      insert.bind_text(1, e.device);
+      insert.bind_text(2, "log");
+      insert.bind_text(3, body);
+      insert.bind_int64(4, static_cast<std::int64_t>(body.size()));
+      insert.run();
+      insert.reset();
+    }
+    // Seqs 1..4, then 1 deleted; 5 and 6 were handed out and deleted already.
+    db.exec("DELETE FROM events WHERE seq = 1");
+    db.exec("UPDATE sqlite_sequence SET seq = 6 WHERE name = 'events'");
+    db.exec(
+        "INSERT INTO sink_cursors (sink, seq, delivered, updated_at) VALUES ('siem', 2, 2, 0), "
+        "('archive', 1, 1, 0)");
+  }
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  EXPECT_EQ(q.last_seq(), 6);
+  const auto queued = q.read_after(0, 10);
+  ASSERT_EQ(queued.size(), 3U);
+  for (std::size_t i = 0; i < queued.size(); ++i) {
+    EXPECT_EQ(queued[i].seq, static_cast<std::int64_t>(i) + 2);
+    EXPECT_EQ(queued[i].body, to_json(events[i + 1]));
+  }
+  EXPECT_EQ(q.totals().events, 3);
+  EXPECT_EQ(q.totals().bytes, json_bytes(events, 1, 4));
+  EXPECT_EQ(q.span_after(2).events, 2);
+  const auto cursors = q.cursors();
+  ASSERT_EQ(cursors.size(), 2U);
+  EXPECT_EQ(cursors[0].sink, "archive");
+  EXPECT_EQ(cursors[0].seq, 1);
+  EXPECT_EQ(cursors[1].seq, 2);
+  EXPECT_EQ(q.append(make_event("new")), 7);
+  EXPECT_EQ(q.delete_through(2), 1);
+  EXPECT_EQ(q.read_after(0, 10).front().seq, 3);
 }
 
 }  // namespace
