@@ -15,7 +15,7 @@
 #include "agent/app/service_notifier.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
-#include "agent/pipeline/dispatcher.hpp"
+#include "agent/pipeline/delivery_thread.hpp"
 #include "agent/store/sqlite.hpp"
 #include "sinks/registry.hpp"
 
@@ -207,7 +207,7 @@ generation_end run_generation(const common_options& opts, const config::agent_co
   asio::io_context io;
   service_notifier notifier(io);
   daemon agent(io, cfg, store);
-  pipeline::dispatcher delivery(io.get_executor(), store, cfg.sinks);
+  pipeline::delivery_thread delivery(io.get_executor(), store, cfg.sinks);
   delivery.start();
   agent.on_appended([&] { delivery.notify_appended(); });
   agent.wait_for_room_with([&] { return delivery.wait_for_room(); });

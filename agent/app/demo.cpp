@@ -18,7 +18,7 @@
 #include "agent/app/exit_codes.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
-#include "agent/pipeline/dispatcher.hpp"
+#include "agent/pipeline/delivery_thread.hpp"
 #include "agent/sim/simulator.hpp"
 #include "agent/store/event_queue.hpp"
 #include "sinks/registry.hpp"
@@ -164,7 +164,7 @@ int demo_command(const demo_options& opts) {
   live_view view(queue);
   asio::io_context io;
   daemon agent(io, cfg, *store);
-  pipeline::dispatcher delivery(io.get_executor(), *store, cfg.sinks);
+  pipeline::delivery_thread delivery(io.get_executor(), *store, cfg.sinks);
   delivery.start();
   agent.on_appended([&] {
     view.show_new();

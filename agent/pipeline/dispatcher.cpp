@@ -51,15 +51,6 @@ struct dispatcher::lane {
 
 namespace {
 
-std::vector<route> build_routes(const asio::any_io_executor& ex,
-                                const std::vector<config::sink_config>& sinks) {
-  std::vector<route> routes;
-  for (const auto& c : sinks) {
-    routes.push_back(route{c, sinks::make_sink(c, ex)});
-  }
-  return routes;
-}
-
 /// Which events of a batch are settled (the cursor may pass them), and which of those were
 /// rejected.
 struct settlement {
@@ -105,9 +96,14 @@ int write_all(int fd, std::string_view data) {
 
 }  // namespace
 
-dispatcher::dispatcher(asio::any_io_executor ex, state_store& store,
-                       const std::vector<config::sink_config>& sinks)
-    : dispatcher(ex, store, build_routes(ex, sinks)) {}
+std::vector<route> make_routes(const asio::any_io_executor& ex,
+                               const std::vector<config::sink_config>& sinks) {
+  std::vector<route> routes;
+  for (const auto& c : sinks) {
+    routes.push_back(route{c, sinks::make_sink(c, ex)});
+  }
+  return routes;
+}
 
 dispatcher::dispatcher(asio::any_io_executor ex, state_store& store, std::vector<route> routes)
     : ex_(ex), store_(store), queue_(store), log_(get_logger("pipeline")), room_(ex), done_(ex) {

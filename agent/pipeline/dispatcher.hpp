@@ -25,6 +25,10 @@ struct route {
   std::unique_ptr<sinks::sink> target;
 };
 
+/// Each configured sink built by its type (sinks::make_sink) on `ex`.
+std::vector<route> make_routes(const boost::asio::any_io_executor& ex,
+                               const std::vector<config::sink_config>& sinks);
+
 /// Where a sink stands, for `qsanfwd status` and tests. Counters are totals since the cursor
 /// was created, the persisted part plus what happened in this run.
 struct sink_status {
@@ -56,10 +60,6 @@ struct sink_status {
 /// it); `co_await stop(...)` before destroying it.
 class dispatcher {
  public:
-  /// Builds each configured sink by its type (sinks::make_sink).
-  dispatcher(boost::asio::any_io_executor ex, state_store& store,
-             const std::vector<config::sink_config>& sinks);
-  /// With sinks built by the caller (fakes in tests).
   dispatcher(boost::asio::any_io_executor ex, state_store& store, std::vector<route> routes);
   ~dispatcher();
   dispatcher(const dispatcher&) = delete;

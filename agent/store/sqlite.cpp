@@ -211,7 +211,10 @@ void database::fail(int rc, std::string_view action) const {
 
 // ---- transaction -------------------------------------------------------------------------
 
-transaction::transaction(database& db) : db_(db) {
+transaction::transaction(database& db, std::mutex* gate) : db_(db) {
+  if (gate != nullptr) {
+    turn_ = std::unique_lock(*gate);
+  }
   db_.cached(sql::begin_immediate).run();
 }
 
@@ -226,6 +229,9 @@ transaction::~transaction() {
 void transaction::commit() {
   db_.cached(sql::commit).run();
   done_ = true;
+  if (turn_.owns_lock()) {
+    turn_.unlock();
+  }
 }
 
 }  // namespace sqlite

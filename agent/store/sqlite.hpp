@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -133,9 +134,13 @@ class database {
 
 /// A write transaction: BEGIN IMMEDIATE on construction, ROLLBACK on destruction unless
 /// commit() succeeded. Transactions do not nest.
+///
+/// `gate`, when given, is held from before BEGIN until the transaction ends: connections of one
+/// process that share a gate take turns without meeting SQLite's BUSY, whose handler sleeps
+/// for milliseconds at a time.
 class transaction {
  public:
-  explicit transaction(database& db);
+  explicit transaction(database& db, std::mutex* gate = nullptr);
   ~transaction();
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
@@ -145,6 +150,7 @@ class transaction {
   void commit();
 
  private:
+  std::unique_lock<std::mutex> turn_;  // first: released after the ROLLBACK of the destructor
   database& db_;
   bool done_ = false;
 };

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -169,6 +170,7 @@ std::unique_ptr<state_store> state_store::open(const std::filesystem::path& stat
   create_private_file(file);
   std::unique_ptr<state_store> store(
       new state_store(file, sqlite::database::access::read_write, std::move(lock)));
+  store->writers_ = std::make_shared<std::mutex>();
   try {
     store->schema_version_ = store->read_schema_version();
     store->prepare_for_writing();
@@ -180,6 +182,18 @@ std::unique_ptr<state_store> state_store::open(const std::filesystem::path& stat
   logger()->info("state database {} open (schema version {})", file.string(),
                  store->schema_version_);
   return store;
+}
+
+std::unique_ptr<state_store> state_store::another_connection() const {
+  if (read_only()) {
+    throw std::logic_error("another_connection() of a read-only state store");
+  }
+  std::unique_ptr<state_store> other(
+      new state_store(file(), sqlite::database::access::read_write, directory_lock()));
+  other->writers_ = writers_;
+  other->schema_version_ = schema_version_;
+  other->prepare_for_writing();
+  return other;
 }
 
 std::unique_ptr<state_store> state_store::open_read_only(const std::filesystem::path& state_dir) {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +22,9 @@ namespace qsanfwd {
 /// agent runs. Either fails with store_error, whose message names the file or directory and the
 /// way out; an existing file is never deleted, recreated or downgraded.
 ///
-/// Not thread-safe: like the rest of the agent, it is used from one thread.
+/// Not thread-safe: each connection is used from one thread. A thread of its own (delivery)
+/// gets a connection of its own from another_connection(); write transactions of connections
+/// made that way take turns (begin() waits for the other's commit).
 class state_store {
  public:
   static constexpr int latest_schema_version = sql::migrations.back().version;
@@ -31,20 +34,24 @@ class state_store {
   /// Opens an existing state database in `state_dir` for reading only.
   static std::unique_ptr<state_store> open_read_only(const std::filesystem::path& state_dir);
 
+  /// A second read-write connection to this store's database, for another thread. It runs no
+  /// migrations and takes no lock of its own: this store must outlive it.
+  std::unique_ptr<state_store> another_connection() const;
+
   ~state_store();
   state_store(const state_store&) = delete;
   state_store& operator=(const state_store&) = delete;
 
   /// The schema version of the open database (latest_schema_version once opened).
   int schema_version() const { return schema_version_; }
-  bool read_only() const { return !lock_.held(); }
+  bool read_only() const { return writers_ == nullptr; }
   const std::filesystem::path& file() const { return db_.file(); }
 
   /// The connection, for components that keep their own tables here. Their SQL lives in
   /// agent/store/sql.hpp; use database::cached() so statements are prepared once.
   sqlite::database& database() { return db_; }
   /// Starts a write transaction (BEGIN IMMEDIATE); it rolls back unless committed.
-  sqlite::transaction begin() { return sqlite::transaction(db_); }
+  sqlite::transaction begin() { return sqlite::transaction(db_, writers_.get()); }
 
   /// A value recorded in the `meta` table (`created_at`, `created_by`), if present.
   std::optional<std::string> meta(std::string_view key);
@@ -88,6 +95,8 @@ class state_store {
   directory_lock lock_;
   sqlite::database db_;
   int schema_version_ = 0;
+  /// Shared by every read-write connection to the database; null for a reader.
+  std::shared_ptr<std::mutex> writers_;
 };
 
 }  // namespace qsanfwd

@@ -1,0 +1,112 @@
+#include "agent/pipeline/delivery_thread.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <future>
+
+#include "agent/core/logging.hpp"
+
+namespace qsanfwd::pipeline {
+namespace asio = boost::asio;
+
+delivery_thread::delivery_thread(asio::any_io_executor agent, state_store& store,
+                                 const std::vector<config::sink_config>& sinks)
+    : delivery_thread(std::move(agent), store, [&sinks](const asio::any_io_executor& ex) {
+        return make_routes(ex, sinks);
+      }) {}
+
+delivery_thread::delivery_thread(asio::any_io_executor agent, state_store& store,
+                                 const route_builder& build)
+    : agent_(std::move(agent)),
+      store_(store.another_connection()),
+      work_(io_.get_executor()),
+      dispatcher_(io_.get_executor(), *store_, build(io_.get_executor())) {}
+
+delivery_thread::~delivery_thread() {
+  join();
+}
+
+void delivery_thread::start() {
+  // The thread is not running yet: the dispatcher is still ours to call.
+  dispatcher_.start();
+  room_ = dispatcher_.has_room();
+  running_ = true;
+  thread_ = std::thread([this] { run(); });
+}
+
+void delivery_thread::run() {
+  try {
+    io_.run();
+    running_ = false;
+  } catch (...) {
+    running_ = false;
+    // The same fate as an exception escaping the agent's own event loop.
+    asio::post(agent_, [e = std::current_exception()] { std::rethrow_exception(e); });
+  }
+}
+
+void delivery_thread::notify_appended() {
+  // Appends come in bursts (a page per device): one pending notification covers them all.
+  if (notify_pending_.exchange(true)) {
+    return;
+  }
+  asio::post(io_, [this] {
+    notify_pending_ = false;
+    dispatcher_.notify_appended();
+    room_ = dispatcher_.has_room();
+  });
+}
+
+asio::awaitable<void> delivery_thread::wait_for_room() {
+  if (room_) {
+    co_return;
+  }
+  auto wait = [this]() -> asio::awaitable<void> {
+    co_await dispatcher_.wait_for_room();
+    room_ = dispatcher_.has_room();
+  };
+  co_await asio::co_spawn(io_, wait(), asio::use_awaitable);
+}
+
+void delivery_thread::reopen() {
+  asio::post(io_, [this] { dispatcher_.reopen(); });
+}
+
+asio::awaitable<void> delivery_thread::stop(duration shutdown_timeout) {
+  if (thread_.joinable()) {
+    auto stopping = dispatcher_.stop(shutdown_timeout);
+    co_await asio::co_spawn(io_, std::move(stopping), asio::use_awaitable);
+  }
+  join();
+}
+
+std::vector<sink_status> delivery_thread::status() {
+  if (!thread_.joinable()) {
+    return dispatcher_.status();
+  }
+  std::promise<std::vector<sink_status>> taken;
+  auto result = taken.get_future();
+  asio::post(io_, [&] { taken.set_value(dispatcher_.status()); });
+  // The thread may have ended (an exception on its way to the agent's loop): no answer then.
+  while (result.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+    if (!running_) {
+      return {};
+    }
+  }
+  return result.get();
+}
+
+void delivery_thread::join() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  work_.reset();
+  // A sink that ignored cancellation may still have work queued: it is abandoned, as at the
+  // end of the agent's own event loop.
+  io_.stop();
+  thread_.join();
+}
+
+}  // namespace qsanfwd::pipeline

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "agent/pipeline/dispatcher.hpp"
+
+namespace qsanfwd::pipeline {
+
+/// The dispatcher on a thread of its own, with a connection of its own to the state database
+/// (state_store::another_connection).
+///
+/// Why a thread: delivering costs about as much per event as collecting (reading the batch
+/// back, formatting, writing, fsync, the cursor commit). On the agent's one event loop the two
+/// take turns; here delivery runs beside collection on the second core, and SQLite's WAL lets
+/// the delivery thread read batches while collection writes pages.
+///
+/// Everything the dispatcher and the sinks do happens on the delivery thread. The members
+/// below are called on the agent's thread: they hand work over (post) or wait for it
+/// (co_await), so the dispatcher itself stays single-threaded. Not copyable, not movable.
+class delivery_thread {
+ public:
+  /// Builds the routes on the delivery thread's executor.
+  using route_builder = std::function<std::vector<route>(const boost::asio::any_io_executor&)>;
+
+  /// `agent` is the executor of the agent's event loop: an exception escaping the delivery
+  /// thread is rethrown there. `store` must outlive this object.
+  delivery_thread(boost::asio::any_io_executor agent, state_store& store,
+                  const std::vector<config::sink_config>& sinks);
+  delivery_thread(boost::asio::any_io_executor agent, state_store& store,
+                  const route_builder& build);
+  /// Stops and joins the thread if stop() was not awaited (undelivered events stay queued).
+  ~delivery_thread();
+  delivery_thread(const delivery_thread&) = delete;
+  delivery_thread& operator=(const delivery_thread&) = delete;
+
+  /// dispatcher::start(), then starts the thread. Throws store_error.
+  void start();
+  /// Call after each commit that appended events. Never throws, never waits.
+  void notify_appended();
+  /// Returns once the dispatcher has room (dispatcher::wait_for_room). Without a round trip
+  /// to the delivery thread while it last said there was room, so collection may pass a
+  /// `when_full: block` limit by the pages it appends before the delivery thread has counted
+  /// them (a page or two).
+  boost::asio::awaitable<void> wait_for_room();
+  /// Reopens every sink (SIGHUP), on the delivery thread.
+  void reopen();
+  /// dispatcher::stop() on the delivery thread, then ends and joins it. Never throws.
+  boost::asio::awaitable<void> stop(duration shutdown_timeout);
+  /// The dispatcher's status, taken on the delivery thread (waits for it).
+  std::vector<sink_status> status();
+
+ private:
+  void run();
+  void join();
+
+  boost::asio::any_io_executor agent_;
+  std::unique_ptr<state_store> store_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  dispatcher dispatcher_;
+  std::atomic<bool> room_{true};             ///< the dispatcher's has_room() when last asked
+  std::atomic<bool> notify_pending_{false};  ///< a notify_appended() is posted, not yet run
+  std::atomic<bool> running_{false};         ///< the thread runs the io_context
+  std::thread thread_;
+};
+
+}  // namespace qsanfwd::pipeline
