@@ -16,6 +16,11 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+/// Bytes the chain fields add to a line, at most (`,"chain_seq":N,"chain":"<64 hex>"`).
+constexpr std::size_t chain_overhead = 110;
+/// The batch buffer is kept up to this size (a batch is 1 MiB by default).
+constexpr std::size_t max_kept_buffer = 8 << 20;
+
 std::string errno_text(int err) {
   return std::strerror(err);
 }
@@ -104,10 +109,22 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
     }
   }
   // The lines are built first, so a failed write leaves the chain where it was.
+  // The buffer is the sink's, kept from batch to batch: a fresh one per batch cost a page fault
+  // for each of its pages.
   auto next = chain_;
-  std::string buf;
+  auto& buf = batch_buf_;
+  buf.clear();
+  std::size_t bytes = 0;
   for (const auto& e : batch) {
-    buf += next ? chain_line(e.body, *next) : e.body;
+    bytes += e.body.size() + 1;
+  }
+  buf.reserve(bytes + (next ? batch.size() * chain_overhead : 0));
+  for (const auto& e : batch) {
+    if (next) {
+      append_chain_line(buf, e.body, *next);
+    } else {
+      buf += e.body;
+    }
     buf += '\n';
   }
   const bool too_big =
@@ -146,6 +163,9 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
         clock::now() - last_sync_ >= options_.fsync_interval) {
       sync();
     }
+  }
+  if (buf.capacity() > max_kept_buffer) {
+    buf = std::string();  // an outsized batch: not kept for the life of the sink
   }
   if (std::exchange(failing_, false)) {
     log_->info("writing {} again", options_.path.string());

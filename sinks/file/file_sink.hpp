@@ -65,6 +65,7 @@ class file_sink final : public sink {
   bool unsynced_ = false;
   std::optional<chain_state> chain_;  ///< with hash_chain, once read from the files on disk
   bool failing_ = false;
+  std::string batch_buf_;  ///< the lines of a batch, reused so its pages stay mapped
   file_sink_counters counters_;
 };
 

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <deque>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 
@@ -140,17 +141,24 @@ std::optional<std::uint64_t> first_seq(const std::filesystem::path& file) {
 
 }  // namespace
 
+void append_chain_line(std::string& out, std::string_view canonical, chain_state& state) {
+  const auto start = out.size();
+  out.append(canonical.substr(0, canonical.size() - 1));  // without the closing brace
+  out.append(seq_key);
+  char digits[24];
+  const auto written = std::to_chars(std::begin(digits), std::end(digits), state.seq + 1);
+  out.append(std::begin(digits), written.ptr);
+  out.append(chain_key);
+  out.append(state.last_hash);
+  out.append("\"}");
+  state.seq += 1;
+  state.last_hash = sha256_hex(std::string_view(out).substr(start));
+}
+
 std::string chain_line(std::string_view canonical, chain_state& state) {
   std::string line;
   line.reserve(canonical.size() + 110);
-  line.append(canonical.substr(0, canonical.size() - 1));  // without the closing brace
-  line.append(seq_key);
-  line.append(std::to_string(state.seq + 1));
-  line.append(chain_key);
-  line.append(state.last_hash);
-  line.append("\"}");
-  state.seq += 1;
-  state.last_hash = sha256_hex(line);
+  append_chain_line(line, canonical, state);
   return line;
 }
 

@@ -38,6 +38,8 @@ struct chain_link {
 
 /// `canonical` (one JSON object) with the chain fields appended; moves `state` past the line.
 std::string chain_line(std::string_view canonical, chain_state& state);
+/// chain_line() appended to `out`, without a string of its own.
+void append_chain_line(std::string& out, std::string_view canonical, chain_state& state);
 
 /// The chain fields at the end of `line`, if it has them in the form chain_line() writes.
 std::optional<chain_link> read_link(std::string_view line);

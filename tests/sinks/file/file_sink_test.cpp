@@ -166,6 +166,44 @@ TEST(file_sink, fsync_interval_syncs_once_the_interval_has_passed) {
   EXPECT_EQ(sink.counters().fsyncs, 1U);
 }
 
+// The sink keeps one buffer for its batches: a small batch after a big one, and a big one after
+// that, must leave exactly their own lines, chained or not.
+TEST(file_sink, batches_of_changing_size_write_exactly_their_lines) {
+  for (const bool chained : {false, true}) {
+    test::temp_dir dir;
+    auto o = options_in(dir);
+    o.hash_chain = chained;
+    file_sink sink("archive", o);
+    std::string expected;
+    chain_state state;
+    int next = 0;
+    for (const int size : {40, 1, 0, 7, 60, 2}) {
+      const auto batch = numbered_batch(next, next + size);
+      next += size;
+      ASSERT_EQ(deliver(sink, batch).result, outcome::delivered);
+      for (const auto& e : batch) {
+        expected += (chained ? chain_line(e.body, state) : e.body) + "\n";
+      }
+    }
+    EXPECT_EQ(test::read_file(o.path), expected) << "chained: " << chained;
+    EXPECT_EQ(sink.counters().lines, 110U);
+    if (chained) {
+      EXPECT_TRUE(verify_archive({o.path}).intact);
+    }
+  }
+}
+
+TEST(file_sink, a_retried_batch_after_a_failure_is_written_whole) {
+  file_options o;
+  o.path = "/dev/full";
+  file_sink sink("archive", o);
+  const auto batch = numbered_batch(0, 50);
+  EXPECT_EQ(deliver(sink, batch).result, outcome::retry);
+  EXPECT_EQ(deliver(sink, numbered_batch(0, 2)).result, outcome::retry);
+  EXPECT_EQ(sink.counters().write_failures, 2U);
+  EXPECT_EQ(sink.counters().lines, 0U);
+}
+
 TEST(file_sink, a_full_disk_is_a_retry) {
   file_options o;
   o.path = "/dev/full";

@@ -62,6 +62,22 @@ TEST(hash_chain, lines_keep_the_canonical_fields_first_and_chain_to_the_previous
   EXPECT_EQ(event_from_json(second).message, "event 1");
 }
 
+TEST(hash_chain, appending_a_line_is_the_same_as_making_one) {
+  chain_state made;
+  chain_state appended;
+  appended.seq = made.seq = 998;  // across a change in the number of digits
+  std::string out = "earlier\n";
+  std::string expected = out;
+  for (const auto& e : numbered_batch(0, 3)) {
+    expected += chain_line(e.body, made) + "\n";
+    append_chain_line(out, e.body, appended);
+    out += '\n';
+  }
+  EXPECT_EQ(out, expected);
+  EXPECT_EQ(appended.seq, 1001U);
+  EXPECT_EQ(appended.last_hash, made.last_hash);
+}
+
 TEST(hash_chain, an_untouched_archive_verifies_across_rotated_gzipped_files_in_any_order) {
   chained_archive::gzip = true;
   chained_archive a;
