@@ -137,7 +137,7 @@ TEST(event, json_timestamps_at_the_ends) {
 }
 
 TEST(event, every_byte_escapes_as_before) {
-  // Each byte alone, and inside text, against the escaping rules spelled out here.
+  // Each byte inside text, at each offset, against the escaping rules spelled out here.
   for (int b = 0; b < 256; ++b) {
     const auto c = static_cast<unsigned char>(b);
     const std::string one(1, static_cast<char>(c));
@@ -161,9 +161,14 @@ TEST(event, every_byte_escapes_as_before) {
     } else {
       expected = one;
     }
-    std::string out;
-    append_json_string(out, "ab" + one + "cd");
-    EXPECT_EQ(out, "\"ab" + expected + "cd\"") << b;
+    // At every place of a word of eight, and of the tail after the last whole word.
+    for (std::size_t at = 0; at < 21; ++at) {
+      const std::string before(at, 'a');
+      const std::string after(20 - at, 'z');
+      std::string out;
+      append_json_string(out, before + one + after);
+      ASSERT_EQ(out, "\"" + before + expected + after + "\"") << b << " at " << at;
+    }
   }
 }
 
