@@ -1,5 +1,6 @@
 #include "agent/core/event.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <iterator>
@@ -169,10 +170,20 @@ event make_agent_event(std::string device, std::string host, std::string type, s
 
 std::string to_json(const event& e) {
   std::string out;
-  // Room for the keys and the fixed-size fields, so that the string is allocated once.
-  out.reserve(256 + e.id.size() + e.device.size() + e.host.size() + e.type.size() +
-              e.message.size() + e.model.size() + e.serial.size() + e.component.size() +
-              e.component_id.size() + e.attribute.size() + e.previous.size() + e.current.size());
+  append_json(out, e);
+  return out;
+}
+
+void append_json(std::string& out, const event& e) {
+  // Room for the keys and the fixed-size fields, so that the string grows at most once, and
+  // geometrically when many events go into one buffer.
+  const auto need = out.size() + 256 + e.id.size() + e.device.size() + e.host.size() +
+                    e.type.size() + e.message.size() + e.model.size() + e.serial.size() +
+                    e.component.size() + e.component_id.size() + e.attribute.size() +
+                    e.previous.size() + e.current.size();
+  if (need > out.capacity()) {
+    out.reserve(std::max(need, 2 * out.capacity()));
+  }
   out += "{\"id\":";
   append_json_string(out, e.id);
   append_field(out, "kind", to_string(e.kind));
@@ -199,7 +210,6 @@ std::string to_json(const event& e) {
     append_field(out, "current", e.current);
   }
   out += '}';
-  return out;
 }
 
 event event_from_json(std::string_view json) {

@@ -47,6 +47,8 @@ event make_agent_event(std::string device, std::string host, std::string type, s
 /// One JSON object, no trailing newline, fields in contract order ("time" is derived from
 /// `timestamp`). Strings are escaped per RFC 8259; invalid UTF-8 becomes U+FFFD.
 std::string to_json(const event& e);
+/// to_json(e) appended to `out`.
+void append_json(std::string& out, const event& e);
 
 /// Parses what to_json wrote. Throws std::invalid_argument naming the field on bad input.
 event event_from_json(std::string_view json);

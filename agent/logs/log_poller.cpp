@@ -257,6 +257,7 @@ std::int64_t log_poller::queue_new_lines(std::span<const device::log_entry> line
   dedup.start_page(seconds->lo, seconds->hi, state_.marks_between(seconds->lo, seconds->hi));
   // The page's fresh lines go to the queue in one append: one stored chunk, not one per line.
   std::vector<event> fresh;
+  fresh.reserve(lines.size());
   for (const auto& line : lines) {
     if (line.timestamp < floor) {
       continue;

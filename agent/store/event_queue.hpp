@@ -125,6 +125,8 @@ class event_queue {
   queue_span span_from(std::int64_t seq);
 
   state_store& store_;
+  std::string chunk_bodies_;  ///< insert_chunks' buffers, reused
+  std::vector<std::byte> chunk_ends_;
 };
 
 }  // namespace qsanfwd

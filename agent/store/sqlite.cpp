@@ -88,6 +88,12 @@ void statement::bind_text(int index, std::string_view value) {
              index);
 }
 
+void statement::bind_text_in_place(int index, std::string_view value) {
+  check_bind(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8),
+      index);
+}
+
 void statement::bind_blob(int index, std::span<const std::byte> value) {
   check_bind(sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), transient), index);
 }

@@ -66,6 +66,9 @@ class statement {
   void bind_double(int index, double value);
   /// The text is copied; the view need not outlive the call.
   void bind_text(int index, std::string_view value);
+  /// Like bind_text without SQLite's copy of `value`, which must stay alive and unchanged until
+  /// the statement is reset (a page's chunk of events is large).
+  void bind_text_in_place(int index, std::string_view value);
   /// The bytes are copied; the span need not outlive the call.
   void bind_blob(int index, std::span<const std::byte> value);
   void bind_null(int index);
