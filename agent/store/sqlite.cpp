@@ -193,6 +193,25 @@ statement& database::cached(std::string_view sql) {
   return it->second;
 }
 
+void database::checkpoint_after(int frames) {
+  checkpoint_frames_ = frames;
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames_now) {
+        static_cast<database*>(self)->wal_frames_ = frames_now;
+        return SQLITE_OK;
+      },
+      this);
+}
+
+void database::checkpoint_if_due() {
+  if (checkpoint_frames_ <= 0 || wal_frames_ < checkpoint_frames_) {
+    return;
+  }
+  wal_frames_ = 0;
+  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
 void database::set_busy_timeout(std::chrono::milliseconds timeout) {
   const int rc = sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
   if (rc != SQLITE_OK) {
@@ -238,6 +257,7 @@ void transaction::commit() {
   if (turn_.owns_lock()) {
     turn_.unlock();
   }
+  db_.checkpoint_if_due();
 }
 
 }  // namespace sqlite

@@ -120,6 +120,14 @@ class database {
 
   /// How long a statement waits for another connection's lock before failing with BUSY.
   void set_busy_timeout(std::chrono::milliseconds timeout);
+  /// Replaces SQLite's automatic checkpoint, which runs inside a commit, with one that
+  /// transaction::commit() runs after the transaction has ended (and its gate is released)
+  /// once the WAL holds `frames` frames or more: PASSIVE, so it waits for no reader or writer.
+  /// Connections that share a database can so leave checkpoints to the one with time for them.
+  void checkpoint_after(int frames);
+  /// The checkpoint checkpoint_after() asked for, if it is due. Never throws: a checkpoint
+  /// that cannot run now (BUSY) is tried again after a later commit.
+  void checkpoint_if_due();
   /// Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const;
   bool in_transaction() const;
@@ -132,6 +140,8 @@ class database {
  private:
   std::filesystem::path file_;
   sqlite3* db_ = nullptr;
+  int checkpoint_frames_ = 0;  ///< 0: SQLite's automatic checkpoint
+  int wal_frames_ = 0;         ///< in the WAL after this connection's last commit
   std::map<std::string, statement, std::less<>> cache_;
 };
 

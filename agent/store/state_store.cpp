@@ -26,6 +26,12 @@ constexpr const char* database_name = "state.db";
 constexpr const char* lock_name = "qsanfwd.lock";
 // Only `qsanfwd status` ever competes with the agent, and only for moments.
 constexpr std::chrono::milliseconds busy_timeout{5000};
+// WAL checkpoints copy what the log holds into the database file and fsync it: work the
+// delivery thread's connection (another_connection) does after its commits, at SQLite's usual
+// 1,000 frames, off collection's path. The agent's own connection checkpoints too, only later,
+// for when no other connection commits (every sink down) or there is none.
+constexpr int shared_checkpoint_frames = 1000;
+constexpr int backstop_checkpoint_frames = 8000;
 
 constexpr bool consecutive_from_one(const auto& migrations) {
   int expected = 1;
@@ -171,6 +177,7 @@ std::unique_ptr<state_store> state_store::open(const std::filesystem::path& stat
   std::unique_ptr<state_store> store(
       new state_store(file, sqlite::database::access::read_write, std::move(lock)));
   store->writers_ = std::make_shared<std::mutex>();
+  store->db_.checkpoint_after(backstop_checkpoint_frames);
   try {
     store->schema_version_ = store->read_schema_version();
     store->prepare_for_writing();
@@ -193,6 +200,7 @@ std::unique_ptr<state_store> state_store::another_connection() const {
   other->writers_ = writers_;
   other->schema_version_ = schema_version_;
   other->prepare_for_writing();
+  other->db_.checkpoint_after(shared_checkpoint_frames);
   return other;
 }
 
