@@ -1,6 +1,15 @@
 #include "agent/logs/log_poller.hpp"
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -27,6 +36,35 @@ std::optional<bool> order_shown_by(const std::vector<device::log_entry>& logs) {
     return std::nullopt;
   }
   return logs.front().timestamp > logs.back().timestamp;
+}
+
+/// A page requested before the page before it is stored: the array prepares the next page
+/// while the agent stores this one, instead of each waiting for the other.
+struct page_request {
+  explicit page_request(const asio::any_io_executor& ex)
+      : done(ex, asio::steady_timer::time_point::max()) {}
+  std::optional<result<device::log_page>> answer;
+  asio::steady_timer done;  ///< cancelled once `answer` is set
+};
+
+asio::awaitable<void> request_page(device::device_client& client, device::log_query query,
+                                   std::shared_ptr<page_request> request) {
+  try {
+    auto answer = co_await client.log_list(query);
+    request->answer.emplace(std::move(answer));
+  } catch (const std::exception& e) {
+    request->answer.emplace(failure{std::string("reading a log page: ") + e.what()});
+  }
+  request->done.cancel();
+}
+
+/// The answer of a request_page(): awaited before anything else uses the client, whose one
+/// connection serves one request at a time.
+asio::awaitable<result<device::log_page>> answer_of(page_request& request) {
+  while (!request.answer) {
+    co_await request.done.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return std::move(*request.answer);
 }
 
 }  // namespace
@@ -163,16 +201,26 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   std::int64_t read = 0;
   line_dedup dedup(state_.spans());
 
+  const auto query_of = [&](int page) {
+    return device::log_query{.start_time = start,
+                             .types = options_.types,
+                             .page_number = page,
+                             .page_size = options_.page_size};
+  };
+  std::shared_ptr<page_request> next;
   for (int page = 1;; ++page) {
-    if (hooks_.wait_for_room) {
-      co_await hooks_.wait_for_room();
+    result<device::log_page> answer;
+    if (next) {
+      answer = co_await answer_of(*next);
+      next.reset();
+    } else {
+      if (hooks_.wait_for_room) {
+        co_await hooks_.wait_for_room();
+      }
+      // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+      const auto query = query_of(page);
+      answer = co_await client_.log_list(query);
     }
-    // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
-    const device::log_query query{.start_time = start,
-                                  .types = options_.types,
-                                  .page_number = page,
-                                  .page_size = options_.page_size};
-    auto answer = co_await client_.log_list(query);
     if (!answer) {
       note_failure(page, answer.error().message);
       co_return answer.error();
@@ -206,21 +254,44 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
         answer->logs.begin() + static_cast<std::ptrdiff_t>(*skip), answer->logs.end());
     counters_.lines_read += lines.size();
     read += static_cast<std::int64_t>(lines.size());
-    auto tx = store_.begin();
-    const auto queued_here = queue_new_lines(lines, cp.floor, priming, dedup, cycle);
-    for (const auto& line : lines) {
-      max_seen = std::max(max_seen, line.timestamp);
-    }
     const bool last = !answer->have_next_page;
-    // Oldest first, every line before this page's newest second is behind us already.
-    const bool move_now = last || (!priming && cp.newest_first == false);
-    if (move_now) {
-      cp.start_time = max_seen;
-      cp.cycle = cycle;
-      state_.prune_before(cp.start_time - 1);
-      state_.save(cp);
+    if (!last) {
+      if (hooks_.wait_for_room) {
+        co_await hooks_.wait_for_room();
+      }
+      auto ex = co_await asio::this_coro::executor;
+      next = std::make_shared<page_request>(ex);
+      asio::co_spawn(ex, request_page(client_, query_of(page + 1), next), asio::detached);
+      // Lets the request go out before this thread is busy storing the page.
+      co_await asio::post(ex, asio::use_awaitable);
     }
-    tx.commit();
+    std::int64_t queued_here = 0;
+    std::exception_ptr failed;
+    try {
+      auto tx = store_.begin();
+      queued_here = queue_new_lines(lines, cp.floor, priming, dedup, cycle);
+      for (const auto& line : lines) {
+        max_seen = std::max(max_seen, line.timestamp);
+      }
+      // Oldest first, every line before this page's newest second is behind us already.
+      const bool move_now = last || (!priming && cp.newest_first == false);
+      if (move_now) {
+        cp.start_time = max_seen;
+        cp.cycle = cycle;
+        state_.prune_before(cp.start_time - 1);
+        state_.save(cp);
+      }
+      tx.commit();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    if (failed) {
+      // The caller may use the client again at once (a full disk is retried).
+      if (next) {
+        co_await answer_of(*next);
+      }
+      std::rethrow_exception(failed);
+    }
     queued += queued_here;
     counters_.lines_queued += static_cast<std::uint64_t>(queued_here);
     if (queued_here > 0 && hooks_.appended) {
