@@ -28,8 +28,9 @@ struct device_metrics {
 };
 
 /// The agent itself: per device a client, a log poller and a health monitor on one io_context
-/// thread, feeding the durable queue. Single-threaded by design: the work is I/O-bound, and one
-/// thread keeps the state store single-writer and the code free of locks.
+/// thread, feeding the durable queue. Collection is single-threaded by design: a thousand
+/// arrays are I/O-bound work for one thread, and its code stays free of locks. Delivery runs on
+/// a thread of its own (pipeline::delivery_thread) with its own store connection.
 class daemon {
  public:
   daemon(boost::asio::io_context& io, const config::agent_config& cfg, state_store& store);
