@@ -4,10 +4,13 @@
 #include <array>
 #include <charconv>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <utility>
 
 #include "agent/core/ids.hpp"
+#include "agent/core/json_subset.hpp"
 #include "agent/core/time.hpp"
 
 namespace qsanfwd {
@@ -212,7 +215,208 @@ void append_json(std::string& out, const event& e) {
   out += '}';
 }
 
+namespace {
+
+/// Fills an event from the SAX events of its canonical JSON, in any key order, ignoring unknown
+/// keys and their values. Anything the DOM reader would answer differently or reject (a
+/// repeated field, a value of the wrong type, an unknown kind or severity, a missing field, a
+/// timestamp beyond int64) stops it: the DOM reader then gives the answer and the error.
+class event_reader {
+ public:
+  explicit event_reader(event& e) : e_(e) {}
+
+  /// Whether a whole event was read.
+  bool finish() const { return done_ && (seen_ & required) == required; }
+
+  // The SAX interface of nlohmann::json (json::sax_parse), as subset_json_reader calls it.
+  bool null() { return skipping(); }
+  bool boolean(bool /*b*/) { return skipping(); }
+  bool number_integer(std::int64_t v) { return skipping() || timestamp(v); }
+  bool number_unsigned(std::uint64_t u) {
+    return skipping() ||
+           (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) &&
+            timestamp(static_cast<std::int64_t>(u)));
+  }
+  bool string(std::string& s) { return skipping() || text(s); }
+  bool start_object(std::size_t /*elements*/) { return open(); }
+  bool start_array(std::size_t /*elements*/) { return depth_ > 0 && open(); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(std::string& k) { return depth_ > 1 || field(k); }
+
+ private:
+  enum field_bit : unsigned {
+    id = 1u << 0,
+    kind = 1u << 1,
+    device = 1u << 2,
+    host = 1u << 3,
+    timestamp_bit = 1u << 4,
+    type = 1u << 5,
+    severity = 1u << 6,
+    message = 1u << 7,
+    model = 1u << 8,
+    serial = 1u << 9,
+    component = 1u << 10,
+    component_id = 1u << 11,
+    attribute = 1u << 12,
+    previous = 1u << 13,
+    current = 1u << 14,
+  };
+  static constexpr unsigned required = id | kind | device | timestamp_bit | severity | message;
+
+  /// A scalar inside an ignored value, or as an ignored field's value.
+  bool skipping() const { return depth_ > 1 || (depth_ == 1 && slot_ == 0); }
+
+  bool open() {
+    if (done_ || (depth_ == 1 && slot_ != 0)) {
+      return false;  // a second top-level value, or a container where a field is due
+    }
+    ++depth_;
+    return true;
+  }
+
+  bool close() {
+    if (--depth_ == 0) {
+      done_ = true;
+    }
+    return true;
+  }
+
+  /// The field the next value fills, 0 for an ignored key; a repeated field stops the reader.
+  bool field(const std::string& k) {
+    slot_ = bit_of(k);
+    if ((seen_ & slot_) != 0) {
+      return false;
+    }
+    seen_ |= slot_;
+    return true;
+  }
+
+  static unsigned bit_of(std::string_view k) {
+    static constexpr std::pair<std::string_view, unsigned> fields[] = {
+        {"id", id},
+        {"kind", kind},
+        {"device", device},
+        {"host", host},
+        {"timestamp", timestamp_bit},
+        {"type", type},
+        {"severity", severity},
+        {"message", message},
+        {"model", model},
+        {"serial", serial},
+        {"component", component},
+        {"component_id", component_id},
+        {"attribute", attribute},
+        {"previous", previous},
+        {"current", current},
+    };
+    for (const auto& [name, bit] : fields) {
+      if (name == k) {
+        return bit;
+      }
+    }
+    return 0;
+  }
+
+  bool timestamp(std::int64_t v) {
+    if (depth_ != 1 || slot_ != timestamp_bit) {
+      return false;
+    }
+    e_.timestamp = v;
+    return true;
+  }
+
+  bool text(std::string& s) {
+    if (depth_ != 1) {
+      return false;
+    }
+    switch (slot_) {
+      case kind:
+        return set_kind(s);
+      case severity:
+        return set_severity(s);
+      case timestamp_bit:
+        return false;
+      default:
+        break;
+    }
+    std::string* to = target();
+    if (to == nullptr) {
+      return false;
+    }
+    *to = std::move(s);
+    return true;
+  }
+
+  std::string* target() {
+    switch (slot_) {
+      case id:
+        return &e_.id;
+      case device:
+        return &e_.device;
+      case host:
+        return &e_.host;
+      case type:
+        return &e_.type;
+      case message:
+        return &e_.message;
+      case model:
+        return &e_.model;
+      case serial:
+        return &e_.serial;
+      case component:
+        return &e_.component;
+      case component_id:
+        return &e_.component_id;
+      case attribute:
+        return &e_.attribute;
+      case previous:
+        return &e_.previous;
+      case current:
+        return &e_.current;
+      default:
+        return nullptr;
+    }
+  }
+
+  bool set_kind(std::string_view s) {
+    const auto k = parse_event_kind(s);
+    if (k) {
+      e_.kind = *k;
+    }
+    return k.has_value();
+  }
+
+  bool set_severity(std::string_view s) {
+    const auto v = parse_severity(s);
+    if (v) {
+      e_.severity = *v;
+    }
+    return v.has_value();
+  }
+
+  event& e_;
+  int depth_ = 0;
+  unsigned slot_ = 0;  ///< the field_bit of the value due at depth 1, 0 for an ignored key
+  unsigned seen_ = 0;  ///< field_bits read
+  bool done_ = false;
+};
+
+}  // namespace
+
 event event_from_json(std::string_view json) {
+  // Every sink reads each queued event back; nlohmann's lexer and DOM were most of a syslog
+  // sink's time. The canonical JSON is read without either; anything else goes to the DOM
+  // reader, which is the reference for what is accepted and for every error.
+  event e;
+  event_reader reader(e);
+  if (subset_json_reader(json, reader).run() && reader.finish()) {
+    return e;
+  }
+  return detail::event_from_json_dom(json);
+}
+
+event detail::event_from_json_dom(std::string_view json) {
   const auto j = nlohmann::json::parse(json, nullptr, false);
   if (!j.is_object()) {
     throw std::invalid_argument("event is not a JSON object");

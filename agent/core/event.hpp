@@ -53,6 +53,13 @@ void append_json(std::string& out, const event& e);
 /// Parses what to_json wrote. Throws std::invalid_argument naming the field on bad input.
 event event_from_json(std::string_view json);
 
+namespace detail {
+/// event_from_json() through nlohmann's DOM: the reference, and the answer for any text the
+/// fast reader leaves to it (every error, repeated keys, floats, surrogate pairs). Public so
+/// that tests can compare the two.
+event event_from_json_dom(std::string_view json);
+}  // namespace detail
+
 /// Appends `s` to `out` as a JSON string literal with quotes.
 void append_json_string(std::string& out, std::string_view s);
 

@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "agent/core/time.hpp"
 
@@ -78,6 +81,149 @@ TEST(event, parse_errors_name_the_field) {
   EXPECT_THROW(event_from_json(R"({"id":"x","kind":"weird","device":"d","timestamp":1,)"
                                R"("severity":"info","message":"m"})"),
                std::invalid_argument);
+}
+
+// What a reader made of a text: the event, or the exception's message.
+struct outcome {
+  std::optional<event> read;
+  std::string error;
+  friend bool operator==(const outcome&, const outcome&) = default;
+};
+
+template <typename Reader>
+outcome outcome_of(Reader reader, std::string_view json) {
+  try {
+    return {reader(json), {}};
+  } catch (const std::invalid_argument& ex) {
+    return {std::nullopt, ex.what()};
+  }
+}
+
+// event_from_json must answer exactly as the DOM reader, its reference, does.
+void expect_same_as_dom(std::string_view json) {
+  const auto fast = outcome_of([](std::string_view t) { return event_from_json(t); }, json);
+  const auto dom =
+      outcome_of([](std::string_view t) { return detail::event_from_json_dom(t); }, json);
+  EXPECT_EQ(fast.read, dom.read) << json;
+  EXPECT_EQ(fast.error, dom.error) << json;
+}
+
+std::vector<event> varied_events() {
+  std::vector<event> out;
+  out.push_back(sample());
+  event e = sample();
+  e.host.clear();
+  e.type.clear();
+  e.message.clear();
+  out.push_back(e);
+  e = sample();
+  e.message = "quote \" backslash \\ slash / nl \n cr \r tab \t ctl \x01\x1f del \x7f end";
+  e.device = "caf\xC3\xA9-\xE2\x82\xAC-\xF0\x9F\x98\x80";
+  e.severity = severity::emergency;
+  out.push_back(e);
+  e = sample();
+  e.kind = event_kind::health;
+  e.component = "disk";
+  e.component_id = "e0d3";
+  e.attribute = "health";
+  e.previous = "";
+  e.current = "Failed \"hard\"";
+  e.model = "XS5224";
+  e.serial = "QS123";
+  out.push_back(e);
+  e = sample();
+  e.kind = event_kind::agent;
+  e.timestamp = std::numeric_limits<std::int64_t>::min();
+  e.message = std::string(5000, 'x') + "\\";
+  out.push_back(e);
+  e.timestamp = std::numeric_limits<std::int64_t>::max();
+  out.push_back(e);
+  return out;
+}
+
+TEST(event, fast_reader_round_trips_varied_events) {
+  for (const auto& e : varied_events()) {
+    const auto text = to_json(e);
+    EXPECT_EQ(event_from_json(text), e) << text;
+    EXPECT_EQ(detail::event_from_json_dom(text), e) << text;
+    expect_same_as_dom(text);
+  }
+  // Every byte in a message, as to_json writes it (invalid UTF-8 read back as U+FFFD).
+  for (int b = 0; b < 256; ++b) {
+    event e = sample();
+    e.message = "a" + std::string(1, static_cast<char>(b)) + "z";
+    expect_same_as_dom(to_json(e));
+  }
+}
+
+TEST(event, fast_reader_takes_odd_but_valid_input_as_the_dom_does) {
+  const std::string fields = R"("kind":"log","device":"d","timestamp":5,"severity":"info")";
+  for (const auto& json : std::vector<std::string>{
+           // Other key order, spaces, unknown keys of every type, nested unknown values.
+           R"( { "message" : "m" , "id" : "x" , )" + fields + " }\n",
+           R"({"id":"x","extra":{"id":"y","a":[1,{"b":null}],"c":true},)" + fields +
+               R"(,"message":"m","list":[],"n":-3,"f":1.5e3,"z":false,"time":"whatever"})",
+           // Escapes to_json never writes: \/ \b \f \u with letters of both cases, a surrogate
+           // pair.
+           R"({"id":"\/\b\f\u00E9\u00e9\u20AC\ud83d\ude00","message":"\u0041",)" + fields + "}",
+           // Repeated keys (the last one counts in the DOM), a BOM, an unsigned timestamp.
+           R"({"id":"x","id":"y","message":"m",)" + fields + "}",
+           "\xEF\xBB\xBF"
+           R"({"id":"x","message":"m",)" +
+               fields + "}",
+           R"({"id":"x","message":"m","kind":"log","device":"d","timestamp":18446744073709551615,)"
+           R"("severity":"info"})",
+           R"({"id":"x","message":"m","kind":"log","device":"d","timestamp":-0,"severity":"info"})",
+           R"({"id":"x","message":"m","kind":"log","device":"d","timestamp":0,"severity":"info",)"
+           R"("host":"h","model":"m","serial":"s","component":"c","component_id":"i",)"
+           R"("attribute":"a","previous":"p","current":"c"})",
+       }) {
+    expect_same_as_dom(json);
+  }
+}
+
+TEST(event, fast_reader_fails_as_the_dom_does) {
+  const std::string good =
+      R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"info","message":"m"})";
+  for (
+      const auto& json : std::vector<std::string>{
+          std::string(),
+          std::string("not json"),
+          std::string("[]"),
+          std::string("\"x\""),
+          std::string("null"),
+          std::string("5"),
+          good + " x",
+          good + good,
+          good.substr(0, 40),
+          R"({"id":5,"kind":"log","device":"d","timestamp":5,"severity":"info","message":"m"})",
+          R"({"id":null,"kind":"log","device":"d","timestamp":5,"severity":"info","message":"m"})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":"5","severity":"info","message":"m"})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":5.0,"severity":"info","message":"m"})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":[],"severity":"info","message":"m"})",
+          R"({"id":"x","kind":"nope","device":"d","timestamp":5,"severity":"info","message":"m"})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"crit","message":"m"})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"info","message":{}})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"info"})",
+          R"({"kind":"log","device":"d","timestamp":5,"severity":"info","message":"m"})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"info","message":"m",)"
+          R"("host":7})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"info","message":"\x"})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"info","message":"a)"
+          "\x01\"}",
+          R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"info","message":"a)"
+          "\xC3\"}",
+          R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"info","message":"m",})",
+          R"({"id":"x","kind":"log","device":"d","timestamp":05,"severity":"info","message":"m"})",
+      }) {
+    expect_same_as_dom(json);
+    EXPECT_THROW(event_from_json(json), std::invalid_argument) << json;
+  }
+  // A message cut at every length of a canonical text.
+  const auto text = to_json(varied_events()[2]);
+  for (std::size_t n = 0; n <= text.size(); ++n) {
+    expect_same_as_dom(text.substr(0, n));
+  }
 }
 
 TEST(event, rfc3339_is_utc) {

@@ -1,0 +1,318 @@
+#pragma once
+
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace qsanfwd {
+
+namespace json_subset_detail {
+
+/// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629, the ranges
+/// nlohmann's lexer accepts), or 0.
+inline std::size_t utf8_length(std::string_view s) {
+  const auto byte = [&s](std::size_t i) {
+    return i < s.size() ? static_cast<unsigned char>(s[i]) : 0U;
+  };
+  const auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
+  const unsigned b0 = byte(0);
+  const unsigned b1 = byte(1);
+  if (in(b0, 0xC2, 0xDF)) {
+    return in(b1, 0x80, 0xBF) ? 2 : 0;
+  }
+  if (in(b0, 0xE0, 0xEF)) {
+    const unsigned lo = b0 == 0xE0 ? 0xA0 : 0x80;
+    const unsigned hi = b0 == 0xED ? 0x9F : 0xBF;
+    return in(b1, lo, hi) && in(byte(2), 0x80, 0xBF) ? 3 : 0;
+  }
+  if (in(b0, 0xF0, 0xF4)) {
+    const unsigned lo = b0 == 0xF0 ? 0x90 : 0x80;
+    const unsigned hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return in(b1, lo, hi) && in(byte(2), 0x80, 0xBF) && in(byte(3), 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+/// Appends code point `cp` (below U+10000) as UTF-8.
+inline void append_utf8(std::string& out, unsigned cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+}  // namespace json_subset_detail
+
+/// Feeds a SAX handler (the interface of json::sax_parse) from the part of JSON that arrays
+/// send and the agent writes, several times faster than nlohmann's lexer, which spent most of
+/// its time taking one byte at a time. Numbers are integers only (no fraction or exponent,
+/// within 64 bits); `\u` escapes stay outside the surrogates; no byte-order mark; nesting up to
+/// 64 deep. Anything else, valid JSON or not, makes run() false before the handler has seen a
+/// wrong event: the caller then reads the text with nlohmann (json::sax_parse or the DOM), so
+/// what is accepted, and as what, is always nlohmann's answer. A handler may move from the
+/// strings it is given.
+template <typename Handler>
+class subset_json_reader {
+ public:
+  subset_json_reader(std::string_view text, Handler& handler)
+      : p_(text.data()), end_(text.data() + text.size()), handler_(handler) {}
+
+  bool run() {
+    skip_space();
+    if (!value(0)) {
+      return false;
+    }
+    skip_space();
+    return p_ == end_;
+  }
+
+ private:
+  static constexpr int max_depth = 64;
+  static constexpr auto unknown_size = static_cast<std::size_t>(-1);
+
+  bool at(char c) const { return p_ != end_ && *p_ == c; }
+
+  void skip_space() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
+      ++p_;
+    }
+  }
+
+  bool value(int depth) {
+    if (p_ == end_) {
+      return false;
+    }
+    switch (*p_) {
+      case '{':
+        return object(depth + 1);
+      case '[':
+        return array(depth + 1);
+      case '"':
+        return string() && handler_.string(token_);
+      case 't':
+        return literal("true") && handler_.boolean(true);
+      case 'f':
+        return literal("false") && handler_.boolean(false);
+      case 'n':
+        return literal("null") && handler_.null();
+      default:
+        return number();
+    }
+  }
+
+  bool object(int depth) {
+    if (depth > max_depth || !handler_.start_object(unknown_size)) {
+      return false;
+    }
+    ++p_;
+    skip_space();
+    if (at('}')) {
+      ++p_;
+      return handler_.end_object();
+    }
+    for (;;) {
+      if (!at('"') || !string() || !handler_.key(token_)) {
+        return false;
+      }
+      skip_space();
+      if (!at(':')) {
+        return false;
+      }
+      ++p_;
+      skip_space();
+      if (!value(depth)) {
+        return false;
+      }
+      skip_space();
+      if (at('}')) {
+        ++p_;
+        return handler_.end_object();
+      }
+      if (!at(',')) {
+        return false;
+      }
+      ++p_;
+      skip_space();
+    }
+  }
+
+  bool array(int depth) {
+    if (depth > max_depth || !handler_.start_array(unknown_size)) {
+      return false;
+    }
+    ++p_;
+    skip_space();
+    if (at(']')) {
+      ++p_;
+      return handler_.end_array();
+    }
+    for (;;) {
+      if (!value(depth)) {
+        return false;
+      }
+      skip_space();
+      if (at(']')) {
+        ++p_;
+        return handler_.end_array();
+      }
+      if (!at(',')) {
+        return false;
+      }
+      ++p_;
+      skip_space();
+    }
+  }
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  /// An integer as nlohmann reads one: unsigned without a sign, signed with one.
+  bool number() {
+    const char* start = p_;
+    const bool negative = at('-');
+    if (negative) {
+      ++p_;
+    }
+    if (at('0')) {
+      ++p_;
+    } else if (p_ != end_ && *p_ >= '1' && *p_ <= '9') {
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
+        ++p_;
+      }
+    } else {
+      return false;
+    }
+    if (at('.') || at('e') || at('E')) {
+      return false;
+    }
+    if (negative) {
+      std::int64_t v = 0;
+      const auto [end, ec] = std::from_chars(start, p_, v);
+      return ec == std::errc{} && end == p_ && handler_.number_integer(v);
+    }
+    std::uint64_t u = 0;
+    const auto [end, ec] = std::from_chars(start, p_, u);
+    return ec == std::errc{} && end == p_ && handler_.number_unsigned(u);
+  }
+
+  /// The string at p_ (at its opening quote), decoded into token_.
+  bool string() {
+    ++p_;
+    token_.clear();
+    for (;;) {
+      const char* run = p_;
+      while (p_ != end_ && plain(*p_)) {
+        ++p_;
+      }
+      token_.append(run, p_);
+      if (p_ == end_) {
+        return false;
+      }
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        ++p_;
+        return true;
+      }
+      if (c == '\\') {
+        if (!escape()) {
+          return false;
+        }
+        continue;
+      }
+      const auto len = c >= 0x80 ? json_subset_detail::utf8_length(std::string_view(p_, end_)) : 0;
+      if (len == 0) {
+        return false;  // a control character or malformed UTF-8
+      }
+      token_.append(p_, len);
+      p_ += len;
+    }
+  }
+
+  /// Printable ASCII taken as it is (nlohmann's lexer takes DEL too).
+  static bool plain(char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  }
+
+  bool escape() {
+    ++p_;
+    if (p_ == end_) {
+      return false;
+    }
+    const char c = *p_++;
+    switch (c) {
+      case '"':
+      case '\\':
+      case '/':
+        token_ += c;
+        return true;
+      case 'b':
+        token_ += '\b';
+        return true;
+      case 'f':
+        token_ += '\f';
+        return true;
+      case 'n':
+        token_ += '\n';
+        return true;
+      case 'r':
+        token_ += '\r';
+        return true;
+      case 't':
+        token_ += '\t';
+        return true;
+      case 'u':
+        return unicode_escape();
+      default:
+        return false;
+    }
+  }
+
+  bool unicode_escape() {
+    if (end_ - p_ < 4) {
+      return false;
+    }
+    unsigned cp = 0;
+    for (int i = 0; i < 4; ++i, ++p_) {
+      const char h = *p_;
+      unsigned digit = 0;
+      if (h >= '0' && h <= '9') {
+        digit = static_cast<unsigned>(h - '0');
+      } else if (h >= 'a' && h <= 'f') {
+        digit = static_cast<unsigned>(h - 'a' + 10);
+      } else if (h >= 'A' && h <= 'F') {
+        digit = static_cast<unsigned>(h - 'A' + 10);
+      } else {
+        return false;
+      }
+      cp = (cp << 4) | digit;
+    }
+    if (cp >= 0xD800 && cp <= 0xDFFF) {
+      return false;  // a surrogate pair: left to nlohmann
+    }
+    json_subset_detail::append_utf8(token_, cp);
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  Handler& handler_;
+  std::string token_;
+};
+
+}  // namespace qsanfwd
