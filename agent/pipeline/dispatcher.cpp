@@ -31,15 +31,17 @@ struct dispatcher::lane {
         target(std::move(r.target)),
         log(get_logger("sink." + cfg.name)),
         wake(ex),
-        retry(cfg.retry.initial, cfg.retry.max) {}
+        retry(cfg.retry.initial, cfg.retry.max),
+        store_retry(duration{100}, duration{5000}) {}
 
   config::sink_config cfg;
   std::unique_ptr<sinks::sink> target;
   std::shared_ptr<spdlog::logger> log;
   asio::steady_timer wake;  ///< the lane's waits: for events, for a batch to fill, backoff
   asio::cancellation_signal cancel;
-  backoff retry;
-  sink_cursor totals;  ///< cursor and counters, persisted and of this run
+  backoff retry;        ///< for the sink's answers: its `retry` settings
+  backoff store_retry;  ///< for the state store (a full disk): soon after room returns
+  sink_cursor totals;   ///< cursor and counters, persisted and of this run
   std::int64_t pending_bytes = 0;
   std::int64_t unsaved_retries = 0;  ///< retries counted since the last cursor write
   bool idle = false;                 ///< waiting for events: notify_appended wakes it
@@ -253,9 +255,10 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
     }
     if (!failed.empty()) {
       note_retry(l, failed);
-      co_await pause(l, l.retry.next());
+      co_await pause(l, l.store_retry.next());
       continue;
     }
+    l.store_retry.reset();
     // The batch is full when it stopped short of what is queued (by count or by bytes).
     const bool full =
         !batch.empty() && (batch.size() >= l.cfg.batch.max_events || batch.back().seq < seen_seq_);
@@ -374,8 +377,11 @@ asio::awaitable<bool> dispatcher::commit(lane& l, std::span<const queued_event> 
     if (stopping_) {
       co_return false;
     }
-    co_await pause(l, l.retry.next());
+    // The store, not the destination, failed: tried again within seconds of room returning,
+    // as collection is, whatever the sink's own backoff allows.
+    co_await pause(l, l.store_retry.next());
   }
+  l.store_retry.reset();
   l.pending_bytes -= bytes;
   l.totals.delivered += move.delivered;
   l.totals.rejected += move.rejected;

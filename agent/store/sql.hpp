@@ -25,6 +25,10 @@ inline constexpr std::string_view synchronous_full = "PRAGMA synchronous = FULL"
 inline constexpr std::string_view enable_foreign_keys = "PRAGMA foreign_keys = ON";
 // FAST overwrites deleted content (a forgotten refresh token) when that costs no extra I/O.
 inline constexpr std::string_view secure_delete_fast = "PRAGMA secure_delete = FAST";
+// A WAL that grew (a long sink outage leaves checkpoints to the 8,000-frame backstop, ~32 MB)
+// is cut back to this size when it next restarts: the disk space goes back to the file system
+// instead of staying reserved, which also lets a full disk show as full when it is.
+inline constexpr std::string_view limit_wal_size = "PRAGMA journal_size_limit = 4194304";
 // A reader such as `qsanfwd status` must never write, even by mistake.
 inline constexpr std::string_view query_only = "PRAGMA query_only = ON";
 

@@ -260,6 +260,7 @@ void state_store::prepare_for_writing() {
   db_.exec(sql::synchronous_full);
   db_.exec(sql::enable_foreign_keys);
   db_.exec(sql::secure_delete_fast);
+  db_.exec(sql::limit_wal_size);
 }
 
 void state_store::migrate() {
