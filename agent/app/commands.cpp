@@ -1,6 +1,5 @@
 #include "agent/app/commands.hpp"
 
-#include <malloc.h>
 #include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -41,15 +40,6 @@ std::optional<config::agent_config> load(const common_options& opts) {
     std::cerr << "qsanfwd: " << e.what() << "\n";
     return std::nullopt;
   }
-}
-
-/// A drain allocates and frees a page's worth of events and strings for every page. glibc's
-/// default gives the freed top of the heap back to the kernel past 128 KiB and faults it in
-/// again on the next page (about a tenth of the agent's CPU in a drain); keeping what the peak
-/// already needed costs no memory beyond that peak.
-void keep_freed_memory() {
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  mallopt(M_MMAP_THRESHOLD, 8 << 20);
 }
 
 /// Each device keeps one connection open and each network sink one or more: a large fleet
@@ -293,7 +283,6 @@ int run_command(const common_options& opts) {
   }
   auto log = get_logger("agent");
   raise_descriptor_limit(*cfg);
-  keep_freed_memory();
   std::unique_ptr<state_store> store;
   try {
     store = state_store::open(cfg->state_dir);

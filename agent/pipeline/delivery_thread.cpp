@@ -6,8 +6,6 @@
 #include <exception>
 #include <future>
 
-#include "agent/core/logging.hpp"
-
 namespace qsanfwd::pipeline {
 namespace asio = boost::asio;
 
@@ -54,8 +52,7 @@ void delivery_thread::notify_appended() {
   }
   asio::post(io_, [this] {
     notify_pending_ = false;
-    dispatcher_.notify_appended();
-    room_ = dispatcher_.has_room();
+    room_ = dispatcher_.notify_appended();
   });
 }
 

@@ -160,17 +160,22 @@ void dispatcher::start() {
   }
 }
 
-void dispatcher::notify_appended() {
+bool dispatcher::notify_appended() {
   account_new();
   for (auto& l : lanes_) {
     if (l->idle) {
       l->wake.cancel();
     }
   }
+  return room_left();
 }
 
 bool dispatcher::has_room() {
   account_new();
+  return room_left();
+}
+
+bool dispatcher::room_left() {
   const bool room = std::none_of(lanes_.begin(), lanes_.end(), [](const auto& l) {
     return l->cfg.queue.on_full == config::when_full::block &&
            l->pending_bytes >= static_cast<std::int64_t>(l->cfg.queue.max_bytes);

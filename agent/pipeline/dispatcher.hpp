@@ -72,8 +72,8 @@ class dispatcher {
   void start();
 
   /// Call after each commit that appended events: wakes sinks waiting for events and applies
-  /// the queue limits. Never throws.
-  void notify_appended();
+  /// the queue limits. Returns has_room(). Never throws.
+  bool notify_appended();
 
   /// False while a sink with `when_full: block` has `queue.max_bytes` or more undelivered.
   bool has_room();
@@ -102,6 +102,7 @@ class dispatcher {
                                                 const std::vector<std::size_t>& which,
                                                 const std::string& reason);
   void account_new();
+  bool room_left();
   void drop_oldest(lane& l);
   void note_retry(lane& l, const std::string& why);
   void note_room();

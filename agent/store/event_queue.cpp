@@ -209,35 +209,47 @@ std::vector<queued_event> event_queue::read_after(std::int64_t seq, std::size_t 
   return read_batch(seq, max_events, static_cast<std::size_t>(-1));
 }
 
+void event_queue::for_each_after(std::int64_t seq,
+                                 const std::function<bool(const stored_slot&)>& visit) {
+  read_snapshot snapshot(store_.database());
+  const auto after = std::max(seq, load_seqs().deleted_through);
+  auto& st = store_.database().cached(sql::read_event_chunk_sizes_after);
+  reset_after done(st);
+  st.bind_int64(1, after);
+  while (st.step()) {
+    const auto chunk = read_sizes(st);
+    for (auto i = chunk.start_after(after); i < chunk.count(); ++i) {
+      const auto begin = chunk.begin_of(i);
+      const stored_slot slot{chunk.first + static_cast<std::int64_t>(i), chunk.last, begin,
+                             chunk.end_of(i) - begin};
+      if (!visit(slot)) {
+        return;
+      }
+    }
+  }
+}
+
 std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t max_events,
                                                   std::size_t max_bytes) {
   std::vector<queued_event> out;
   if (max_events == 0) {
     return out;
   }
-  read_snapshot snapshot(store_.database());
-  const auto after = std::max(seq, load_seqs().deleted_through);
-  auto& st = store_.database().cached(sql::read_event_chunk_sizes_after);
-  reset_after done(st);
-  st.bind_int64(1, after);
   body_reader bodies(store_.database());
+  std::int64_t open_chunk = 0;
   std::size_t bytes = 0;
-  while (st.step()) {
-    const auto chunk = read_sizes(st);
-    bodies.open(chunk.last);
-    for (auto i = chunk.start_after(after); i < chunk.count(); ++i) {
-      const auto begin = chunk.begin_of(i);
-      const auto size = chunk.end_of(i) - begin;
-      if (!out.empty() && (bytes >= max_bytes || size > max_bytes - bytes)) {
-        return out;
-      }
-      bytes += size;
-      out.emplace_back(chunk.first + static_cast<std::int64_t>(i), bodies.read(begin, size));
-      if (out.size() == max_events) {
-        return out;
-      }
+  for_each_after(seq, [&](const stored_slot& e) {
+    if (!out.empty() && (bytes >= max_bytes || e.size > max_bytes - bytes)) {
+      return false;
     }
-  }
+    if (e.chunk_last != open_chunk) {
+      bodies.open(e.chunk_last);
+      open_chunk = e.chunk_last;
+    }
+    bytes += e.size;
+    out.emplace_back(e.seq, bodies.read(e.begin, e.size));
+    return out.size() < max_events;
+  });
   return out;
 }
 
@@ -247,21 +259,10 @@ std::vector<std::pair<std::int64_t, std::int64_t>> event_queue::sizes_after(
   if (max_events == 0) {
     return out;
   }
-  read_snapshot snapshot(store_.database());
-  const auto after = std::max(seq, load_seqs().deleted_through);
-  auto& st = store_.database().cached(sql::read_event_chunk_sizes_after);
-  reset_after done(st);
-  st.bind_int64(1, after);
-  while (st.step()) {
-    const auto chunk = read_sizes(st);
-    for (auto i = chunk.start_after(after); i < chunk.count(); ++i) {
-      out.emplace_back(chunk.first + static_cast<std::int64_t>(i),
-                       static_cast<std::int64_t>(chunk.end_of(i) - chunk.begin_of(i)));
-      if (out.size() == max_events) {
-        return out;
-      }
-    }
-  }
+  for_each_after(seq, [&](const stored_slot& e) {
+    out.emplace_back(e.seq, static_cast<std::int64_t>(e.size));
+    return out.size() < max_events;
+  });
   return out;
 }
 

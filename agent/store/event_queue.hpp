@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -118,8 +119,19 @@ class event_queue {
     std::int64_t handed_out = 0;
     std::int64_t deleted_through = 0;
   };
+  /// Where one queued event's body is: `size` bytes from `begin` in the chunk ending at
+  /// `chunk_last`.
+  struct stored_slot {
+    std::int64_t seq = 0;
+    std::int64_t chunk_last = 0;
+    std::size_t begin = 0;
+    std::size_t size = 0;
+  };
   seqs load_seqs();
   void save_seqs(const seqs& s);
+  /// Calls `visit` for each event after `seq`, in order and from one snapshot, until it returns
+  /// false.
+  void for_each_after(std::int64_t seq, const std::function<bool(const stored_slot&)>& visit);
   std::int64_t insert_chunks(std::span<const event> events);
   std::int64_t delete_chunks_through(std::int64_t seq);
   queue_span span_from(std::int64_t seq);
