@@ -69,7 +69,7 @@ struct device_config {
 };
 
 struct batch_options {
-  std::size_t max_events = 500;
+  std::size_t max_events = 1000;
   std::size_t max_bytes = 1 << 20;
   duration max_delay{1000};
 };

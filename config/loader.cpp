@@ -279,7 +279,7 @@ sink_config read_sink(object_reader& r, const sink_type_table& table, const fs::
   }
 
   auto batch = r.object("batch");
-  s.batch.max_events = static_cast<std::size_t>(batch.integer("max_events", 1, 1'000'000, 500));
+  s.batch.max_events = static_cast<std::size_t>(batch.integer("max_events", 1, 1'000'000, 1000));
   s.batch.max_bytes = static_cast<std::size_t>(batch.integer("max_bytes", 1, 1 << 30, 1 << 20));
   s.batch.max_delay = batch.duration_value("max_delay", 1s);
   batch.finish();

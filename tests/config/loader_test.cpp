@@ -98,7 +98,7 @@ TEST(config_loader, minimal_config_gets_every_default) {
   EXPECT_EQ(d.health.limits.ssd_life_remain_pct, 10);
   EXPECT_EQ(d.health.limits.pool_used_pct, 90);
   const auto& s = cfg.sinks.at(0);
-  EXPECT_EQ(s.batch.max_events, 500u);
+  EXPECT_EQ(s.batch.max_events, 1000u);
   EXPECT_EQ(s.batch.max_bytes, 1048576u);
   EXPECT_EQ(s.batch.max_delay, 1s);
   EXPECT_EQ(s.retry.initial, 1s);

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "agent/sim/simulator.hpp"
+#include "config/config.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -24,7 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 
-constexpr std::size_t batch_events = 500;  // the file sink's default batch.max_events
+constexpr std::size_t batch_events = config::batch_options{}.max_events;  // the default
 
 struct plan {
   int kills;
