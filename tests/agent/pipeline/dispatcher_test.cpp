@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "agent/store/sqlite.hpp"
 #include "tests/agent/pipeline/helpers.hpp"
 #include "tests/support/recording_sink.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -299,6 +300,33 @@ TEST_F(dispatcher_test, stop_lets_a_delivery_in_flight_finish) {
   EXPECT_EQ(sink->messages, messages(0, 3));
   dispatcher_.reset();
   EXPECT_EQ(queue_.totals().events, 0);
+}
+
+TEST_F(dispatcher_test, a_failed_cursor_write_is_retried_within_seconds_not_the_sinks_backoff) {
+  append(0, 1);
+  auto cfg = fast_sink_config("archive", dir_);
+  // The sink's own backoff would wait an hour: only the store's retry can pass this test.
+  cfg.retry.initial = std::chrono::hours(1);
+  cfg.retry.max = std::chrono::hours(1);
+  auto* sink = add(cfg);
+  // Another process holding the write lock makes recording the delivery fail at once (as a
+  // full disk would), until it lets go.
+  store_->database().set_busy_timeout(std::chrono::milliseconds(0));
+  start();
+  sqlite::database other(store_->file(), sqlite::database::access::read_write);
+  other.exec("BEGIN IMMEDIATE");
+  ASSERT_TRUE(run_until(io_, [&] {
+    return status_of("archive").last_error.starts_with("recording delivery:");
+  }));
+  EXPECT_TRUE(status_of("archive").retrying);
+  EXPECT_EQ(status_of("archive").delivered, 0);
+  other.exec("ROLLBACK");
+  ASSERT_TRUE(run_until(io_, [&] { return status_of("archive").delivered == 1; },
+                        std::chrono::seconds(8)));
+  // Delivered once: only the cursor write was retried.
+  EXPECT_EQ(sink->messages, messages(0, 1));
+  EXPECT_FALSE(status_of("archive").retrying);
+  EXPECT_EQ(queue_.cursors().at(0).seq, queue_.last_seq());
 }
 
 TEST_F(dispatcher_test, reopen_reaches_every_sink) {
