@@ -69,17 +69,28 @@ std::string body_excerpt(std::string_view body) {
 
 std::string status_reason(const device::http_reply& reply) {
   std::string what = "HTTP " + std::to_string(reply.status);
-  switch (classify_status(reply.status)) {
-    case status_class::unauthorized:
+  switch (reply.status) {
+    case 401:
       what += " (unauthorized: check the sink's credentials)";
       break;
-    case status_class::not_found:
+    case 403:
+      what += " (forbidden: check the sink's credentials and their permissions)";
+      break;
+    case 404:
       what += " (not found: check the sink's url path)";
       break;
     default:
       break;
   }
   return what + ": " + body_excerpt(reply.body);
+}
+
+/// Whether a status refuses the sender rather than the events: a token, a permission or a path
+/// the operator fixes, after which the same events are welcome. Such batches stay queued and are
+/// retried with backoff; dead-lettering them would take every event until the fix out of the
+/// receiver's reach.
+bool refuses_the_sender(int status) {
+  return status == 401 || status == 403 || status == 404;
 }
 
 // Adds `why` to `reasons` unless it is there already, keeping the whole short.
@@ -202,14 +213,13 @@ asio::awaitable<http_sink::piece_result> http_sink::send(const request_piece& pi
 http_sink::piece_result http_sink::answer(const request_piece& piece,
                                           const device::http_reply& reply) {
   const auto n = piece.events.size();
-  switch (classify_status(reply.status)) {
-    case status_class::success:
-      break;
-    case status_class::retry:
-      ++counters_.retried;
-      return {std::vector<outcome>(n, outcome::retry), status_reason(reply), reply.retry_after};
-    default:
-      return {std::vector<outcome>(n, outcome::rejected), status_reason(reply), std::nullopt};
+  const auto cls = classify_status(reply.status);
+  if (cls == status_class::retry || refuses_the_sender(reply.status)) {
+    ++counters_.retried;
+    return {std::vector<outcome>(n, outcome::retry), status_reason(reply), reply.retry_after};
+  }
+  if (cls != status_class::success) {
+    return {std::vector<outcome>(n, outcome::rejected), status_reason(reply), std::nullopt};
   }
   if (options_.encoding.format != http_format::elasticsearch) {
     return {std::vector<outcome>(n, outcome::delivered), {}, std::nullopt};

@@ -183,17 +183,29 @@ TEST_F(http_sink_test, a_400_rejects_with_the_status_and_the_start_of_the_body) 
   EXPECT_EQ(sink->counters().rejected, 4U);
 }
 
-TEST_F(http_sink_test, a_401_or_404_rejects_and_says_what_to_check) {
+TEST_F(http_sink_test, a_401_403_or_404_is_retried_and_says_what_to_check) {
   recording_server server;
   server.script({401, "no"});
+  server.script({403, "Invalid token"});
   server.script({404, "nope"});
   server.script({501, "not implemented"});
   auto sink = make({{"url", server.url("/in")}});
   const auto batch = events(0, 1);
-  EXPECT_EQ(deliver(*sink, batch).reason,
-            "HTTP 401 (unauthorized: check the sink's credentials): no");
-  EXPECT_EQ(deliver(*sink, batch).reason, "HTTP 404 (not found: check the sink's url path): nope");
+  // The receiver refuses the sender, not the events: they wait in the queue for the fix.
+  const auto unauthorized = deliver(*sink, batch);
+  EXPECT_EQ(unauthorized.result, outcome::retry);
+  EXPECT_EQ(unauthorized.reason, "HTTP 401 (unauthorized: check the sink's credentials): no");
+  const auto forbidden = deliver(*sink, batch);
+  EXPECT_EQ(forbidden.result, outcome::retry);
+  EXPECT_EQ(forbidden.reason,
+            "HTTP 403 (forbidden: check the sink's credentials and their permissions): "
+            "Invalid token");
+  const auto not_found = deliver(*sink, batch);
+  EXPECT_EQ(not_found.result, outcome::retry);
+  EXPECT_EQ(not_found.reason, "HTTP 404 (not found: check the sink's url path): nope");
   EXPECT_EQ(deliver(*sink, batch).result, outcome::rejected);
+  EXPECT_EQ(sink->counters().retried, 3U);
+  EXPECT_EQ(sink->counters().rejected, 1U);
 }
 
 TEST_F(http_sink_test, elasticsearch_partial_failures_answer_per_event) {
