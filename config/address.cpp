@@ -67,12 +67,17 @@ std::optional<url_parts> parse_url(std::string_view text) {
     return std::nullopt;
   }
   const std::string_view rest = text.substr(scheme_end + 3);
-  const auto path_start = std::min(rest.find('/'), rest.size());
+  const auto path_start = std::min(rest.find_first_of("/?#"), rest.size());
   const std::string_view authority = rest.substr(0, path_start);
   std::string_view path = rest.substr(path_start);
-  if (authority.find('@') != std::string_view::npos ||
-      path.find_first_of("?#") != std::string_view::npos) {
+  const auto visible = [](char c) { return c > ' ' && c < '\x7f'; };
+  if (authority.find('@') != std::string_view::npos || path.find('#') != std::string_view::npos ||
+      !std::all_of(path.begin(), path.end(), visible)) {
     return std::nullopt;
+  }
+  if (const auto q = path.find('?'); q != std::string_view::npos) {
+    url.query = std::string(path.substr(q + 1));
+    path = path.substr(0, q);
   }
   auto split = split_authority(authority);
   if (!split) {

@@ -13,13 +13,15 @@ struct url_parts {
   std::string host;        ///< a name, an IPv4 address, or an IPv6 address without brackets
   std::uint16_t port = 0;  ///< explicit, else 80 or 443
   std::string base_path;   ///< "" or "/a/b" (no trailing slash)
+  std::string query;       ///< what follows "?", without it; "" when there is none
 
   bool tls() const { return scheme == "https"; }
   friend bool operator==(const url_parts&, const url_parts&) = default;
 };
 
-/// Parses "scheme://host[:port][/base/path]" with scheme http or https. Rejects user info
-/// (credentials belong in their own keys), queries, fragments, and ports outside 1..65535.
+/// Parses "scheme://host[:port][/base/path][?query]" with scheme http or https. Rejects user
+/// info (credentials belong in their own keys), fragments, ports outside 1..65535, and a path or
+/// query with anything but visible ASCII (they go into the request line as written).
 std::optional<url_parts> parse_url(std::string_view text);
 
 /// A "host:port" pair; IPv6 hosts are written "[::1]:9464" and kept without brackets.

@@ -25,6 +25,26 @@ std::string lower(std::string s) {
   return s;
 }
 
+/// The URL as the effective configuration shows it: a receiver may take its API key as a query
+/// parameter, so every parameter's value is masked.
+std::string url_for_display(std::string_view url) {
+  const auto q = url.find('?');
+  std::string out(url.substr(0, q + 1));
+  std::string_view rest = url.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = std::min(rest.find('&'), rest.size());
+    const auto param = rest.substr(0, amp);
+    const auto eq = param.find('=');
+    out += eq == std::string_view::npos ? param : std::string(param.substr(0, eq + 1)) + "***";
+    rest.remove_prefix(amp);
+    if (!rest.empty()) {
+      out += '&';
+      rest.remove_prefix(1);
+    }
+  }
+  return out;
+}
+
 config::url_parts read_url(config::object_reader& r, http_format format) {
   const auto url = r.string("url");
   auto parts = config::parse_url(url);
@@ -33,11 +53,14 @@ config::url_parts read_url(config::object_reader& r, http_format format) {
     throw r.error("url", url.find('@') != std::string::npos
                              ? "credentials in the URL are not allowed; use auth"
                              : "expected an http:// or https:// URL with a host and an optional "
-                               "port and path, got \"" +
+                               "port, path and query, got \"" +
                                    url + "\"");
   }
   if (parts->base_path.empty()) {
     parts->base_path = default_path(format);
+  }
+  if (!parts->query.empty()) {
+    r.record("url", url_for_display(url));
   }
   return *parts;
 }
@@ -86,6 +109,12 @@ std::map<std::string, std::string> read_headers(config::object_reader& r) {
       throw r.error("headers", "\"" + name + "\" is not a valid header name with a one-line value");
     }
   }
+  // Values may be credentials (an API key, an Authorization header): shown masked.
+  auto shown = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : headers) {
+    shown[name] = "***";
+  }
+  r.record("headers", std::move(shown));
   return headers;
 }
 

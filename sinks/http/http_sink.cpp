@@ -194,6 +194,9 @@ asio::awaitable<http_sink::piece_result> http_sink::send(const request_piece& pi
   std::string body = options_.gzip ? gzip(piece.body) : piece.body;
   const auto size = body.size();
   std::string target = options_.endpoint.base_path;
+  if (!options_.endpoint.query.empty()) {
+    target += "?" + options_.endpoint.query;
+  }
   auto reply = co_await connection_->request(method, std::move(target), std::move(body), headers_);
   if (!reply) {
     ++counters_.transport_failures;

@@ -6,21 +6,30 @@ namespace qsanfwd::config {
 namespace {
 
 TEST(parse_url, fills_default_ports_and_splits_the_base_path) {
-  EXPECT_EQ(parse_url("https://192.0.2.10"), (url_parts{"https", "192.0.2.10", 443, ""}));
-  EXPECT_EQ(parse_url("http://array.local"), (url_parts{"http", "array.local", 80, ""}));
-  EXPECT_EQ(parse_url("HTTPS://h:8443/api/v1/"), (url_parts{"https", "h", 8443, "/api/v1"}));
+  EXPECT_EQ(parse_url("https://192.0.2.10"), (url_parts{"https", "192.0.2.10", 443, "", ""}));
+  EXPECT_EQ(parse_url("http://array.local"), (url_parts{"http", "array.local", 80, "", ""}));
+  EXPECT_EQ(parse_url("HTTPS://h:8443/api/v1/"), (url_parts{"https", "h", 8443, "/api/v1", ""}));
   EXPECT_EQ(parse_url("http://[2001:db8::1]:8080/x"),
-            (url_parts{"http", "2001:db8::1", 8080, "/x"}));
-  EXPECT_EQ(parse_url("https://h/"), (url_parts{"https", "h", 443, ""}));
+            (url_parts{"http", "2001:db8::1", 8080, "/x", ""}));
+  EXPECT_EQ(parse_url("https://h/"), (url_parts{"https", "h", 443, "", ""}));
   EXPECT_TRUE(parse_url("https://h")->tls());
   EXPECT_FALSE(parse_url("http://h")->tls());
+}
+
+TEST(parse_url, keeps_a_query_apart_from_the_path) {
+  EXPECT_EQ(parse_url("https://h/_bulk?pipeline=p&x"),
+            (url_parts{"https", "h", 443, "/_bulk", "pipeline=p&x"}));
+  EXPECT_EQ(parse_url("http://h:8080?a=1"), (url_parts{"http", "h", 8080, "", "a=1"}));
+  EXPECT_EQ(parse_url("http://h/in/?a=1"), (url_parts{"http", "h", 80, "/in", "a=1"}));
+  EXPECT_EQ(parse_url("http://h/in?"), (url_parts{"http", "h", 80, "/in", ""}));
 }
 
 TEST(parse_url, rejects_what_it_cannot_use) {
   for (const char* bad :
        {"", "192.0.2.10", "ftp://h", "https://", "https://:443", "https://h:0", "https://h:65536",
-        "https://h:", "https://h:x", "https://u:p@h", "https://h/?q=1", "https://h/#f",
-        "https://[zz]", "https://[::1", "https://h h"}) {
+        "https://h:", "https://h:x", "https://u:p@h", "https://h/?q=1#f", "https://h/#f",
+        "https://[zz]", "https://[::1", "https://h h", "https://h/a b", "https://h/?q=a\r\nX: y",
+        "https://h/\xc3\xa9"}) {
     EXPECT_FALSE(parse_url(bad).has_value()) << bad;
   }
 }

@@ -65,7 +65,7 @@ TEST(config_loader, parses_the_example_from_the_issue) {
   ASSERT_EQ(cfg.devices.size(), 1u);
   const auto& d = cfg.devices[0];
   EXPECT_EQ(d.name, "array-01");
-  EXPECT_EQ(d.endpoint, (url_parts{"https", "192.0.2.10", 443, ""}));
+  EXPECT_EQ(d.endpoint, (url_parts{"https", "192.0.2.10", 443, "", ""}));
   EXPECT_EQ(d.password.reveal(), "pa55-word");
   EXPECT_EQ(d.tls.ca_file, "/etc/qsanfwd/array-ca.pem");
   ASSERT_EQ(cfg.sinks.size(), 3u);
@@ -429,7 +429,7 @@ TEST(config_loader, device_url_is_parsed_and_checked) {
   const std::string text = R"({"devices": [{"name": "a", "url": "http://10.0.0.5:8080/qsan/",
                                              "username": "u", "password": "p"}],
                                "sinks": [{"name": "s", "type": "test", "path": "/x"}]})";
-  EXPECT_EQ(parse(text).devices[0].endpoint, (url_parts{"http", "10.0.0.5", 8080, "/qsan"}));
+  EXPECT_EQ(parse(text).devices[0].endpoint, (url_parts{"http", "10.0.0.5", 8080, "/qsan", ""}));
   auto with_url = [](std::string url) {
     return R"({"devices": [{"name": "a", "url": ")" + url +
            R"(", "username": "u", "password": "p"}],
@@ -442,6 +442,8 @@ TEST(config_loader, device_url_is_parsed_and_checked) {
   EXPECT_EQ(leaky,
             "config error at /devices/0/url: credentials in the URL are not allowed; use "
             "username and password");
+  EXPECT_EQ(parse_error(with_url("https://h/qsan?x=1")),
+            "config error at /devices/0/url: an array's URL takes no query string (\"?x=1\")");
 }
 
 TEST(config_loader, names_are_checked) {

@@ -235,6 +235,20 @@ TEST_F(http_sink_test, elasticsearch_partial_failures_answer_per_event) {
   EXPECT_EQ(deliver(*sink, batch).result, outcome::delivered);
 }
 
+TEST_F(http_sink_test, a_query_string_goes_with_every_request) {
+  recording_server server;
+  auto own_path = make({{"url", server.url("/in?dest=archive&x=1")}});
+  auto format_path = make({{"url", server.url() + "?pipeline=qsan"}, {"format", "elasticsearch"}});
+  const auto batch = events(0, 1);
+  EXPECT_EQ(deliver(*own_path, batch).result, outcome::delivered);
+  server.script({200, R"({"errors":false})"});
+  EXPECT_EQ(deliver(*format_path, batch).result, outcome::delivered);
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2U);
+  EXPECT_EQ(reqs[0].target, "/in?dest=archive&x=1");
+  EXPECT_EQ(reqs[1].target, "/_bulk?pipeline=qsan");
+}
+
 TEST_F(http_sink_test, basic_bearer_and_splunk_auth_and_custom_headers) {
   recording_server server;
   const auto env = env_of({{"ES_PASSWORD", "s3cret"}, {"TENANT", "team-a"}});
@@ -275,6 +289,23 @@ TEST(http_options_test, secrets_are_masked_in_the_effective_config) {
   const auto effective = r.effective_document().dump();
   EXPECT_EQ(effective.find("s3cret"), std::string::npos);
   EXPECT_NE(effective.find("***"), std::string::npos);
+}
+
+TEST(http_options_test, query_values_and_header_values_are_masked_too) {
+  // Some receivers take their API key as a query parameter or a header of their own.
+  auto r = config::object_reader::open(
+      {{"url", "https://logs.example.com/in?api_key=${KEY}&flag&region=eu"},
+       {"headers", {{"X-Api-Key", "${KEY}"}, {"X-Scope-OrgID", "team-a"}}}},
+      env_of({{"KEY", "k3y-s3cret"}}));
+  const auto o = parse_http_options(r);
+  r.finish();
+  EXPECT_EQ(o.endpoint.base_path, "/in");
+  EXPECT_EQ(o.endpoint.query, "api_key=k3y-s3cret&flag&region=eu");
+  EXPECT_EQ(o.headers.at("X-Api-Key"), "k3y-s3cret");
+  const auto& effective = r.effective_document();
+  EXPECT_EQ(effective.dump().find("k3y-s3cret"), std::string::npos) << effective.dump();
+  EXPECT_EQ(effective["url"], "https://logs.example.com/in?api_key=***&flag&region=***");
+  EXPECT_EQ(effective["headers"]["X-Scope-OrgID"], "***");
 }
 
 TEST(http_options_test, combinations_that_cannot_work_are_errors_naming_the_key) {
