@@ -18,6 +18,7 @@ struct archive {
   std::size_t repeats = 0;      ///< events written more than once (same id)
 };
 
+/// A last line without its newline (the sink is still writing it) is left out.
 archive read_archive(const std::filesystem::path& file);
 
 /// The lines of a simulator's ledger (anything with timestamp, type, message), sorted.
