@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# The .deb builds and holds the binary, the unit, the config (as a conffile) and the man page;
-# `cmake --install` with a prefix lays out the same files under the prefix, and the installed
-# binary validates the installed config.
+# The .deb builds (from BUILD_DIR, whatever its install prefix) and holds the binary, the unit,
+# the config (as a conffile) and the man page; its binary runs. `cmake --install` with a prefix
+# lays out the same files under the prefix, and the installed binary validates the installed
+# config.
 #   package_test.sh SOURCE_DIR BUILD_DIR WORK_DIR
 set -euo pipefail
 src="$1" build="$2" work="$3"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-rm -rf "$work/prefix"
+rm -rf "$work/prefix" "$work/deb"
 mkdir -p "$work"
-deb="$("$src/packaging/build-deb.sh" "$work/deb-tree")"
+# The tree ctest runs in is packaged as it is (built already): no second tree to build.
+deb="$("$src/packaging/build-deb.sh" "$build" "$work/deb")"
 [[ -f "$deb" ]] || fail "no .deb built"
 listing="$(dpkg -c "$deb")"
 for path in ./usr/bin/qsanfwd ./lib/systemd/system/qsanfwd.service ./etc/qsanfwd/config.json \
@@ -27,6 +29,8 @@ for script in postinst prerm postrm; do
   [[ -x "$control/$script" ]] || fail "no executable $script"
   sh -n "$control/$script" || fail "$script does not parse"
 done
+dpkg-deb -x "$deb" "$control/root"
+"$control/root/usr/bin/qsanfwd" --version | grep -q '^qsanfwd ' || fail "the packaged binary does not run"
 echo "deb: $deb ($(stat -c %s "$deb") bytes)"
 
 prefix="$work/prefix"
