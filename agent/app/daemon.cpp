@@ -301,19 +301,12 @@ struct daemon::impl {
 
   /// Reads the log every `logs.interval` and the health every `health.interval`, one after
   /// the other (they share the client's connection); a failure backs off, capped at the
-  /// interval. `phase` (0 <= phase < 1) delays the first of each by that share of its interval:
-  /// devices started together would otherwise log in, read and poll in the same seconds of
-  /// every interval for as long as the agent runs.
-  asio::awaitable<void> device_loop(device_runtime& d, double phase) {
+  /// interval.
+  asio::awaitable<void> device_loop(device_runtime& d) {
     backoff log_retry(duration{1000}, duration{300'000});
     backoff health_retry(duration{1000}, duration{300'000});
-    const auto start = steady::now();
-    auto next_logs = start + std::chrono::duration_cast<duration>(d.cfg.logs.interval * phase);
-    auto next_health = start + std::chrono::duration_cast<duration>(d.cfg.health.interval * phase);
-    if (phase > 0) {
-      d.timer.expires_at(next_wake(d, next_logs, next_health));
-      co_await d.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    auto next_logs = steady::now();
+    auto next_health = steady::now();
     while (!stopping) {
       if (!d.identified) {
         co_await identify(d);
@@ -395,27 +388,23 @@ void daemon::start() {
       impl_->io.stop();
     }
   });
-  const auto count = impl_->cfg.devices.size();
   for (const auto& c : impl_->cfg.devices) {
-    const double phase = static_cast<double>(impl_->devices.size()) / static_cast<double>(count);
     auto& d = impl_->devices.emplace_back(impl_->io, c, impl_->store, impl_->queue, impl_->vault,
                                           impl_->hooks(), impl_->health_hooks(),
                                           [this](event e) { impl_->agent_event(std::move(e)); });
-    asio::co_spawn(impl_->io, impl_->device_loop(d, phase),
-                   [this, name = c.name](std::exception_ptr e) {
-                     if (!e) {
-                       return;
-                     }
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       // A store failure other than a full disk (corruption, a bug) ends the
-                       // process: systemd restarts it, and the checkpoint guarantees nothing is
-                       // lost or doubled.
-                       impl_->log->critical("{}: device loop failed: {}", name, ex.what());
-                       impl_->io.stop();
-                     }
-                   });
+    asio::co_spawn(impl_->io, impl_->device_loop(d), [this, name = c.name](std::exception_ptr e) {
+      if (!e) {
+        return;
+      }
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        // A store failure other than a full disk (corruption, a bug) ends the process: systemd
+        // restarts it, and the checkpoint guarantees nothing is lost or doubled.
+        impl_->log->critical("{}: device loop failed: {}", name, ex.what());
+        impl_->io.stop();
+      }
+    });
   }
 }
 

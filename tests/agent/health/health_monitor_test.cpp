@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
-#include <map>
 #include <sstream>
 
 #include "agent/app/daemon.hpp"
@@ -430,55 +429,6 @@ TEST(health_monitor, the_daemon_polls_health_beside_the_log) {
   EXPECT_EQ(health_events[1].component_id, "e0d1");
   agent.stop();
   io.run_for(1s);
-}
-
-TEST(health_monitor, the_daemon_spreads_devices_over_their_intervals) {
-  test::temp_dir dir;
-  sim::running_simulator first(sim::options{});
-  sim::running_simulator second(sim::options{});
-  config::agent_config cfg;
-  cfg.state_dir = dir.path();
-  for (auto* array : {&first, &second}) {
-    config::device_config d;
-    d.name = array == &first ? "array-01" : "array-02";
-    d.url = (*array)->base_url();
-    d.endpoint = *config::parse_url(d.url);
-    d.username = "admin";
-    d.password = secret("password");
-    d.logs.interval = 2s;
-    d.health.interval = 4s;
-    cfg.devices.push_back(d);
-  }
-  auto store = state_store::open(cfg.state_dir);
-  asio::io_context io;
-  app::daemon agent(io, cfg, *store);
-  using clock = std::chrono::steady_clock;
-  const auto requests = [](sim::running_simulator& array, const std::string& path) {
-    return array->stats().requests[path];
-  };
-  std::map<std::string, clock::duration> first_seen;
-  const auto start = clock::now();
-  agent.start();
-  const auto deadline = start + 15s;
-  while (first_seen.size() < 4 && clock::now() < deadline) {
-    io.run_for(10ms);
-    for (auto* array : {&first, &second}) {
-      const std::string who = array == &first ? "first " : "second ";
-      for (const std::string path : {"/rest/v1/log/list", "/rest/v1/storage/disk/list"}) {
-        if (requests(*array, path) > 0 && !first_seen.contains(who + path)) {
-          first_seen[who + path] = clock::now() - start;
-        }
-      }
-    }
-  }
-  agent.stop();
-  io.run_for(1s);
-  ASSERT_EQ(first_seen.size(), 4U);
-  // The second of two devices starts half an interval later, for its log and its health.
-  EXPECT_LT(first_seen["first /rest/v1/log/list"], first_seen["second /rest/v1/log/list"]);
-  EXPECT_GE(first_seen["second /rest/v1/log/list"], 1s);
-  EXPECT_GE(first_seen["second /rest/v1/storage/disk/list"], 2s);
-  EXPECT_LT(first_seen["first /rest/v1/storage/disk/list"], 2s);
 }
 
 }  // namespace
