@@ -45,12 +45,12 @@ struct dispatcher::lane {
   std::int64_t pending_bytes = 0;
   std::int64_t unsaved_retries = 0;  ///< retries counted since the last cursor write
   bool idle = false;                 ///< waiting for events: notify_appended wakes it
-  /// Idle with a partial batch, waiting out batch.max_delay: woken early only once the batch
-  /// would be full. Re-reading it on every append (a page of each of 1,000 devices) cost more
-  /// than the delivery.
-  bool filling = false;
-  std::int64_t filling_events = 0;  ///< the partial batch plus what was appended since
+  /// While idle: the events of its batch plus those appended since, and how many of them end
+  /// the wait early (1 for an empty batch, a full batch for a partial one). Re-reading a partial
+  /// batch on every append (a page of each of 1,000 devices) cost more than the delivery.
+  std::int64_t filling_events = 0;
   std::int64_t filling_bytes = 0;
+  std::int64_t wake_at_events = 1;
   bool retrying = false;
   bool dropping = false;
   std::string last_error;
@@ -169,10 +169,9 @@ void dispatcher::start() {
 bool dispatcher::notify_appended() {
   account_new();
   for (auto& l : lanes_) {
-    const bool full =
-        l->filling_events >= static_cast<std::int64_t>(l->cfg.batch.max_events) ||
-        l->filling_bytes >= static_cast<std::int64_t>(l->cfg.batch.max_bytes);
-    if (l->idle && (!l->filling || full)) {
+    const bool enough = l->filling_events >= l->wake_at_events ||
+                        l->filling_bytes >= static_cast<std::int64_t>(l->cfg.batch.max_bytes);
+    if (l->idle && enough) {
       l->wake.cancel();
     }
   }
@@ -285,7 +284,7 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
       }
       if (batch.empty() || now < *partial_since + l.cfg.batch.max_delay) {
         l.idle = true;
-        l.filling = !batch.empty();
+        l.wake_at_events = batch.empty() ? 1 : static_cast<std::int64_t>(l.cfg.batch.max_events);
         l.filling_events = static_cast<std::int64_t>(batch.size());
         l.filling_bytes = 0;
         for (const auto& e : batch) {
@@ -295,7 +294,6 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
                                         : *partial_since + l.cfg.batch.max_delay);
         co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
         l.idle = false;
-        l.filling = false;
         continue;
       }
     }

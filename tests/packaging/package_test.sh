@@ -30,7 +30,8 @@ for script in postinst prerm postrm; do
   sh -n "$control/$script" || fail "$script does not parse"
 done
 dpkg-deb -x "$deb" "$control/root"
-"$control/root/usr/bin/qsanfwd" --version | grep -q '^qsanfwd ' || fail "the packaged binary does not run"
+(cd "$control/root" && ./usr/bin/qsanfwd --version) | grep -q '^qsanfwd ' ||
+  fail "the packaged binary does not run"
 echo "deb: $deb ($(stat -c %s "$deb") bytes)"
 
 prefix="$work/prefix"
