@@ -102,7 +102,8 @@ class activity_recorder {
         record_poll_failure(store_, device, activity, p.after->at, p.after->error);
       }
     }
-    tx.commit();
+    // Poll times only: a power cut may roll the last ones back.
+    tx.commit(sqlite::durability::deferred);
     pending_.clear();
   }
 

@@ -118,7 +118,9 @@ std::size_t health_monitor::commit(const poll_data& data, std::int64_t polled_at
     queue_.append(e);
   }
   state_.save(result.next, polled_at);
-  tx.commit();
+  // A power cut before the dispatcher's next sync rolls back events and snapshot together, and
+  // the next poll finds the same changes.
+  tx.commit(sqlite::durability::deferred);
   for (const auto& e : result.events) {
     log_->debug("{}: {}", ctx.device, e.message);
   }

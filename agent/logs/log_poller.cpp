@@ -281,7 +281,9 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
         state_.prune_before(cp.start_time - 1);
         state_.save(cp);
       }
-      tx.commit();
+      // Lines and checkpoint stay together: a power cut before the dispatcher's next sync
+      // rolls both back, and the page is fetched again.
+      tx.commit(sqlite::durability::deferred);
     } catch (...) {
       failed = std::current_exception();
     }

@@ -146,6 +146,7 @@ void dispatcher::start() {
   }
   queue_.delete_through(min_cursor());
   tx.commit();
+  durable_seq_ = seen_seq_;
   for (auto& l : lanes_) {
     l->pending_bytes = queue_.span_after(l->totals.seq).bytes;
     log_->info("sink {}: starting after event {} ({} bytes queued for it)", l->cfg.name,
@@ -262,7 +263,9 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
     std::string failed;
     try {
       account_new();
-      batch = queue_.read_batch(l.totals.seq, l.cfg.batch.max_events, l.cfg.batch.max_bytes);
+      make_durable();
+      batch = queue_.read_batch(l.totals.seq, l.cfg.batch.max_events, l.cfg.batch.max_bytes,
+                                durable_seq_);
     } catch (const std::exception& e) {
       failed = std::string("reading the queue: ") + e.what();
     }
@@ -381,7 +384,8 @@ asio::awaitable<bool> dispatcher::commit(lane& l, std::span<const queued_event> 
       l.totals.seq = std::max(before, last);
       try {
         queue_.delete_through(min_cursor());
-        tx.commit();
+        // A power cut before the next sync may roll the move back: the batch is sent again.
+        tx.commit(sqlite::durability::deferred);
       } catch (...) {
         l.totals.seq = before;
         throw;
@@ -481,6 +485,14 @@ void dispatcher::account_new() {
   }
 }
 
+void dispatcher::make_durable() {
+  if (durable_seq_ < seen_seq_) {
+    // Everything up to seen_seq_ was committed before it was counted, so this sync covers it.
+    store_.database().sync_wal();
+    durable_seq_ = seen_seq_;
+  }
+}
+
 void dispatcher::drop_oldest(lane& l) {
   const auto excess = l.pending_bytes - static_cast<std::int64_t>(l.cfg.queue.max_bytes);
   auto to = l.totals.seq;
@@ -521,7 +533,7 @@ void dispatcher::drop_oldest(lane& l) {
     try {
       queue_.append(e);
       queue_.delete_through(min_cursor());
-      tx.commit();
+      tx.commit(sqlite::durability::deferred);
     } catch (...) {
       l.totals.seq = before;
       throw;

@@ -102,6 +102,9 @@ class dispatcher {
                                                 const std::vector<std::size_t>& which,
                                                 const std::string& reason);
   void account_new();
+  /// Syncs the WAL if events were counted since the last sync: appends are committed with
+  /// durability::deferred, and no sink may see an event a power cut could take back.
+  void make_durable();
   bool room_left();
   void drop_oldest(lane& l);
   void note_retry(lane& l, const std::string& why);
@@ -116,6 +119,7 @@ class dispatcher {
   boost::asio::steady_timer room_;  ///< never expires; cancelled when room may have appeared
   boost::asio::steady_timer done_;  ///< stop() waits on it for the lanes to end
   std::int64_t seen_seq_ = 0;       ///< events up to here are counted in pending_bytes
+  std::int64_t durable_seq_ = 0;    ///< events up to here survive a power cut
   int running_ = 0;
   bool started_ = false;
   bool stopping_ = false;

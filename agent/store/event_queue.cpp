@@ -201,7 +201,7 @@ std::int64_t event_queue::append(std::span<const event> events) {
   }
   auto tx = store_.begin();
   const auto seq = insert_chunks(events);
-  tx.commit();
+  tx.commit(sqlite::durability::deferred);
   return seq;
 }
 
@@ -230,7 +230,7 @@ void event_queue::for_each_after(std::int64_t seq,
 }
 
 std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t max_events,
-                                                  std::size_t max_bytes) {
+                                                  std::size_t max_bytes, std::int64_t through) {
   std::vector<queued_event> out;
   if (max_events == 0) {
     return out;
@@ -239,7 +239,7 @@ std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t 
   std::int64_t open_chunk = 0;
   std::size_t bytes = 0;
   for_each_after(seq, [&](const stored_slot& e) {
-    if (!out.empty() && (bytes >= max_bytes || e.size > max_bytes - bytes)) {
+    if (e.seq > through || (!out.empty() && (bytes >= max_bytes || e.size > max_bytes - bytes))) {
       return false;
     }
     if (e.chunk_last != open_chunk) {
@@ -321,7 +321,7 @@ std::int64_t event_queue::delete_through(std::int64_t seq) {
   }
   auto tx = store_.begin();
   const auto deleted = delete_chunks_through(seq);
-  tx.commit();
+  tx.commit(sqlite::durability::deferred);
   return deleted;
 }
 

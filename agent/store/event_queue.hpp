@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -75,7 +76,8 @@ class event_queue {
 
   /// Appends `e`; returns its seq. Inside the caller's transaction when one is open (so the
   /// append commits with the caller's other writes, or not at all); in a transaction of its own
-  /// otherwise.
+  /// otherwise. Appends are meant for durability::deferred commits: the dispatcher syncs the WAL
+  /// before any sink sees them.
   std::int64_t append(const event& e);
   /// Appends `events` in order, as append(const event&) does, with consecutive seqs; returns
   /// the first one (0 when `events` is empty). Much cheaper per event than one call each: the
@@ -89,10 +91,11 @@ class event_queue {
 
   /// Up to `max_events` events after `seq`, in order.
   std::vector<queued_event> read_after(std::int64_t seq, std::size_t max_events);
-  /// A batch after `seq`: up to `max_events` events whose bodies add up to at most `max_bytes`,
-  /// except that the first event is always included, however big.
-  std::vector<queued_event> read_batch(std::int64_t seq, std::size_t max_events,
-                                       std::size_t max_bytes);
+  /// A batch after `seq` and up to `through`: up to `max_events` events whose bodies add up to
+  /// at most `max_bytes`, except that the first event is always included, however big.
+  std::vector<queued_event> read_batch(
+      std::int64_t seq, std::size_t max_events, std::size_t max_bytes,
+      std::int64_t through = std::numeric_limits<std::int64_t>::max());
   /// The seq and size of up to `max_events` events after `seq`, in order.
   std::vector<std::pair<std::int64_t, std::int64_t>> sizes_after(std::int64_t seq,
                                                                  std::size_t max_events);

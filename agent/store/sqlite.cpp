@@ -212,6 +212,22 @@ void database::checkpoint_if_due() {
   sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
+void database::sync_wal() {
+  sqlite3_file* wal = nullptr;
+  const int found = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (found != SQLITE_OK) {
+    fail(found, "finding the WAL");
+  }
+  if (wal == nullptr || wal->pMethods == nullptr) {
+    return;
+  }
+  const int rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) {
+    fail(rc, "syncing the WAL");
+  }
+  ++wal_syncs_;
+}
+
 void database::set_busy_timeout(std::chrono::milliseconds timeout) {
   const int rc = sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
   if (rc != SQLITE_OK) {
@@ -251,11 +267,14 @@ transaction::~transaction() {
   }
 }
 
-void transaction::commit() {
+void transaction::commit(durability d) {
   db_.cached(sql::commit).run();
   done_ = true;
   if (turn_.owns_lock()) {
     turn_.unlock();
+  }
+  if (d == durability::synced) {
+    db_.sync_wal();
   }
   db_.checkpoint_if_due();
 }

@@ -128,6 +128,13 @@ class database {
   /// The checkpoint checkpoint_after() asked for, if it is due. Never throws: a checkpoint
   /// that cannot run now (BUSY) is tried again after a later commit.
   void checkpoint_if_due();
+  /// Makes every transaction committed so far, by any connection to this database, survive a
+  /// power cut: one fdatasync of the WAL. Throws store_error when the sync fails. Does nothing
+  /// on a connection that has no WAL open: one that has run no statement yet, or a database
+  /// not in WAL mode, whose every COMMIT syncs.
+  void sync_wal();
+  /// How many times sync_wal() ran on this connection (tests).
+  std::int64_t wal_syncs() const { return wal_syncs_; }
   /// Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const;
   bool in_transaction() const;
@@ -142,7 +149,20 @@ class database {
   sqlite3* db_ = nullptr;
   int checkpoint_frames_ = 0;  ///< 0: SQLite's automatic checkpoint
   int wal_frames_ = 0;         ///< in the WAL after this connection's last commit
+  std::int64_t wal_syncs_ = 0;
   std::map<std::string, statement, std::less<>> cache_;
+};
+
+/// What transaction::commit() promises once it returns. Either way the transaction is atomic and
+/// survives a crash of the process (the connection runs `synchronous = NORMAL` in WAL mode).
+enum class durability {
+  /// The writes also survive a power cut or a kernel crash: the WAL is synced after the commit.
+  synced,
+  /// The writes survive a power cut once any connection has synced the WAL since (sync_wal(),
+  /// a later synced commit, or a checkpoint). A power cut before that rolls the database back
+  /// to an earlier transaction, whole. For writes that are only ever acted on after such a
+  /// sync: the dispatcher syncs before it hands queued events to a sink.
+  deferred,
 };
 
 /// A write transaction: BEGIN IMMEDIATE on construction, ROLLBACK on destruction unless
@@ -158,9 +178,11 @@ class transaction {
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
 
-  /// Makes the transaction's writes durable. If it throws, the transaction is rolled back
-  /// when this object dies.
-  void commit();
+  /// Commits, and with durability::synced (the default) syncs the WAL after the gate is
+  /// released, so the other connection's transactions need not wait for the disk. If the
+  /// COMMIT throws, the transaction is rolled back when this object dies; if the sync throws,
+  /// the writes are committed but may not survive a power cut.
+  void commit(durability d = durability::synced);
 
  private:
   std::unique_lock<std::mutex> turn_;  // first: released after the ROLLBACK of the destructor

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <stdexcept>
@@ -27,11 +28,12 @@ constexpr const char* lock_name = "qsanfwd.lock";
 // Only `qsanfwd status` ever competes with the agent, and only for moments.
 constexpr std::chrono::milliseconds busy_timeout{5000};
 // WAL checkpoints copy what the log holds into the database file and fsync it: work the
-// delivery thread's connection (another_connection) does after its commits, at SQLite's usual
-// 1,000 frames, off collection's path. The agent's own connection checkpoints too, only later,
-// for when no other connection commits (every sink down) or there is none.
-constexpr int shared_checkpoint_frames = 1000;
-constexpr int backstop_checkpoint_frames = 8000;
+// delivery thread's connection (another_connection) does after its commits, once the WAL holds
+// SQLite's usual 4 MiB (1,000 of its default pages), off collection's path. The agent's own
+// connection checkpoints too, only later, for when no other connection commits (every sink
+// down) or there is none.
+constexpr std::int64_t shared_checkpoint_bytes = 4 << 20;
+constexpr std::int64_t backstop_checkpoint_bytes = 32 << 20;
 
 constexpr bool consecutive_from_one(const auto& migrations) {
   int expected = 1;
@@ -177,10 +179,10 @@ std::unique_ptr<state_store> state_store::open(const std::filesystem::path& stat
   std::unique_ptr<state_store> store(
       new state_store(file, sqlite::database::access::read_write, std::move(lock)));
   store->writers_ = std::make_shared<std::mutex>();
-  store->db_.checkpoint_after(backstop_checkpoint_frames);
   try {
     store->schema_version_ = store->read_schema_version();
     store->prepare_for_writing();
+    store->checkpoint_after(backstop_checkpoint_bytes);
     store->migrate();
     store->record_origin();
   } catch (const store_error& e) {
@@ -200,7 +202,7 @@ std::unique_ptr<state_store> state_store::another_connection() const {
   other->writers_ = writers_;
   other->schema_version_ = schema_version_;
   other->prepare_for_writing();
-  other->db_.checkpoint_after(shared_checkpoint_frames);
+  other->checkpoint_after(shared_checkpoint_bytes);
   return other;
 }
 
@@ -247,6 +249,7 @@ int state_store::read_schema_version() {
 }
 
 void state_store::prepare_for_writing() {
+  db_.exec(sql::new_page_size);
   auto& wal = db_.cached(sql::enable_wal);
   wal.step();
   const std::string mode = wal.column_text(0);
@@ -257,10 +260,18 @@ void state_store::prepare_for_writing() {
                           mode + "'); put state_dir on a local file system",
                       file());
   }
-  db_.exec(sql::synchronous_full);
+  db_.exec(sql::synchronous_normal);
   db_.exec(sql::enable_foreign_keys);
   db_.exec(sql::secure_delete_fast);
   db_.exec(sql::limit_wal_size);
+}
+
+void state_store::checkpoint_after(std::int64_t wal_bytes) {
+  auto& query = db_.cached(sql::read_page_size);
+  query.step();
+  const auto page_size = std::max<std::int64_t>(query.column_int64(0), 512);
+  query.reset();
+  db_.checkpoint_after(static_cast<int>(wal_bytes / page_size));
 }
 
 void state_store::migrate() {
@@ -321,18 +332,30 @@ std::optional<secret> state_store::load_refresh_token(std::string_view device) {
   return token;
 }
 
+// The array may already have revoked the token this one replaces: a synced commit, so a power
+// cut cannot bring the old one back.
 void state_store::save_refresh_token(std::string_view device, const secret& token) {
   auto& upsert = db_.cached(sql::save_refresh_token);
   upsert.bind_text(1, device);
   upsert.bind_text(2, token.reveal());
   upsert.bind_int64(3, unix_now());
-  upsert.run();
+  run_synced(upsert);
 }
 
 void state_store::forget_refresh_token(std::string_view device) {
   auto& update = db_.cached(sql::forget_refresh_token);
   update.bind_text(1, device);
-  update.run();
+  run_synced(update);
+}
+
+void state_store::run_synced(sqlite::statement& write) {
+  if (db_.in_transaction()) {
+    write.run();
+    return;
+  }
+  auto t = begin();
+  write.run();
+  t.commit();
 }
 
 }  // namespace qsanfwd

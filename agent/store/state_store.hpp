@@ -58,7 +58,8 @@ class state_store {
 
   /// The refresh token saved for `device`, if any.
   std::optional<secret> load_refresh_token(std::string_view device);
-  /// Saves (replaces) the refresh token of `device`, durably before returning.
+  /// Saves (replaces) the refresh token of `device`, synced to disk before returning (inside a
+  /// transaction of the caller's: at its commit).
   void save_refresh_token(std::string_view device, const secret& token);
   /// Forgets the refresh token of `device`; nothing happens if there is none.
   void forget_refresh_token(std::string_view device);
@@ -88,6 +89,11 @@ class state_store {
   static directory_lock lock_directory(const std::filesystem::path& state_dir);
   int read_schema_version();
   void prepare_for_writing();
+  /// Runs `write` in the caller's transaction when one is open, else in one of its own with a
+  /// synced commit.
+  void run_synced(sqlite::statement& write);
+  /// database::checkpoint_after() for a WAL of `wal_bytes`, in this database's pages.
+  void checkpoint_after(std::int64_t wal_bytes);
   void migrate();
   void record_origin();
 

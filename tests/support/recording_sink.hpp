@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ class recording_sink : public sinks::sink {
   boost::asio::awaitable<sinks::delivery> deliver(std::span<const queued_event> batch) override {
     ++calls;
     batch_sizes.push_back(batch.size());
+    if (on_offer) {
+      on_offer(batch);
+    }
     if (ex_ && delay.count() > 0) {
       boost::asio::steady_timer t(*ex_, delay);
       co_await t.async_wait(boost::asio::use_awaitable);
@@ -57,6 +61,7 @@ class recording_sink : public sinks::sink {
 
   std::deque<sinks::delivery> script;
   bool dead = false;
+  std::function<void(std::span<const queued_event>)> on_offer;  ///< called with each batch
   std::chrono::milliseconds delay{0};
   int calls = 0;
   int reopens = 0;

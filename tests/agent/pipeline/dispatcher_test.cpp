@@ -108,6 +108,22 @@ TEST_F(dispatcher_test, a_sink_failing_n_times_receives_every_event_once_in_orde
   EXPECT_EQ(cursors[0].seq, queue_.last_seq());
 }
 
+TEST_F(dispatcher_test, no_sink_is_offered_an_event_before_a_wal_sync_covers_it) {
+  auto* sink = add(fast_sink_config("synced", dir_));
+  std::vector<std::int64_t> syncs_at_offer;
+  sink->on_offer = [&](std::span<const queued_event>) {
+    syncs_at_offer.push_back(store_->database().wal_syncs());
+  };
+  auto& d = start();
+  const auto syncs_at_append = store_->database().wal_syncs();
+  append(0, 3);  // commits deferred: nothing synced yet
+  ASSERT_EQ(store_->database().wal_syncs(), syncs_at_append);
+  d.notify_appended();
+  ASSERT_TRUE(run_until(io_, [&] { return sink->messages.size() == 3; }));
+  ASSERT_FALSE(syncs_at_offer.empty());
+  EXPECT_GT(syncs_at_offer.front(), syncs_at_append);
+}
+
 TEST_F(dispatcher_test, a_dead_sink_does_not_hold_back_a_healthy_one) {
   append(0, 10);
   auto* dead = add(fast_sink_config("dead", dir_));
@@ -315,14 +331,13 @@ TEST_F(dispatcher_test, a_failed_cursor_write_is_retried_within_seconds_not_the_
   start();
   sqlite::database other(store_->file(), sqlite::database::access::read_write);
   other.exec("BEGIN IMMEDIATE");
-  ASSERT_TRUE(run_until(io_, [&] {
-    return status_of("archive").last_error.starts_with("recording delivery:");
-  }));
+  ASSERT_TRUE(run_until(
+      io_, [&] { return status_of("archive").last_error.starts_with("recording delivery:"); }));
   EXPECT_TRUE(status_of("archive").retrying);
   EXPECT_EQ(status_of("archive").delivered, 0);
   other.exec("ROLLBACK");
-  ASSERT_TRUE(run_until(io_, [&] { return status_of("archive").delivered == 1; },
-                        std::chrono::seconds(8)));
+  ASSERT_TRUE(run_until(
+      io_, [&] { return status_of("archive").delivered == 1; }, std::chrono::seconds(8)));
   // Delivered once: only the cursor write was retried.
   EXPECT_EQ(sink->messages, messages(0, 1));
   EXPECT_FALSE(status_of("archive").retrying);

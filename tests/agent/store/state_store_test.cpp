@@ -270,6 +270,29 @@ TEST_F(state_store_test, refresh_token_save_load_forget) {
   EXPECT_EQ(store->load_refresh_token("array-02"), secret("other"));
 }
 
+TEST_F(state_store_test, a_new_database_has_16_kib_pages) {
+  auto store = state_store::open(dir_);
+  auto query = store->database().prepare("PRAGMA page_size");
+  ASSERT_TRUE(query.step());
+  EXPECT_EQ(query.column_int64(0), 16384);
+}
+
+TEST_F(state_store_test, a_commit_syncs_the_wal_unless_deferred) {
+  auto store = state_store::open(dir_);
+  const auto before = store->database().wal_syncs();
+  store->save_refresh_token("array-01", secret("kept"));
+  EXPECT_EQ(store->database().wal_syncs(), before + 1);
+  {
+    auto t = store->begin();
+    store->database().exec("CREATE TABLE scratch (v INTEGER)");
+    t.commit(sqlite::durability::deferred);
+  }
+  EXPECT_EQ(store->database().wal_syncs(), before + 1);
+  // Committed all the same: another connection sees it.
+  auto other = store->another_connection();
+  EXPECT_NO_THROW(other->database().exec("INSERT INTO scratch VALUES (1)"));
+}
+
 TEST_F(state_store_test, refresh_token_survives_reopening) {
   state_store::open(dir_)->save_refresh_token("array-01", secret("kept"));
   EXPECT_EQ(state_store::open(dir_)->load_refresh_token("array-01"), secret("kept"));
