@@ -302,16 +302,24 @@ std::string format_message(const event& e, const format_settings& s) {
 std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
+  // Valid text is copied a run at a time, not a sequence at a time: this is on every field of
+  // every syslog message.
+  std::size_t run = 0;
   for (std::size_t i = 0; i < s.size();) {
+    if (byte_at(s, i) < 0x80) {
+      ++i;
+      continue;
+    }
     const auto len = utf8_sequence_length(s, i);
     if (len == 0) {
+      out.append(s.substr(run, i - run));
       out += replacement_char;
-      ++i;
+      run = ++i;
     } else {
-      out.append(s.substr(i, len));
       i += len;
     }
   }
+  out.append(s.substr(run));
   return out;
 }
 
