@@ -154,6 +154,15 @@ TEST_P(full_disk, agent_says_why_waits_and_resumes_losing_nothing) {
 
   for (int round = 1; round <= fills; ++round) {
     SCOPED_TRACE("fill " + std::to_string(round));
+    // The previous fill is over only once collection has resumed: the queue may hold enough
+    // for the next thousand lines without it, and a fill then would find collection paused.
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+          return lines_with(log, {"collection resumed"}).size() + 1 >=
+                 static_cast<std::size_t>(round);
+        },
+        60s))
+        << test::read_file(log);
     const auto start = written();
     ASSERT_TRUE(test::wait_until([&] { return written() >= start + 1000; }, 60s))
         << test::read_file(log);
