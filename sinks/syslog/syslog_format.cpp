@@ -1,5 +1,6 @@
 #include "sinks/syslog/syslog_format.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <utility>
@@ -61,15 +62,25 @@ bool is_printable_ascii(unsigned char c) {
   return c >= 33 && c <= 126;
 }
 
+bool is_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; });
+}
+
 // A header field of RFC 5424: printable US-ASCII, at most `max`, `-` when empty.
-std::string header_field(std::string_view value, std::size_t max) {
+void append_header_field(std::string& out, std::string_view value, std::size_t max) {
   if (value.empty()) {
-    return "-";
+    out += '-';
+    return;
   }
-  std::string out;
-  for (std::size_t i = 0; i < value.size() && out.size() < max; ++i) {
+  const auto n = std::min(value.size(), max);
+  for (std::size_t i = 0; i < n; ++i) {
     out += is_printable_ascii(byte_at(value, i)) ? value[i] : '_';
   }
+}
+
+std::string header_field(std::string_view value, std::size_t max) {
+  std::string out;
+  append_header_field(out, value, max);
   return out;
 }
 
@@ -93,12 +104,19 @@ std::string_view msgid_of(const event& e) {
   return {};
 }
 
-// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID ` with the trailing space.
-std::string rfc5424_header(const event& e, const format_settings& s) {
-  return pri(e, s) + "1 " + rfc3339_utc(e.timestamp) + " " +
-         header_field(hostname_of(e, s), max_hostname) + " " +
-         header_field(s.app_name, max_app_name) + " - " + header_field(msgid_of(e), max_msgid) +
-         " ";
+// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID ` with the trailing space. Formatting appends
+// to one string: this runs for every event a syslog sink sends.
+void append_rfc5424_header(std::string& out, const event& e, const format_settings& s) {
+  out += pri(e, s);
+  out += "1 ";
+  out += rfc3339_utc(e.timestamp);
+  out += ' ';
+  append_header_field(out, hostname_of(e, s), max_hostname);
+  out += ' ';
+  append_header_field(out, s.app_name, max_app_name);
+  out += " - ";
+  append_header_field(out, msgid_of(e), max_msgid);
+  out += ' ';
 }
 
 void append_sd_param(std::string& out, std::string_view name, std::string_view value) {
@@ -108,17 +126,25 @@ void append_sd_param(std::string& out, std::string_view name, std::string_view v
   out += ' ';
   out += name;
   out += "=\"";
-  for (const char c : valid_utf8(value)) {
-    if (c == '"' || c == '\\' || c == ']') {
-      out += '\\';
+  const auto escaped = [&out](std::string_view text) {
+    for (const char c : text) {
+      if (c == '"' || c == '\\' || c == ']') {
+        out += '\\';
+      }
+      out += c;
     }
-    out += c;
+  };
+  if (is_ascii(value)) {
+    escaped(value);
+  } else {
+    escaped(valid_utf8(value));
   }
   out += '"';
 }
 
-std::string structured_data(const event& e, const format_settings& s) {
-  std::string out = "[" + s.sd_id;
+void append_structured_data(std::string& out, const event& e, const format_settings& s) {
+  out += '[';
+  out += s.sd_id;
   append_sd_param(out, "device", e.device);
   append_sd_param(out, "event_id", e.id);
   append_sd_param(out, "kind", to_string(e.kind));
@@ -133,15 +159,38 @@ std::string structured_data(const event& e, const format_settings& s) {
     append_sd_param(out, "current", e.current);
   }
   out += ']';
-  return out;
 }
 
-// MSG with the BOM when asked; empty for an empty message.
-std::string message_part(std::string_view text, const format_settings& s) {
-  if (text.empty()) {
-    return {};
+void append_valid_utf8(std::string& out, std::string_view s) {
+  // Valid text is copied a run at a time, not a sequence at a time.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    if (byte_at(s, i) < 0x80) {
+      ++i;
+      continue;
+    }
+    const auto len = utf8_sequence_length(s, i);
+    if (len == 0) {
+      out.append(s.substr(run, i - run));
+      out += replacement_char;
+      run = ++i;
+    } else {
+      i += len;
+    }
   }
-  return " " + std::string(s.bom ? bom_bytes : "") + valid_utf8(text);
+  out.append(s.substr(run));
+}
+
+// MSG with the BOM when asked; nothing for an empty message.
+void append_message_part(std::string& out, std::string_view text, const format_settings& s) {
+  if (text.empty()) {
+    return;
+  }
+  out += ' ';
+  if (s.bom) {
+    out += bom_bytes;
+  }
+  append_valid_utf8(out, text);
 }
 
 std::string cef_header_field(std::string_view value) {
@@ -253,7 +302,12 @@ bool is_valid_sd_name(std::string_view name) {
 }
 
 std::string format_rfc5424(const event& e, const format_settings& s) {
-  return rfc5424_header(e, s) + structured_data(e, s) + message_part(e.message, s);
+  std::string out;
+  out.reserve(200 + e.message.size());
+  append_rfc5424_header(out, e, s);
+  append_structured_data(out, e, s);
+  append_message_part(out, e.message, s);
+  return out;
 }
 
 std::string format_rfc3164(const event& e, const format_settings& s) {
@@ -279,7 +333,14 @@ std::string format_rfc3164(const event& e, const format_settings& s) {
 }
 
 std::string format_cef(const event& e, const format_settings& s) {
-  return rfc5424_header(e, s) + "- " + std::string(s.bom ? bom_bytes : "") + cef_record(e);
+  std::string out;
+  append_rfc5424_header(out, e, s);
+  out += "- ";
+  if (s.bom) {
+    out += bom_bytes;
+  }
+  out += cef_record(e);
+  return out;
 }
 
 int cef_severity(severity level) {
@@ -302,24 +363,7 @@ std::string format_message(const event& e, const format_settings& s) {
 std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  // Valid text is copied a run at a time, not a sequence at a time: this is on every field of
-  // every syslog message.
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    if (byte_at(s, i) < 0x80) {
-      ++i;
-      continue;
-    }
-    const auto len = utf8_sequence_length(s, i);
-    if (len == 0) {
-      out.append(s.substr(run, i - run));
-      out += replacement_char;
-      run = ++i;
-    } else {
-      i += len;
-    }
-  }
-  out.append(s.substr(run));
+  append_valid_utf8(out, s);
   return out;
 }
 
