@@ -196,13 +196,7 @@ std::int64_t event_queue::append(std::span<const event> events) {
   if (events.empty()) {
     return 0;
   }
-  if (store_.database().in_transaction()) {
-    return insert_chunks(events);
-  }
-  auto tx = store_.begin();
-  const auto seq = insert_chunks(events);
-  tx.commit(sqlite::durability::deferred);
-  return seq;
+  return store_.write([&] { return insert_chunks(events); }, sqlite::durability::deferred);
 }
 
 std::vector<queued_event> event_queue::read_after(std::int64_t seq, std::size_t max_events) {
@@ -316,13 +310,7 @@ std::int64_t event_queue::last_seq() {
 }
 
 std::int64_t event_queue::delete_through(std::int64_t seq) {
-  if (store_.database().in_transaction()) {
-    return delete_chunks_through(seq);
-  }
-  auto tx = store_.begin();
-  const auto deleted = delete_chunks_through(seq);
-  tx.commit(sqlite::durability::deferred);
-  return deleted;
+  return store_.write([&] { return delete_chunks_through(seq); }, sqlite::durability::deferred);
 }
 
 std::int64_t event_queue::delete_chunks_through(std::int64_t seq) {

@@ -339,23 +339,13 @@ void state_store::save_refresh_token(std::string_view device, const secret& toke
   upsert.bind_text(1, device);
   upsert.bind_text(2, token.reveal());
   upsert.bind_int64(3, unix_now());
-  run_synced(upsert);
+  write([&] { return upsert.run(); }, sqlite::durability::synced);
 }
 
 void state_store::forget_refresh_token(std::string_view device) {
   auto& update = db_.cached(sql::forget_refresh_token);
   update.bind_text(1, device);
-  run_synced(update);
-}
-
-void state_store::run_synced(sqlite::statement& write) {
-  if (db_.in_transaction()) {
-    write.run();
-    return;
-  }
-  auto t = begin();
-  write.run();
-  t.commit();
+  write([&] { return update.run(); }, sqlite::durability::synced);
 }
 
 }  // namespace qsanfwd

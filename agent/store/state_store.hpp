@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "agent/core/secret.hpp"
 #include "agent/store/sql.hpp"
@@ -52,6 +53,24 @@ class state_store {
   sqlite::database& database() { return db_; }
   /// Starts a write transaction (BEGIN IMMEDIATE); it rolls back unless committed.
   sqlite::transaction begin() { return sqlite::transaction(db_, writers_.get()); }
+  /// Runs `work` inside the caller's transaction when one is open (it commits with the
+  /// caller's other writes, or not at all), else in a transaction of its own committed with
+  /// `d`; returns what `work` returns.
+  template <class Work>
+  auto write(Work&& work, sqlite::durability d) {
+    if (db_.in_transaction()) {
+      return work();
+    }
+    auto t = begin();
+    if constexpr (std::is_void_v<decltype(work())>) {
+      work();
+      t.commit(d);
+    } else {
+      auto result = work();
+      t.commit(d);
+      return result;
+    }
+  }
 
   /// A value recorded in the `meta` table (`created_at`, `created_by`), if present.
   std::optional<std::string> meta(std::string_view key);
@@ -89,9 +108,6 @@ class state_store {
   static directory_lock lock_directory(const std::filesystem::path& state_dir);
   int read_schema_version();
   void prepare_for_writing();
-  /// Runs `write` in the caller's transaction when one is open, else in one of its own with a
-  /// synced commit.
-  void run_synced(sqlite::statement& write);
   /// database::checkpoint_after() for a WAL of `wal_bytes`, in this database's pages.
   void checkpoint_after(std::int64_t wal_bytes);
   void migrate();
