@@ -205,10 +205,17 @@ void database::checkpoint_after(int frames) {
 }
 
 void database::checkpoint_if_due() {
-  if (checkpoint_frames_ <= 0 || wal_frames_ < checkpoint_frames_) {
+  if (wal_frames_ < checkpointed_at_) {
+    checkpointed_at_ = 0;  // the WAL has started over
+  }
+  // Counted from the last checkpoint, not from the WAL's start: while another connection
+  // reads or writes all the time the WAL seldom starts over, and counting from its start made
+  // every commit after the first `checkpoint_frames_` a checkpoint of its own.
+  if (checkpoint_frames_ <= 0 || wal_frames_ - checkpointed_at_ < checkpoint_frames_) {
     return;
   }
-  wal_frames_ = 0;
+  checkpointed_at_ = wal_frames_;
+  ++checkpoints_;
   sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 

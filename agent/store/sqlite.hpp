@@ -122,7 +122,8 @@ class database {
   void set_busy_timeout(std::chrono::milliseconds timeout);
   /// Replaces SQLite's automatic checkpoint, which runs inside a commit, with one that
   /// transaction::commit() runs after the transaction has ended (and its gate is released)
-  /// once the WAL holds `frames` frames or more: PASSIVE, so it waits for no reader or writer.
+  /// once the WAL has grown by `frames` frames since this connection's last checkpoint (or since
+  /// the WAL started over): PASSIVE, so it waits for no reader or writer.
   /// Connections that share a database can so leave checkpoints to the one with time for them.
   void checkpoint_after(int frames);
   /// The checkpoint checkpoint_after() asked for, if it is due. Never throws: a checkpoint
@@ -135,6 +136,8 @@ class database {
   void sync_wal();
   /// How many times sync_wal() ran on this connection (tests).
   std::int64_t wal_syncs() const { return wal_syncs_; }
+  /// How many checkpoints checkpoint_if_due() ran on this connection (tests).
+  std::int64_t checkpoints() const { return checkpoints_; }
   /// Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const;
   bool in_transaction() const;
@@ -149,7 +152,9 @@ class database {
   sqlite3* db_ = nullptr;
   int checkpoint_frames_ = 0;  ///< 0: SQLite's automatic checkpoint
   int wal_frames_ = 0;         ///< in the WAL after this connection's last commit
+  int checkpointed_at_ = 0;    ///< wal_frames_ at this connection's last checkpoint
   std::int64_t wal_syncs_ = 0;
+  std::int64_t checkpoints_ = 0;
   std::map<std::string, statement, std::less<>> cache_;
 };
 

@@ -293,6 +293,31 @@ TEST_F(state_store_test, a_commit_syncs_the_wal_unless_deferred) {
   EXPECT_NO_THROW(other->database().exec("INSERT INTO scratch VALUES (1)"));
 }
 
+TEST_F(state_store_test, checkpoints_follow_wal_growth_when_the_wal_cannot_start_over) {
+  auto store = state_store::open(dir_);
+  auto delivery = store->another_connection();  // checkpoints every 4 MiB of WAL
+  store->database().exec("CREATE TABLE scratch (v BLOB)");
+  // A reader that stays on one snapshot: no checkpoint can finish, so the WAL never starts
+  // over and keeps growing, as it does while collection and delivery both run flat out.
+  auto reader = state_store::open_read_only(dir_);
+  reader->database().exec("BEGIN");
+  reader->database().exec("SELECT count(*) FROM scratch");
+
+  const std::string blob(64 * 1024, 'x');
+  constexpr int commits = 200;  // 12.5 MiB of rows: three times the 4 MiB
+  for (int i = 0; i < commits; ++i) {
+    auto t = delivery->begin();
+    auto& insert = delivery->database().cached("INSERT INTO scratch VALUES (?1)");
+    insert.bind_text_in_place(1, blob);
+    insert.run();
+    t.commit(sqlite::durability::deferred);
+  }
+  // One per 4 MiB written, not one per commit once the WAL first held 4 MiB.
+  EXPECT_GE(delivery->database().checkpoints(), 2);
+  EXPECT_LE(delivery->database().checkpoints(), 4);
+  reader->database().exec("COMMIT");
+}
+
 TEST_F(state_store_test, refresh_token_survives_reopening) {
   state_store::open(dir_)->save_refresh_token("array-01", secret("kept"));
   EXPECT_EQ(state_store::open(dir_)->load_refresh_token("array-01"), secret("kept"));
