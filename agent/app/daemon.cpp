@@ -20,6 +20,7 @@
 #include "agent/logs/log_poller.hpp"
 #include "agent/store/device_activity.hpp"
 #include "agent/store/event_queue.hpp"
+#include "agent/store/write_thread.hpp"
 #include "agent/store/sqlite.hpp"
 
 namespace qsanfwd::app {
@@ -31,11 +32,12 @@ namespace {
 /// one connection), and the timer its loop sleeps on.
 struct device_runtime {
   device_runtime(asio::io_context& io, const config::device_config& c, state_store& store,
-                 event_queue& queue, device::token_vault& vault, logs::poller_hooks hooks,
+                 event_queue& queue, write_thread& writer, device::token_vault& vault,
+                 logs::poller_hooks hooks,
                  health::monitor_hooks health_hooks, const std::function<void(event)>& agent_event)
       : cfg(c),
         client(io.get_executor(), client_settings_for(c), vault, agent_event),
-        poller(client, store, queue, c.logs, std::move(hooks)),
+        poller(client, store, writer, c.logs, std::move(hooks)),
         monitor(client, store, queue, c.health, std::move(health_hooks)),
         timer(io) {}
 
@@ -133,6 +135,7 @@ struct daemon::impl {
         queue(s),
         vault(s),
         log(get_logger("agent")),
+        writer(s),
         outcomes(s),
         outcomes_timer(i) {}
 
@@ -155,6 +158,8 @@ struct daemon::impl {
   std::shared_ptr<spdlog::logger> log;
   progress_display progress;
   std::list<device_runtime> devices;  // stable addresses: coroutines hold references
+  // After `devices`, so it is joined before they go: work handed to it refers to a poller.
+  write_thread writer;
   std::function<void()> appended;
   std::function<asio::awaitable<void>()> room;
   bool stopping = false;
@@ -390,8 +395,8 @@ void daemon::start() {
     }
   });
   for (const auto& c : impl_->cfg.devices) {
-    auto& d = impl_->devices.emplace_back(impl_->io, c, impl_->store, impl_->queue, impl_->vault,
-                                          impl_->hooks(), impl_->health_hooks(),
+    auto& d = impl_->devices.emplace_back(impl_->io, c, impl_->store, impl_->queue, impl_->writer,
+                                          impl_->vault, impl_->hooks(), impl_->health_hooks(),
                                           [this](event e) { impl_->agent_event(std::move(e)); });
     asio::co_spawn(impl_->io, impl_->device_loop(d), [this, name = c.name](std::exception_ptr e) {
       if (!e) {

@@ -69,11 +69,10 @@ asio::awaitable<result<device::log_page>> answer_of(page_request& request) {
 
 }  // namespace
 
-log_poller::log_poller(device::device_client& client, state_store& store, event_queue& queue,
+log_poller::log_poller(device::device_client& client, state_store& store, write_thread& writer,
                        config::log_options options, poller_hooks hooks)
     : client_(client),
-      store_(store),
-      queue_(queue),
+      writer_(writer),
       state_(store, client.settings().name),
       options_(std::move(options)),
       hooks_(std::move(hooks)),
@@ -265,25 +264,30 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       // Lets the request go out before this thread is busy storing the page.
       co_await asio::post(ex, asio::use_awaitable);
     }
-    std::int64_t queued_here = 0;
-    std::exception_ptr failed;
-    try {
-      auto tx = store_.begin();
-      queued_here = queue_new_lines(lines, cp.floor, priming, dedup, cycle);
-      for (const auto& line : lines) {
-        max_seen = std::max(max_seen, line.timestamp);
-      }
-      // Oldest first, every line before this page's newest second is behind us already.
-      const bool move_now = last || (!priming && cp.newest_first == false);
+    for (const auto& line : lines) {
+      max_seen = std::max(max_seen, line.timestamp);
+    }
+    // Oldest first, every line before this page's newest second is behind us already.
+    const bool move_now = last || (!priming && cp.newest_first == false);
+    const auto store_page = [&](state_store& store, event_queue& queue) {
+      log_state state(store, client_.settings().name);
+      auto tx = store.begin();
+      const auto stored = queue_new_lines(state, queue, lines, cp.floor, priming, dedup, cycle);
       if (move_now) {
         cp.start_time = max_seen;
         cp.cycle = cycle;
-        state_.prune_before(cp.start_time - 1);
-        state_.save(cp);
+        state.prune_before(cp.start_time - 1);
+        state.save(cp);
       }
       // Lines and checkpoint stay together: a power cut before the dispatcher's next sync
       // rolls both back, and the page is fetched again.
       tx.commit(sqlite::durability::deferred);
+      return stored;
+    };
+    page_stored stored;
+    std::exception_ptr failed;
+    try {
+      stored = co_await writer_.run(store_page);
     } catch (...) {
       failed = std::current_exception();
     }
@@ -294,9 +298,10 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       }
       std::rethrow_exception(failed);
     }
-    queued += queued_here;
-    counters_.lines_queued += static_cast<std::uint64_t>(queued_here);
-    if (queued_here > 0 && hooks_.appended) {
+    queued += stored.queued;
+    counters_.lines_queued += static_cast<std::uint64_t>(stored.queued);
+    counters_.duplicates_dropped += stored.duplicates;
+    if (stored.queued > 0 && hooks_.appended) {
       hooks_.appended();
     }
     if (hooks_.on_progress && (page > 1 || !last)) {
@@ -313,9 +318,10 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   co_return queued;
 }
 
-std::int64_t log_poller::queue_new_lines(std::span<const device::log_entry> lines,
-                                         std::int64_t floor, bool priming, line_dedup& dedup,
-                                         std::int64_t cycle) {
+log_poller::page_stored log_poller::queue_new_lines(log_state& state, event_queue& queue,
+                                                   std::span<const device::log_entry> lines,
+                                                   std::int64_t floor, bool priming,
+                                                   line_dedup& dedup, std::int64_t cycle) const {
   std::optional<second_span> seconds;
   for (const auto& line : lines) {
     if (line.timestamp >= floor) {
@@ -324,10 +330,11 @@ std::int64_t log_poller::queue_new_lines(std::span<const device::log_entry> line
                         : second_span{line.timestamp, line.timestamp};
     }
   }
+  page_stored stored;
   if (!seconds) {
-    return 0;
+    return stored;
   }
-  dedup.start_page(seconds->lo, seconds->hi, state_.marks_between(seconds->lo, seconds->hi));
+  dedup.start_page(seconds->lo, seconds->hi, state.marks_between(seconds->lo, seconds->hi));
   // The page's fresh lines go to the queue in one append: one stored chunk, not one per line.
   std::vector<event> fresh;
   fresh.reserve(lines.size());
@@ -337,14 +344,15 @@ std::int64_t log_poller::queue_new_lines(std::span<const device::log_entry> line
     }
     const auto seen = dedup.observe(line.timestamp, line_hash(line.type, line.message));
     if (!seen.fresh) {
-      ++counters_.duplicates_dropped;
+      ++stored.duplicates;
     } else if (!priming) {
       fresh.push_back(make_event(line, seen.occurrence));
     }
   }
-  queue_.append(fresh);
-  state_.record(cycle, dedup.finish_page());
-  return static_cast<std::int64_t>(fresh.size());
+  queue.append(fresh);
+  state.record(cycle, dedup.finish_page());
+  stored.queued = static_cast<std::int64_t>(fresh.size());
+  return stored;
 }
 
 void log_poller::note_failure(int page, const std::string& why) {

@@ -12,6 +12,7 @@
 #include "agent/device/device_client.hpp"
 #include "agent/logs/log_state.hpp"
 #include "agent/store/event_queue.hpp"
+#include "agent/store/write_thread.hpp"
 #include "config/config.hpp"
 
 namespace qsanfwd::logs {
@@ -52,10 +53,11 @@ struct poller_hooks {
 /// counting sightings per (second, type, message) against the dedup marks. Each page's new
 /// lines, their marks and any checkpoint move commit in one transaction, so a SIGKILL at any
 /// instant neither loses nor duplicates a line. With newest-first results the checkpoint moves
-/// at the end of a cycle; with oldest-first after every page.
+/// at the end of a cycle; with oldest-first after every page. Pages are stored on `writer`
+/// while the next one is received; `store` (the caller's connection) is only read.
 class log_poller {
  public:
-  log_poller(device::device_client& client, state_store& store, event_queue& queue,
+  log_poller(device::device_client& client, state_store& store, write_thread& writer,
              config::log_options options, poller_hooks hooks);
 
   /// One read cycle. A failure leaves the checkpoint where it was; the next cycle re-reads the
@@ -73,18 +75,23 @@ class log_poller {
   boost::asio::awaitable<result<std::optional<bool>>> detect_order();
   boost::asio::awaitable<result<std::int64_t>> newest_timestamp(bool newest_first);
   boost::asio::awaitable<result<std::int64_t>> read_cycle(checkpoint cp, bool priming);
+  /// What storing a page did.
+  struct page_stored {
+    std::int64_t queued = 0;
+    std::uint64_t duplicates = 0;
+  };
   /// Queues the lines of a page not queued before (none while priming) and records them with
-  /// `dedup`; returns how many were queued.
-  std::int64_t queue_new_lines(std::span<const device::log_entry> lines, std::int64_t floor,
-                               bool priming, line_dedup& dedup, std::int64_t cycle);
+  /// `dedup`, in `state` and `queue` (the writer's: this runs on its thread).
+  page_stored queue_new_lines(log_state& state, event_queue& queue,
+                              std::span<const device::log_entry> lines, std::int64_t floor,
+                              bool priming, line_dedup& dedup, std::int64_t cycle) const;
   event make_event(const device::log_entry& line, std::int64_t occurrence) const;
   void note_failure(int page, const std::string& why);
   void note_success();
   void raise(std::string type, severity level, std::string message);
 
   device::device_client& client_;
-  state_store& store_;
-  event_queue& queue_;
+  write_thread& writer_;
   log_state state_;
   config::log_options options_;
   poller_hooks hooks_;

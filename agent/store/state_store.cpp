@@ -28,10 +28,10 @@ constexpr const char* lock_name = "qsanfwd.lock";
 // Only `qsanfwd status` ever competes with the agent, and only for moments.
 constexpr std::chrono::milliseconds busy_timeout{5000};
 // WAL checkpoints copy what the log holds into the database file and fsync it: work the
-// delivery thread's connection (another_connection) does after its commits, once the WAL holds
-// SQLite's usual 4 MiB (1,000 of its default pages), off collection's path. The agent's own
-// connection checkpoints too, only later, for when no other connection commits (every sink
-// down) or there is none.
+// delivery thread's connection does after its commits, once the WAL holds SQLite's usual 4 MiB
+// (1,000 of its default pages), off collection's path. Collection's connections (the agent's
+// own, the write thread's) checkpoint too, only later, for when no other connection commits
+// (every sink down) or there is none.
 constexpr std::int64_t shared_checkpoint_bytes = 4 << 20;
 constexpr std::int64_t backstop_checkpoint_bytes = 32 << 20;
 
@@ -193,7 +193,7 @@ std::unique_ptr<state_store> state_store::open(const std::filesystem::path& stat
   return store;
 }
 
-std::unique_ptr<state_store> state_store::another_connection() const {
+std::unique_ptr<state_store> state_store::another_connection(checkpoints c) const {
   if (read_only()) {
     throw std::logic_error("another_connection() of a read-only state store");
   }
@@ -202,7 +202,8 @@ std::unique_ptr<state_store> state_store::another_connection() const {
   other->writers_ = writers_;
   other->schema_version_ = schema_version_;
   other->prepare_for_writing();
-  other->checkpoint_after(shared_checkpoint_bytes);
+  other->checkpoint_after(c == checkpoints::early ? shared_checkpoint_bytes
+                                                  : backstop_checkpoint_bytes);
   return other;
 }
 

@@ -35,9 +35,13 @@ class state_store {
   /// Opens an existing state database in `state_dir` for reading only.
   static std::unique_ptr<state_store> open_read_only(const std::filesystem::path& state_dir);
 
+  /// Which connection checkpoints the WAL (copies it into the database file and fsyncs both):
+  /// one on a thread with time for it (delivery's, `early`), or one on collection's path that
+  /// leaves it to the others and does it only when they have not (`as_backstop`).
+  enum class checkpoints { early, as_backstop };
   /// A second read-write connection to this store's database, for another thread. It runs no
   /// migrations and takes no lock of its own: this store must outlive it.
-  std::unique_ptr<state_store> another_connection() const;
+  std::unique_ptr<state_store> another_connection(checkpoints c = checkpoints::early) const;
 
   ~state_store();
   state_store(const state_store&) = delete;

@@ -80,12 +80,14 @@ struct rig {
   void open() {
     poller.reset();
     client.reset();
+    writer.reset();
     queue.reset();
     vault.reset();
     store.reset();
     store = state_store::open(dir.path());
     vault = std::make_unique<app::store_token_vault>(*store);
     queue = std::make_unique<event_queue>(*store);
+    writer = std::make_unique<write_thread>(*store);
     device::client_settings s;
     s.name = "array-01";
     s.peer = device::endpoint{"127.0.0.1", sim.port(), false, ""};
@@ -96,7 +98,7 @@ struct rig {
     client = std::make_unique<device::device_client>(io.get_executor(), s, *vault, nullptr);
     poller_hooks hooks;
     hooks.agent_event = [this](event e) { agent_events.push_back(std::move(e)); };
-    poller = std::make_unique<log_poller>(*client, *store, *queue, log_options, hooks);
+    poller = std::make_unique<log_poller>(*client, *store, *writer, log_options, hooks);
   }
 
   std::int64_t cycle() {
@@ -117,6 +119,7 @@ struct rig {
   std::unique_ptr<state_store> store;
   std::unique_ptr<app::store_token_vault> vault;
   std::unique_ptr<event_queue> queue;
+  std::unique_ptr<write_thread> writer;
   std::unique_ptr<device::device_client> client;
   std::unique_ptr<log_poller> poller;
   std::vector<event> agent_events;
