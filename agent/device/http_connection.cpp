@@ -33,7 +33,7 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_body_bytes = 64 * 1024 * 1024;
 // Beast reads at most what the buffer has room for, and never less than 512 bytes: with the
 // room left empty a 100 KB log page took ~200 recvmsg calls (and as many epoll_waits).
-constexpr std::size_t read_room_bytes = 64 * 1024;
+constexpr std::size_t read_room_bytes = 16 * 1024;
 
 std::string leaf_sha256(X509* cert) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
@@ -203,7 +203,7 @@ struct http_connection::impl {
     buffer.reserve(read_room_bytes);
     auto [rec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (buffer.size() == 0) {
-      buffer.shrink_to_fit();  // a thousand idle connections need not keep 64 KiB each
+      buffer.shrink_to_fit();  // a thousand idle connections need not keep the room
     }
     co_return rec;
   }
