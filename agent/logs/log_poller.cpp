@@ -4,7 +4,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -260,9 +259,8 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       }
       auto ex = co_await asio::this_coro::executor;
       next = std::make_shared<page_request>(ex);
+      // It goes out while this coroutine waits for the write thread below.
       asio::co_spawn(ex, request_page(client_, query_of(page + 1), next), asio::detached);
-      // Lets the request go out before this thread is busy storing the page.
-      co_await asio::post(ex, asio::use_awaitable);
     }
     for (const auto& line : lines) {
       max_seen = std::max(max_seen, line.timestamp);
