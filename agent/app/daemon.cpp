@@ -20,8 +20,8 @@
 #include "agent/logs/log_poller.hpp"
 #include "agent/store/device_activity.hpp"
 #include "agent/store/event_queue.hpp"
-#include "agent/store/write_thread.hpp"
 #include "agent/store/sqlite.hpp"
+#include "agent/store/write_thread.hpp"
 
 namespace qsanfwd::app {
 namespace asio = boost::asio;

@@ -18,31 +18,23 @@ delivery_thread::delivery_thread(asio::any_io_executor agent, state_store& store
 delivery_thread::delivery_thread(asio::any_io_executor agent, state_store& store,
                                  const route_builder& build)
     : agent_(std::move(agent)),
-      store_(store.another_connection()),
-      work_(io_.get_executor()),
-      dispatcher_(io_.get_executor(), *store_, build(io_.get_executor())) {}
+      thread_(store, state_store::checkpoints::early),
+      dispatcher_(thread_.io().get_executor(), thread_.store(), build(thread_.io().get_executor())) {}
 
 delivery_thread::~delivery_thread() {
-  join();
+  // Before dispatcher_ goes. A sink that ignored cancellation may still have work queued: it is
+  // abandoned, as at the end of the agent's own event loop.
+  thread_.abandon();
 }
 
 void delivery_thread::start() {
   // The thread is not running yet: the dispatcher is still ours to call.
   dispatcher_.start();
   room_ = dispatcher_.has_room();
-  running_ = true;
-  thread_ = std::thread([this] { run(); });
-}
-
-void delivery_thread::run() {
-  try {
-    io_.run();
-    running_ = false;
-  } catch (...) {
-    running_ = false;
-    // The same fate as an exception escaping the agent's own event loop.
-    asio::post(agent_, [e = std::current_exception()] { std::rethrow_exception(e); });
-  }
+  // The same fate as an exception escaping the agent's own event loop.
+  thread_.start([agent = agent_](std::exception_ptr e) {
+    asio::post(agent, [e] { std::rethrow_exception(e); });
+  });
 }
 
 void delivery_thread::notify_appended() {
@@ -50,7 +42,7 @@ void delivery_thread::notify_appended() {
   if (notify_pending_.exchange(true)) {
     return;
   }
-  asio::post(io_, [this] {
+  asio::post(thread_.io(), [this] {
     notify_pending_ = false;
     room_ = dispatcher_.notify_appended();
   });
@@ -64,46 +56,35 @@ asio::awaitable<void> delivery_thread::wait_for_room() {
     co_await dispatcher_.wait_for_room();
     room_ = dispatcher_.has_room();
   };
-  co_await asio::co_spawn(io_, wait(), asio::use_awaitable);
+  co_await asio::co_spawn(thread_.io(), wait(), asio::use_awaitable);
 }
 
 void delivery_thread::reopen() {
-  asio::post(io_, [this] { dispatcher_.reopen(); });
+  asio::post(thread_.io(), [this] { dispatcher_.reopen(); });
 }
 
 asio::awaitable<void> delivery_thread::stop(duration shutdown_timeout) {
-  if (thread_.joinable()) {
+  if (thread_.running()) {
     auto stopping = dispatcher_.stop(shutdown_timeout);
-    co_await asio::co_spawn(io_, std::move(stopping), asio::use_awaitable);
+    co_await asio::co_spawn(thread_.io(), std::move(stopping), asio::use_awaitable);
   }
-  join();
+  thread_.abandon();
 }
 
 std::vector<sink_status> delivery_thread::status() {
-  if (!thread_.joinable()) {
+  if (!thread_.running()) {
     return dispatcher_.status();
   }
   std::promise<std::vector<sink_status>> taken;
   auto result = taken.get_future();
-  asio::post(io_, [&] { taken.set_value(dispatcher_.status()); });
+  asio::post(thread_.io(), [&] { taken.set_value(dispatcher_.status()); });
   // The thread may have ended (an exception on its way to the agent's loop): no answer then.
   while (result.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-    if (!running_) {
+    if (!thread_.running()) {
       return {};
     }
   }
   return result.get();
-}
-
-void delivery_thread::join() {
-  if (!thread_.joinable()) {
-    return;
-  }
-  work_.reset();
-  // A sink that ignored cancellation may still have work queued: it is abandoned, as at the
-  // end of the agent's own event loop.
-  io_.stop();
-  thread_.join();
 }
 
 }  // namespace qsanfwd::pipeline

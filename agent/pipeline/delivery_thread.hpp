@@ -3,14 +3,11 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <functional>
-#include <memory>
-#include <thread>
 #include <vector>
 
 #include "agent/pipeline/dispatcher.hpp"
+#include "agent/store/connection_thread.hpp"
 
 namespace qsanfwd::pipeline {
 
@@ -58,18 +55,11 @@ class delivery_thread {
   std::vector<sink_status> status();
 
  private:
-  void run();
-  void join();
-
   boost::asio::any_io_executor agent_;
-  std::unique_ptr<state_store> store_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  connection_thread thread_;
   dispatcher dispatcher_;
   std::atomic<bool> room_{true};             ///< the dispatcher's has_room() when last asked
   std::atomic<bool> notify_pending_{false};  ///< a notify_appended() is posted, not yet run
-  std::atomic<bool> running_{false};         ///< the thread runs the io_context
-  std::thread thread_;
 };
 
 }  // namespace qsanfwd::pipeline

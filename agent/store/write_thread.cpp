@@ -3,14 +3,13 @@
 namespace qsanfwd {
 
 write_thread::write_thread(state_store& store)
-    : store_(store.another_connection(state_store::checkpoints::as_backstop)),
-      queue_(*store_),
-      work_(io_.get_executor()),
-      thread_([this] { io_.run(); }) {}
+    : thread_(store, state_store::checkpoints::as_backstop), queue_(thread_.store()) {
+  thread_.start();
+}
 
 write_thread::~write_thread() {
-  work_.reset();
-  thread_.join();
+  // Before queue_ goes: the work handed over may still be using it.
+  thread_.finish();
 }
 
 }  // namespace qsanfwd

@@ -2,13 +2,10 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <memory>
-#include <thread>
 #include <type_traits>
 
+#include "agent/store/connection_thread.hpp"
 #include "agent/store/event_queue.hpp"
 #include "agent/store/state_store.hpp"
 
@@ -39,19 +36,16 @@ class write_thread {
   boost::asio::awaitable<std::invoke_result_t<Work&, state_store&, event_queue&>> run(Work work) {
     using result_type = std::invoke_result_t<Work&, state_store&, event_queue&>;
     auto job = [this, &work]() -> boost::asio::awaitable<result_type> {
-      co_return work(*store_, queue_);
+      co_return work(thread_.store(), queue_);
     };
     // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
-    auto done = boost::asio::co_spawn(io_, std::move(job), boost::asio::use_awaitable);
+    auto done = boost::asio::co_spawn(thread_.io(), std::move(job), boost::asio::use_awaitable);
     co_return co_await std::move(done);
   }
 
  private:
-  std::unique_ptr<state_store> store_;
+  connection_thread thread_;
   event_queue queue_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread thread_;
 };
 
 }  // namespace qsanfwd
