@@ -50,14 +50,23 @@ void measured_process::signal(int sig) {
   ::kill(pid_, sig);
 }
 
-void measured_process::sample_memory() {
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+void measured_process::sample() {
+  const auto proc = "/proc/" + std::to_string(pid_);
+  std::ifstream status(proc + "/status");
   std::string line;
   while (std::getline(status, line)) {
     if (line.starts_with("VmHWM:")) {
       const double mb = std::stod(line.substr(6)) / 1024.0;  // in kB
       usage_.peak_rss_mb = std::max(usage_.peak_rss_mb, mb);
-      return;
+      break;
+    }
+  }
+  // Counted when pages are dirtied, so it includes what the page cache has not written yet.
+  std::ifstream io(proc + "/io");
+  while (std::getline(io, line)) {
+    if (line.starts_with("write_bytes:")) {
+      usage_.written_mb = std::stod(line.substr(12)) / (1024.0 * 1024.0);
+      break;
     }
   }
 }

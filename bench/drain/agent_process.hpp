@@ -15,6 +15,7 @@ struct usage {
   double wall_s = 0;
   double cpu_s = 0;
   double peak_rss_mb = 0;  ///< the highest VmHWM sampled
+  double written_mb = 0;   ///< write_bytes of /proc/PID/io when last sampled: what went to disk
   int status = -1;         ///< exit code, or 128 + signal
 };
 
@@ -29,10 +30,10 @@ class measured_process {
   measured_process& operator=(const measured_process&) = delete;
 
   void signal(int sig);
-  /// Samples the child's high-water resident memory (VmHWM) while it runs. wait4's ru_maxrss
-  /// cannot be used: exec folds the spawning process's own peak (here the simulator holding the
-  /// backlog) into the child's figure.
-  void sample_memory();
+  /// Samples the child's high-water resident memory (VmHWM) and the bytes it has written to
+  /// storage while it runs. wait4's ru_maxrss cannot be used: exec folds the spawning process's
+  /// own peak (here the simulator holding the backlog) into the child's figure.
+  void sample();
   bool exited();  ///< without blocking
   usage wait();   ///< blocks until it exits
   pid_t pid() const { return pid_; }

@@ -148,7 +148,7 @@ std::optional<double> wait_for(Count count, std::uint64_t want, measured_process
     if (count() >= want) {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    process.sample_memory();
+    process.sample();
     if (process.exited()) {
       return std::nullopt;
     }
@@ -177,7 +177,7 @@ outcome drain_into(const settings& opt, const std::string& target, std::size_t l
   measured_process agent(opt.agent, {"run", "-c", config.string()}, dir.path / "agent.log");
   const auto deadline = std::chrono::seconds(120 + lines / 2000);
   const auto reached = wait_for(count, lines, agent, start, deadline);
-  agent.sample_memory();
+  agent.sample();
   agent.signal(SIGTERM);
   outcome o{target, lines, count(), reached.value_or(0), agent.wait()};
   if (!reached) {
@@ -198,7 +198,7 @@ outcome fetch_ceiling(const settings& opt, std::size_t lines, std::uint16_t arra
       {"--fetch-only", std::to_string(array_port), "--page-size", std::to_string(opt.page_size)},
       out);
   while (!fetch.exited()) {
-    fetch.sample_memory();
+    fetch.sample();
     std::this_thread::sleep_for(5ms);
   }
   auto cost = fetch.wait();
@@ -212,8 +212,8 @@ outcome fetch_ceiling(const settings& opt, std::size_t lines, std::uint16_t arra
 // ---- the table -------------------------------------------------------------------------
 
 void print_header() {
-  std::printf("%-9s %-10s %10s %8s %12s %13s %9s\n", "backlog", "target", "events/s", "wall s",
-              "CPU s / 1M", "peak RSS MB", "vs fetch");
+  std::printf("%-9s %-10s %10s %8s %12s %13s %13s %9s\n", "backlog", "target", "events/s",
+              "wall s", "CPU s / 1M", "peak RSS MB", "disk MB / 1M", "vs fetch");
 }
 
 void print_row(const outcome& o, std::optional<double> fetch_rate) {
@@ -226,8 +226,10 @@ void print_row(const outcome& o, std::optional<double> fetch_rate) {
     s << std::fixed << rate / *fetch_rate;
     ratio = s.str();
   }
-  std::printf("%-9zu %-10s %10.0f %8.1f %12.1f %13.1f %9s%s\n", o.lines, o.target.c_str(), rate,
-              o.seconds, cpu_per_million, o.cost.peak_rss_mb, ratio.c_str(),
+  const double written_per_million = o.cost.written_mb * 1e6 / static_cast<double>(o.lines);
+  std::printf("%-9zu %-10s %10.0f %8.1f %12.1f %13.1f %13.0f %9s%s\n", o.lines, o.target.c_str(),
+              rate, o.seconds, cpu_per_million, o.cost.peak_rss_mb, written_per_million,
+              ratio.c_str(),
               o.received < o.lines ? "  INCOMPLETE" : "");
   std::fflush(stdout);
 }
