@@ -6,7 +6,7 @@ FROM debian:12-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config libboost1.81-dev libssl-dev nlohmann-json3-dev \
-      libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev libsystemd-dev \
+      libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev libsystemd-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -18,7 +18,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INST
 FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates libssl3 libsqlite3-0 libspdlog1.10-fmt9 libfmt9 zlib1g libsystemd0 \
+      ca-certificates libssl3 libsqlite3-0 libspdlog1.10-fmt9 libfmt9 zlib1g libzstd1 libsystemd0 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/qsanfwd --shell /usr/sbin/nologin qsanfwd \
  && install -d -o qsanfwd -g qsanfwd -m 0700 /var/lib/qsanfwd \

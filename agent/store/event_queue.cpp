@@ -20,13 +20,15 @@ const event& queued_event::fields() const {
 
 namespace {
 
-/// One stored chunk's sizes: events first..last, `bytes` of bodies in all, `ends` the end offset
-/// of each event but the last (4-byte little-endian).
+/// One stored chunk's sizes: events first..last, `bytes` of bodies in all (unpacked), `ends` the
+/// end offset of each event but the last (4-byte little-endian), and whether the bodies are
+/// stored packed (chunk_codec).
 struct chunk_sizes {
   std::int64_t first = 0;
   std::int64_t last = 0;
   std::int64_t bytes = 0;
   std::vector<std::byte> ends;
+  bool packed = false;
 
   std::size_t count() const { return static_cast<std::size_t>(last - first + 1); }
   /// Where event `i` (0 for the first) ends in the bodies.
@@ -48,7 +50,8 @@ struct chunk_sizes {
 };
 
 chunk_sizes read_sizes(const sqlite::statement& st) {
-  return chunk_sizes{st.column_int64(0), st.column_int64(1), st.column_int64(2), st.column_blob(3)};
+  return chunk_sizes{st.column_int64(0), st.column_int64(1), st.column_int64(2), st.column_blob(3),
+                     st.column_int64(4) != 0};
 }
 
 void put_end(std::vector<std::byte>& ends, std::size_t end) {
@@ -62,39 +65,73 @@ void put_end(std::vector<std::byte>& ends, std::size_t end) {
   }
 }
 
-/// Reads ranges of chunks' bodies in place, through SQLite's incremental blob I/O: a batch
-/// reads only the pages of the events it takes, not the whole chunk, and straight into each
-/// event's string.
+/// Reads ranges of chunks' bodies. A plain chunk is read in place, through SQLite's incremental
+/// blob I/O: a batch reads only the pages of the events it takes, and straight into each
+/// event's string. A packed chunk is read whole and unpacked into the queue's cache.
 class body_reader {
  public:
-  explicit body_reader(sqlite::database& db) : db_(db) {}
+  body_reader(sqlite::database& db, chunk_codec& codec, std::int64_t& unpacked_last,
+              std::string& unpacked)
+      : db_(db), codec_(codec), unpacked_last_(unpacked_last), unpacked_(unpacked) {}
   ~body_reader() { sqlite3_blob_close(blob_); }
   body_reader(const body_reader&) = delete;
   body_reader& operator=(const body_reader&) = delete;
 
-  /// Moves to the chunk whose last seq is `last`.
-  void open(std::int64_t last) {
+  /// Moves to the chunk ending at seq `last`, whose bodies are `bytes` long unpacked.
+  void open(std::int64_t last, bool packed, std::size_t bytes) {
+    packed_ = packed;
+    if (packed && unpacked_last_ == last) {
+      return;
+    }
     const int rc = blob_ == nullptr ? sqlite3_blob_open(db_.handle(), "main", "event_chunks",
                                                         "bodies", last, 0, &blob_)
                                     : sqlite3_blob_reopen(blob_, last);
     if (rc != SQLITE_OK) {
       db_.fail(rc, "cannot read queued events");
     }
+    if (packed) {
+      unpack(last, bytes);
+    }
   }
 
   std::string read(std::size_t begin, std::size_t size) {
-    std::string out(size, '\0');
-    const int rc =
-        sqlite3_blob_read(blob_, out.data(), static_cast<int>(size), static_cast<int>(begin));
-    if (rc != SQLITE_OK) {
-      db_.fail(rc, "cannot read queued events");
+    if (packed_) {
+      return unpacked_.substr(begin, size);
     }
+    std::string out(size, '\0');
+    read_blob(out.data(), size, begin);
     return out;
   }
 
  private:
+  void read_blob(char* to, std::size_t size, std::size_t begin) {
+    const int rc = sqlite3_blob_read(blob_, to, static_cast<int>(size), static_cast<int>(begin));
+    if (rc != SQLITE_OK) {
+      db_.fail(rc, "cannot read queued events");
+    }
+  }
+
+  void unpack(std::int64_t last, std::size_t bytes) {
+    packed_bytes_.resize(static_cast<std::size_t>(sqlite3_blob_bytes(blob_)));
+    read_blob(packed_bytes_.data(), packed_bytes_.size(), 0);
+    unpacked_last_ = 0;
+    try {
+      codec_.unpack(packed_bytes_, bytes, unpacked_);
+    } catch (const std::runtime_error& e) {
+      throw store_error("the queued events up to seq " + std::to_string(last) +
+                            " are damaged: " + e.what(),
+                        db_.file());
+    }
+    unpacked_last_ = last;
+  }
+
   sqlite::database& db_;
+  chunk_codec& codec_;
+  std::int64_t& unpacked_last_;
+  std::string& unpacked_;
+  std::string packed_bytes_;
   sqlite3_blob* blob_ = nullptr;
+  bool packed_ = false;
 };
 
 /// Leaves a statement ready for its next use however the reading ends: a statement left on a
@@ -180,7 +217,11 @@ std::int64_t event_queue::insert_chunks(std::span<const event> events) {
     // A chunk of one has no ends; an empty span with no data would bind NULL, not x''.
     static constexpr std::byte none{};
     st.bind_blob(4, ends.empty() ? std::span<const std::byte>(&none, 0) : ends);
-    st.bind_text_in_place(5, bodies);
+    if (codec_.pack(bodies, chunk_packed_)) {
+      st.bind_blob_in_place(5, chunk_packed_);
+    } else {
+      st.bind_text_in_place(5, bodies);
+    }
     st.run();
     st.reset();
   }
@@ -214,8 +255,12 @@ void event_queue::for_each_after(std::int64_t seq,
     const auto chunk = read_sizes(st);
     for (auto i = chunk.start_after(after); i < chunk.count(); ++i) {
       const auto begin = chunk.begin_of(i);
-      const stored_slot slot{chunk.first + static_cast<std::int64_t>(i), chunk.last, begin,
-                             chunk.end_of(i) - begin};
+      const stored_slot slot{chunk.first + static_cast<std::int64_t>(i),
+                             chunk.last,
+                             begin,
+                             chunk.end_of(i) - begin,
+                             static_cast<std::size_t>(chunk.bytes),
+                             chunk.packed};
       if (!visit(slot)) {
         return;
       }
@@ -229,7 +274,7 @@ std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t 
   if (max_events == 0) {
     return out;
   }
-  body_reader bodies(store_.database());
+  body_reader bodies(store_.database(), codec_, unpacked_last_, unpacked_);
   std::int64_t open_chunk = 0;
   std::size_t bytes = 0;
   for_each_after(seq, [&](const stored_slot& e) {
@@ -237,13 +282,18 @@ std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t 
       return false;
     }
     if (e.chunk_last != open_chunk) {
-      bodies.open(e.chunk_last);
+      bodies.open(e.chunk_last, e.packed, e.chunk_bytes);
       open_chunk = e.chunk_last;
     }
     bytes += e.size;
     out.emplace_back(e.seq, bodies.read(e.begin, e.size));
     return out.size() < max_events;
   });
+  if (unpacked_.capacity() > 2 * max_chunk_bytes) {
+    // A chunk of one huge event: not worth its memory between batches.
+    unpacked_last_ = 0;
+    unpacked_ = std::string();
+  }
   return out;
 }
 

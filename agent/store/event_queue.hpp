@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/core/event.hpp"
+#include "agent/store/chunk_codec.hpp"
 #include "agent/store/state_store.hpp"
 
 namespace qsanfwd {
@@ -123,12 +124,14 @@ class event_queue {
     std::int64_t deleted_through = 0;
   };
   /// Where one queued event's body is: `size` bytes from `begin` in the chunk ending at
-  /// `chunk_last`.
+  /// `chunk_last`, whose bodies are `chunk_bytes` long and stored packed or not.
   struct stored_slot {
     std::int64_t seq = 0;
     std::int64_t chunk_last = 0;
     std::size_t begin = 0;
     std::size_t size = 0;
+    std::size_t chunk_bytes = 0;
+    bool packed = false;
   };
   seqs load_seqs();
   void save_seqs(const seqs& s);
@@ -140,8 +143,14 @@ class event_queue {
   queue_span span_from(std::int64_t seq);
 
   state_store& store_;
+  chunk_codec codec_;
   std::string chunk_bodies_;  ///< insert_chunks' buffers, reused
+  std::string chunk_packed_;
   std::vector<std::byte> chunk_ends_;
+  /// The packed chunk read last, unpacked: consecutive batches mostly read the same chunk. A
+  /// chunk is never changed once stored and its last seq never reused, so this cannot go stale.
+  std::int64_t unpacked_last_ = 0;
+  std::string unpacked_;
 };
 
 }  // namespace qsanfwd

@@ -184,6 +184,12 @@ INSERT INTO event_chunks (last_seq, first_seq, bytes, ends, bodies)
 SELECT seq, seq, bytes, x'', body FROM events;
 DROP TABLE events;
 )sql"},
+    // A chunk's `bodies` may be stored packed: a BLOB holding a zstd frame of the JSON, where a
+    // TEXT is the JSON itself (agent/store/chunk_codec.hpp). Nothing to change in the tables;
+    // the version keeps a qsanfwd that cannot unpack from reading such a queue.
+    migration{8, R"sql(
+-- bodies: TEXT as before, or BLOB packed with zstd
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -223,10 +229,11 @@ inline constexpr std::string_view append_event_chunk =
     "INSERT INTO event_chunks (last_seq, first_seq, bytes, ends, bodies) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 // The chunks holding events after ?1, in order (the first may start at or before ?1), without
-// their bodies, which the queue reads in place, only the parts it needs.
+// their bodies, which the queue reads in place, only the parts it needs; and whether the bodies
+// are packed (typeof() reads only the record's header, never the bodies themselves).
 inline constexpr std::string_view read_event_chunk_sizes_after =
-    "SELECT first_seq, last_seq, bytes, ends FROM event_chunks WHERE last_seq > ?1 "
-    "ORDER BY last_seq";
+    "SELECT first_seq, last_seq, bytes, ends, typeof(bodies) = 'blob' FROM event_chunks "
+    "WHERE last_seq > ?1 ORDER BY last_seq";
 // Every chunk ending after ?1 counted whole; the caller takes off the part of the first chunk
 // at or before ?1.
 inline constexpr std::string_view event_chunks_totals_after =

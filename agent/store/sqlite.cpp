@@ -98,6 +98,10 @@ void statement::bind_blob(int index, std::span<const std::byte> value) {
   check_bind(sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), transient), index);
 }
 
+void statement::bind_blob_in_place(int index, std::string_view value) {
+  check_bind(sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), SQLITE_STATIC), index);
+}
+
 void statement::bind_null(int index) {
   check_bind(sqlite3_bind_null(stmt_, index), index);
 }

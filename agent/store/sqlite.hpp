@@ -71,6 +71,8 @@ class statement {
   void bind_text_in_place(int index, std::string_view value);
   /// The bytes are copied; the span need not outlive the call.
   void bind_blob(int index, std::span<const std::byte> value);
+  /// Like bind_blob without SQLite's copy, as bind_text_in_place.
+  void bind_blob_in_place(int index, std::string_view value);
   void bind_null(int index);
 
   /// Runs the statement one step: true when a row is ready to be read, false when done.

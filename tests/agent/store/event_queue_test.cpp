@@ -174,6 +174,86 @@ TEST(event_queue, appending_many_gives_consecutive_seqs_read_back_one_by_one) {
   EXPECT_EQ(span.last_seq, q.last_seq());
 }
 
+struct stored_chunk {
+  std::string type;  ///< typeof(bodies)
+  std::int64_t stored = 0;
+  std::int64_t bytes = 0;
+};
+
+std::vector<stored_chunk> stored_chunks(state_store& store) {
+  auto& st = store.database().cached(
+      "SELECT typeof(bodies), length(CAST(bodies AS BLOB)), bytes FROM event_chunks "
+      "ORDER BY last_seq");
+  std::vector<stored_chunk> out;
+  while (st.step()) {
+    out.push_back({st.column_text(0), st.column_int64(1), st.column_int64(2)});
+  }
+  st.reset();
+  return out;
+}
+
+TEST(event_queue, a_page_is_stored_packed_and_a_few_events_as_they_are) {
+  test::temp_dir dir;
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  const auto page = numbered_events(event_queue::max_chunk_events);
+  const auto few = numbered_events(3);
+  q.append(page);
+  q.append(few);
+  const auto chunks = stored_chunks(*store);
+  ASSERT_EQ(chunks.size(), 2U);
+  EXPECT_EQ(chunks[0].type, "blob");
+  EXPECT_EQ(chunks[0].bytes, json_bytes(page, 0, page.size()));
+  EXPECT_LT(chunks[0].stored * 4, chunks[0].bytes);
+  EXPECT_EQ(chunks[1].type, "text");
+  EXPECT_EQ(chunks[1].stored, chunks[1].bytes);
+  // Read back across the two kinds, from the middle of the packed one, by a second connection
+  // (nothing cached) and by the appending one.
+  auto other = store->another_connection();
+  event_queue reader(*other);
+  for (auto* from : {&q, &reader}) {
+    const auto tail = from->read_after(990, 20);
+    ASSERT_EQ(tail.size(), 13U);
+    for (std::size_t i = 0; i < 10; ++i) {
+      EXPECT_EQ(tail[i].body, to_json(page[990 + i]));
+    }
+    for (std::size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(tail[10 + i].body, to_json(few[i]));
+    }
+  }
+}
+
+TEST(event_queue, a_damaged_packed_chunk_is_an_error_naming_it_never_wrong_events) {
+  test::temp_dir dir;
+  auto store = state_store::open(dir.path());
+  {
+    event_queue q(*store);
+    q.append(numbered_events(event_queue::max_chunk_events));
+  }
+  auto& db = store->database();
+  auto& read = db.cached("SELECT bodies FROM event_chunks WHERE last_seq = 1000");
+  ASSERT_TRUE(read.step());
+  auto packed = read.column_blob(0);
+  read.reset();
+  // One byte in the middle: the frame stays well formed, its checksum no longer matches.
+  packed[packed.size() / 2] ^= std::byte{0x01};
+  auto& write = db.cached("UPDATE event_chunks SET bodies = ?1 WHERE last_seq = 1000");
+  write.bind_blob(1, packed);
+  write.run();
+  write.reset();
+  event_queue fresh(*store);
+  try {
+    fresh.read_after(0, 10);
+    FAIL() << "a damaged chunk was read";
+  } catch (const store_error& e) {
+    EXPECT_NE(std::string(e.what()).find("queued events up to seq 1000 are damaged"),
+              std::string::npos)
+        << e.what();
+  }
+  // Its sizes are intact, so counting still works.
+  EXPECT_EQ(fresh.totals().events, 1000);
+}
+
 TEST(event_queue, deleting_into_a_chunk_hides_exactly_the_events_deleted) {
   test::temp_dir dir;
   const auto events = numbered_events(10);

@@ -1,0 +1,69 @@
+#include "agent/store/chunk_codec.hpp"
+
+#include <zstd.h>
+
+#include <stdexcept>
+
+namespace qsanfwd {
+
+struct chunk_codec::contexts {
+  ZSTD_CCtx* pack = ZSTD_createCCtx();
+  ZSTD_DCtx* unpack = ZSTD_createDCtx();
+  ~contexts() {
+    ZSTD_freeCCtx(pack);
+    ZSTD_freeDCtx(unpack);
+  }
+};
+
+namespace {
+
+// Level 1: the fastest of the standard levels; higher ones cost more CPU than the disk time
+// they save here.
+constexpr int level = 1;
+
+std::runtime_error zstd_failure(const char* action, std::size_t code) {
+  return std::runtime_error(std::string(action) + ": " + ZSTD_getErrorName(code));
+}
+
+}  // namespace
+
+chunk_codec::chunk_codec() : contexts_(std::make_unique<contexts>()) {
+  if (contexts_->pack == nullptr || contexts_->unpack == nullptr) {
+    throw std::bad_alloc();
+  }
+  ZSTD_CCtx_setParameter(contexts_->pack, ZSTD_c_compressionLevel, level);
+  // A damaged chunk is then an error, never wrong events handed to a sink.
+  ZSTD_CCtx_setParameter(contexts_->pack, ZSTD_c_checksumFlag, 1);
+}
+
+chunk_codec::~chunk_codec() = default;
+
+bool chunk_codec::pack(std::string_view plain, std::string& packed) {
+  if (plain.size() < min_packed_bytes) {
+    return false;
+  }
+  // Room for what would save an eighth, no more: zstd fails with "too small" otherwise.
+  packed.resize(plain.size() - plain.size() / 8);
+  const auto size =
+      ZSTD_compress2(contexts_->pack, packed.data(), packed.size(), plain.data(), plain.size());
+  if (ZSTD_isError(size) != 0) {
+    return false;
+  }
+  packed.resize(size);
+  return true;
+}
+
+void chunk_codec::unpack(std::string_view packed, std::size_t plain_size, std::string& plain) {
+  plain.resize(plain_size);
+  const auto size = ZSTD_decompressDCtx(contexts_->unpack, plain.data(), plain.size(),
+                                        packed.data(), packed.size());
+  if (ZSTD_isError(size) != 0) {
+    throw zstd_failure("cannot unpack", size);
+  }
+  if (size != plain_size) {
+    throw std::runtime_error("unpacked " + std::to_string(size) + " bytes, expected " +
+                             std::to_string(plain_size));
+  }
+}
+
+}  // namespace qsanfwd
