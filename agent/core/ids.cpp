@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <charconv>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -64,12 +65,17 @@ std::string to_hex(const unsigned char* data, std::size_t n) {
 }  // namespace
 
 std::string stable_id(std::initializer_list<std::string_view> parts) {
-  sha256 h;
+  // One digest update of the whole input, built in a buffer kept per thread: an update per part
+  // and a string per length prefix cost more than the hashing (one id per log line).
+  thread_local std::string input;
+  input.clear();
   for (auto part : parts) {
-    const std::string len = std::to_string(part.size()) + ":";
-    h.update(len);
-    h.update(part);
+    char len[24];
+    const auto end = std::to_chars(len, len + sizeof len, part.size()).ptr;
+    input.append(len, end).append(1, ':').append(part);
   }
+  sha256 h;
+  h.update(input);
   const auto d = h.finish();
   return to_hex(d.data(), 8);
 }
