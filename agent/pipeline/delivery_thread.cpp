@@ -19,7 +19,8 @@ delivery_thread::delivery_thread(asio::any_io_executor agent, state_store& store
                                  const route_builder& build)
     : agent_(std::move(agent)),
       thread_(store, state_store::checkpoints::early),
-      dispatcher_(thread_.io().get_executor(), thread_.store(), build(thread_.io().get_executor())) {}
+      dispatcher_(thread_.io().get_executor(), thread_.store(),
+                  build(thread_.io().get_executor())) {}
 
 delivery_thread::~delivery_thread() {
   // Before dispatcher_ goes. A sink that ignored cancellation may still have work queued: it is

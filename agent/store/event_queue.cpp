@@ -118,9 +118,9 @@ class body_reader {
     try {
       codec_.unpack(packed_bytes_, bytes, unpacked_);
     } catch (const std::runtime_error& e) {
-      throw store_error("the queued events up to seq " + std::to_string(last) +
-                            " are damaged: " + e.what(),
-                        db_.file());
+      throw store_error(
+          "the queued events up to seq " + std::to_string(last) + " are damaged: " + e.what(),
+          db_.file());
     }
     unpacked_last_ = last;
   }

@@ -212,8 +212,8 @@ outcome fetch_ceiling(const settings& opt, std::size_t lines, std::uint16_t arra
 // ---- the table -------------------------------------------------------------------------
 
 void print_header() {
-  std::printf("%-9s %-10s %10s %8s %12s %13s %13s %9s\n", "backlog", "target", "events/s",
-              "wall s", "CPU s / 1M", "peak RSS MB", "disk MB / 1M", "vs fetch");
+  std::printf("%-9s %-10s %10s %8s %12s %13s %13s %9s\n", "backlog", "target", "events/s", "wall s",
+              "CPU s / 1M", "peak RSS MB", "disk MB / 1M", "vs fetch");
 }
 
 void print_row(const outcome& o, std::optional<double> fetch_rate) {
@@ -229,8 +229,7 @@ void print_row(const outcome& o, std::optional<double> fetch_rate) {
   const double written_per_million = o.cost.written_mb * 1e6 / static_cast<double>(o.lines);
   std::printf("%-9zu %-10s %10.0f %8.1f %12.1f %13.1f %13.0f %9s%s\n", o.lines, o.target.c_str(),
               rate, o.seconds, cpu_per_million, o.cost.peak_rss_mb, written_per_million,
-              ratio.c_str(),
-              o.received < o.lines ? "  INCOMPLETE" : "");
+              ratio.c_str(), o.received < o.lines ? "  INCOMPLETE" : "");
   std::fflush(stdout);
 }
 
