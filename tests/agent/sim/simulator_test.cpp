@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/beast/core/error.hpp>
 #include <chrono>
 #include <iostream>
 #include <list>
