@@ -21,10 +21,6 @@ namespace {
 // they save here.
 constexpr int level = 1;
 
-std::runtime_error zstd_failure(const char* action, std::size_t code) {
-  return std::runtime_error(std::string(action) + ": " + ZSTD_getErrorName(code));
-}
-
 }  // namespace
 
 chunk_codec::chunk_codec() : contexts_(std::make_unique<contexts>()) {
@@ -58,7 +54,7 @@ void chunk_codec::unpack(std::string_view packed, std::size_t plain_size, std::s
   const auto size = ZSTD_decompressDCtx(contexts_->unpack, plain.data(), plain.size(),
                                         packed.data(), packed.size());
   if (ZSTD_isError(size) != 0) {
-    throw zstd_failure("cannot unpack", size);
+    throw std::runtime_error(std::string("cannot unpack: ") + ZSTD_getErrorName(size));
   }
   if (size != plain_size) {
     throw std::runtime_error("unpacked " + std::to_string(size) + " bytes, expected " +

@@ -36,11 +36,8 @@ void connection_thread::finish() {
 }
 
 void connection_thread::abandon() {
-  work_.reset();
   io_.stop();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
+  finish();
 }
 
 }  // namespace qsanfwd

@@ -65,75 +65,6 @@ void put_end(std::vector<std::byte>& ends, std::size_t end) {
   }
 }
 
-/// Reads ranges of chunks' bodies. A plain chunk is read in place, through SQLite's incremental
-/// blob I/O: a batch reads only the pages of the events it takes, and straight into each
-/// event's string. A packed chunk is read whole and unpacked into the queue's cache.
-class body_reader {
- public:
-  body_reader(sqlite::database& db, chunk_codec& codec, std::int64_t& unpacked_last,
-              std::string& unpacked)
-      : db_(db), codec_(codec), unpacked_last_(unpacked_last), unpacked_(unpacked) {}
-  ~body_reader() { sqlite3_blob_close(blob_); }
-  body_reader(const body_reader&) = delete;
-  body_reader& operator=(const body_reader&) = delete;
-
-  /// Moves to the chunk ending at seq `last`, whose bodies are `bytes` long unpacked.
-  void open(std::int64_t last, bool packed, std::size_t bytes) {
-    packed_ = packed;
-    if (packed && unpacked_last_ == last) {
-      return;
-    }
-    const int rc = blob_ == nullptr ? sqlite3_blob_open(db_.handle(), "main", "event_chunks",
-                                                        "bodies", last, 0, &blob_)
-                                    : sqlite3_blob_reopen(blob_, last);
-    if (rc != SQLITE_OK) {
-      db_.fail(rc, "cannot read queued events");
-    }
-    if (packed) {
-      unpack(last, bytes);
-    }
-  }
-
-  std::string read(std::size_t begin, std::size_t size) {
-    if (packed_) {
-      return unpacked_.substr(begin, size);
-    }
-    std::string out(size, '\0');
-    read_blob(out.data(), size, begin);
-    return out;
-  }
-
- private:
-  void read_blob(char* to, std::size_t size, std::size_t begin) {
-    const int rc = sqlite3_blob_read(blob_, to, static_cast<int>(size), static_cast<int>(begin));
-    if (rc != SQLITE_OK) {
-      db_.fail(rc, "cannot read queued events");
-    }
-  }
-
-  void unpack(std::int64_t last, std::size_t bytes) {
-    packed_bytes_.resize(static_cast<std::size_t>(sqlite3_blob_bytes(blob_)));
-    read_blob(packed_bytes_.data(), packed_bytes_.size(), 0);
-    unpacked_last_ = 0;
-    try {
-      codec_.unpack(packed_bytes_, bytes, unpacked_);
-    } catch (const std::runtime_error& e) {
-      throw store_error(
-          "the queued events up to seq " + std::to_string(last) + " are damaged: " + e.what(),
-          db_.file());
-    }
-    unpacked_last_ = last;
-  }
-
-  sqlite::database& db_;
-  chunk_codec& codec_;
-  std::int64_t& unpacked_last_;
-  std::string& unpacked_;
-  std::string packed_bytes_;
-  sqlite3_blob* blob_ = nullptr;
-  bool packed_ = false;
-};
-
 /// Leaves a statement ready for its next use however the reading ends: a statement left on a
 /// row would keep its read snapshot open.
 class reset_after {
@@ -174,6 +105,72 @@ class read_snapshot {
 };
 
 }  // namespace
+
+/// Reads ranges of chunks' bodies. A plain chunk is read in place, through SQLite's incremental
+/// blob I/O: a batch reads only the pages of the events it takes, and straight into each
+/// event's string. A packed chunk is read whole and unpacked into the queue's cache.
+class event_queue::body_reader {
+ public:
+  body_reader(sqlite::database& db, chunk_codec& codec, unpacked_chunk& unpacked)
+      : db_(db), codec_(codec), unpacked_(unpacked) {}
+  ~body_reader() { sqlite3_blob_close(blob_); }
+  body_reader(const body_reader&) = delete;
+  body_reader& operator=(const body_reader&) = delete;
+
+  /// Moves to the chunk ending at seq `last`, whose bodies are `bytes` long unpacked.
+  void open(std::int64_t last, bool packed, std::size_t bytes) {
+    packed_ = packed;
+    if (packed && unpacked_.last == last) {
+      return;
+    }
+    const int rc = blob_ == nullptr ? sqlite3_blob_open(db_.handle(), "main", "event_chunks",
+                                                        "bodies", last, 0, &blob_)
+                                    : sqlite3_blob_reopen(blob_, last);
+    if (rc != SQLITE_OK) {
+      db_.fail(rc, "cannot read queued events");
+    }
+    if (packed) {
+      unpack(last, bytes);
+    }
+  }
+
+  std::string read(std::size_t begin, std::size_t size) {
+    if (packed_) {
+      return unpacked_.plain.substr(begin, size);
+    }
+    std::string out(size, '\0');
+    read_blob(out.data(), size, begin);
+    return out;
+  }
+
+ private:
+  void read_blob(char* to, std::size_t size, std::size_t begin) {
+    const int rc = sqlite3_blob_read(blob_, to, static_cast<int>(size), static_cast<int>(begin));
+    if (rc != SQLITE_OK) {
+      db_.fail(rc, "cannot read queued events");
+    }
+  }
+
+  void unpack(std::int64_t last, std::size_t bytes) {
+    unpacked_.packed.resize(static_cast<std::size_t>(sqlite3_blob_bytes(blob_)));
+    read_blob(unpacked_.packed.data(), unpacked_.packed.size(), 0);
+    unpacked_.last = 0;
+    try {
+      codec_.unpack(unpacked_.packed, bytes, unpacked_.plain);
+    } catch (const std::runtime_error& e) {
+      throw store_error(
+          "the queued events up to seq " + std::to_string(last) + " are damaged: " + e.what(),
+          db_.file());
+    }
+    unpacked_.last = last;
+  }
+
+  sqlite::database& db_;
+  chunk_codec& codec_;
+  unpacked_chunk& unpacked_;
+  sqlite3_blob* blob_ = nullptr;
+  bool packed_ = false;
+};
 
 event_queue::seqs event_queue::load_seqs() {
   auto& st = store_.database().cached(sql::load_event_seqs);
@@ -274,7 +271,7 @@ std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t 
   if (max_events == 0) {
     return out;
   }
-  body_reader bodies(store_.database(), codec_, unpacked_last_, unpacked_);
+  body_reader bodies(store_.database(), codec_, unpacked_);
   std::int64_t open_chunk = 0;
   std::size_t bytes = 0;
   for_each_after(seq, [&](const stored_slot& e) {
@@ -289,10 +286,9 @@ std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t 
     out.emplace_back(e.seq, bodies.read(e.begin, e.size));
     return out.size() < max_events;
   });
-  if (unpacked_.capacity() > 2 * max_chunk_bytes) {
+  if (unpacked_.plain.capacity() > 2 * max_chunk_bytes) {
     // A chunk of one huge event: not worth its memory between batches.
-    unpacked_last_ = 0;
-    unpacked_ = std::string();
+    unpacked_ = {};
   }
   return out;
 }

@@ -149,8 +149,13 @@ class event_queue {
   std::vector<std::byte> chunk_ends_;
   /// The packed chunk read last, unpacked: consecutive batches mostly read the same chunk. A
   /// chunk is never changed once stored and its last seq never reused, so this cannot go stale.
-  std::int64_t unpacked_last_ = 0;
-  std::string unpacked_;
+  struct unpacked_chunk {
+    std::int64_t last = 0;  ///< 0: none
+    std::string packed;     ///< the stored bytes, a buffer reused
+    std::string plain;
+  };
+  unpacked_chunk unpacked_;
+  class body_reader;
 };
 
 }  // namespace qsanfwd
