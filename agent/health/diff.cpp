@@ -51,10 +51,6 @@ std::optional<double> parse_number(const std::string& text) {
   return v;
 }
 
-std::string number_text(double v) {
-  return fmt::format("{}", v);
-}
-
 std::string threshold_message(const key& k, const reading& r, const limit_rule& rule, bool raised) {
   const auto limit = number_text(rule.at);
   if (k.attribute == attributes::temperature) {

@@ -9,12 +9,12 @@
 #include <stdexcept>
 
 namespace qsanfwd::health {
-namespace {
 
-/// Numbers as text: "72", "12.1", "90.5"; what a message shows and a snapshot compares.
 std::string number_text(double v) {
   return fmt::format("{}", v);
 }
+
+namespace {
 
 /// Adds the attributes of one component; every component carries a presence reading.
 class component_writer {

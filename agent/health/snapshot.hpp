@@ -102,4 +102,7 @@ inventory inventory_of(const snapshot& s);
 std::string to_json(const reading& r);
 reading reading_from_json(std::string_view json);
 
+/// A number as text: "72", "12.1", "90.5"; what a snapshot compares and a message shows.
+std::string number_text(double v);
+
 }  // namespace qsanfwd::health

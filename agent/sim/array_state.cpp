@@ -6,27 +6,27 @@
 namespace qsanfwd::sim {
 namespace {
 
-using json = nlohmann::ordered_json;
+using ordered_json = nlohmann::ordered_json;
 
 // Real arrays send some ids and counts as strings; "string and int are accepted" says the manual.
-json id_value(std::uint64_t v, bool strings) {
-  return strings ? json(std::to_string(v)) : json(v);
+ordered_json id_value(std::uint64_t v, bool strings) {
+  return strings ? ordered_json(std::to_string(v)) : ordered_json(v);
 }
 
-json sensors_json(const std::vector<sensor>& list, bool value_as_string) {
-  auto out = json::array();
+ordered_json sensors_json(const std::vector<sensor>& list, bool value_as_string) {
+  auto out = ordered_json::array();
   for (const auto& s : list) {
     const auto whole = static_cast<std::int64_t>(s.value);
-    json value = static_cast<double>(whole) == s.value ? json(whole) : json(s.value);
+    ordered_json value = static_cast<double>(whole) == s.value ? ordered_json(whole) : ordered_json(s.value);
     out.push_back({{"name", s.name},
-                   {"value", value_as_string ? json(std::to_string(whole)) : value},
+                   {"value", value_as_string ? ordered_json(std::to_string(whole)) : value},
                    {"status", s.status}});
   }
   return out;
 }
 
-json statuses_json(const std::vector<named_status>& list) {
-  auto out = json::array();
+ordered_json statuses_json(const std::vector<named_status>& list) {
+  auto out = ordered_json::array();
   for (const auto& s : list) {
     out.push_back({{"name", s.name}, {"status", s.status}});
   }
@@ -279,25 +279,25 @@ bool array_state::set_volume_health(std::string_view name, std::string health, s
 }
 
 std::string array_state::hardware_info(bool strings) const {
-  auto ids = json::array();
+  auto ids = ordered_json::array();
   for (const auto& e : enclosures_) {
     if (!e.present) {
       continue;
     }
     ids.push_back(id_value(static_cast<std::uint64_t>(e.id), strings));
   }
-  return json{{"enclosureNumbers", ids}}.dump();
+  return ordered_json{{"enclosureNumbers", ids}}.dump();
 }
 
 std::optional<std::string> array_state::enclosure_info(std::optional<int> enc, bool more,
                                                        std::int64_t uptime_s, bool strings) const {
   const bool healthy = std::all_of(enclosures_.begin(), enclosures_.end(), all_good);
-  auto out = json::array();
+  auto out = ordered_json::array();
   for (const auto& e : enclosures_) {
     if ((enc && *enc != e.id) || !e.present) {
       continue;
     }
-    json info;
+    ordered_json info;
     if (e.local) {
       info = {{"sysHealth", healthy ? "Good" : "abnormal"},
               {"cpuInfo", "Intel(R) Xeon(R) CPU D-1527 @ 2.20GHz Quad-Core Processor"},
@@ -318,7 +318,7 @@ std::optional<std::string> array_state::enclosure_info(std::optional<int> enc, b
               {"vendor", "QSAN"}};
     }
     if (more) {
-      json extra = {{"voltage", sensors_json(e.voltage, false)},
+      ordered_json extra = {{"voltage", sensors_json(e.voltage, false)},
                     {"temperature", sensors_json(e.temperature, false)},
                     {"fanSpeed", sensors_json(e.fans, true)},
                     {"psuStatus", statuses_json(e.psus)}};
@@ -336,7 +336,7 @@ std::optional<std::string> array_state::enclosure_info(std::optional<int> enc, b
 }
 
 std::string array_state::disk_list(bool strings) const {
-  auto list = json::array();
+  auto list = ordered_json::array();
   for (const auto& d : disks_) {
     const auto e = std::find_if(enclosures_.begin(), enclosures_.end(),
                                 [&](const enclosure& x) { return x.id == d.enclosure; });
@@ -347,7 +347,7 @@ std::string array_state::disk_list(bool strings) const {
                     {"encID", std::to_string(d.enclosure)},
                     {"slot", id_value(static_cast<std::uint64_t>(d.slot), strings)},
                     {"size", d.size_mb},
-                    {"poolID", d.pool_name.empty() ? json("") : id_value(d.pool_id, strings)},
+                    {"poolID", d.pool_name.empty() ? ordered_json("") : id_value(d.pool_id, strings)},
                     {"poolName", d.pool_name},
                     {"health", d.health},
                     {"status", d.status},
@@ -372,13 +372,13 @@ std::string array_state::disk_list(bool strings) const {
                     {"temperature", d.temperature},
                     {"performance", {{"throughput", 12}, {"latency", 3}}}});
   }
-  return json{{"disks", list}}.dump();
+  return ordered_json{{"disks", list}}.dump();
 }
 
 std::string array_state::pool_list(bool strings) const {
-  auto list = json::array();
+  auto list = ordered_json::array();
   for (const auto& p : pools_) {
-    auto sets = json::array();
+    auto sets = ordered_json::array();
     std::int64_t total = 0;
     std::int64_t used = 0;
     for (const auto& r : p.raidsets) {
@@ -405,11 +405,11 @@ std::string array_state::pool_list(bool strings) const {
                     {"raidsets", sets},
                     {"autoTier", false}});
   }
-  return json{{"pools", list}}.dump();
+  return ordered_json{{"pools", list}}.dump();
 }
 
 std::string array_state::volume_list(bool strings) const {
-  auto list = json::array();
+  auto list = ordered_json::array();
   for (const auto& v : volumes_) {
     list.push_back(
         {{"id", id_value(v.id, strings)},
@@ -429,24 +429,24 @@ std::string array_state::volume_list(bool strings) const {
          {"lunInfo",
           {{"iscsi",
             {{{"host", "*"}, {"targetID", "0"}, {"lun", "0"}, {"permission", "Read-write"}}}},
-           {"fc", json::array()}}}});
+           {"fc", ordered_json::array()}}}});
   }
-  return json{{"volumes", list}}.dump();
+  return ordered_json{{"volumes", list}}.dump();
 }
 
 std::string array_state::iscsi_targets(bool strings) const {
-  json target = {{"id", id_value(0, strings)},
+  ordered_json target = {{"id", id_value(0, strings)},
                  {"name", "iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1"},
                  {"auth", "None"},
                  {"alias", "dev0"},
                  {"portals", {"1", "2"}},
                  {"freeLuns", {1, 2, 3, 4}}};
-  json ctrl = {{"ctrlID", 0}, {"port", 3260}, {"targets", {target}}};
-  return json{{"iscsi", {ctrl}}}.dump();
+  ordered_json ctrl = {{"ctrlID", 0}, {"port", 3260}, {"targets", {target}}};
+  return ordered_json{{"iscsi", {ctrl}}}.dump();
 }
 
 std::string array_state::iscsi_sessions() const {
-  json session = {{"id", "1"},
+  ordered_json session = {{"id", "1"},
                   {"TSIH", "1"},
                   {"initiatorName", "iqn.1991-05.com.microsoft:backup-host"},
                   {"targetID", "0"},
@@ -457,16 +457,16 @@ std::string array_state::iscsi_sessions() const {
                   {"maxDataBurstLen", 262144},
                   {"dataSeqInOrder", true},
                   {"dataPDUInOrder", true}};
-  return json{{"iscsi", {{{"ctrlID", 0}, {"sessions", {session}}}}}}.dump();
+  return ordered_json{{"iscsi", {{{"ctrlID", 0}, {"sessions", {session}}}}}}.dump();
 }
 
 std::optional<std::string> array_state::backup_list(std::string_view type, bool strings) const {
-  json schedule = {{"minute", {10}},
+  ordered_json schedule = {{"minute", {10}},
                    {"hour", {0}},
-                   {"day", json::array()},
+                   {"day", ordered_json::array()},
                    {"week", {1}},
                    {"month", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}};
-  auto tasks = json::array();
+  auto tasks = ordered_json::array();
   if (type == "snapshot") {
     tasks.push_back({{"id", id_value(2977911538U, strings)},
                      {"usedSize", 1024},
@@ -494,7 +494,7 @@ std::optional<std::string> array_state::backup_list(std::string_view type, bool 
   } else if (type != "cloud") {
     return std::nullopt;
   }
-  return json{{"tasks", tasks}}.dump();
+  return ordered_json{{"tasks", tasks}}.dump();
 }
 
 }  // namespace qsanfwd::sim

@@ -8,7 +8,7 @@ namespace qsanfwd::logs {
 namespace {
 
 constexpr std::uint64_t login = 11;
-constexpr std::uint64_t other = 22;
+constexpr std::uint64_t other_line = 22;
 
 std::vector<line_mark> sorted(std::vector<line_mark> marks) {
   std::sort(marks.begin(), marks.end(), [](const line_mark& a, const line_mark& b) {
@@ -57,20 +57,20 @@ TEST(line_dedup, a_second_split_across_pages_keeps_counting) {
   // Newest first: page 1 ends inside second 104, page 2 starts there.
   line_dedup d({});
   d.start_page(104, 105, {});
-  EXPECT_TRUE(d.observe(105, other).fresh);
+  EXPECT_TRUE(d.observe(105, other_line).fresh);
   EXPECT_TRUE(d.observe(104, login).fresh);
   EXPECT_TRUE(d.observe(104, login).fresh);
   const auto page1 = d.finish_page();
-  EXPECT_EQ(sorted(page1.marks), (std::vector<line_mark>{{104, login, 2}, {105, other, 1}}));
+  EXPECT_EQ(sorted(page1.marks), (std::vector<line_mark>{{104, login, 2}, {105, other_line, 1}}));
   d.start_page(103, 104, page1.marks);
   const auto third = d.observe(104, login);
   EXPECT_TRUE(third.fresh);
   EXPECT_EQ(third.occurrence, 3);
-  EXPECT_TRUE(d.observe(103, other).fresh);
+  EXPECT_TRUE(d.observe(103, other_line).fresh);
   const auto page2 = d.finish_page();
   // 104 now lies between the cycle's edges (103 and 105): read whole.
   EXPECT_EQ(page2.interior, (second_span{104, 104}));
-  EXPECT_EQ(page2.marks, (std::vector<line_mark>{{103, other, 1}}));
+  EXPECT_EQ(page2.marks, (std::vector<line_mark>{{103, other_line, 1}}));
 }
 
 TEST(line_dedup, lines_in_an_earlier_cycles_span_are_not_new) {
@@ -78,7 +78,7 @@ TEST(line_dedup, lines_in_an_earlier_cycles_span_are_not_new) {
   d.start_page(100, 103, {});
   EXPECT_TRUE(d.observe(103, login).fresh);
   EXPECT_FALSE(d.observe(102, login).fresh);
-  EXPECT_FALSE(d.observe(101, other).fresh);
+  EXPECT_FALSE(d.observe(101, other_line).fresh);
   EXPECT_TRUE(d.observe(100, login).fresh);
 }
 

@@ -9,12 +9,7 @@ namespace {
 
 using nlohmann::json;
 using test::client;
-
-options quiet() {
-  options o;
-  o.duplicate_ratio = 0;
-  return o;
-}
+using test::quiet;
 
 json find(const json& list, const std::string& key, const json& value) {
   for (const auto& x : list) {

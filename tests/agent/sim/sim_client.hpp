@@ -7,7 +7,17 @@
 #include <optional>
 #include <string>
 
+#include "agent/sim/simulator.hpp"
+
 namespace qsanfwd::sim::test {
+
+/// A simulator with `backlog` lines and no identical twins, so that tests can count lines.
+inline options quiet(std::size_t backlog = 0) {
+  options o;
+  o.backlog = backlog;
+  o.duplicate_ratio = 0;
+  return o;
+}
 
 /// What a request got: an HTTP answer, or a transport error (reset, timeout).
 struct response {

@@ -21,13 +21,7 @@ namespace {
 using nlohmann::json;
 using qsanfwd::test::wait_until;
 using test::client;
-
-options quiet(std::size_t backlog = 0) {
-  options o;
-  o.backlog = backlog;
-  o.duplicate_ratio = 0;
-  return o;
-}
+using test::quiet;
 
 std::vector<std::int64_t> timestamps(const json& page) {
   std::vector<std::int64_t> out;
