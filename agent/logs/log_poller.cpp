@@ -269,8 +269,14 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     const bool move_now = last || (!priming && cp.newest_first == false);
     const auto store_page = [&](state_store& store, event_queue& queue) {
       log_state state(store, client_.settings().name);
+      // Most of a page's work, its events made and packed, is done before the transaction:
+      // while one is open the delivery thread's commits wait for the writers' gate.
+      const auto fresh = sort_out(state, queue, lines, cp.floor, priming, dedup);
       auto tx = store.begin();
-      const auto stored = queue_new_lines(state, queue, lines, cp.floor, priming, dedup, cycle);
+      queue.append(fresh.events);
+      if (fresh.record) {
+        state.record(cycle, *fresh.record);
+      }
       if (move_now) {
         cp.start_time = max_seen;
         cp.cycle = cycle;
@@ -280,7 +286,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       // Lines and checkpoint stay together: a power cut before the dispatcher's next sync
       // rolls both back, and the page is fetched again.
       tx.commit(sqlite::durability::deferred);
-      return stored;
+      return fresh.counts;
     };
     page_stored stored;
     std::exception_ptr failed;
@@ -316,10 +322,10 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   co_return queued;
 }
 
-log_poller::page_stored log_poller::queue_new_lines(log_state& state, event_queue& queue,
-                                                   std::span<const device::log_entry> lines,
-                                                   std::int64_t floor, bool priming,
-                                                   line_dedup& dedup, std::int64_t cycle) const {
+log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queue,
+                                             std::span<const device::log_entry> lines,
+                                             std::int64_t floor, bool priming,
+                                             line_dedup& dedup) const {
   std::optional<second_span> seconds;
   for (const auto& line : lines) {
     if (line.timestamp >= floor) {
@@ -328,9 +334,9 @@ log_poller::page_stored log_poller::queue_new_lines(log_state& state, event_queu
                         : second_span{line.timestamp, line.timestamp};
     }
   }
-  page_stored stored;
+  fresh_lines out;
   if (!seconds) {
-    return stored;
+    return out;
   }
   dedup.start_page(seconds->lo, seconds->hi, state.marks_between(seconds->lo, seconds->hi));
   // The page's fresh lines go to the queue in one append: one stored chunk, not one per line.
@@ -342,15 +348,15 @@ log_poller::page_stored log_poller::queue_new_lines(log_state& state, event_queu
     }
     const auto seen = dedup.observe(line.timestamp, line_hash(line.type, line.message));
     if (!seen.fresh) {
-      ++stored.duplicates;
+      ++out.counts.duplicates;
     } else if (!priming) {
       fresh.push_back(make_event(line, seen.occurrence));
     }
   }
-  queue.append(fresh);
-  state.record(cycle, dedup.finish_page());
-  stored.queued = static_cast<std::int64_t>(fresh.size());
-  return stored;
+  out.events = queue.encode(fresh);
+  out.record = dedup.finish_page();
+  out.counts.queued = static_cast<std::int64_t>(fresh.size());
+  return out;
 }
 
 void log_poller::note_failure(int page, const std::string& why) {

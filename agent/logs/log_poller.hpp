@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -80,11 +81,18 @@ class log_poller {
     std::int64_t queued = 0;
     std::uint64_t duplicates = 0;
   };
-  /// Queues the lines of a page not queued before (none while priming) and records them with
-  /// `dedup`, in `state` and `queue` (the writer's: this runs on its thread).
-  page_stored queue_new_lines(log_state& state, event_queue& queue,
-                              std::span<const device::log_entry> lines, std::int64_t floor,
-                              bool priming, line_dedup& dedup, std::int64_t cycle) const;
+  /// A page's lines not queued before, encoded for `queue`, and what `dedup` learnt of them.
+  struct fresh_lines {
+    encoded_events events;
+    std::optional<page_record> record;  ///< none when no line is at or after the floor
+    page_stored counts;
+  };
+  /// Sorts out the lines of a page not queued before (none are queued while priming), on the
+  /// writer's thread and before the page's transaction: the marks it reads are written by this
+  /// poller alone, one page after another.
+  fresh_lines sort_out(log_state& state, event_queue& queue,
+                       std::span<const device::log_entry> lines, std::int64_t floor, bool priming,
+                       line_dedup& dedup) const;
   event make_event(const device::log_entry& line, std::int64_t occurrence) const;
   void note_failure(int page, const std::string& why);
   void note_success();

@@ -188,36 +188,45 @@ void event_queue::save_seqs(const seqs& s) {
   st.run();
 }
 
-std::int64_t event_queue::insert_chunks(std::span<const event> events) {
-  auto s = load_seqs();
-  const auto first_seq = s.handed_out + 1;
+encoded_events event_queue::encode(std::span<const event> events) {
+  encoded_events out;
   // Kept between pages: a fresh megabyte per page costs page faults on every append.
   auto& bodies = chunk_bodies_;
-  auto& ends = chunk_ends_;
-  auto& st = store_.database().cached(sql::append_event_chunk);
   std::size_t i = 0;
   while (i < events.size()) {
+    auto& chunk = out.chunks.emplace_back();
     bodies.clear();
-    ends.clear();
-    const auto chunk_first = s.handed_out + 1;
-    for (std::size_t n = 0;
-         i < events.size() && n < max_chunk_events && bodies.size() < max_chunk_bytes; ++n, ++i) {
-      if (n > 0) {
-        put_end(ends, bodies.size());
+    for (; i < events.size() && chunk.events < max_chunk_events && bodies.size() < max_chunk_bytes;
+         ++i, ++chunk.events) {
+      if (chunk.events > 0) {
+        put_end(chunk.ends, bodies.size());
       }
       append_json(bodies, events[i]);
-      ++s.handed_out;
     }
+    chunk.bytes = bodies.size();
+    chunk.packed = codec_.pack(bodies, chunk_packed_);
+    chunk.stored = chunk.packed ? chunk_packed_ : bodies;
+  }
+  return out;
+}
+
+std::int64_t event_queue::insert_chunks(const encoded_events& events) {
+  auto s = load_seqs();
+  const auto first_seq = s.handed_out + 1;
+  auto& st = store_.database().cached(sql::append_event_chunk);
+  for (const auto& chunk : events.chunks) {
+    const auto chunk_first = s.handed_out + 1;
+    s.handed_out += static_cast<std::int64_t>(chunk.events);
     st.bind_int64(1, s.handed_out);
     st.bind_int64(2, chunk_first);
-    st.bind_int64(3, static_cast<std::int64_t>(bodies.size()));
+    st.bind_int64(3, static_cast<std::int64_t>(chunk.bytes));
     // A chunk of one has no ends; an empty span with no data would bind NULL, not x''.
     static constexpr std::byte none{};
-    st.bind_blob(4, ends.empty() ? std::span<const std::byte>(&none, 0) : ends);
-    if (codec_.pack(bodies, chunk_packed_)) {
-      st.bind_blob_in_place(5, chunk_packed_);
+    st.bind_blob(4, chunk.ends.empty() ? std::span<const std::byte>(&none, 0) : chunk.ends);
+    if (chunk.packed) {
+      st.bind_blob_in_place(5, chunk.stored);
     } else {
-      st.bind_text_in_place(5, bodies);
+      st.bind_text_in_place(5, chunk.stored);
     }
     st.run();
     st.reset();
@@ -231,7 +240,11 @@ std::int64_t event_queue::append(const event& e) {
 }
 
 std::int64_t event_queue::append(std::span<const event> events) {
-  if (events.empty()) {
+  return append(encode(events));
+}
+
+std::int64_t event_queue::append(const encoded_events& events) {
+  if (events.chunks.empty()) {
     return 0;
   }
   return store_.write([&] { return insert_chunks(events); }, sqlite::durability::deferred);

@@ -65,6 +65,20 @@ struct cursor_move {
   std::int64_t dropped = 0;
 };
 
+/// Events encoded and packed as the queue stores them, not yet in it: event_queue::encode()
+/// makes them outside any transaction, so that the CPU an append costs (each event's JSON, the
+/// packing) is not spent while the writers' gate keeps the other connection's commits waiting.
+struct encoded_events {
+  struct chunk {
+    std::size_t events = 0;
+    std::size_t bytes = 0;        ///< of the bodies, unpacked
+    std::vector<std::byte> ends;  ///< where each body but the last ends
+    std::string stored;           ///< the bodies, packed or as they are
+    bool packed = false;
+  };
+  std::vector<chunk> chunks;
+};
+
 /// The durable event queue in the state store. Every event is here before any sink sees it;
 /// `seq` orders the queue and is never reused, so a sink's cursor stays meaningful.
 ///
@@ -84,6 +98,10 @@ class event_queue {
   /// the first one (0 when `events` is empty). Much cheaper per event than one call each: the
   /// queue stores what one call appends together (in chunks of at most max_chunk_events).
   std::int64_t append(std::span<const event> events);
+  /// Encodes `events` for append(const encoded_events&); touches no table.
+  encoded_events encode(std::span<const event> events);
+  /// Appends what encode() made, as append(std::span<const event>) does.
+  std::int64_t append(const encoded_events& events);
 
   /// The most events one stored chunk holds: a batch read takes a few chunks at most.
   static constexpr std::size_t max_chunk_events = 1000;
@@ -138,15 +156,14 @@ class event_queue {
   /// Calls `visit` for each event after `seq`, in order and from one snapshot, until it returns
   /// false.
   void for_each_after(std::int64_t seq, const std::function<bool(const stored_slot&)>& visit);
-  std::int64_t insert_chunks(std::span<const event> events);
+  std::int64_t insert_chunks(const encoded_events& events);
   std::int64_t delete_chunks_through(std::int64_t seq);
   queue_span span_from(std::int64_t seq);
 
   state_store& store_;
   chunk_codec codec_;
-  std::string chunk_bodies_;  ///< insert_chunks' buffers, reused
+  std::string chunk_bodies_;  ///< encode()'s buffers, reused
   std::string chunk_packed_;
-  std::vector<std::byte> chunk_ends_;
   /// The packed chunk read last, unpacked: consecutive batches mostly read the same chunk. A
   /// chunk is never changed once stored and its last seq never reused, so this cannot go stale.
   struct unpacked_chunk {

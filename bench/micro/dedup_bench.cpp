@@ -30,7 +30,7 @@ logs::second_span seconds_of(std::span<const device::log_entry> page, std::int64
   return {lo->timestamp + shift, hi->timestamp + shift};
 }
 
-/// One page through line_dedup and the store, as log_poller::queue_new_lines does it (that one
+/// One page through line_dedup and the store, as log_poller::sort_out does it (that one
 /// is private); `fresh` is called with each line to queue and its occurrence.
 template <typename F>
 void dedup_page(logs::log_state& marks, logs::line_dedup& dedup,
