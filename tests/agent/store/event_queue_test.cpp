@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -220,6 +222,32 @@ TEST(event_queue, a_page_is_stored_packed_and_a_few_events_as_they_are) {
     for (std::size_t i = 0; i < 3; ++i) {
       EXPECT_EQ(tail[10 + i].body, to_json(few[i]));
     }
+  }
+}
+
+TEST(event_queue, events_encoded_while_another_connection_writes_are_appended_as_encoded) {
+  test::temp_dir dir;
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  const auto page = numbered_events(event_queue::max_chunk_events + 5);
+  auto other = store->another_connection();
+  encoded_events encoded;
+  {
+    // Declared first, destroyed last: a job stuck on the writers' gate ends once it is free.
+    std::future<encoded_events> job;
+    auto tx = other->begin();
+    job = std::async(std::launch::async, [&] { return q.encode(page); });
+    ASSERT_EQ(job.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+        << "encode() waited for the writers' gate";
+    encoded = job.get();
+  }
+  EXPECT_EQ(q.totals().events, 0);
+  ASSERT_EQ(encoded.chunks.size(), 2U);
+  EXPECT_EQ(q.append(encoded), 1);
+  const auto back = q.read_after(0, page.size() + 1);
+  ASSERT_EQ(back.size(), page.size());
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    EXPECT_EQ(back[i].body, to_json(page[i]));
   }
 }
 
