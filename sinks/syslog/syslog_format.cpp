@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <utility>
 
 #include "agent/core/time.hpp"
@@ -72,9 +73,12 @@ void append_header_field(std::string& out, std::string_view value, std::size_t m
     out += '-';
     return;
   }
-  const auto n = std::min(value.size(), max);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += is_printable_ascii(byte_at(value, i)) ? value[i] : '_';
+  const auto start = out.size();
+  out.append(value.substr(0, max));
+  for (auto i = start; i < out.size(); ++i) {
+    if (!is_printable_ascii(byte_at(out, i))) {
+      out[i] = '_';
+    }
   }
 }
 
@@ -84,8 +88,14 @@ std::string header_field(std::string_view value, std::size_t max) {
   return out;
 }
 
-std::string pri(const event& e, const format_settings& s) {
-  return "<" + std::to_string(s.facility * 8 + static_cast<int>(e.severity)) + ">";
+void append_pri(std::string& out, const event& e, const format_settings& s) {
+  char digits[8];
+  const auto end =
+      std::to_chars(digits, digits + sizeof digits, s.facility * 8 + static_cast<int>(e.severity))
+          .ptr;
+  out += '<';
+  out.append(digits, end);
+  out += '>';
 }
 
 std::string_view hostname_of(const event& e, const format_settings& s) {
@@ -107,9 +117,9 @@ std::string_view msgid_of(const event& e) {
 // `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID ` with the trailing space. Formatting appends
 // to one string: this runs for every event a syslog sink sends.
 void append_rfc5424_header(std::string& out, const event& e, const format_settings& s) {
-  out += pri(e, s);
+  append_pri(out, e, s);
   out += "1 ";
-  out += rfc3339_utc(e.timestamp);
+  append_rfc3339_utc(out, e.timestamp);
   out += ' ';
   append_header_field(out, hostname_of(e, s), max_hostname);
   out += ' ';
@@ -127,11 +137,15 @@ void append_sd_param(std::string& out, std::string_view name, std::string_view v
   out += name;
   out += "=\"";
   const auto escaped = [&out](std::string_view text) {
-    for (const char c : text) {
-      if (c == '"' || c == '\\' || c == ']') {
-        out += '\\';
+    for (;;) {
+      const auto special = text.find_first_of("\"\\]");
+      out.append(text.substr(0, special));
+      if (special == std::string_view::npos) {
+        return;
       }
-      out += c;
+      out += '\\';
+      out += text[special];
+      text.remove_prefix(special + 1);
     }
   };
   if (is_ascii(value)) {
@@ -323,9 +337,10 @@ std::string format_rfc3164(const event& e, const format_settings& s) {
     const unsigned char c = byte_at(s.app_name, i);
     tag += (c < 0x80 && std::isalnum(c) != 0) ? s.app_name[i] : '_';
   }
-  std::string out = pri(e, s) + std::string(months[month]) + " " + day + " " + t.substr(11, 8) +
-                    " " + header_field(hostname_of(e, s), max_hostname) + " " +
-                    (tag.empty() ? "-" : tag) + ":";
+  std::string out;
+  append_pri(out, e, s);
+  out += std::string(months[month]) + " " + day + " " + t.substr(11, 8) + " " +
+         header_field(hostname_of(e, s), max_hostname) + " " + (tag.empty() ? "-" : tag) + ":";
   if (!e.message.empty()) {
     out += " " + valid_utf8(e.message);
   }
