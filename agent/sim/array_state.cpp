@@ -17,7 +17,8 @@ ordered_json sensors_json(const std::vector<sensor>& list, bool value_as_string)
   auto out = ordered_json::array();
   for (const auto& s : list) {
     const auto whole = static_cast<std::int64_t>(s.value);
-    ordered_json value = static_cast<double>(whole) == s.value ? ordered_json(whole) : ordered_json(s.value);
+    ordered_json value =
+        static_cast<double>(whole) == s.value ? ordered_json(whole) : ordered_json(s.value);
     out.push_back({{"name", s.name},
                    {"value", value_as_string ? ordered_json(std::to_string(whole)) : value},
                    {"status", s.status}});
@@ -319,9 +320,9 @@ std::optional<std::string> array_state::enclosure_info(std::optional<int> enc, b
     }
     if (more) {
       ordered_json extra = {{"voltage", sensors_json(e.voltage, false)},
-                    {"temperature", sensors_json(e.temperature, false)},
-                    {"fanSpeed", sensors_json(e.fans, true)},
-                    {"psuStatus", statuses_json(e.psus)}};
+                            {"temperature", sensors_json(e.temperature, false)},
+                            {"fanSpeed", sensors_json(e.fans, true)},
+                            {"psuStatus", statuses_json(e.psus)}};
       if (e.local) {
         extra["cacheToFlash"] = statuses_json(e.cache_to_flash);
       }
@@ -343,34 +344,35 @@ std::string array_state::disk_list(bool strings) const {
     if (!d.present || (e != enclosures_.end() && !e->present)) {
       continue;
     }
-    list.push_back({{"id", d.id},
-                    {"encID", std::to_string(d.enclosure)},
-                    {"slot", id_value(static_cast<std::uint64_t>(d.slot), strings)},
-                    {"size", d.size_mb},
-                    {"poolID", d.pool_name.empty() ? ordered_json("") : id_value(d.pool_id, strings)},
-                    {"poolName", d.pool_name},
-                    {"health", d.health},
-                    {"status", d.status},
-                    {"usage", d.pool_name.empty() ? "Free" : "RAID"},
-                    {"isSSD", d.ssd},
-                    {"isISE", false},
-                    {"isSED", false},
-                    {"spinRate", d.ssd ? 0 : 7200},
-                    {"vendor", d.vendor},
-                    {"serial", d.serial},
-                    {"model", d.model},
-                    {"firmware", d.ssd ? "HXT7404Q" : "81.00A81"},
-                    {"busType", "SATA"},
-                    {"type", d.ssd ? "SSD" : "HDD"},
-                    {"rate", 6.0},
-                    {"writeCache", true},
-                    {"standby", false},
-                    {"readahead", true},
-                    {"cmdQueue", true},
-                    {"ssdLifeRemain", d.ssd_life},
-                    {"totalWrittenByte", d.ssd ? 81234567890123 : 0},
-                    {"temperature", d.temperature},
-                    {"performance", {{"throughput", 12}, {"latency", 3}}}});
+    list.push_back(
+        {{"id", d.id},
+         {"encID", std::to_string(d.enclosure)},
+         {"slot", id_value(static_cast<std::uint64_t>(d.slot), strings)},
+         {"size", d.size_mb},
+         {"poolID", d.pool_name.empty() ? ordered_json("") : id_value(d.pool_id, strings)},
+         {"poolName", d.pool_name},
+         {"health", d.health},
+         {"status", d.status},
+         {"usage", d.pool_name.empty() ? "Free" : "RAID"},
+         {"isSSD", d.ssd},
+         {"isISE", false},
+         {"isSED", false},
+         {"spinRate", d.ssd ? 0 : 7200},
+         {"vendor", d.vendor},
+         {"serial", d.serial},
+         {"model", d.model},
+         {"firmware", d.ssd ? "HXT7404Q" : "81.00A81"},
+         {"busType", "SATA"},
+         {"type", d.ssd ? "SSD" : "HDD"},
+         {"rate", 6.0},
+         {"writeCache", true},
+         {"standby", false},
+         {"readahead", true},
+         {"cmdQueue", true},
+         {"ssdLifeRemain", d.ssd_life},
+         {"totalWrittenByte", d.ssd ? 81234567890123 : 0},
+         {"temperature", d.temperature},
+         {"performance", {{"throughput", 12}, {"latency", 3}}}});
   }
   return ordered_json{{"disks", list}}.dump();
 }
@@ -436,36 +438,36 @@ std::string array_state::volume_list(bool strings) const {
 
 std::string array_state::iscsi_targets(bool strings) const {
   ordered_json target = {{"id", id_value(0, strings)},
-                 {"name", "iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1"},
-                 {"auth", "None"},
-                 {"alias", "dev0"},
-                 {"portals", {"1", "2"}},
-                 {"freeLuns", {1, 2, 3, 4}}};
+                         {"name", "iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1"},
+                         {"auth", "None"},
+                         {"alias", "dev0"},
+                         {"portals", {"1", "2"}},
+                         {"freeLuns", {1, 2, 3, 4}}};
   ordered_json ctrl = {{"ctrlID", 0}, {"port", 3260}, {"targets", {target}}};
   return ordered_json{{"iscsi", {ctrl}}}.dump();
 }
 
 std::string array_state::iscsi_sessions() const {
   ordered_json session = {{"id", "1"},
-                  {"TSIH", "1"},
-                  {"initiatorName", "iqn.1991-05.com.microsoft:backup-host"},
-                  {"targetID", "0"},
-                  {"targetName", "iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1"},
-                  {"initialR2T", true},
-                  {"immedData", true},
-                  {"maxOutR2T", "1"},
-                  {"maxDataBurstLen", 262144},
-                  {"dataSeqInOrder", true},
-                  {"dataPDUInOrder", true}};
+                          {"TSIH", "1"},
+                          {"initiatorName", "iqn.1991-05.com.microsoft:backup-host"},
+                          {"targetID", "0"},
+                          {"targetName", "iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1"},
+                          {"initialR2T", true},
+                          {"immedData", true},
+                          {"maxOutR2T", "1"},
+                          {"maxDataBurstLen", 262144},
+                          {"dataSeqInOrder", true},
+                          {"dataPDUInOrder", true}};
   return ordered_json{{"iscsi", {{{"ctrlID", 0}, {"sessions", {session}}}}}}.dump();
 }
 
 std::optional<std::string> array_state::backup_list(std::string_view type, bool strings) const {
   ordered_json schedule = {{"minute", {10}},
-                   {"hour", {0}},
-                   {"day", ordered_json::array()},
-                   {"week", {1}},
-                   {"month", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}};
+                           {"hour", {0}},
+                           {"day", ordered_json::array()},
+                           {"week", {1}},
+                           {"month", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}};
   auto tasks = ordered_json::array();
   if (type == "snapshot") {
     tasks.push_back({{"id", id_value(2977911538U, strings)},

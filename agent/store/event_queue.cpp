@@ -204,8 +204,10 @@ encoded_events event_queue::encode(std::span<const event> events) {
       append_json(bodies, events[i]);
     }
     chunk.bytes = bodies.size();
-    chunk.packed = codec_.pack(bodies, chunk_packed_);
-    chunk.stored = chunk.packed ? chunk_packed_ : bodies;
+    chunk.packed = codec_.pack(bodies, chunk.stored);
+    if (!chunk.packed) {
+      chunk.stored = bodies;
+    }
   }
   return out;
 }

@@ -162,8 +162,7 @@ class event_queue {
 
   state_store& store_;
   chunk_codec codec_;
-  std::string chunk_bodies_;  ///< encode()'s buffers, reused
-  std::string chunk_packed_;
+  std::string chunk_bodies_;  ///< encode()'s buffer, reused
   /// The packed chunk read last, unpacked: consecutive batches mostly read the same chunk. A
   /// chunk is never changed once stored and its last seq never reused, so this cannot go stale.
   struct unpacked_chunk {
