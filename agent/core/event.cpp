@@ -344,7 +344,9 @@ class event_reader {
     if (to == nullptr) {
       return false;
     }
-    *to = std::move(s);
+    // A swap, not a move: the reader's token then keeps a buffer too, so reading into an event
+    // that has held one before allocates nothing.
+    to->swap(s);
     return true;
   }
 
@@ -402,18 +404,35 @@ class event_reader {
   bool done_ = false;
 };
 
+// Empty strings with their buffers kept, and the other fields as a new event has them.
+void clear_keeping_buffers(event& e) {
+  for (auto* s : {&e.id, &e.device, &e.host, &e.type, &e.message, &e.model, &e.serial, &e.component,
+                  &e.component_id, &e.attribute, &e.previous, &e.current}) {
+    s->clear();
+  }
+  e.kind = event_kind::log;
+  e.timestamp = 0;
+  e.severity = severity::info;
+}
+
 }  // namespace
 
 event event_from_json(std::string_view json) {
+  event e;
+  event_from_json(json, e);
+  return e;
+}
+
+void event_from_json(std::string_view json, event& into) {
   // Every sink reads each queued event back; nlohmann's lexer and DOM were most of a syslog
   // sink's time. The canonical JSON is read without either; anything else goes to the DOM
   // reader, which is the reference for what is accepted and for every error.
-  event e;
-  event_reader reader(e);
+  clear_keeping_buffers(into);
+  event_reader reader(into);
   if (subset_json_reader(json, reader).run() && reader.finish()) {
-    return e;
+    return;
   }
-  return detail::event_from_json_dom(json);
+  into = detail::event_from_json_dom(json);
 }
 
 event detail::event_from_json_dom(std::string_view json) {

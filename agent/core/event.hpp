@@ -52,6 +52,10 @@ void append_json(std::string& out, const event& e);
 
 /// Parses what to_json wrote. Throws std::invalid_argument naming the field on bad input.
 event event_from_json(std::string_view json);
+/// event_from_json() into `into`, whose strings keep their buffers: a sink that reads a batch
+/// into one event, one after another, stops allocating once they have grown. After a throw
+/// `into` holds any mix of fields.
+void event_from_json(std::string_view json, event& into);
 
 namespace detail {
 /// event_from_json() through nlohmann's DOM: the reference, and the answer for any text the

@@ -207,6 +207,12 @@ void append_message_part(std::string& out, std::string_view text, const format_s
   append_valid_utf8(out, text);
 }
 
+void append_rfc5424(std::string& out, const event& e, const format_settings& s) {
+  append_rfc5424_header(out, e, s);
+  append_structured_data(out, e, s);
+  append_message_part(out, e.message, s);
+}
+
 std::string cef_header_field(std::string_view value) {
   std::string out;
   for (const char c : valid_utf8(value)) {
@@ -318,9 +324,7 @@ bool is_valid_sd_name(std::string_view name) {
 std::string format_rfc5424(const event& e, const format_settings& s) {
   std::string out;
   out.reserve(200 + e.message.size());
-  append_rfc5424_header(out, e, s);
-  append_structured_data(out, e, s);
-  append_message_part(out, e.message, s);
+  append_rfc5424(out, e, s);
   return out;
 }
 
@@ -364,15 +368,23 @@ int cef_severity(severity level) {
 }
 
 std::string format_message(const event& e, const format_settings& s) {
+  std::string out;
+  append_message(out, e, s);
+  return out;
+}
+
+void append_message(std::string& out, const event& e, const format_settings& s) {
   switch (s.format) {
     case message_format::rfc3164:
-      return format_rfc3164(e, s);
+      out += format_rfc3164(e, s);
+      return;
     case message_format::cef:
-      return format_cef(e, s);
+      out += format_cef(e, s);
+      return;
     case message_format::rfc5424:
       break;
   }
-  return format_rfc5424(e, s);
+  append_rfc5424(out, e, s);
 }
 
 std::string valid_utf8(std::string_view s) {
@@ -395,22 +407,72 @@ std::string_view truncate_utf8(std::string_view s, std::size_t max_bytes) {
   return s.substr(0, end);
 }
 
+void release_if_large(std::string& buffer) {
+  // A batch of unusually large events should not pin its memory for the sink's life.
+  constexpr std::size_t max_kept = 4 << 20;
+  if (buffer.capacity() > max_kept) {
+    std::string().swap(buffer);
+  }
+}
+
 std::string frame_octet_counting(std::string_view message) {
-  return std::to_string(message.size()) + " " + std::string(message);
+  std::string out;
+  append_octet_counted(out, message);
+  return out;
+}
+
+void append_octet_counted(std::string& out, std::string_view message) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, message.size()).ptr;
+  out.append(digits, end);
+  out += ' ';
+  out += message;
 }
 
 std::string frame_lf(std::string_view message) {
   std::string out;
-  out.reserve(message.size() + 1);
-  for (const char c : message) {
-    if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
+  append_lf_framed(out, message);
+  return out;
+}
+
+void append_lf_framed(std::string& out, std::string_view message) {
+  for (;;) {
+    const auto newline = message.find('\n');
+    out.append(message.substr(0, newline));
+    if (newline == std::string_view::npos) {
+      break;
     }
+    out += "\\n";
+    message.remove_prefix(newline + 1);
   }
   out += '\n';
-  return out;
+}
+
+void message_batch::clear() {
+  release_if_large(text_);
+  text_.clear();
+  ends_.clear();
+}
+
+void message_batch::add(std::string_view json) {
+  event_from_json(json, read_);
+  append_message(text_, read_, settings_);
+  ends_.push_back(text_.size());
+}
+
+std::string_view message_batch::operator[](std::size_t i) const {
+  const auto begin = i == 0 ? 0 : ends_[i - 1];
+  return std::string_view(text_).substr(begin, ends_[i] - begin);
+}
+
+void message_batch::frame_into(std::string& out, bool lf) const {
+  for (std::size_t i = 0; i < size(); ++i) {
+    if (lf) {
+      append_lf_framed(out, (*this)[i]);
+    } else {
+      append_octet_counted(out, (*this)[i]);
+    }
+  }
 }
 
 }  // namespace qsanfwd::sinks::syslog

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/core/event.hpp"
 
@@ -63,6 +64,8 @@ int cef_severity(severity level);
 
 /// The message of `e` in the configured format.
 std::string format_message(const event& e, const format_settings& s);
+/// format_message(e, s) appended to `out`.
+void append_message(std::string& out, const event& e, const format_settings& s);
 
 /// `s` with every invalid UTF-8 sequence replaced by U+FFFD.
 std::string valid_utf8(std::string_view s);
@@ -72,9 +75,42 @@ std::string_view truncate_utf8(std::string_view s, std::size_t max_bytes);
 
 /// RFC 6587 octet counting: `LEN SP MSG`. The message may hold newlines.
 std::string frame_octet_counting(std::string_view message);
+/// frame_octet_counting(message) appended to `out`.
+void append_octet_counted(std::string& out, std::string_view message);
 
 /// RFC 6587 non-transparent framing: the message with each LF written as `\n` (so one event is
 /// one line), then LF.
 std::string frame_lf(std::string_view message);
+/// frame_lf(message) appended to `out`.
+void append_lf_framed(std::string& out, std::string_view message);
+
+/// Frees `buffer` when it holds over 4 MiB, so that one batch of unusually large events does not
+/// keep its memory for good.
+void release_if_large(std::string& buffer);
+
+/// The messages of a batch of events, formatted one after another into one buffer that is kept
+/// from batch to batch, as is the event each is read into: a sink that formats every event it
+/// sends allocates nothing per event once the buffers have grown.
+class message_batch {
+ public:
+  explicit message_batch(format_settings s) : settings_(std::move(s)) {}
+
+  /// Empties it; the buffers stay.
+  void clear();
+  /// Reads `json`, an event's canonical JSON, and appends its message. Throws
+  /// std::invalid_argument as event_from_json does.
+  void add(std::string_view json);
+
+  std::size_t size() const { return ends_.size(); }
+  std::string_view operator[](std::size_t i) const;
+  /// Every message, in order, framed for a stream: by octet counting, or by LF when `lf`.
+  void frame_into(std::string& out, bool lf) const;
+
+ private:
+  format_settings settings_;
+  event read_;
+  std::string text_;
+  std::vector<std::size_t> ends_;
+};
 
 }  // namespace qsanfwd::sinks::syslog

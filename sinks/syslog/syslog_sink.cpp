@@ -173,7 +173,8 @@ syslog_sink::syslog_sink(std::string name, syslog_options options, asio::any_io_
     : name_(std::move(name)),
       options_(std::move(options)),
       log_(get_logger("sink." + name_)),
-      transport_(std::make_unique<transport>()) {
+      transport_(std::make_unique<transport>()),
+      messages_(options_.format) {
   transport_->ex = std::move(ex);
   transport_->tls = tls_context_for(options_);
 }
@@ -181,11 +182,10 @@ syslog_sink::syslog_sink(std::string name, syslog_options options, asio::any_io_
 syslog_sink::~syslog_sink() = default;
 
 asio::awaitable<delivery> syslog_sink::deliver(std::span<const queued_event> batch) {
-  std::vector<std::string> messages;
-  messages.reserve(batch.size());
+  messages_.clear();
   for (const auto& q : batch) {
     try {
-      messages.push_back(syslog::format_message(q.fields(), options_.format));
+      messages_.add(q.body);
     } catch (const std::invalid_argument& e) {
       // Not a canonical event: no retry will ever format it.
       co_return delivery::rejected("event " + std::to_string(q.seq) + ": " + e.what());
@@ -193,12 +193,12 @@ asio::awaitable<delivery> syslog_sink::deliver(std::span<const queued_event> bat
   }
   delivery answer;
   if (options_.transport == syslog_transport::udp) {
-    answer = co_await send_datagrams(messages);
+    answer = co_await send_datagrams();
   } else {
-    answer = co_await send_stream(messages);
+    answer = co_await send_stream();
   }
   if (answer.result == outcome::delivered) {
-    counters_.messages += messages.size();
+    counters_.messages += messages_.size();
     if (failing_) {
       failing_ = false;
       log_->info("sending to {} again", peer());
@@ -209,7 +209,7 @@ asio::awaitable<delivery> syslog_sink::deliver(std::span<const queued_event> bat
   co_return answer;
 }
 
-asio::awaitable<delivery> syslog_sink::send_datagrams(const std::vector<std::string>& messages) {
+asio::awaitable<delivery> syslog_sink::send_datagrams() {
   if (!transport_->open()) {
     const auto opened = co_await transport_->open_datagram(options_);
     if (opened) {
@@ -217,7 +217,8 @@ asio::awaitable<delivery> syslog_sink::send_datagrams(const std::vector<std::str
     }
     ++counters_.connects;
   }
-  for (const auto& message : messages) {
+  for (std::size_t i = 0; i < messages_.size(); ++i) {
+    const auto message = messages_[i];
     const auto cut = syslog::truncate_utf8(message, options_.max_message_size);
     if (cut.size() < message.size()) {
       note_truncated();
@@ -231,12 +232,10 @@ asio::awaitable<delivery> syslog_sink::send_datagrams(const std::vector<std::str
   co_return delivery::delivered();
 }
 
-asio::awaitable<delivery> syslog_sink::send_stream(const std::vector<std::string>& messages) {
-  std::string payload;
-  for (const auto& message : messages) {
-    payload += options_.framing == syslog_framing::lf ? syslog::frame_lf(message)
-                                                      : syslog::frame_octet_counting(message);
-  }
+asio::awaitable<delivery> syslog_sink::send_stream() {
+  syslog::release_if_large(payload_);
+  payload_.clear();
+  messages_.frame_into(payload_, options_.framing == syslog_framing::lf);
   if (transport_->open() && peer_closed(transport_->lowest().socket().native_handle())) {
     ++counters_.stale;
     log_->info("{} closed the connection; reconnecting", peer());
@@ -250,7 +249,7 @@ asio::awaitable<delivery> syslog_sink::send_stream(const std::vector<std::string
     ++counters_.connects;
     log_->info("connected to {}", peer());
   }
-  const auto ec = co_await transport_->write(payload, options_.timeout);
+  const auto ec = co_await transport_->write(payload_, options_.timeout);
   if (ec) {
     // Part of the batch may have reached the receiver: the retry sends all of it again.
     transport_->close();

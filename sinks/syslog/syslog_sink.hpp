@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "sinks/sink.hpp"
 #include "sinks/syslog/syslog_options.hpp"
@@ -59,8 +58,8 @@ class syslog_sink final : public sink {
  private:
   struct transport;
 
-  boost::asio::awaitable<delivery> send_datagrams(const std::vector<std::string>& messages);
-  boost::asio::awaitable<delivery> send_stream(const std::vector<std::string>& messages);
+  boost::asio::awaitable<delivery> send_datagrams();
+  boost::asio::awaitable<delivery> send_stream();
   void note_failure(const std::string& reason);
   void note_truncated();
   std::string peer() const;
@@ -69,6 +68,8 @@ class syslog_sink final : public sink {
   syslog_options options_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<transport> transport_;
+  syslog::message_batch messages_;  ///< the batch being sent, formatted
+  std::string payload_;             ///< messages_ framed, for TCP and TLS
   syslog_sink_counters counters_;
   bool failing_ = false;
   std::uint64_t truncated_reported_ = 0;

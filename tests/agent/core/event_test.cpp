@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -154,6 +155,29 @@ TEST(event, fast_reader_round_trips_varied_events) {
     e.message = "a" + std::string(1, static_cast<char>(b)) + "z";
     expect_same_as_dom(to_json(e));
   }
+}
+
+// Reading into an event that held another one leaves nothing of the earlier one behind, over
+// both the fast reader and the DOM fallback (a repeated key sends a text there).
+TEST(event, reading_into_a_used_event_gives_what_a_fresh_read_gives) {
+  const auto events = varied_events();
+  std::vector<std::string> texts;
+  for (const auto& e : events) {
+    texts.push_back(to_json(e));
+  }
+  texts.push_back(R"({"id":"x","id":"y","kind":"log","device":"d","timestamp":5,)"
+                  R"("severity":"info","message":"m"})");
+  event into;
+  for (std::size_t round = 0; round < 2; ++round) {
+    for (const auto& text : texts) {
+      event_from_json(text, into);
+      EXPECT_EQ(into, event_from_json(text)) << text;
+    }
+    std::reverse(texts.begin(), texts.end());
+  }
+  EXPECT_THROW(event_from_json("not json", into), std::invalid_argument);
+  event_from_json(texts.front(), into);
+  EXPECT_EQ(into, event_from_json(texts.front()));
 }
 
 TEST(event, fast_reader_takes_odd_but_valid_input_as_the_dom_does) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace qsanfwd::sinks::syslog {
 namespace {
@@ -274,6 +275,68 @@ TEST(syslog_format, octet_counting_frames_count_bytes_and_keep_newlines) {
 TEST(syslog_format, lf_frames_escape_newlines) {
   EXPECT_EQ(frame_lf("a\nb\nc"), "a\\nb\\nc\n");
   EXPECT_EQ(frame_lf("plain"), "plain\n");
+}
+
+TEST(syslog_format, framing_appends_to_what_is_there) {
+  std::string out = "x";
+  append_octet_counted(out, "ab");
+  append_lf_framed(out, "c\nd");
+  append_lf_framed(out, "");
+  EXPECT_EQ(out, "x2 abc\\nd\n\n");
+}
+
+// A batch holds each event's message as format_message gives it, frames them as the frame_*
+// functions do, and keeps nothing of the batch before it: a health event's fields do not leak
+// into the log event read after it into the same buffers.
+TEST(syslog_format, message_batch_formats_each_event_as_format_message_does) {
+  format_settings s;
+  s.hostname = "fwd";
+  message_batch batch(s);
+  auto unicode = log_event();
+  unicode.message = "caf\xC3\xA9\nline two \xFF";
+  const std::vector<event> first{health_event(), log_event(), unicode};
+  const std::vector<event> second{log_event(), health_event()};
+  for (const auto* events : {&first, &second, &first}) {
+    batch.clear();
+    for (const auto& e : *events) {
+      batch.add(to_json(e));
+    }
+    ASSERT_EQ(batch.size(), events->size());
+    std::string counted;
+    std::string lines;
+    for (std::size_t i = 0; i < events->size(); ++i) {
+      const auto expected = format_message((*events)[i], s);
+      EXPECT_EQ(batch[i], expected);
+      counted += frame_octet_counting(expected);
+      lines += frame_lf(expected);
+    }
+    std::string framed = "kept ";
+    batch.frame_into(framed, false);
+    EXPECT_EQ(framed, "kept " + counted);
+    framed.clear();
+    batch.frame_into(framed, true);
+    EXPECT_EQ(framed, lines);
+  }
+}
+
+TEST(syslog_format, message_batch_rejects_what_is_not_an_event) {
+  message_batch batch{format_settings{}};
+  batch.add(to_json(log_event()));
+  EXPECT_THROW(batch.add(R"({"id":"x"})"), std::invalid_argument);
+  batch.clear();
+  EXPECT_EQ(batch.size(), 0U);
+}
+
+TEST(syslog_format, large_buffers_are_released_small_ones_kept) {
+  std::string small(1000, 'x');
+  small.clear();
+  const auto kept = small.capacity();
+  release_if_large(small);
+  EXPECT_EQ(small.capacity(), kept);
+  std::string large(5 << 20, 'x');
+  release_if_large(large);
+  EXPECT_TRUE(large.empty());
+  EXPECT_LT(large.capacity(), std::size_t{1} << 20);
 }
 
 }  // namespace
