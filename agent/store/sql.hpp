@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace qsanfwd::sql {
@@ -25,10 +26,25 @@ inline constexpr std::string_view enable_wal = "PRAGMA journal_mode = WAL";
 inline constexpr std::string_view synchronous_normal = "PRAGMA synchronous = NORMAL";
 // Pages of 16 KiB for a new database: a queued chunk (a page of events, ~300 KiB) is a quarter
 // of the B-tree pages, WAL frames and system calls it is with SQLite's 4 KiB (measured on the
-// file-sink drain: 7.1 -> 4.5 CPU s per million events). An existing database keeps its page
-// size: changing it means a VACUUM of the whole file.
+// file-sink drain: 7.1 -> 4.5 CPU s per million events). An existing database with other
+// pages gets them when it is rewritten at open (state_store::open).
 inline constexpr std::string_view new_page_size = "PRAGMA page_size = 16384";
+inline constexpr std::int64_t new_page_bytes = 16384;
 inline constexpr std::string_view read_page_size = "PRAGMA page_size";
+// Free pages go back to the file system, so that a drained backlog does not keep the disk it
+// took: state_store::give_back_free_pages() hands back what the queue's deletes freed beyond
+// some slack, a step at a time. Takes effect on a new database; an old one gets it when it is
+// rewritten at open (state_store::open).
+inline constexpr std::string_view incremental_auto_vacuum = "PRAGMA auto_vacuum = INCREMENTAL";
+inline constexpr std::string_view read_auto_vacuum = "PRAGMA auto_vacuum";
+inline constexpr int auto_vacuum_incremental = 2;  // what read_auto_vacuum answers for it
+inline constexpr std::string_view read_page_count = "PRAGMA page_count";
+inline constexpr std::string_view read_freelist_count = "PRAGMA freelist_count";
+// 256 pages: 4 MiB of 16 KiB pages moved and cut off per step, within a delete's transaction.
+inline constexpr std::string_view incremental_vacuum_step = "PRAGMA incremental_vacuum(256)";
+// VACUUM cannot change the page size of a database in WAL mode: a rewrite leaves WAL for it.
+inline constexpr std::string_view rollback_journal = "PRAGMA journal_mode = DELETE";
+inline constexpr std::string_view vacuum = "VACUUM";
 inline constexpr std::string_view enable_foreign_keys = "PRAGMA foreign_keys = ON";
 // FAST overwrites deleted content (a forgotten refresh token) when that costs no extra I/O.
 inline constexpr std::string_view secure_delete_fast = "PRAGMA secure_delete = FAST";

@@ -34,6 +34,11 @@ constexpr std::chrono::milliseconds busy_timeout{5000};
 // (every sink down) or there is none.
 constexpr std::int64_t shared_checkpoint_bytes = 4 << 20;
 constexpr std::int64_t backstop_checkpoint_bytes = 32 << 20;
+// A VACUUM copies what is live into a new file, on the agent's start-up path and needing that
+// much free disk: up to 64 MiB takes about a second.
+constexpr std::int64_t max_rewrite_bytes = 64 << 20;
+// Free pages kept for the queue to reuse as it fills again.
+constexpr std::int64_t kept_free_bytes = 16 << 20;
 
 constexpr bool consecutive_from_one(const auto& migrations) {
   int expected = 1;
@@ -182,6 +187,7 @@ std::unique_ptr<state_store> state_store::open(const std::filesystem::path& stat
   try {
     store->schema_version_ = store->read_schema_version();
     store->prepare_for_writing();
+    store->rewrite_old_layout();
     store->checkpoint_after(backstop_checkpoint_bytes);
     store->migrate();
     store->record_origin();
@@ -251,6 +257,7 @@ int state_store::read_schema_version() {
 
 void state_store::prepare_for_writing() {
   db_.exec(sql::new_page_size);
+  db_.exec(sql::incremental_auto_vacuum);
   auto& wal = db_.cached(sql::enable_wal);
   wal.step();
   const std::string mode = wal.column_text(0);
@@ -268,11 +275,55 @@ void state_store::prepare_for_writing() {
 }
 
 void state_store::checkpoint_after(std::int64_t wal_bytes) {
-  auto& query = db_.cached(sql::read_page_size);
-  query.step();
-  const auto page_size = std::max<std::int64_t>(query.column_int64(0), 512);
-  query.reset();
+  const auto page_size = std::max<std::int64_t>(read_int(sql::read_page_size), 512);
   db_.checkpoint_after(static_cast<int>(wal_bytes / page_size));
+}
+
+std::int64_t state_store::read_int(std::string_view pragma) {
+  auto& query = db_.cached(pragma);
+  query.step();
+  const auto value = query.column_int64(0);
+  query.reset();
+  return value;
+}
+
+void state_store::give_back_free_pages() {
+  if (read_int(sql::read_freelist_count) * read_int(sql::read_page_size) > kept_free_bytes) {
+    db_.exec(sql::incremental_vacuum_step);
+  }
+}
+
+void state_store::rewrite_old_layout() {
+  const auto page_size = read_int(sql::read_page_size);
+  if (page_size == sql::new_page_bytes &&
+      read_int(sql::read_auto_vacuum) == sql::auto_vacuum_incremental) {
+    return;
+  }
+  const auto mib = [](std::int64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; };
+  const auto file_bytes = read_int(sql::read_page_count) * page_size;
+  const auto live_bytes = file_bytes - read_int(sql::read_freelist_count) * page_size;
+  if (live_bytes > max_rewrite_bytes) {
+    logger()->info(
+        "state database {} keeps its older layout ({} KiB pages, free pages kept) "
+        "while it holds {}: it is rewritten at a start when it holds {} or less",
+        file().string(), page_size >> 10, mib(live_bytes), mib(max_rewrite_bytes));
+    return;
+  }
+  try {
+    db_.exec(sql::rollback_journal);
+    db_.exec(sql::new_page_size);
+    db_.exec(sql::incremental_auto_vacuum);
+    db_.exec(sql::vacuum);
+    logger()->info(
+        "state database {} rewritten in the current layout: {} KiB pages (were {}), "
+        "{} -> {}",
+        file().string(), sql::new_page_bytes >> 10, page_size >> 10, mib(file_bytes),
+        mib(read_int(sql::read_page_count) * read_int(sql::read_page_size)));
+  } catch (const store_error& e) {
+    // A full disk or a reader that holds the file: the old layout works, only bigger.
+    logger()->warn("state database {} keeps its older layout: {}", file().string(), e.what());
+  }
+  prepare_for_writing();
 }
 
 void state_store::migrate() {

@@ -76,6 +76,11 @@ class state_store {
     }
   }
 
+  /// Gives free pages beyond 16 MiB back to the file system, 4 MiB a call, inside the caller's
+  /// transaction (the queue calls it after its deletes); the file shrinks at the next
+  /// checkpoint.
+  void give_back_free_pages();
+
   /// A value recorded in the `meta` table (`created_at`, `created_by`), if present.
   std::optional<std::string> meta(std::string_view key);
 
@@ -116,6 +121,10 @@ class state_store {
   void checkpoint_after(std::int64_t wal_bytes);
   void migrate();
   void record_origin();
+  /// Rewrites a database made by an older qsanfwd (4 KiB pages, free pages never given back)
+  /// into a new one's layout, when what it holds is small enough to copy at start-up.
+  void rewrite_old_layout();
+  std::int64_t read_int(std::string_view pragma);
 
   // Declared first so that it is released last, after the connection has closed.
   directory_lock lock_;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <future>
 #include <string>
 #include <vector>
@@ -339,6 +341,59 @@ TEST(event_queue, delete_through_counts_across_chunks_and_chunks_of_one) {
   ASSERT_TRUE(chunks.step());
   EXPECT_EQ(chunks.column_int64(0), 1);  // the split chunk stays until all of it is deleted
   chunks.reset();
+}
+
+// A backlog that drains gives its disk back: each delete hands free pages beyond the slack to
+// the file system, and the file shrinks at the checkpoint.
+TEST(event_queue, a_drained_backlog_gives_its_disk_back) {
+  test::temp_dir dir;
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  // Messages that pack little: ~35 MiB of queue.
+  std::uint64_t x = 88172645463325252ULL;
+  const auto noise = [&x] {
+    std::string out;
+    for (int i = 0; i < 128; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      out += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[x & 63];
+    }
+    return out;
+  };
+  std::vector<event> page;
+  for (int pages = 0; pages < 120; ++pages) {
+    page.clear();
+    for (int i = 0; i < 1000; ++i) {
+      page.push_back(make_event(noise() + noise() + noise()));
+    }
+    q.append(page);
+  }
+  const auto file = dir.path() / "state.db";
+  const auto checkpointed_size = [&] {
+    store->database().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    return std::filesystem::file_size(file);
+  };
+  const auto full = checkpointed_size();
+  ASSERT_GT(full, 30U << 20);
+  // As the dispatcher deletes: a batch at a time.
+  for (std::int64_t seq = 500; seq <= q.last_seq(); seq += 500) {
+    q.delete_through(seq);
+  }
+  q.delete_through(q.last_seq());
+  EXPECT_EQ(q.totals().events, 0);
+  // What stays: the 16 MiB of slack, at most one step (4 MiB) more, and the other tables.
+  EXPECT_LT(checkpointed_size(), 21U << 20) << "was " << full;
+  // The slack is reused: the same backlog again grows the file by less than it did.
+  for (int pages = 0; pages < 20; ++pages) {
+    page.clear();
+    for (int i = 0; i < 1000; ++i) {
+      page.push_back(make_event(noise()));
+    }
+    q.append(page);
+  }
+  EXPECT_EQ(q.totals().events, 20000);
+  EXPECT_LT(checkpointed_size(), 21U << 20);
 }
 
 TEST(event_queue, a_rolled_back_append_hands_its_seqs_out_again) {

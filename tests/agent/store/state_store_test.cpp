@@ -277,6 +277,67 @@ TEST_F(state_store_test, a_new_database_has_16_kib_pages) {
   EXPECT_EQ(query.column_int64(0), 16384);
 }
 
+std::int64_t pragma_of(const std::filesystem::path& file, const std::string& name) {
+  sqlite::database db(file, sqlite::database::access::read_only);
+  auto query = db.prepare("PRAGMA " + name);
+  EXPECT_TRUE(query.step());
+  return query.column_int64(0);
+}
+
+/// Gives the database in `file` the layout an older qsanfwd made: 4 KiB pages, no auto-vacuum.
+void make_old_layout(const std::filesystem::path& file) {
+  sqlite::database db(file, sqlite::database::access::read_write);
+  db.exec("PRAGMA journal_mode = DELETE");
+  db.exec("PRAGMA page_size = 4096");
+  db.exec("PRAGMA auto_vacuum = NONE");
+  db.exec("VACUUM");
+  db.exec("PRAGMA journal_mode = WAL");
+}
+
+TEST_F(state_store_test, a_new_database_gives_free_pages_back) {
+  state_store::open(dir_);
+  EXPECT_EQ(pragma_of(db_file_, "auto_vacuum"), 2);  // incremental
+}
+
+TEST_F(state_store_test, an_old_database_is_rewritten_in_the_new_layout_and_keeps_its_rows) {
+  state_store::open(dir_)->save_refresh_token("array-01", secret("kept"));
+  make_old_layout(db_file_);
+  ASSERT_EQ(pragma_of(db_file_, "page_size"), 4096);
+  ASSERT_EQ(pragma_of(db_file_, "auto_vacuum"), 0);
+  {
+    auto store = state_store::open(dir_);
+    EXPECT_EQ(store->load_refresh_token("array-01"), secret("kept"));
+    auto journal = store->database().prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(journal.step());
+    EXPECT_EQ(journal.column_text(0), "wal");
+  }
+  EXPECT_EQ(pragma_of(db_file_, "page_size"), 16384);
+  EXPECT_EQ(pragma_of(db_file_, "auto_vacuum"), 2);
+  EXPECT_EQ(user_version(db_file_), state_store::latest_schema_version);
+}
+
+// Copying a big database would hold up the start and need as much free disk: it waits for a
+// start at which the queue holds less.
+TEST_F(state_store_test, an_old_database_holding_much_keeps_its_layout) {
+  {
+    auto store = state_store::open(dir_);
+    store->database().exec("CREATE TABLE scratch (v BLOB)");
+    auto t = store->begin();
+    const std::string blob(1 << 20, 'x');
+    for (int i = 0; i < 70; ++i) {
+      auto& insert = store->database().cached("INSERT INTO scratch VALUES (?1)");
+      insert.bind_text_in_place(1, blob);
+      insert.run();
+    }
+    t.commit();
+  }
+  make_old_layout(db_file_);
+  state_store::open(dir_)->save_refresh_token("array-01", secret("kept"));
+  EXPECT_EQ(pragma_of(db_file_, "page_size"), 4096);
+  EXPECT_EQ(pragma_of(db_file_, "auto_vacuum"), 0);
+  EXPECT_EQ(state_store::open(dir_)->load_refresh_token("array-01"), secret("kept"));
+}
+
 TEST_F(state_store_test, a_commit_syncs_the_wal_unless_deferred) {
   auto store = state_store::open(dir_);
   const auto before = store->database().wal_syncs();
@@ -312,9 +373,10 @@ TEST_F(state_store_test, checkpoints_follow_wal_growth_when_the_wal_cannot_start
     insert.run();
     t.commit(sqlite::durability::deferred);
   }
-  // One per 4 MiB written, not one per commit once the WAL first held 4 MiB.
+  // One per 4 MiB written (each commit writes its pointer-map page too), not one per commit
+  // once the WAL first held 4 MiB.
   EXPECT_GE(delivery->database().checkpoints(), 2);
-  EXPECT_LE(delivery->database().checkpoints(), 4);
+  EXPECT_LE(delivery->database().checkpoints(), 6);
   reader->database().exec("COMMIT");
 }
 
