@@ -146,6 +146,7 @@ void dispatcher::start() {
   }
   queue_.delete_through(min_cursor());
   tx.commit();
+  store_.give_back_free_pages();
   durable_seq_ = seen_seq_;
   for (auto& l : lanes_) {
     l->pending_bytes = queue_.span_after(l->totals.seq).bytes;
@@ -405,6 +406,7 @@ asio::awaitable<bool> dispatcher::commit(lane& l, std::span<const queued_event> 
     co_await pause(l, l.store_retry.next());
   }
   l.store_retry.reset();
+  store_.give_back_free_pages();
   l.pending_bytes -= bytes;
   l.totals.delivered += move.delivered;
   l.totals.rejected += move.rejected;
@@ -539,6 +541,7 @@ void dispatcher::drop_oldest(lane& l) {
       throw;
     }
   }
+  store_.give_back_free_pages();
   l.pending_bytes -= bytes;
   l.totals.dropped += dropped;
   if (!std::exchange(l.dropping, true)) {

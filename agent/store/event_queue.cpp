@@ -408,7 +408,6 @@ std::int64_t event_queue::delete_chunks_through(std::int64_t seq) {
   st.run();
   s.deleted_through = through;
   save_seqs(s);
-  store_.give_back_free_pages();
   return deleted;
 }
 

@@ -125,8 +125,8 @@ class event_queue {
   /// The highest seq handed out so far (0 for a queue never written).
   std::int64_t last_seq();
   /// Deletes every event up to and including `seq`; returns how many. (An event is gone at
-  /// once for every read; its storage is freed once the rest of its chunk is deleted too, and
-  /// given back to the file system beyond some slack: state_store::give_back_free_pages.)
+  /// once for every read; its storage is freed once the rest of its chunk is deleted too, for
+  /// reuse, or for state_store::give_back_free_pages to give back.)
   std::int64_t delete_through(std::int64_t seq);
 
   /// Every sink cursor, by sink name.

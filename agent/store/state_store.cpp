@@ -288,8 +288,18 @@ std::int64_t state_store::read_int(std::string_view pragma) {
 }
 
 void state_store::give_back_free_pages() {
-  if (read_int(sql::read_freelist_count) * read_int(sql::read_page_size) > kept_free_bytes) {
+  if (read_int(sql::read_freelist_count) * read_int(sql::read_page_size) <= kept_free_bytes) {
+    return;
+  }
+  try {
+    // Its own transaction: moving pages writes to the WAL, which a full disk can refuse, and
+    // that must not undo the deletes or cursor moves that freed them.
+    auto t = begin();
     db_.exec(sql::incremental_vacuum_step);
+    t.commit(sqlite::durability::deferred);
+  } catch (const store_error& e) {
+    // The pages stay free for the queue to reuse; the next call tries again.
+    logger()->debug("cannot give free pages back yet: {}", e.what());
   }
 }
 

@@ -76,9 +76,9 @@ class state_store {
     }
   }
 
-  /// Gives free pages beyond 16 MiB back to the file system, 4 MiB a call, inside the caller's
-  /// transaction (the queue calls it after its deletes); the file shrinks at the next
-  /// checkpoint.
+  /// Gives free pages beyond 16 MiB back to the file system, 4 MiB a call, in a transaction
+  /// of its own (call it outside any: the dispatcher does after its deletes); the file shrinks
+  /// at the next checkpoint. Failing (a full disk) leaves the pages free for reuse, no error.
   void give_back_free_pages();
 
   /// A value recorded in the `meta` table (`created_at`, `created_by`), if present.
