@@ -33,8 +33,8 @@ inline constexpr std::int64_t new_page_bytes = 16384;
 inline constexpr std::string_view read_page_size = "PRAGMA page_size";
 // Free pages go back to the file system, so that a drained backlog does not keep the disk it
 // took: state_store::give_back_free_pages(), after the dispatcher's deletes, hands back what
-// they freed beyond some slack, a step at a time. Takes effect on a new database; an old one gets it when it is
-// rewritten at open (state_store::open).
+// they freed beyond some slack, a step at a time. Takes effect on a new database; an old one
+// gets it when it is rewritten at open (state_store::open).
 inline constexpr std::string_view incremental_auto_vacuum = "PRAGMA auto_vacuum = INCREMENTAL";
 inline constexpr std::string_view read_auto_vacuum = "PRAGMA auto_vacuum";
 inline constexpr int auto_vacuum_incremental = 2;  // what read_auto_vacuum answers for it

@@ -129,6 +129,22 @@ void append_rfc5424_header(std::string& out, const event& e, const format_settin
   out += ' ';
 }
 
+// Appends `text` with each byte of `specials` written as `written_as(byte)` gives it, copying
+// the runs between them whole.
+template <typename WrittenAs>
+void append_escaped(std::string& out, std::string_view text, std::string_view specials,
+                    WrittenAs written_as) {
+  for (;;) {
+    const auto special = text.find_first_of(specials);
+    out.append(text.substr(0, special));
+    if (special == std::string_view::npos) {
+      return;
+    }
+    out += written_as(text[special]);
+    text.remove_prefix(special + 1);
+  }
+}
+
 void append_sd_param(std::string& out, std::string_view name, std::string_view value) {
   if (value.empty()) {
     return;
@@ -137,16 +153,7 @@ void append_sd_param(std::string& out, std::string_view name, std::string_view v
   out += name;
   out += "=\"";
   const auto escaped = [&out](std::string_view text) {
-    for (;;) {
-      const auto special = text.find_first_of("\"\\]");
-      out.append(text.substr(0, special));
-      if (special == std::string_view::npos) {
-        return;
-      }
-      out += '\\';
-      out += text[special];
-      text.remove_prefix(special + 1);
-    }
+    append_escaped(out, text, "\"\\]", [](char c) { return std::string{'\\', c}; });
   };
   if (is_ascii(value)) {
     escaped(value);
@@ -436,15 +443,7 @@ std::string frame_lf(std::string_view message) {
 }
 
 void append_lf_framed(std::string& out, std::string_view message) {
-  for (;;) {
-    const auto newline = message.find('\n');
-    out.append(message.substr(0, newline));
-    if (newline == std::string_view::npos) {
-      break;
-    }
-    out += "\\n";
-    message.remove_prefix(newline + 1);
-  }
+  append_escaped(out, message, "\n", [](char) { return std::string_view("\\n"); });
   out += '\n';
 }
 
