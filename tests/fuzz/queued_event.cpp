@@ -1,4 +1,4 @@
-// libFuzzer target: a queued event's JSON (event_from_json), which every formatting sink reads
+// libFuzzer target: a queued event's JSON (event_from_json, both overloads), which every formatting sink reads
 // back from the queue for each event it sends.
 #include <optional>
 #include <stdexcept>
@@ -30,7 +30,18 @@ outcome read(Read reader, std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace qsanfwd;
   const auto text = fuzz::as_text(data, size);
-  const auto fast = read(event_from_json, text);
+  const auto fast = read([](std::string_view t) { return event_from_json(t); }, text);
+  // The overload reading into a kept event (as a sink's batch does) must read the same event,
+  // whatever the previous input left in it.
+  static event kept;
+  const auto into = read(
+      [](std::string_view t) {
+        event_from_json(t, kept);
+        return kept;
+      },
+      text);
+  fuzz::check(into.e == fast.e && into.error == fast.error,
+              "event_from_json into a kept event differs from a fresh read");
   // The streaming reader must answer exactly as the DOM reader does, errors included.
   const auto dom = read(detail::event_from_json_dom, text);
   if (fast.e.has_value() != dom.e.has_value()) {
