@@ -31,17 +31,27 @@ namespace {
 /// One array: its client, its log poller and health monitor (which take turns on the client's
 /// one connection), and the timer its loop sleeps on.
 struct device_runtime {
+  /// What the device's loop does with the client between two pages of a long log cycle.
+  using turn = std::function<asio::awaitable<void>(device_runtime&)>;
+
   device_runtime(asio::io_context& io, const config::device_config& c, state_store& store,
                  event_queue& queue, write_thread& writer, device::token_vault& vault,
-                 logs::poller_hooks hooks,
-                 health::monitor_hooks health_hooks, const std::function<void(event)>& agent_event)
+                 logs::poller_hooks hooks, health::monitor_hooks health_hooks,
+                 turn between_pages, const std::function<void(event)>& agent_event)
       : cfg(c),
+        health_turn(std::move(between_pages)),
         client(io.get_executor(), client_settings_for(c), vault, agent_event),
-        poller(client, store, writer, c.logs, std::move(hooks)),
+        poller(client, store, writer, c.logs, with_turns(std::move(hooks))),
         monitor(client, store, queue, c.health, std::move(health_hooks)),
         timer(io) {}
 
+  logs::poller_hooks with_turns(logs::poller_hooks h) {
+    h.between_pages = [this] { return health_turn(*this); };
+    return h;
+  }
+
   config::device_config cfg;
+  turn health_turn;
   device::device_client client;
   logs::log_poller poller;
   health::health_monitor monitor;
@@ -50,6 +60,8 @@ struct device_runtime {
   std::string logs_error;    // the last log cycle's failure; empty after a success
   std::string health_error;  // the same for health polls
   bool disk_full = false;    // collection paused: the state database has no room
+  std::chrono::steady_clock::time_point next_health = std::chrono::steady_clock::now();
+  backoff health_retry{duration{1000}, duration{300'000}};
 };
 
 using steady = std::chrono::steady_clock;
@@ -305,14 +317,22 @@ struct daemon::impl {
     co_return wait;
   }
 
-  /// Reads the log every `logs.interval` and the health every `health.interval`, one after
-  /// the other (they share the client's connection); a failure backs off, capped at the
-  /// interval.
+  /// Polls the health when it is due: from the device's loop, and between the pages of a log
+  /// cycle, so a disk failing during a long backlog drain is told within its interval.
+  asio::awaitable<void> health_if_due(device_runtime& d) {
+    if (!d.cfg.health.enabled || stopping || steady::now() < d.next_health) {
+      co_return;
+    }
+    auto step = poll_health(d, d.health_retry);
+    const auto wait = co_await guarded(d, "health", std::move(step), d.health_retry);
+    d.next_health = steady::now() + wait;
+  }
+
+  /// Reads the log every `logs.interval` and the health every `health.interval`, taking turns
+  /// on the client's connection; a failure backs off, capped at the interval.
   asio::awaitable<void> device_loop(device_runtime& d) {
     backoff log_retry(duration{1000}, duration{300'000});
-    backoff health_retry(duration{1000}, duration{300'000});
     auto next_logs = steady::now();
-    auto next_health = steady::now();
     while (!stopping) {
       if (!d.identified) {
         co_await identify(d);
@@ -323,15 +343,11 @@ struct daemon::impl {
         const auto wait = co_await guarded(d, "logs", std::move(step), log_retry);
         next_logs = steady::now() + wait;
       }
-      if (d.cfg.health.enabled && !stopping && steady::now() >= next_health) {
-        auto step = poll_health(d, health_retry);
-        const auto wait = co_await guarded(d, "health", std::move(step), health_retry);
-        next_health = steady::now() + wait;
-      }
+      co_await health_if_due(d);
       if (stopping) {
         break;
       }
-      d.timer.expires_at(next_wake(d, next_logs, next_health));
+      d.timer.expires_at(next_wake(d, next_logs, d.next_health));
       co_await d.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
   }
@@ -397,6 +413,9 @@ void daemon::start() {
   for (const auto& c : impl_->cfg.devices) {
     auto& d = impl_->devices.emplace_back(impl_->io, c, impl_->store, impl_->queue, impl_->writer,
                                           impl_->vault, impl_->hooks(), impl_->health_hooks(),
+                                          [this](device_runtime& dr) {
+                                            return impl_->health_if_due(dr);
+                                          },
                                           [this](event e) { impl_->agent_event(std::move(e)); });
     asio::co_spawn(impl_->io, impl_->device_loop(d), [this, name = c.name](std::exception_ptr e) {
       if (!e) {

@@ -254,6 +254,9 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     read += static_cast<std::int64_t>(lines.size());
     const bool last = !answer->have_next_page;
     if (!last) {
+      if (hooks_.between_pages) {
+        co_await hooks_.between_pages();
+      }
       if (hooks_.wait_for_room) {
         co_await hooks_.wait_for_room();
       }

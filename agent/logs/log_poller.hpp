@@ -45,6 +45,9 @@ struct poller_hooks {
       wait_for_room;                                 ///< before each page (queue full: block)
   std::function<void(const progress&)> on_progress;  ///< during a multi-page cycle
   std::function<void(event)> agent_event;            ///< stuck / resumed
+  /// Between two pages of a cycle, while no request is out: the client's connection is free
+  /// for a turn of the caller's (a due health poll), so a long backlog does not hold it off.
+  std::function<boost::asio::awaitable<void>()> between_pages;
 };
 
 /// Reads a device's log from its checkpoint and queues each line exactly once.

@@ -98,6 +98,7 @@ struct rig {
     client = std::make_unique<device::device_client>(io.get_executor(), s, *vault, nullptr);
     poller_hooks hooks;
     hooks.agent_event = [this](event e) { agent_events.push_back(std::move(e)); };
+    hooks.between_pages = between_pages;
     poller = std::make_unique<log_poller>(*client, *store, *writer, log_options, hooks);
   }
 
@@ -123,6 +124,7 @@ struct rig {
   std::unique_ptr<device::device_client> client;
   std::unique_ptr<log_poller> poller;
   std::vector<event> agent_events;
+  std::function<asio::awaitable<void>()> between_pages;  // set, then open() again
 };
 
 struct reading {
@@ -265,6 +267,41 @@ TEST(log_poller, start_at_a_timestamp_and_type_filter) {
   ASSERT_EQ(lines.size(), 2U);
   EXPECT_EQ(std::get<2>(lines[0]), "wanted");
   EXPECT_EQ(std::get<2>(lines[1]), "wanted too");
+}
+
+TEST(log_poller, a_long_cycle_lends_the_client_between_pages) {
+  for (const bool newest_first : {true, false}) {
+    sim::options o;
+    o.newest_first = newest_first;
+    o.backlog = 250;
+    o.backlog_per_second = 10;
+    rig r(o);
+    int turns = 0;
+    std::vector<std::string> turn_errors;
+    std::size_t disks_seen = 0;
+    // What the daemon does in a turn (a health poll), on the same client: the connection must
+    // be free, or the request would collide with a page's.
+    r.between_pages = [&]() -> asio::awaitable<void> {
+      ++turns;
+      const auto disks = co_await r.client->disks();
+      if (disks) {
+        disks_seen = disks->size();
+      } else {
+        turn_errors.push_back(disks.error().message);
+      }
+    };
+    r.open();
+    EXPECT_EQ(r.cycle(), 250);
+    // Three pages, so two turns; none after the last page, none in a cycle of one page.
+    EXPECT_EQ(turns, 2) << "newest first: " << newest_first;
+    EXPECT_TRUE(turn_errors.empty()) << turn_errors.front();
+    EXPECT_GT(disks_seen, 0U);
+    r.sim->add_logs(5);
+    EXPECT_EQ(r.cycle(), 5);
+    EXPECT_EQ(turns, 2);
+    EXPECT_EQ(difference(sorted_ledger(r.sim.sim()), sorted_lines(queued_events(*r.store))),
+              "");
+  }
 }
 
 TEST(log_poller, a_failing_page_is_retried_never_skipped) {
