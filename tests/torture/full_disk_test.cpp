@@ -21,7 +21,6 @@
 #include <iostream>
 
 #include "agent/sim/simulator.hpp"
-#include "agent/store/sqlite.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -110,17 +109,6 @@ std::size_t disk_full_reports(const std::filesystem::path& log) {
     n += lines_with(log, {"state.db", words}).size();
   }
   return n;
-}
-
-/// PRAGMA integrity_check's answer for the database.
-std::string integrity(const std::filesystem::path& db) {
-  sqlite::database d(db, sqlite::database::access::read_only);
-  auto check = d.prepare("PRAGMA integrity_check");
-  std::string out;
-  while (check.step()) {
-    out += check.column_text(0);
-  }
-  return out;
 }
 
 class full_disk : public ::testing::TestWithParam<size> {};

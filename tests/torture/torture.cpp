@@ -8,6 +8,7 @@
 #include <set>
 
 #include "agent/core/event.hpp"
+#include "agent/store/sqlite.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace qsanfwd::torture {
@@ -89,6 +90,18 @@ file_output read_output(const std::filesystem::path& file) {
     }
   }
   std::sort(out.archive.lines.begin(), out.archive.lines.end());
+  return out;
+}
+
+std::string integrity(const std::filesystem::path& db) {
+  // Read-write: after a power cut the WAL may need the recovery only a writer can run, as the
+  // agent's next start would.
+  sqlite::database d(db, sqlite::database::access::read_write);
+  auto check = d.prepare("PRAGMA integrity_check");
+  std::string out;
+  while (check.step()) {
+    out += check.column_text(0);
+  }
   return out;
 }
 

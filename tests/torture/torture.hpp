@@ -69,6 +69,10 @@ struct file_output {
 
 file_output read_output(const std::filesystem::path& file);
 
+/// PRAGMA integrity_check's answer for the state database at `db` ("ok" when whole). Opens it
+/// as a writer.
+std::string integrity(const std::filesystem::path& db);
+
 /// The lines of `log` that contain every one of `words`.
 std::vector<std::string> lines_with(const std::filesystem::path& log,
                                     const std::vector<std::string>& words);
