@@ -52,19 +52,24 @@ class sha256 {
   EVP_MD_CTX* ctx_;
 };
 
-std::string to_hex(const unsigned char* data, std::size_t n) {
+void to_hex(const unsigned char* data, std::size_t n, std::string& out) {
   static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
+  out.resize(n * 2);
   for (std::size_t i = 0; i < n; ++i) {
     out[2 * i] = digits[data[i] >> 4];
     out[2 * i + 1] = digits[data[i] & 0xf];
   }
-  return out;
 }
 
 }  // namespace
 
 std::string stable_id(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  stable_id(out, parts);
+  return out;
+}
+
+void stable_id(std::string& out, std::initializer_list<std::string_view> parts) {
   // One digest update of the whole input, built in a buffer kept per thread: an update per part
   // and a string per length prefix cost more than the hashing (one id per log line).
   thread_local std::string input;
@@ -77,14 +82,16 @@ std::string stable_id(std::initializer_list<std::string_view> parts) {
   sha256 h;
   h.update(input);
   const auto d = h.finish();
-  return to_hex(d.data(), 8);
+  to_hex(d.data(), 8, out);
 }
 
 std::string sha256_hex(std::string_view data) {
   sha256 h;
   h.update(data);
   const auto d = h.finish();
-  return to_hex(d.data(), d.size());
+  std::string out;
+  to_hex(d.data(), d.size(), out);
+  return out;
 }
 
 }  // namespace qsanfwd

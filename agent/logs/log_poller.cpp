@@ -12,9 +12,9 @@
 #include <span>
 #include <vector>
 
-#include "agent/core/ids.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/logs/log_event.hpp"
 #include "agent/logs/page_window.hpp"
 
 namespace qsanfwd::logs {
@@ -80,22 +80,6 @@ log_poller::log_poller(device::device_client& client, state_store& store, write_
 void log_poller::set_identity(std::string model, std::string serial) {
   model_ = std::move(model);
   serial_ = std::move(serial);
-}
-
-event log_poller::make_event(const device::log_entry& line, std::int64_t occurrence) const {
-  event e;
-  e.kind = event_kind::log;
-  e.device = client_.settings().name;
-  e.host = client_.settings().peer.host;
-  e.timestamp = line.timestamp;
-  e.type = line.type;
-  e.severity = severity_of_log_type(line.type);
-  e.message = line.message;
-  e.model = model_;
-  e.serial = serial_;
-  e.id = stable_id({e.device, std::to_string(line.timestamp), line.type, line.message,
-                    std::to_string(occurrence)});
-  return e;
 }
 
 asio::awaitable<result<std::optional<bool>>> log_poller::detect_order() {
@@ -343,8 +327,10 @@ log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queu
   }
   dedup.start_page(seconds->lo, seconds->hi, state.marks_between(seconds->lo, seconds->hi));
   // The page's fresh lines go to the queue in one append: one stored chunk, not one per line.
-  std::vector<event> fresh;
-  fresh.reserve(lines.size());
+  // Their events are kept on this (the writer's) thread from page to page, strings and all.
+  thread_local std::vector<event> fresh;
+  std::size_t made = 0;
+  const log_source from{client_.settings().name, client_.settings().peer.host, model_, serial_};
   for (const auto& line : lines) {
     if (line.timestamp < floor) {
       continue;
@@ -353,12 +339,15 @@ log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queu
     if (!seen.fresh) {
       ++out.counts.duplicates;
     } else if (!priming) {
-      fresh.push_back(make_event(line, seen.occurrence));
+      if (made == fresh.size()) {
+        fresh.emplace_back();
+      }
+      make_log_event(fresh[made++], from, line, seen.occurrence);
     }
   }
-  out.events = queue.encode(fresh);
+  out.events = queue.encode(std::span<const event>(fresh.data(), made));
   out.record = dedup.finish_page();
-  out.counts.queued = static_cast<std::int64_t>(fresh.size());
+  out.counts.queued = static_cast<std::int64_t>(made);
   return out;
 }
 

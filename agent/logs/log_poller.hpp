@@ -96,7 +96,6 @@ class log_poller {
   fresh_lines sort_out(log_state& state, event_queue& queue,
                        std::span<const device::log_entry> lines, std::int64_t floor, bool priming,
                        line_dedup& dedup) const;
-  event make_event(const device::log_entry& line, std::int64_t occurrence) const;
   void note_failure(int page, const std::string& why);
   void note_success();
   void raise(std::string type, severity level, std::string message);

@@ -5,10 +5,9 @@
 #include <span>
 #include <stdexcept>
 
-#include "agent/core/ids.hpp"
 #include "agent/core/logging.hpp"
-#include "agent/core/severity.hpp"
 #include "agent/device/parse.hpp"
+#include "agent/logs/log_event.hpp"
 #include "agent/sim/log_book.hpp"
 
 namespace qsanfwd::bench {
@@ -34,18 +33,11 @@ std::vector<device::log_entry> log_page(std::size_t lines, std::int64_t last_sec
 }
 
 event log_event(const device::log_entry& line, std::int64_t occurrence, std::int64_t shift) {
+  auto shifted = line;
+  shifted.timestamp += shift;
   event e;
-  e.kind = event_kind::log;
-  e.device = "array-01";
-  e.host = "192.0.2.10";
-  e.timestamp = line.timestamp + shift;
-  e.type = line.type;
-  e.severity = severity_of_log_type(line.type);
-  e.message = line.message;
-  e.model = "XS5326";
-  e.serial = "QS1234567890";
-  e.id = stable_id(
-      {e.device, std::to_string(e.timestamp), line.type, line.message, std::to_string(occurrence)});
+  logs::make_log_event(e, {"array-01", "192.0.2.10", "XS5326", "QS1234567890"}, shifted,
+                       occurrence);
   return e;
 }
 
