@@ -11,6 +11,7 @@
 
 #include "agent/core/ids.hpp"
 #include "agent/core/json_subset.hpp"
+#include "agent/core/plain_run.hpp"
 #include "agent/core/time.hpp"
 
 namespace qsanfwd {
@@ -37,19 +38,6 @@ std::optional<event_kind> parse_event_kind(std::string_view name) {
 }
 
 namespace {
-
-// Printable ASCII that JSON takes as it is, as a table: the escaping loop asks for every byte.
-constexpr std::array<bool, 256> plain_json_chars = [] {
-  std::array<bool, 256> plain{};
-  for (std::size_t c = 0x20; c < 0x7f; ++c) {
-    plain[c] = c != '"' && c != '\\';
-  }
-  return plain;
-}();
-
-bool plain_json_char(unsigned char c) {
-  return plain_json_chars[c];
-}
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
@@ -106,10 +94,8 @@ void append_json_string(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     // Most of a log line needs no escaping: copy such runs whole (a drain profile showed the
     // character-by-character append).
-    auto run_end = i;
-    while (run_end < s.size() && plain_json_char(static_cast<unsigned char>(s[run_end]))) {
-      ++run_end;
-    }
+    const auto run_end = static_cast<std::size_t>(
+        plain_run_end<del_byte::escaped>(s.data() + i, s.data() + s.size()) - s.data());
     if (run_end > i) {
       out.append(s.data() + i, run_end - i);
       i = run_end;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "agent/core/plain_run.hpp"
+
 namespace qsanfwd {
 
 namespace json_subset_detail {
@@ -216,9 +218,7 @@ class subset_json_reader {
     token_.clear();
     for (;;) {
       const char* run = p_;
-      while (p_ != end_ && plain(*p_)) {
-        ++p_;
-      }
+      p_ = plain_run_end<del_byte::plain>(p_, end_);
       token_.append(run, p_);
       if (p_ == end_) {
         return false;
@@ -241,12 +241,6 @@ class subset_json_reader {
       token_.append(p_, len);
       p_ += len;
     }
-  }
-
-  /// Printable ASCII taken as it is (nlohmann's lexer takes DEL too).
-  static bool plain(char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
   }
 
   bool escape() {
