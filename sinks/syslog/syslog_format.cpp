@@ -129,20 +129,34 @@ void append_rfc5424_header(std::string& out, const event& e, const format_settin
   out += ' ';
 }
 
-// Appends `text` with each byte of `specials` written as `written_as(byte)` gives it, copying
-// the runs between them whole.
-template <typename WrittenAs>
-void append_escaped(std::string& out, std::string_view text, std::string_view specials,
-                    WrittenAs written_as) {
+// Appends `text` with each byte that `next_special` finds written as a backslash and the byte
+// `escaped_as` gives for it, copying the runs between them whole.
+template <typename NextSpecial, typename EscapedAs>
+void append_escaped(std::string& out, std::string_view text, NextSpecial next_special,
+                    EscapedAs escaped_as) {
   for (;;) {
-    const auto special = text.find_first_of(specials);
+    const auto special = next_special(text);
     out.append(text.substr(0, special));
     if (special == std::string_view::npos) {
       return;
     }
-    out += written_as(text[special]);
+    out += '\\';
+    out += escaped_as(text[special]);
     text.remove_prefix(special + 1);
   }
+}
+
+// Where the next byte SD-PARAM-VALUE escapes is (RFC 5424 6.3.3), by a table: find_first_of
+// asked memchr of the three of them for every byte, ~15 instructions a byte under callgrind.
+std::size_t next_sd_special(std::string_view text) {
+  static constexpr auto special = [] {
+    std::array<bool, 256> table{};
+    table['"'] = table['\\'] = table[']'] = true;
+    return table;
+  }();
+  const auto at = std::find_if(text.begin(), text.end(),
+                               [](char c) { return special[static_cast<unsigned char>(c)]; });
+  return at == text.end() ? std::string_view::npos : static_cast<std::size_t>(at - text.begin());
 }
 
 void append_sd_param(std::string& out, std::string_view name, std::string_view value) {
@@ -153,7 +167,7 @@ void append_sd_param(std::string& out, std::string_view name, std::string_view v
   out += name;
   out += "=\"";
   const auto escaped = [&out](std::string_view text) {
-    append_escaped(out, text, "\"\\]", [](char c) { return std::string{'\\', c}; });
+    append_escaped(out, text, next_sd_special, [](char c) { return c; });
   };
   if (is_ascii(value)) {
     escaped(value);
@@ -443,7 +457,9 @@ std::string frame_lf(std::string_view message) {
 }
 
 void append_lf_framed(std::string& out, std::string_view message) {
-  append_escaped(out, message, "\n", [](char) { return std::string_view("\\n"); });
+  append_escaped(
+      out, message, [](std::string_view text) { return text.find('\n'); },
+      [](char) { return 'n'; });
   out += '\n';
 }
 
