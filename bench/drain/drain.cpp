@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -34,7 +35,8 @@ struct settings {
   fs::path agent = QSANFWD_AGENT_PATH;
   fs::path work_dir = fs::temp_directory_path();
   bool keep = false;
-  std::string sink_options;  ///< JSON keys added to every sink, e.g. "fsync": "never"
+  std::string sink_options;   ///< JSON keys added to every sink, e.g. "fsync": "never"
+  bool instructions = false;  ///< run the agent and the fetch-only client under callgrind
 };
 
 struct outcome {
@@ -43,7 +45,44 @@ struct outcome {
   std::uint64_t received = 0;
   double seconds = 0;  ///< from start until the last line arrived
   usage cost;
+  std::optional<double> instructions;  ///< user-space instructions, counted by callgrind
 };
+
+// ---- instructions: a measure the machine's other load does not move ----------------------
+
+/// A program and its arguments as run: under callgrind, writing its counts to `counts`, when
+/// instructions are asked for.
+struct command {
+  fs::path program;
+  std::vector<std::string> args;
+};
+
+command as_run(const settings& opt, fs::path program, std::vector<std::string> args,
+               const fs::path& counts) {
+  if (!opt.instructions) {
+    return {std::move(program), std::move(args)};
+  }
+  std::vector<std::string> under{"-q", "--tool=callgrind",
+                                 "--callgrind-out-file=" + counts.string(), "--", program.string()};
+  under.insert(under.end(), args.begin(), args.end());
+  return {"/usr/bin/valgrind", std::move(under)};
+}
+
+/// The instructions callgrind counted, from the "totals:" line of its output.
+std::optional<double> counted_instructions(const settings& opt, const fs::path& counts) {
+  if (!opt.instructions) {
+    return std::nullopt;
+  }
+  std::ifstream in(counts);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("totals: ")) {
+      return std::stod(line.substr(8));
+    }
+  }
+  std::cerr << "no instruction count in " << counts << "\n";
+  return std::nullopt;
+}
 
 // ---- fetch-only: the ceiling -----------------------------------------------------------
 
@@ -173,13 +212,16 @@ outcome drain_into(const settings& opt, const std::string& target, std::size_t l
   file_line_counter file(dir.path / "out.jsonl");
   const auto count = [&] { return receiver ? receiver->count() : file.count(); };
 
+  const auto counts = dir.path / "callgrind.out";
+  const auto cmd = as_run(opt, opt.agent, {"run", "-c", config.string()}, counts);
   const auto start = std::chrono::steady_clock::now();
-  measured_process agent(opt.agent, {"run", "-c", config.string()}, dir.path / "agent.log");
+  measured_process agent(cmd.program, cmd.args, dir.path / "agent.log");
   const auto deadline = std::chrono::seconds(120 + lines / 2000);
   const auto reached = wait_for(count, lines, agent, start, deadline);
   agent.sample();
   agent.signal(SIGTERM);
-  outcome o{target, lines, count(), reached.value_or(0), agent.wait()};
+  outcome o{target, lines, count(), reached.value_or(0), agent.wait(), std::nullopt};
+  o.instructions = counted_instructions(opt, counts);
   if (!reached) {
     std::ifstream log(dir.path / "agent.log");
     std::cerr << target << ": only " << o.received << " of " << lines
@@ -192,11 +234,13 @@ outcome drain_into(const settings& opt, const std::string& target, std::size_t l
 outcome fetch_ceiling(const settings& opt, std::size_t lines, std::uint16_t array_port) {
   work_dir dir(opt.work_dir, opt.keep);
   const auto out = dir.path / "fetch.log";
-  const auto start = std::chrono::steady_clock::now();
-  measured_process fetch(
-      "/proc/self/exe",
+  const auto counts = dir.path / "callgrind.out";
+  const auto cmd = as_run(
+      opt, fs::read_symlink("/proc/self/exe"),
       {"--fetch-only", std::to_string(array_port), "--page-size", std::to_string(opt.page_size)},
-      out);
+      counts);
+  const auto start = std::chrono::steady_clock::now();
+  measured_process fetch(cmd.program, cmd.args, out);
   while (!fetch.exited()) {
     fetch.sample();
     std::this_thread::sleep_for(5ms);
@@ -206,14 +250,17 @@ outcome fetch_ceiling(const settings& opt, std::size_t lines, std::uint16_t arra
   std::ifstream(out) >> got;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return outcome{"fetch-only", lines, got, cost.status == 0 ? seconds : 0, cost};
+  return outcome{"fetch-only", lines,
+                 got,          cost.status == 0 ? seconds : 0,
+                 cost,         counted_instructions(opt, counts)};
 }
 
 // ---- the table -------------------------------------------------------------------------
 
-void print_header() {
-  std::printf("%-9s %-10s %10s %8s %12s %13s %13s %9s\n", "backlog", "target", "events/s", "wall s",
-              "CPU s / 1M", "peak RSS MB", "disk MB / 1M", "vs fetch");
+void print_header(const settings& opt) {
+  std::printf("%-9s %-10s %10s %8s %12s %13s %13s %9s%s\n", "backlog", "target", "events/s",
+              "wall s", "CPU s / 1M", "peak RSS MB", "disk MB / 1M", "vs fetch",
+              opt.instructions ? "   instr/event" : "");
 }
 
 void print_row(const outcome& o, std::optional<double> fetch_rate) {
@@ -227,15 +274,20 @@ void print_row(const outcome& o, std::optional<double> fetch_rate) {
     ratio = s.str();
   }
   const double written_per_million = o.cost.written_mb * 1e6 / static_cast<double>(o.lines);
-  std::printf("%-9zu %-10s %10.0f %8.1f %12.1f %13.1f %13.0f %9s%s\n", o.lines, o.target.c_str(),
+  std::string instructions;
+  if (o.instructions) {
+    instructions = std::to_string(std::llround(*o.instructions / static_cast<double>(o.lines)));
+    instructions.insert(0, 14 - std::min<std::size_t>(instructions.size(), 13), ' ');
+  }
+  std::printf("%-9zu %-10s %10.0f %8.1f %12.1f %13.1f %13.0f %9s%s%s\n", o.lines, o.target.c_str(),
               rate, o.seconds, cpu_per_million, o.cost.peak_rss_mb, written_per_million,
-              ratio.c_str(), o.received < o.lines ? "  INCOMPLETE" : "");
+              ratio.c_str(), instructions.c_str(), o.received < o.lines ? "  INCOMPLETE" : "");
   std::fflush(stdout);
 }
 
 int run(const settings& opt) {
   bool complete = true;
-  print_header();
+  print_header(opt);
   for (const auto backlog : opt.backlogs) {
     sim::options o;
     o.backlog = backlog;
@@ -276,6 +328,10 @@ int main(int argc, char** argv) {
   app.add_flag("--keep", opt.keep, "keep each run's directory");
   app.add_option("--sink-options", opt.sink_options,
                  "JSON keys added to each sink, e.g. '\"fsync\": \"never\"'");
+  app.add_flag("--instructions", opt.instructions,
+               "run the agent and the fetch-only client under callgrind and print user-space "
+               "instructions per event: a figure the machine's other load does not move (the "
+               "other columns then describe a run under valgrind)");
   app.add_option("--fetch-only", fetch_port, "(internal) fetch every page from this port");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
