@@ -1,7 +1,6 @@
 #include "agent/core/event.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <iterator>
 #include <limits>
@@ -395,7 +394,8 @@ class event_reader {
   bool done_ = false;
 };
 
-// Empty strings with their buffers kept, and the other fields as a new event has them.
+}  // namespace
+
 void clear_keeping_buffers(event& e) {
   for (auto* s : {&e.id, &e.device, &e.host, &e.type, &e.message, &e.model, &e.serial, &e.component,
                   &e.component_id, &e.attribute, &e.previous, &e.current}) {
@@ -405,8 +405,6 @@ void clear_keeping_buffers(event& e) {
   e.timestamp = 0;
   e.severity = severity::info;
 }
-
-}  // namespace
 
 event event_from_json(std::string_view json) {
   event e;

@@ -44,6 +44,10 @@ struct event {
 event make_agent_event(std::string device, std::string host, std::string type, severity level,
                        std::string message);
 
+/// Makes `e` what a new event is, its strings emptied with their buffers kept: an event reused
+/// for one event after another then allocates nothing once its strings have grown.
+void clear_keeping_buffers(event& e);
+
 /// One JSON object, no trailing newline, fields in contract order ("time" is derived from
 /// `timestamp`). Strings are escaped per RFC 8259; invalid UTF-8 becomes U+FFFD.
 std::string to_json(const event& e);

@@ -17,7 +17,7 @@ std::string_view decimal(char (&buffer)[24], std::int64_t n) {
 
 void make_log_event(event& e, const log_source& from, const device::log_entry& line,
                     std::int64_t occurrence) {
-  e.kind = event_kind::log;
+  clear_keeping_buffers(e);
   e.device.assign(from.device);
   e.host.assign(from.host);
   e.timestamp = line.timestamp;
@@ -26,9 +26,6 @@ void make_log_event(event& e, const log_source& from, const device::log_entry& l
   e.message.assign(line.message);
   e.model.assign(from.model);
   e.serial.assign(from.serial);
-  for (auto* health_only : {&e.component, &e.component_id, &e.attribute, &e.previous, &e.current}) {
-    health_only->clear();
-  }
   char second[24];
   char nth[24];
   stable_id(e.id, {e.device, decimal(second, line.timestamp), line.type, line.message,

@@ -9,7 +9,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -220,8 +219,9 @@ outcome drain_into(const settings& opt, const std::string& target, std::size_t l
   const auto reached = wait_for(count, lines, agent, start, deadline);
   agent.sample();
   agent.signal(SIGTERM);
-  outcome o{target, lines, count(), reached.value_or(0), agent.wait(), std::nullopt};
-  o.instructions = counted_instructions(opt, counts);
+  // A braced list is evaluated in order: the counts are read after the agent has exited.
+  outcome o{
+      target, lines, count(), reached.value_or(0), agent.wait(), counted_instructions(opt, counts)};
   if (!reached) {
     std::ifstream log(dir.path / "agent.log");
     std::cerr << target << ": only " << o.received << " of " << lines
@@ -274,14 +274,14 @@ void print_row(const outcome& o, std::optional<double> fetch_rate) {
     ratio = s.str();
   }
   const double written_per_million = o.cost.written_mb * 1e6 / static_cast<double>(o.lines);
-  std::string instructions;
+  char instructions[32] = "";
   if (o.instructions) {
-    instructions = std::to_string(std::llround(*o.instructions / static_cast<double>(o.lines)));
-    instructions.insert(0, 14 - std::min<std::size_t>(instructions.size(), 13), ' ');
+    std::snprintf(instructions, sizeof instructions, "%14.0f",
+                  *o.instructions / static_cast<double>(o.lines));
   }
   std::printf("%-9zu %-10s %10.0f %8.1f %12.1f %13.1f %13.0f %9s%s%s\n", o.lines, o.target.c_str(),
               rate, o.seconds, cpu_per_million, o.cost.peak_rss_mb, written_per_million,
-              ratio.c_str(), instructions.c_str(), o.received < o.lines ? "  INCOMPLETE" : "");
+              ratio.c_str(), instructions, o.received < o.lines ? "  INCOMPLETE" : "");
   std::fflush(stdout);
 }
 
