@@ -50,10 +50,10 @@ struct sink_status {
 /// Guarantees: a sink's cursor moves (in the state store) only after the sink reported the
 /// batch delivered, or after a rejected batch is in the dead-letter file; events every sink has
 /// passed are deleted in the same transaction. After a crash at any instant, delivery resumes
-/// from each cursor: at most the batch in flight is sent again. A retry answer or a store
-/// failure (a full disk) is retried with exponential backoff and full jitter, forever; nothing
-/// is skipped except by `when_full: drop_oldest`, which counts what it skips and says so with
-/// an agent event in the queue.
+/// from each cursor: at most the batch in flight is sent again (the file sink skips what its
+/// file ends with already). A retry answer or a store failure (a full disk) is retried with
+/// exponential backoff and full jitter, forever; nothing is skipped except by `when_full:
+/// drop_oldest`, which counts what it skips and says so with an agent event in the queue.
 ///
 /// Single-threaded: every member is called on the io_context's thread, never from inside an
 /// open transaction. The dispatcher must outlive the io_context's run (its coroutines refer to

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -108,6 +109,11 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
       return fail(*err);
     }
   }
+  batch = batch.subspan(already_written(batch));
+  if (batch.empty()) {
+    resume_after_.reset();
+    return delivery::delivered();
+  }
   // The lines are built first, so a failed write leaves the chain where it was.
   // The buffer is the sink's, kept from batch to batch: a fresh one per batch cost a page fault
   // for each of its pages.
@@ -153,6 +159,7 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
   }
   size_ += buf.size();
   chain_ = std::move(next);
+  resume_after_.reset();
   counters_.lines += batch.size();
   if (options_.fsync == fsync_policy::batch) {
     ++counters_.fsyncs;
@@ -171,6 +178,22 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
     log_->info("writing {} again", options_.path.string());
   }
   return delivery::delivered();
+}
+
+std::size_t file_sink::already_written(std::span<const queued_event> batch) {
+  if (!resume_after_) {
+    return 0;
+  }
+  const auto last = std::find_if(batch.begin(), batch.end(),
+                                 [&](const queued_event& e) { return e.body == *resume_after_; });
+  if (last == batch.end()) {
+    return 0;
+  }
+  const auto n = static_cast<std::size_t>(last - batch.begin()) + 1;
+  counters_.already_written += n;
+  log_->info("{}: {} event(s) sent again after a crash are in the file already; not written twice",
+             options_.path.string(), n);
+  return n;
 }
 
 std::optional<std::string> file_sink::open_file() {
@@ -223,7 +246,11 @@ std::optional<std::string> file_sink::open_file() {
     if (options_.hash_chain && !chain_) {
       chain_ = tail->last_line.empty() ? chain_state{} : state_after(tail->last_line);
     }
+    if (!opened_before_ && !tail->last_line.empty()) {
+      resume_after_ = unchained(tail->last_line);
+    }
   }
+  opened_before_ = true;
   if (options_.hash_chain && !chain_) {
     load_chain();
   }

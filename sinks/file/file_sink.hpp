@@ -19,6 +19,7 @@ struct file_sink_counters {
   std::uint64_t rotations = 0;
   std::uint64_t fsyncs = 0;
   std::uint64_t write_failures = 0;
+  std::uint64_t already_written = 0;  ///< events found written by a run that was killed
 };
 
 /// Appends each event's canonical JSON as one line to a file (`type: "file"`).
@@ -31,6 +32,11 @@ struct file_sink_counters {
 /// asked), shifting older ones and keeping `rotate.keep`. reopen() closes the file so the next
 /// batch opens `path` again (logrotate's rename-then-SIGHUP). The work is local file I/O done in
 /// place: deliver() finishes without suspending.
+///
+/// A run killed between writing a batch and recording it as delivered leaves that batch in the
+/// file, and the queue sends it again. The file's last line at start tells how far the killed
+/// run got: the first batch skips its events up to that line, so a crash doubles no line. (A
+/// power cut that rolls the queue back further than one batch still repeats events.)
 class file_sink final : public sink {
  public:
   file_sink(std::string name, file_options options);
@@ -47,6 +53,7 @@ class file_sink final : public sink {
 
  private:
   delivery write_batch(std::span<const queued_event> batch);
+  std::size_t already_written(std::span<const queued_event> batch);
   std::optional<std::string> open_file();
   std::optional<std::string> rotate();
   void compress(const std::filesystem::path& rotated);
@@ -65,6 +72,9 @@ class file_sink final : public sink {
   bool unsynced_ = false;
   std::optional<chain_state> chain_;  ///< with hash_chain, once read from the files on disk
   bool failing_ = false;
+  bool opened_before_ = false;
+  /// The canonical event of the file's last line when first opened, until the first batch.
+  std::optional<std::string> resume_after_;
   std::string batch_buf_;  ///< the lines of a batch, reused so its pages stay mapped
   file_sink_counters counters_;
 };

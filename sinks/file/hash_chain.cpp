@@ -184,7 +184,18 @@ std::optional<chain_link> read_link(std::string_view line) {
     return std::nullopt;
   }
   link.chain = std::string(line.substr(chain_at + chain_key.size(), hex_size));
+  link.at = seq_at;
   return link;
+}
+
+std::string unchained(std::string_view line) {
+  const auto link = read_link(line);
+  if (!link) {
+    return std::string(line);
+  }
+  std::string canonical(line.substr(0, link->at));
+  canonical += '}';
+  return canonical;
 }
 
 chain_state state_after(std::string_view line) {

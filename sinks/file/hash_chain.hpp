@@ -34,6 +34,7 @@ struct chain_state {
 struct chain_link {
   std::uint64_t seq = 0;
   std::string chain;
+  std::size_t at = 0;  ///< where the fields start in the line
 };
 
 /// `canonical` (one JSON object) with the chain fields appended; moves `state` past the line.
@@ -43,6 +44,9 @@ void append_chain_line(std::string& out, std::string_view canonical, chain_state
 
 /// The chain fields at the end of `line`, if it has them in the form chain_line() writes.
 std::optional<chain_link> read_link(std::string_view line);
+
+/// The canonical event JSON `line` was written from: the line without its chain fields.
+std::string unchained(std::string_view line);
 
 /// The state after `line`, so a chain continues from a file written before.
 chain_state state_after(std::string_view line);

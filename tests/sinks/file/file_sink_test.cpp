@@ -55,6 +55,89 @@ TEST(file_sink, continues_an_existing_file_and_cuts_an_incomplete_last_line) {
   EXPECT_EQ(lines[1], old[1].body);
 }
 
+// A run killed between writing a batch and recording it leaves the batch in the file; the
+// queue sends it again from the recorded cursor, with more events behind it.
+TEST(file_sink, a_batch_sent_again_after_a_kill_writes_only_what_the_file_lacks) {
+  test::temp_dir dir;
+  const auto o = options_in(dir);
+  {
+    file_sink killed("archive", o);
+    ASSERT_EQ(deliver(killed, numbered_batch(0, 5)).result, outcome::delivered);
+  }
+  file_sink sink("archive", o);
+  EXPECT_EQ(deliver(sink, numbered_batch(0, 8)).result, outcome::delivered);
+  EXPECT_EQ(deliver(sink, numbered_batch(8, 10)).result, outcome::delivered);
+  std::vector<std::string> expected;
+  for (const auto& e : numbered_batch(0, 10)) {
+    expected.push_back(e.body);
+  }
+  EXPECT_EQ(lines_of(o.path), expected);
+  EXPECT_EQ(sink.counters().already_written, 5U);
+  EXPECT_EQ(sink.counters().lines, 5U);
+}
+
+TEST(file_sink, a_batch_cut_short_by_a_kill_is_completed_from_its_last_whole_line) {
+  test::temp_dir dir;
+  const auto o = options_in(dir);
+  std::filesystem::create_directories(o.path.parent_path());
+  const auto old = numbered_batch(0, 4);
+  test::write_file(o.path, old[0].body + "\n" + old[1].body + "\n" + old[2].body + "\n" +
+                               old[3].body.substr(0, 7));
+  file_sink sink("archive", o);
+  EXPECT_EQ(deliver(sink, numbered_batch(0, 6)).result, outcome::delivered);
+  std::vector<std::string> expected;
+  for (const auto& e : numbered_batch(0, 6)) {
+    expected.push_back(e.body);
+  }
+  EXPECT_EQ(lines_of(o.path), expected);
+  EXPECT_EQ(sink.counters().already_written, 3U);
+}
+
+TEST(file_sink, a_whole_batch_already_in_the_file_is_delivered_without_writing) {
+  test::temp_dir dir;
+  const auto o = options_in(dir);
+  {
+    file_sink killed("archive", o);
+    ASSERT_EQ(deliver(killed, numbered_batch(0, 4)).result, outcome::delivered);
+  }
+  file_sink sink("archive", o);
+  EXPECT_EQ(deliver(sink, numbered_batch(0, 4)).result, outcome::delivered);
+  EXPECT_EQ(lines_of(o.path).size(), 4U);
+  EXPECT_EQ(sink.counters().lines, 0U);
+}
+
+// After a clean stop every written batch was recorded: the queue's next batch is new.
+TEST(file_sink, a_file_from_a_clean_stop_is_continued_whole) {
+  test::temp_dir dir;
+  const auto o = options_in(dir);
+  {
+    file_sink earlier("archive", o);
+    ASSERT_EQ(deliver(earlier, numbered_batch(0, 3)).result, outcome::delivered);
+  }
+  file_sink sink("archive", o);
+  EXPECT_EQ(deliver(sink, numbered_batch(3, 6)).result, outcome::delivered);
+  EXPECT_EQ(lines_of(o.path).size(), 6U);
+  EXPECT_EQ(sink.counters().already_written, 0U);
+}
+
+TEST(file_sink, a_batch_sent_again_after_a_kill_keeps_the_hash_chain_whole) {
+  test::temp_dir dir;
+  auto o = options_in(dir);
+  o.hash_chain = true;
+  {
+    file_sink killed("archive", o);
+    ASSERT_EQ(deliver(killed, numbered_batch(0, 5)).result, outcome::delivered);
+  }
+  file_sink sink("archive", o);
+  EXPECT_EQ(deliver(sink, numbered_batch(0, 8)).result, outcome::delivered);
+  const auto lines = lines_of(o.path);
+  ASSERT_EQ(lines.size(), 8U);
+  EXPECT_EQ(read_link(lines.back())->seq, 8U);
+  EXPECT_EQ(unchained(lines.back()), numbered_batch(7, 8)[0].body);
+  const auto report = verify_archive({o.path});
+  EXPECT_TRUE(report.intact) << report.problem;
+}
+
 TEST(file_sink, rotates_by_size_keeping_n_gzipped_files) {
   test::temp_dir dir;
   auto o = options_in(dir);
