@@ -57,7 +57,10 @@ TEST_P(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
   constexpr int kills = 20;
   for (int i = 0; i < kills; ++i) {
     test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config.string()}, log);
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    const auto pause = std::chrono::milliseconds(pause_ms(rng));
+    ASSERT_FALSE(test::wait_until([&] { return !agent.running(); }, pause))
+        << "seed " << seed << ": run " << i + 1 << " ended by itself\n"
+        << test::read_file(log);
     agent.kill(SIGKILL);
     ASSERT_EQ(agent.wait(), 128 + SIGKILL) << "seed " << seed << "\n" << test::read_file(log);
   }

@@ -52,7 +52,9 @@ TEST(end_to_end, file_sink_holds_exactly_the_ledger_across_a_sigkill) {
     agent.wait();
   }
   test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config.string()}, log);
-  std::this_thread::sleep_for(2s);  // live inflow while the agent runs again
+  // Live inflow while the agent runs again: ~2 s of it.
+  const auto inflow_from = array->log_count();
+  ASSERT_TRUE(test::wait_until([&] { return array->log_count() >= inflow_from + 400; }, 30s));
   array->pause_live(true);
   const auto expected = test::sorted_lines(array->ledger());
   const bool complete =
