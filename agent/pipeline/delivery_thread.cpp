@@ -4,7 +4,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
-#include <future>
 
 namespace qsanfwd::pipeline {
 namespace asio = boost::asio;
@@ -32,6 +31,7 @@ void delivery_thread::start() {
   // The thread is not running yet: the dispatcher is still ours to call.
   dispatcher_.start();
   room_ = dispatcher_.has_room();
+  last_status_ = dispatcher_.status();
   // The same fate as an exception escaping the agent's own event loop.
   thread_.start([agent = agent_](std::exception_ptr e) {
     asio::post(agent, [e] { std::rethrow_exception(e); });
@@ -76,16 +76,17 @@ std::vector<sink_status> delivery_thread::status() {
   if (!thread_.running()) {
     return dispatcher_.status();
   }
-  std::promise<std::vector<sink_status>> taken;
-  auto result = taken.get_future();
-  asio::post(thread_.io(), [&] { taken.set_value(dispatcher_.status()); });
-  // The thread may have ended (an exception on its way to the agent's loop): no answer then.
-  while (result.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-    if (!thread_.running()) {
-      return {};
-    }
-  }
-  return result.get();
+  std::unique_lock lock(status_mutex_);
+  const auto asked = status_count_;
+  asio::post(thread_.io(), [this] {
+    auto taken = dispatcher_.status();
+    const std::lock_guard guard(status_mutex_);
+    last_status_ = std::move(taken);
+    ++status_count_;
+    status_taken_.notify_all();
+  });
+  status_taken_.wait_for(lock, status_wait, [&] { return status_count_ != asked; });
+  return last_status_;
 }
 
 }  // namespace qsanfwd::pipeline

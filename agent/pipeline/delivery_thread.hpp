@@ -3,7 +3,10 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <vector>
 
 #include "agent/pipeline/dispatcher.hpp"
@@ -51,7 +54,11 @@ class delivery_thread {
   void reopen();
   /// dispatcher::stop() on the delivery thread, then ends and joins it. Never throws.
   boost::asio::awaitable<void> stop(duration shutdown_timeout);
-  /// The dispatcher's status, taken on the delivery thread (waits for it).
+  /// How long status() waits for the delivery thread.
+  static constexpr std::chrono::milliseconds status_wait{100};
+  /// The dispatcher's status, taken on the delivery thread. Waits for it at most `status_wait`
+  /// and then gives the status the thread last took: a batch being written to a slow disk must
+  /// not hold up the agent's loop, which serves /metrics and polls the arrays.
   std::vector<sink_status> status();
 
  private:
@@ -60,6 +67,10 @@ class delivery_thread {
   dispatcher dispatcher_;
   std::atomic<bool> room_{true};             ///< the dispatcher's has_room() when last asked
   std::atomic<bool> notify_pending_{false};  ///< a notify_appended() is posted, not yet run
+  std::mutex status_mutex_;
+  std::condition_variable status_taken_;
+  std::vector<sink_status> last_status_;  ///< what the delivery thread took last
+  std::uint64_t status_count_ = 0;        ///< how many times it took one
 };
 
 }  // namespace qsanfwd::pipeline

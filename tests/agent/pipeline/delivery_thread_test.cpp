@@ -5,12 +5,15 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "tests/agent/pipeline/helpers.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
 
 namespace qsanfwd::pipeline {
 namespace {
@@ -21,10 +24,17 @@ using test::run_until;
 
 /// A sink the delivery thread calls while the test's thread flips `dead`: answers retry while
 /// dead, otherwise records the seqs it delivered and the threads it was called on. Read the
-/// records only after the delivery thread has been joined.
+/// records only after the delivery thread has been joined. While held, a delivery blocks the
+/// delivery thread itself, as a write to a stalled disk would.
 class threaded_sink : public sinks::sink {
  public:
   boost::asio::awaitable<sinks::delivery> deliver(std::span<const queued_event> batch) override {
+    {
+      std::unique_lock lock(hold_mutex_);
+      blocked = held_;
+      released_.wait(lock, [this] { return !held_; });
+      blocked = false;
+    }
     threads.insert(std::this_thread::get_id());
     ++calls;
     if (dead) {
@@ -37,10 +47,28 @@ class threaded_sink : public sinks::sink {
   }
   std::string_view name() const override { return "threaded"; }
 
+  void hold() {
+    const std::lock_guard lock(hold_mutex_);
+    held_ = true;
+  }
+  void release() {
+    {
+      const std::lock_guard lock(hold_mutex_);
+      held_ = false;
+    }
+    released_.notify_all();
+  }
+
+  std::atomic<bool> blocked{false};  ///< a delivery is waiting for release()
   std::atomic<bool> dead{false};
   std::atomic<int> calls{0};
   std::vector<std::int64_t> seqs;
   std::set<std::thread::id> threads;
+
+ private:
+  std::mutex hold_mutex_;
+  std::condition_variable released_;
+  bool held_ = false;
 };
 
 class delivery_thread_test : public ::testing::Test {
@@ -119,15 +147,36 @@ TEST_F(delivery_thread_test, collection_waits_for_room_while_a_blocking_sink_is_
   d->start();
   append_page(0, 4);
   d->notify_appended();
-  // status() runs after the notification on the delivery thread: the full queue is counted.
-  EXPECT_EQ(d->status().front().pending_bytes, static_cast<std::int64_t>(cfg.queue.max_bytes));
+  // The notification, run on the delivery thread, counts the full queue.
+  EXPECT_TRUE(test::wait_until([&] {
+    return d->status().front().pending_bytes == static_cast<std::int64_t>(cfg.queue.max_bytes);
+  }));
   bool resumed = false;
   boost::asio::co_spawn(io_, d->wait_for_room(), [&](std::exception_ptr) { resumed = true; });
   EXPECT_TRUE(run_until(io_, [&] { return sink_->calls > 2; }));
   EXPECT_FALSE(resumed);
   sink_->dead = false;
   ASSERT_TRUE(run_until(io_, [&] { return resumed; }));
-  EXPECT_EQ(delivered(*d), 4);
+  EXPECT_TRUE(run_until(io_, [&] { return delivered(*d) == 4; }));
+  stop(*d);
+}
+
+TEST_F(delivery_thread_test, status_answers_while_a_sink_blocks_the_delivery_thread) {
+  auto d = make(fast_sink_config("threaded", dir_));
+  d->start();
+  append_page(0, 5);
+  d->notify_appended();
+  ASSERT_TRUE(run_until(io_, [&] { return delivered(*d) == 5; }));
+  sink_->hold();
+  append_page(5, 10);
+  d->notify_appended();
+  ASSERT_TRUE(test::wait_until([&] { return sink_->blocked.load(); }));
+  // Waiting for the delivery thread would never end here: the test releases it only after.
+  const auto asked = std::chrono::steady_clock::now();
+  EXPECT_EQ(delivered(*d), 5) << "the status the delivery thread took last";
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(5));
+  sink_->release();
+  ASSERT_TRUE(run_until(io_, [&] { return delivered(*d) == 10; }));
   stop(*d);
 }
 
