@@ -1,7 +1,6 @@
 // qsanfwd-bench-drain: how fast the real agent drains an array's backlog into each sink, what
 // it costs in CPU and memory, and how that compares with only fetching the pages
 // (bench/README.md). With several backlogs it is the `scale` benchmark.
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 
@@ -18,8 +17,9 @@
 
 #include "agent/device/device_client.hpp"
 #include "agent/sim/simulator.hpp"
-#include "bench/drain/agent_process.hpp"
+#include "bench/drain/footprint.hpp"
 #include "bench/drain/receivers.hpp"
+#include "tests/support/process.hpp"
 
 namespace qsanfwd::bench {
 namespace {
@@ -43,7 +43,8 @@ struct outcome {
   std::size_t lines = 0;
   std::uint64_t received = 0;
   double seconds = 0;  ///< from start until the last line arrived
-  usage cost;
+  test::child_times cost;
+  footprint sampled;
   std::optional<double> instructions;  ///< user-space instructions, counted by callgrind
 };
 
@@ -176,24 +177,29 @@ struct work_dir {
   bool keep_;
 };
 
-/// Waits until `count()` reaches `want` or `process` exits or the deadline passes; returns the
-/// seconds since `start` at which the count was reached, or nothing.
+/// Waits until `count()` reaches `want` or `process` exits or the deadline passes, sampling its
+/// footprint meanwhile; returns the seconds since `start` at which the count was reached, or
+/// nothing.
 template <typename Count>
-std::optional<double> wait_for(Count count, std::uint64_t want, measured_process& process,
-                               std::chrono::steady_clock::time_point start,
+std::optional<double> wait_for(Count count, std::uint64_t want, test::child_process& process,
+                               footprint& sampled, std::chrono::steady_clock::time_point start,
                                std::chrono::seconds deadline) {
   while (std::chrono::steady_clock::now() - start < deadline) {
     if (count() >= want) {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    process.sample();
-    if (process.exited()) {
+    sampled.sample(process.pid());
+    if (!process.running()) {
       return std::nullopt;
     }
     std::this_thread::sleep_for(20ms);
   }
   return std::nullopt;
 }
+
+/// Far longer than the agent needs to exit after SIGTERM: it only keeps an agent that hangs from
+/// hanging the benchmark.
+constexpr std::chrono::minutes shutdown_grace(5);
 
 outcome drain_into(const settings& opt, const std::string& target, std::size_t lines,
                    std::uint16_t array_port) {
@@ -214,14 +220,23 @@ outcome drain_into(const settings& opt, const std::string& target, std::size_t l
   const auto counts = dir.path / "callgrind.out";
   const auto cmd = as_run(opt, opt.agent, {"run", "-c", config.string()}, counts);
   const auto start = std::chrono::steady_clock::now();
-  measured_process agent(cmd.program, cmd.args, dir.path / "agent.log");
+  test::child_process agent(cmd.program, cmd.args, dir.path / "agent.log");
   const auto deadline = std::chrono::seconds(120 + lines / 2000);
-  const auto reached = wait_for(count, lines, agent, start, deadline);
-  agent.sample();
-  agent.signal(SIGTERM);
+  footprint sampled;
+  const auto reached = wait_for(count, lines, agent, sampled, start, deadline);
+  sampled.sample(agent.pid());
+  const auto stopped = [&] {
+    agent.stop(shutdown_grace);
+    return agent.times();
+  };
   // A braced list is evaluated in order: the counts are read after the agent has exited.
-  outcome o{
-      target, lines, count(), reached.value_or(0), agent.wait(), counted_instructions(opt, counts)};
+  outcome o{target,
+            lines,
+            count(),
+            reached.value_or(0),
+            stopped(),
+            sampled,
+            counted_instructions(opt, counts)};
   if (!reached) {
     std::ifstream log(dir.path / "agent.log");
     std::cerr << target << ": only " << o.received << " of " << lines
@@ -240,19 +255,23 @@ outcome fetch_ceiling(const settings& opt, std::size_t lines, std::uint16_t arra
       {"--fetch-only", std::to_string(array_port), "--page-size", std::to_string(opt.page_size)},
       counts);
   const auto start = std::chrono::steady_clock::now();
-  measured_process fetch(cmd.program, cmd.args, out);
-  while (!fetch.exited()) {
-    fetch.sample();
+  test::child_process fetch(cmd.program, cmd.args, out);
+  footprint sampled;
+  while (fetch.running()) {
+    sampled.sample(fetch.pid());
     std::this_thread::sleep_for(5ms);
   }
-  auto cost = fetch.wait();
   std::uint64_t got = 0;
   std::ifstream(out) >> got;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return outcome{"fetch-only", lines,
-                 got,          cost.status == 0 ? seconds : 0,
-                 cost,         counted_instructions(opt, counts)};
+  return outcome{"fetch-only",
+                 lines,
+                 got,
+                 fetch.wait() == 0 ? seconds : 0,
+                 fetch.times(),
+                 sampled,
+                 counted_instructions(opt, counts)};
 }
 
 // ---- the table -------------------------------------------------------------------------
@@ -273,14 +292,14 @@ void print_row(const outcome& o, std::optional<double> fetch_rate) {
     s << std::fixed << rate / *fetch_rate;
     ratio = s.str();
   }
-  const double written_per_million = o.cost.written_mb * 1e6 / static_cast<double>(o.lines);
+  const double written_per_million = o.sampled.written_mb * 1e6 / static_cast<double>(o.lines);
   char instructions[32] = "";
   if (o.instructions) {
     std::snprintf(instructions, sizeof instructions, "%14.0f",
                   *o.instructions / static_cast<double>(o.lines));
   }
   std::printf("%-9zu %-10s %10.0f %8.1f %12.1f %13.1f %13.0f %9s%s%s\n", o.lines, o.target.c_str(),
-              rate, o.seconds, cpu_per_million, o.cost.peak_rss_mb, written_per_million,
+              rate, o.seconds, cpu_per_million, o.sampled.peak_rss_mb, written_per_million,
               ratio.c_str(), instructions, o.received < o.lines ? "  INCOMPLETE" : "");
   std::fflush(stdout);
 }

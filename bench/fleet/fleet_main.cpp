@@ -6,9 +6,6 @@
 
 #include <fmt/format.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -32,10 +29,12 @@
 #include "agent/core/logging.hpp"
 #include "agent/sim/simulator.hpp"
 #include "bench/fleet/proc_stats.hpp"
+#include "tests/support/process.hpp"
 
 namespace fs = std::filesystem;
 using steady = std::chrono::steady_clock;
 using qsanfwd::bench::proc_sample;
+using qsanfwd::test::child_process;
 
 namespace {
 
@@ -152,88 +151,8 @@ fs::path write_config(const fs::path& dir, const sim_fleet& fleet, const bench_o
   return path;
 }
 
-/// The agent under test: `qsanfwd run -c <config>`, its output in `log`.
-class agent_process {
- public:
-  agent_process(const fs::path& binary, const fs::path& config, const fs::path& log,
-                rlim_t nofile) {
-    pid_ = fork();
-    if (pid_ < 0) {
-      throw std::runtime_error("fork failed");
-    }
-    if (pid_ == 0) {
-      start_child(binary, config, log, nofile);
-    }
-  }
-
-  ~agent_process() {
-    if (running()) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  agent_process(const agent_process&) = delete;
-  agent_process& operator=(const agent_process&) = delete;
-
-  pid_t pid() const { return pid_; }
-
-  bool running() {
-    if (status_ >= 0) {
-      return false;
-    }
-    int st = 0;
-    if (waitpid(pid_, &st, WNOHANG) == pid_) {
-      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      return false;
-    }
-    return true;
-  }
-
-  /// SIGTERM, then up to `grace` for a clean exit; SIGKILL after that. Returns the exit status.
-  int stop(std::chrono::seconds grace) {
-    if (running()) {
-      kill(pid_, SIGTERM);
-    }
-    const auto end = steady::now() + grace;
-    while (running() && steady::now() < end) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (running()) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      status_ = 128 + SIGKILL;
-    }
-    return status_;
-  }
-
- private:
-  [[noreturn]] static void start_child(const fs::path& binary, const fs::path& config,
-                                       const fs::path& log, rlim_t nofile) {
-    if (std::freopen(log.c_str(), "a", stderr) == nullptr ||
-        dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
-      _exit(127);
-    }
-    // The simulators' 2,000 sockets are not the agent's: without this they would count
-    // against its descriptors.
-    syscall(SYS_close_range, 3U, ~0U, 0U);
-    // The soft descriptor limit a login shell or a plain systemd unit gives (1024 by default):
-    // the agent has to cope with it (the hard limit stays as it is).
-    rlimit lim{};
-    if (nofile > 0 && getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-      lim.rlim_cur = std::min(nofile, lim.rlim_max);
-      setrlimit(RLIMIT_NOFILE, &lim);
-    }
-    execl(binary.c_str(), binary.c_str(), "run", "-c", config.c_str(), nullptr);
-    _exit(127);
-  }
-
-  pid_t pid_ = -1;
-  int status_ = -1;
-};
-
 /// Sleeps up to `d`, or less when interrupted or the agent has gone.
-bool wait_for(std::chrono::milliseconds d, agent_process& agent) {
+bool wait_for(std::chrono::milliseconds d, child_process& agent) {
   const auto end = steady::now() + d;
   while (steady::now() < end) {
     if (interrupted || !agent.running()) {
@@ -308,7 +227,7 @@ struct window {
 };
 
 /// Samples the agent once a second for `length`.
-std::optional<window> measure(agent_process& agent, sim_fleet& fleet,
+std::optional<window> measure(child_process& agent, sim_fleet& fleet,
                               std::chrono::milliseconds length) {
   window w;
   auto first = qsanfwd::bench::sample_process(agent.pid());
@@ -375,7 +294,7 @@ void print_tail(const fs::path& file, std::size_t lines) {
 }
 
 /// Startup: how long until every array had its first log read, with the agent's state then.
-void watch_warmup(agent_process& agent, sim_fleet& fleet, std::chrono::milliseconds warmup,
+void watch_warmup(child_process& agent, sim_fleet& fleet, std::chrono::milliseconds warmup,
                   std::size_t arrays) {
   const auto start = steady::now();
   bool all_polled = false;
@@ -483,7 +402,10 @@ int run(const bench_options& o) {
   sim_fleet fleet(o.arrays, o.backlog, o.live_rate);
   const auto config = write_config(dir, fleet, o);
   const auto agent_log = dir / "agent.log";
-  agent_process agent(binary, config, agent_log, static_cast<rlim_t>(o.agent_nofile));
+  // The soft descriptor limit a login shell or a plain systemd unit gives (1024 by default): the
+  // agent has to cope with it.
+  child_process agent(binary, {"run", "-c", config.string()}, agent_log,
+                      static_cast<rlim_t>(o.agent_nofile));
   std::printf("agent %s pid %d; warm-up %s, then measuring %s\n", binary.c_str(), agent.pid(),
               o.warmup.c_str(), o.measure.c_str());
   std::fflush(stdout);
