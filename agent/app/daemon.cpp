@@ -60,8 +60,6 @@ struct device_runtime {
   std::string logs_error;    // the last log cycle's failure; empty after a success
   std::string health_error;  // the same for health polls
   bool disk_full = false;    // collection paused: the state database has no room
-  bool logs_spread = false;  // the wait after the first log cycle was a share of the interval
-  bool health_spread = false;
   std::chrono::steady_clock::time_point next_health = std::chrono::steady_clock::now();
   backoff health_retry{duration{1000}, duration{300'000}};
 };
@@ -268,12 +266,6 @@ struct daemon::impl {
     record(d, activity, outcome);
     if (outcome) {
       retry.reset();
-      // After the first success, a share of the interval: devices started together (a fleet)
-      // then poll spread over the interval instead of all at once every interval.
-      bool& spread = activity == "logs" ? d.logs_spread : d.health_spread;
-      if (!std::exchange(spread, true)) {
-        return share_of(interval, d.cfg.name + '/' + std::string(activity));
-      }
       return interval;
     }
     const auto wait = std::min(retry.next(), cap);

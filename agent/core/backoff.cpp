@@ -1,7 +1,6 @@
 #include "agent/core/backoff.hpp"
 
 #include <algorithm>
-#include <functional>
 
 namespace qsanfwd {
 
@@ -21,14 +20,6 @@ duration backoff::next() {
   ++attempt_;
   std::uniform_int_distribution<duration::rep> dist(0, c.count());
   return duration{dist(rng_)};
-}
-
-duration share_of(duration interval, std::string_view key) {
-  if (interval.count() <= 0) {
-    return duration{0};
-  }
-  const auto h = std::hash<std::string_view>{}(key);
-  return duration{static_cast<duration::rep>(h % static_cast<std::size_t>(interval.count()))};
 }
 
 }  // namespace qsanfwd

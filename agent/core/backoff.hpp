@@ -1,7 +1,6 @@
 #pragma once
 
 #include <random>
-#include <string_view>
 
 #include "agent/core/duration.hpp"
 
@@ -27,11 +26,5 @@ class backoff {
   int attempt_ = 0;
   std::mt19937_64 rng_;
 };
-
-/// A share of `interval`, in [0, interval), fixed by `key` (a device's name and what it polls).
-/// Devices started together poll together every interval after; waiting this share once,
-/// instead of a whole interval, after the first poll spreads a fleet's polls evenly over the
-/// interval for good (what Prometheus does with its scrape offsets).
-duration share_of(duration interval, std::string_view key);
 
 }  // namespace qsanfwd
