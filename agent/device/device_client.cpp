@@ -91,6 +91,21 @@ std::string device_client::authorization() const {
   return settings_.scheme == auth_scheme::bearer ? "Bearer " + access_token_ : access_token_;
 }
 
+void device_client::note_date(const http_reply& reply) {
+  if (const auto date = parse_http_date(reply.date)) {
+    array_clock_ = clock_reading{*date, clock::now()};
+  }
+}
+
+std::optional<std::int64_t> device_client::array_now() const {
+  if (!array_clock_) {
+    return std::nullopt;
+  }
+  const auto since = std::chrono::duration_cast<std::chrono::seconds>(clock::now() -
+                                                                      array_clock_->taken);
+  return array_clock_->array_time + since.count();
+}
+
 void device_client::accept_grant(const token_grant& grant, const http_reply& reply) {
   const auto array_now = parse_http_date(reply.date).value_or(unix_now());
   auto lifetime = grant.expire_time > 0 ? grant.expire_time - array_now : default_token_lifetime_s;
@@ -216,6 +231,7 @@ asio::awaitable<result<T>> device_client::call(std::string target, Parse parse) 
     if (!reply) {
       last = reply.error();
     } else {
+      note_date(*reply);
       switch (classify_status(reply->status)) {
         case status_class::success: {
           auto parsed = parse(reply->body);

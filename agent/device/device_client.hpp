@@ -87,6 +87,10 @@ class device_client {
   /// Revokes the stored refresh token on the array and forgets it locally.
   boost::asio::awaitable<result<bool>> logout();
 
+  /// The array's clock: the Date of its last answer that had one, moved on by the time since.
+  /// Nullopt before such an answer.
+  std::optional<std::int64_t> array_now() const;
+
   device_state state() const { return state_; }
   const client_counters& counters() const { return counters_; }
   const client_settings& settings() const { return settings_; }
@@ -101,6 +105,7 @@ class device_client {
   boost::asio::awaitable<result<bool>> refresh();
   boost::asio::awaitable<result<bool>> login();
   void accept_grant(const token_grant& grant, const http_reply& reply);
+  void note_date(const http_reply& reply);
   std::string authorization() const;
   void set_state(device_state next, const std::string& why);
   boost::asio::awaitable<void> pause(duration d);
@@ -119,6 +124,11 @@ class device_client {
   bool vault_loaded_ = false;
   device_state state_ = device_state::unknown;
   std::set<std::string> unsupported_;  ///< endpoints answered 404: not asked again
+  struct clock_reading {
+    std::int64_t array_time = 0;  ///< an answer's Date
+    clock::time_point taken;      ///< when it came
+  };
+  std::optional<clock_reading> array_clock_;
   client_counters counters_;
 };
 

@@ -23,6 +23,9 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr int stuck_after_failures = 3;
+// How far the array's clock (its answers' Date) may lag the checkpoint before it is reported:
+// a Date and a line's stamp may come from clocks a few seconds apart.
+constexpr std::int64_t clock_behind_tolerance_s = 10;
 
 std::int64_t unix_millis() {
   using namespace std::chrono;
@@ -209,6 +212,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     }
     ++counters_.pages;
     if (page == 1) {
+      watch_array_clock(cp.start_time);
       if (!cp.newest_first) {
         cp.newest_first = order_shown_by(answer->logs);
       }
@@ -366,6 +370,31 @@ void log_poller::note_failure(int page, const std::string& why) {
   raise("logs_stuck", severity::error,
         "Log collection from " + client_.settings().name + " is stuck at page " +
             std::to_string(page) + ": " + why);
+}
+
+// Lines are stamped by the array's clock, and each cycle asks for those from the checkpoint on
+// (the REST API has no other cursor). An array whose clock was set back stamps its new lines
+// before the checkpoint, where no cycle looks: that must not pass in silence.
+void log_poller::watch_array_clock(std::int64_t checkpoint) {
+  const auto now = client_.array_now();
+  if (!now || checkpoint <= 0) {
+    return;
+  }
+  const auto behind = checkpoint - *now;
+  const auto& name = client_.settings().name;
+  if (behind > clock_behind_tolerance_s && !clock_behind_reported_) {
+    clock_behind_reported_ = true;
+    raise("array_clock_behind", severity::warning,
+          "The clock of " + name + " is " + std::to_string(behind) +
+              " s behind the newest log line read (" + rfc3339_utc(checkpoint) +
+              "): its log is read from that time on, so lines it stamps before then are missed "
+              "until its clock passes it. Set the array's clock right (NTP).");
+  } else if (behind <= clock_behind_tolerance_s && clock_behind_reported_) {
+    clock_behind_reported_ = false;
+    raise("array_clock_caught_up", severity::notice,
+          "The clock of " + name + " has caught up with the newest log line read (" +
+              rfc3339_utc(checkpoint) + "); its new lines are read again");
+  }
 }
 
 void log_poller::note_success() {

@@ -96,6 +96,7 @@ class log_poller {
   fresh_lines sort_out(log_state& state, event_queue& queue,
                        std::span<const device::log_entry> lines, std::int64_t floor, bool priming,
                        line_dedup& dedup) const;
+  void watch_array_clock(std::int64_t checkpoint);
   void note_failure(int page, const std::string& why);
   void note_success();
   void raise(std::string type, severity level, std::string message);
@@ -111,6 +112,7 @@ class log_poller {
   poller_counters counters_;
   int consecutive_failures_ = 0;
   bool stuck_reported_ = false;
+  bool clock_behind_reported_ = false;
 };
 
 }  // namespace qsanfwd::logs

@@ -1,6 +1,7 @@
 #include "agent/sim/simulator.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <charconv>
+#include <ctime>
 #include <cstdio>
 #include <deque>
 #include <future>
@@ -130,6 +132,16 @@ bool is_auth_path(std::string_view path) {
   return path == "/auth/get" || path == "/auth/refresh" || path == "/auth/revoke";
 }
 
+/// IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), as an HTTP server writes its Date.
+std::string http_date(std::int64_t unix_seconds) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  const auto n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
 std::string make_token(std::mt19937_64& rng) {
   const auto a = rng();
   const auto b = rng();
@@ -224,8 +236,9 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
   std::unordered_map<std::uint64_t, connection> connections;
   std::chrono::steady_clock::time_point started;
   std::shared_ptr<spdlog::logger> log;
+  std::atomic<std::int64_t> clock_offset_s{opts.clock_offset_s};  // set_clock_offset() moves it
 
-  std::int64_t now() const { return unix_now() + opts.clock_offset_s; }
+  std::int64_t now() const { return unix_now() + clock_offset_s.load(); }
 
   // --- requests -------------------------------------------------------------------------
 
@@ -741,6 +754,7 @@ asio::awaitable<bool> serve_requests(impl_ptr self, Stream& stream, asio::steady
     }
     http::response<http::string_body> res{r.status, req.version()};
     res.set(http::field::server, "qsan-sim");
+    res.set(http::field::date, http_date(self->now()));
     res.set(http::field::content_type, "application/json");
     res.keep_alive(req.keep_alive());
     res.body() = std::move(r.body);
@@ -902,6 +916,10 @@ std::string simulator::base_url() const {
 
 std::int64_t simulator::array_now() const {
   return impl_->now();
+}
+
+void simulator::set_clock_offset(std::int64_t seconds) {
+  impl_->clock_offset_s = seconds;
 }
 
 void simulator::add_logs(std::size_t n) {

@@ -99,8 +99,10 @@ class simulator {
   /// "http://127.0.0.1:<port>" or "https://...".
   std::string base_url() const;
 
-  /// The array's clock: our clock plus clock_offset_s.
+  /// The array's clock: our clock plus clock_offset_s. Every answer carries it as its Date.
   std::int64_t array_now() const;
+  /// Sets the array's clock to ours plus `seconds`, as an operator or NTP stepping it would.
+  void set_clock_offset(std::int64_t seconds);
 
   // Logs.
   void add_logs(std::size_t n);  ///< n generated lines at the array's now

@@ -347,5 +347,38 @@ TEST(log_poller, a_device_stuck_on_a_garbled_page_raises_one_event_then_one_reco
   EXPECT_EQ(r.agent_events[1].type, "logs_resumed");
 }
 
+// The API lists lines from a time on, so lines an array stamps before the checkpoint after its
+// clock was set back are not read; the poller cannot get them, but says so, once, and again
+// when the clock has caught up.
+TEST(log_poller, an_array_clock_set_back_behind_the_checkpoint_is_reported_until_it_catches_up) {
+  sim::options o;
+  o.backlog = 0;
+  rig r(o);
+  r.sim->add_logs(5);
+  EXPECT_EQ(r.cycle(), 5);
+  EXPECT_TRUE(r.agent_events.empty());
+
+  r.sim->set_clock_offset(-3600);
+  r.sim->add_logs(3);
+  EXPECT_EQ(r.cycle(), 0) << "lines stamped an hour before the checkpoint were listed";
+  ASSERT_EQ(r.agent_events.size(), 1U);
+  const auto& behind = r.agent_events[0];
+  EXPECT_EQ(behind.type, "array_clock_behind");
+  EXPECT_EQ(behind.kind, event_kind::agent);
+  EXPECT_EQ(behind.severity, severity::warning);
+  EXPECT_NE(behind.message.find("array-01"), std::string::npos) << behind.message;
+  EXPECT_NE(behind.message.find(" s behind the newest log line read"), std::string::npos)
+      << behind.message;
+  EXPECT_EQ(r.cycle(), 0);
+  EXPECT_EQ(r.agent_events.size(), 1U) << "said again while nothing changed";
+
+  r.sim->set_clock_offset(0);
+  r.sim->add_logs(2);
+  EXPECT_EQ(r.cycle(), 2);
+  ASSERT_EQ(r.agent_events.size(), 2U);
+  EXPECT_EQ(r.agent_events[1].type, "array_clock_caught_up");
+  EXPECT_EQ(r.agent_events[1].severity, severity::notice);
+}
+
 }  // namespace
 }  // namespace qsanfwd::logs
