@@ -55,85 +55,69 @@ TEST(file_sink, continues_an_existing_file_and_cuts_an_incomplete_last_line) {
   EXPECT_EQ(lines[1], old[1].body);
 }
 
-// A run killed between writing a batch and recording it leaves the batch in the file; the
-// queue sends it again from the recorded cursor, with more events behind it.
+/// An earlier run of the sink that wrote events from..to-1 and ended (killed or not).
+void earlier_run_wrote(const file_options& o, int from, int to) {
+  file_sink earlier("archive", o);
+  ASSERT_EQ(deliver(earlier, numbered_batch(from, to)).result, outcome::delivered);
+}
+
+std::vector<std::string> bodies(int from, int to) {
+  std::vector<std::string> out;
+  for (const auto& e : numbered_batch(from, to)) {
+    out.push_back(e.body);
+  }
+  return out;
+}
+
+// A run killed between writing a batch and recording it leaves the batch in the file, and the
+// queue sends it again from the recorded cursor (with more events behind it, or not). After a
+// clean stop every batch written was recorded, and the queue's next batch is new.
 TEST(file_sink, a_batch_sent_again_after_a_kill_writes_only_what_the_file_lacks) {
-  test::temp_dir dir;
-  const auto o = options_in(dir);
-  {
-    file_sink killed("archive", o);
-    ASSERT_EQ(deliver(killed, numbered_batch(0, 5)).result, outcome::delivered);
+  struct restart {
+    const char* what;
+    int written;   // events 0..written-1 are in the file
+    int from, to;  // the first batch after the restart
+    int skipped;   // of it, found in the file
+  };
+  for (const auto& r : {restart{"killed, more queued behind", 5, 0, 8, 5},
+                        restart{"killed, nothing more queued", 4, 0, 4, 4},
+                        restart{"stopped cleanly", 3, 3, 6, 0}}) {
+    SCOPED_TRACE(r.what);
+    test::temp_dir dir;
+    const auto o = options_in(dir);
+    earlier_run_wrote(o, 0, r.written);
+    file_sink sink("archive", o);
+    EXPECT_EQ(deliver(sink, numbered_batch(r.from, r.to)).result, outcome::delivered);
+    EXPECT_EQ(deliver(sink, numbered_batch(r.to, r.to + 2)).result, outcome::delivered);
+    EXPECT_EQ(lines_of(o.path), bodies(0, r.to + 2));
+    EXPECT_EQ(sink.counters().already_written, static_cast<std::uint64_t>(r.skipped));
+    EXPECT_EQ(sink.counters().lines, static_cast<std::uint64_t>(r.to + 2 - r.from - r.skipped));
   }
-  file_sink sink("archive", o);
-  EXPECT_EQ(deliver(sink, numbered_batch(0, 8)).result, outcome::delivered);
-  EXPECT_EQ(deliver(sink, numbered_batch(8, 10)).result, outcome::delivered);
-  std::vector<std::string> expected;
-  for (const auto& e : numbered_batch(0, 10)) {
-    expected.push_back(e.body);
-  }
-  EXPECT_EQ(lines_of(o.path), expected);
-  EXPECT_EQ(sink.counters().already_written, 5U);
-  EXPECT_EQ(sink.counters().lines, 5U);
 }
 
 TEST(file_sink, a_batch_cut_short_by_a_kill_is_completed_from_its_last_whole_line) {
   test::temp_dir dir;
   const auto o = options_in(dir);
   std::filesystem::create_directories(o.path.parent_path());
-  const auto old = numbered_batch(0, 4);
-  test::write_file(o.path, old[0].body + "\n" + old[1].body + "\n" + old[2].body + "\n" +
-                               old[3].body.substr(0, 7));
+  const auto old = bodies(0, 4);
+  test::write_file(o.path, old[0] + "\n" + old[1] + "\n" + old[2] + "\n" + old[3].substr(0, 7));
   file_sink sink("archive", o);
   EXPECT_EQ(deliver(sink, numbered_batch(0, 6)).result, outcome::delivered);
-  std::vector<std::string> expected;
-  for (const auto& e : numbered_batch(0, 6)) {
-    expected.push_back(e.body);
-  }
-  EXPECT_EQ(lines_of(o.path), expected);
+  EXPECT_EQ(lines_of(o.path), bodies(0, 6));
   EXPECT_EQ(sink.counters().already_written, 3U);
-}
-
-TEST(file_sink, a_whole_batch_already_in_the_file_is_delivered_without_writing) {
-  test::temp_dir dir;
-  const auto o = options_in(dir);
-  {
-    file_sink killed("archive", o);
-    ASSERT_EQ(deliver(killed, numbered_batch(0, 4)).result, outcome::delivered);
-  }
-  file_sink sink("archive", o);
-  EXPECT_EQ(deliver(sink, numbered_batch(0, 4)).result, outcome::delivered);
-  EXPECT_EQ(lines_of(o.path).size(), 4U);
-  EXPECT_EQ(sink.counters().lines, 0U);
-}
-
-// After a clean stop every written batch was recorded: the queue's next batch is new.
-TEST(file_sink, a_file_from_a_clean_stop_is_continued_whole) {
-  test::temp_dir dir;
-  const auto o = options_in(dir);
-  {
-    file_sink earlier("archive", o);
-    ASSERT_EQ(deliver(earlier, numbered_batch(0, 3)).result, outcome::delivered);
-  }
-  file_sink sink("archive", o);
-  EXPECT_EQ(deliver(sink, numbered_batch(3, 6)).result, outcome::delivered);
-  EXPECT_EQ(lines_of(o.path).size(), 6U);
-  EXPECT_EQ(sink.counters().already_written, 0U);
 }
 
 TEST(file_sink, a_batch_sent_again_after_a_kill_keeps_the_hash_chain_whole) {
   test::temp_dir dir;
   auto o = options_in(dir);
   o.hash_chain = true;
-  {
-    file_sink killed("archive", o);
-    ASSERT_EQ(deliver(killed, numbered_batch(0, 5)).result, outcome::delivered);
-  }
+  earlier_run_wrote(o, 0, 5);
   file_sink sink("archive", o);
   EXPECT_EQ(deliver(sink, numbered_batch(0, 8)).result, outcome::delivered);
   const auto lines = lines_of(o.path);
   ASSERT_EQ(lines.size(), 8U);
   EXPECT_EQ(read_link(lines.back())->seq, 8U);
-  EXPECT_EQ(unchained(lines.back()), numbered_batch(7, 8)[0].body);
+  EXPECT_EQ(unchained(lines.back()), bodies(7, 8)[0]);
   const auto report = verify_archive({o.path});
   EXPECT_TRUE(report.intact) << report.problem;
 }
