@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Debian package with CPack. In a new BUILD_DIR: an optimised tree (-O2 -g, as tested;
+# Builds the Debian package with CPack. In a new BUILD_DIR: an optimised tree (-O2 -g, as benchmarked;
 # CPack strips the binary), tests off. An existing tree (build/dev, say) is packaged as it is: the
 # unit and the configuration land in /lib/systemd/system and /etc/qsanfwd whatever the tree's
 # CMAKE_INSTALL_PREFIX (packaging/install-system-files.cmake).
