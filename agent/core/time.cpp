@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 namespace qsanfwd {
 
@@ -51,6 +52,29 @@ std::string rfc3339_utc(std::int64_t unix_seconds) {
   std::string out;
   append_rfc3339_utc(out, unix_seconds);
   return out;
+}
+
+namespace {
+constexpr const char* imf_fixdate = "%a, %d %b %Y %H:%M:%S GMT";
+}  // namespace
+
+std::optional<std::int64_t> parse_http_date(std::string_view value) {
+  std::tm tm{};
+  const std::string text(value);
+  const char* end = ::strptime(text.c_str(), imf_fixdate, &tm);
+  if (end == nullptr || *end != '\0') {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+std::string http_date(std::int64_t unix_seconds) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[40];
+  const auto n = std::strftime(buf, sizeof buf, imf_fixdate, &tm);
+  return std::string(buf, n);
 }
 
 std::int64_t unix_now() {

@@ -2,7 +2,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace qsanfwd {
 
@@ -17,6 +19,12 @@ std::string rfc3339_utc(std::int64_t unix_seconds);
 inline constexpr std::size_t rfc3339_size = 20;
 /// Appends rfc3339_utc(unix_seconds) to `out`, without a string of its own.
 void append_rfc3339_utc(std::string& out, std::int64_t unix_seconds);
+
+/// Seconds since the epoch from an HTTP-date in IMF-fixdate form ("Sun, 06 Nov 1994 08:49:37
+/// GMT", what servers send in Date and Retry-After); nullopt for anything else.
+std::optional<std::int64_t> parse_http_date(std::string_view value);
+/// `unix_seconds` as an IMF-fixdate.
+std::string http_date(std::int64_t unix_seconds);
 
 /// Seconds since the epoch, from the system clock.
 std::int64_t unix_now();

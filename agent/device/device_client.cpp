@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "agent/core/http_status.hpp"
@@ -49,15 +48,6 @@ std::string_view to_string(device_state s) {
       return "login_failed";
   }
   return "unknown";
-}
-
-std::optional<std::int64_t> parse_http_date(const std::string& value) {
-  std::tm tm{};
-  const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(timegm(&tm));
 }
 
 duration token_use_period(std::int64_t lifetime_seconds) {

@@ -132,9 +132,6 @@ class device_client {
   client_counters counters_;
 };
 
-/// Seconds since the epoch from an HTTP Date header ("Sun, 06 Nov 1994 08:49:37 GMT").
-std::optional<std::int64_t> parse_http_date(const std::string& value);
-
 /// How long to use an access token before refreshing it, from its lifetime as the array states it
 /// (`expire_time` minus the array's own Date). Keeps a margin for clock resolution and latency.
 duration token_use_period(std::int64_t lifetime_seconds);

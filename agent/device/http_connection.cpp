@@ -15,7 +15,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <charconv>
-#include <ctime>
 #include <stdexcept>
 
 #include "agent/core/time.hpp"
@@ -71,15 +70,11 @@ std::optional<duration> parse_retry_after(std::string_view value, std::int64_t n
   if (ec == std::errc{} && p == value.data() + value.size() && seconds >= 0) {
     return duration{seconds * 1000};
   }
-  // IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", the HTTP-date form servers send today.
-  std::tm tm{};
-  const std::string text(value);
-  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') {
+  const auto at = parse_http_date(value);
+  if (!at) {
     return std::nullopt;
   }
-  const std::int64_t at = ::timegm(&tm);
-  return duration{std::max<std::int64_t>(0, at - now_unix) * 1000};
+  return duration{std::max<std::int64_t>(0, *at - now_unix) * 1000};
 }
 
 std::shared_ptr<ssl::context> make_client_tls_context(const tls_settings& tls,

@@ -14,7 +14,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <charconv>
-#include <ctime>
 #include <cstdio>
 #include <deque>
 #include <future>
@@ -130,16 +129,6 @@ bool is_rest_path(std::string_view path) {
 
 bool is_auth_path(std::string_view path) {
   return path == "/auth/get" || path == "/auth/refresh" || path == "/auth/revoke";
-}
-
-/// IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), as an HTTP server writes its Date.
-std::string http_date(std::int64_t unix_seconds) {
-  const auto t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  const auto n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return std::string(buf, n);
 }
 
 std::string make_token(std::mt19937_64& rng) {

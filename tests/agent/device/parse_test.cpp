@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/core/time.hpp"
 #include "agent/device/device_client.hpp"
 
 namespace qsanfwd::device {
@@ -276,6 +277,7 @@ TEST(parse_enclosures, ids_beyond_int_are_refused_not_wrapped) {
 TEST(token_timing, lifetime_from_the_array_and_a_margin) {
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
   EXPECT_EQ(parse_http_date("yesterday"), std::nullopt);
+  EXPECT_EQ(http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(token_use_period(3600), duration{3'539'000});
   EXPECT_EQ(token_use_period(2), duration{500});
   EXPECT_EQ(token_use_period(1), duration{0});
