@@ -17,8 +17,8 @@
 
 #include "agent/device/device_client.hpp"
 #include "agent/sim/simulator.hpp"
-#include "bench/drain/footprint.hpp"
 #include "bench/drain/receivers.hpp"
+#include "bench/proc_stats.hpp"
 #include "tests/support/process.hpp"
 
 namespace qsanfwd::bench {
@@ -44,7 +44,7 @@ struct outcome {
   std::uint64_t received = 0;
   double seconds = 0;  ///< from start until the last line arrived
   test::child_times cost;
-  footprint sampled;
+  proc_sample sampled;                 ///< the last /proc reading while it ran (VmHWM is its peak)
   std::optional<double> instructions;  ///< user-space instructions, counted by callgrind
 };
 
@@ -177,18 +177,25 @@ struct work_dir {
   bool keep_;
 };
 
-/// Waits until `count()` reaches `want` or `process` exits or the deadline passes, sampling its
-/// footprint meanwhile; returns the seconds since `start` at which the count was reached, or
+/// Keeps `last` the latest reading of the process while it runs.
+void sample(pid_t pid, proc_sample& last) {
+  if (auto s = sample_process(pid)) {
+    last = *s;
+  }
+}
+
+/// Waits until `count()` reaches `want` or `process` exits or the deadline passes, sampling it
+/// meanwhile; returns the seconds since `start` at which the count was reached, or
 /// nothing.
 template <typename Count>
 std::optional<double> wait_for(Count count, std::uint64_t want, test::child_process& process,
-                               footprint& sampled, std::chrono::steady_clock::time_point start,
+                               proc_sample& sampled, std::chrono::steady_clock::time_point start,
                                std::chrono::seconds deadline) {
   while (std::chrono::steady_clock::now() - start < deadline) {
     if (count() >= want) {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    sampled.sample(process.pid());
+    sample(process.pid(), sampled);
     if (!process.running()) {
       return std::nullopt;
     }
@@ -222,9 +229,9 @@ outcome drain_into(const settings& opt, const std::string& target, std::size_t l
   const auto start = std::chrono::steady_clock::now();
   test::child_process agent(cmd.program, cmd.args, dir.path / "agent.log");
   const auto deadline = std::chrono::seconds(120 + lines / 2000);
-  footprint sampled;
+  proc_sample sampled;
   const auto reached = wait_for(count, lines, agent, sampled, start, deadline);
-  sampled.sample(agent.pid());
+  sample(agent.pid(), sampled);
   const auto stopped = [&] {
     agent.stop(shutdown_grace);
     return agent.times();
@@ -256,9 +263,9 @@ outcome fetch_ceiling(const settings& opt, std::size_t lines, std::uint16_t arra
       counts);
   const auto start = std::chrono::steady_clock::now();
   test::child_process fetch(cmd.program, cmd.args, out);
-  footprint sampled;
+  proc_sample sampled;
   while (fetch.running()) {
-    sampled.sample(fetch.pid());
+    sample(fetch.pid(), sampled);
     std::this_thread::sleep_for(5ms);
   }
   std::uint64_t got = 0;
@@ -292,15 +299,18 @@ void print_row(const outcome& o, std::optional<double> fetch_rate) {
     s << std::fixed << rate / *fetch_rate;
     ratio = s.str();
   }
-  const double written_per_million = o.sampled.written_mb * 1e6 / static_cast<double>(o.lines);
+  constexpr double mib = 1024.0 * 1024.0;
+  const double written_per_million =
+      static_cast<double>(o.sampled.written_bytes) / mib * 1e6 / static_cast<double>(o.lines);
   char instructions[32] = "";
   if (o.instructions) {
     std::snprintf(instructions, sizeof instructions, "%14.0f",
                   *o.instructions / static_cast<double>(o.lines));
   }
   std::printf("%-9zu %-10s %10.0f %8.1f %12.1f %13.1f %13.0f %9s%s%s\n", o.lines, o.target.c_str(),
-              rate, o.seconds, cpu_per_million, o.sampled.peak_rss_mb, written_per_million,
-              ratio.c_str(), instructions, o.received < o.lines ? "  INCOMPLETE" : "");
+              rate, o.seconds, cpu_per_million, static_cast<double>(o.sampled.hwm_kib) / 1024.0,
+              written_per_million, ratio.c_str(), instructions,
+              o.received < o.lines ? "  INCOMPLETE" : "");
   std::fflush(stdout);
 }
 

@@ -28,7 +28,7 @@
 #include "agent/core/duration.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/sim/simulator.hpp"
-#include "bench/fleet/proc_stats.hpp"
+#include "bench/proc_stats.hpp"
 #include "tests/support/process.hpp"
 
 namespace fs = std::filesystem;

@@ -14,10 +14,13 @@ struct proc_sample {
   std::uint64_t hwm_kib = 0;   ///< VmHWM: the peak RSS so far
   std::uint64_t threads = 0;   ///< Threads
   std::uint64_t open_fds = 0;  ///< entries of /proc/<pid>/fd
+  /// write_bytes of /proc/<pid>/io: what it sent to storage, counted when pages are dirtied
+  /// (so including what the page cache has not written yet); 0 when that file is unreadable.
+  std::uint64_t written_bytes = 0;
 };
 
-/// Reads /proc/<pid>/stat, /proc/<pid>/status and /proc/<pid>/fd; nullopt once the process is
-/// gone.
+/// Reads /proc/<pid>/stat, /proc/<pid>/status, /proc/<pid>/io and /proc/<pid>/fd; nullopt once
+/// the process is gone.
 std::optional<proc_sample> sample_process(pid_t pid);
 
 /// CPU time of one thread of this process, from its CPU-time clock.

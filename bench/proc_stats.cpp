@@ -1,4 +1,4 @@
-#include "bench/fleet/proc_stats.hpp"
+#include "bench/proc_stats.hpp"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -58,6 +58,18 @@ bool read_status(pid_t pid, proc_sample& s) {
   return true;
 }
 
+std::uint64_t written_bytes(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/io");
+  std::string key;
+  std::uint64_t value = 0;
+  while (in >> key >> value) {
+    if (key == "write_bytes:") {
+      return value;
+    }
+  }
+  return 0;
+}
+
 std::uint64_t count_fds(pid_t pid) {
   std::error_code ec;
   std::uint64_t n = 0;
@@ -78,6 +90,7 @@ std::optional<proc_sample> sample_process(pid_t pid) {
   }
   s.cpu_seconds = *cpu;
   s.open_fds = count_fds(pid);
+  s.written_bytes = written_bytes(pid);
   return s;
 }
 
