@@ -40,6 +40,9 @@ struct log_options {
   int page_size = 1000;
   std::vector<std::string> types;  ///< subset of access, info, warning, error; empty = all
   start_point start_at;
+  /// How far behind the checkpoint the lines queued are kept one by one: a step back of the
+  /// array's clock within it loses and repeats nothing.
+  duration clock_step_window{2 * 3600 * 1000};
 };
 
 struct thresholds {

@@ -227,6 +227,7 @@ log_options read_logs(object_reader r) {
     }
   }
   logs.start_at = read_start_point(r);
+  logs.clock_step_window = r.duration_value("clock_step_window", 2h, 0s);
   r.finish();
   return logs;
 }

@@ -210,6 +210,9 @@ struct daemon::impl {
     };
     h.on_progress = [this](const logs::progress& p) { progress.update(p); };
     h.agent_event = [this](event e) { agent_event(std::move(e)); };
+    h.log_gap = [this](const event& e) {
+      outcomes.failure(e.device, "logs_gap", e.timestamp, e.message);
+    };
     return h;
   }
 

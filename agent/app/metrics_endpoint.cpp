@@ -91,6 +91,17 @@ ops::reply metrics_reply(const agent_snapshot& s) {
   per_device(p, s, "qsanfwd_log_duplicates_dropped_total", "counter",
              "Lines read again (window overlap, shifting pages) and dropped.",
              [](const device_metrics& d) { return d.logs.duplicates_dropped; });
+  per_device(p, s, "qsanfwd_log_gaps_total", "counter",
+             "Times the array no longer held lines read before at the checkpoint: its log was "
+             "overwritten or cleared, and lines after them may be lost (event logs_gap).",
+             [](const device_metrics& d) { return d.logs.gaps; });
+  per_device(p, s, "qsanfwd_log_lines_ahead_total", "counter",
+             "Lines stamped ahead of the array's own clock, forwarded without moving the "
+             "checkpoint (re-reads included).",
+             [](const device_metrics& d) { return d.logs.lines_ahead; });
+  per_device(p, s, "qsanfwd_log_lines_before_start_total", "counter",
+             "Lines stamped before the startTime asked for (an array that ignores it), dropped.",
+             [](const device_metrics& d) { return d.logs.lines_before_start; });
   p.family("qsanfwd_log_checkpoint_lag_seconds", "gauge",
            "Now minus the log checkpoint (the array's clock): how far collection trails.");
   for (const auto& d : s.devices) {

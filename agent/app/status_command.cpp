@@ -35,6 +35,18 @@ json activity_json(const std::vector<device_activity>& all, const std::string& d
   return nullptr;
 }
 
+/// The times the array's log was found overwritten or cleared past the checkpoint (kept as the
+/// failures of the activity "logs_gap"), or null.
+json gaps_json(const std::vector<device_activity>& all, const std::string& device,
+               std::int64_t now) {
+  for (const auto& a : all) {
+    if (a.device == device && a.activity == "logs_gap") {
+      return {{"count", a.failures}, {"last", when(a.last_failure_at, now)}, {"what", a.last_error}};
+    }
+  }
+  return nullptr;
+}
+
 json device_json(const config::device_config& d, const std::vector<checkpoint_view>& checkpoints,
                  const std::vector<device_activity>& activity, std::int64_t now) {
   json out{{"name", d.name}, {"url", d.url}};
@@ -51,6 +63,7 @@ json device_json(const config::device_config& d, const std::vector<checkpoint_vi
   }
   out["logs"] = activity_json(activity, d.name, "logs", now);
   out["health"] = activity_json(activity, d.name, "health", now);
+  out["log_gaps"] = gaps_json(activity, d.name, now);
   return out;
 }
 
@@ -151,6 +164,11 @@ void print_status(const json& status, std::ostream& out) {
     }
     print_activity("logs", d["logs"], out);
     print_activity("health", d["health"], out);
+    if (const auto& g = d["log_gaps"]; !g.is_null()) {
+      out << fmt::format("    gaps    {} in the array's log, the last {}: {}\n",
+                         g["count"].get<std::int64_t>(), age(g["last"]),
+                         g["what"].get<std::string>());
+    }
   }
   out << "\nsinks\n";
   for (const auto& s : status["sinks"]) {

@@ -23,7 +23,8 @@ struct log_entry {
 
 struct log_page {
   std::vector<log_entry> logs;
-  std::int64_t total = 0;
+  std::int64_t total = 0;  ///< the array's `total`, else the lines of this page
+  bool total_given = false;  ///< whether `total` came from the array
   bool have_next_page = false;
 };
 

@@ -245,6 +245,7 @@ class log_page_reader {
       return false;
     }
     page_.total = total_.value_or(static_cast<std::int64_t>(page_.logs.size()));
+    page_.total_given = total_.has_value();
     page_.have_next_page = next_page_;
     return true;
   }
@@ -510,7 +511,9 @@ result<log_page> detail::parse_log_page_dom(std::string_view body) {
                                     required_text(logs[i], "type", where),
                                     required_text(logs[i], "message", where)});
     }
-    page.total = optional_int(doc, "total").value_or(static_cast<std::int64_t>(page.logs.size()));
+    const auto total = optional_int(doc, "total");
+    page.total = total.value_or(static_cast<std::int64_t>(page.logs.size()));
+    page.total_given = total.has_value();
     page.have_next_page = flag(doc, "haveNextPage");
     return page;
   });

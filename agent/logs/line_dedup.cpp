@@ -6,16 +6,28 @@
 namespace qsanfwd::logs {
 
 bool line_dedup::covered(std::int64_t timestamp) const {
+  if (timestamp > horizon_) {
+    return false;
+  }
+  if (read_before_ && read_before_->lo < timestamp && timestamp < read_before_->hi) {
+    return true;
+  }
   return std::any_of(covered_.begin(), covered_.end(), [timestamp](const second_span& s) {
     return s.lo <= timestamp && timestamp <= s.hi;
   });
 }
 
-void line_dedup::start_page(std::int64_t lo, std::int64_t hi,
-                            const std::vector<line_mark>& stored) {
-  low_ = started_ ? std::min(low_, lo) : lo;
-  high_ = started_ ? std::max(high_, hi) : hi;
-  started_ = true;
+void line_dedup::start_page(std::optional<second_span> settled,
+                            const std::vector<line_mark>& stored, std::int64_t horizon) {
+  horizon_ = horizon;
+  if (started_) {
+    read_before_ = second_span{low_, high_};
+  }
+  if (settled) {
+    low_ = started_ ? std::min(low_, settled->lo) : settled->lo;
+    high_ = started_ ? std::max(high_, settled->hi) : settled->hi;
+    started_ = true;
+  }
   // What this cycle has counted itself is newer than the store's copy.
   for (const auto& m : stored) {
     counts_.try_emplace(key{m.timestamp, m.hash}, counts{0, m.queued, false});
@@ -39,7 +51,7 @@ sighting line_dedup::observe(std::int64_t timestamp, std::uint64_t hash) {
 page_record line_dedup::finish_page() {
   page_record out;
   for (auto it = counts_.begin(); it != counts_.end();) {
-    if (!is_edge(it->first.timestamp)) {
+    if (!kept(it->first.timestamp)) {
       it = counts_.erase(it);
       continue;
     }
@@ -48,7 +60,7 @@ page_record line_dedup::finish_page() {
     }
     ++it;
   }
-  if (high_ - low_ >= 2) {
+  if (started_ && high_ - low_ >= 2) {
     out.interior = second_span{low_ + 1, high_ - 1};
   }
   return out;

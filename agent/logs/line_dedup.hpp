@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -38,18 +39,26 @@ struct page_record {
 ///
 /// The array sorts its log by time and pages are contiguous slices of it, so once a cycle has
 /// read lines of seconds a and b, it has read every line of each second strictly between them.
-/// Those seconds need no per-line bookkeeping: one span says they are queued. Only the two
-/// edge seconds of the cycle (which later pages or cycles may read more of) are counted line by
-/// line: per (second, type, message), sightings in this cycle against lines ever queued, so
-/// identical genuine lines each count and a re-read after a crash queues nothing twice.
-/// Memory holds one page plus the edge seconds, whatever the backlog.
+/// Those seconds need no per-line bookkeeping: one span says they are queued, in the store for
+/// later cycles and in memory for the rest of this one (an array that serves a page twice then
+/// queues nothing twice). Only the two edge seconds of the cycle (which later pages or cycles
+/// may read more of) are counted line by line: per (second, type, message), sightings in this
+/// cycle against lines ever queued, so identical genuine lines each count and a re-read after a
+/// crash queues nothing twice. Memory holds one page plus the edge seconds, whatever the backlog.
+///
+/// Seconds after `horizon` (lines stamped ahead of the array's own clock) are never taken as
+/// read whole: the array may still write lines there. Their lines are counted one by one and
+/// their marks kept, however many cycles read them again.
 class line_dedup {
  public:
   /// `covered`: spans earlier cycles left in the store.
   explicit line_dedup(std::vector<second_span> covered) : covered_(std::move(covered)) {}
 
-  /// Begins a page whose lines lie in seconds lo..hi, with the marks the store holds there.
-  void start_page(std::int64_t lo, std::int64_t hi, const std::vector<line_mark>& stored);
+  /// Begins a page whose lines up to `horizon` (the last second the array's clock has reached,
+  /// never less than the last page's) lie in seconds `settled` (none when all are after it),
+  /// with the marks the store holds for all the page's seconds.
+  void start_page(std::optional<second_span> settled, const std::vector<line_mark>& stored,
+                  std::int64_t horizon = std::numeric_limits<std::int64_t>::max());
   sighting observe(std::int64_t timestamp, std::uint64_t hash);
   /// Ends the page: what to store, in the transaction that queues the page's lines.
   page_record finish_page();
@@ -75,13 +84,19 @@ class line_dedup {
   };
 
   bool covered(std::int64_t timestamp) const;
-  bool is_edge(std::int64_t timestamp) const { return timestamp == low_ || timestamp == high_; }
+  /// Whether the line's marks must outlive the page: an edge second, or one after the horizon.
+  bool kept(std::int64_t timestamp) const {
+    return timestamp == low_ || timestamp == high_ || timestamp > horizon_;
+  }
 
   std::vector<second_span> covered_;
+  std::int64_t horizon_ = std::numeric_limits<std::int64_t>::max();
   std::unordered_map<key, counts, key_hash> counts_;
   bool started_ = false;
-  std::int64_t low_ = 0;  ///< the oldest and newest second read so far in this cycle
+  std::int64_t low_ = 0;  ///< the oldest and newest second up to the horizon read in this cycle
   std::int64_t high_ = 0;
+  /// Seconds strictly inside this span were read whole by the cycle's earlier pages.
+  std::optional<second_span> read_before_;
 };
 
 }  // namespace qsanfwd::logs

@@ -1,6 +1,7 @@
 #include "agent/logs/log_poller.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,6 +17,7 @@
 #include "agent/core/time.hpp"
 #include "agent/logs/log_event.hpp"
 #include "agent/logs/page_window.hpp"
+#include "agent/logs/repeated_pages.hpp"
 
 namespace qsanfwd::logs {
 namespace asio = boost::asio;
@@ -167,6 +169,9 @@ asio::awaitable<result<std::int64_t>> log_poller::poll_once() {
     cp = *initial;
     priming = options_.start_at.where == config::start_point::kind::now;
   }
+  if (!priming) {
+    cp = co_await rewind_if_clock_went_back(*cp);
+  }
   auto queued = co_await read_cycle(*cp, priming);
   if (queued) {
     note_success();
@@ -179,11 +184,24 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   // Unique per cycle even after a crash that never saved the cycle number.
   const auto cycle = std::max(cp.cycle + 1, unix_millis());
   const auto start = std::max<std::int64_t>(cp.start_time - 1, 0);
+  const auto floor = std::max(cp.floor, start);
   const auto began = std::chrono::steady_clock::now();
+  // Lines of the checkpoint second queued before: a re-read that finds fewer shows that the
+  // array's log lost them (overwritten or cleared) and maybe more after them.
+  const auto checkpoint_second = cp.start_time;
+  const auto recent_window = options_.clock_step_window.count() / 1000;
+  const auto held = cp.start_time > 0 ? state_.queued_in(checkpoint_second) : 0;
+  std::int64_t held_now = 0;  ///< lines of that second this cycle read
+  std::optional<std::int64_t> oldest_after;
   std::optional<page_window> window;
+  repeated_pages repeats;
+  bool totals_given = true;
   std::int64_t max_seen = cp.start_time;
   std::int64_t queued = 0;
   std::int64_t read = 0;
+  std::int64_t before_start = 0;
+  std::int64_t ahead = 0;
+  std::int64_t newest_ahead = 0;
   line_dedup dedup(state_.spans());
 
   const auto query_of = [&](int page) {
@@ -211,8 +229,11 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       co_return answer.error();
     }
     ++counters_.pages;
+    // Each answer's Date moves the array's present on: lines written during a long drain are
+    // never taken for lines from the future.
+    const auto ahead_of = horizon();
     if (page == 1) {
-      watch_array_clock(cp.start_time);
+      watch_clock_skew();
       if (!cp.newest_first) {
         cp.newest_first = order_shown_by(answer->logs);
       }
@@ -229,18 +250,33 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       }
       window.emplace(cp.newest_first.value_or(true), options_.page_size);
     }
+    // Whether the pages before this one hold all the lines the array counts.
+    const bool all_read = page > 1 && totals_given && window->complete();
+    totals_given = totals_given && answer->total_given;
     const auto skip = window->accept(page, answer->total, answer->logs.size());
     if (!skip) {
       const std::string why = "the array's log shrank while being read; reading the cycle again";
       note_failure(page, why);
       co_return failure{why};
     }
-
-    const std::span<const device::log_entry> lines(
+    std::span<const device::log_entry> lines(
         answer->logs.begin() + static_cast<std::ptrdiff_t>(*skip), answer->logs.end());
+    // The manual's paging is trusted no further than it proves itself: an empty page ends the
+    // cycle whatever haveNextPage says, and a page served again ends it or stops it.
+    bool last = !answer->have_next_page || answer->logs.empty();
+    if (!lines.empty() && repeats.seen_before(answer->logs)) {
+      if (!all_read) {
+        const auto why = "the array answered pageNumber " + std::to_string(page) +
+                         " with the lines of an earlier page (does it ignore pageNumber?): "
+                         "the lines after them cannot be read";
+        note_failure(page, why);
+        co_return failure{why};
+      }
+      lines = {};
+      last = true;
+    }
     counters_.lines_read += lines.size();
     read += static_cast<std::int64_t>(lines.size());
-    const bool last = !answer->have_next_page;
     if (!last) {
       if (hooks_.between_pages) {
         co_await hooks_.between_pages();
@@ -254,7 +290,18 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       asio::co_spawn(ex, request_page(client_, query_of(page + 1), next), asio::detached);
     }
     for (const auto& line : lines) {
-      max_seen = std::max(max_seen, line.timestamp);
+      if (line.timestamp < start) {
+        ++before_start;
+      } else if (line.timestamp > ahead_of) {
+        ++ahead;
+        newest_ahead = std::max(newest_ahead, line.timestamp);
+      } else {
+        max_seen = std::max(max_seen, line.timestamp);
+      }
+      held_now += line.timestamp == checkpoint_second ? 1 : 0;
+      if (line.timestamp > checkpoint_second) {
+        oldest_after = std::min(oldest_after.value_or(line.timestamp), line.timestamp);
+      }
     }
     // Oldest first, every line before this page's newest second is behind us already.
     const bool move_now = last || (!priming && cp.newest_first == false);
@@ -262,16 +309,21 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       log_state state(store, client_.settings().name);
       // Most of a page's work, its events made and packed, is done before the transaction:
       // while one is open the delivery thread's commits wait for the writers' gate.
-      const auto fresh = sort_out(state, queue, lines, cp.floor, priming, dedup);
+      const auto fresh = sort_out(state, queue, lines, floor, ahead_of, priming, dedup);
       auto tx = store.begin();
       queue.append(fresh.events);
       if (fresh.record) {
         state.record(cycle, *fresh.record);
       }
+      if (recent_window > 0) {
+        state.remember(fresh.recent);
+      }
       if (move_now) {
         cp.start_time = max_seen;
         cp.cycle = cycle;
+        cp.recorded_since = cp.recorded_since.value_or(checkpoint_second + 1);
         state.prune_before(cp.start_time - 1);
+        state.forget_recent_before(cp.start_time - recent_window);
         state.save(cp);
       }
       // Lines and checkpoint stay together: a power cut before the dispatcher's next sync
@@ -309,27 +361,48 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       break;
     }
   }
+  watch_start_time(before_start, start);
+  watch_lines_ahead(ahead, newest_ahead);
+  if (held_now < held) {
+    report_gap(checkpoint_second, held - held_now, oldest_after.value_or(horizon()));
+  }
   counters_.last_success_unix = unix_now();
   co_return queued;
 }
 
+std::int64_t log_poller::horizon() const {
+  // Without the array's Date the host's clock stands in, with room for an array that was
+  // never set right: only a line a day ahead of ours is called a line from the future.
+  // With it, a little room for the Date's truncation to the second; more would let a line
+  // from before a clock step back move the checkpoint past lines the array is about to write.
+  constexpr std::int64_t with_date_s = 2;
+  constexpr std::int64_t without_date_s = 86'400;
+  const auto array_now = client_.array_now();
+  return array_now ? *array_now + with_date_s : unix_now() + without_date_s;
+}
+
 log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queue,
                                              std::span<const device::log_entry> lines,
-                                             std::int64_t floor, bool priming,
-                                             line_dedup& dedup) const {
-  std::optional<second_span> seconds;
+                                             std::int64_t floor, std::int64_t horizon,
+                                             bool priming, line_dedup& dedup) const {
+  std::optional<second_span> all;
+  std::optional<second_span> settled;
+  const auto widen = [](std::optional<second_span>& span, std::int64_t t) {
+    span = span ? second_span{std::min(span->lo, t), std::max(span->hi, t)} : second_span{t, t};
+  };
   for (const auto& line : lines) {
     if (line.timestamp >= floor) {
-      seconds = seconds ? second_span{std::min(seconds->lo, line.timestamp),
-                                      std::max(seconds->hi, line.timestamp)}
-                        : second_span{line.timestamp, line.timestamp};
+      widen(all, line.timestamp);
+      if (line.timestamp <= horizon) {
+        widen(settled, line.timestamp);
+      }
     }
   }
   fresh_lines out;
-  if (!seconds) {
+  if (!all) {
     return out;
   }
-  dedup.start_page(seconds->lo, seconds->hi, state.marks_between(seconds->lo, seconds->hi));
+  dedup.start_page(settled, state.marks_between(all->lo, all->hi), horizon);
   // The page's fresh lines go to the queue in one append: one stored chunk, not one per line.
   // Their events are kept on this (the writer's) thread from page to page, strings and all.
   thread_local std::vector<event> fresh;
@@ -339,10 +412,14 @@ log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queu
     if (line.timestamp < floor) {
       continue;
     }
-    const auto seen = dedup.observe(line.timestamp, line_hash(line.type, line.message));
+    const auto hash = line_hash(line.type, line.message);
+    const auto seen = dedup.observe(line.timestamp, hash);
     if (!seen.fresh) {
       ++out.counts.duplicates;
-    } else if (!priming) {
+      continue;
+    }
+    out.recent.push_back(queued_line{line.timestamp, hash});
+    if (!priming) {
       if (made == fresh.size()) {
         fresh.emplace_back();
       }
@@ -374,26 +451,114 @@ void log_poller::note_failure(int page, const std::string& why) {
 
 // Lines are stamped by the array's clock, and each cycle asks for those from the checkpoint on
 // (the REST API has no other cursor). An array whose clock was set back stamps its new lines
-// before the checkpoint, where no cycle looks: that must not pass in silence.
-void log_poller::watch_array_clock(std::int64_t checkpoint) {
+// before the checkpoint, where no cycle would look: the checkpoint goes back to the array's
+// present, and the seconds between, read whole before, are opened again with the lines the
+// recent-lines record holds there as marks, so those come back as duplicates and only new
+// lines are queued. Where the record does not reach (a step back longer than
+// `clock_step_window`), lines read before may be queued again, with their ids; the event says
+// which seconds.
+asio::awaitable<checkpoint> log_poller::rewind_if_clock_went_back(checkpoint cp) {
   const auto now = client_.array_now();
-  if (!now || checkpoint <= 0) {
+  if (!now || cp.start_time <= 0 || cp.start_time - *now <= clock_behind_tolerance_s) {
+    co_return cp;
+  }
+  const auto from = *now - clock_behind_tolerance_s;
+  const auto window = options_.clock_step_window.count() / 1000;
+  const auto exact_from =
+      std::max(cp.recorded_since.value_or(cp.start_time + 1), cp.start_time - window);
+  const auto old = cp.start_time;
+  cp.start_time = from;
+  co_await writer_.run([&](state_store& store, event_queue&) {
+    log_state state(store, client_.settings().name);
+    auto tx = store.begin();
+    state.reopen(from, old);
+    state.save(cp);
+    tx.commit(sqlite::durability::deferred);
+    return 0;
+  });
+  const auto& name = client_.settings().name;
+  std::string message = "The clock of " + name + " was set back: it is " +
+                        std::to_string(old - *now) + " s behind the newest log line read (" +
+                        rfc3339_utc(old) + "). Its log is read again from " + rfc3339_utc(from) +
+                        ", so the lines it stamps from now on are collected";
+  message += exact_from <= from
+                 ? "; the lines read before are recognised and none is forwarded twice."
+                 : "; lines stamped between " + rfc3339_utc(from) + " and " +
+                       rfc3339_utc(std::min(exact_from, old)) +
+                       " that were read before may be forwarded again, with the same ids "
+                       "(the agent keeps their record for clock_step_window only).";
+  raise("array_clock_behind", severity::warning, message + " Set the array's clock right (NTP).");
+  co_return cp;
+}
+
+// The array stamps its lines by its own clock; a SIEM sorts them by ours. A steady difference
+// is worth one warning (a single answer can be late, so it must last a few cycles).
+void log_poller::watch_clock_skew() {
+  constexpr std::int64_t skew_tolerance_s = 120;
+  constexpr int steady_after_cycles = 3;
+  const auto array_now = client_.array_now();
+  if (!array_now) {
     return;
   }
-  const auto behind = checkpoint - *now;
+  const auto skew = *array_now - unix_now();
   const auto& name = client_.settings().name;
-  if (behind > clock_behind_tolerance_s && !clock_behind_reported_) {
-    clock_behind_reported_ = true;
-    raise("array_clock_behind", severity::warning,
-          "The clock of " + name + " is " + std::to_string(behind) +
-              " s behind the newest log line read (" + rfc3339_utc(checkpoint) +
-              "): its log is read from that time on, so lines it stamps before then are missed "
-              "until its clock passes it. Set the array's clock right (NTP).");
-  } else if (behind <= clock_behind_tolerance_s && clock_behind_reported_) {
-    clock_behind_reported_ = false;
-    raise("array_clock_caught_up", severity::notice,
-          "The clock of " + name + " has caught up with the newest log line read (" +
-              rfc3339_utc(checkpoint) + "); its new lines are read again");
+  if (std::abs(skew) <= skew_tolerance_s) {
+    clock_skew_cycles_ = 0;
+    if (std::exchange(clock_skew_reported_, false)) {
+      raise("array_clock_skew_cleared", severity::notice,
+            "The clock of " + name + " agrees with ours again (within " +
+                std::to_string(skew_tolerance_s) + " s)");
+    }
+    return;
+  }
+  if (++clock_skew_cycles_ >= steady_after_cycles && !std::exchange(clock_skew_reported_, true)) {
+    raise("array_clock_skew", severity::warning,
+          "The clock of " + name + " is " + std::to_string(std::abs(skew)) + " s " +
+              (skew > 0 ? "ahead of" : "behind") +
+              " ours: its log lines carry its time, not ours. Set its clock right (NTP).");
+  }
+}
+
+void log_poller::watch_lines_ahead(std::int64_t ahead, std::int64_t newest) {
+  counters_.lines_ahead += static_cast<std::uint64_t>(ahead);
+  const auto& name = client_.settings().name;
+  if (ahead > 0 && !std::exchange(ahead_reported_, true)) {
+    const auto now = client_.array_now();
+    raise("array_clock_ahead", severity::warning,
+          std::to_string(ahead) + " log lines of " + name + " are stamped ahead of " +
+              (now ? "its own clock (" + rfc3339_utc(*now) + ")" : std::string("our clock")) +
+              ", the newest at " + rfc3339_utc(newest) +
+              ": they are forwarded as stamped, and collection goes on from the array's "
+              "present. Was its clock set wrong when they were written?");
+  } else if (ahead == 0 && std::exchange(ahead_reported_, false)) {
+    raise("array_clock_ahead_cleared", severity::notice,
+          "No log line of " + name + " is stamped ahead of its clock any more");
+  }
+}
+
+void log_poller::watch_start_time(std::int64_t before_start, std::int64_t start) {
+  counters_.lines_before_start += static_cast<std::uint64_t>(before_start);
+  if (before_start > 0 && !std::exchange(start_time_warned_, true)) {
+    log_->warn("{}: the array answered a log query from {} with {} lines stamped before it: it "
+               "seems to ignore startTime. Those lines are dropped (they were read before), "
+               "but every cycle now reads the whole log.",
+               client_.settings().name, rfc3339_utc(start), before_start);
+  }
+}
+
+void log_poller::report_gap(std::int64_t checkpoint, std::int64_t missing,
+                            std::int64_t held_from) {
+  ++counters_.gaps;
+  const auto e = raise("logs_gap", severity::warning,
+                       "The log of " + client_.settings().name + " no longer holds " +
+                           std::to_string(missing) + " of the lines stamped " +
+                           rfc3339_utc(checkpoint) +
+                           " that were read before: it was overwritten or cleared. Lines it "
+                           "stamped from " +
+                           rfc3339_utc(checkpoint) + " to " + rfc3339_utc(held_from) +
+                           " may be lost on the array's side.");
+  if (hooks_.log_gap) {
+    hooks_.log_gap(e);
   }
 }
 
@@ -406,14 +571,15 @@ void log_poller::note_success() {
         "Log collection from " + client_.settings().name + " resumed");
 }
 
-void log_poller::raise(std::string type, severity level, std::string message) {
+event log_poller::raise(std::string type, severity level, std::string message) {
   auto e = make_agent_event(client_.settings().name, client_.settings().peer.host, std::move(type),
                             level, std::move(message));
   log_->log(level <= severity::warning ? spdlog::level::warn : spdlog::level::info, "{}",
             e.message);
   if (hooks_.agent_event) {
-    hooks_.agent_event(std::move(e));
+    hooks_.agent_event(e);
   }
+  return e;
 }
 
 }  // namespace qsanfwd::logs

@@ -27,6 +27,12 @@ struct poller_counters {
   std::uint64_t duplicates_dropped = 0;
   std::uint64_t failed_cycles = 0;
   std::int64_t last_success_unix = 0;
+  /// Lines stamped before the `startTime` asked for (an array that ignores it), dropped.
+  std::uint64_t lines_before_start = 0;
+  /// Lines stamped ahead of the array's own clock: forwarded, never moving the checkpoint.
+  std::uint64_t lines_ahead = 0;
+  /// Times the array no longer held lines already read at the checkpoint (`logs_gap`).
+  std::uint64_t gaps = 0;
 };
 
 /// How a drain is going, for the progress display.
@@ -45,6 +51,8 @@ struct poller_hooks {
       wait_for_room;                                 ///< before each page (queue full: block)
   std::function<void(const progress&)> on_progress;  ///< during a multi-page cycle
   std::function<void(event)> agent_event;            ///< stuck / resumed
+  /// The `logs_gap` event, also kept where `qsanfwd status` finds it.
+  std::function<void(const event&)> log_gap;
   /// Between two pages of a cycle, while no request is out: the client's connection is free
   /// for a turn of the caller's (a due health poll), so a long backlog does not hold it off.
   std::function<boost::asio::awaitable<void>()> between_pages;
@@ -79,6 +87,9 @@ class log_poller {
   boost::asio::awaitable<result<std::optional<bool>>> detect_order();
   boost::asio::awaitable<result<std::int64_t>> newest_timestamp(bool newest_first);
   boost::asio::awaitable<result<std::int64_t>> read_cycle(checkpoint cp, bool priming);
+  /// The last second the array's clock has reached, with a tolerance for clocks a few seconds
+  /// apart; lines after it are stamped in the array's future.
+  std::int64_t horizon() const;
   /// What storing a page did.
   struct page_stored {
     std::int64_t queued = 0;
@@ -88,18 +99,23 @@ class log_poller {
   struct fresh_lines {
     encoded_events events;
     std::optional<page_record> record;  ///< none when no line is at or after the floor
+    std::vector<queued_line> recent;    ///< for the recent-lines record
     page_stored counts;
   };
   /// Sorts out the lines of a page not queued before (none are queued while priming), on the
   /// writer's thread and before the page's transaction: the marks it reads are written by this
   /// poller alone, one page after another.
   fresh_lines sort_out(log_state& state, event_queue& queue,
-                       std::span<const device::log_entry> lines, std::int64_t floor, bool priming,
-                       line_dedup& dedup) const;
-  void watch_array_clock(std::int64_t checkpoint);
+                       std::span<const device::log_entry> lines, std::int64_t floor,
+                       std::int64_t horizon, bool priming, line_dedup& dedup) const;
+  boost::asio::awaitable<checkpoint> rewind_if_clock_went_back(checkpoint cp);
+  void watch_clock_skew();
+  void watch_lines_ahead(std::int64_t ahead, std::int64_t newest);
+  void watch_start_time(std::int64_t before_start, std::int64_t start);
+  void report_gap(std::int64_t checkpoint, std::int64_t missing, std::int64_t held_from);
   void note_failure(int page, const std::string& why);
   void note_success();
-  void raise(std::string type, severity level, std::string message);
+  event raise(std::string type, severity level, std::string message);
 
   device::device_client& client_;
   write_thread& writer_;
@@ -112,7 +128,10 @@ class log_poller {
   poller_counters counters_;
   int consecutive_failures_ = 0;
   bool stuck_reported_ = false;
-  bool clock_behind_reported_ = false;
+  bool clock_skew_reported_ = false;
+  int clock_skew_cycles_ = 0;  ///< cycles in a row that saw the array's clock off ours
+  bool ahead_reported_ = false;
+  bool start_time_warned_ = false;
 };
 
 }  // namespace qsanfwd::logs

@@ -1,5 +1,8 @@
 #include "agent/logs/log_state.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include "agent/core/time.hpp"
 #include "agent/store/sql.hpp"
 
@@ -33,6 +36,9 @@ std::optional<checkpoint> log_state::load() {
     cp.newest_first = st.column_int64(2) != 0;
   }
   cp.cycle = st.column_int64(3);
+  if (!st.column_is_null(4)) {
+    cp.recorded_since = st.column_int64(4);
+  }
   st.reset();
   return cp;
 }
@@ -49,6 +55,11 @@ void log_state::save(const checkpoint& cp) {
   }
   st.bind_int64(5, cp.cycle);
   st.bind_int64(6, unix_now());
+  if (cp.recorded_since) {
+    st.bind_int64(7, *cp.recorded_since);
+  } else {
+    st.bind_null(7);
+  }
   st.run();
 }
 
@@ -75,6 +86,14 @@ std::vector<line_mark> log_state::marks_between(std::int64_t lo, std::int64_t hi
   }
   st.reset();
   return out;
+}
+
+std::int64_t log_state::queued_in(std::int64_t timestamp) {
+  std::int64_t n = 0;
+  for (const auto& m : marks_between(timestamp, timestamp)) {
+    n += m.queued;
+  }
+  return n;
 }
 
 void log_state::record(std::int64_t cycle, const page_record& page) {
@@ -108,6 +127,86 @@ void log_state::prune_before(std::int64_t timestamp) {
     st.bind_int64(2, timestamp);
     st.run();
   }
+}
+
+namespace {
+
+std::byte* put_u64(std::byte* out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) {
+    *out++ = static_cast<std::byte>(v >> (8 * i));
+  }
+  return out;
+}
+
+std::uint64_t get_u64(std::span<const std::byte> in) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) {
+    v |= static_cast<std::uint64_t>(in[static_cast<std::size_t>(i)]) << (8 * i);
+  }
+  return v;
+}
+
+constexpr std::size_t recorded_line_bytes = 16;
+
+}  // namespace
+
+void log_state::remember(std::span<const queued_line> lines) {
+  if (lines.empty()) {
+    return;
+  }
+  std::vector<std::byte> packed(lines.size() * recorded_line_bytes);
+  auto* at = packed.data();
+  auto lo = lines.front().timestamp;
+  auto hi = lo;
+  for (const auto& l : lines) {
+    at = put_u64(put_u64(at, static_cast<std::uint64_t>(l.timestamp)), l.hash);
+    lo = std::min(lo, l.timestamp);
+    hi = std::max(hi, l.timestamp);
+  }
+  auto& st = store_.database().cached(sql::save_log_recent);
+  st.bind_text(1, device_);
+  st.bind_int64(2, lo);
+  st.bind_int64(3, hi);
+  st.bind_blob(4, packed);
+  st.run();
+}
+
+void log_state::forget_recent_before(std::int64_t timestamp) {
+  auto& st = store_.database().cached(sql::prune_log_recent);
+  st.bind_text(1, device_);
+  st.bind_int64(2, timestamp);
+  st.run();
+}
+
+void log_state::reopen(std::int64_t from, std::int64_t to) {
+  std::map<std::pair<std::int64_t, std::uint64_t>, std::int64_t> queued;
+  auto& load = store_.database().cached(sql::load_log_recent_between);
+  load.bind_text(1, device_);
+  load.bind_int64(2, from);
+  load.bind_int64(3, to);
+  while (load.step()) {
+    const auto packed = load.column_blob(0);
+    for (std::size_t at = 0; at + recorded_line_bytes <= packed.size();
+         at += recorded_line_bytes) {
+      const auto line = std::span<const std::byte>(packed).subspan(at, recorded_line_bytes);
+      const auto timestamp = static_cast<std::int64_t>(get_u64(line.first(8)));
+      if (timestamp >= from && timestamp <= to) {
+        ++queued[{timestamp, get_u64(line.subspan(8))}];
+      }
+    }
+  }
+  load.reset();
+  for (const auto sql : {sql::drop_log_spans_from, sql::cut_log_spans_at}) {
+    auto& st = store_.database().cached(sql);
+    st.bind_text(1, device_);
+    st.bind_int64(2, from);
+    st.run();
+  }
+  page_record marks;
+  for (const auto& [key, n] : queued) {
+    marks.marks.push_back(line_mark{key.first, key.second, n});
+  }
+  record(0, marks);
 }
 
 std::int64_t log_state::mark_count() {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,14 @@ struct checkpoint {
   std::int64_t floor = 0;            ///< lines before this second are never wanted (`start_at`)
   std::optional<bool> newest_first;  ///< the array's result order, once learned
   std::int64_t cycle = 0;            ///< id of the last read cycle begun
+  /// Every line queued at or after this second is in the recent-lines record (none: not yet).
+  std::optional<std::int64_t> recorded_since;
+};
+
+/// A line a page queued, as the recent-lines record keeps it.
+struct queued_line {
+  std::int64_t timestamp = 0;
+  std::uint64_t hash = 0;
 };
 
 /// The log poller's rows in the state store: the checkpoint, and what line_dedup needs to
@@ -33,10 +42,20 @@ class log_state {
   std::vector<second_span> spans();
   /// The marks of seconds lo..hi.
   std::vector<line_mark> marks_between(std::int64_t lo, std::int64_t hi);
+  /// How many lines of second `timestamp` the marks count as queued.
+  std::int64_t queued_in(std::int64_t timestamp);
   /// Keeps what a page of cycle `cycle` leaves behind; marks inside its span are dropped.
   void record(std::int64_t cycle, const page_record& page);
   /// Forgets marks and spans of seconds before `timestamp`: lines there are never read again.
   void prune_before(std::int64_t timestamp);
+
+  /// Adds a page's queued lines to the recent-lines record.
+  void remember(std::span<const queued_line> lines);
+  /// Forgets the record of seconds before `timestamp`.
+  void forget_recent_before(std::int64_t timestamp);
+  /// Takes seconds `from`..`to`, read whole before, as open again (the array's clock went back
+  /// into them): spans end before `from`, and the lines the record holds there become marks.
+  void reopen(std::int64_t from, std::int64_t to);
   std::int64_t mark_count();
 
  private:

@@ -23,6 +23,13 @@ class page_window {
   /// lines of it repeat lines already read, or nullopt when the cycle must restart.
   std::optional<std::size_t> accept(int page, std::int64_t total, std::size_t count);
 
+  /// Whether the pages accepted so far hold every line `total` counted: newest first, all of
+  /// page 1's listing (lines written since wait for the next cycle); oldest first, all of the
+  /// latest listing. A page asked for beyond that can only repeat lines.
+  bool complete() const {
+    return consumed_ >= (newest_first_ ? first_total_ : last_total_);
+  }
+
  private:
   bool newest_first_;
   std::int64_t page_size_;

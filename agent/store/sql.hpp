@@ -206,6 +206,21 @@ DROP TABLE events;
     migration{8, R"sql(
 -- bodies: TEXT as before, or BLOB packed with zstd
 )sql"},
+    // What each log page queued, line by line, for a window behind the checkpoint: when the
+    // array's clock is set back into seconds read whole (log_spans), they are opened again with
+    // these counts as marks, so the lines already queued there are known one by one. `lines`
+    // holds (timestamp, line_hash) pairs, 16 bytes each, little-endian. `recorded_since`: the
+    // first second from which every queued line is in log_recent (null before this version).
+    migration{9, R"sql(
+CREATE TABLE log_recent (
+  device TEXT NOT NULL,
+  lo INTEGER NOT NULL,
+  hi INTEGER NOT NULL,
+  lines BLOB NOT NULL
+);
+CREATE INDEX log_recent_by_hi ON log_recent (device, hi);
+ALTER TABLE log_checkpoints ADD COLUMN recorded_since INTEGER;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -280,13 +295,14 @@ inline constexpr std::string_view drop_sink_cursor = "DELETE FROM sink_cursors W
 // ---- log poller --------------------------------------------------------------------------
 
 inline constexpr std::string_view load_log_checkpoint =
-    "SELECT start_time, floor, newest_first, cycle FROM log_checkpoints WHERE device = ?1";
+    "SELECT start_time, floor, newest_first, cycle, recorded_since FROM log_checkpoints "
+    "WHERE device = ?1";
 inline constexpr std::string_view save_log_checkpoint =
-    "INSERT INTO log_checkpoints (device, start_time, floor, newest_first, cycle, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (device) DO UPDATE SET "
+    "INSERT INTO log_checkpoints (device, start_time, floor, newest_first, cycle, updated_at, "
+    "recorded_since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (device) DO UPDATE SET "
     "start_time = excluded.start_time, floor = excluded.floor, "
     "newest_first = excluded.newest_first, cycle = excluded.cycle, "
-    "updated_at = excluded.updated_at";
+    "updated_at = excluded.updated_at, recorded_since = excluded.recorded_since";
 // `queued`: how many lines of this (second, type, message) were ever queued; it never goes down.
 inline constexpr std::string_view save_log_mark =
     "INSERT INTO log_marks (device, timestamp, line_hash, queued) VALUES (?1, ?2, ?3, ?4) "
@@ -305,6 +321,17 @@ inline constexpr std::string_view save_log_span =
     "ON CONFLICT (device, cycle) DO UPDATE SET lo = excluded.lo, hi = excluded.hi";
 inline constexpr std::string_view prune_log_spans =
     "DELETE FROM log_spans WHERE device = ?1 AND hi < ?2";
+inline constexpr std::string_view save_log_recent =
+    "INSERT INTO log_recent (device, lo, hi, lines) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr std::string_view load_log_recent_between =
+    "SELECT lines FROM log_recent WHERE device = ?1 AND hi >= ?2 AND lo <= ?3";
+inline constexpr std::string_view prune_log_recent =
+    "DELETE FROM log_recent WHERE device = ?1 AND hi < ?2";
+// Seconds from ?2 on are no longer read whole: spans end before them.
+inline constexpr std::string_view drop_log_spans_from =
+    "DELETE FROM log_spans WHERE device = ?1 AND lo >= ?2";
+inline constexpr std::string_view cut_log_spans_at =
+    "UPDATE log_spans SET hi = ?2 - 1 WHERE device = ?1 AND hi >= ?2";
 inline constexpr std::string_view count_log_marks =
     "SELECT count(*) FROM log_marks WHERE device = ?1";
 

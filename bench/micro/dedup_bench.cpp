@@ -38,7 +38,7 @@ void dedup_page(logs::log_state& marks, logs::line_dedup& dedup,
                 std::span<const device::log_entry> page, std::int64_t shift, std::int64_t cycle,
                 F fresh) {
   const auto seconds = seconds_of(page, shift);
-  dedup.start_page(seconds.lo, seconds.hi, marks.marks_between(seconds.lo, seconds.hi));
+  dedup.start_page(seconds, marks.marks_between(seconds.lo, seconds.hi));
   for (const auto& line : page) {
     const auto seen =
         dedup.observe(line.timestamp + shift, logs::line_hash(line.type, line.message));
@@ -64,7 +64,7 @@ void line_dedup_page(benchmark::State& state) {
   std::int64_t fresh = 0;
   for (auto _ : state) {
     const auto seconds = seconds_of(page, shift);
-    dedup.start_page(seconds.lo, seconds.hi, none);
+    dedup.start_page(seconds, none);
     for (const auto& line : page) {
       fresh += dedup.observe(line.timestamp + shift, logs::line_hash(line.type, line.message)).fresh
                    ? 1

@@ -19,7 +19,7 @@ std::vector<line_mark> sorted(std::vector<line_mark> marks) {
 
 TEST(line_dedup, identical_lines_are_each_fresh_once_across_cycles) {
   line_dedup first({});
-  first.start_page(100, 100, {});
+  first.start_page(second_span{100, 100}, {});
   const auto one = first.observe(100, login);
   const auto two = first.observe(100, login);
   EXPECT_TRUE(one.fresh);
@@ -32,7 +32,7 @@ TEST(line_dedup, identical_lines_are_each_fresh_once_across_cycles) {
 
   // The next cycle sees both again: nothing new. A third twin then is new, with occurrence 3.
   line_dedup second({});
-  second.start_page(100, 100, kept.marks);
+  second.start_page(second_span{100, 100}, kept.marks);
   EXPECT_FALSE(second.observe(100, login).fresh);
   EXPECT_FALSE(second.observe(100, login).fresh);
   const auto three = second.observe(100, login);
@@ -43,7 +43,7 @@ TEST(line_dedup, identical_lines_are_each_fresh_once_across_cycles) {
 
 TEST(line_dedup, seconds_between_the_edges_become_one_span_without_marks) {
   line_dedup d({});
-  d.start_page(100, 103, {});
+  d.start_page(second_span{100, 103}, {});
   for (const auto ts : {103, 102, 102, 101, 100}) {
     EXPECT_TRUE(d.observe(ts, login).fresh) << ts;
   }
@@ -56,13 +56,13 @@ TEST(line_dedup, seconds_between_the_edges_become_one_span_without_marks) {
 TEST(line_dedup, a_second_split_across_pages_keeps_counting) {
   // Newest first: page 1 ends inside second 104, page 2 starts there.
   line_dedup d({});
-  d.start_page(104, 105, {});
+  d.start_page(second_span{104, 105}, {});
   EXPECT_TRUE(d.observe(105, other_line).fresh);
   EXPECT_TRUE(d.observe(104, login).fresh);
   EXPECT_TRUE(d.observe(104, login).fresh);
   const auto page1 = d.finish_page();
   EXPECT_EQ(sorted(page1.marks), (std::vector<line_mark>{{104, login, 2}, {105, other_line, 1}}));
-  d.start_page(103, 104, page1.marks);
+  d.start_page(second_span{103, 104}, page1.marks);
   const auto third = d.observe(104, login);
   EXPECT_TRUE(third.fresh);
   EXPECT_EQ(third.occurrence, 3);
@@ -75,7 +75,7 @@ TEST(line_dedup, a_second_split_across_pages_keeps_counting) {
 
 TEST(line_dedup, lines_in_an_earlier_cycles_span_are_not_new) {
   line_dedup d({{101, 102}});
-  d.start_page(100, 103, {});
+  d.start_page(second_span{100, 103}, {});
   EXPECT_TRUE(d.observe(103, login).fresh);
   EXPECT_FALSE(d.observe(102, login).fresh);
   EXPECT_FALSE(d.observe(101, other_line).fresh);
@@ -86,7 +86,7 @@ TEST(line_dedup, memory_stays_at_one_page_whatever_the_backlog) {
   line_dedup d({});
   std::int64_t newest = 1'000'000;
   for (int page = 0; page < 200; ++page) {
-    d.start_page(newest - 199, newest, {});
+    d.start_page(second_span{newest - 199, newest}, {});
     for (std::int64_t ts = newest; ts > newest - 200; --ts) {
       ASSERT_TRUE(d.observe(ts, login).fresh);
     }
@@ -95,6 +95,50 @@ TEST(line_dedup, memory_stays_at_one_page_whatever_the_backlog) {
     EXPECT_LE(d.tracked(), 2U);
     newest -= 200;
   }
+}
+
+TEST(line_dedup, lines_between_the_edges_of_earlier_pages_are_not_new_again) {
+  // A page that overlaps the cycle's earlier pages beyond what the page window accounts for
+  // (a lying total, an array that ignores pageNumber): the seconds strictly between what was
+  // read are known whole. The edge seconds count sightings, so a twin there is a new line:
+  // a page served whole again is refused before it gets here (repeated_pages).
+  line_dedup d({});
+  const auto serve = [&d] {
+    int fresh = 0;
+    for (const auto ts : {105, 104, 103, 103, 102, 101}) {
+      fresh += d.observe(ts, login).fresh ? 1 : 0;
+    }
+    return fresh;
+  };
+  d.start_page(second_span{101, 105}, {});
+  EXPECT_EQ(serve(), 6);
+  const auto page1 = d.finish_page();
+  d.start_page(second_span{101, 105}, page1.marks);
+  EXPECT_EQ(serve(), 2) << "only the edges, 105 and 101, count again";
+  d.finish_page();
+}
+
+TEST(line_dedup, seconds_after_the_horizon_are_never_read_whole) {
+  // A line stamped in 2100 by an array whose clock says 1000: it comes back every cycle, and
+  // the seconds up to it must stay open for the lines the array writes meanwhile.
+  constexpr std::int64_t future = 4'102'444'800;
+  line_dedup first({});
+  first.start_page(second_span{990, 995}, {}, 1000);
+  EXPECT_TRUE(first.observe(future, login).fresh);
+  EXPECT_TRUE(first.observe(995, login).fresh);
+  EXPECT_TRUE(first.observe(990, login).fresh);
+  const auto kept = first.finish_page();
+  EXPECT_EQ(kept.interior, (second_span{991, 994})) << "no span reaches into the future";
+  EXPECT_EQ(sorted(kept.marks), (std::vector<line_mark>{{990, login, 1}, {995, login, 1},
+                                                        {future, login, 1}}));
+
+  line_dedup next({*kept.interior});
+  next.start_page(second_span{995, 1003}, kept.marks, 1010);
+  EXPECT_FALSE(next.observe(future, login).fresh) << "its mark outlives the cycle";
+  EXPECT_TRUE(next.observe(1003, login).fresh);
+  EXPECT_TRUE(next.observe(999, other_line).fresh);
+  EXPECT_FALSE(next.observe(995, login).fresh);
+  EXPECT_EQ(next.finish_page().interior, (second_span{996, 1002}));
 }
 
 }  // namespace

@@ -39,5 +39,23 @@ TEST(page_window, shrinking_total_restarts_the_cycle) {
   EXPECT_EQ(oldest.accept(2, 34, 10), std::nullopt);
 }
 
+TEST(page_window, complete_once_every_line_of_the_total_was_read) {
+  page_window newest(true, 10);
+  newest.accept(1, 25, 10);
+  EXPECT_FALSE(newest.complete());
+  newest.accept(2, 27, 10);  // two new lines pushed two repeats onto page 2
+  EXPECT_FALSE(newest.complete());
+  newest.accept(3, 27, 7);
+  EXPECT_TRUE(newest.complete()) << "page 1's listing is read; the two new lines wait";
+
+  page_window oldest(false, 10);
+  oldest.accept(1, 15, 10);
+  EXPECT_FALSE(oldest.complete());
+  oldest.accept(2, 18, 8);  // three lines arrived at the end of the listing meanwhile
+  EXPECT_TRUE(oldest.complete());
+  oldest.accept(3, 19, 0);
+  EXPECT_FALSE(oldest.complete()) << "one more arrived after the last page";
+}
+
 }  // namespace
 }  // namespace qsanfwd::logs
