@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <numeric>
 
 #include "agent/core/event.hpp"
 
@@ -75,7 +74,79 @@ void append_placeholder(std::string& out, std::string_view name, std::uint32_t p
   }
 }
 
+// A verbatim message is sent as the array holds it: only what JSON cannot carry raw is escaped,
+// and bytes that are not UTF-8 go out unchanged (append_json_string would repair them).
+void append_json_bytes(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+void append_total(std::string& out, std::size_t total, const log_order& order) {
+  if (order.total == total_mode::missing) {
+    return;
+  }
+  if (order.total == total_mode::constant) {
+    total = 1;
+  } else if (order.total == total_mode::shrinking) {
+    total -= std::min(total, order.total_less);
+  }
+  out += ",\"total\":";
+  if (order.total_as_string) {
+    out += '"';
+    out += std::to_string(total);
+    out += '"';
+  } else {
+    out += std::to_string(total);
+  }
+}
+
+std::string latin1_login(std::uint32_t p) {
+  // "J\xf6rg": o-umlaut in Latin-1, a lone byte that is not UTF-8.
+  return "User 'J\xf6" "rg' is login from 192.168." + std::to_string((p >> 8) % 256) + "." +
+         std::to_string(p % 254 + 1) + ".";
+}
+
 }  // namespace
+
+std::string_view to_string(total_mode m) {
+  switch (m) {
+    case total_mode::exact:
+      return "exact";
+    case total_mode::missing:
+      return "missing";
+    case total_mode::constant:
+      return "constant";
+    case total_mode::shrinking:
+      return "shrinking";
+  }
+  return "exact";
+}
+
+std::optional<total_mode> parse_total_mode(std::string_view name) {
+  for (auto m : {total_mode::exact, total_mode::missing, total_mode::constant,
+                 total_mode::shrinking}) {
+    if (to_string(m) == name) {
+      return m;
+    }
+  }
+  return std::nullopt;
+}
 
 std::string_view to_string(log_type t) {
   switch (t) {
@@ -117,6 +188,11 @@ void log_book::generate(std::size_t n, std::int64_t first, std::int64_t last) {
       push(copy);
       continue;
     }
+    // Drawn only when asked for, so that seeds give the same logs as before this knob.
+    if (latin1_ratio_ > 0 && chance(rng_) < latin1_ratio_) {
+      add(ts, log_type::access, latin1_login(static_cast<std::uint32_t>(rng_())));
+      continue;
+    }
     const auto tmpl = pick_template(rng_);
     push({ts, static_cast<std::uint32_t>(rng_()), 0, static_cast<std::uint16_t>(tmpl),
           templates[tmpl].type});
@@ -132,14 +208,33 @@ void log_book::push(entry e) {
   e.seq = next_seq_++;
   if (entries_.empty() || entries_.back().timestamp <= e.timestamp) {
     entries_.push_back(e);
+  } else {
+    // A late line: keep the vector sorted so queries can binary-search it.
+    const auto at =
+        std::upper_bound(entries_.begin(), entries_.end(), e.timestamp,
+                         [](std::int64_t ts, const entry& x) { return ts < x.timestamp; });
+    entries_.insert(at, e);
+  }
+  trim();
+}
+
+void log_book::set_capacity(std::size_t lines) {
+  capacity_ = lines;
+  trim();
+}
+
+void log_book::trim() {
+  if (capacity_ == 0 || entries_.size() <= capacity_) {
     return;
   }
-  // A late line: keep the vector sorted so queries can binary-search it.
-  in_order_ = false;
-  const auto at =
-      std::upper_bound(entries_.begin(), entries_.end(), e.timestamp,
-                       [](std::int64_t ts, const entry& x) { return ts < x.timestamp; });
-  entries_.insert(at, e);
+  const auto cut = entries_.begin() + static_cast<std::ptrdiff_t>(entries_.size() - capacity_);
+  dropped_.insert(dropped_.end(), entries_.begin(), cut);
+  entries_.erase(entries_.begin(), cut);
+}
+
+void log_book::clear() {
+  dropped_.insert(dropped_.end(), entries_.begin(), entries_.end());
+  entries_.clear();
 }
 
 void log_book::append_message(std::string& out, const entry& e) const {
@@ -170,21 +265,33 @@ void log_book::append_line(std::string& out, std::string& scratch, const entry& 
   out += ",\"message\":";
   scratch.clear();
   append_message(scratch, e);
-  append_json_string(out, scratch);
+  if (e.tmpl == custom_template) {
+    append_json_bytes(out, scratch);
+  } else {
+    append_json_string(out, scratch);
+  }
   out += '}';
 }
 
 std::vector<log_line> log_book::ledger() const {
-  std::vector<std::size_t> order(entries_.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  if (!in_order_) {
-    std::sort(order.begin(), order.end(),
-              [this](std::size_t a, std::size_t b) { return entries_[a].seq < entries_[b].seq; });
+  auto all = dropped_;
+  all.insert(all.end(), entries_.begin(), entries_.end());
+  return render(std::move(all));
+}
+
+std::vector<log_line> log_book::dropped() const {
+  return render(dropped_);
+}
+
+std::vector<log_line> log_book::render(std::vector<entry> list) const {
+  const auto by_seq = [](const entry& a, const entry& b) { return a.seq < b.seq; };
+  // Late lines and a ring that dropped by timestamp leave the list out of insertion order.
+  if (!std::is_sorted(list.begin(), list.end(), by_seq)) {
+    std::sort(list.begin(), list.end(), by_seq);
   }
   std::vector<log_line> lines;
-  lines.reserve(order.size());
-  for (const auto i : order) {
-    const auto& e = entries_[i];
+  lines.reserve(list.size());
+  for (const auto& e : list) {
     log_line line{e.timestamp, std::string(to_string(e.type)), {}};
     append_message(line.message, e);
     lines.push_back(std::move(line));
@@ -212,15 +319,18 @@ void log_book::render_page(std::string& out, const log_query& q, const log_order
   std::vector<std::size_t> picked;
   std::size_t total = 0;
   const auto skip = (q.page_number - 1) * q.page_size;
+  const auto served = order.oversize > 1
+                          ? static_cast<std::size_t>(static_cast<double>(q.page_size) * order.oversize)
+                          : q.page_size;
   const auto keep = [&](std::size_t index) {
-    if (total >= skip && total - skip < q.page_size) {
+    if (total >= skip && total - skip < served) {
       picked.push_back(index);
     }
     ++total;
   };
   if (q.type_mask == 0xF) {
     total = entries_.size() - first;
-    for (std::size_t r = skip; r < total && r < skip + q.page_size; ++r) {
+    for (std::size_t r = skip; r < total && r < skip + served; ++r) {
       picked.push_back(order.newest_first ? entries_.size() - 1 - r : first + r);
     }
   } else if (order.newest_first) {
@@ -246,16 +356,10 @@ void log_book::render_page(std::string& out, const log_query& q, const log_order
     }
     append_line(out, scratch, entries_[picked[k]]);
   }
-  out += "],\"total\":";
-  if (order.total_as_string) {
-    out += '"';
-    out += std::to_string(total);
-    out += '"';
-  } else {
-    out += std::to_string(total);
-  }
+  out += ']';
+  append_total(out, total, order);
   out += ",\"haveNextPage\":";
-  out += skip + picked.size() < total ? "true" : "false";
+  out += order.always_next_page || skip + picked.size() < total ? "true" : "false";
   out += '}';
 }
 

@@ -9,6 +9,50 @@
 #include "agent/core/logging.hpp"
 #include "agent/sim/simulator.hpp"
 
+namespace {
+
+// The knobs of an array that misbehaves (issue 23); see agent/sim/README.md.
+void add_hostile_options(CLI::App& app, qsanfwd::sim::hostile_settings& h, std::string& total) {
+  using qsanfwd::sim::hostile_body;
+  const auto chance = [&](const char* flag, hostile_body b, const char* what) {
+    app.add_option(flag, h.body_chance[static_cast<std::size_t>(b)], what)
+        ->check(CLI::Range(0.0, 1.0));
+  };
+  app.add_flag("--ignore-page-number", h.ignore_page_number, "Every pageNumber gets page 1");
+  app.add_flag("--always-next-page", h.always_next_page, "haveNextPage is always true");
+  app.add_flag("--ignore-start-time", h.ignore_start_time, "The whole log, whatever startTime");
+  app.add_option("--total", total, "What log answers say in total")
+      ->check(CLI::IsMember({"exact", "missing", "constant", "shrinking"}))
+      ->capture_default_str();
+  app.add_option("--oversize-pages", h.oversize_pages, "Lines a page holds, times pageSize")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-log-lines", h.max_log_lines, "A log ring of this many lines (0: none)");
+  app.add_option("--latin1-messages", h.latin1_ratio,
+                 "Chance a generated line names a Latin-1 (not UTF-8) user")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--token-crlf", h.token_crlf, "Access tokens end in CR LF and a header");
+  chance("--nested-timestamp", hostile_body::nested_timestamp,
+         "Chance a log page leads with a deeply nested timestamp");
+  chance("--huge-page", hostile_body::huge_page, "Chance a log page holds --huge-page-lines");
+  chance("--endless-chunked", hostile_body::endless_chunked,
+         "Chance a /rest/ answer is a chunked body that never ends");
+  chance("--nested-health", hostile_body::nested_health,
+         "Chance a health answer has a deeply nested ignored field");
+  chance("--health-junk", hostile_body::health_junk,
+         "Chance a health answer has --health-junk-mb of junk in an ignored field");
+  app.add_option("--nesting-depth", h.nesting_depth, "Depth of the nested values")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--huge-page-lines", h.huge_page_lines, "Lines of a huge page")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--health-junk-mb", h.health_junk_mb, "Size of the junk")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace qsanfwd;
   sim::options o;
@@ -16,6 +60,7 @@ int main(int argc, char** argv) {
   std::string start_time = "inclusive";
   std::string delay_for = "20s";
   std::string level = "info";
+  std::string total = "exact";
   CLI::App app{"qsan-sim: a simulated QSAN storage array speaking the REST API"};
   app.add_option("--listen", o.listen_address, "Address to listen on")->capture_default_str();
   app.add_option("--port", o.port, "Port, 0 for any free one")->capture_default_str();
@@ -58,6 +103,7 @@ int main(int argc, char** argv) {
   app.add_flag("--faults-on-auth", o.faults.on_auth, "Faults also hit /auth/ requests");
   app.add_flag("--ids-as-strings", o.ids_as_strings, "Send ids, slots and totals as strings");
   app.add_flag("--accept-bearer", o.accept_bearer, "Also accept 'Bearer <token>'");
+  add_hostile_options(app, o.hostile, total);
   app.add_option("--seed", o.seed, "Seed of the random generator")->capture_default_str();
   app.add_option("--missing-endpoint", o.missing_endpoints,
                  "Answer 404 on this path, as an older firmware would (repeatable)");
@@ -77,6 +123,7 @@ int main(int argc, char** argv) {
   o.newest_first = order == "newest";
   o.start_time_inclusive = start_time == "inclusive";
   o.faults.delay_for = *delay;
+  o.hostile.total = *sim::parse_total_mode(total);
   try {
     boost::asio::io_context io;
     sim::simulator server(io, o);

@@ -1,6 +1,7 @@
 #include "agent/sim/simulator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -21,12 +23,14 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 
 #include "agent/core/event.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
 #include "agent/sim/array_state.hpp"
+#include "agent/sim/hostile.hpp"
 
 namespace qsanfwd::sim {
 
@@ -47,6 +51,7 @@ struct reply {
   std::string body = "{}";
   std::optional<fault> injected;
   duration delay{0};
+  bool endless = false;  ///< hostile_body::endless_chunked: `body` is not sent
 };
 
 reply error_reply(http::status status, std::string_view message) {
@@ -197,6 +202,7 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
         array(opts.model, opts.serial),
         rng(opts.seed ^ 0x9E3779B97F4A7C15ULL),
         faults(opts.faults),
+        hostile(opts.hostile),
         live_rate(opts.live_rate),
         started(std::chrono::steady_clock::now()),
         log(get_logger("qsan-sim")) {}
@@ -215,6 +221,9 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
   std::mt19937_64 rng;
   fault_settings faults;
   std::deque<std::pair<fault, std::size_t>> forced;
+  hostile_settings hostile;
+  std::array<std::size_t, hostile_body_count> next_bodies{};  // send_next() counts
+  std::uint64_t log_answers = 0;                              // total_mode::shrinking
   bool paused = false;
   double live_rate;
   std::unordered_map<std::string, access_token> access_tokens;
@@ -234,6 +243,9 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
   reply handle(const http::request<http::string_body>& req) {
     std::lock_guard lock(mu);
     const auto target = std::string_view(req.target());
+    if (req.find("X-Injected") != req.end()) {
+      ++stats.injected_headers;
+    }
     const auto qmark = target.find('?');
     const auto path = target.substr(0, qmark);
     const auto params = parse_query(qmark == std::string_view::npos ? std::string_view{}
@@ -378,7 +390,10 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
     const auto token = make_token(rng);
     const auto expires = t + opts.access_token_lifetime_s;
     access_tokens[token] = {user, expires};
-    json out = {{"accessToken", token}, {"expireTime", expires}};
+    // A client that copies this into its request sends a header of the array's choosing; the
+    // token before it stays valid, so that such a client goes on working and is counted.
+    const auto handed = hostile.token_crlf ? token + "\r\nX-Injected: qsan-sim" : token;
+    json out = {{"accessToken", handed}, {"expireTime", expires}};
     if (refresh) {
       out["refreshToken"] = *refresh;
     }
@@ -405,6 +420,17 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
     if (!authorized(header->value())) {
       return unauthorized("access token expired or invalid");
     }
+    auto r = rest_answer(path, params);
+    if (r.status == http::status::ok) {
+      if (const auto body = draw_body(path)) {
+        ++stats.hostile_bodies[std::string(to_string(*body))];
+        make_hostile(r, *body);
+      }
+    }
+    return r;
+  }
+
+  reply rest_answer(std::string_view path, const query_params& params) {
     const bool strings = opts.ids_as_strings;
     const auto ok = [](std::string body) {
       return reply{http::status::ok, std::move(body), std::nullopt, duration{0}};
@@ -436,6 +462,47 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
     const auto type = path.substr(16, path.size() - 21);  // /rest/v1/backup/{type}/list
     auto body = array.backup_list(type, strings);
     return body ? ok(std::move(*body)) : error_reply(http::status::not_found, "no such API");
+  }
+
+  std::optional<hostile_body> draw_body(std::string_view path) {
+    for (std::size_t k = 0; k < hostile_body_count; ++k) {
+      const auto kind = static_cast<hostile_body>(k);
+      if (next_bodies[k] > 0 && hostile_body_applies(kind, path)) {
+        --next_bodies[k];
+        return kind;
+      }
+    }
+    for (std::size_t k = 0; k < hostile_body_count; ++k) {
+      const auto kind = static_cast<hostile_body>(k);
+      const auto p = hostile.body_chance[k];
+      // No draw for a chance of 0, so that seeds give the same faults as without this knob.
+      if (p > 0 && hostile_body_applies(kind, path) &&
+          std::uniform_real_distribution<double>(0.0, 1.0)(rng) < p) {
+        return kind;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void make_hostile(reply& r, hostile_body body) const {
+    switch (body) {
+      case hostile_body::nested_timestamp:
+        prepend_nested_line(r.body, hostile.nesting_depth);
+        break;
+      case hostile_body::huge_page:
+        r.body = huge_log_page(hostile.huge_page_lines, now());
+        break;
+      case hostile_body::endless_chunked:
+        r.body.clear();
+        r.endless = true;
+        break;
+      case hostile_body::nested_health:
+        insert_ignored_field(r.body, nested_array(hostile.nesting_depth));
+        break;
+      case hostile_body::health_junk:
+        insert_ignored_field(r.body, junk_array(hostile.health_junk_mb << 20));
+        break;
+    }
   }
 
   reply enclosure_info(std::string_view which, const query_params& params) {
@@ -486,10 +553,18 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
         (k == "pageNumber" ? q.page_number : q.page_size) = *n;
       }
     }
+    if (hostile.ignore_page_number) {
+      q.page_number = 1;
+    }
+    if (hostile.ignore_start_time) {
+      q.start_time.reset();
+    }
     reply r;
     r.body.clear();
     book.render_page(r.body, q,
-                     {opts.newest_first, opts.start_time_inclusive, opts.ids_as_strings});
+                     {opts.newest_first, opts.start_time_inclusive, opts.ids_as_strings,
+                      hostile.total, static_cast<std::size_t>(log_answers++),
+                      hostile.always_next_page, hostile.oversize_pages});
     return r;
   }
 
@@ -513,6 +588,7 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
     auto c = stats;
     c.active_refresh_tokens = refresh_owner.size();
     c.log_lines = book.size();
+    c.dropped_lines = book.dropped_count();
     return c;
   }
 
@@ -522,10 +598,17 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
     refresh_owner.clear();
   }
 
-  std::string ledger_json() const {
+  void set_hostile_locked(const hostile_settings& h) {
+    check_hostile(h);
+    hostile = h;
+    book.set_latin1_ratio(h.latin1_ratio);
+    book.set_capacity(h.max_log_lines);
+  }
+
+  static std::string lines_json(const std::vector<log_line>& lines) {
     std::string out = "{\"logs\":[";
     bool first = true;
-    for (const auto& l : book.ledger()) {
+    for (const auto& l : lines) {
       out += first ? "{\"timestamp\":" : ",{\"timestamp\":";
       first = false;
       out += std::to_string(l.timestamp);
@@ -550,12 +633,17 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
             {"refreshTokensEvicted", c.refresh_tokens_evicted},
             {"activeRefreshTokens", c.active_refresh_tokens},
             {"logLines", c.log_lines},
-            {"requests", c.requests}};
+            {"droppedLines", c.dropped_lines},
+            {"requests", c.requests},
+            {"hostileBodies", c.hostile_bodies},
+            {"injectedHeaders", c.injected_headers}};
   }
 
   reply control(http::verb method, std::string_view path, std::string_view body) {
-    if (method == http::verb::get && path == "/_sim/ledger") {
-      return {http::status::ok, ledger_json(), std::nullopt, duration{0}};
+    if (method == http::verb::get && (path == "/_sim/ledger" || path == "/_sim/dropped")) {
+      return {http::status::ok,
+              lines_json(path == "/_sim/ledger" ? book.ledger() : book.dropped()), std::nullopt,
+              duration{0}};
     }
     if (method == http::verb::get && path == "/_sim/stats") {
       return {http::status::ok, stats_json(stats_locked()).dump(), std::nullopt, duration{0}};
@@ -620,6 +708,28 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
         throw std::invalid_argument("kind must be 500, 503, delay, truncate or reset");
       }
       forced.emplace_back(*kind, j.value("count", std::size_t{1}));
+      return true;
+    }
+    if (path == "/_sim/hostile") {
+      auto h = hostile;
+      update_hostile(h, j);
+      set_hostile_locked(h);
+      return true;
+    }
+    if (path == "/_sim/hostile/next") {
+      const auto kind = parse_hostile_body(j.at("kind").get<std::string>());
+      if (!kind) {
+        throw std::invalid_argument("unknown hostile body");
+      }
+      next_bodies[static_cast<std::size_t>(*kind)] += j.value("count", std::size_t{1});
+      return true;
+    }
+    if (path == "/_sim/log/clear") {
+      book.clear();
+      return true;
+    }
+    if (path == "/_sim/clock") {
+      clock_offset_s = j.at("offset").get<std::int64_t>();
       return true;
     }
     if (path == "/_sim/disk/fail") {
@@ -717,6 +827,21 @@ namespace {
 
 using impl_ptr = std::shared_ptr<simulator::impl>;
 
+/// Sends the endless chunked answer until a write fails: the client went, or stop() closed the
+/// socket. The same chunk goes out again and again, so this costs the simulator little.
+template <class Stream>
+asio::awaitable<void> send_endless(impl_ptr self, Stream& stream) {
+  const auto head = endless_head(http_date(self->now()));
+  const auto chunk = endless_chunk(self->now(), 64U * 1024U);
+  auto& tcp = beast::get_lowest_layer(stream);
+  tcp.expires_after(std::chrono::seconds(30));
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), use_tuple);
+  while (!ec) {
+    tcp.expires_after(std::chrono::seconds(30));
+    std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(chunk), use_tuple);
+  }
+}
+
 template <class Stream>
 asio::awaitable<bool> serve_requests(impl_ptr self, Stream& stream, asio::steady_timer& delay) {
   beast::flat_buffer buffer;
@@ -740,6 +865,10 @@ asio::awaitable<bool> serve_requests(impl_ptr self, Stream& stream, asio::steady
       if (dec) {
         co_return false;
       }
+    }
+    if (r.endless) {
+      co_await send_endless(self, stream);
+      co_return false;
     }
     http::response<http::string_body> res{r.status, req.version()};
     res.set(http::field::server, "qsan-sim");
@@ -849,7 +978,9 @@ simulator::simulator(asio::io_context& io, options o) {
     throw std::invalid_argument(
         "access token lifetime, refresh token limit and backlog density must be positive");
   }
+  check_hostile(o.hostile);
   impl_ = std::make_shared<impl>(io, std::move(o));
+  impl_->set_hostile_locked(impl_->opts.hostile);  // nothing else holds impl_ yet
   if (impl_->opts.backlog > 0) {
     const auto now = impl_->now();
     const auto span = static_cast<double>(impl_->opts.backlog - 1) / impl_->opts.backlog_per_second;
@@ -936,6 +1067,16 @@ std::vector<log_line> simulator::ledger() const {
   return impl_->book.ledger();
 }
 
+std::vector<log_line> simulator::dropped() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->book.dropped();
+}
+
+void simulator::clear_log() {
+  std::lock_guard lock(impl_->mu);
+  impl_->book.clear();
+}
+
 std::size_t simulator::log_count() const {
   std::lock_guard lock(impl_->mu);
   return impl_->book.size();
@@ -956,6 +1097,21 @@ void simulator::fail_next(fault kind, std::size_t n) {
   if (n > 0) {
     impl_->forced.emplace_back(kind, n);
   }
+}
+
+void simulator::set_hostile(const hostile_settings& h) {
+  std::lock_guard lock(impl_->mu);
+  impl_->set_hostile_locked(h);
+}
+
+hostile_settings simulator::hostile() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->hostile;
+}
+
+void simulator::send_next(hostile_body kind, std::size_t n) {
+  std::lock_guard lock(impl_->mu);
+  impl_->next_bodies[static_cast<std::size_t>(kind)] += n;
 }
 
 counters simulator::stats() const {

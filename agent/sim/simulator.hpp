@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/core/duration.hpp"
+#include "agent/sim/hostile.hpp"
 #include "agent/sim/log_book.hpp"
 
 namespace qsanfwd::sim {
@@ -51,6 +52,7 @@ struct options {
   std::size_t max_refresh_tokens = 10;  ///< per user; one more evicts the oldest
   std::int64_t clock_offset_s = 0;      ///< the array's clock minus ours
   fault_settings faults;
+  hostile_settings hostile;     ///< firmware bugs and hostile bodies (agent/sim/hostile.hpp)
   bool ids_as_strings = false;  ///< ids, slots and totals as JSON strings
   bool accept_bearer = false;   ///< also accept "Authorization: Bearer <token>"
   /// Endpoints this firmware lacks: 404 as from an older array (e.g.
@@ -73,8 +75,12 @@ struct counters {
   std::uint64_t faults_injected = 0;
   std::uint64_t refresh_tokens_evicted = 0;
   std::size_t active_refresh_tokens = 0;
-  std::size_t log_lines = 0;
+  std::size_t log_lines = 0;      ///< held now (a ring or a clearing drops some)
+  std::size_t dropped_lines = 0;  ///< dropped by the ring or by clear_log()
   std::map<std::string, std::uint64_t> requests;  ///< by path ("other" for unknown paths)
+  std::map<std::string, std::uint64_t> hostile_bodies;  ///< sent, by hostile_body name
+  /// Requests that carried the header a CR LF token smuggles in (X-Injected).
+  std::uint64_t injected_headers = 0;
 };
 
 /// A simulated QSAN array: the REST API of the manual over HTTP or HTTPS, plus a control
@@ -101,17 +107,25 @@ class simulator {
 
   /// The array's clock: our clock plus clock_offset_s. Every answer carries it as its Date.
   std::int64_t array_now() const;
-  /// Sets the array's clock to ours plus `seconds`, as an operator or NTP stepping it would.
+  /// Sets the array's clock to ours plus `seconds`, as an operator or NTP stepping it would;
+  /// forward or back, at any time. Live lines and the Date header follow at once.
   void set_clock_offset(std::int64_t seconds);
 
   // Logs.
   void add_logs(std::size_t n);  ///< n generated lines at the array's now
-  /// Returns false for an unknown type (access, info, warning, error).
+  /// Any timestamp, the future (year 2100) included. Returns false for an unknown type
+  /// (access, info, warning, error).
   bool add_log(const log_line& line);
   void pause_live(bool paused);
   void set_live_rate(double lines_per_second);
-  std::vector<log_line> ledger() const;  ///< every line ever added, in insertion order
-  std::size_t log_count() const;
+  /// Every line ever added, in insertion order, whether the array still holds it or not.
+  std::vector<log_line> ledger() const;
+  /// The lines the array no longer holds (its ring overwrote them, or clear_log()), in
+  /// insertion order: what an agent can only report as a gap.
+  std::vector<log_line> dropped() const;
+  std::size_t log_count() const;  ///< lines the array holds now
+  /// An administrator clears the log: every line is dropped.
+  void clear_log();
 
   // Auth.
   void forget_tokens();  ///< the array "reboots" its auth: every token becomes unknown
@@ -119,6 +133,13 @@ class simulator {
   // Faults.
   void set_faults(const fault_settings& f);
   void fail_next(fault kind, std::size_t n);  ///< the next n eligible requests fail so
+
+  // A hostile array. Throws std::invalid_argument for settings check_hostile refuses.
+  void set_hostile(const hostile_settings& h);
+  hostile_settings hostile() const;
+  /// The next n answers this body can answer (hostile_body_applies) get it, ahead of the
+  /// chances of body_chance.
+  void send_next(hostile_body kind, std::size_t n);
 
   counters stats() const;
 

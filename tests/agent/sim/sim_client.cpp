@@ -7,7 +7,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
+#include <functional>
 #include <type_traits>
+#include <vector>
 
 namespace qsanfwd::sim::test {
 namespace {
@@ -88,7 +91,50 @@ response client::request(method m, const std::string& target, const std::string&
   if (!out.error) {
     out.status = res.result_int();
     out.body = res.body();
+    out.date = std::string(res[http::field::date]);
   }
+  return out;
+}
+
+raw_response client::get_raw(const std::string& target, std::size_t limit,
+                             std::chrono::milliseconds timeout) {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  if (!token.empty()) {
+    request += "Authorization: " + authorization_prefix + token + "\r\n";
+  }
+  request += "Connection: close\r\n\r\n";
+  raw_response out;
+  std::vector<char> buffer(64 * 1024);
+  std::function<void(beast::error_code, std::size_t)> on_read = [&](beast::error_code ec,
+                                                                     std::size_t n) {
+    const auto keep = std::min(n, std::size_t{4096} - std::min(out.head.size(), std::size_t{4096}));
+    out.head.append(buffer.data(), keep);
+    out.bytes += n;
+    if (ec || out.bytes >= limit) {
+      out.error = ec;
+      return;
+    }
+    stream.async_read_some(boost::asio::buffer(buffer), on_read);
+  };
+  stream.expires_after(timeout);
+  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port_);
+  stream.async_connect(ep, [&](beast::error_code ec) {
+    if (ec) {
+      out.error = ec;
+      return;
+    }
+    boost::asio::async_write(stream, boost::asio::buffer(request),
+                             [&](beast::error_code wec, std::size_t) {
+                               if (wec) {
+                                 out.error = wec;
+                                 return;
+                               }
+                               stream.async_read_some(boost::asio::buffer(buffer), on_read);
+                             });
+  });
+  io.run();
   return out;
 }
 

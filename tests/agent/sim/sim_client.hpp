@@ -23,9 +23,18 @@ inline options quiet(std::size_t backlog = 0) {
 struct response {
   unsigned status = 0;
   std::string body;
+  std::string date;  ///< the Date header
   boost::system::error_code error;
 
   nlohmann::json json() const { return nlohmann::json::parse(body); }
+};
+
+/// What a raw read of an answer got: its first bytes as sent (status line, headers, framing)
+/// and how many bytes arrived before the limit, the end or an error.
+struct raw_response {
+  std::string head;
+  std::size_t bytes = 0;
+  boost::system::error_code error;
 };
 
 /// A tiny synchronous HTTP(S) client for the simulator tests: one connection per request,
@@ -51,6 +60,11 @@ class client {
                 std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     return request(method::post, target, body.dump(), timeout);
   }
+
+  /// A GET over plain HTTP whose answer is read as bytes, up to `limit`, then the connection
+  /// closed: for answers no parser should hold (endless, huge).
+  raw_response get_raw(const std::string& target, std::size_t limit,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// Logs in and keeps the access token; returns the whole answer.
   nlohmann::json login(bool offline = false, const std::string& password = "password") {
