@@ -11,10 +11,12 @@
 #include <exception>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/logs/checkpoint_recount.hpp"
 #include "agent/logs/log_event.hpp"
 #include "agent/logs/page_window.hpp"
 #include "agent/logs/repeated_pages.hpp"
@@ -190,12 +192,13 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   // array's log lost them (overwritten or cleared) and maybe more after them.
   const auto checkpoint_second = cp.start_time;
   const auto recent_window = options_.clock_step_window.count() / 1000;
-  const auto held = cp.start_time > 0 ? state_.queued_in(checkpoint_second) : 0;
-  std::int64_t held_now = 0;  ///< lines of that second this cycle read
+  checkpoint_recount recount(checkpoint_second,
+                             state_.marks_between(checkpoint_second, checkpoint_second));
   std::optional<std::int64_t> oldest_after;
   std::optional<page_window> window;
   repeated_pages repeats;
   bool totals_given = true;
+  bool short_page_seen = false;
   std::int64_t max_seen = cp.start_time;
   std::int64_t queued = 0;
   std::int64_t read = 0;
@@ -250,30 +253,35 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       }
       window.emplace(cp.newest_first.value_or(true), options_.page_size);
     }
-    // Whether the pages before this one hold all the lines the array counts.
-    const bool all_read = page > 1 && totals_given && window->complete();
+    // Whether the pages before this one hold all the lines there were: the array's totals say
+    // so, or one of them came short of a full page.
+    const bool all_read = page > 1 && ((totals_given && window->complete()) || short_page_seen);
+    short_page_seen = short_page_seen || std::cmp_less(answer->logs.size(), options_.page_size);
     totals_given = totals_given && answer->total_given;
-    const auto skip = window->accept(page, answer->total, answer->logs.size());
-    if (!skip) {
+    // The manual's paging is trusted no further than it proves itself. An empty page ends the
+    // cycle whatever haveNextPage says (past the end of the listing the window would take it
+    // for a hole). A page served again ends the cycle when all was read, else stops it.
+    const auto skip = answer->logs.empty()
+                          ? std::optional<std::size_t>(0)
+                          : window->accept(page, answer->total, answer->logs.size());
+    const bool repeat = !answer->logs.empty() && (!skip || *skip < answer->logs.size()) &&
+                        repeats.seen_before(answer->logs);
+    if (repeat && !all_read) {
+      const auto why = "the array answered pageNumber " + std::to_string(page) +
+                       " with the lines of an earlier page (does it ignore pageNumber?): the "
+                       "lines after them cannot be read";
+      note_failure(page, why);
+      co_return failure{why};
+    }
+    if (!skip && !repeat) {
       const std::string why = "the array's log shrank while being read; reading the cycle again";
       note_failure(page, why);
       co_return failure{why};
     }
-    std::span<const device::log_entry> lines(
-        answer->logs.begin() + static_cast<std::ptrdiff_t>(*skip), answer->logs.end());
-    // The manual's paging is trusted no further than it proves itself: an empty page ends the
-    // cycle whatever haveNextPage says, and a page served again ends it or stops it.
-    bool last = !answer->have_next_page || answer->logs.empty();
-    if (!lines.empty() && repeats.seen_before(answer->logs)) {
-      if (!all_read) {
-        const auto why = "the array answered pageNumber " + std::to_string(page) +
-                         " with the lines of an earlier page (does it ignore pageNumber?): "
-                         "the lines after them cannot be read";
-        note_failure(page, why);
-        co_return failure{why};
-      }
-      lines = {};
-      last = true;
+    const bool last = !answer->have_next_page || answer->logs.empty() || repeat;
+    std::span<const device::log_entry> lines;
+    if (!repeat) {
+      lines = std::span<const device::log_entry>(answer->logs).subspan(*skip);
     }
     counters_.lines_read += lines.size();
     read += static_cast<std::int64_t>(lines.size());
@@ -298,7 +306,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       } else {
         max_seen = std::max(max_seen, line.timestamp);
       }
-      held_now += line.timestamp == checkpoint_second ? 1 : 0;
+      recount.observe(line);
       if (line.timestamp > checkpoint_second) {
         oldest_after = std::min(oldest_after.value_or(line.timestamp), line.timestamp);
       }
@@ -363,8 +371,15 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   }
   watch_start_time(before_start, start);
   watch_lines_ahead(ahead, newest_ahead);
-  if (held_now < held) {
-    report_gap(checkpoint_second, held - held_now, oldest_after.value_or(horizon()));
+  if (const auto missing = recount.missing(); missing > 0) {
+    co_await writer_.run([&](state_store& store, event_queue&) {
+      log_state state(store, client_.settings().name);
+      auto tx = store.begin();
+      state.lower(recount.as_read());
+      tx.commit(sqlite::durability::deferred);
+      return 0;
+    });
+    report_gap(checkpoint_second, missing, oldest_after.value_or(horizon()));
   }
   counters_.last_success_unix = unix_now();
   co_return queued;

@@ -88,14 +88,6 @@ std::vector<line_mark> log_state::marks_between(std::int64_t lo, std::int64_t hi
   return out;
 }
 
-std::int64_t log_state::queued_in(std::int64_t timestamp) {
-  std::int64_t n = 0;
-  for (const auto& m : marks_between(timestamp, timestamp)) {
-    n += m.queued;
-  }
-  return n;
-}
-
 void log_state::record(std::int64_t cycle, const page_record& page) {
   if (page.interior) {
     auto& span = store_.database().cached(sql::save_log_span);
@@ -112,6 +104,17 @@ void log_state::record(std::int64_t cycle, const page_record& page) {
   }
   for (const auto& m : page.marks) {
     auto& st = store_.database().cached(sql::save_log_mark);
+    st.bind_text(1, device_);
+    st.bind_int64(2, m.timestamp);
+    st.bind_int64(3, static_cast<std::int64_t>(m.hash));
+    st.bind_int64(4, m.queued);
+    st.run();
+  }
+}
+
+void log_state::lower(const std::vector<line_mark>& marks) {
+  for (const auto& m : marks) {
+    auto& st = store_.database().cached(sql::lower_log_mark);
     st.bind_text(1, device_);
     st.bind_int64(2, m.timestamp);
     st.bind_int64(3, static_cast<std::int64_t>(m.hash));

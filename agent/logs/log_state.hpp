@@ -42,13 +42,13 @@ class log_state {
   std::vector<second_span> spans();
   /// The marks of seconds lo..hi.
   std::vector<line_mark> marks_between(std::int64_t lo, std::int64_t hi);
-  /// How many lines of second `timestamp` the marks count as queued.
-  std::int64_t queued_in(std::int64_t timestamp);
   /// Keeps what a page of cycle `cycle` leaves behind; marks inside its span are dropped.
   void record(std::int64_t cycle, const page_record& page);
   /// Forgets marks and spans of seconds before `timestamp`: lines there are never read again.
   void prune_before(std::int64_t timestamp);
 
+  /// Sets marks to counts lower than they hold (lines the array dropped).
+  void lower(const std::vector<line_mark>& marks);
   /// Adds a page's queued lines to the recent-lines record.
   void remember(std::span<const queued_line> lines);
   /// Forgets the record of seconds before `timestamp`.

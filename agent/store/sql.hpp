@@ -308,6 +308,9 @@ inline constexpr std::string_view save_log_mark =
     "INSERT INTO log_marks (device, timestamp, line_hash, queued) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (device, timestamp, line_hash) DO UPDATE SET "
     "queued = max(queued, excluded.queued)";
+// After a gap: the array no longer holds some of the lines a mark counts.
+inline constexpr std::string_view lower_log_mark =
+    "UPDATE log_marks SET queued = ?4 WHERE device = ?1 AND timestamp = ?2 AND line_hash = ?3";
 inline constexpr std::string_view load_log_marks_between =
     "SELECT timestamp, line_hash, queued FROM log_marks "
     "WHERE device = ?1 AND timestamp BETWEEN ?2 AND ?3";

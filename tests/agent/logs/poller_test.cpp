@@ -421,5 +421,132 @@ TEST(log_poller, a_line_from_the_future_is_queued_once_and_does_not_stop_collect
   EXPECT_EQ(r.poller->counters().lines_ahead, 3U);
 }
 
+/// Lines queued more often than the array's ledger holds them (sorted multisets).
+std::vector<line> beyond(const std::vector<line>& ledger, const std::vector<line>& queued) {
+  std::vector<line> out;
+  std::set_difference(queued.begin(), queued.end(), ledger.begin(), ledger.end(),
+                      std::back_inserter(out));
+  return out;
+}
+
+struct paging_bug {
+  const char* name;
+  sim::hostile_settings hostile;
+  std::size_t backlog;  ///< lines at start (pages hold 100)
+};
+
+void PrintTo(const paging_bug& bug, std::ostream* os) { *os << bug.name; }
+
+sim::hostile_settings bugs(bool ignore_page_number, bool always_next_page, bool ignore_start_time,
+                           sim::total_mode total = sim::total_mode::exact) {
+  sim::hostile_settings h;
+  h.ignore_page_number = ignore_page_number;
+  h.always_next_page = always_next_page;
+  h.ignore_start_time = ignore_start_time;
+  h.total = total;
+  return h;
+}
+
+class paging_bugs : public ::testing::TestWithParam<std::tuple<paging_bug, bool>> {};
+
+// Each cycle ends after a few requests, and every line is queued exactly once, whatever the
+// array does with pageNumber, haveNextPage, startTime and total, as long as it lets every line
+// be read at all.
+TEST_P(paging_bugs, every_cycle_ends_and_queues_each_line_once) {
+  const auto& [bug, newest_first] = GetParam();
+  sim::options o;
+  o.backlog = bug.backlog;
+  o.newest_first = newest_first;
+  o.hostile = bug.hostile;
+  rig r(o);
+  for (const std::size_t added : {0U, 30U, 60U, 0U}) {
+    r.sim->add_logs(added);
+    const auto before = r.log_requests();
+    r.cycle();
+    EXPECT_LE(r.log_requests() - before, 12U) << "a cycle after " << added << " new lines";
+  }
+  EXPECT_EQ(difference(sorted_ledger(r.sim.sim()), sorted_lines(queued_events(*r.store))), "");
+  EXPECT_TRUE(r.agent_events.empty()) << r.agent_events.front().type;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    arrays, paging_bugs,
+    ::testing::Combine(
+        ::testing::Values(paging_bug{"always_next_page", bugs(false, true, false), 250},
+                          paging_bug{"ignore_start_time", bugs(false, false, true), 250},
+                          paging_bug{"constant_total", bugs(false, false, false,
+                                                            sim::total_mode::constant), 250},
+                          paging_bug{"one_page_ignoring_page_number", bugs(true, true, false), 40},
+                          paging_bug{"one_page_without_total",
+                                     bugs(true, true, false, sim::total_mode::missing), 40}),
+        ::testing::Bool()),
+    [](const auto& param_info) {
+      return std::string(std::get<0>(param_info.param).name) +
+             (std::get<1>(param_info.param) ? "_newest_first" : "_oldest_first");
+    });
+
+// Past its first page, an array that ignores pageNumber shows nothing more: each cycle stops
+// at the repeat instead of queueing the first page again, and logs_stuck says why.
+TEST(log_poller, an_array_ignoring_page_number_is_reported_stuck_and_queues_nothing_twice) {
+  sim::options o;
+  o.backlog = 250;
+  o.hostile = bugs(true, false, false);
+  rig r(o);
+  for (int i = 0; i < 3; ++i) {
+    const auto before = r.log_requests();
+    auto outcome = test::run(r.io, r.poller->poll_once());
+    ASSERT_FALSE(outcome);
+    EXPECT_NE(outcome.error().message.find("ignore pageNumber"), std::string::npos)
+        << outcome.error().message;
+    EXPECT_LE(r.log_requests() - before, 4U);
+  }
+  const auto queued = sorted_lines(queued_events(*r.store));
+  EXPECT_EQ(queued.size(), 100U) << "the first page, once";
+  EXPECT_EQ(beyond(sorted_ledger(r.sim.sim()), queued), std::vector<line>{});
+  ASSERT_EQ(types_of(r.agent_events), std::vector<std::string>{"logs_stuck"});
+  EXPECT_NE(r.agent_events[0].message.find("ignore pageNumber"), std::string::npos);
+}
+
+// The array's log is a ring: lines it drops before the agent reads them are lost on its side.
+// The agent finds the lines it read at the checkpoint gone, says so once per loss, and queues
+// everything still there exactly once.
+TEST(log_poller, a_log_overwritten_or_cleared_past_the_checkpoint_is_a_gap) {
+  sim::options o;
+  o.backlog = 0;
+  o.hostile.max_log_lines = 50;
+  o.clock_offset_s = -100;
+  rig r(o);
+  r.sim->add_logs(30);
+  EXPECT_EQ(r.cycle(), 30);
+  // The agent stops reading while the array writes 100 lines later on: its ring keeps 50.
+  r.sim->set_clock_offset(-50);
+  r.sim->add_logs(100);
+  EXPECT_EQ(r.cycle(), 50);
+  EXPECT_EQ(r.poller->counters().gaps, 1U);
+  ASSERT_EQ(types_of(r.agent_events), std::vector<std::string>{"logs_gap"});
+  EXPECT_NE(r.agent_events[0].message.find("no longer holds 30 of the lines"), std::string::npos)
+      << r.agent_events[0].message;
+  EXPECT_EQ(r.cycle(), 0);
+  EXPECT_EQ(r.poller->counters().gaps, 1U) << "the same loss told twice";
+
+  r.sim->clear_log();
+  EXPECT_EQ(r.cycle(), 0);
+  EXPECT_EQ(r.poller->counters().gaps, 2U);
+  EXPECT_EQ(r.cycle(), 0);
+  EXPECT_EQ(r.poller->counters().gaps, 2U) << "an empty log told twice";
+  r.sim->set_clock_offset(0);
+  r.sim->add_logs(5);
+  EXPECT_EQ(r.cycle(), 5);
+  EXPECT_EQ(r.poller->counters().gaps, 2U);
+
+  // Queued: every line but those the array dropped before they were read.
+  auto unread = r.sim->dropped();
+  EXPECT_EQ(unread.size(), 130U);
+  const auto ledger = sorted_ledger(r.sim.sim());
+  const auto queued = sorted_lines(queued_events(*r.store));
+  EXPECT_EQ(beyond(ledger, queued), std::vector<line>{});
+  EXPECT_EQ(queued.size(), 85U);
+}
+
 }  // namespace
 }  // namespace qsanfwd::logs
