@@ -321,7 +321,10 @@ asio::awaitable<result<log_page>> device_client::log_list(const log_query& q) {
   }
   target +=
       "&pageNumber=" + std::to_string(q.page_number) + "&pageSize=" + std::to_string(q.page_size);
-  co_return co_await call<log_page>(std::move(target), parse_log_page);
+  const auto page_size = static_cast<std::size_t>(std::max(q.page_size, 0));
+  co_return co_await call<log_page>(std::move(target), [page_size](std::string_view body) {
+    return parse_log_page(body, page_size);
+  });
 }
 
 asio::awaitable<result<std::vector<int>>> device_client::enclosure_numbers() {
