@@ -21,6 +21,14 @@ std::size_t first_invalid(std::string_view text, std::size_t from) {
 
 }  // namespace
 
+std::size_t count_invalid_utf8(std::string_view text) {
+  std::size_t count = 0;
+  for (auto bad = first_invalid(text, 0); bad < text.size(); bad = first_invalid(text, bad + 1)) {
+    ++count;
+  }
+  return count;
+}
+
 std::size_t repair_utf8(std::string& text) {
   auto bad = first_invalid(text, 0);
   if (bad == text.size()) {
@@ -28,7 +36,8 @@ std::size_t repair_utf8(std::string& text) {
   }
   constexpr std::string_view replacement = "\xEF\xBF\xBD";
   std::string out;
-  out.reserve(text.size() + text.size() / 8);
+  // Exactly the size it will have: growing by doubling would touch up to twice the memory.
+  out.reserve(text.size() + 2 * count_invalid_utf8(std::string_view(text).substr(bad)));
   out.append(text, 0, bad);
   std::size_t replaced = 0;
   while (bad < text.size()) {

@@ -32,6 +32,9 @@ inline std::size_t utf8_length(std::string_view s) {
   return 0;
 }
 
+/// How many bytes of `text` repair_utf8 would replace.
+std::size_t count_invalid_utf8(std::string_view text);
+
 /// Replaces, in place, every byte of `text` that neither is ASCII nor starts (or continues) a
 /// well-formed UTF-8 sequence with U+FFFD (EF BF BD), and returns how many it replaced. One
 /// replacement per stray byte keeps the result a function of the bytes alone, so the same

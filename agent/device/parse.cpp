@@ -584,7 +584,8 @@ class log_page_reader {
     return int_value(int_of_double(d), [d] { return number_text(json(d)); });
   }
 
-  bool string_value(const std::string& s) {
+  /// Moves type and message out of `s`: both readers allow it, and a message may be megabytes.
+  bool string_value(std::string& s) {
     if (!scalar_allowed()) {
       return false;
     }
@@ -605,10 +606,10 @@ class log_page_reader {
         return v.has_value();
       }
       case slot::type:
-        line_.type = s;
+        line_.type = std::move(s);
         return true;
       case slot::message:
-        line_.message = s;
+        line_.message = std::move(s);
         return true;
     }
     return false;

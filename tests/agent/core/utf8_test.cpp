@@ -38,6 +38,7 @@ TEST(repair_utf8, each_stray_byte_becomes_one_replacement_character) {
   };
   for (const auto& e : examples) {
     auto text = e.in;
+    EXPECT_EQ(count_invalid_utf8(text), e.replaced) << e.in;
     EXPECT_EQ(repair_utf8(text), e.replaced) << e.in;
     EXPECT_EQ(text, e.out);
     auto again = text;
