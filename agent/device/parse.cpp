@@ -262,7 +262,7 @@ struct answer_shape {
   /// The key at the top whose array is the answer's list; empty for a list at the top.
   std::string_view list;
   std::size_t item_limit = max_items;
-  /// The error when the list holds more than max_items.
+  /// The error when the list holds more than item_limit.
   std::string too_many_items;
 };
 
@@ -451,10 +451,10 @@ class log_page_reader {
           depth_ = 2;
           return array;
         }
-        // An ignored field, or a total or haveNextPage that is a container, which the DOM
-        // reader takes as absent too.
+        // An ignored field. A total or haveNextPage that is a container is left to the DOM
+        // reader: it takes one as absent, unless it holds more than the DOM may keep.
         skip_ = 1;
-        return true;
+        return slot_ == slot::other;
       case 2:
         if (page_.logs.size() >= page_size_) {
           too_many_lines_ = true;  // stop here: a hostile page may hold a million lines

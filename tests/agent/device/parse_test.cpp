@@ -395,6 +395,13 @@ TEST(hostile_answers, fields_no_reader_asks_for_cost_nothing) {
                  "an array or object in the answer holds more than 10000 elements");
 }
 
+TEST(hostile_answers, a_total_too_large_to_keep_fails_the_same_way_on_every_path) {
+  const auto body = R"({"logs":[],"total":)" + list_of("x", "1", 10'001).substr(5);
+  expect_failure(read_page(body), "/rest/v1/log/list",
+                 "an array or object in the answer holds more than 10000 elements");
+  expect_same_as_dom(body);
+}
+
 TEST(hostile_answers, lists_longer_than_any_array_holds_are_refused) {
   expect_failure(parse_disks(list_of("disks", R"({"id":1})", 10'001)),
                  "/rest/v1/storage/disk/list", "field disks holds more than 10000 items");
