@@ -58,6 +58,15 @@ struct health_options {
   thresholds limits;
 };
 
+/// The largest answer read from an array by default. A default page (1000 lines of ~200 bytes)
+/// is ~200 KB, so this leaves 40 times the room, and a page of the largest page_size (10000)
+/// still ~800 bytes a line. Parsing holds the body and up to about as much again, so at 8 MiB
+/// one hostile array keeps the whole agent under 64 MiB.
+inline constexpr std::size_t default_max_response_bytes = 8 * 1024 * 1024;
+/// Above this an answer is not a log page or a health list but a fault; also the agent's
+/// memory target.
+inline constexpr std::size_t max_max_response_bytes = 64 * 1024 * 1024;
+
 struct device_config {
   std::string name;
   std::string url;
@@ -66,6 +75,7 @@ struct device_config {
   secret password;
   auth_scheme auth = auth_scheme::raw;
   duration timeout{15000};
+  std::size_t max_response_bytes = default_max_response_bytes;
   tls_options tls;
   log_options logs;
   health_options health;

@@ -256,6 +256,10 @@ device_config read_device(object_reader& r) {
   d.auth = r.one_of("auth_scheme", {"raw", "bearer"}, "raw") == "bearer" ? auth_scheme::bearer
                                                                          : auth_scheme::raw;
   d.timeout = r.duration_value("timeout", 15s, 1ms);
+  // Below 64 KiB a login answer or a small page would not fit.
+  d.max_response_bytes = static_cast<std::size_t>(
+      r.integer("max_response_bytes", 64 * 1024, static_cast<std::int64_t>(max_max_response_bytes),
+                static_cast<std::int64_t>(default_max_response_bytes)));
   d.tls = read_tls_options(r.object("tls"));
   d.logs = read_logs(r.object("logs"));
   d.health = read_health(r.object("health"));

@@ -14,6 +14,7 @@ device::client_settings client_settings_for(const config::device_config& cfg) {
   s.scheme = cfg.auth == config::auth_scheme::bearer ? device::auth_scheme::bearer
                                                      : device::auth_scheme::raw;
   s.timeout = cfg.timeout;
+  s.max_response_bytes = cfg.max_response_bytes;
   return s;
 }
 

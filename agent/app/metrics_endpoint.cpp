@@ -76,6 +76,9 @@ ops::reply metrics_reply(const agent_snapshot& s) {
   per_device(p, s, "qsanfwd_device_request_retries_total", "counter",
              "Requests retried after a transient failure.",
              [](const device_metrics& d) { return d.client.retries; });
+  per_device(p, s, "qsanfwd_device_invalid_utf8_bytes_total", "counter",
+             "Bytes of the array's answers that were not UTF-8, read as U+FFFD.",
+             [](const device_metrics& d) { return d.client.invalid_utf8; });
 
   per_device(p, s, "qsanfwd_log_polls_total", "counter", "Log read cycles begun.",
              [](const device_metrics& d) { return d.logs.cycles; });

@@ -8,35 +8,11 @@
 #include <system_error>
 
 #include "agent/core/plain_run.hpp"
+#include "agent/core/utf8.hpp"
 
 namespace qsanfwd {
 
 namespace json_subset_detail {
-
-/// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629, the ranges
-/// nlohmann's lexer accepts), or 0.
-inline std::size_t utf8_length(std::string_view s) {
-  const auto byte = [&s](std::size_t i) {
-    return i < s.size() ? static_cast<unsigned char>(s[i]) : 0U;
-  };
-  const auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
-  const unsigned b0 = byte(0);
-  const unsigned b1 = byte(1);
-  if (in(b0, 0xC2, 0xDF)) {
-    return in(b1, 0x80, 0xBF) ? 2 : 0;
-  }
-  if (in(b0, 0xE0, 0xEF)) {
-    const unsigned lo = b0 == 0xE0 ? 0xA0 : 0x80;
-    const unsigned hi = b0 == 0xED ? 0x9F : 0xBF;
-    return in(b1, lo, hi) && in(byte(2), 0x80, 0xBF) ? 3 : 0;
-  }
-  if (in(b0, 0xF0, 0xF4)) {
-    const unsigned lo = b0 == 0xF0 ? 0x90 : 0x80;
-    const unsigned hi = b0 == 0xF4 ? 0x8F : 0xBF;
-    return in(b1, lo, hi) && in(byte(2), 0x80, 0xBF) && in(byte(3), 0x80, 0xBF) ? 4 : 0;
-  }
-  return 0;
-}
 
 /// Appends code point `cp` (below U+10000) as UTF-8.
 inline void append_utf8(std::string& out, unsigned cp) {
@@ -234,7 +210,7 @@ class subset_json_reader {
         }
         continue;
       }
-      const auto len = c >= 0x80 ? json_subset_detail::utf8_length(std::string_view(p_, end_)) : 0;
+      const auto len = c >= 0x80 ? utf8_length(std::string_view(p_, end_)) : 0;
       if (len == 0) {
         return false;  // a control character or malformed UTF-8
       }

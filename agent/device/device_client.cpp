@@ -8,6 +8,7 @@
 #include "agent/core/http_status.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/core/utf8.hpp"
 #include "agent/device/parse.hpp"
 
 namespace qsanfwd::device {
@@ -67,7 +68,7 @@ device_client::device_client(asio::any_io_executor ex, client_settings settings,
       conn_(ex, settings_.peer,
             settings_.peer.tls ? make_client_tls_context(settings_.tls, settings_.peer.host)
                                : nullptr,
-            settings_.timeout),
+            settings_.timeout, settings_.max_response_bytes),
       backoff_(settings_.retry_initial, settings_.retry_max) {
   if (settings_.peer.tls && !settings_.tls.verify && settings_.tls.pin_sha256.empty()) {
     log_->warn(
@@ -224,7 +225,8 @@ asio::awaitable<result<T>> device_client::call(std::string target, Parse parse) 
       note_date(*reply);
       switch (classify_status(reply->status)) {
         case status_class::success: {
-          auto parsed = parse(reply->body);
+          auto repaired = repair_text(path, reply->body);
+          auto parsed = repaired ? parse(reply->body) : result<T>(repaired.error());
           if (parsed) {
             set_state(device_state::reachable, "");
             co_return parsed;
@@ -275,6 +277,32 @@ asio::awaitable<result<T>> device_client::call(std::string target, Parse parse) 
   co_return last;
 }
 
+result<bool> device_client::repair_text(const std::string& path, std::string& body) {
+  const auto invalid = count_invalid_utf8(body);
+  if (invalid == 0) {
+    if (repairing_.erase(path) > 0) {
+      log_->info("{}: {} answers in valid UTF-8 again", settings_.name, path);
+    }
+    return true;
+  }
+  // Each stray byte becomes three: the repaired answer must still fit the limit that bounds
+  // the agent's memory.
+  if (body.size() + 2 * invalid > settings_.max_response_bytes) {
+    return failure{path + ": the answer holds " + std::to_string(invalid) +
+                   " bytes of invalid UTF-8, too many to repair within max_response_bytes (" +
+                   std::to_string(settings_.max_response_bytes) + ")"};
+  }
+  repair_utf8(body);
+  counters_.invalid_utf8 += invalid;
+  if (repairing_.insert(path).second) {
+    // Once per change, not per answer: a bad line is read again every cycle until it leaves
+    // the array's log.
+    log_->warn("{}: {} answered with {} bytes of invalid UTF-8; each reads as U+FFFD", settings_.name,
+               path, invalid);
+  }
+  return true;
+}
+
 asio::awaitable<void> device_client::pause(duration d) {
   asio::steady_timer timer(ex_, d);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -321,7 +349,10 @@ asio::awaitable<result<log_page>> device_client::log_list(const log_query& q) {
   }
   target +=
       "&pageNumber=" + std::to_string(q.page_number) + "&pageSize=" + std::to_string(q.page_size);
-  co_return co_await call<log_page>(std::move(target), parse_log_page);
+  const auto page_size = static_cast<std::size_t>(std::max(q.page_size, 0));
+  co_return co_await call<log_page>(std::move(target), [page_size](std::string_view body) {
+    return parse_log_page(body, page_size);
+  });
 }
 
 asio::awaitable<result<std::vector<int>>> device_client::enclosure_numbers() {

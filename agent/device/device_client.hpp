@@ -39,6 +39,8 @@ struct client_settings {
   secret password;
   auth_scheme scheme = auth_scheme::raw;
   duration timeout{15'000};
+  /// The largest answer read (the device's max_response_bytes); a larger one is a failure.
+  std::size_t max_response_bytes = 8 * 1024 * 1024;
   /// Log in with offlineAccess to get a refresh token. Off only where no token can be kept.
   bool offline_access = true;
   int max_attempts = 4;         ///< per call, for transient failures
@@ -65,6 +67,7 @@ struct client_counters {
   std::uint64_t unauthorized = 0;
   std::uint64_t retries = 0;
   std::uint64_t failures = 0;
+  std::uint64_t invalid_utf8 = 0;  ///< bytes of answers replaced with U+FFFD
 };
 
 /// The array's REST API with its session: logs in with offlineAccess, refreshes the access
@@ -106,6 +109,7 @@ class device_client {
   boost::asio::awaitable<result<bool>> login();
   void accept_grant(const token_grant& grant, const http_reply& reply);
   void note_date(const http_reply& reply);
+  result<bool> repair_text(const std::string& path, std::string& body);
   std::string authorization() const;
   void set_state(device_state next, const std::string& why);
   boost::asio::awaitable<void> pause(duration d);
@@ -124,6 +128,7 @@ class device_client {
   bool vault_loaded_ = false;
   device_state state_ = device_state::unknown;
   std::set<std::string> unsupported_;  ///< endpoints answered 404: not asked again
+  std::set<std::string> repairing_;    ///< endpoints whose last answer held invalid UTF-8
   struct clock_reading {
     std::int64_t array_time = 0;  ///< an answer's Date
     clock::time_point taken;      ///< when it came

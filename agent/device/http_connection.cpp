@@ -29,7 +29,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t max_body_bytes = 64 * 1024 * 1024;
 // Beast reads at most what the buffer has room for, and never less than 512 bytes: with the
 // room left empty a 100 KB log page took ~200 recvmsg calls (and as many epoll_waits).
 constexpr std::size_t read_room_bytes = 16 * 1024;
@@ -126,6 +125,7 @@ struct http_connection::impl {
   asio::any_io_executor ex;
   std::shared_ptr<ssl::context> tls;
   duration timeout;
+  std::size_t body_limit = default_body_limit;
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
@@ -147,8 +147,11 @@ struct http_connection::impl {
 
   std::string describe(const endpoint& ep, const char* step,
                        const boost::system::error_code& ec) const {
-    std::string cause =
-        ec == beast::error::timeout ? "timed out after " + format_duration(timeout) : ec.message();
+    std::string cause = ec == beast::error::timeout ? "timed out after " + format_duration(timeout)
+                        : ec == http::error::body_limit
+                            ? "the answer is larger than the limit of " +
+                                  std::to_string(body_limit) + " bytes"
+                            : ec.message();
     return std::string(step) + " " + ep.host + ":" + std::to_string(ep.port) + ": " + cause;
   }
 
@@ -197,19 +200,23 @@ struct http_connection::impl {
     }
     buffer.reserve(read_room_bytes);
     auto [rec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
-    if (buffer.size() == 0) {
-      buffer.shrink_to_fit();  // a thousand idle connections need not keep the room
+    if (buffer.size() == 0 || buffer.capacity() > 4 * read_room_bytes) {
+      // A thousand idle connections need not keep the room, nor one the size of an outsized
+      // answer.
+      buffer.shrink_to_fit();
     }
     co_return rec;
   }
 };
 
 http_connection::http_connection(asio::any_io_executor ex, endpoint ep,
-                                 std::shared_ptr<ssl::context> tls, duration timeout)
+                                 std::shared_ptr<ssl::context> tls, duration timeout,
+                                 std::size_t body_limit)
     : ep_(std::move(ep)), impl_(std::make_unique<impl>()) {
   impl_->ex = std::move(ex);
   impl_->tls = ep_.tls ? std::move(tls) : nullptr;
   impl_->timeout = timeout;
+  impl_->body_limit = body_limit;
 }
 
 http_connection::~http_connection() {
@@ -262,7 +269,7 @@ asio::awaitable<result<http_reply>> http_connection::request(http::verb method, 
       }
     }
     http::response_parser<http::string_body> parser;
-    parser.body_limit(max_body_bytes);
+    parser.body_limit(impl_->body_limit);
     const auto ec = impl_->secure ? co_await impl_->exchange(*impl_->secure, req, parser)
                                   : co_await impl_->exchange(*impl_->plain, req, parser);
     if (ec) {

@@ -50,6 +50,9 @@ struct request_headers {
   std::vector<std::pair<std::string, std::string>> extra;
 };
 
+/// The largest answer an http_connection reads unless its owner says otherwise.
+inline constexpr std::size_t default_body_limit = 64 * 1024 * 1024;
+
 /// The wait a Retry-After value asks for: delay-seconds, or an HTTP-date (IMF-fixdate) taken
 /// relative to `now_unix` (a date in the past is no wait). Nullopt for anything else.
 std::optional<duration> parse_retry_after(std::string_view value, std::int64_t now_unix);
@@ -61,11 +64,14 @@ std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const tls_set
                                                                    const std::string& host);
 
 /// One keep-alive HTTP/1.1 connection to one peer, opened on first use and reopened after the
-/// peer closes it. Not for concurrent use: one request at a time.
+/// peer closes it. Not for concurrent use: one request at a time. An answer whose body exceeds
+/// `body_limit` bytes (by its Content-Length, or as its chunks arrive) is a failure naming the
+/// peer and the limit; nothing more of it is read.
 class http_connection {
  public:
   http_connection(boost::asio::any_io_executor ex, endpoint ep,
-                  std::shared_ptr<boost::asio::ssl::context> tls, duration timeout);
+                  std::shared_ptr<boost::asio::ssl::context> tls, duration timeout,
+                  std::size_t body_limit = default_body_limit);
   ~http_connection();
   http_connection(const http_connection&) = delete;
   http_connection& operator=(const http_connection&) = delete;

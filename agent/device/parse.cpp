@@ -1,11 +1,15 @@
 #include "agent/device/parse.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 
 #include "agent/core/json_subset.hpp"
+#include "agent/core/utf8.hpp"
 
 namespace qsanfwd::device {
 namespace {
@@ -16,6 +20,17 @@ using json = nlohmann::json;
 struct bad_field {
   std::string what;
 };
+
+// Limits on what one answer may hold. The manual's answers nest five levels at most and list a
+// few hundred disks or a few thousand volumes; the limits sit far above that, and low enough that
+// a hostile answer cannot run the stack (every walk over the DOM is recursive) or the heap dry.
+
+/// Containers open at once.
+constexpr int max_depth = 64;
+/// Values kept of one answer (after unread members are dropped): ~100 bytes each at most.
+constexpr std::size_t max_values = 100'000;
+/// Elements of the list an answer is about (disks, pools, volumes, enclosures).
+constexpr std::size_t max_items = 10'000;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') {
@@ -40,6 +55,47 @@ const json* find(const json& obj, std::string_view key) {
     }
   }
   return nullptr;
+}
+
+/// `s` as a quoted prefix of at most 64 bytes, control bytes, quotes and backslashes escaped: an
+/// error message may quote what the array sent, never all of it.
+std::string quoted_prefix(std::string_view s) {
+  constexpr std::size_t limit = 64;
+  std::string out = "\"";
+  std::size_t i = 0;
+  while (i < s.size() && i < limit) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const auto len = c < 0x80 ? 1 : utf8_length(s.substr(i));
+    if (len == 0 || i + len > limit) {
+      break;  // only whole characters: a cut sequence would be invalid UTF-8 in the log
+    }
+    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+      static constexpr char digits[] = "0123456789abcdef";
+      out += c == '"' || c == '\\' ? std::string{'\\', static_cast<char>(c)}
+                                    : std::string{'\\', 'x', digits[c >> 4], digits[c & 0xf]};
+    } else {
+      out.append(s, i, len);
+    }
+    i += len;
+  }
+  return out + (i < s.size() ? "\"..." : "\"");
+}
+
+/// A number as nlohmann writes it. dump() of a scalar is one bounded call, not a walk.
+std::string number_text(const nlohmann::json& j) {
+  return j.dump();
+}
+
+/// What an unexpected value is, for an error message: a scalar as (a bounded prefix of) its text,
+/// a container by its type only.
+std::string describe(const nlohmann::json& j) {
+  if (j.is_string()) {
+    return quoted_prefix(j.get_ref<const std::string&>());
+  }
+  if (j.is_number() || j.is_boolean() || j.is_null()) {
+    return number_text(j);
+  }
+  return j.is_array() ? "an array" : "an object";
 }
 
 std::optional<std::int64_t> int_of_unsigned(std::uint64_t u) {
@@ -118,7 +174,7 @@ std::int64_t required_int(const json& obj, std::string_view key, std::string_vie
   }
   const auto v = to_int(*f);
   if (!v) {
-    throw bad_field{"field " + path_of(where, key) + " is not an integer: " + f->dump()};
+    throw bad_field{"field " + path_of(where, key) + " is not an integer: " + describe(*f)};
   }
   return *v;
 }
@@ -133,25 +189,27 @@ std::optional<double> optional_double(const json& obj, std::string_view key) {
   return f == nullptr ? std::nullopt : to_double(*f);
 }
 
-/// Strings and numbers both read as text ("id": 7 and "id": "7" are the same id).
-std::string text(const json& obj, std::string_view key) {
-  const auto* f = find(obj, key);
-  if (f == nullptr || f->is_null()) {
-    return {};
+/// Strings and numbers both read as text ("id": 7 and "id": "7" are the same id); null and
+/// containers as nothing.
+std::string scalar_text(const json& j) {
+  if (j.is_string()) {
+    return j.get<std::string>();
   }
-  if (f->is_string()) {
-    return f->get<std::string>();
+  if (j.is_number_integer()) {
+    return std::to_string(j.get<std::int64_t>());
   }
-  if (f->is_number_integer()) {
-    return std::to_string(f->get<std::int64_t>());
+  if (j.is_number_unsigned()) {
+    return std::to_string(j.get<std::uint64_t>());
   }
-  if (f->is_number_unsigned()) {
-    return std::to_string(f->get<std::uint64_t>());
-  }
-  if (f->is_boolean() || f->is_number()) {
-    return f->dump();
+  if (j.is_boolean() || j.is_number()) {
+    return number_text(j);
   }
   return {};
+}
+
+std::string text(const json& obj, std::string_view key) {
+  const auto* f = find(obj, key);
+  return f == nullptr ? std::string() : scalar_text(*f);
 }
 
 std::string required_text(const json& obj, std::string_view key, std::string_view where) {
@@ -196,15 +254,116 @@ std::string item(std::string_view key, std::size_t i) {
   return std::string(key) + "[" + std::to_string(i) + "]";
 }
 
-/// Parses `body` as JSON and hands it to `read`; every problem becomes a failure naming `endpoint`.
-template <typename T, typename F>
-result<T> parse_with(std::string_view endpoint, std::string_view body, F read) {
-  const auto doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded()) {
-    return failure{std::string(endpoint) + ": the answer is not valid JSON (" +
-                   std::to_string(body.size()) + " bytes)"};
+/// What one answer's DOM keeps, and how much of it.
+struct answer_shape {
+  /// Every key its reader asks for, at any depth; members under other keys are dropped while
+  /// they are parsed, so junk in a field nobody reads costs no memory.
+  std::span<const std::string_view> keys;
+  /// The key at the top whose array is the answer's list; empty for a list at the top.
+  std::string_view list;
+  std::size_t item_limit = max_items;
+  /// The error when the list holds more than item_limit.
+  std::string too_many_items;
+};
+
+/// The parser callback that enforces an answer_shape and max_depth / max_values, throwing
+/// bad_field past a limit. Members it drops get no callbacks for their values but do for the
+/// containers inside them: `dropping_` tells those apart (nlohmann calls no end event for them).
+class shape_filter {
+ public:
+  explicit shape_filter(const answer_shape& shape) : shape_(shape) {}
+
+  bool operator()(int depth, json::parse_event_t event, const json& parsed) {
+    using ev = json::parse_event_t;
+    const bool opens = event == ev::object_start || event == ev::array_start;
+    if (opens && depth >= max_depth) {
+      throw bad_field{"the answer nests deeper than " + std::to_string(max_depth) + " levels"};
+    }
+    if (dropping_ >= 0) {
+      if (depth > dropping_ || (depth == dropping_ && event != ev::key)) {
+        return false;  // inside the dropped member's value, or the value itself
+      }
+      dropping_ = -1;
+    }
+    switch (event) {
+      case ev::key:
+        return keep_key(depth, parsed.get_ref<const std::string&>());
+      case ev::object_start:
+      case ev::array_start:
+      case ev::value:
+        count(depth, opens, event == ev::array_start);
+        return true;
+      default:
+        return true;
+    }
   }
+
+ private:
+  bool keep_key(int depth, const std::string& key) {
+    const auto k = trim(key);
+    if (std::find(shape_.keys.begin(), shape_.keys.end(), k) == shape_.keys.end()) {
+      dropping_ = depth;
+      return false;
+    }
+    if (depth == 1) {
+      in_list_ = !shape_.list.empty() && k == shape_.list;
+      items_ = 0;
+    }
+    return true;
+  }
+
+  void count(int depth, bool opens, bool array) {
+    if (++values_ > max_values) {
+      throw bad_field{"the answer holds more than " + std::to_string(max_values) + " values"};
+    }
+    if (depth == 0) {
+      in_list_ = shape_.list.empty() && array;
+    } else {
+      const int list_depth = shape_.list.empty() ? 1 : 2;
+      if (depth == list_depth && in_list_ && ++items_ > shape_.item_limit) {
+        throw bad_field{shape_.too_many_items};
+      }
+      // nlohmann scans a container's elements each time an object in it ends: without a bound
+      // on the elements, a long array of objects costs quadratic time.
+      if (++elements_[static_cast<std::size_t>(depth - 1)] > max_items) {
+        throw bad_field{"an array or object in the answer holds more than " +
+                        std::to_string(max_items) + " elements"};
+      }
+    }
+    if (opens) {
+      elements_[static_cast<std::size_t>(depth)] = 0;
+    }
+  }
+
+  const answer_shape& shape_;
+  int dropping_ = -1;  ///< depth of the member being dropped, or -1
+  bool in_list_ = false;
+  std::size_t values_ = 0;
+  std::size_t items_ = 0;
+  std::array<std::size_t, max_depth> elements_{};  ///< of each open container, by depth
+};
+
+std::string too_many_items(std::string_view list) {
+  return "field " + std::string(list.empty() ? "[]" : list) + " holds more than " +
+         std::to_string(max_items) + " items";
+}
+
+/// Parses `body` as JSON within `shape` and hands it to `read`; every problem becomes a failure
+/// naming `endpoint`.
+template <typename T, typename F>
+result<T> parse_with(std::string_view endpoint, std::string_view body, const answer_shape& shape,
+                     F read) {
   try {
+    shape_filter filter(shape);
+    const auto doc = json::parse(
+        body, [&filter](int depth, json::parse_event_t event, json& parsed) {
+          return filter(depth, event, parsed);
+        },
+        false);
+    if (doc.is_discarded()) {
+      return failure{std::string(endpoint) + ": the answer is not valid JSON (" +
+                     std::to_string(body.size()) + " bytes)"};
+    }
     return read(doc);
   } catch (const bad_field& e) {
     return failure{std::string(endpoint) + ": " + e.what};
@@ -237,7 +396,10 @@ std::optional<int> no_data_is_zero(const json& obj, std::string_view key) {
 /// the page through the DOM, whose answer and error message are the reference.
 class log_page_reader {
  public:
-  explicit log_page_reader(log_page& page) : page_(page) {}
+  log_page_reader(log_page& page, std::size_t page_size) : page_(page), page_size_(page_size) {}
+
+  /// Whether the reader stopped because `logs` held more lines than the page size.
+  bool too_many_lines() const { return too_many_lines_; }
 
   /// Whether the whole page was read; the page is then complete.
   bool finish() {
@@ -274,6 +436,9 @@ class log_page_reader {
 
   // Depths: 1 inside the page, 2 inside `logs`, 3 inside one log line.
   bool open(bool array) {
+    if (depth_ + skip_ >= max_depth) {
+      return false;  // the DOM reader names the fault
+    }
     if (skip_ > 0) {
       ++skip_;
       return true;
@@ -287,11 +452,15 @@ class log_page_reader {
           depth_ = 2;
           return array;
         }
-        // An ignored field, or a total or haveNextPage that is a container, which the DOM
-        // reader takes as absent too.
+        // An ignored field. A total or haveNextPage that is a container is left to the DOM
+        // reader: it takes one as absent, unless it holds more than the DOM may keep.
         skip_ = 1;
-        return true;
+        return slot_ == slot::other;
       case 2:
+        if (page_.logs.size() >= page_size_) {
+          too_many_lines_ = true;  // stop here: a hostile page may hold a million lines
+          return false;
+        }
         depth_ = 3;
         line_ = log_entry{};
         seen_ = 0;
@@ -413,10 +582,11 @@ class log_page_reader {
   }
   bool double_value(double d) {
     // As text, a float reads as the DOM writes it.
-    return int_value(int_of_double(d), [d] { return json(d).dump(); });
+    return int_value(int_of_double(d), [d] { return number_text(json(d)); });
   }
 
-  bool string_value(const std::string& s) {
+  /// Moves type and message out of `s`: both readers allow it, and a message may be megabytes.
+  bool string_value(std::string& s) {
     if (!scalar_allowed()) {
       return false;
     }
@@ -437,16 +607,18 @@ class log_page_reader {
         return v.has_value();
       }
       case slot::type:
-        line_.type = s;
+        line_.type = std::move(s);
         return true;
       case slot::message:
-        line_.message = s;
+        line_.message = std::move(s);
         return true;
     }
     return false;
   }
 
   log_page& page_;
+  std::size_t page_size_;
+  bool too_many_lines_ = false;
   int depth_ = 0;
   int skip_ = 0;  ///< containers open inside an ignored value
   slot slot_ = slot::other;
@@ -459,10 +631,78 @@ class log_page_reader {
   unsigned seen_ = 0;  ///< fields of line_ read: 1 timestamp, 2 type, 4 message
 };
 
+constexpr std::string_view log_list_endpoint = "/rest/v1/log/list";
+
+std::string too_many_lines(std::size_t page_size) {
+  return "field logs holds more than " + std::to_string(page_size) +
+         " lines, the pageSize asked for";
+}
+
+/// Whether `token` can go into an Authorization header as it is: visible ASCII only, so no CR,
+/// LF or NUL can end the header or smuggle another.
+bool header_safe(std::string_view token) {
+  return std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+/// The error for a token that is not header_safe; the token itself is a secret, never shown.
+std::string unsafe_token(std::string_view field) {
+  return "field " + std::string(field) +
+         " holds a control, space or non-ASCII byte, which no HTTP header may carry (not shown)";
+}
+
+constexpr std::string_view token_keys[] = {"accessToken", "expireTime", "refreshToken"};
+constexpr std::string_view log_keys[] = {"logs",      "total", "haveNextPage",
+                                         "timestamp", "type",  "message"};
+constexpr std::string_view enclosure_number_keys[] = {"enclosureNumbers"};
+constexpr std::string_view enclosure_keys[] = {
+    "encId",       "info",      "sysHealth",   "modelName", "serialNumber", "moreInfo", "voltage",
+    "temperature", "fanSpeed",  "psuStatus",   "cacheToFlash", "name",      "value",    "status"};
+constexpr std::string_view disk_keys[] = {
+    "disks",  "id",   "encID", "slot",          "health",      "status", "serial",  "model",
+    "vendor", "type", "isSSD", "ssdLifeRemain", "temperature", "size",   "poolName"};
+constexpr std::string_view pool_keys[] = {"pools",    "name",     "id",       "health",
+                                          "status",   "totalSize", "usedSize", "raidsets",
+                                          "raidSets", "raidLevel", "disks"};
+constexpr std::string_view volume_keys[] = {"volumes", "id", "name", "health", "status", "poolID"};
+
+answer_shape shape_of(std::span<const std::string_view> keys, std::string_view list) {
+  return answer_shape{keys, list, max_items, too_many_items(list)};
+}
+
+enclosure enclosure_of(const json& obj, const std::string& where) {
+  enclosure e;
+  const auto id = to_small_int(required_int(obj, "encId", where));
+  if (!id) {
+    throw bad_field{"field " + where + ".encId is out of range"};
+  }
+  e.enc_id = *id;
+  const auto* info = find(obj, "info");
+  if (info == nullptr || !info->is_object()) {
+    throw bad_field{"field " + where + ".info is missing or not an object"};
+  }
+  e.sys_health = text(*info, "sysHealth");
+  e.model_name = text(*info, "modelName");
+  e.serial_number = text(*info, "serialNumber");
+  if (const auto* more = find(*info, "moreInfo"); more != nullptr) {
+    e.voltage = sensors(*more, "voltage");
+    e.temperature = sensors(*more, "temperature");
+    e.fan_speed = sensors(*more, "fanSpeed");
+    e.psu_status = sensors(*more, "psuStatus");
+    e.cache_to_flash = sensors(*more, "cacheToFlash");
+  }
+  return e;
+}
+
+/// A raidset's member disk as text: its id, whether given as a string, a number or an object
+/// that has one.
+std::string member_text(const json& d) {
+  return d.is_object() ? text(d, "id") : scalar_text(d);
+}
+
 }  // namespace
 
 result<token_grant> parse_token_grant(std::string_view endpoint, std::string_view body) {
-  return parse_with<token_grant>(endpoint, body, [](const json& doc) {
+  return parse_with<token_grant>(endpoint, body, shape_of(token_keys, {}), [](const json& doc) {
     token_grant g;
     g.access_token = required_text(doc, "accessToken", "");
     if (g.access_token.empty()) {
@@ -472,33 +712,46 @@ result<token_grant> parse_token_grant(std::string_view endpoint, std::string_vie
     if (auto r = text(doc, "refreshToken"); !r.empty()) {
       g.refresh_token = std::move(r);
     }
+    if (!header_safe(g.access_token)) {
+      throw bad_field{unsafe_token("accessToken")};
+    }
+    if (g.refresh_token && !header_safe(*g.refresh_token)) {
+      throw bad_field{unsafe_token("refreshToken")};
+    }
     return g;
   });
 }
 
-result<log_page> parse_log_page(std::string_view body) {
+result<log_page> parse_log_page(std::string_view body, std::size_t page_size) {
   // Most of the DOM reader's time went into nlohmann's lexer and into building the DOM (a map
   // per log line); pages in the usual shape are read without either.
   {
     log_page page;
-    log_page_reader reader(page);
+    log_page_reader reader(page, page_size);
     if (subset_json_reader(body, reader).run() && reader.finish()) {
       return page;
+    }
+    if (reader.too_many_lines()) {
+      return failure{std::string(log_list_endpoint) + ": " + too_many_lines(page_size)};
     }
   }
   // Floats, surrogate pairs, a byte-order mark, or something wrong with the page.
   {
     log_page page;
-    log_page_reader reader(page);
+    log_page_reader reader(page, page_size);
     if (json::sax_parse(body, &reader) && reader.finish()) {
       return page;
     }
+    if (reader.too_many_lines()) {
+      return failure{std::string(log_list_endpoint) + ": " + too_many_lines(page_size)};
+    }
   }
-  return detail::parse_log_page_dom(body);
+  return detail::parse_log_page_dom(body, page_size);
 }
 
-result<log_page> detail::parse_log_page_dom(std::string_view body) {
-  return parse_with<log_page>("/rest/v1/log/list", body, [](const json& doc) {
+result<log_page> detail::parse_log_page_dom(std::string_view body, std::size_t page_size) {
+  const answer_shape shape{log_keys, "logs", page_size, too_many_lines(page_size)};
+  return parse_with<log_page>(log_list_endpoint, body, shape, [](const json& doc) {
     log_page page;
     const auto& logs = required_array(doc, "logs", "");
     page.logs.reserve(logs.size());
@@ -520,7 +773,9 @@ result<log_page> detail::parse_log_page_dom(std::string_view body) {
 }
 
 result<std::vector<int>> parse_enclosure_numbers(std::string_view body) {
-  return parse_with<std::vector<int>>("/rest/v1/hardware/info", body, [](const json& doc) {
+  return parse_with<std::vector<int>>(
+      "/rest/v1/hardware/info", body, shape_of(enclosure_number_keys, "enclosureNumbers"),
+      [](const json& doc) {
     std::vector<int> out;
     const auto& numbers = required_array(doc, "enclosureNumbers", "");
     for (std::size_t i = 0; i < numbers.size(); ++i) {
@@ -536,40 +791,24 @@ result<std::vector<int>> parse_enclosure_numbers(std::string_view body) {
 
 result<std::vector<enclosure>> parse_enclosures(std::string_view body) {
   return parse_with<std::vector<enclosure>>(
-      "/rest/v1/hardware/all/info", body, [](const json& doc) {
-        // The manual shows a bare list; tolerate a single object too (the per-enclosure endpoint).
-        const json list = doc.is_array() ? doc : json::array({doc});
+      "/rest/v1/hardware/all/info", body, shape_of(enclosure_keys, {}), [](const json& doc) {
         std::vector<enclosure> out;
-        for (std::size_t i = 0; i < list.size(); ++i) {
-          const auto where = "[" + std::to_string(i) + "]";
-          enclosure e;
-          const auto id = to_small_int(required_int(list[i], "encId", where));
-          if (!id) {
-            throw bad_field{"field " + where + ".encId is out of range"};
+        if (doc.is_array()) {
+          for (std::size_t i = 0; i < doc.size(); ++i) {
+            out.push_back(enclosure_of(doc[i], "[" + std::to_string(i) + "]"));
           }
-          e.enc_id = *id;
-          const auto* info = find(list[i], "info");
-          if (info == nullptr || !info->is_object()) {
-            throw bad_field{"field " + where + ".info is missing or not an object"};
-          }
-          e.sys_health = text(*info, "sysHealth");
-          e.model_name = text(*info, "modelName");
-          e.serial_number = text(*info, "serialNumber");
-          if (const auto* more = find(*info, "moreInfo"); more != nullptr) {
-            e.voltage = sensors(*more, "voltage");
-            e.temperature = sensors(*more, "temperature");
-            e.fan_speed = sensors(*more, "fanSpeed");
-            e.psu_status = sensors(*more, "psuStatus");
-            e.cache_to_flash = sensors(*more, "cacheToFlash");
-          }
-          out.push_back(std::move(e));
+        } else {
+          // The manual shows a bare list; tolerate a single object too (the per-enclosure
+          // endpoint).
+          out.push_back(enclosure_of(doc, "[0]"));
         }
         return out;
       });
 }
 
 result<std::vector<disk>> parse_disks(std::string_view body) {
-  return parse_with<std::vector<disk>>("/rest/v1/storage/disk/list", body, [](const json& doc) {
+  const auto shape = shape_of(disk_keys, "disks");
+  return parse_with<std::vector<disk>>("/rest/v1/storage/disk/list", body, shape, [](const json& doc) {
     std::vector<disk> out;
     const auto& disks = required_array(doc, "disks", "");
     for (std::size_t i = 0; i < disks.size(); ++i) {
@@ -596,7 +835,8 @@ result<std::vector<disk>> parse_disks(std::string_view body) {
 }
 
 result<std::vector<pool>> parse_pools(std::string_view body) {
-  return parse_with<std::vector<pool>>("/rest/v1/storage/pool/list", body, [](const json& doc) {
+  const auto shape = shape_of(pool_keys, "pools");
+  return parse_with<std::vector<pool>>("/rest/v1/storage/pool/list", body, shape, [](const json& doc) {
     std::vector<pool> out;
     const auto& pools = required_array(doc, "pools", "");
     for (std::size_t i = 0; i < pools.size(); ++i) {
@@ -614,7 +854,7 @@ result<std::vector<pool>> parse_pools(std::string_view body) {
       for (const auto& r : sets) {
         raidset s{text(r, "id"), text(r, "raidLevel"), text(r, "health"), text(r, "status"), {}};
         for (const auto& d : optional_array(r, "disks")) {
-          s.disks.push_back(d.is_string() ? d.get<std::string>() : d.dump());
+          s.disks.push_back(member_text(d));
         }
         x.raidsets.push_back(std::move(s));
       }
@@ -625,7 +865,8 @@ result<std::vector<pool>> parse_pools(std::string_view body) {
 }
 
 result<std::vector<volume>> parse_volumes(std::string_view body) {
-  return parse_with<std::vector<volume>>("/rest/v1/storage/volume/list", body, [](const json& doc) {
+  const auto shape = shape_of(volume_keys, "volumes");
+  return parse_with<std::vector<volume>>("/rest/v1/storage/volume/list", body, shape, [](const json& doc) {
     std::vector<volume> out;
     const auto& volumes = required_array(doc, "volumes", "");
     for (std::size_t i = 0; i < volumes.size(); ++i) {

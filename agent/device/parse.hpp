@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
@@ -11,10 +12,14 @@ namespace qsanfwd::device {
 // Tolerant parsers for the array's answers. A field documented as an int may come as a string and
 // the other way round; a missing optional field is normal; keys with stray spaces (the manual
 // shows " cacheToFlash ") are matched. A body that is not the expected JSON is a failure naming
-// the endpoint and the field, never an exception.
+// the endpoint and the field, never an exception. Every parse is bounded whatever the body holds:
+// no recursion deeper than 64 containers, members no reader asks for dropped as they are
+// parsed, and a cap on the values and list items kept.
 
 result<token_grant> parse_token_grant(std::string_view endpoint, std::string_view body);
-result<log_page> parse_log_page(std::string_view body);
+/// A page asked for with `page_size`: one holding more lines is a protocol error, and reading
+/// stops at the first line too many.
+result<log_page> parse_log_page(std::string_view body, std::size_t page_size);
 result<std::vector<int>> parse_enclosure_numbers(std::string_view body);
 result<std::vector<enclosure>> parse_enclosures(std::string_view body);
 result<std::vector<disk>> parse_disks(std::string_view body);
@@ -25,7 +30,7 @@ namespace detail {
 /// parse_log_page() through nlohmann's DOM: the reference for every page, and the answer for
 /// pages the streaming reader leaves to it (any error, stray-space or repeated keys). Public so
 /// that tests and the fuzz target can compare the two.
-result<log_page> parse_log_page_dom(std::string_view body);
+result<log_page> parse_log_page_dom(std::string_view body, std::size_t page_size);
 }  // namespace detail
 
 }  // namespace qsanfwd::device

@@ -25,7 +25,7 @@ std::string log_page_body(std::size_t lines, std::int64_t last_second) {
 }
 
 std::vector<device::log_entry> log_page(std::size_t lines, std::int64_t last_second) {
-  auto page = device::parse_log_page(log_page_body(lines, last_second));
+  auto page = device::parse_log_page(log_page_body(lines, last_second), lines);
   if (!page) {
     throw std::runtime_error("the simulator's page does not parse: " + page.error().message);
   }

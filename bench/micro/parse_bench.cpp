@@ -12,7 +12,7 @@ void parse_log_page(benchmark::State& state) {
   const auto body = log_page_body(page_lines, 1'700'000'000);
   std::size_t lines = 0;
   for (auto _ : state) {
-    auto page = device::parse_log_page(body);
+    auto page = device::parse_log_page(body, page_lines);
     if (!page) {
       state.SkipWithError(page.error().message.c_str());
       break;

@@ -84,6 +84,7 @@ TEST(config_loader, minimal_config_gets_every_default) {
   const auto& d = cfg.devices.at(0);
   EXPECT_EQ(d.auth, auth_scheme::raw);
   EXPECT_EQ(d.timeout, 15s);
+  EXPECT_EQ(d.max_response_bytes, 8u * 1024 * 1024);
   EXPECT_TRUE(d.tls.verify);
   EXPECT_EQ(d.tls.pin_sha256, "");
   EXPECT_TRUE(d.logs.enabled);
@@ -319,6 +320,13 @@ TEST(config_loader, ranges_are_enforced) {
             "config error at /devices/0/logs/page_size: expected 1..10000, got 20000");
   EXPECT_EQ(parse_error(minimal(R"(, "logs": {"page_size": 0})")),
             "config error at /devices/0/logs/page_size: expected 1..10000, got 0");
+  EXPECT_EQ(parse_error(minimal(R"(, "max_response_bytes": 67108865)")),
+            "config error at /devices/0/max_response_bytes: expected 65536..67108864, got "
+            "67108865");
+  EXPECT_EQ(parse_error(minimal(R"(, "max_response_bytes": 1000)")),
+            "config error at /devices/0/max_response_bytes: expected 65536..67108864, got 1000");
+  EXPECT_EQ(parse(minimal(R"(, "max_response_bytes": 1048576)")).devices.at(0).max_response_bytes,
+            1048576u);
   EXPECT_EQ(parse_error(minimal(R"(, "logs": {"interval": "500ms"})")),
             "config error at /devices/0/logs/interval: expected at least 1s, got \"500ms\"");
   EXPECT_EQ(parse_error(minimal(R"(, "health": {"interval": 0})")),

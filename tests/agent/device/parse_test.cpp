@@ -8,8 +8,14 @@
 namespace qsanfwd::device {
 namespace {
 
+constexpr std::size_t page_size = 1000;
+
+result<log_page> read_page(std::string_view body) {
+  return parse_log_page(body, page_size);
+}
+
 TEST(parse_log_page, reads_the_documented_shape) {
-  auto page = parse_log_page(R"({"logs":[{"type":"info","timestamp":155284325,
+  auto page = read_page(R"({"logs":[{"type":"info","timestamp":155284325,
       "message":"User 'admin' is login."},{"type":"error","timestamp":"155284326","message":"x"}],
       "total":"1000","haveNextPage":true})");
   ASSERT_TRUE(page) << page.error().message;
@@ -21,38 +27,38 @@ TEST(parse_log_page, reads_the_documented_shape) {
 }
 
 TEST(parse_log_page, integers_and_strings_both_work_and_optional_fields_default) {
-  auto page = parse_log_page(R"({"logs":[],"total":3})");
+  auto page = read_page(R"({"logs":[],"total":3})");
   ASSERT_TRUE(page);
   EXPECT_EQ(page->total, 3);
   EXPECT_FALSE(page->have_next_page);
-  auto no_total = parse_log_page(R"({"logs":[{"type":"info","timestamp":1,"message":"m"}]})");
+  auto no_total = read_page(R"({"logs":[{"type":"info","timestamp":1,"message":"m"}]})");
   ASSERT_TRUE(no_total);
   EXPECT_EQ(no_total->total, 1);
 }
 
 TEST(parse_log_page, errors_name_endpoint_and_field) {
-  auto truncated = parse_log_page(R"({"logs":[{"type":"info","timesta)");
+  auto truncated = read_page(R"({"logs":[{"type":"info","timesta)");
   ASSERT_FALSE(truncated);
   EXPECT_NE(truncated.error().message.find("/rest/v1/log/list"), std::string::npos);
   EXPECT_NE(truncated.error().message.find("not valid JSON"), std::string::npos);
 
-  auto bad_ts = parse_log_page(R"({"logs":[{"type":"info","timestamp":1,"message":"a"},
+  auto bad_ts = read_page(R"({"logs":[{"type":"info","timestamp":1,"message":"a"},
       {"type":"info","timestamp":"soon","message":"b"}]})");
   ASSERT_FALSE(bad_ts);
   EXPECT_NE(bad_ts.error().message.find("logs[1].timestamp is not an integer"), std::string::npos)
       << bad_ts.error().message;
 
-  auto no_logs = parse_log_page(R"({"total":1})");
+  auto no_logs = read_page(R"({"total":1})");
   ASSERT_FALSE(no_logs);
   EXPECT_NE(no_logs.error().message.find("field logs is missing"), std::string::npos);
-  EXPECT_FALSE(parse_log_page("[1,2]"));
+  EXPECT_FALSE(read_page("[1,2]"));
 }
 
 // parse_log_page reads the usual pages without nlohmann's DOM; whatever it reads, the answer (or
 // the error) must be the DOM reader's, byte for byte.
 void expect_same_as_dom(std::string_view body) {
-  const auto fast = parse_log_page(body);
-  const auto dom = detail::parse_log_page_dom(body);
+  const auto fast = read_page(body);
+  const auto dom = detail::parse_log_page_dom(body, page_size);
   ASSERT_EQ(fast.ok(), dom.ok()) << body << "\n"
                                  << (fast.ok() ? dom.error().message : fast.error().message);
   if (!dom.ok()) {
@@ -248,13 +254,13 @@ TEST(parse_pools_and_volumes, raidsets_and_members) {
 // Found by tests/fuzz: a float beyond int64 (1e300) was cast to an integer, which is undefined.
 TEST(parse_log_page, numbers_beyond_int64_are_not_integers) {
   for (const char* ts : {"1e300", "-1e300", "9.3e18", "18446744073709551615"}) {
-    auto page = parse_log_page(std::string(R"({"logs":[{"type":"info","timestamp":)") + ts +
+    auto page = read_page(std::string(R"({"logs":[{"type":"info","timestamp":)") + ts +
                                R"(,"message":"m"}]})");
     ASSERT_FALSE(page) << ts;
     EXPECT_NE(page.error().message.find("logs[0].timestamp is not an integer"), std::string::npos)
         << page.error().message;
   }
-  auto edge = parse_log_page(R"({"logs":[{"type":"info","timestamp":-9.2e18,"message":"m"}]})");
+  auto edge = read_page(R"({"logs":[{"type":"info","timestamp":-9.2e18,"message":"m"}]})");
   ASSERT_TRUE(edge) << edge.error().message;
   EXPECT_EQ(edge->logs[0].timestamp, -9'200'000'000'000'000'000);
 }
@@ -282,6 +288,149 @@ TEST(token_timing, lifetime_from_the_array_and_a_margin) {
   EXPECT_EQ(token_use_period(2), duration{500});
   EXPECT_EQ(token_use_period(1), duration{0});
   EXPECT_EQ(token_use_period(61), duration{30'000});
+}
+
+// Hostile answers (issue 23): each is refused with an error naming the endpoint and the field or
+// the limit, never a crash, and never by building all of what the array sent.
+
+/// `levels` arrays nested in one another: ~2 bytes a level.
+std::string nested(std::size_t levels) {
+  return std::string(levels, '[') + std::string(levels, ']');
+}
+
+void expect_failure(const auto& r, std::string_view endpoint, std::string_view words) {
+  ASSERT_FALSE(r) << "expected: " << words;
+  const auto& message = r.error().message;
+  EXPECT_EQ(message.rfind(endpoint, 0), 0U) << message;
+  EXPECT_NE(message.find(words), std::string::npos) << message;
+  EXPECT_LT(message.size(), 300U) << "an error quotes a bounded prefix only";
+}
+
+TEST(hostile_answers, deep_nesting_in_a_timestamp_is_an_error_not_a_crash) {
+  const auto body = R"({"logs":[{"type":"info","message":"m","timestamp":)" + nested(75'000) +
+                    "}]}";
+  expect_failure(read_page(body), "/rest/v1/log/list", "nests deeper than 64 levels");
+  expect_failure(detail::parse_log_page_dom(body, page_size), "/rest/v1/log/list",
+                 "nests deeper than 64 levels");
+  // 64 levels in all is still read: the limit is the only change for an answer of sane depth.
+  const auto at_limit = R"({"logs":[{"type":"info","message":"m","timestamp":1,"x":)" +
+                        nested(61) + "}]}";
+  EXPECT_TRUE(read_page(at_limit));
+  const auto past_limit = R"({"logs":[{"type":"info","message":"m","timestamp":1,"x":)" +
+                          nested(62) + "}]}";
+  expect_failure(read_page(past_limit), "/rest/v1/log/list", "nests deeper than 64 levels");
+}
+
+TEST(hostile_answers, deep_nesting_anywhere_in_a_health_answer_is_an_error_not_a_crash) {
+  const auto bomb = nested(75'000);
+  expect_failure(parse_enclosures("[" + bomb + "]"), "/rest/v1/hardware/all/info", "nests deeper");
+  expect_failure(parse_enclosures(R"({"encId":0,"info":{"sysHealth":)" + bomb + "}}"),
+                 "/rest/v1/hardware/all/info", "nests deeper");
+  expect_failure(parse_disks(R"({"ignored":)" + bomb + R"(,"disks":[]})"),
+                 "/rest/v1/storage/disk/list", "nests deeper");
+  expect_failure(parse_pools(R"({"pools":[{"name":"p","raidsets":[{"disks":[)" + bomb + "]}]}]}"),
+                 "/rest/v1/storage/pool/list", "nests deeper");
+  expect_failure(parse_volumes(R"({"volumes":)" + bomb + "}"), "/rest/v1/storage/volume/list",
+                 "nests deeper");
+  expect_failure(parse_token_grant("/auth/get", R"({"accessToken":)" + bomb + "}"), "/auth/get",
+                 "nests deeper");
+}
+
+TEST(hostile_answers, errors_quote_a_short_escaped_prefix_of_a_value) {
+  const auto long_text = R"(\"\n)" + std::string(10'000, 'x');
+  const auto page = read_page(R"({"logs":[{"type":"info","message":"m","timestamp":")" +
+                              long_text + R"("}]})");
+  expect_failure(page, "/rest/v1/log/list", R"(logs[0].timestamp is not an integer: "\"\x0axxx)");
+  EXPECT_NE(page.error().message.find(R"(xxx"...)"), std::string::npos) << page.error().message;
+  const auto array = read_page(R"({"logs":[{"type":"info","message":"m","timestamp":[1,2]}]})");
+  expect_failure(array, "/rest/v1/log/list", "logs[0].timestamp is not an integer: an array");
+}
+
+TEST(hostile_answers, a_page_with_more_lines_than_asked_for_is_refused) {
+  std::string body = R"({"total":9,"logs":[)";
+  for (int i = 0; i < 6; ++i) {
+    body += std::string(i == 0 ? "" : ",") + R"({"type":"info","timestamp":1,"message":"m"})";
+  }
+  const auto exact = parse_log_page(body + "]}", 6);
+  ASSERT_TRUE(exact) << exact.error().message;
+  EXPECT_EQ(exact->logs.size(), 6U);
+  const auto words = "field logs holds more than 5 lines, the pageSize asked for";
+  expect_failure(parse_log_page(body + "]}", 5), "/rest/v1/log/list", words);
+  expect_failure(detail::parse_log_page_dom(body + "]}", 5), "/rest/v1/log/list", words);
+  // Reading stops at the first line too many: what follows it is never looked at.
+  expect_failure(parse_log_page(body + R"(,{"type": garbage)", 5), "/rest/v1/log/list", words);
+  // Also when the page is read through the DOM (a key with stray spaces sends it there).
+  const auto odd = R"({" total ":9,)" + body.substr(1);
+  expect_failure(parse_log_page(odd + R"(,{"type": garbage)", 5), "/rest/v1/log/list", words);
+}
+
+/// `{"<list>":[item,item,...]}` with `count` items.
+std::string list_of(std::string_view list, std::string_view item, std::size_t count) {
+  std::string body = "{\"" + std::string(list) + "\":[";
+  for (std::size_t i = 0; i < count; ++i) {
+    body += (i == 0 ? "" : ",") + std::string(item);
+  }
+  return body + "]}";
+}
+
+TEST(hostile_answers, fields_no_reader_asks_for_cost_nothing) {
+  // 400,000 values in a field nobody reads: dropped while parsed, so under the value cap.
+  const auto junk = list_of("junk", R"([1,"b",{"a":2}])", 100'000);
+  const auto body = R"({"disks":[{"id":"d1","health":"Good","ignored":)" + junk + "}]}";
+  const auto disks = parse_disks(body);
+  ASSERT_TRUE(disks) << disks.error().message;
+  ASSERT_EQ(disks->size(), 1U);
+  EXPECT_EQ((*disks)[0].health, "Good");
+  // Values in a field that is read count, and so do the elements of each array or object.
+  const auto nine_thousand = list_of("x", "1", 9'000).substr(5);
+  std::string kept = R"({"disks":[{"id":"d1","health":[)";
+  for (int i = 0; i < 12; ++i) {
+    kept += (i == 0 ? "" : ",") + nine_thousand.substr(0, nine_thousand.size() - 1);
+  }
+  expect_failure(parse_disks(kept + "]}]}"), "/rest/v1/storage/disk/list",
+                 "the answer holds more than 100000 values");
+  const auto long_array = R"({"disks":[{"id":"d1","health":)" + junk.substr(8, junk.size() - 9) +
+                          "}]}";
+  expect_failure(parse_disks(long_array), "/rest/v1/storage/disk/list",
+                 "an array or object in the answer holds more than 10000 elements");
+}
+
+TEST(hostile_answers, a_total_too_large_to_keep_fails_the_same_way_on_every_path) {
+  const auto body = R"({"logs":[],"total":)" + list_of("x", "1", 10'001).substr(5);
+  expect_failure(read_page(body), "/rest/v1/log/list",
+                 "an array or object in the answer holds more than 10000 elements");
+  expect_same_as_dom(body);
+}
+
+TEST(hostile_answers, lists_longer_than_any_array_holds_are_refused) {
+  expect_failure(parse_disks(list_of("disks", R"({"id":1})", 10'001)),
+                 "/rest/v1/storage/disk/list", "field disks holds more than 10000 items");
+  EXPECT_TRUE(parse_disks(list_of("disks", R"({"id":1})", 10'000)));
+  expect_failure(parse_enclosure_numbers(list_of("enclosureNumbers", "1", 10'001)),
+                 "/rest/v1/hardware/info", "field enclosureNumbers holds more than 10000 items");
+  const auto many = list_of("x", R"({"encId":1,"info":{}})", 10'001);
+  expect_failure(parse_enclosures(many.substr(5, many.size() - 6)), "/rest/v1/hardware/all/info",
+                 "field [] holds more than 10000 items");
+}
+
+TEST(hostile_answers, tokens_that_cannot_go_into_a_header_are_refused_unshown) {
+  // As the JSON text has them: escaped control bytes, a space, raw and escaped non-ASCII.
+  for (const std::string bad : {R"(abc\r\nX-Injected: 1)", R"(abc\u0000def)", "abc def",
+                                R"(abc\tdef)", "abc\xC3\xA9", R"(abc\u00e9)", R"(abc\u007f)"}) {
+    const auto access = parse_token_grant("/auth/get", R"({"accessToken":")" + bad + R"("})");
+    expect_failure(access, "/auth/get", "field accessToken holds a control, space or non-ASCII");
+    EXPECT_EQ(access.error().message.find("abc"), std::string::npos) << "the token is shown";
+    const auto refresh = parse_token_grant(
+        "/auth/refresh", R"({"accessToken":"A.b-c_d~e+f/g=","refreshToken":")" + bad + R"("})");
+    expect_failure(refresh, "/auth/refresh", "field refreshToken holds a control");
+  }
+  EXPECT_TRUE(parse_token_grant("/auth/get", R"({"accessToken":"eyJhbGciOi.J9-x_y~z+/="})"));
+}
+
+TEST(parse_pools_and_volumes, member_disks_given_as_objects_read_as_their_ids) {
+  const auto p = parse_pools(R"({"pools":[{"name":"P","raidsets":[{"disks":[{"id":7},"8",[9]]}]}]})");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ((*p)[0].raidsets[0].disks, (std::vector<std::string>{"7", "8", ""}));
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+#include "agent/core/utf8.hpp"
+
+namespace qsanfwd {
+namespace {
+
+/// The offset of the first ill-formed byte of `text` at or after `from`, or text.size().
+std::size_t first_invalid(std::string_view text, std::size_t from) {
+  while (from < text.size()) {
+    if (static_cast<unsigned char>(text[from]) < 0x80) {
+      ++from;
+      continue;
+    }
+    const auto len = utf8_length(text.substr(from));
+    if (len == 0) {
+      return from;
+    }
+    from += len;
+  }
+  return from;
+}
+
+}  // namespace
+
+std::size_t count_invalid_utf8(std::string_view text) {
+  std::size_t count = 0;
+  for (auto bad = first_invalid(text, 0); bad < text.size(); bad = first_invalid(text, bad + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+std::size_t repair_utf8(std::string& text) {
+  auto bad = first_invalid(text, 0);
+  if (bad == text.size()) {
+    return 0;
+  }
+  constexpr std::string_view replacement = "\xEF\xBF\xBD";
+  std::string out;
+  // Exactly the size it will have: growing by doubling would touch up to twice the memory.
+  out.reserve(text.size() + 2 * count_invalid_utf8(std::string_view(text).substr(bad)));
+  out.append(text, 0, bad);
+  std::size_t replaced = 0;
+  while (bad < text.size()) {
+    out += replacement;
+    ++replaced;
+    const auto next = first_invalid(text, bad + 1);
+    out.append(text, bad + 1, next - bad - 1);
+    bad = next;
+  }
+  text = std::move(out);
+  return replaced;
+}
+
+}  // namespace qsanfwd
