@@ -428,10 +428,12 @@ class http_dispatch_test : public ::testing::Test {
  protected:
   http_dispatch_test() : store_(state_store::open(dir_.path())), queue_(*store_) {}
 
-  void start(const nlohmann::json& options, std::size_t max_events = 5) {
+  void start(const nlohmann::json& options, std::size_t max_events = 5,
+             duration retry_max = duration{4}) {
     auto cfg = test::fast_sink_config("web", dir_);
     cfg.type = "http";
     cfg.batch.max_events = max_events;
+    cfg.retry.max = retry_max;
     std::vector<pipeline::route> routes;
     routes.push_back(
         pipeline::route{cfg, std::make_unique<http_sink>("web", parse(options), cfg.batch.max_bytes,
@@ -493,12 +495,37 @@ TEST_F(http_dispatch_test, a_503_then_200_delivers_every_event_once_in_order) {
 TEST_F(http_dispatch_test, the_dispatcher_waits_as_long_as_retry_after_asks) {
   append(0, 3);
   server_.script({429, "", {{"Retry-After", "1"}}});
-  start({{"url", server_.url("/in")}});
-  // The retry backoff is 1..4ms here: only Retry-After explains a wait of a second.
+  start({{"url", server_.url("/in")}}, 5, std::chrono::seconds(10));
+  // The retry backoff is 1ms..10s here but starts at 1ms: only Retry-After explains a wait of a
+  // second.
   ASSERT_TRUE(test::run_until(io_, [&] { return delivered_ids().size() == 3; }));
   const auto reqs = server_.requests();
   ASSERT_EQ(reqs.size(), 2U);
   EXPECT_GE(reqs[1].at - reqs[0].at, std::chrono::milliseconds(950));
+}
+
+TEST_F(http_dispatch_test, retry_after_is_capped_by_retry_max) {
+  append(0, 3);
+  server_.script({503, "", {{"Retry-After", "31536000"}}});
+  start({{"url", server_.url("/in")}}, 5, duration{200});
+  // Obeyed, a year; capped, retry.max (200ms): the deadline sits between the two.
+  ASSERT_TRUE(test::run_until(io_, [&] { return delivered_ids().size() == 3; }));
+  const auto reqs = server_.requests();
+  ASSERT_EQ(reqs.size(), 2U);
+  EXPECT_GE(reqs[1].at - reqs[0].at, std::chrono::milliseconds(190));
+}
+
+TEST_F(http_dispatch_test, reopen_wakes_a_sink_waiting_to_retry) {
+  append(0, 3);
+  server_.script({503, "", {{"Retry-After", "3600"}}});
+  start({{"url", server_.url("/in")}}, 5, std::chrono::hours(1));
+  ASSERT_TRUE(test::run_until(io_, [&] { return server_.requests().size() == 1; }));
+  // Waiting out the hour now; without the wake-up the deadline below passes.
+  EXPECT_FALSE(test::run_until(
+      io_, [&] { return server_.requests().size() > 1; }, std::chrono::milliseconds(200)));
+  dispatcher_->reopen();  // what SIGHUP calls, on the delivery thread
+  ASSERT_TRUE(test::run_until(io_, [&] { return delivered_ids().size() == 3; }));
+  EXPECT_EQ(server_.requests().size(), 2U);
 }
 
 TEST_F(http_dispatch_test, a_400_sends_the_batch_to_the_dead_letter_file_with_the_body) {
