@@ -180,7 +180,10 @@ TEST_F(http_sink_test, a_400_rejects_with_the_status_and_the_start_of_the_body) 
   const auto long_body = deliver(*sink, batch);
   EXPECT_EQ(long_body.result, outcome::rejected);
   EXPECT_EQ(long_body.reason, "HTTP 400: " + std::string(512, 'x') + "...");
-  EXPECT_EQ(sink->counters().rejected, 4U);
+  // Control bytes of the answer reach neither the log's lines nor a terminal's escapes.
+  server.script({400, std::string("bad\x1b[2J\r\nX: y\0z", 15)});
+  EXPECT_EQ(deliver(*sink, batch).reason, "HTTP 400: bad [2J  X: y z");
+  EXPECT_EQ(sink->counters().rejected, 6U);
 }
 
 TEST_F(http_sink_test, a_401_403_or_404_is_retried_and_says_what_to_check) {
@@ -227,9 +230,11 @@ TEST_F(http_sink_test, elasticsearch_partial_failures_answer_per_event) {
   EXPECT_EQ(req.header("content-type"), "application/x-ndjson");
   EXPECT_NE(req.body.find(R"({"create":{"_index":"qsan-events","_id":"id-0"}})"),
             std::string::npos);
-  // An answer that is not a bulk answer: nothing is known, and a retry is harmless.
+  // A 2xx that is not a bulk answer would be answered so again: rejected, with its start.
   server.script({200, "<html>proxy</html>"});
-  EXPECT_EQ(deliver(*sink, batch).result, outcome::retry);
+  const auto page = deliver(*sink, batch);
+  EXPECT_EQ(page.result, outcome::rejected);
+  EXPECT_EQ(page.reason, "the bulk answer is not a JSON object: <html>proxy</html>");
   // errors:false needs no items.
   server.script({200, R"({"errors":false})"});
   EXPECT_EQ(deliver(*sink, batch).result, outcome::delivered);
@@ -526,6 +531,24 @@ TEST_F(http_dispatch_test, reopen_wakes_a_sink_waiting_to_retry) {
   dispatcher_->reopen();  // what SIGHUP calls, on the delivery thread
   ASSERT_TRUE(test::run_until(io_, [&] { return delivered_ids().size() == 3; }));
   EXPECT_EQ(server_.requests().size(), 2U);
+}
+
+TEST_F(http_dispatch_test, a_bulk_answer_of_any_shape_never_holds_the_sink) {
+  append(0, 3);
+  // Once a numeric error type was an exception, and every retry met it again.
+  server_.script({200, R"({"errors":true,"items":[{"create":{"status":400,"error":{"type":7}}},)"
+                       R"({"create":{"status":"201"}},{"index":[]}]})"});
+  server_.script({200, "[]"});
+  start({{"url", server_.url()}, {"format", "elasticsearch"}}, 3);
+  ASSERT_TRUE(test::run_until(io_, [&] { return queue_.totals().events == 0; }));
+  EXPECT_EQ(server_.requests().size(), 1U);
+  append(3, 6);
+  dispatcher_->notify_appended();
+  ASSERT_TRUE(test::run_until(io_, [&] { return queue_.totals().events == 0; }));
+  EXPECT_EQ(server_.requests().size(), 2U);
+  const auto dead = test::read_file(dir_ / "dead-letter" / "web.jsonl");
+  EXPECT_NE(dead.find("HTTP 400 (type is a JSON number)"), std::string::npos) << dead;
+  EXPECT_NE(dead.find("the bulk answer is not a JSON object: []"), std::string::npos) << dead;
 }
 
 TEST_F(http_dispatch_test, a_400_sends_the_batch_to_the_dead_letter_file_with_the_body) {
