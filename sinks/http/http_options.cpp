@@ -54,7 +54,7 @@ config::url_parts read_url(config::object_reader& r, http_format format) {
                              ? "credentials in the URL are not allowed; use auth"
                              : "expected an http:// or https:// URL with a host and an optional "
                                "port, path and query, got \"" +
-                                   url + "\"");
+                                   config::url_without_query(url) + "\"");
   }
   if (parts->base_path.empty()) {
     parts->base_path = default_path(format);

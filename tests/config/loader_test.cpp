@@ -492,8 +492,13 @@ TEST(config_loader, device_url_is_parsed_and_checked) {
   EXPECT_EQ(leaky,
             "config error at /devices/0/url: credentials in the URL are not allowed; use "
             "username and password");
-  EXPECT_EQ(parse_error(with_url("https://h/qsan?x=1")),
-            "config error at /devices/0/url: an array's URL takes no query string (\"?x=1\")");
+  EXPECT_EQ(parse_error(with_url("https://h/qsan?key=topsecret")),
+            "config error at /devices/0/url: an array's URL takes no query string "
+            "(\"https://h/qsan?...\")");
+  EXPECT_EQ(parse_error(with_url("https://h:99999/qsan?key=topsecret")),
+            "config error at /devices/0/url: expected an http:// or https:// URL with a host and "
+            "an optional port and path, such as \"https://192.0.2.10\", got "
+            "\"https://h:99999/qsan?...\"");
 }
 
 TEST(config_loader, names_are_checked) {

@@ -313,6 +313,14 @@ TEST(http_options_test, query_values_and_header_values_are_masked_too) {
   EXPECT_EQ(effective["headers"]["X-Scope-OrgID"], "***");
 }
 
+TEST(http_options_test, a_bad_url_is_quoted_without_its_query) {
+  const auto error = parse_error({{"url", "https://h:99999/in?api_key=topsecret"}});
+  EXPECT_EQ(error,
+            "config error at /url: expected an http:// or https:// URL with a host and an optional "
+            "port, path and query, got \"https://h:99999/in?...\"");
+  EXPECT_EQ(error.find("topsecret"), std::string::npos);
+}
+
 TEST(http_options_test, combinations_that_cannot_work_are_errors_naming_the_key) {
   EXPECT_NE(parse_error({{"url", "http://h"}, {"format", "splunk_hec"}}).find("/token"),
             std::string::npos);
