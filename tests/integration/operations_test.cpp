@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -309,6 +310,38 @@ TEST_P(operations_flood, idle_connections_neither_spin_nor_lock_out_healthz_or_d
 
 INSTANTIATE_TEST_SUITE_P(http_api, operations_flood,
                          ::testing::Values(idle_flood{128, 200, false}, idle_flood{48, 100, true}));
+
+/// The owner of /proc/<pid>/status: the process's own user while it is dumpable, root once it
+/// is not. (The directory itself may keep the owner it had when first looked up.)
+uid_t proc_owner(pid_t pid) {
+  struct stat st {};
+  const auto file = "/proc/" + std::to_string(pid) + "/status";
+  return ::stat(file.c_str(), &st) == 0 ? st.st_uid : static_cast<uid_t>(-1);
+}
+
+// A core file or a ptrace by a process of the same user would read the passwords and tokens.
+TEST_F(operations, the_running_agent_is_not_dumpable_and_writes_no_core) {
+  constexpr uid_t nobody = 65534;
+  std::vector<std::string> args = {test::qsanfwd_binary().string(), "run", "-c", config_.string()};
+  if (::getuid() == 0) {
+    // Root owns /proc/<pid> of a root process either way: run the agent as another user.
+    std::filesystem::permissions(dir_.path(), std::filesystem::perms::all);
+    args.insert(args.begin(), {"--reuid=65534", "--regid=65534", "--clear-groups"});
+  }
+  test::child_process agent(::getuid() == 0 ? "/usr/bin/setpriv" : args[0],
+                            ::getuid() == 0 ? args : std::vector(args.begin() + 1, args.end()),
+                            log_);
+  ASSERT_NE(api_port(log_), 0) << test::read_file(log_);
+  const auto status = test::read_file("/proc/" + std::to_string(agent.pid()) + "/status");
+  const uid_t user = ::getuid() == 0 ? nobody : ::getuid();
+  ASSERT_NE(status.find("\nUid:\t" + std::to_string(user) + "\t"), std::string::npos) << status;
+  EXPECT_EQ(proc_owner(agent.pid()), 0U) << "/proc/<pid>/status belongs to the agent's user: dumpable";
+  const auto limits = test::read_file("/proc/" + std::to_string(agent.pid()) + "/limits");
+  EXPECT_NE(limits.find("Max core file size        0                    0"), std::string::npos)
+      << limits;
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0) << test::read_file(log_);
+}
 
 std::string run_and_capture(const std::string& command) {
   std::string out;
