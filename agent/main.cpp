@@ -1,5 +1,7 @@
 // The command line, and nothing else: each subcommand is a function in agent/app.
 #include <malloc.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -26,10 +28,22 @@ void keep_freed_memory() {
   mallopt(M_MMAP_THRESHOLD, 8 << 20);
 }
 
+/// Every command reads the configuration, so holds the arrays' passwords and the sinks' tokens
+/// (`run` also the refresh tokens): no core file may carry them, and no other process of the
+/// same user may read them through ptrace or /proc/<pid>/mem. Non-dumpable does both (and makes
+/// /proc/<pid>/ root's); a core size of 0 covers a system whose suid_dumpable still writes one.
+/// Failure is not fatal: a sandbox that forbids these calls forbids the dumps too.
+void keep_secrets_out_of_core_dumps() {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  const rlimit none{0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace qsanfwd::app;
+  keep_secrets_out_of_core_dumps();
   keep_freed_memory();
   CLI::App cli{"qsanfwd: forwards logs and health events of QSAN storage arrays", "qsanfwd"};
   cli.set_version_flag("--version", std::string("qsanfwd ") + QSANFWD_VERSION);

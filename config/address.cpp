@@ -54,6 +54,14 @@ std::optional<std::pair<std::string, std::string_view>> split_authority(std::str
 
 }  // namespace
 
+std::string url_without_query(std::string_view url) {
+  const auto cut = url.find_first_of("?#");
+  if (cut == std::string_view::npos) {
+    return std::string(url);
+  }
+  return std::string(url.substr(0, cut)) + "?...";
+}
+
 std::optional<url_parts> parse_url(std::string_view text) {
   const auto scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) {

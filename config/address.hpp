@@ -24,6 +24,10 @@ struct url_parts {
 /// query with anything but visible ASCII (they go into the request line as written).
 std::optional<url_parts> parse_url(std::string_view text);
 
+/// `url` as errors and logs may quote it: everything from the first "?" or "#" on, where a
+/// receiver's API key may sit, is replaced by "?...". For text that may not parse as a URL.
+std::string url_without_query(std::string_view url);
+
 /// A "host:port" pair; IPv6 hosts are written "[::1]:9464" and kept without brackets.
 struct host_port {
   std::string host;

@@ -141,7 +141,8 @@ class name_registry {
 url_parts read_url(object_reader& r, const std::string& url) {
   auto parts = parse_url(url);
   if (parts && !parts->query.empty()) {
-    throw r.error("url", "an array's URL takes no query string (\"?" + parts->query + "\")");
+    throw r.error("url", "an array's URL takes no query string (\"" + url_without_query(url) +
+                             "\")");
   }
   if (parts) {
     return *parts;
@@ -153,7 +154,7 @@ url_parts read_url(object_reader& r, const std::string& url) {
   throw r.error("url",
                 "expected an http:// or https:// URL with a host and an optional port and path, "
                 "such as \"https://192.0.2.10\", got " +
-                    json_quote(url));
+                    json_quote(url_without_query(url)));
 }
 
 std::string normalise_pin(object_reader& r) {

@@ -53,6 +53,43 @@ ordered_json number_json(double value) {
   return value;
 }
 
+/// The name of a control byte as an error message gives it.
+std::string control_name(unsigned char c) {
+  switch (c) {
+    case '\0':
+      return "NUL";
+    case '\t':
+      return "TAB";
+    case '\n':
+      return "LF";
+    case '\r':
+      return "CR";
+    case 0x1b:
+      return "ESC";
+    case 0x7f:
+      return "DEL";
+    default:
+      break;
+  }
+  constexpr std::string_view hex = "0123456789abcdef";
+  return std::string("0x") + hex[c >> 4] + hex[c & 0xf];
+}
+
+/// Refuses a value holding a C0 control byte or DEL. Values go into HTTP headers, syslog header
+/// fields, URLs and file names, where a CR or LF would start a header or a line of the
+/// attacker's choosing; no option needs one. The message names the byte and where it is, never
+/// the value: it may be a secret.
+void refuse_control_bytes(std::string_view text, const std::string& at) {
+  const auto bad = std::find_if(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+  if (bad != text.end()) {
+    throw config_error(at, "holds a control byte (" + control_name(static_cast<unsigned char>(*bad)) +
+                               ") at offset " + std::to_string(bad - text.begin()));
+  }
+}
+
 bool valid_variable_name(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
     return false;
@@ -187,6 +224,7 @@ std::string object_reader::expand(std::string_view text, const std::string& at) 
     }
     i = close;
   }
+  refuse_control_bytes(out, at);
   return out;
 }
 
@@ -278,6 +316,7 @@ std::string object_reader::read_secret_file(std::string_view file_key,
   if (content->empty()) {
     throw error(file_key, where.string() + " is empty");
   }
+  refuse_control_bytes(*content, path_of(file_key));
   return *content;
 }
 
@@ -338,7 +377,8 @@ duration object_reader::duration_value(std::string_view key, duration fallback, 
     if (!parsed) {
       throw error(key,
                   "expected a duration such as \"500ms\", \"10s\", \"5m\", \"1h\" or a number "
-                  "of seconds, got " +
+                  "of seconds, at most " +
+                      format_duration(max_duration) + ", got " +
                       describe(*value));
     }
     if (*parsed < min) {

@@ -34,7 +34,9 @@ env_lookup process_environment();
 /// in, variables expanded, durations in canonical form, secrets as "***") into an effective
 /// copy of the configuration shared by all readers of one document. finish() then rejects any
 /// key no accessor asked for, so a misspelt key is an error rather than a silently ignored one.
-/// A key named `_comment` is allowed in every object and ignored.
+/// A key named `_comment` is allowed in every object and ignored. No string value (after
+/// expansion, and no secret file's content) may hold a control byte (below 0x20, or DEL): the
+/// error names the byte and its offset, never the value.
 ///
 /// JSON null is not "absent": it is a value of the wrong type. Readers are cheap to copy; copies
 /// share the document and the effective configuration.

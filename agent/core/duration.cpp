@@ -3,7 +3,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <limits>
 
 namespace qsanfwd {
 namespace {
@@ -40,7 +39,7 @@ std::optional<duration> parse_duration(std::string_view text) {
     return std::nullopt;
   }
   const double millis = value * static_cast<double>(scale);
-  if (millis > static_cast<double>(std::numeric_limits<std::int64_t>::max() / 2)) {
+  if (millis > static_cast<double>(max_duration.count())) {
     return std::nullopt;
   }
   return duration{static_cast<std::int64_t>(std::llround(millis))};

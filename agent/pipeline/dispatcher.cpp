@@ -51,7 +51,9 @@ struct dispatcher::lane {
   std::int64_t filling_events = 0;
   std::int64_t filling_bytes = 0;
   std::int64_t wake_at_events = 1;
+  bool paused = false;  ///< in backoff or a Retry-After wait: reopen() (SIGHUP) wakes it
   bool retrying = false;
+  bool capped_retry_after = false;  ///< said so since the last delivery
   bool dropping = false;
   std::string last_error;
   ops::latency_histogram latency;  ///< of deliver() calls, answered or not
@@ -211,6 +213,11 @@ asio::awaitable<void> dispatcher::wait_for_room() {
 void dispatcher::reopen() {
   for (auto& l : lanes_) {
     l->target->reopen();
+    // An operator who fixed the destination should not wait out the backoff.
+    if (l->paused) {
+      l->log->info("SIGHUP: retrying now instead of at the end of the wait");
+      l->wake.cancel();
+    }
   }
 }
 
@@ -351,12 +358,13 @@ asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_even
     if (stopping_) {
       co_return;
     }
-    co_await pause(l, d.retry_after.value_or(l.retry.next()));
+    co_await pause(l, retry_wait(l, d.retry_after));
     if (stopping_) {
       co_return;
     }
   }
   l.retry.reset();
+  l.capped_retry_after = false;
   if (std::exchange(l.retrying, false)) {
     l.log->info("delivering again");
   }
@@ -420,7 +428,29 @@ asio::awaitable<bool> dispatcher::commit(lane& l, std::span<const queued_event> 
 
 asio::awaitable<void> dispatcher::pause(lane& l, duration wait) {
   l.wake.expires_after(wait);
+  l.paused = true;
   co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  l.paused = false;
+}
+
+duration dispatcher::retry_wait(lane& l, std::optional<duration> retry_after) {
+  if (!retry_after || *retry_after < duration::zero()) {
+    return l.retry.next();
+  }
+  // The destination's word is taken up to retry.max: one "Retry-After: 31536000" from a proxy
+  // or a confused receiver would otherwise silence the sink for a year.
+  if (*retry_after <= l.cfg.retry.max) {
+    return *retry_after;
+  }
+  const auto message = "the destination asked to wait " + format_duration(*retry_after) +
+                       " (Retry-After); waiting " + format_duration(l.cfg.retry.max) +
+                       " (retry.max) instead";
+  if (!std::exchange(l.capped_retry_after, true)) {
+    l.log->warn("{}", message);
+  } else {
+    l.log->debug("{}", message);
+  }
+  return l.cfg.retry.max;
 }
 
 std::optional<std::string> dispatcher::write_dead_letters(lane& l,

@@ -52,7 +52,8 @@ struct sink_status {
 /// passed are deleted in the same transaction. After a crash at any instant, delivery resumes
 /// from each cursor: at most the batch in flight is sent again (the file sink skips what its
 /// file ends with already). A retry answer or a store failure (a full disk) is retried with
-/// exponential backoff and full jitter, forever; nothing is skipped except by `when_full:
+/// exponential backoff and full jitter, forever (a sink's Retry-After is obeyed up to
+/// `retry.max`; reopen() cuts any wait short); nothing is skipped except by `when_full:
 /// drop_oldest`, which counts what it skips and says so with an agent event in the queue.
 ///
 /// Single-threaded: every member is called on the io_context's thread, never from inside an
@@ -81,7 +82,8 @@ class dispatcher {
   /// reading each page.
   boost::asio::awaitable<void> wait_for_room();
 
-  /// Reopens every sink (SIGHUP).
+  /// Reopens every sink (SIGHUP), and wakes every sink waiting to retry (backoff or
+  /// Retry-After) so it tries again at once.
   void reopen();
 
   /// Takes no new batch, lets deliveries in flight finish within `shutdown_timeout`, then
@@ -98,6 +100,9 @@ class dispatcher {
   boost::asio::awaitable<bool> commit(lane& l, std::span<const queued_event> settled,
                                       std::int64_t rejected);
   boost::asio::awaitable<void> pause(lane& l, duration wait);
+  /// How long to wait before retrying: the sink's Retry-After capped by retry.max, else the
+  /// lane's backoff.
+  duration retry_wait(lane& l, std::optional<duration> retry_after);
   std::optional<std::string> write_dead_letters(lane& l, std::span<const queued_event> events,
                                                 const std::vector<std::size_t>& which,
                                                 const std::string& reason);

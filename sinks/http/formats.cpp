@@ -239,16 +239,58 @@ void split_into(std::span<const queued_event> events, const format_settings& s,
   split_into(events.subspan(half), s, max_bytes, out);
 }
 
+/// A string field of the answer as a reason quotes it: a bounded prefix, and for any other JSON
+/// type only the name of the type, since the answer is the receiver's (or a proxy's) and may be
+/// anything.
+std::string answer_text(const nlohmann::json& object, std::string_view key) {
+  constexpr std::size_t limit = 200;
+  const auto it = object.find(key);
+  if (it == object.end()) {
+    return {};
+  }
+  if (!it->is_string()) {
+    return std::string("(") + std::string(key) + " is a JSON " + it->type_name() + ")";
+  }
+  const auto& text = it->get_ref<const std::string&>();
+  return text.size() <= limit ? text : text.substr(0, limit) + "...";
+}
+
 std::string item_reason(const nlohmann::json& item, int status) {
   std::string reason = "HTTP " + std::to_string(status);
   const auto error = item.find("error");
   if (error != item.end() && error->is_object()) {
-    const auto type = error->value("type", std::string());
-    const auto text = error->value("reason", std::string());
+    const auto type = answer_text(*error, "type");
+    const auto text = answer_text(*error, "reason");
     reason += type.empty() ? "" : " " + type;
     reason += text.empty() ? "" : ": " + text;
   }
   return reason;
+}
+
+/// One item of the answer, `{"<action>": {"status": N, "error": {...}}}`; an item of any other
+/// shape is rejected, so the event reaches the dead-letter file rather than being retried for
+/// as long as the receiver answers so.
+bulk_item read_bulk_item(const nlohmann::json& wrapped) {
+  if (!wrapped.is_object() || wrapped.size() != 1 || !wrapped.begin()->is_object()) {
+    return {outcome::rejected, "unreadable bulk answer item (not an object with one action)"};
+  }
+  const auto& item = *wrapped.begin();
+  const auto status = item.find("status");
+  if (status == item.end() || !status->is_number_integer() || *status < 100 || *status > 599) {
+    return {outcome::rejected, "unreadable bulk answer item (no HTTP status)"};
+  }
+  const int code = status->get<int>();
+  if (code == 409) {
+    return {};
+  }
+  switch (classify_status(code)) {
+    case status_class::success:
+      return {};
+    case status_class::retry:
+      return {outcome::retry, item_reason(item, code)};
+    default:
+      return {outcome::rejected, item_reason(item, code)};
+  }
 }
 
 }  // namespace
@@ -348,7 +390,13 @@ int otlp_severity_number(severity level) {
 }
 
 result<std::vector<bulk_item>> read_bulk_response(std::string_view body, std::size_t events) {
-  const auto answer = nlohmann::json::parse(body, nullptr, false);
+  // Only the first levels are read; deeper values (an error's caused_by chain, or junk) are
+  // dropped as they are parsed so no nesting of the answer costs memory or recursion.
+  constexpr int kept_depth = 5;  // {items: [{create: {error: {type}}}]}
+  const auto shallow = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    return depth <= kept_depth;
+  };
+  const auto answer = nlohmann::json::parse(body, shallow, false);
   if (!answer.is_object()) {
     return failure{"the bulk answer is not a JSON object"};
   }
@@ -362,31 +410,9 @@ result<std::vector<bulk_item>> read_bulk_response(std::string_view body, std::si
                    " sent)"};
   }
   std::vector<bulk_item> out;
+  out.reserve(events);
   for (const auto& wrapped : *items) {
-    // Each item is {"<action>": {...}}.
-    if (!wrapped.is_object() || wrapped.size() != 1 || !wrapped.begin()->is_object()) {
-      return failure{"a bulk answer item is not an object with one action"};
-    }
-    const auto& item = *wrapped.begin();
-    const auto status = item.find("status");
-    if (status == item.end() || !status->is_number_integer()) {
-      return failure{"a bulk answer item has no status"};
-    }
-    const int code = status->get<int>();
-    if (code == 409) {
-      out.push_back({});
-      continue;
-    }
-    switch (classify_status(code)) {
-      case status_class::success:
-        out.push_back({});
-        break;
-      case status_class::retry:
-        out.push_back({outcome::retry, item_reason(item, code)});
-        break;
-      default:
-        out.push_back({outcome::rejected, item_reason(item, code)});
-    }
+    out.push_back(read_bulk_item(wrapped));
   }
   return out;
 }

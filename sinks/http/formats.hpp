@@ -61,7 +61,10 @@ struct bulk_item {
 
 /// Reads the answer to a `_bulk` request of `events` actions, item by item: 2xx and 409
 /// (already stored: the `_id` makes a retry harmless) are delivered, 408, 429 and 5xx retry,
-/// the rest rejected. A failure when the answer is not a bulk answer for that many items.
+/// the rest rejected, and so is an item of any other shape (no action, no status). Any answer
+/// is safe to read: nesting beyond the fields read is dropped while parsing, and reasons quote
+/// a bounded prefix of string fields (a field of another type is named by its type). A failure
+/// when the answer is not a bulk answer for that many items.
 result<std::vector<bulk_item>> read_bulk_response(std::string_view body, std::size_t events);
 
 }  // namespace qsanfwd::sinks

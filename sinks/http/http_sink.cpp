@@ -56,11 +56,12 @@ device::request_headers make_headers(const http_options& o) {
   return h;
 }
 
-// The start of an answer's body, on one line, for a reason.
+// The start of an answer's body, on one line and without terminal escapes, for a reason.
 std::string body_excerpt(std::string_view body) {
   std::string out(body.substr(0, max_body_in_reason));
   std::replace_if(
-      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+      out.begin(), out.end(),
+      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, ' ');
   if (body.size() > max_body_in_reason) {
     out += "...";
   }
@@ -229,10 +230,10 @@ http_sink::piece_result http_sink::answer(const request_piece& piece,
   }
   auto items = read_bulk_response(reply.body, n);
   if (!items) {
-    // A proxy's page or a truncated answer: whether anything was stored is unknown, and a
-    // retry is harmless because every action is a create with the event's id.
-    ++counters_.retried;
-    return {std::vector<outcome>(n, outcome::retry),
+    // A 2xx whose body is not a bulk answer (a proxy's page, another service at that URL):
+    // retrying would send the batch for as long as the receiver answers so, holding the sink.
+    // Rejected instead, the events wait in the dead-letter file with the answer's start.
+    return {std::vector<outcome>(n, outcome::rejected),
             items.error().message + ": " + body_excerpt(reply.body), std::nullopt};
   }
   piece_result r;

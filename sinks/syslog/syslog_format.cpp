@@ -216,22 +216,27 @@ void append_valid_utf8(std::string& out, std::string_view s) {
   out.append(s.substr(run));
 }
 
-// MSG with the BOM when asked; nothing for an empty message.
-void append_message_part(std::string& out, std::string_view text, const format_settings& s) {
+// MSG with the BOM when asked; nothing for an empty message. Returns where its text starts
+// (out.size() when there is none).
+std::size_t append_message_part(std::string& out, std::string_view text,
+                                const format_settings& s) {
   if (text.empty()) {
-    return;
+    return out.size();
   }
   out += ' ';
   if (s.bom) {
     out += bom_bytes;
   }
+  const auto start = out.size();
   append_valid_utf8(out, text);
+  return start;
 }
 
-void append_rfc5424(std::string& out, const event& e, const format_settings& s) {
+// Returns where MSG's text starts in `out` (out.size() when there is none).
+std::size_t append_rfc5424(std::string& out, const event& e, const format_settings& s) {
   append_rfc5424_header(out, e, s);
   append_structured_data(out, e, s);
-  append_message_part(out, e.message, s);
+  return append_message_part(out, e.message, s);
 }
 
 std::string cef_header_field(std::string_view value) {
@@ -342,6 +347,30 @@ bool is_valid_sd_name(std::string_view name) {
   return true;
 }
 
+namespace {
+
+// Where the next byte that LF framing escapes is: LF (the frame's end), CR and NUL, and in
+// MSG, whose text is otherwise written as it is, the backslash that would make "\n" in the
+// text look like an escaped LF. A table, as next_sd_special.
+template <bool in_msg>
+std::size_t next_lf_special(std::string_view text) {
+  static constexpr auto special = [] {
+    std::array<bool, 256> table{};
+    table['\n'] = table['\r'] = table['\0'] = true;
+    table['\\'] = in_msg;
+    return table;
+  }();
+  const auto at = std::find_if(text.begin(), text.end(),
+                               [](char c) { return special[static_cast<unsigned char>(c)]; });
+  return at == text.end() ? std::string_view::npos : static_cast<std::size_t>(at - text.begin());
+}
+
+char lf_escape(char c) {
+  return c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\0' ? '0' : c;
+}
+
+}  // namespace
+
 std::string format_rfc5424(const event& e, const format_settings& s) {
   std::string out;
   out.reserve(200 + e.message.size());
@@ -349,7 +378,10 @@ std::string format_rfc5424(const event& e, const format_settings& s) {
   return out;
 }
 
-std::string format_rfc3164(const event& e, const format_settings& s) {
+namespace {
+
+// format_rfc3164 appended to `out`; returns where MSG's text starts (out.size() when none).
+std::size_t append_rfc3164(std::string& out, const event& e, const format_settings& s) {
   static constexpr std::array<std::string_view, 12> months{
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   // rfc3339_utc gives "YYYY-MM-DDThh:mm:ssZ"; BSD syslog wants "Mmm dd hh:mm:ss" with the day
@@ -362,13 +394,23 @@ std::string format_rfc3164(const event& e, const format_settings& s) {
     const unsigned char c = byte_at(s.app_name, i);
     tag += (c < 0x80 && std::isalnum(c) != 0) ? s.app_name[i] : '_';
   }
-  std::string out;
   append_pri(out, e, s);
   out += std::string(months[month]) + " " + day + " " + t.substr(11, 8) + " " +
          header_field(hostname_of(e, s), max_hostname) + " " + (tag.empty() ? "-" : tag) + ":";
-  if (!e.message.empty()) {
-    out += " " + valid_utf8(e.message);
+  if (e.message.empty()) {
+    return out.size();
   }
+  out += ' ';
+  const auto start = out.size();
+  append_valid_utf8(out, e.message);
+  return start;
+}
+
+}  // namespace
+
+std::string format_rfc3164(const event& e, const format_settings& s) {
+  std::string out;
+  append_rfc3164(out, e, s);
   return out;
 }
 
@@ -394,18 +436,18 @@ std::string format_message(const event& e, const format_settings& s) {
   return out;
 }
 
-void append_message(std::string& out, const event& e, const format_settings& s) {
+std::size_t append_message(std::string& out, const event& e, const format_settings& s) {
   switch (s.format) {
     case message_format::rfc3164:
-      out += format_rfc3164(e, s);
-      return;
+      return append_rfc3164(out, e, s);
     case message_format::cef:
+      // The CEF record escapes its own backslashes and newlines: no free text in it.
       out += format_cef(e, s);
-      return;
+      return out.size();
     case message_format::rfc5424:
       break;
   }
-  append_rfc5424(out, e, s);
+  return append_rfc5424(out, e, s);
 }
 
 std::string valid_utf8(std::string_view s) {
@@ -450,16 +492,16 @@ void append_octet_counted(std::string& out, std::string_view message) {
   out += message;
 }
 
-std::string frame_lf(std::string_view message) {
+std::string frame_lf(std::string_view message, std::size_t msg_start) {
   std::string out;
-  append_lf_framed(out, message);
+  append_lf_framed(out, message, msg_start);
   return out;
 }
 
-void append_lf_framed(std::string& out, std::string_view message) {
-  append_escaped(
-      out, message, [](std::string_view text) { return text.find('\n'); },
-      [](char) { return 'n'; });
+void append_lf_framed(std::string& out, std::string_view message, std::size_t msg_start) {
+  const auto split = std::min(msg_start, message.size());
+  append_escaped(out, message.substr(0, split), next_lf_special<false>, lf_escape);
+  append_escaped(out, message.substr(split), next_lf_special<true>, lf_escape);
   out += '\n';
 }
 
@@ -467,11 +509,13 @@ void message_batch::clear() {
   release_if_large(text_);
   text_.clear();
   ends_.clear();
+  msg_starts_.clear();
 }
 
 void message_batch::add(std::string_view json) {
   event_from_json(json, read_);
-  append_message(text_, read_, settings_);
+  const auto begin = text_.size();
+  msg_starts_.push_back(append_message(text_, read_, settings_) - begin);
   ends_.push_back(text_.size());
 }
 
@@ -483,7 +527,7 @@ std::string_view message_batch::operator[](std::size_t i) const {
 void message_batch::frame_into(std::string& out, bool lf) const {
   for (std::size_t i = 0; i < size(); ++i) {
     if (lf) {
-      append_lf_framed(out, (*this)[i]);
+      append_lf_framed(out, (*this)[i], msg_starts_[i]);
     } else {
       append_octet_counted(out, (*this)[i]);
     }

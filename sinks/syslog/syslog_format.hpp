@@ -64,8 +64,9 @@ int cef_severity(severity level);
 
 /// The message of `e` in the configured format.
 std::string format_message(const event& e, const format_settings& s);
-/// format_message(e, s) appended to `out`.
-void append_message(std::string& out, const event& e, const format_settings& s);
+/// format_message(e, s) appended to `out`. Returns where the text of MSG starts in `out`, the
+/// part written as it is (out.size() when there is none, as for CEF, which escapes its own).
+std::size_t append_message(std::string& out, const event& e, const format_settings& s);
 
 /// `s` with every invalid UTF-8 sequence replaced by U+FFFD.
 std::string valid_utf8(std::string_view s);
@@ -79,10 +80,13 @@ std::string frame_octet_counting(std::string_view message);
 void append_octet_counted(std::string& out, std::string_view message);
 
 /// RFC 6587 non-transparent framing: the message with each LF written as `\n` (so one event is
-/// one line), then LF.
-std::string frame_lf(std::string_view message);
-/// frame_lf(message) appended to `out`.
-void append_lf_framed(std::string& out, std::string_view message);
+/// one line), CR as `\r` and NUL as `\0`, then LF. From `msg_start` on (MSG's text, as
+/// append_message gives it) a backslash is written `\\` too, so a receiver can tell a text's
+/// own "\n" from an escaped LF; before it, SD-PARAM-VALUEs escape their backslashes already.
+std::string frame_lf(std::string_view message, std::size_t msg_start = std::string_view::npos);
+/// frame_lf(message, msg_start) appended to `out`.
+void append_lf_framed(std::string& out, std::string_view message,
+                      std::size_t msg_start = std::string_view::npos);
 
 /// Frees `buffer` when it holds over 4 MiB, so that one batch of unusually large events does not
 /// keep its memory for good.
@@ -111,6 +115,7 @@ class message_batch {
   event read_;
   std::string text_;
   std::vector<std::size_t> ends_;
+  std::vector<std::size_t> msg_starts_;  ///< where MSG's text starts, from the message's start
 };
 
 }  // namespace qsanfwd::sinks::syslog

@@ -34,6 +34,12 @@ TEST(parse_url, rejects_what_it_cannot_use) {
   }
 }
 
+TEST(url_without_query, keeps_scheme_host_port_and_path_only) {
+  EXPECT_EQ(url_without_query("https://h:8088/in?api_key=topsecret&x=1"), "https://h:8088/in?...");
+  EXPECT_EQ(url_without_query("https://h:99999#key=topsecret"), "https://h:99999?...");
+  EXPECT_EQ(url_without_query("https://h/in"), "https://h/in");
+}
+
 TEST(parse_host_port, needs_a_host_and_a_port) {
   EXPECT_EQ(parse_host_port("127.0.0.1:9464"), (host_port{"127.0.0.1", 9464}));
   EXPECT_EQ(parse_host_port("[::1]:9464"), (host_port{"::1", 9464}));

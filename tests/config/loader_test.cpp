@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "sinks/registry.hpp"
 #include "tests/config/helpers.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -310,6 +311,55 @@ TEST(config_loader, secrets_of_the_wrong_type_are_not_quoted) {
   EXPECT_EQ(parse_error(text), "config error at /devices/0/password: expected a string");
 }
 
+// Every value that reaches an HTTP header or a syslog header, from the config, an environment
+// variable or a secret file: a CR or LF there would let the value write headers of its own.
+TEST(config_loader, control_bytes_are_refused_in_every_header_value_without_quoting_it) {
+  qsanfwd::test::temp_dir dir;
+  qsanfwd::test::write_file(dir / "token", "s3cret-tok\rX: y\n");
+  const auto splunk = [](std::string_view extra) {
+    return std::string(R"({"name": "s0", "type": "file", "path": "/x"},
+                          {"name": "hec", "type": "http", "url": "http://h", "format": "splunk_hec")") +
+           std::string(extra) + "}";
+  };
+  const auto http = [](std::string_view extra) {
+    return std::string(R"({"name": "s0", "type": "file", "path": "/x"},
+                          {"name": "web", "type": "http", "url": "http://h")") +
+           std::string(extra) + "}";
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {splunk(R"(, "token": "s3cret-tok\r\nX-Injected: 1")"),
+       "/sinks/1/token: holds a control byte (CR) at offset 10"},
+      {splunk(R"(, "token": "${HEC_TOKEN}")"), "/sinks/1/token: holds a control byte (LF) at offset 10"},
+      {splunk(R"(, "token_file": ")" + (dir / "token").string() + "\""),
+       "/sinks/1/token_file: holds a control byte (CR) at offset 10"},
+      {splunk(R"(, "token": "t", "channel": "s3cret-tok\u0000")"),
+       "/sinks/1/channel: holds a control byte (NUL) at offset 10"},
+      {http(R"(, "auth": {"bearer": "s3cret-tok\n"})"),
+       "/sinks/1/auth/bearer: holds a control byte (LF) at offset 10"},
+      {http(R"(, "auth": {"basic": {"user": "s3cret-tok\u001b", "password": "p"}})"),
+       "/sinks/1/auth/basic/user: holds a control byte (ESC) at offset 10"},
+      {http(R"(, "auth": {"basic": {"user": "u", "password": "s3cret-tok\t"}})"),
+       "/sinks/1/auth/basic/password: holds a control byte (TAB) at offset 10"},
+      {http(R"(, "headers": {"X-Api-Key": "s3cret-tok\u007f"})"),
+       "/sinks/1/headers/X-Api-Key: holds a control byte (DEL) at offset 10"},
+      {R"({"name": "sys", "type": "syslog", "address": "udp://h", "sd_id": "s3cret-tok\u0001@1"})",
+       "/sinks/0/sd_id: holds a control byte (0x01) at offset 10"},
+  };
+  const env_lookup env = [](const std::string& name) -> std::optional<std::string> {
+    return name == "HEC_TOKEN" ? std::optional<std::string>("s3cret-tok\nX: y") : std::nullopt;
+  };
+  for (const auto& [sinks, expected] : cases) {
+    const auto text = R"({"devices": [{"name": "a", "url": "https://h", "username": "u",
+                                       "password": "pw"}], "sinks": [)" + sinks + "]}";
+    const auto error = error_of([&] { parse_config(text, sinks::sink_types(), env); });
+    EXPECT_EQ(error, "config error at " + expected) << sinks;
+    EXPECT_EQ(error.find("s3cret"), std::string::npos) << error;
+  }
+  EXPECT_EQ(parse_error(R"({"devices": [{"name": "a", "url": "https://h", "username": "ad\nmin",
+                                        "password": "pw"}], "sinks": []})"),
+            "config error at /devices/0/username: holds a control byte (LF) at offset 2");
+}
+
 TEST(config_loader, ranges_are_enforced) {
   const std::string two_sinks = R"({"devices": [{"name": "a", "url": "https://h", "username": "u",
                                                   "password": "p"}],
@@ -450,8 +500,13 @@ TEST(config_loader, device_url_is_parsed_and_checked) {
   EXPECT_EQ(leaky,
             "config error at /devices/0/url: credentials in the URL are not allowed; use "
             "username and password");
-  EXPECT_EQ(parse_error(with_url("https://h/qsan?x=1")),
-            "config error at /devices/0/url: an array's URL takes no query string (\"?x=1\")");
+  EXPECT_EQ(parse_error(with_url("https://h/qsan?key=topsecret")),
+            "config error at /devices/0/url: an array's URL takes no query string "
+            "(\"https://h/qsan?...\")");
+  EXPECT_EQ(parse_error(with_url("https://h:99999/qsan?key=topsecret")),
+            "config error at /devices/0/url: expected an http:// or https:// URL with a host and "
+            "an optional port and path, such as \"https://192.0.2.10\", got "
+            "\"https://h:99999/qsan?...\"");
 }
 
 TEST(config_loader, names_are_checked) {

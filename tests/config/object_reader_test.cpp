@@ -118,16 +118,21 @@ TEST(object_reader, durations_in_every_form) {
 }
 
 TEST(object_reader, bad_durations_name_the_path) {
-  auto r = reader(R"({"a": "10x", "b": "-5s", "c": -1, "d": true, "e": "500ms"})");
+  auto r = reader(
+      R"({"a": "10x", "b": "-5s", "c": -1, "d": true, "e": "500ms", "f": "107000d", "g": 1e300})");
   const std::string expected =
       ": expected a duration such as \"500ms\", \"10s\", \"5m\", \"1h\" or a number of seconds, "
-      "got ";
+      "at most 365d, got ";
   EXPECT_EQ(error_of([&] { r.duration_value("a", 1s); }),
             "config error at /a" + expected + "\"10x\"");
   EXPECT_EQ(error_of([&] { r.duration_value("b", 1s); }),
             "config error at /b" + expected + "\"-5s\"");
   EXPECT_EQ(error_of([&] { r.duration_value("c", 1s); }), "config error at /c" + expected + "-1");
   EXPECT_EQ(error_of([&] { r.duration_value("d", 1s); }), "config error at /d" + expected + "true");
+  // Far beyond what a timer can add to now() without overflowing into a busy loop.
+  EXPECT_EQ(error_of([&] { r.duration_value("f", 1s); }),
+            "config error at /f" + expected + "\"107000d\"");
+  EXPECT_EQ(error_of([&] { r.duration_value("g", 1s); }), "config error at /g" + expected + "1e+300");
   EXPECT_EQ(error_of([&] { r.duration_value("e", 10s, 1s); }),
             "config error at /e: expected at least 1s, got \"500ms\"");
 }

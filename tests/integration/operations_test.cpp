@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -213,6 +214,133 @@ TEST_F(operations, metrics_move_and_healthz_follows_a_sink_that_dies_and_returns
   EXPECT_GT(sample(later, "qsanfwd_sink_request_duration_seconds_count{sink=\"siem\"}"), 0);
   agent.kill(SIGTERM);
   EXPECT_EQ(agent.wait(), 0);
+}
+
+/// As get(), but an answer that does not come within `deadline` is status 0.
+http_answer get_within(std::uint16_t port, const std::string& target,
+                       std::chrono::seconds deadline) {
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), port});
+  const timeval limit{static_cast<time_t>(deadline.count()), 0};
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.keep_alive(false);
+  boost::beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  boost::system::error_code ec;
+  http::write(s, req, ec);
+  if (!ec) {
+    http::read(s, buf, res, ec);
+  }
+  return ec ? http_answer{} : http_answer{static_cast<int>(res.result_int()), res.body()};
+}
+
+/// User plus system CPU seconds `pid` has used so far (/proc/<pid>/stat, fields 14 and 15).
+double cpu_seconds(pid_t pid) {
+  std::istringstream stat(test::read_file("/proc/" + std::to_string(pid) + "/stat"));
+  std::string field;
+  // The command name (field 2) holds no spaces here: "(qsanfwd)".
+  double ticks = 0;
+  for (int i = 1; i <= 15 && stat >> field; ++i) {
+    if (i >= 14) {
+      ticks += std::stod(field);
+    }
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::size_t open_descriptors(pid_t pid) {
+  const auto dir = std::filesystem::path("/proc") / std::to_string(pid) / "fd";
+  std::error_code ec;
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir, ec),
+                                                std::filesystem::directory_iterator()));
+}
+
+struct idle_flood {
+  int nofile;       ///< the agent's RLIMIT_NOFILE
+  int connections;  ///< idle clients that connect and send nothing
+  bool runs_out;    ///< whether accept meets EMFILE
+};
+
+class operations_flood : public operations, public ::testing::WithParamInterface<idle_flood> {};
+
+// 200 idle connections with `ulimit -n 128` once spun the accept loop at 94% of a CPU and
+// starved the file sink. Too few descriptors for the connection limit takes the EMFILE path.
+TEST_P(operations_flood, idle_connections_neither_spin_nor_lock_out_healthz_or_delivery) {
+  const auto flood = GetParam();
+  // Hard and soft, as `ulimit -n` sets them: the agent raises its soft limit to the hard one.
+  test::child_process agent("/bin/sh",
+                            {"-c", "ulimit -n " + std::to_string(flood.nofile) + " && exec \"$0\" $@",
+                             test::qsanfwd_binary().string(), "run", "-c", config_.string()},
+                            log_);
+  const auto port = api_port(log_);
+  ASSERT_NE(port, 0) << test::read_file(log_);
+  const auto archive = dir_ / "archive.jsonl";
+  ASSERT_TRUE(test::wait_until(
+      [&] { return test::read_archive(archive).lines.size() >= 2000; }, 30s))
+      << test::read_file(log_);
+
+  asio::io_context client;
+  std::vector<tcp::socket> idle;
+  for (int i = 0; i < flood.connections; ++i) {
+    idle.emplace_back(client).connect({asio::ip::make_address("127.0.0.1"), port});
+  }
+  const auto cpu_before = cpu_seconds(agent.pid());
+  const auto wall_before = std::chrono::steady_clock::now();
+  // The simulator adds 20 lines a second: 60 more is about 3 s of delivery during the flood.
+  const auto delivered = test::read_archive(archive).lines.size();
+  EXPECT_TRUE(test::wait_until(
+      [&] { return test::read_archive(archive).lines.size() >= delivered + 60; }, 30s))
+      << "the file sink starved\n" << test::read_file(log_);
+  const auto cpu = cpu_seconds(agent.pid()) - cpu_before;
+  const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_before;
+  // Spinning on accept measured 0.47 of a CPU on the shared test machine; serving took 0.01.
+  EXPECT_LT(cpu / wall.count(), 0.2) << cpu << " CPU s in " << wall.count() << " s, "
+                                     << open_descriptors(agent.pid()) << " descriptors open";
+  EXPECT_TRUE(test::wait_until([&] { return get_within(port, "/healthz", 5s).status != 0; }, 30s))
+      << open_descriptors(agent.pid()) << " descriptors open\n" << test::read_file(log_);
+  EXPECT_EQ(test::read_file(log_).find("cannot accept connections") != std::string::npos,
+            flood.runs_out)
+      << open_descriptors(agent.pid()) << " descriptors open";
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(http_api, operations_flood,
+                         ::testing::Values(idle_flood{128, 200, false}, idle_flood{48, 100, true}));
+
+/// The owner of /proc/<pid>/status: the process's own user while it is dumpable, root once it
+/// is not. (The directory itself may keep the owner it had when first looked up.)
+uid_t proc_owner(pid_t pid) {
+  struct stat st {};
+  const auto file = "/proc/" + std::to_string(pid) + "/status";
+  return ::stat(file.c_str(), &st) == 0 ? st.st_uid : static_cast<uid_t>(-1);
+}
+
+// A core file or a ptrace by a process of the same user would read the passwords and tokens.
+TEST_F(operations, the_running_agent_is_not_dumpable_and_writes_no_core) {
+  constexpr uid_t nobody = 65534;
+  std::vector<std::string> args = {test::qsanfwd_binary().string(), "run", "-c", config_.string()};
+  if (::getuid() == 0) {
+    // Root owns /proc/<pid> of a root process either way: run the agent as another user.
+    std::filesystem::permissions(dir_.path(), std::filesystem::perms::all);
+    args.insert(args.begin(), {"--reuid=65534", "--regid=65534", "--clear-groups"});
+  }
+  test::child_process agent(::getuid() == 0 ? "/usr/bin/setpriv" : args[0],
+                            ::getuid() == 0 ? args : std::vector(args.begin() + 1, args.end()),
+                            log_);
+  ASSERT_NE(api_port(log_), 0) << test::read_file(log_);
+  const auto status = test::read_file("/proc/" + std::to_string(agent.pid()) + "/status");
+  const uid_t user = ::getuid() == 0 ? nobody : ::getuid();
+  ASSERT_NE(status.find("\nUid:\t" + std::to_string(user) + "\t"), std::string::npos) << status;
+  EXPECT_EQ(proc_owner(agent.pid()), 0U) << "/proc/<pid>/status belongs to the agent's user: dumpable";
+  const auto limits = test::read_file("/proc/" + std::to_string(agent.pid()) + "/limits");
+  EXPECT_NE(limits.find("Max core file size        0                    0"), std::string::npos)
+      << limits;
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0) << test::read_file(log_);
 }
 
 std::string run_and_capture(const std::string& command) {

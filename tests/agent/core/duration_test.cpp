@@ -28,6 +28,17 @@ TEST(duration, rejects_garbage) {
   }
 }
 
+TEST(duration, stops_at_a_year_so_no_timer_overflows) {
+  EXPECT_EQ(parse_duration("365d"), max_duration);
+  EXPECT_EQ(parse_duration("8760h"), max_duration);
+  for (const char* too_long : {"366d", "8761h", "107000d", "31536001", "1e300"}) {
+    EXPECT_EQ(parse_duration(too_long), std::nullopt) << too_long;
+  }
+  // What the ceiling exists for: a wait of max_duration from now is still in the future.
+  const auto now = std::chrono::steady_clock::now();
+  EXPECT_GT(now + max_duration, now);
+}
+
 TEST(duration, formats_with_the_largest_exact_unit) {
   EXPECT_EQ(format_duration(duration{10'000}), "10s");
   EXPECT_EQ(format_duration(duration{1'500}), "1500ms");

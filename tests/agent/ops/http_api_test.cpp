@@ -7,7 +7,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <poll.h>
+
 #include <thread>
+
+#include "tests/support/wait.hpp"
 
 namespace qsanfwd::ops {
 namespace {
@@ -71,6 +75,37 @@ TEST(http_api, serves_routes_on_one_keep_alive_connection) {
   auto head = fetch(s, http::verb::head, "/metrics");
   EXPECT_EQ(head.result_int(), 200);
   EXPECT_TRUE(head.body().empty());
+}
+
+/// Whether the peer has closed `s` (it reads end-of-file), without blocking.
+bool closed_by_peer(tcp::socket& s) {
+  pollfd p{s.native_handle(), POLLIN, 0};
+  if (::poll(&p, 1, 0) != 1) {
+    return false;
+  }
+  char c = 0;
+  return ::recv(s.native_handle(), &c, 1, MSG_DONTWAIT) == 0;
+}
+
+TEST(http_api, many_idle_clients_neither_exceed_the_limit_nor_lock_out_a_health_check) {
+  running_api api({{"/healthz", [] { return reply{200, "application/json", "{}"}; }}});
+  asio::io_context client;
+  std::vector<tcp::socket> idle;
+  for (int i = 0; i < 200; ++i) {
+    idle.emplace_back(client).connect({asio::ip::make_address("127.0.0.1"), api.api.port()});
+  }
+  tcp::socket s(client);
+  s.connect({asio::ip::make_address("127.0.0.1"), api.api.port()});
+  // Queued behind all 200: it is answered only once the server has made room for it.
+  EXPECT_EQ(fetch(s, http::verb::get, "/healthz").result_int(), 200);
+  const auto closed = [&] {
+    return std::count_if(idle.begin(), idle.end(), [](auto& c) { return closed_by_peer(c); });
+  };
+  const auto kept = static_cast<std::ptrdiff_t>(http_api::max_connections) - 1;  // + the check
+  EXPECT_TRUE(test::wait_until([&] { return closed() >= 200 - kept; }, std::chrono::seconds(10)))
+      << closed() << " of 200 idle connections closed";
+  // The longest idle go first: the newest stay.
+  EXPECT_FALSE(closed_by_peer(idle.back()));
 }
 
 TEST(http_api, names_the_address_it_cannot_bind) {

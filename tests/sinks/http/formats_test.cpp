@@ -265,6 +265,47 @@ TEST(http_formats, bulk_answers_are_read_item_by_item) {
   EXPECT_FALSE(read_bulk_response(R"({"errors":true,"items":[]})", 1));
 }
 
+// Whatever the receiver (or a proxy) answers, each item settles, and reasons stay short.
+TEST(http_formats, bulk_answers_of_any_shape_settle_every_item) {
+  const std::string long_reason(5000, 'r');
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto items = read_bulk_response(
+      R"({"errors":true,"items":[)"
+      R"({"create":{"status":400,"error":{"type":7,"reason":{"a":1}}}},)"
+      R"({"create":{"status":429,"error":{"type":null,"reason":")" +
+          long_reason + R"("}}},)"
+      R"({"create":{"status":400,"error":{"type":"x","caused_by":)" +
+          deep + R"(}}},)"
+      R"({"create":{"status":"201"}},{"create":{"status":99999999999}},{"create":{}},)"
+      R"({"create":[]},{},7,{"create":{"status":201},"index":{"status":201}},)"
+      R"({"create":{"status":503,"error":"busy"}}]})",
+      11);
+  ASSERT_TRUE(items);
+  const std::vector<std::pair<outcome, std::string>> expected = {
+      {outcome::rejected, "HTTP 400 (type is a JSON number): (reason is a JSON object)"},
+      {outcome::retry, "HTTP 429 (type is a JSON null): " + long_reason.substr(0, 200) + "..."},
+      {outcome::rejected, "HTTP 400 x"},
+      {outcome::rejected, "unreadable bulk answer item (no HTTP status)"},
+      {outcome::rejected, "unreadable bulk answer item (no HTTP status)"},
+      {outcome::rejected, "unreadable bulk answer item (no HTTP status)"},
+      {outcome::rejected, "unreadable bulk answer item (not an object with one action)"},
+      {outcome::rejected, "unreadable bulk answer item (not an object with one action)"},
+      {outcome::rejected, "unreadable bulk answer item (not an object with one action)"},
+      {outcome::rejected, "unreadable bulk answer item (not an object with one action)"},
+      {outcome::retry, "HTTP 503"},
+  };
+  ASSERT_EQ(items->size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*items)[i].result, expected[i].first) << i;
+    EXPECT_EQ((*items)[i].reason, expected[i].second) << i;
+  }
+  for (const char* whole : {"", "null", "[]", "7", R"({"errors":true})", R"({"items":{}})",
+                            R"({"errors":"no","items":[]})", "{\"items\":[[[[[[[[[[[[[[["}) {
+    EXPECT_FALSE(read_bulk_response(whole, 1)) << whole;
+  }
+  EXPECT_FALSE(read_bulk_response(deep, 1));
+}
+
 TEST(http_formats, gzip_output_is_a_gzip_member) {
   const auto z = gzip(std::string(10000, 'x'));
   ASSERT_GT(z.size(), 10U);

@@ -180,7 +180,10 @@ TEST_F(http_sink_test, a_400_rejects_with_the_status_and_the_start_of_the_body) 
   const auto long_body = deliver(*sink, batch);
   EXPECT_EQ(long_body.result, outcome::rejected);
   EXPECT_EQ(long_body.reason, "HTTP 400: " + std::string(512, 'x') + "...");
-  EXPECT_EQ(sink->counters().rejected, 4U);
+  // Control bytes of the answer reach neither the log's lines nor a terminal's escapes.
+  server.script({400, std::string("bad\x1b[2J\r\nX: y\0z", 15)});
+  EXPECT_EQ(deliver(*sink, batch).reason, "HTTP 400: bad [2J  X: y z");
+  EXPECT_EQ(sink->counters().rejected, 6U);
 }
 
 TEST_F(http_sink_test, a_401_403_or_404_is_retried_and_says_what_to_check) {
@@ -227,9 +230,11 @@ TEST_F(http_sink_test, elasticsearch_partial_failures_answer_per_event) {
   EXPECT_EQ(req.header("content-type"), "application/x-ndjson");
   EXPECT_NE(req.body.find(R"({"create":{"_index":"qsan-events","_id":"id-0"}})"),
             std::string::npos);
-  // An answer that is not a bulk answer: nothing is known, and a retry is harmless.
+  // A 2xx that is not a bulk answer would be answered so again: rejected, with its start.
   server.script({200, "<html>proxy</html>"});
-  EXPECT_EQ(deliver(*sink, batch).result, outcome::retry);
+  const auto page = deliver(*sink, batch);
+  EXPECT_EQ(page.result, outcome::rejected);
+  EXPECT_EQ(page.reason, "the bulk answer is not a JSON object: <html>proxy</html>");
   // errors:false needs no items.
   server.script({200, R"({"errors":false})"});
   EXPECT_EQ(deliver(*sink, batch).result, outcome::delivered);
@@ -306,6 +311,14 @@ TEST(http_options_test, query_values_and_header_values_are_masked_too) {
   EXPECT_EQ(effective.dump().find("k3y-s3cret"), std::string::npos) << effective.dump();
   EXPECT_EQ(effective["url"], "https://logs.example.com/in?api_key=***&flag&region=***");
   EXPECT_EQ(effective["headers"]["X-Scope-OrgID"], "***");
+}
+
+TEST(http_options_test, a_bad_url_is_quoted_without_its_query) {
+  const auto error = parse_error({{"url", "https://h:99999/in?api_key=topsecret"}});
+  EXPECT_EQ(error,
+            "config error at /url: expected an http:// or https:// URL with a host and an optional "
+            "port, path and query, got \"https://h:99999/in?...\"");
+  EXPECT_EQ(error.find("topsecret"), std::string::npos);
 }
 
 TEST(http_options_test, combinations_that_cannot_work_are_errors_naming_the_key) {
@@ -428,10 +441,12 @@ class http_dispatch_test : public ::testing::Test {
  protected:
   http_dispatch_test() : store_(state_store::open(dir_.path())), queue_(*store_) {}
 
-  void start(const nlohmann::json& options, std::size_t max_events = 5) {
+  void start(const nlohmann::json& options, std::size_t max_events = 5,
+             duration retry_max = duration{4}) {
     auto cfg = test::fast_sink_config("web", dir_);
     cfg.type = "http";
     cfg.batch.max_events = max_events;
+    cfg.retry.max = retry_max;
     std::vector<pipeline::route> routes;
     routes.push_back(
         pipeline::route{cfg, std::make_unique<http_sink>("web", parse(options), cfg.batch.max_bytes,
@@ -493,12 +508,55 @@ TEST_F(http_dispatch_test, a_503_then_200_delivers_every_event_once_in_order) {
 TEST_F(http_dispatch_test, the_dispatcher_waits_as_long_as_retry_after_asks) {
   append(0, 3);
   server_.script({429, "", {{"Retry-After", "1"}}});
-  start({{"url", server_.url("/in")}});
-  // The retry backoff is 1..4ms here: only Retry-After explains a wait of a second.
+  start({{"url", server_.url("/in")}}, 5, std::chrono::seconds(10));
+  // The retry backoff is 1ms..10s here but starts at 1ms: only Retry-After explains a wait of a
+  // second.
   ASSERT_TRUE(test::run_until(io_, [&] { return delivered_ids().size() == 3; }));
   const auto reqs = server_.requests();
   ASSERT_EQ(reqs.size(), 2U);
   EXPECT_GE(reqs[1].at - reqs[0].at, std::chrono::milliseconds(950));
+}
+
+TEST_F(http_dispatch_test, retry_after_is_capped_by_retry_max) {
+  append(0, 3);
+  server_.script({503, "", {{"Retry-After", "31536000"}}});
+  start({{"url", server_.url("/in")}}, 5, duration{200});
+  // Obeyed, a year; capped, retry.max (200ms): the deadline sits between the two.
+  ASSERT_TRUE(test::run_until(io_, [&] { return delivered_ids().size() == 3; }));
+  const auto reqs = server_.requests();
+  ASSERT_EQ(reqs.size(), 2U);
+  EXPECT_GE(reqs[1].at - reqs[0].at, std::chrono::milliseconds(190));
+}
+
+TEST_F(http_dispatch_test, reopen_wakes_a_sink_waiting_to_retry) {
+  append(0, 3);
+  server_.script({503, "", {{"Retry-After", "3600"}}});
+  start({{"url", server_.url("/in")}}, 5, std::chrono::hours(1));
+  ASSERT_TRUE(test::run_until(io_, [&] { return server_.requests().size() == 1; }));
+  // Waiting out the hour now; without the wake-up the deadline below passes.
+  EXPECT_FALSE(test::run_until(
+      io_, [&] { return server_.requests().size() > 1; }, std::chrono::milliseconds(200)));
+  dispatcher_->reopen();  // what SIGHUP calls, on the delivery thread
+  ASSERT_TRUE(test::run_until(io_, [&] { return delivered_ids().size() == 3; }));
+  EXPECT_EQ(server_.requests().size(), 2U);
+}
+
+TEST_F(http_dispatch_test, a_bulk_answer_of_any_shape_never_holds_the_sink) {
+  append(0, 3);
+  // Once a numeric error type was an exception, and every retry met it again.
+  server_.script({200, R"({"errors":true,"items":[{"create":{"status":400,"error":{"type":7}}},)"
+                       R"({"create":{"status":"201"}},{"index":[]}]})"});
+  server_.script({200, "[]"});
+  start({{"url", server_.url()}, {"format", "elasticsearch"}}, 3);
+  ASSERT_TRUE(test::run_until(io_, [&] { return queue_.totals().events == 0; }));
+  EXPECT_EQ(server_.requests().size(), 1U);
+  append(3, 6);
+  dispatcher_->notify_appended();
+  ASSERT_TRUE(test::run_until(io_, [&] { return queue_.totals().events == 0; }));
+  EXPECT_EQ(server_.requests().size(), 2U);
+  const auto dead = test::read_file(dir_ / "dead-letter" / "web.jsonl");
+  EXPECT_NE(dead.find("HTTP 400 (type is a JSON number)"), std::string::npos) << dead;
+  EXPECT_NE(dead.find("the bulk answer is not a JSON object: []"), std::string::npos) << dead;
 }
 
 TEST_F(http_dispatch_test, a_400_sends_the_batch_to_the_dead_letter_file_with_the_body) {

@@ -277,6 +277,40 @@ TEST(syslog_format, lf_frames_escape_newlines) {
   EXPECT_EQ(frame_lf("plain"), "plain\n");
 }
 
+TEST(syslog_format, lf_frames_escape_cr_and_nul_too_and_backslashes_in_msg) {
+  EXPECT_EQ(frame_lf(std::string("a\r\nb\0c\\d", 8)), "a\\r\\nb\\0c\\d\n");
+  // From MSG's start on, a backslash is doubled: "\\n" there is the text's own.
+  EXPECT_EQ(frame_lf("[x a=\"\\\\\"] C:\\new\n", 12), "[x a=\"\\\\\"] C:\\\\new\\n\n");
+}
+
+// A receiver that undoes "\\", "\n", "\r" and "\0" in MSG gets the message back exactly,
+// and SD-PARAM-VALUEs keep the escaping RFC 5424 gives them (rsyslog parses them as sent).
+TEST(syslog_format, lf_framing_of_each_format_keeps_msg_recoverable) {
+  auto e = log_event();
+  e.type = "a\\b\"";
+  e.message = std::string("C:\\new\r\nline\0two", 16);
+  const std::vector<std::pair<message_format, std::string>> cases = {
+      {message_format::rfc5424,
+       "<132>1 2026-11-29T01:21:44Z array-01 qsan - a\\b\" [qsan@32473 device=\"array-01\" "
+       "event_id=\"e1\" kind=\"log\" type=\"a\\\\b\\\"\"] C:\\\\new\\r\\nline\\0two\n"},
+      {message_format::rfc3164,
+       "<132>Nov 29 01:21:44 array-01 qsan: C:\\\\new\\r\\nline\\0two\n"},
+      {message_format::cef,
+       "<132>1 2026-11-29T01:21:44Z array-01 qsan - a\\b\" - CEF:0|QSAN|storage array|1|"
+       "log:a\\\\b\"|C:\\\\new |5|rt=1795915304000 dvchost=array-01 externalId=e1 cat=log "
+       "msg=C:\\\\new\\r\\nline\\0two\n"},
+  };
+  for (const auto& [format, expected] : cases) {
+    format_settings s;
+    s.format = format;
+    message_batch batch(s);
+    batch.add(to_json(e));
+    std::string framed;
+    batch.frame_into(framed, true);
+    EXPECT_EQ(framed, expected) << static_cast<int>(format);
+  }
+}
+
 TEST(syslog_format, framing_appends_to_what_is_there) {
   std::string out = "x";
   append_octet_counted(out, "ab");
