@@ -22,7 +22,7 @@ namespace qsanfwd::sim {
 /// - endless_chunked: every `/rest/` answer, a chunked body of log lines that never ends, sent
 ///   as fast as the socket takes it until the client goes;
 /// - nested_health: `/rest/v1/hardware/.../info` and `/rest/v1/storage/disk/list`, an ignored
-///   field `oemData` nested `nesting_depth` deep;
+///   field `oemData` (in the first enclosure's `info`, the first disk) nested `nesting_depth` deep;
 /// - health_junk: the same endpoints, `oemData` holding `health_junk_mb` MB of small objects.
 enum class hostile_body : std::uint8_t {
   nested_timestamp,
@@ -76,7 +76,8 @@ void check_hostile(const hostile_settings& s);
 void prepend_nested_line(std::string& page, std::size_t depth);
 /// A log page of `lines` lines at `timestamp`, total and haveNextPage as if it were all.
 std::string huge_log_page(std::size_t lines, std::int64_t timestamp);
-/// Puts `"oemData":<value>` first in the first object of a JSON body.
+/// Puts `"oemData":<value>` first in the first enclosure's `info` or the first disk of a health
+/// answer; leaves other bodies alone.
 void insert_ignored_field(std::string& body, std::string_view value);
 /// An array nested `depth` deep around a number.
 std::string nested_array(std::size_t depth);
