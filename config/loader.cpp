@@ -141,8 +141,8 @@ class name_registry {
 url_parts read_url(object_reader& r, const std::string& url) {
   auto parts = parse_url(url);
   if (parts && !parts->query.empty()) {
-    throw r.error("url", "an array's URL takes no query string (\"" + url_without_query(url) +
-                             "\")");
+    throw r.error("url",
+                  "an array's URL takes no query string (\"" + url_without_query(url) + "\")");
   }
   if (parts) {
     return *parts;

@@ -85,8 +85,9 @@ void refuse_control_bytes(std::string_view text, const std::string& at) {
     return u < 0x20 || u == 0x7f;
   });
   if (bad != text.end()) {
-    throw config_error(at, "holds a control byte (" + control_name(static_cast<unsigned char>(*bad)) +
-                               ") at offset " + std::to_string(bad - text.begin()));
+    throw config_error(at, "holds a control byte (" +
+                               control_name(static_cast<unsigned char>(*bad)) + ") at offset " +
+                               std::to_string(bad - text.begin()));
   }
 }
 
@@ -378,8 +379,7 @@ duration object_reader::duration_value(std::string_view key, duration fallback, 
       throw error(key,
                   "expected a duration such as \"500ms\", \"10s\", \"5m\", \"1h\" or a number "
                   "of seconds, at most " +
-                      format_duration(max_duration) + ", got " +
-                      describe(*value));
+                      format_duration(max_duration) + ", got " + describe(*value));
     }
     if (*parsed < min) {
       throw error(key, "expected at least " + format_duration(min) + ", got " + describe(*value));

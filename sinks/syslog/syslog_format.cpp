@@ -218,8 +218,7 @@ void append_valid_utf8(std::string& out, std::string_view s) {
 
 // MSG with the BOM when asked; nothing for an empty message. Returns where its text starts
 // (out.size() when there is none).
-std::size_t append_message_part(std::string& out, std::string_view text,
-                                const format_settings& s) {
+std::size_t append_message_part(std::string& out, std::string_view text, const format_settings& s) {
   if (text.empty()) {
     return out.size();
   }

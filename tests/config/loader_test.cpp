@@ -329,7 +329,8 @@ TEST(config_loader, control_bytes_are_refused_in_every_header_value_without_quot
   const std::vector<std::pair<std::string, std::string>> cases = {
       {splunk(R"(, "token": "s3cret-tok\r\nX-Injected: 1")"),
        "/sinks/1/token: holds a control byte (CR) at offset 10"},
-      {splunk(R"(, "token": "${HEC_TOKEN}")"), "/sinks/1/token: holds a control byte (LF) at offset 10"},
+      {splunk(R"(, "token": "${HEC_TOKEN}")"),
+       "/sinks/1/token: holds a control byte (LF) at offset 10"},
       {splunk(R"(, "token_file": ")" + (dir / "token").string() + "\""),
        "/sinks/1/token_file: holds a control byte (CR) at offset 10"},
       {splunk(R"(, "token": "t", "channel": "s3cret-tok\u0000")"),
@@ -350,7 +351,8 @@ TEST(config_loader, control_bytes_are_refused_in_every_header_value_without_quot
   };
   for (const auto& [sinks, expected] : cases) {
     const auto text = R"({"devices": [{"name": "a", "url": "https://h", "username": "u",
-                                       "password": "pw"}], "sinks": [)" + sinks + "]}";
+                                       "password": "pw"}], "sinks": [)" +
+                      sinks + "]}";
     const auto error = error_of([&] { parse_config(text, sinks::sink_types(), env); });
     EXPECT_EQ(error, "config error at " + expected) << sinks;
     EXPECT_EQ(error.find("s3cret"), std::string::npos) << error;

@@ -132,7 +132,8 @@ TEST(object_reader, bad_durations_name_the_path) {
   // Far beyond what a timer can add to now() without overflowing into a busy loop.
   EXPECT_EQ(error_of([&] { r.duration_value("f", 1s); }),
             "config error at /f" + expected + "\"107000d\"");
-  EXPECT_EQ(error_of([&] { r.duration_value("g", 1s); }), "config error at /g" + expected + "1e+300");
+  EXPECT_EQ(error_of([&] { r.duration_value("g", 1s); }),
+            "config error at /g" + expected + "1e+300");
   EXPECT_EQ(error_of([&] { r.duration_value("e", 10s, 1s); }),
             "config error at /e: expected at least 1s, got \"500ms\"");
 }

@@ -271,15 +271,16 @@ class operations_flood : public operations, public ::testing::WithParamInterface
 TEST_P(operations_flood, idle_connections_neither_spin_nor_lock_out_healthz_or_delivery) {
   const auto flood = GetParam();
   // Hard and soft, as `ulimit -n` sets them: the agent raises its soft limit to the hard one.
-  test::child_process agent("/bin/sh",
-                            {"-c", "ulimit -n " + std::to_string(flood.nofile) + " && exec \"$0\" $@",
-                             test::qsanfwd_binary().string(), "run", "-c", config_.string()},
-                            log_);
+  test::child_process agent(
+      "/bin/sh",
+      {"-c", "ulimit -n " + std::to_string(flood.nofile) + " && exec \"$0\" \"$@\"",
+       test::qsanfwd_binary().string(), "run", "-c", config_.string()},
+      log_);
   const auto port = api_port(log_);
   ASSERT_NE(port, 0) << test::read_file(log_);
   const auto archive = dir_ / "archive.jsonl";
-  ASSERT_TRUE(test::wait_until(
-      [&] { return test::read_archive(archive).lines.size() >= 2000; }, 30s))
+  ASSERT_TRUE(
+      test::wait_until([&] { return test::read_archive(archive).lines.size() >= 2000; }, 30s))
       << test::read_file(log_);
 
   asio::io_context client;
@@ -293,14 +294,16 @@ TEST_P(operations_flood, idle_connections_neither_spin_nor_lock_out_healthz_or_d
   const auto delivered = test::read_archive(archive).lines.size();
   EXPECT_TRUE(test::wait_until(
       [&] { return test::read_archive(archive).lines.size() >= delivered + 60; }, 30s))
-      << "the file sink starved\n" << test::read_file(log_);
+      << "the file sink starved\n"
+      << test::read_file(log_);
   const auto cpu = cpu_seconds(agent.pid()) - cpu_before;
   const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_before;
   // Spinning on accept measured 0.47 of a CPU on the shared test machine; serving took 0.01.
   EXPECT_LT(cpu / wall.count(), 0.2) << cpu << " CPU s in " << wall.count() << " s, "
                                      << open_descriptors(agent.pid()) << " descriptors open";
   EXPECT_TRUE(test::wait_until([&] { return get_within(port, "/healthz", 5s).status != 0; }, 30s))
-      << open_descriptors(agent.pid()) << " descriptors open\n" << test::read_file(log_);
+      << open_descriptors(agent.pid()) << " descriptors open\n"
+      << test::read_file(log_);
   EXPECT_EQ(test::read_file(log_).find("cannot accept connections") != std::string::npos,
             flood.runs_out)
       << open_descriptors(agent.pid()) << " descriptors open";
@@ -335,7 +338,8 @@ TEST_F(operations, the_running_agent_is_not_dumpable_and_writes_no_core) {
   const auto status = test::read_file("/proc/" + std::to_string(agent.pid()) + "/status");
   const uid_t user = ::getuid() == 0 ? nobody : ::getuid();
   ASSERT_NE(status.find("\nUid:\t" + std::to_string(user) + "\t"), std::string::npos) << status;
-  EXPECT_EQ(proc_owner(agent.pid()), 0U) << "/proc/<pid>/status belongs to the agent's user: dumpable";
+  EXPECT_EQ(proc_owner(agent.pid()), 0U)
+      << "/proc/<pid>/status belongs to the agent's user: dumpable";
   const auto limits = test::read_file("/proc/" + std::to_string(agent.pid()) + "/limits");
   EXPECT_NE(limits.find("Max core file size        0                    0"), std::string::npos)
       << limits;

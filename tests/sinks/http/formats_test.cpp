@@ -273,12 +273,14 @@ TEST(http_formats, bulk_answers_of_any_shape_settle_every_item) {
       R"({"errors":true,"items":[)"
       R"({"create":{"status":400,"error":{"type":7,"reason":{"a":1}}}},)"
       R"({"create":{"status":429,"error":{"type":null,"reason":")" +
-          long_reason + R"("}}},)"
-      R"({"create":{"status":400,"error":{"type":"x","caused_by":)" +
-          deep + R"(}}},)"
-      R"({"create":{"status":"201"}},{"create":{"status":99999999999}},{"create":{}},)"
-      R"({"create":[]},{},7,{"create":{"status":201},"index":{"status":201}},)"
-      R"({"create":{"status":503,"error":"busy"}}]})",
+          long_reason +
+          R"("}}},)"
+          R"({"create":{"status":400,"error":{"type":"x","caused_by":)" +
+          deep +
+          R"(}}},)"
+          R"({"create":{"status":"201"}},{"create":{"status":99999999999}},{"create":{}},)"
+          R"({"create":[]},{},7,{"create":{"status":201},"index":{"status":201}},)"
+          R"({"create":{"status":503,"error":"busy"}}]})",
       11);
   ASSERT_TRUE(items);
   const std::vector<std::pair<outcome, std::string>> expected = {

@@ -293,8 +293,7 @@ TEST(syslog_format, lf_framing_of_each_format_keeps_msg_recoverable) {
       {message_format::rfc5424,
        "<132>1 2026-11-29T01:21:44Z array-01 qsan - a\\b\" [qsan@32473 device=\"array-01\" "
        "event_id=\"e1\" kind=\"log\" type=\"a\\\\b\\\"\"] C:\\\\new\\r\\nline\\0two\n"},
-      {message_format::rfc3164,
-       "<132>Nov 29 01:21:44 array-01 qsan: C:\\\\new\\r\\nline\\0two\n"},
+      {message_format::rfc3164, "<132>Nov 29 01:21:44 array-01 qsan: C:\\\\new\\r\\nline\\0two\n"},
       {message_format::cef,
        "<132>1 2026-11-29T01:21:44Z array-01 qsan - a\\b\" - CEF:0|QSAN|storage array|1|"
        "log:a\\\\b\"|C:\\\\new |5|rt=1795915304000 dvchost=array-01 externalId=e1 cat=log "
