@@ -322,6 +322,7 @@ class hostile_body_test : public testing::TestWithParam<sim::hostile_body> {};
 TEST_P(hostile_body_test, agent_stays_alive_and_small) {
   auto o = lines(50, 5);
   o.hostile.body_chance[static_cast<std::size_t>(GetParam())] = 1;
+  o.hostile.nesting_depth = 300'000;  // what crashed a copy of the health answer (600 KB)
   hostile_run run(o);
   run.start({.health = R"({ "interval": "1s" })"});
   run.run_for(4s);
