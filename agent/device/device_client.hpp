@@ -15,6 +15,7 @@
 #include "agent/core/event.hpp"
 #include "agent/core/secret.hpp"
 #include "agent/device/http_connection.hpp"
+#include "agent/device/log_reader.hpp"
 #include "agent/device/model.hpp"
 
 namespace qsanfwd::device {
@@ -52,13 +53,6 @@ struct client_settings {
 enum class device_state { unknown, reachable, unreachable, login_failed };
 std::string_view to_string(device_state s);
 
-struct log_query {
-  std::int64_t start_time = 0;
-  std::vector<std::string> types;
-  int page_number = 1;
-  int page_size = 1000;
-};
-
 /// Counters for status and metrics.
 struct client_counters {
   std::uint64_t requests = 0;
@@ -73,14 +67,14 @@ struct client_counters {
 /// The array's REST API with its session: logs in with offlineAccess, refreshes the access
 /// token before its lifetime runs out, answers a 401 with one refresh, then a fresh login, and
 /// retries transient failures with backoff. One call at a time (one keep-alive connection).
-class device_client {
+class device_client : public log_reader {
  public:
   using event_sink = std::function<void(event)>;
 
   device_client(boost::asio::any_io_executor ex, client_settings settings, token_vault& vault,
                 event_sink on_agent_event);
 
-  boost::asio::awaitable<result<log_page>> log_list(const log_query& q);
+  boost::asio::awaitable<result<log_page>> log_list(const log_query& q) override;
   boost::asio::awaitable<result<std::vector<int>>> enclosure_numbers();
   boost::asio::awaitable<result<std::vector<enclosure>>> enclosures();
   boost::asio::awaitable<result<std::vector<disk>>> disks();
@@ -92,7 +86,12 @@ class device_client {
 
   /// The array's clock: the Date of its last answer that had one, moved on by the time since.
   /// Nullopt before such an answer.
-  std::optional<std::int64_t> array_now() const;
+  std::optional<std::int64_t> array_now() const override;
+  bool answering() const override {
+    return state_ != device_state::unreachable && state_ != device_state::login_failed;
+  }
+  const std::string& device_name() const override { return settings_.name; }
+  const std::string& device_host() const override { return settings_.peer.host; }
 
   device_state state() const { return state_; }
   const client_counters& counters() const { return counters_; }

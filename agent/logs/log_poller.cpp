@@ -53,7 +53,7 @@ struct page_request {
   asio::steady_timer done;  ///< cancelled once `answer` is set
 };
 
-asio::awaitable<void> request_page(device::device_client& client, device::log_query query,
+asio::awaitable<void> request_page(device::log_reader& client, device::log_query query,
                                    std::shared_ptr<page_request> request) {
   try {
     auto answer = co_await client.log_list(query);
@@ -75,11 +75,11 @@ asio::awaitable<result<device::log_page>> answer_of(page_request& request) {
 
 }  // namespace
 
-log_poller::log_poller(device::device_client& client, state_store& store, write_thread& writer,
+log_poller::log_poller(device::log_reader& array, state_store& store, write_thread& writer,
                        config::log_options options, poller_hooks hooks)
-    : client_(client),
+    : array_(array),
       writer_(writer),
-      state_(store, client.settings().name),
+      state_(store, array.device_name()),
       options_(std::move(options)),
       hooks_(std::move(hooks)),
       log_(get_logger("logs")) {}
@@ -92,7 +92,7 @@ void log_poller::set_identity(std::string model, std::string serial) {
 asio::awaitable<result<std::optional<bool>>> log_poller::detect_order() {
   // The first and the last line of the whole log differ in time unless it all fits in a second.
   const device::log_query head{.start_time = 0, .types = {}, .page_number = 1, .page_size = 1};
-  auto first = co_await client_.log_list(head);
+  auto first = co_await array_.log_list(head);
   if (!first) {
     co_return first.error();
   }
@@ -101,7 +101,7 @@ asio::awaitable<result<std::optional<bool>>> log_poller::detect_order() {
   }
   const device::log_query tail{
       .start_time = 0, .types = {}, .page_number = static_cast<int>(first->total), .page_size = 1};
-  auto last = co_await client_.log_list(tail);
+  auto last = co_await array_.log_list(tail);
   if (!last) {
     co_return last.error();
   }
@@ -113,7 +113,7 @@ asio::awaitable<result<std::optional<bool>>> log_poller::detect_order() {
 
 asio::awaitable<result<std::int64_t>> log_poller::newest_timestamp(bool newest_first) {
   const device::log_query head{.start_time = 0, .types = {}, .page_number = 1, .page_size = 1};
-  auto first = co_await client_.log_list(head);
+  auto first = co_await array_.log_list(head);
   if (!first) {
     co_return first.error();
   }
@@ -125,7 +125,7 @@ asio::awaitable<result<std::int64_t>> log_poller::newest_timestamp(bool newest_f
   }
   const device::log_query tail{
       .start_time = 0, .types = {}, .page_number = static_cast<int>(first->total), .page_size = 1};
-  auto last = co_await client_.log_list(tail);
+  auto last = co_await array_.log_list(tail);
   if (!last) {
     co_return last.error();
   }
@@ -225,7 +225,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       }
       // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
       const auto query = query_of(page);
-      answer = co_await client_.log_list(query);
+      answer = co_await array_.log_list(query);
     }
     if (!answer) {
       note_failure(page, answer.error().message);
@@ -295,7 +295,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       auto ex = co_await asio::this_coro::executor;
       next = std::make_shared<page_request>(ex);
       // It goes out while this coroutine waits for the write thread below.
-      asio::co_spawn(ex, request_page(client_, query_of(page + 1), next), asio::detached);
+      asio::co_spawn(ex, request_page(array_, query_of(page + 1), next), asio::detached);
     }
     for (const auto& line : lines) {
       if (line.timestamp < start) {
@@ -314,7 +314,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     // Oldest first, every line before this page's newest second is behind us already.
     const bool move_now = last || (!priming && cp.newest_first == false);
     const auto store_page = [&](state_store& store, event_queue& queue) {
-      log_state state(store, client_.settings().name);
+      log_state state(store, array_.device_name());
       // Most of a page's work, its events made and packed, is done before the transaction:
       // while one is open the delivery thread's commits wait for the writers' gate.
       const auto fresh = sort_out(state, queue, lines, floor, ahead_of, priming, dedup);
@@ -362,7 +362,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     if (hooks_.on_progress && (page > 1 || !last)) {
       const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
       hooks_.on_progress(
-          progress{client_.settings().name, read, std::max(answer->total, read),
+          progress{array_.device_name(), read, std::max(answer->total, read),
                    elapsed.count() > 0 ? static_cast<double>(read) / elapsed.count() : 0, last});
     }
     if (last) {
@@ -373,7 +373,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   watch_lines_ahead(ahead, newest_ahead);
   if (const auto missing = recount.missing(); missing > 0) {
     co_await writer_.run([&](state_store& store, event_queue&) {
-      log_state state(store, client_.settings().name);
+      log_state state(store, array_.device_name());
       auto tx = store.begin();
       state.lower(recount.as_read());
       tx.commit(sqlite::durability::deferred);
@@ -392,7 +392,7 @@ std::int64_t log_poller::horizon() const {
   // from before a clock step back move the checkpoint past lines the array is about to write.
   constexpr std::int64_t with_date_s = 2;
   constexpr std::int64_t without_date_s = 86'400;
-  const auto array_now = client_.array_now();
+  const auto array_now = array_.array_now();
   return array_now ? *array_now + with_date_s : unix_now() + without_date_s;
 }
 
@@ -422,7 +422,7 @@ log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queu
   // Their events are kept on this (the writer's) thread from page to page, strings and all.
   thread_local std::vector<event> fresh;
   std::size_t made = 0;
-  const log_source from{client_.settings().name, client_.settings().peer.host, model_, serial_};
+  const log_source from{array_.device_name(), array_.device_host(), model_, serial_};
   for (const auto& line : lines) {
     if (line.timestamp < floor) {
       continue;
@@ -450,17 +450,16 @@ log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queu
 void log_poller::note_failure(int page, const std::string& why) {
   ++counters_.failed_cycles;
   ++consecutive_failures_;
-  log_->debug("{}: log read failed at page {}: {}", client_.settings().name, page, why);
+  log_->debug("{}: log read failed at page {}: {}", array_.device_name(), page, why);
   // An unreachable array is reported by the client; this is for an array that answers but
   // whose answers cannot be used.
   if (consecutive_failures_ < stuck_after_failures || stuck_reported_ ||
-      client_.state() == device::device_state::unreachable ||
-      client_.state() == device::device_state::login_failed) {
+      !array_.answering()) {
     return;
   }
   stuck_reported_ = true;
   raise("logs_stuck", severity::error,
-        "Log collection from " + client_.settings().name + " is stuck at page " +
+        "Log collection from " + array_.device_name() + " is stuck at page " +
             std::to_string(page) + ": " + why);
 }
 
@@ -473,7 +472,7 @@ void log_poller::note_failure(int page, const std::string& why) {
 // `clock_step_window`), lines read before may be queued again, with their ids; the event says
 // which seconds.
 asio::awaitable<checkpoint> log_poller::rewind_if_clock_went_back(checkpoint cp) {
-  const auto now = client_.array_now();
+  const auto now = array_.array_now();
   if (!now || cp.start_time <= 0 || cp.start_time - *now <= clock_behind_tolerance_s) {
     co_return cp;
   }
@@ -484,14 +483,14 @@ asio::awaitable<checkpoint> log_poller::rewind_if_clock_went_back(checkpoint cp)
   const auto old = cp.start_time;
   cp.start_time = from;
   co_await writer_.run([&](state_store& store, event_queue&) {
-    log_state state(store, client_.settings().name);
+    log_state state(store, array_.device_name());
     auto tx = store.begin();
     state.reopen(from, old);
     state.save(cp);
     tx.commit(sqlite::durability::deferred);
     return 0;
   });
-  const auto& name = client_.settings().name;
+  const auto& name = array_.device_name();
   std::string message = "The clock of " + name + " was set back: it is " +
                         std::to_string(old - *now) + " s behind the newest log line read (" +
                         rfc3339_utc(old) + "). Its log is read again from " + rfc3339_utc(from) +
@@ -511,12 +510,12 @@ asio::awaitable<checkpoint> log_poller::rewind_if_clock_went_back(checkpoint cp)
 void log_poller::watch_clock_skew() {
   constexpr std::int64_t skew_tolerance_s = 120;
   constexpr int steady_after_cycles = 3;
-  const auto array_now = client_.array_now();
+  const auto array_now = array_.array_now();
   if (!array_now) {
     return;
   }
   const auto skew = *array_now - unix_now();
-  const auto& name = client_.settings().name;
+  const auto& name = array_.device_name();
   if (std::abs(skew) <= skew_tolerance_s) {
     clock_skew_cycles_ = 0;
     if (std::exchange(clock_skew_reported_, false)) {
@@ -536,9 +535,9 @@ void log_poller::watch_clock_skew() {
 
 void log_poller::watch_lines_ahead(std::int64_t ahead, std::int64_t newest) {
   counters_.lines_ahead += static_cast<std::uint64_t>(ahead);
-  const auto& name = client_.settings().name;
+  const auto& name = array_.device_name();
   if (ahead > 0 && !std::exchange(ahead_reported_, true)) {
-    const auto now = client_.array_now();
+    const auto now = array_.array_now();
     raise("array_clock_ahead", severity::warning,
           std::to_string(ahead) + " log lines of " + name + " are stamped ahead of " +
               (now ? "its own clock (" + rfc3339_utc(*now) + ")" : std::string("our clock")) +
@@ -557,7 +556,7 @@ void log_poller::watch_start_time(std::int64_t before_start, std::int64_t start)
     log_->warn("{}: the array answered a log query from {} with {} lines stamped before it: it "
                "seems to ignore startTime. Those lines are dropped (they were read before), "
                "but every cycle now reads the whole log.",
-               client_.settings().name, rfc3339_utc(start), before_start);
+               array_.device_name(), rfc3339_utc(start), before_start);
   }
 }
 
@@ -565,7 +564,7 @@ void log_poller::report_gap(std::int64_t checkpoint, std::int64_t missing,
                             std::int64_t held_from) {
   ++counters_.gaps;
   const auto e = raise("logs_gap", severity::warning,
-                       "The log of " + client_.settings().name + " no longer holds " +
+                       "The log of " + array_.device_name() + " no longer holds " +
                            std::to_string(missing) + " of the lines stamped " +
                            rfc3339_utc(checkpoint) +
                            " that were read before: it was overwritten or cleared. Lines it "
@@ -583,11 +582,11 @@ void log_poller::note_success() {
     return;
   }
   raise("logs_resumed", severity::notice,
-        "Log collection from " + client_.settings().name + " resumed");
+        "Log collection from " + array_.device_name() + " resumed");
 }
 
 event log_poller::raise(std::string type, severity level, std::string message) {
-  auto e = make_agent_event(client_.settings().name, client_.settings().peer.host, std::move(type),
+  auto e = make_agent_event(array_.device_name(), array_.device_host(), std::move(type),
                             level, std::move(message));
   log_->log(level <= severity::warning ? spdlog::level::warn : spdlog::level::info, "{}",
             e.message);

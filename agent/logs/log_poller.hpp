@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 
-#include "agent/device/device_client.hpp"
+#include "agent/device/log_reader.hpp"
 #include "agent/logs/log_state.hpp"
 #include "agent/store/event_queue.hpp"
 #include "agent/store/write_thread.hpp"
@@ -69,7 +69,7 @@ struct poller_hooks {
 /// while the next one is received; `store` (the caller's connection) is only read.
 class log_poller {
  public:
-  log_poller(device::device_client& client, state_store& store, write_thread& writer,
+  log_poller(device::log_reader& array, state_store& store, write_thread& writer,
              config::log_options options, poller_hooks hooks);
 
   /// One read cycle. A failure leaves the checkpoint where it was; the next cycle re-reads the
@@ -117,7 +117,7 @@ class log_poller {
   void note_success();
   event raise(std::string type, severity level, std::string message);
 
-  device::device_client& client_;
+  device::log_reader& array_;
   write_thread& writer_;
   log_state state_;
   config::log_options options_;
