@@ -6,9 +6,8 @@
 namespace qsanfwd::logs {
 
 bool line_dedup::covered(std::int64_t timestamp) const {
-  if (timestamp > horizon_) {
-    return false;
-  }
+  // Spans of earlier cycles hold even past the horizon: those seconds were read whole when the
+  // array's clock had passed them, and a clock set back into them reopens them in the store.
   if (read_before_ && read_before_->lo < timestamp && timestamp < read_before_->hi) {
     return true;
   }

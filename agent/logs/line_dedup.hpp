@@ -47,8 +47,8 @@ struct page_record {
 /// crash queues nothing twice. Memory holds one page plus the edge seconds, whatever the backlog.
 ///
 /// Seconds after `horizon` (lines stamped ahead of the array's own clock) are never taken as
-/// read whole: the array may still write lines there. Their lines are counted one by one and
-/// their marks kept, however many cycles read them again.
+/// read whole by this cycle: the array may still write lines there. Their lines are counted one
+/// by one and their marks kept, however many cycles read them again.
 class line_dedup {
  public:
   /// `covered`: spans earlier cycles left in the store.

@@ -161,7 +161,7 @@ void expect_exactly_the_ledger(hostile_run& run, std::chrono::milliseconds deadl
   EXPECT_TRUE(complete) << got.lines.size() << " of " << want.size() << " lines arrived";
   EXPECT_TRUE(got.lines == want) << got.lines.size() << " lines in the sink, " << want.size()
                                  << " in the ledger";
-  EXPECT_EQ(got.repeats, 0U);
+  EXPECT_EQ(got.repeats, 0U) << run.agent_log();
 }
 
 // ---- a cycle always ends, and never queues a line twice -------------------------------------

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "agent/app/device_wiring.hpp"
+#include "agent/core/time.hpp"
 #include "agent/logs/log_poller.hpp"
 #include "agent/sim/simulator.hpp"
 #include "tests/support/run_coroutine.hpp"
@@ -367,8 +368,14 @@ TEST_P(clock_steps, back_and_forth_lose_and_repeat_nothing) {
   o.backlog = 0;
   o.newest_first = GetParam();
   rig r(o);
-  r.sim->add_logs(5);
-  EXPECT_EQ(r.cycle(), 5);
+  // Three seconds of lines: the middle one is read whole (a span, no marks), the edges marked.
+  const auto now = unix_now();
+  for (const auto t : {now - 2, now - 1, now}) {
+    for (const auto* text : {"a", "b"}) {
+      ASSERT_TRUE(r.sim->add_log({t, "info", std::string("line ") + text}));
+    }
+  }
+  EXPECT_EQ(r.cycle(), 6);
   EXPECT_TRUE(r.agent_events.empty());
 
   r.sim->set_clock_offset(-3600);
