@@ -27,6 +27,8 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr int stuck_after_failures = 3;
+// Newest first, a burst of new lines can push a whole page over to the next, now and then.
+constexpr int max_pages_without_news = 8;
 // How far the array's clock (its answers' Date) may lag the checkpoint before it is reported:
 // a Date and a line's stamp may come from clocks a few seconds apart.
 constexpr std::int64_t clock_behind_tolerance_s = 10;
@@ -196,9 +198,11 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
                              state_.marks_between(checkpoint_second, checkpoint_second));
   std::optional<std::int64_t> oldest_after;
   std::optional<page_window> window;
+  std::vector<device::log_entry> previous;  ///< the page before, for a window gone by content
   repeated_pages repeats;
   bool totals_given = true;
   bool short_page_seen = false;
+  int pages_without_news = 0;
   std::int64_t max_seen = cp.start_time;
   std::int64_t queued = 0;
   std::int64_t read = 0;
@@ -240,7 +244,9 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       if (!cp.newest_first) {
         cp.newest_first = order_shown_by(answer->logs);
       }
-      if (!cp.newest_first && answer->have_next_page) {
+      // A first page that holds the whole listing needs no order, whatever haveNextPage says.
+      const bool whole = answer->total_given && std::cmp_less_equal(answer->total, answer->logs.size());
+      if (!cp.newest_first && answer->have_next_page && !whole) {
         auto order = co_await detect_order();
         if (!order || !*order) {
           const auto why = order ? "cannot tell the array's result order yet (its whole log is "
@@ -259,11 +265,9 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     short_page_seen = short_page_seen || std::cmp_less(answer->logs.size(), options_.page_size);
     totals_given = totals_given && answer->total_given;
     // The manual's paging is trusted no further than it proves itself. An empty page ends the
-    // cycle whatever haveNextPage says (past the end of the listing the window would take it
-    // for a hole). A page served again ends the cycle when all was read, else stops it.
-    const auto skip = answer->logs.empty()
-                          ? std::optional<std::size_t>(0)
-                          : window->accept(page, answer->total, answer->logs.size());
+    // cycle whatever haveNextPage says; a page served again ends it when all was read, else
+    // stops it.
+    const auto skip = window->accept(page, *answer, previous);
     const bool repeat = !answer->logs.empty() && (!skip || *skip < answer->logs.size()) &&
                         repeats.seen_before(answer->logs);
     if (repeat && !all_read) {
@@ -278,11 +282,20 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       note_failure(page, why);
       co_return failure{why};
     }
-    const bool last = !answer->have_next_page || answer->logs.empty() || repeat;
     std::span<const device::log_entry> lines;
     if (!repeat) {
       lines = std::span<const device::log_entry>(answer->logs).subspan(*skip);
     }
+    // A page with nothing new once all was read is the array saying "more" about nothing; a
+    // run of them otherwise is an array that pages without end.
+    pages_without_news = lines.empty() ? pages_without_news + 1 : 0;
+    if (pages_without_news > max_pages_without_news) {
+      const std::string why = "the array keeps answering pages with no line not read before";
+      note_failure(page, why);
+      co_return failure{why};
+    }
+    const bool last = !answer->have_next_page || answer->logs.empty() || repeat ||
+                      (all_read && lines.empty());
     counters_.lines_read += lines.size();
     read += static_cast<std::int64_t>(lines.size());
     if (!last) {
@@ -368,6 +381,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     if (last) {
       break;
     }
+    previous = std::move(answer->logs);
   }
   watch_start_time(before_start, start);
   watch_lines_ahead(ahead, newest_ahead);

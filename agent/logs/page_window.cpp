@@ -30,4 +30,32 @@ std::optional<std::size_t> page_window::accept(int page, std::int64_t total, std
   return static_cast<std::size_t>(skip);
 }
 
+std::optional<std::size_t> page_window::accept(int page, const device::log_page& answer,
+                                               std::span<const device::log_entry> previous) {
+  if (answer.logs.empty()) {
+    return 0;  // past the end of the listing, which positions would take for a hole
+  }
+  const bool positions = !by_content_ && answer.total_given && (page == 1 || answer.total >= last_total_);
+  if (positions) {
+    return accept(page, answer.total, answer.logs.size());
+  }
+  by_content_ = true;
+  if (!newest_first_) {
+    return answer.total_given && answer.total < last_total_ ? std::nullopt
+                                                             : std::optional<std::size_t>(0);
+  }
+  return page == 1 ? 0 : overlap(previous, answer.logs);
+}
+
+std::size_t overlap(std::span<const device::log_entry> before,
+                    std::span<const device::log_entry> page) {
+  for (auto k = std::min(before.size(), page.size()); k > 0; --k) {
+    if (std::equal(page.begin(), page.begin() + static_cast<std::ptrdiff_t>(k),
+                   before.end() - static_cast<std::ptrdiff_t>(k))) {
+      return k;
+    }
+  }
+  return 0;
+}
+
 }  // namespace qsanfwd::logs

@@ -3,6 +3,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
+
+#include "agent/device/model.hpp"
 
 namespace qsanfwd::logs {
 
@@ -23,11 +26,19 @@ class page_window {
   /// lines of it repeat lines already read, or nullopt when the cycle must restart.
   std::optional<std::size_t> accept(int page, std::int64_t total, std::size_t count);
 
+  /// As above for a whole answer, whose `total` may be missing or shrink although no line
+  /// vanished (an array that lies about it): from such a page on, newest first, the lines
+  /// pushed over are found by content instead, as the longest run of `previous` (the page
+  /// before) that this page begins with. Oldest first, new lines land after everything read,
+  /// so without a total nothing repeats; a total that shrinks still restarts the cycle.
+  std::optional<std::size_t> accept(int page, const device::log_page& answer,
+                                    std::span<const device::log_entry> previous);
+
   /// Whether the pages accepted so far hold every line `total` counted: newest first, all of
   /// page 1's listing (lines written since wait for the next cycle); oldest first, all of the
   /// latest listing. A page asked for beyond that can only repeat lines.
   bool complete() const {
-    return consumed_ >= (newest_first_ ? first_total_ : last_total_);
+    return !by_content_ && consumed_ >= (newest_first_ ? first_total_ : last_total_);
   }
 
  private:
@@ -36,6 +47,13 @@ class page_window {
   std::int64_t first_total_ = 0;
   std::int64_t last_total_ = 0;
   std::int64_t consumed_ = 0;  ///< lines read, counted in the listing as it was at page 1
+  bool by_content_ = false;    ///< the array's totals proved useless in this cycle
 };
+
+/// How many leading lines of `page` repeat the last lines of `before`: the longest such run.
+/// Identical genuine lines across the boundary are taken for repeats too; only an array that
+/// gives no usable total is read this way.
+std::size_t overlap(std::span<const device::log_entry> before,
+                    std::span<const device::log_entry> page);
 
 }  // namespace qsanfwd::logs

@@ -57,5 +57,45 @@ TEST(page_window, complete_once_every_line_of_the_total_was_read) {
   EXPECT_FALSE(oldest.complete()) << "one more arrived after the last page";
 }
 
+device::log_page page_of(std::vector<device::log_entry> lines, std::optional<std::int64_t> total) {
+  device::log_page p;
+  p.logs = std::move(lines);
+  p.total = total.value_or(static_cast<std::int64_t>(p.logs.size()));
+  p.total_given = total.has_value();
+  return p;
+}
+
+TEST(page_window, without_a_total_repeats_pushed_over_are_found_by_content) {
+  // Newest first, pages of 3; two lines arrived between the pages; the array sends no total.
+  page_window w(true, 3);
+  const auto one = page_of({{109, "info", "i"}, {108, "info", "h"}, {107, "info", "g"}}, {});
+  const auto two = page_of({{108, "info", "h"}, {107, "info", "g"}, {106, "info", "f"}}, {});
+  EXPECT_EQ(w.accept(1, one, {}), 0U);
+  EXPECT_EQ(w.accept(2, two, one.logs), 2U);
+  EXPECT_FALSE(w.complete()) << "no total: only a short page tells the end";
+  EXPECT_EQ(w.accept(3, page_of({}, {}), two.logs), 0U) << "an empty page past the end";
+}
+
+TEST(page_window, a_total_that_shrinks_without_loss_falls_back_to_content) {
+  page_window newest(true, 3);
+  const auto one = page_of({{109, "info", "i"}, {108, "info", "h"}, {107, "info", "g"}}, 20);
+  const auto two = page_of({{107, "info", "g"}, {106, "info", "f"}, {105, "info", "e"}}, 19);
+  EXPECT_EQ(newest.accept(1, one, {}), 0U);
+  EXPECT_EQ(newest.accept(2, two, one.logs), 1U);
+  // Oldest first, a shrinking total means lines vanished ahead of the page: start over.
+  page_window oldest(false, 3);
+  EXPECT_EQ(oldest.accept(1, one, {}), 0U);
+  EXPECT_EQ(oldest.accept(2, two, one.logs), std::nullopt);
+}
+
+TEST(page_window, overlap_is_the_longest_tail_the_page_begins_with) {
+  const std::vector<device::log_entry> before{{5, "info", "x"}, {4, "info", "y"}, {4, "info", "y"}};
+  EXPECT_EQ(overlap(before, std::vector<device::log_entry>{{4, "info", "y"}, {4, "info", "y"},
+                                                           {3, "info", "z"}}),
+            2U);
+  EXPECT_EQ(overlap(before, std::vector<device::log_entry>{{3, "info", "z"}}), 0U);
+  EXPECT_EQ(overlap({}, before), 0U);
+}
+
 }  // namespace
 }  // namespace qsanfwd::logs
