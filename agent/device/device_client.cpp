@@ -128,7 +128,13 @@ asio::awaitable<result<bool>> device_client::login() {
   }
   auto grant = parse_token_grant("/auth/get", reply->body);
   if (!grant) {
-    co_return grant.error();
+    // A grant the agent cannot use (a token with bytes no header may carry, a missing field)
+    // will come back the same on a retry, and each login with offlineAccess may evict one of
+    // the user's ten refresh tokens on the array: a failed login, tried again a poll later.
+    failure f{"login as " + settings_.username + " failed: " + grant.error().message,
+              failure_kind::permanent};
+    set_state(device_state::login_failed, f.message);
+    co_return f;
   }
   ++counters_.logins;
   accept_grant(*grant, *reply);

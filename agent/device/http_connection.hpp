@@ -54,7 +54,8 @@ struct request_headers {
 inline constexpr std::size_t default_body_limit = 64 * 1024 * 1024;
 
 /// The wait a Retry-After value asks for: delay-seconds, or an HTTP-date (IMF-fixdate) taken
-/// relative to `now_unix` (a date in the past is no wait). Nullopt for anything else.
+/// relative to `now_unix` (a date in the past is no wait), at most max_duration however large
+/// the value. Nullopt for anything else.
 std::optional<duration> parse_retry_after(std::string_view value, std::int64_t now_unix);
 
 /// The SSL context for `tls`: system CAs plus `ca_file`, peer verification with the host name

@@ -139,6 +139,35 @@ TEST(device_client, wrong_password_is_reported_once_and_not_retried) {
   EXPECT_EQ(client.state(), device_state::login_failed);
 }
 
+TEST(device_client, unusable_token_grant_is_a_failed_login_not_retried) {
+  // The array hands out an access token ending in CR LF and a header of its own. Each login
+  // with offlineAccess may evict one of the user's ten refresh tokens: one login a poll, not
+  // max_attempts of them, and one event for the lot.
+  auto o = sim_options();
+  o.hostile.token_crlf = true;
+  fixture f(o);
+  auto s = settings_for(f.sim);
+  ASSERT_EQ(s.max_attempts, 4);
+  auto client = f.make(s);
+  constexpr int polls = 3;
+  for (int poll = 1; poll <= polls; ++poll) {
+    auto page = test::run(f.io, client.log_list(first_page()));
+    ASSERT_FALSE(page);
+    EXPECT_EQ(page.error().kind, failure_kind::permanent);
+    EXPECT_NE(page.error().message.find("login as admin failed"), std::string::npos)
+        << page.error().message;
+    EXPECT_NE(page.error().message.find("accessToken"), std::string::npos)
+        << page.error().message;
+    EXPECT_EQ(f.sim->stats().logins, static_cast<std::uint64_t>(poll));
+  }
+  EXPECT_EQ(f.sim->stats().requests["/rest/v1/log/list"], 0U);
+  EXPECT_EQ(f.sim->stats().injected_headers, 0U);
+  EXPECT_EQ(client.state(), device_state::login_failed);
+  ASSERT_EQ(f.agent_events.size(), 1U);
+  EXPECT_EQ(f.agent_events[0].type, "device_login_failed");
+  EXPECT_FALSE(f.vault.token) << "no refresh token from a grant that was refused";
+}
+
 TEST(device_client, each_fault_kind_is_retried_to_success) {
   for (auto kind : {sim::fault::status_500, sim::fault::status_503, sim::fault::delay,
                     sim::fault::truncate, sim::fault::reset}) {

@@ -168,6 +168,16 @@ TEST(http_retry_after, reads_seconds_and_imf_fixdates) {
   EXPECT_FALSE(device::parse_retry_after("-3", 0));
 }
 
+TEST(http_retry_after, a_huge_value_is_clamped_not_overflowed) {
+  // 99999999999999999 s fits an int64, its milliseconds do not: the wait is max_duration, not
+  // whatever the overflow made of it; digits beyond an int64 too.
+  EXPECT_EQ(device::parse_retry_after("99999999999999999", 0), max_duration);
+  EXPECT_EQ(device::parse_retry_after("99999999999999999999999", 0), max_duration);
+  EXPECT_EQ(device::parse_retry_after("31536000", 0), max_duration);  // a year exactly
+  EXPECT_EQ(device::parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 0), max_duration);
+  EXPECT_FALSE(device::parse_retry_after("-99999999999999999999999", 0));
+}
+
 TEST_F(http_sink_test, a_400_rejects_with_the_status_and_the_start_of_the_body) {
   recording_server server;
   server.script({400, R"({"text":"Invalid data format","code":6})"});
