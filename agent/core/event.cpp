@@ -174,7 +174,7 @@ void append_json(std::string& out, const event& e) {
   const auto need = out.size() + 256 + e.id.size() + e.device.size() + e.host.size() +
                     e.type.size() + e.message.size() + e.model.size() + e.serial.size() +
                     e.component.size() + e.component_id.size() + e.attribute.size() +
-                    e.previous.size() + e.current.size();
+                    e.previous.size() + e.current.size() + e.flags.size();
   if (need > out.capacity()) {
     out.reserve(std::max(need, 2 * out.capacity()));
   }
@@ -202,6 +202,7 @@ void append_json(std::string& out, const event& e) {
     append_field(out, ",\"previous\":\"", e.previous);
     append_field(out, ",\"current\":\"", e.current);
   }
+  append_optional(out, ",\"flags\":\"", e.flags);
   out += '}';
 }
 
@@ -251,6 +252,7 @@ class event_reader {
     attribute = 1u << 12,
     previous = 1u << 13,
     current = 1u << 14,
+    flags = 1u << 15,
   };
   static constexpr unsigned required = id | kind | device | timestamp_bit | severity | message;
 
@@ -299,6 +301,7 @@ class event_reader {
         {"attribute", attribute},
         {"previous", previous},
         {"current", current},
+        {"flags", flags},
     };
     for (const auto& [name, bit] : fields) {
       if (name == k) {
@@ -366,6 +369,8 @@ class event_reader {
         return &e_.previous;
       case current:
         return &e_.current;
+      case flags:
+        return &e_.flags;
       default:
         return nullptr;
     }
@@ -398,7 +403,7 @@ class event_reader {
 
 void clear_keeping_buffers(event& e) {
   for (auto* s : {&e.id, &e.device, &e.host, &e.type, &e.message, &e.model, &e.serial, &e.component,
-                  &e.component_id, &e.attribute, &e.previous, &e.current}) {
+                  &e.component_id, &e.attribute, &e.previous, &e.current, &e.flags}) {
     s->clear();
   }
   e.kind = event_kind::log;
@@ -470,6 +475,7 @@ event detail::event_from_json_dom(std::string_view json) {
   e.attribute = str("attribute", false);
   e.previous = str("previous", false);
   e.current = str("current", false);
+  e.flags = str("flags", false);
   return e;
 }
 

@@ -35,6 +35,9 @@ struct event {
   std::string attribute;
   std::string previous;
   std::string current;
+  /// Space-separated words about how the event came to be; empty for most. `clock_ahead`: a
+  /// log line stamped ahead of the array's own clock (forwarded as stamped).
+  std::string flags;
 
   friend bool operator==(const event&, const event&) = default;
 };

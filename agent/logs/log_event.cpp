@@ -16,7 +16,7 @@ std::string_view decimal(char (&buffer)[24], std::int64_t n) {
 }  // namespace
 
 void make_log_event(event& e, const log_source& from, const device::log_entry& line,
-                    std::int64_t occurrence) {
+                    std::int64_t occurrence, bool ahead) {
   clear_keeping_buffers(e);
   e.device.assign(from.device);
   e.host.assign(from.host);
@@ -26,6 +26,9 @@ void make_log_event(event& e, const log_source& from, const device::log_entry& l
   e.message.assign(line.message);
   e.model.assign(from.model);
   e.serial.assign(from.serial);
+  if (ahead) {
+    e.flags.assign("clock_ahead");
+  }
   char second[24];
   char nth[24];
   stable_id(e.id, {e.device, decimal(second, line.timestamp), line.type, line.message,

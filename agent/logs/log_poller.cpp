@@ -452,7 +452,7 @@ log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queu
       if (made == fresh.size()) {
         fresh.emplace_back();
       }
-      make_log_event(fresh[made++], from, line, seen.occurrence);
+      make_log_event(fresh[made++], from, line, seen.occurrence, line.timestamp > horizon);
     }
   }
   out.events = queue.encode(std::span<const event>(fresh.data(), made));

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 
 #include "agent/core/event.hpp"
 #include "agent/core/http_status.hpp"
@@ -24,6 +25,21 @@ void add_string(std::string& out, std::string_view key, std::string_view value,
   append_json_string(out, key);
   out += ':';
   append_json_string(out, value);
+}
+
+// The space-separated words of `words` as JSON strings separated by commas.
+void append_words(std::string& out, std::string_view words) {
+  bool first = true;
+  while (!words.empty()) {
+    const auto end = std::min(words.find(' '), words.size());
+    if (end > 0) {
+      if (!std::exchange(first, false)) {
+        out += ',';
+      }
+      append_json_string(out, words.substr(0, end));
+    }
+    words.remove_prefix(std::min(end + 1, words.size()));
+  }
 }
 
 std::string host_of(const event& e) {
@@ -66,8 +82,10 @@ void splunk_hec(std::string& out, std::span<const queued_event> events, const fo
     add_string(out, "device", e.device, true);
     add_string(out, "kind", to_string(e.kind));
     add_string(out, "severity", to_string(e.severity));
-    for (const auto& [key, value] :
-         {std::pair{"type", &e.type}, {"model", &e.model}, {"serial", &e.serial}}) {
+    for (const auto& [key, value] : {std::pair{"type", &e.type},
+                                     {"model", &e.model},
+                                     {"serial", &e.serial},
+                                     {"flags", &e.flags}}) {
       if (!value->empty()) {
         add_string(out, key, *value);
       }
@@ -108,7 +126,14 @@ void elasticsearch(std::string& out, std::span<const queued_event> events,
     if (!e.serial.empty()) {
       add_string(out, "serial_number", e.serial);
     }
-    out += "},\"qsan\":";
+    out += '}';
+    if (!e.flags.empty()) {
+      // ECS tags: a keyword list, one for each word of the flags.
+      out += ",\"tags\":[";
+      append_words(out, e.flags);
+      out += ']';
+    }
+    out += ",\"qsan\":";
     out += q.body;
     out += "}\n";
   }
@@ -174,7 +199,8 @@ void otlp_record(std::string& out, const event& e) {
                                    {"qsan.component_id", &e.component_id},
                                    {"qsan.attribute", &e.attribute},
                                    {"qsan.previous", &e.previous},
-                                   {"qsan.current", &e.current}}) {
+                                   {"qsan.current", &e.current},
+                                   {"qsan.flags", &e.flags}}) {
     if (!value->empty()) {
       otlp_attribute(out, key, *value);
     }

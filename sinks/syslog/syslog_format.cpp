@@ -193,6 +193,7 @@ void append_structured_data(std::string& out, const event& e, const format_setti
     append_sd_param(out, "previous", e.previous);
     append_sd_param(out, "current", e.current);
   }
+  append_sd_param(out, "flags", e.flags);
   out += ']';
 }
 
@@ -311,6 +312,11 @@ std::string cef_record(const event& e) {
         append_cef_extension(out, key, *custom[i].second);
       }
     }
+  }
+  if (!e.flags.empty()) {
+    // cs1 to cs5 carry a health event's fields; flags take the sixth custom string.
+    append_cef_extension(out, "cs6Label", "flags");
+    append_cef_extension(out, "cs6", e.flags);
   }
   return out;
 }

@@ -36,6 +36,18 @@ TEST(event, json_matches_the_contract_exactly) {
             R"("severity":"error","message":"Disk e0d3 failed."})");
 }
 
+TEST(event, flags_are_written_last_and_left_out_when_empty) {
+  event e = sample();
+  e.flags = "clock_ahead";
+  EXPECT_EQ(to_json(e),
+            R"({"id":"6f1c2a9e0b7d4c13","kind":"log","device":"array-01","host":"192.0.2.10",)"
+            R"("timestamp":1795915304,"time":"2026-11-29T01:21:44Z","type":"error",)"
+            R"("severity":"error","message":"Disk e0d3 failed.","flags":"clock_ahead"})");
+  EXPECT_EQ(event_from_json(to_json(e)), e);
+  EXPECT_EQ(detail::event_from_json_dom(to_json(e)), e);
+  EXPECT_EQ(to_json(sample()).find("flags"), std::string::npos);
+}
+
 TEST(event, health_fields_are_written_and_read_back) {
   event e = sample();
   e.kind = event_kind::health;
@@ -133,6 +145,14 @@ std::vector<event> varied_events() {
   e.serial = "QS123";
   out.push_back(e);
   e = sample();
+  e.flags = "clock_ahead";
+  out.push_back(e);
+  e.kind = event_kind::health;
+  e.previous = "a";
+  e.current = "b";
+  e.flags = "x \"y\" \\ \n";
+  out.push_back(e);
+  e = sample();
   e.kind = event_kind::agent;
   e.timestamp = std::numeric_limits<std::int64_t>::min();
   e.message = std::string(5000, 'x') + "\\";
@@ -201,6 +221,9 @@ TEST(event, fast_reader_takes_odd_but_valid_input_as_the_dom_does) {
            R"({"id":"x","message":"m","kind":"log","device":"d","timestamp":0,"severity":"info",)"
            R"("host":"h","model":"m","serial":"s","component":"c","component_id":"i",)"
            R"("attribute":"a","previous":"p","current":"c"})",
+           R"({"flags":"clock_ahead","id":"x","message":"m",)" + fields + "}",
+           R"({"id":"x","message":"m","flags":"",)" + fields + "}",
+           R"({"id":"x","message":"m","flags":"a","flags":"b",)" + fields + "}",
        }) {
     expect_same_as_dom(json);
   }
@@ -239,6 +262,8 @@ TEST(event, fast_reader_fails_as_the_dom_does) {
           "\xC3\"}",
           R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"info","message":"m",})",
           R"({"id":"x","kind":"log","device":"d","timestamp":05,"severity":"info","message":"m"})",
+          good.substr(0, good.size() - 1) + R"(,"flags":5})",
+          good.substr(0, good.size() - 1) + R"(,"flags":["clock_ahead"]})",
       }) {
     expect_same_as_dom(json);
     EXPECT_THROW(event_from_json(json), std::invalid_argument) << json;

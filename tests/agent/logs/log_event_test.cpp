@@ -31,6 +31,17 @@ TEST(log_event, id_is_the_known_answer_of_device_second_type_message_and_occurre
   EXPECT_EQ(e.id, "9073495b120e4500");
 }
 
+TEST(log_event, a_line_ahead_of_the_array_clock_is_flagged_and_keeps_its_id) {
+  event e;
+  const device::log_entry line{1795915304, "error", "Disk failed"};
+  make_log_event(e, array, line, 1, true);
+  EXPECT_EQ(e.flags, "clock_ahead");
+  EXPECT_EQ(e.id, "44c05f0210abe2d0");  // the id is the line's, whatever the flag
+  make_log_event(e, array, line, 1, false);
+  EXPECT_EQ(e.flags, "");
+  EXPECT_EQ(e.id, "44c05f0210abe2d0");
+}
+
 TEST(log_event, a_reused_event_is_the_same_as_a_fresh_one) {
   event reused;
   reused.kind = event_kind::health;
@@ -40,6 +51,7 @@ TEST(log_event, a_reused_event_is_the_same_as_a_fresh_one) {
   reused.previous = "Good";
   reused.current = "Failed";
   reused.message = std::string(500, 'x');
+  reused.flags = "clock_ahead";
   const device::log_entry line{1795915305, "warning", "Fan 2 speed low"};
   make_log_event(reused, array, line, 3);
   event fresh;

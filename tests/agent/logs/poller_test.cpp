@@ -426,6 +426,10 @@ TEST(log_poller, a_line_from_the_future_is_queued_once_and_does_not_stop_collect
   EXPECT_NE(r.agent_events[0].message.find("2100-01-01T00:00:00Z"), std::string::npos)
       << r.agent_events[0].message;
   EXPECT_EQ(r.poller->counters().lines_ahead, 3U);
+  // Forwarded, flagged: the line from 2100 says so, no other line does.
+  for (const auto& e : queued_events(*r.store)) {
+    EXPECT_EQ(e.flags, e.timestamp == 4'102'444'800 ? "clock_ahead" : "") << to_json(e);
+  }
 }
 
 /// Lines queued more often than the array's ledger holds them (sorted multisets).

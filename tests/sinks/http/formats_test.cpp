@@ -181,6 +181,71 @@ TEST(http_formats, otlp_has_one_resource_per_device_and_64_bit_integers_as_strin
   EXPECT_EQ(encode(http_format::otlp), expected);
 }
 
+// A line stamped ahead of the array's clock: its flags reach every format.
+std::vector<queued_event> flagged() {
+  event e;
+  e.id = "f4";
+  e.device = "array-01";
+  e.timestamp = 4102444800;
+  e.type = "info";
+  e.message = "from 2100";
+  e.flags = "clock_ahead";
+  return {{4, to_json(e)}};
+}
+
+const std::string c4 =
+    R"({"id":"f4","kind":"log","device":"array-01","timestamp":4102444800,)"
+    R"("time":"2100-01-01T00:00:00Z","type":"info","severity":"info","message":"from 2100",)"
+    R"("flags":"clock_ahead"})";
+
+std::string encode_flagged(http_format f, std::string index = "") {
+  format_settings s;
+  s.format = f;
+  s.index = std::move(index);
+  return encode_batch(flagged(), s);
+}
+
+TEST(http_formats, flags_reach_every_format) {
+  ASSERT_EQ(flagged()[0].body, c4);
+  EXPECT_EQ(encode_flagged(http_format::ndjson), c4 + "\n");
+  EXPECT_EQ(encode_flagged(http_format::json_array), "[" + c4 + "]");
+  EXPECT_EQ(encode_flagged(http_format::splunk_hec),
+            R"({"time":4102444800,"host":"array-01","source":"qsanfwd",)"
+            R"("sourcetype":"qsan:event","event":)" +
+                c4 +
+                R"(,"fields":{"device":"array-01","kind":"log","severity":"info","type":"info",)"
+                R"("flags":"clock_ahead"}})");
+  EXPECT_EQ(encode_flagged(http_format::elasticsearch, "logs-qsan-default"),
+            R"({"create":{"_index":"logs-qsan-default","_id":"f4"}})"
+            "\n"
+            R"({"@timestamp":"2100-01-01T00:00:00Z","message":"from 2100",)"
+            R"("event":{"id":"f4","kind":"event","severity":6},"log":{"level":"info"},)"
+            R"("host":{"name":"array-01"},"observer":{"vendor":"QSAN","name":"array-01"},)"
+            R"("tags":["clock_ahead"],"qsan":)" +
+                c4 + "}\n");
+  EXPECT_EQ(encode_flagged(http_format::loki),
+            R"({"streams":[{"stream":{"device":"array-01","kind":"log","level":"info"},)"
+            R"("values":[["4102444800000000000",)" +
+                quoted(c4) + "]]}]}");
+  EXPECT_NE(encode_flagged(http_format::otlp)
+                .find(R"({"key":"qsan.type","value":{"stringValue":"info"}},)"
+                      R"({"key":"qsan.flags","value":{"stringValue":"clock_ahead"}}]})"),
+            std::string::npos)
+      << encode_flagged(http_format::otlp);
+}
+
+TEST(http_formats, elasticsearch_tags_are_the_words_of_the_flags) {
+  auto events = flagged();
+  auto e = events[0].fields();
+  e.flags = "clock_ahead  other";
+  events[0] = {4, to_json(e)};
+  format_settings s;
+  s.format = http_format::elasticsearch;
+  s.index = "i";
+  EXPECT_NE(encode_batch(events, s).find(R"("tags":["clock_ahead","other"],"qsan":)"),
+            std::string::npos);
+}
+
 TEST(http_formats, otlp_severity_numbers_follow_the_opentelemetry_syslog_mapping) {
   EXPECT_EQ(otlp_severity_number(severity::debug), 5);
   EXPECT_EQ(otlp_severity_number(severity::info), 9);

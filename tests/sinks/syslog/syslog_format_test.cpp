@@ -53,6 +53,15 @@ TEST(syslog_format, rfc5424_health_event_carries_the_change) {
             "previous=\"Good\" current=\"Failed\"] disk 3 status changed");
 }
 
+TEST(syslog_format, rfc5424_flags_are_an_sd_param) {
+  auto e = log_event();
+  e.flags = "clock_ahead";
+  EXPECT_EQ(format_rfc5424(e, {}),
+            "<132>1 2026-11-29T01:21:44Z array-01 qsan - warning "
+            "[qsan@32473 device=\"array-01\" event_id=\"e1\" kind=\"log\" type=\"warning\" "
+            "flags=\"clock_ahead\"] Fan 2 speed low");
+}
+
 TEST(syslog_format, rfc5424_agent_event_has_msgid_agent) {
   auto e = log_event();
   e.kind = event_kind::agent;
@@ -194,6 +203,18 @@ TEST(syslog_format, cef_log_event) {
             "<132>1 2026-11-29T01:21:44Z array-01 qsan - warning - "
             "CEF:0|QSAN|storage array|1|log:warning|Fan 2 speed low|5|"
             "rt=1795915304000 dvchost=array-01 externalId=e1 cat=log msg=Fan 2 speed low");
+}
+
+TEST(syslog_format, cef_flags_are_the_sixth_custom_string) {
+  format_settings s;
+  s.format = message_format::cef;
+  auto e = log_event();
+  e.flags = "clock_ahead";
+  EXPECT_EQ(format_message(e, s),
+            "<132>1 2026-11-29T01:21:44Z array-01 qsan - warning - "
+            "CEF:0|QSAN|storage array|1|log:warning|Fan 2 speed low|5|"
+            "rt=1795915304000 dvchost=array-01 externalId=e1 cat=log msg=Fan 2 speed low "
+            "cs6Label=flags cs6=clock_ahead");
 }
 
 TEST(syslog_format, cef_health_event_and_bom) {
