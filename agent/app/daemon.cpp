@@ -60,6 +60,7 @@ struct device_runtime {
   std::string logs_error;    // the last log cycle's failure; empty after a success
   std::string health_error;  // the same for health polls
   bool disk_full = false;    // collection paused: the state database has no room
+  std::uint64_t invalid_utf8_recorded = 0;  // of client.counters().invalid_utf8, for status
   std::chrono::steady_clock::time_point next_health = std::chrono::steady_clock::now();
   backoff health_retry{duration{1000}, duration{300'000}};
 };
@@ -97,6 +98,15 @@ class activity_recorder {
     ++p.failures_after;
   }
 
+  /// Adds `count` to a tally (see record_poll_count).
+  void count(const std::string& device, std::string_view activity, std::int64_t at,
+             std::int64_t count, std::string note) {
+    auto& p = pending_[{device, std::string(activity)}];
+    p.counted += count;
+    p.counted_at = at;
+    p.note = std::move(note);
+  }
+
   /// Writes what is pending in one transaction. Throws store_error, keeping it all pending.
   void flush() {
     if (pending_.empty()) {
@@ -115,6 +125,9 @@ class activity_recorder {
       for (int i = 0; i < p.failures_after; ++i) {
         record_poll_failure(store_, device, activity, p.after->at, p.after->error);
       }
+      if (p.counted > 0) {
+        record_poll_count(store_, device, activity, p.counted_at, p.counted, p.note);
+      }
     }
     // Poll times only: a power cut may roll the last ones back.
     tx.commit(sqlite::durability::deferred);
@@ -131,6 +144,9 @@ class activity_recorder {
     std::optional<std::int64_t> success_at;      // the last success
     std::optional<failure_note> after;           // the last failure since then
     int failures_after = 0;                      // failures since then
+    std::int64_t counted = 0;                    // for a tally: what to add
+    std::int64_t counted_at = 0;
+    std::string note;
   };
 
   state_store& store_;
@@ -219,6 +235,7 @@ struct daemon::impl {
   /// Keeps the outcome of a poll for `qsanfwd status` and /healthz.
   template <typename T>
   void record(device_runtime& d, std::string_view activity, const result<T>& outcome) {
+    note_invalid_utf8(d);
     auto& last = activity == "logs" ? d.logs_error : d.health_error;
     if (outcome) {
       last.clear();
@@ -226,6 +243,19 @@ struct daemon::impl {
     } else {
       last = outcome.error().message;
       outcomes.failure(d.cfg.name, activity, unix_now(), last);
+    }
+  }
+
+  /// The bytes of invalid UTF-8 the array answered with since the last poll, tallied for
+  /// `qsanfwd status` as the activity "invalid_utf8" (as /metrics counts them, but kept across
+  /// restarts).
+  void note_invalid_utf8(device_runtime& d) {
+    const auto seen = d.client.counters().invalid_utf8;
+    if (seen > d.invalid_utf8_recorded) {
+      outcomes.count(d.cfg.name, "invalid_utf8", unix_now(),
+                     static_cast<std::int64_t>(seen - d.invalid_utf8_recorded),
+                     "bytes of the array's answers that were not UTF-8, each read as U+FFFD");
+      d.invalid_utf8_recorded = seen;
     }
   }
 

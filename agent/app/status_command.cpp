@@ -47,6 +47,18 @@ json gaps_json(const std::vector<device_activity>& all, const std::string& devic
   return nullptr;
 }
 
+/// The bytes of invalid UTF-8 the array answered with, each read as U+FFFD (kept as the tally
+/// of the activity "invalid_utf8"), or null when there were none.
+json invalid_utf8_json(const std::vector<device_activity>& all, const std::string& device,
+                       std::int64_t now) {
+  for (const auto& a : all) {
+    if (a.device == device && a.activity == "invalid_utf8") {
+      return {{"bytes", a.failures}, {"last", when(a.last_failure_at, now)}};
+    }
+  }
+  return nullptr;
+}
+
 json device_json(const config::device_config& d, const std::vector<checkpoint_view>& checkpoints,
                  const std::vector<device_activity>& activity, std::int64_t now) {
   json out{{"name", d.name}, {"url", d.url}};
@@ -64,6 +76,7 @@ json device_json(const config::device_config& d, const std::vector<checkpoint_vi
   out["logs"] = activity_json(activity, d.name, "logs", now);
   out["health"] = activity_json(activity, d.name, "health", now);
   out["log_gaps"] = gaps_json(activity, d.name, now);
+  out["invalid_utf8"] = invalid_utf8_json(activity, d.name, now);
   return out;
 }
 
@@ -168,6 +181,10 @@ void print_status(const json& status, std::ostream& out) {
       out << fmt::format("    gaps    {} in the array's log, the last {}: {}\n",
                          g["count"].get<std::int64_t>(), age(g["last"]),
                          g["what"].get<std::string>());
+    }
+    if (const auto& u = d["invalid_utf8"]; !u.is_null()) {
+      out << fmt::format("    utf8    {} bytes of invalid UTF-8 read as U+FFFD, the last {}\n",
+                         u["bytes"].get<std::int64_t>(), age(u["last"]));
     }
   }
   out << "\nsinks\n";

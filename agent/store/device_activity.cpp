@@ -23,6 +23,17 @@ void record_poll_failure(state_store& store, std::string_view device, std::strin
   st.run();
 }
 
+void record_poll_count(state_store& store, std::string_view device, std::string_view activity,
+                       std::int64_t at, std::int64_t count, std::string_view note) {
+  auto& st = store.database().cached(sql::record_activity_count);
+  st.bind_text(1, device);
+  st.bind_text(2, activity);
+  st.bind_int64(3, at);
+  st.bind_text(4, note);
+  st.bind_int64(5, count);
+  st.run();
+}
+
 std::vector<device_activity> load_device_activity(state_store& store) {
   std::vector<device_activity> out;
   auto st = store.database().prepare(sql::load_activity);

@@ -34,6 +34,11 @@ void record_poll_success(state_store& store, std::string_view device, std::strin
 void record_poll_failure(state_store& store, std::string_view device, std::string_view activity,
                          std::int64_t at, std::string_view error);
 
+/// Adds `count` to a tally kept as an activity's `failures` (never reset by a success), such as
+/// the bytes of invalid UTF-8 an array answered with, seen last at `at`, `note` saying what.
+void record_poll_count(state_store& store, std::string_view device, std::string_view activity,
+                       std::int64_t at, std::int64_t count, std::string_view note);
+
 std::vector<device_activity> load_device_activity(state_store& store);
 std::vector<checkpoint_view> load_checkpoints(state_store& store);
 

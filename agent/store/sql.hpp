@@ -364,6 +364,11 @@ inline constexpr std::string_view record_activity_failure =
     "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT (device, activity) DO UPDATE SET "
     "last_failure_at = excluded.last_failure_at, last_error = excluded.last_error, "
     "failures = failures + 1";
+inline constexpr std::string_view record_activity_count =
+    "INSERT INTO device_activity (device, activity, last_failure_at, last_error, failures) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (device, activity) DO UPDATE SET "
+    "last_failure_at = excluded.last_failure_at, last_error = excluded.last_error, "
+    "failures = failures + excluded.failures";
 inline constexpr std::string_view load_activity =
     "SELECT device, activity, last_success_at, last_failure_at, last_error, failures "
     "FROM device_activity ORDER BY device, activity";

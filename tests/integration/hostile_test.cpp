@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -95,6 +98,23 @@ class hostile_run {
   }
 
   bool has_event(const std::string& type) const { return agent_events().count(type) > 0; }
+
+  /// `qsanfwd status` beside the running agent, with `--json` or as text.
+  std::string status(bool json) const {
+    std::string out;
+    const auto command = test::qsanfwd_binary().string() + " status " + (json ? "--json " : "") +
+                         "-c " + (dir_ / "config.json").string() + " 2>/dev/null";
+    FILE* p = popen(command.c_str(), "r");
+    if (p == nullptr) {
+      return out;
+    }
+    std::array<char, 4096> buf{};
+    while (const auto n = fread(buf.data(), 1, buf.size(), p)) {
+      out.append(buf.data(), n);
+    }
+    pclose(p);
+    return out;
+  }
 
   /// Stops the live lines and waits until the sink holds as many lines as the ledger.
   bool drain(std::chrono::milliseconds deadline) {
@@ -283,6 +303,20 @@ TEST(hostile, latin1_bytes_are_repaired_and_every_line_arrives) {
   run.start();
   run.run_for(2s);
   expect_exactly_the_ledger(run, 5s);
+  // Counted for status too (written within a second of each poll).
+  nlohmann::json status;
+  EXPECT_TRUE(run.wait(
+      [&] {
+        status = nlohmann::json::parse(run.status(true), nullptr, false);
+        return !status.is_discarded() && !status["devices"][0]["invalid_utf8"].is_null();
+      },
+      5s))
+      << status.dump();
+  if (!status.is_discarded() && !status["devices"][0]["invalid_utf8"].is_null()) {
+    EXPECT_GE(status["devices"][0]["invalid_utf8"]["bytes"].get<std::int64_t>(), 1);
+  }
+  EXPECT_NE(run.status(false).find("bytes of invalid UTF-8 read as U+FFFD"), std::string::npos)
+      << run.status(false);
 }
 
 TEST(hostile, token_with_crlf_never_reaches_a_header) {

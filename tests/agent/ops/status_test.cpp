@@ -68,6 +68,9 @@ class status_test : public ::testing::Test {
                         "HTTP 503 from /rest/v1/storage/disk/list");
     record_poll_failure(*store, "array-01", "health", now - 10,
                         "HTTP 503 from /rest/v1/storage/disk/list");
+    // Bytes of invalid UTF-8, tallied over two flushes; a later success resets nothing.
+    record_poll_count(*store, "array-01", "invalid_utf8", now - 100, 3, "not UTF-8");
+    record_poll_count(*store, "array-01", "invalid_utf8", now - 40, 2, "not UTF-8");
   }
 
   test::temp_dir dir_;
@@ -93,6 +96,9 @@ TEST_F(status_test, json_reports_devices_and_sinks_from_the_store) {
   const auto& a2 = s["devices"][1];
   EXPECT_TRUE(a2["checkpoint"].is_null());
   EXPECT_TRUE(a2["logs"].is_null());
+  EXPECT_EQ(a1["invalid_utf8"]["bytes"], 5);
+  EXPECT_EQ(a1["invalid_utf8"]["last"]["age_seconds"], 40);
+  EXPECT_TRUE(a2["invalid_utf8"].is_null());
 
   const auto& archive = s["sinks"][0];
   EXPECT_EQ(archive["undelivered_events"], 0);
@@ -120,7 +126,9 @@ TEST_F(status_test, text_names_what_fails_and_what_waits) {
       "    logs    last ok 2027-01-15T07:59:55Z (5s ago)\n"
       "    health  last ok 2027-01-15T07:59:10Z (50s ago)\n"
       "            FAILING (2 in a row) since 2027-01-15T07:59:50Z (10s ago): HTTP 503 from "
-      "/rest/v1/storage/disk/list\n");
+      "/rest/v1/storage/disk/list\n"
+      "    utf8    5 bytes of invalid UTF-8 read as U+FFFD, the last 2027-01-15T07:59:20Z (40s "
+      "ago)\n");
   has("  array-02  https://192.0.2.11\n    logs    no checkpoint yet\n");
   has("  siem (syslog)\n    undelivered 3 events");
   has("oldest 2027-01-15T07:51:00Z (9m ago)\n    delivered 1, retried 7, rejected 0, dropped 0\n");
