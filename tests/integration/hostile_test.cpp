@@ -329,6 +329,12 @@ TEST(hostile, token_with_crlf_never_reaches_a_header) {
   EXPECT_TRUE(run.alive()) << run.agent_log();
   EXPECT_GE(run.array().stats().logins, 1U);
   EXPECT_EQ(run.array().stats().injected_headers, 0U) << "the agent sent the array's header";
+  // A failed login, said once, tried again a poll later: never max_attempts logins in a row,
+  // each of which may evict one of the user's refresh tokens.
+  EXPECT_TRUE(run.wait([&] { return run.has_event("device_login_failed"); }, 3s))
+      << run.agent_log();
+  EXPECT_EQ(run.agent_events()["device_login_failed"], 1);
+  EXPECT_EQ(run.array().stats().refreshes, 0U);
 }
 
 TEST(hostile, line_from_2100_does_not_stop_collection) {
