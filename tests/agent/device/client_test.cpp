@@ -156,8 +156,7 @@ TEST(device_client, unusable_token_grant_is_a_failed_login_not_retried) {
     EXPECT_EQ(page.error().kind, failure_kind::permanent);
     EXPECT_NE(page.error().message.find("login as admin failed"), std::string::npos)
         << page.error().message;
-    EXPECT_NE(page.error().message.find("accessToken"), std::string::npos)
-        << page.error().message;
+    EXPECT_NE(page.error().message.find("accessToken"), std::string::npos) << page.error().message;
     EXPECT_EQ(f.sim->stats().logins, static_cast<std::uint64_t>(poll));
   }
   EXPECT_EQ(f.sim->stats().requests["/rest/v1/log/list"], 0U);
