@@ -23,11 +23,21 @@ void scripted_array::write(device::log_entry line) {
   log_.insert(at, serial);
 }
 
+void scripted_array::write_late(device::log_entry line, std::int64_t late) {
+  line.timestamp = clock_ - late;
+  for (const auto& l : history_) {
+    if (l.entry.timestamp <= clock_ && l.entry.timestamp > line.timestamp) {
+      line.timestamp = clock_;
+      break;
+    }
+  }
+  write(std::move(line));
+}
+
 void scripted_array::drop_oldest(std::size_t n) {
   n = std::min(n, log_.size());
   for (std::size_t i = 0; i < n; ++i) {
     history_[log_[i]].held = false;
-    history_[log_[i]].dropped_at = next_serial_;
   }
   log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(n));
 }
@@ -36,6 +46,7 @@ void scripted_array::mark_clean_poll(std::uint64_t serial_at_begin) {
   for (const auto s : log_) {
     if (s < serial_at_begin) {
       history_[s].seen_by_clean_poll = true;
+      history_[s].seen_until = next_serial_;
     }
   }
 }
@@ -50,8 +61,7 @@ boost::asio::awaitable<result<device::log_page>> scripted_array::log_list(
     }
     while (!inflows.empty() && inflows.front().at_call <= 0) {
       for (auto& l : inflows.front().lines) {
-        l.timestamp = clock_ - inflows.front().late;
-        write(std::move(l));
+        write_late(std::move(l), inflows.front().late);
       }
       inflows.pop_front();
     }

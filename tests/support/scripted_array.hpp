@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +19,7 @@ struct model_line {
   bool held = true;                 ///< still in the array's log
   bool seen_by_clean_poll = false;  ///< held throughout a poll with every misbehaviour off
   std::int64_t behind = 0;       ///< seconds its stamp lies behind the latest clock the array had
-  std::uint64_t dropped_at = 0;  ///< when dropped: the serial of the next line written then
+  std::uint64_t seen_until = 0;  ///< next_serial() when the last clean poll that saw it ended
 };
 
 /// What `total` says.
@@ -58,6 +59,11 @@ class scripted_array : public device::log_reader {
 
   /// Writes a line stamped `timestamp` (after the lines of its second already there).
   void write(device::log_entry line);
+  /// Writes a line stamped `late` seconds before the array's clock, as a logger that stamps a
+  /// line and writes it a moment later does; but never before a line already written up to the
+  /// clock (the log is written in time order: the API notes promise nothing for a line that
+  /// lands before the newest one), then it is stamped with the clock.
+  void write_late(device::log_entry line, std::int64_t late);
   /// The ring drops its `n` oldest lines; clear() drops them all.
   void drop_oldest(std::size_t n);
   void clear() { drop_oldest(log_.size()); }
@@ -66,6 +72,11 @@ class scripted_array : public device::log_reader {
     latest_clock_ = std::max(latest_clock_, t);
   }
   std::int64_t clock() const { return clock_; }
+  /// The newest stamp the log holds (INT64_MIN when empty).
+  std::int64_t newest_held() const {
+    return log_.empty() ? std::numeric_limits<std::int64_t>::min()
+                        : history_[log_.back()].entry.timestamp;
+  }
 
   misbehaviour mis;
   /// One-shot failures: the request numbers (counted from 1 over the array's life) that fail.
