@@ -92,6 +92,9 @@ class scripted_array : public device::log_reader {
   /// `serial_at_begin` and that was not dropped) as seen by a clean poll.
   void mark_clean_poll(std::uint64_t serial_at_begin);
   std::uint64_t next_serial() const { return next_serial_; }
+  /// Whether lines arrived just before a request that looks like the poller's order probe
+  /// (startTime 0, one line, a page after the first): known finding 10 of fuzz_log_poller.
+  bool order_probe_spoiled() const { return order_probe_spoiled_; }
 
   /// Every line ever written, in writing order (index = serial).
   const std::vector<model_line>& history() const { return history_; }
@@ -108,6 +111,7 @@ class scripted_array : public device::log_reader {
   std::uint64_t next_serial_ = 0;
   std::uint64_t calls_ = 0;
   std::uint64_t last_unclean_call_ = 0;
+  bool order_probe_spoiled_ = false;
 };
 
 }  // namespace qsanfwd::test
