@@ -296,7 +296,7 @@ poller_bench::~poller_bench() {
 //    line written before the poll began and not dropped before it ended (the four settling
 //    polls are clean, so every line the array still holds at the end is required; with
 //    excuse_known_findings, a poll failing with a finding already reported is not clean, and a
-//    line stamped 2..10 s behind the latest clock the array had is not required). A required
+//    line stamped 2..12 s behind the latest clock the array had is not required). A required
 //    line is EXCUSED when the array dropped it (ring wrap or clear) and a `logs_gap` event
 //    names a range holding its second (README, Gaps: "Loss outside our control is told").
 //    For every (second, type, message), at least as many distinct ids are queued as there are
@@ -478,8 +478,10 @@ std::string poller_bench::run(const poller_script& s) {
     auto& t = model[key{l.entry.timestamp, l.entry.type, l.entry.message}];
     ++t.held;
     t.written.push_back(l.serial);
-    // Known finding 3: a line stamped 2..10 s behind the latest clock the array had.
-    const bool known = excuse_known_findings && l.behind >= 2 && l.behind <= 10;
+    // Known finding 3: a line stamped 2..12 s behind the latest clock the array had.
+    // Coarse: the poller compares its checkpoint with the clock at each poll, which may have
+    // moved on a second or two since the line was written (the settling polls add one).
+    const bool known = excuse_known_findings && l.behind >= 2 && l.behind <= 12;
     if (!l.seen_by_clean_poll || known) {
       continue;
     }
