@@ -274,6 +274,15 @@ TEST_F(poller_property, DISABLED_finding_12_page_ignored_and_total_wrong_checkpo
             "");
 }
 
+// Finding 13 (found last, not analysed; perhaps 11 again): the array ignores pageNumber while
+// its log is 8 lines at 0 and 4 + 2 twins at 2; a cycle fails on the repeat, and once the array
+// behaves the clean cycles queue 7 lines: the 8 at 0 are never queued, and nothing says so.
+TEST_F(poller_property, DISABLED_finding_13_after_a_failed_repeat_clean_cycles_skip_lines) {
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 8 1 0 0; clock 2; mis page; poll; "
+                       "inflow 3 1 2 0; write 4 5 1 2; poll; mis next"),
+            "");
+}
+
 // QSANFWD_POLLER_SCRIPT="page=2 newest inclusive | write 3 0 0 0; poll" runs one script and
 // prints the oracle's verdict (to replay and shrink what the fuzzer found).
 TEST_F(poller_property, script_from_environment) {
