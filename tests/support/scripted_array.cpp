@@ -15,7 +15,8 @@ scripted_array::scripted_array(std::string name, bool newest_first, bool inclusi
 void scripted_array::write(device::log_entry line) {
   const auto serial = next_serial_++;
   const auto t = line.timestamp;
-  history_.push_back(model_line{std::move(line), serial, true, false, latest_clock_ - t, 0});
+  history_.push_back(model_line{std::move(line), serial, true, false, latest_clock_ - t,
+                                latest_clock_ > clock_, 0});
   // After every line of its second already there: the log stays sorted by time.
   const auto at = std::upper_bound(log_.begin(), log_.end(), t, [&](std::int64_t ts, auto s) {
     return ts < history_[s].entry.timestamp;

@@ -19,6 +19,7 @@ struct model_line {
   bool held = true;                 ///< still in the array's log
   bool seen_by_clean_poll = false;  ///< held throughout a poll with every misbehaviour off
   std::int64_t behind = 0;       ///< seconds its stamp lies behind the latest clock the array had
+  bool clock_set_back = false;   ///< written while the clock was behind the latest it had
   std::uint64_t seen_until = 0;  ///< next_serial() when the last clean poll that saw it ended
 };
 

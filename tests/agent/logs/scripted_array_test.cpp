@@ -184,6 +184,10 @@ TEST_F(poller_property, DISABLED_finding_3_clock_set_back_a_few_seconds) {
   EXPECT_EQ(run_script("page=5 oldest inclusive | write 3 0 0 0; poll; clock -5; write 3 1 0 0; "
                        "poll"),
             "");
+  // Under the exclusive reading of startTime a step back of one second is enough.
+  EXPECT_EQ(run_script("page=5 oldest exclusive | write 2 0 0 0; poll; clear; clock -1; "
+                       "write 3 1 0 0; poll"),
+            "");
 }
 
 // Known finding 4: an array that ignores pageNumber, with pages of one line, is read for ever:
