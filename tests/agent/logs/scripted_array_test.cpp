@@ -1,0 +1,329 @@
+// The log poller's fuzz property (tests/fuzz/log_poller.cpp) on fixed scripts, so that it runs
+// in the normal suite too: a real poller, store, write thread and queue against the scripted
+// array, then the oracle of tests/support/poller_script.cpp (no id twice, nothing invented,
+// nothing held during a clean poll skipped without a logs_gap). The script grammar is in
+// tests/fuzz/README.md.
+#include "tests/support/scripted_array.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdlib>
+
+#include "agent/core/logging.hpp"
+#include "tests/support/poller_script.hpp"
+#include "tests/support/run_coroutine.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace qsanfwd::test {
+namespace {
+
+device::log_page page_of(scripted_array& a, device::log_query q) {
+  boost::asio::io_context io;
+  auto r = run(io, a.log_list(q));
+  EXPECT_TRUE(r);
+  return r ? *r : device::log_page{};
+}
+
+std::vector<std::int64_t> stamps(const device::log_page& p) {
+  std::vector<std::int64_t> out;
+  for (const auto& l : p.logs) {
+    out.push_back(l.timestamp);
+  }
+  return out;
+}
+
+TEST(scripted_array, pages_honestly_in_both_orders_and_readings_of_start_time) {
+  for (const bool newest : {true, false}) {
+    for (const bool inclusive : {true, false}) {
+      scripted_array a("a", newest, inclusive, 100);
+      for (const std::int64_t t : {101, 100, 102, 100}) {
+        a.write({t, "info", "m"});
+      }
+      const auto p1 =
+          page_of(a, {.start_time = 100, .types = {}, .page_number = 1, .page_size = 2});
+      const auto p2 =
+          page_of(a, {.start_time = 100, .types = {}, .page_number = 2, .page_size = 2});
+      const std::int64_t n = inclusive ? 4 : 2;
+      EXPECT_EQ(p1.total, n);
+      EXPECT_EQ(p1.have_next_page, inclusive);
+      if (newest) {
+        EXPECT_EQ(stamps(p1), (std::vector<std::int64_t>{102, 101}));
+        const std::vector<std::int64_t> oldest_two{100, 100};
+        EXPECT_EQ(stamps(p2), inclusive ? oldest_two : std::vector<std::int64_t>{});
+      } else {
+        const std::vector<std::int64_t> from_100{100, 100};
+        const std::vector<std::int64_t> after_100{101, 102};
+        EXPECT_EQ(stamps(p1), inclusive ? from_100 : after_100);
+      }
+    }
+  }
+}
+
+TEST(scripted_array, misbehaves_when_told_and_records_drops) {
+  scripted_array a("a", true, true, 100);
+  for (int i = 0; i < 5; ++i) {
+    a.write({100 + i, "info", "m"});
+  }
+  a.mis.ignore_page_number = true;
+  a.mis.always_next = true;
+  a.mis.total = total_mode::missing;
+  const auto p3 = page_of(a, {.start_time = 103, .types = {}, .page_number = 3, .page_size = 1});
+  EXPECT_EQ(stamps(p3), (std::vector<std::int64_t>{104}));
+  EXPECT_TRUE(p3.have_next_page);
+  EXPECT_FALSE(p3.total_given);
+  a.mis = {};
+  a.fail_calls.push_back(a.calls() + 1);
+  boost::asio::io_context io;
+  EXPECT_FALSE(run(io, a.log_list({})));
+  a.drop_oldest(2);
+  EXPECT_FALSE(a.history()[0].held);
+  EXPECT_FALSE(a.history()[1].held);
+  EXPECT_TRUE(a.history()[2].held);
+  EXPECT_EQ(page_of(a, {}).total, 3);
+}
+
+TEST(poller_script, text_round_trip_and_bytes_decode) {
+  const auto text =
+      "page=2 oldest exclusive | write 3 1 0 2; clock -3600; poll; drop 4; clear; mis page; "
+      "fail 2; inflow 1 2 3 1; future 30";
+  EXPECT_EQ(to_text(parse_script(text)), text);
+  const std::uint8_t bytes[] = {0x19, 0, 0x13, 4, 2, 1, 11};
+  EXPECT_EQ(to_text(decode_script(bytes)),
+            "page=1 oldest exclusive | write 4 4 0 1; poll; clock -3600");
+}
+
+class poller_property : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { set_all_levels(spdlog::level::off); }
+  std::string run_script(const std::string& text) { return bench_.run(parse_script(text)); }
+  temp_dir dir_;
+  poller_bench bench_{dir_.path()};
+};
+
+TEST_F(poller_property, honest_array_both_orders_both_readings_with_inflow) {
+  for (const auto* head : {"page=2 newest inclusive", "page=2 newest exclusive",
+                           "page=3 oldest inclusive", "page=1 oldest exclusive"}) {
+    EXPECT_EQ(run_script(std::string(head) +
+                         " | write 3 0 0 0; clock 1; write 4 1 0 0; poll; inflow 2 3 5 0; "
+                         "inflow 3 2 9 1; clock 1; write 5 2 0 0; poll; clock 1; write 2 3 1 0; "
+                         "poll; inflow 1 4 6 0; poll"),
+              "")
+        << head;
+  }
+}
+
+TEST_F(poller_property, array_ignoring_page_number_then_behaving) {
+  for (const auto* head : {"page=2 newest inclusive", "page=2 oldest inclusive"}) {
+    EXPECT_EQ(run_script(std::string(head) +
+                         " | write 3 0 0 0; clock 1; write 3 4 0 0; poll; mis page; clock 1; "
+                         "write 5 1 0 0; poll; poll; poll; poll; mis off; poll"),
+              "")
+        << head;
+  }
+}
+
+TEST_F(poller_property, clock_set_back_an_hour_then_forward) {
+  for (const auto* head : {"page=3 newest inclusive", "page=3 oldest exclusive"}) {
+    EXPECT_EQ(run_script(std::string(head) +
+                         " | write 4 0 0 0; clock 1; write 3 1 0 0; poll; clock -3600; "
+                         "write 3 2 0 0; poll; clock 1; write 2 6 0 0; poll; clock 3600; "
+                         "clock 5; write 2 3 0 0; poll"),
+              "")
+        << head;
+  }
+}
+
+TEST_F(poller_property, ring_wrap_and_clear) {
+  for (const auto* head : {"page=2 newest inclusive", "page=4 oldest inclusive"}) {
+    EXPECT_EQ(run_script(std::string(head) +
+                         " | write 5 0 0 0; clock 1; write 5 1 0 0; poll; clock 1; "
+                         "write 5 2 0 0; drop 8; poll; clock 1; write 6 3 0 0; drop 9; poll"),
+              "")
+        << head;
+    EXPECT_EQ(
+        run_script(std::string(head) + " | write 4 0 0 0; clock 1; write 2 1 0 0; poll; clock 1; "
+                                       "write 3 2 0 0; clear; clock 1; write 2 5 0 0; poll"),
+        "")
+        << head;
+  }
+}
+
+TEST_F(poller_property, misbehaviours_switched_on_and_off) {
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 3 0 0 0; clock 1; write 3 1 0 0; poll; "
+                       "mis next; clock 1; write 4 2 0 0; poll; mis start; poll; mis off; "
+                       "mis total_low; clock 1; write 3 3 0 0; poll; mis total_missing; poll; "
+                       "mis off; fail 1; poll; future 3600; poll; poll"),
+            "");
+}
+
+// Failures the fuzzer found (see tests/fuzz/README.md, "What was found"; reported to the lead,
+// not fixed here): enable each once its fix is in. With excuse_known_findings (the fuzzer's
+// default) the oracle sets them aside.
+
+// Known finding 1: a log all in one second and longer than a page cannot be read (its order
+// cannot be told); cleared meanwhile, its lines are lost without a logs_gap.
+TEST_F(poller_property, DISABLED_finding_1_log_in_one_second_then_cleared) {
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 3 0 0 0; poll; clear; clock 1; "
+                       "write 1 1 0 0; poll"),
+            "");
+}
+
+// Known finding 2: an honest array with identical genuine lines A B A B A B in one second and
+// pages of 2 serves different pages with the same lines; the poller takes the later one for a
+// repeat and fails every cycle (logs_stuck): nothing after it is ever read.
+TEST_F(poller_property, DISABLED_finding_2_identical_genuine_pages_taken_for_repeats) {
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 1 0 0 0; clock 1; write 2 4 0 0; "
+                       "write 2 4 0 0; write 2 4 0 0; poll"),
+            "");
+}
+
+// Known finding 3: the array's clock set back 5 s (within the 10 s tolerance): the lines it
+// stamps behind the checkpoint are never read, and nothing says so.
+TEST_F(poller_property, DISABLED_finding_3_clock_set_back_a_few_seconds) {
+  EXPECT_EQ(run_script("page=5 oldest inclusive | write 3 0 0 0; poll; clock -5; write 3 1 0 0; "
+                       "poll"),
+            "");
+  // Under the exclusive reading of startTime a step back of one second is enough.
+  EXPECT_EQ(run_script("page=5 oldest exclusive | write 2 0 0 0; poll; clear; clock -1; "
+                       "write 3 1 0 0; poll"),
+            "");
+}
+
+// Known finding 4: an array that ignores pageNumber, with pages of one line, is read for ever:
+// a page of one line (or of identical lines) is never taken for a repeat, nothing caps the
+// cycle's pages against `total`, and each sighting is queued as a new line (the harness stops
+// the cycle after 2000 requests: 1,997 ids for 2 lines).
+TEST_F(poller_property, DISABLED_finding_4_page_number_ignored_with_pages_of_one_line) {
+  EXPECT_EQ(run_script("page=1 newest inclusive | write 1 0 0 0; clock 1; write 1 1 0 0; poll; "
+                       "mis page; clock 1; write 1 2 0 0; poll"),
+            "");
+}
+
+// Known finding 5: a line queued, then dropped by the array (a logs_gap says so, and the marks
+// of its second are lowered to what is left), then a new identical line in the same second:
+// the new line gets occurrence 1 again, so the same id as the dropped one. Two genuine lines,
+// one id: a sink that keys on the id (or a reader that drops repeats by id) loses one.
+TEST_F(poller_property, DISABLED_finding_5_id_given_again_after_a_gap) {
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 2 2 0 0; poll; drop 1; poll; "
+                       "write 1 2 0 0; poll"),
+            "");
+}
+
+// Known finding 6: a line stamped 3 s ahead of the array's clock; once the clock is 1 s on, the
+// horizon (clock + 2 s) takes it as settled, the cycle's edges are 0 and 3 and seconds 1..2 are
+// recorded as read whole although the array's clock is at 1. The line the array then stamps at
+// 2 (its present) is dropped as already queued.
+TEST_F(poller_property, DISABLED_finding_6_seconds_ahead_of_the_clock_taken_as_read_whole) {
+  EXPECT_EQ(run_script("page=4 newest inclusive | future 3; write 1 0 0 0; poll; clock 1; poll"),
+            "");
+}
+
+// Known finding 7: the array's clock set back 5 s, so its six lines at 0 are ahead of it;
+// oldest first, page 1 holds five of them; a line written at the present (-5) during the cycle
+// lands before them and shifts the fifth onto page 2, where the marks of that second (kept line
+// by line beyond the horizon) count it as a second genuine line: queued again, new id.
+TEST_F(poller_property, DISABLED_finding_7_oldest_first_pages_shift_under_lines_ahead) {
+  EXPECT_EQ(run_script("page=5 oldest inclusive | write 6 9 0 0; clock -5; inflow 2 1 3 0; poll"),
+            "");
+}
+
+// Known finding 8: newest first, pages of 5, the array ignores pageNumber and a line arrives
+// before page 2: page 2 is page 1 shifted by one, so it is not taken for a repeat; the page
+// window skips the one line of shift and queues the other four of page 1 again (occurrence 2,
+// new ids): 9 queued for 7 lines. Issue 23 item 2: never queue a line twice, whatever the array
+// does with pageNumber.
+TEST_F(poller_property, DISABLED_finding_8_page_number_ignored_with_inflow_queues_again) {
+  EXPECT_EQ(run_script("page=5 newest inclusive | write 4 1 0 0; clock 1; write 2 0 0 0; "
+                       "inflow 2 1 2 0; mis page; poll"),
+            "");
+}
+
+// Known finding 9: newest first, pages of 2, `total` always 5 (wrong), one line arriving during
+// the cycle: the page window computes the shift from `total`, sees none, and a line is queued
+// twice under two ids (the settling poll queues it again).
+TEST_F(poller_property, DISABLED_finding_9_wrong_total_with_inflow_queues_again) {
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 3 9 0 0; clock 1; write 2 1 0 0; "
+                       "inflow 2 1 0 0; mis total_constant; poll"),
+            "");
+}
+
+// Known finding 10: the first cycle of a newest-first array with pages of one line learns the
+// order from the first line of the log and the line at position `total`; two lines arrive
+// between those two requests, so the second probe finds a newer line at the end and the order
+// is taken as oldest first, for good (it is kept in the checkpoint). The settling poll then
+// queues four lines again, two of them under ids already queued.
+TEST_F(poller_property, DISABLED_finding_10_order_probe_spoiled_by_inflow) {
+  EXPECT_EQ(run_script("page=1 newest inclusive | write 2 14 0 0; inflow 3 2 15 0; clock 1; poll"),
+            "");
+}
+
+// Finding 11 (found last, not analysed): an honest newest-first array, 8 distinct lines at 0;
+// during the first cycle's order probe 4 lines arrive at 18000 and 4 at 17999. The cycle fails
+// ("pageNumber 5 with the lines of an earlier page"), and the clean polls after it queue 3 lines
+// in all: the 8 at 0 and the 4 at 17999 are never queued, and nothing says so.
+TEST_F(poller_property, DISABLED_finding_11_inflow_during_first_cycle_then_lines_never_queued) {
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 8 1 0 0; inflow 3 4 7 1; "
+                       "inflow 2 4 13 0; clock 18000; poll; poll"),
+            "");
+}
+
+// Finding 12: newest first, startTime exclusive, pages of 5; the array ignores pageNumber and
+// says total 5: page 2 repeats page 1, `total` says all was read, the cycle ends as complete and
+// the checkpoint moves to -59 although only some lines of -60 were read. Once the array behaves,
+// cycles ask for lines after -60: two lines of -60 are never read, and nothing says so.
+TEST_F(poller_property, DISABLED_finding_12_page_ignored_and_total_wrong_checkpoint_passes_lines) {
+  EXPECT_EQ(run_script("page=5 newest exclusive | clock -60; write 4 15 0 1; mis total_constant; "
+                       "clock 1; write 2 2 0 0; mis page; poll"),
+            "");
+}
+
+// Finding 13 (found last, not analysed; perhaps 11 again): the array ignores pageNumber while
+// its log is 8 lines at 0 and 4 + 2 twins at 2; a cycle fails on the repeat, and once the array
+// behaves the clean cycles queue 7 lines: the 8 at 0 are never queued, and nothing says so.
+TEST_F(poller_property, DISABLED_finding_13_after_a_failed_repeat_clean_cycles_skip_lines) {
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 8 1 0 0; clock 2; mis page; poll; "
+                       "inflow 3 1 2 0; write 4 5 1 2; poll; mis next"),
+            "");
+}
+
+// QSANFWD_POLLER_SCRIPT="page=2 newest inclusive | write 3 0 0 0; poll" runs one script and
+// prints the oracle's verdict (to replay and shrink what the fuzzer found).
+TEST_F(poller_property, script_from_environment) {
+  const char* text = std::getenv("QSANFWD_POLLER_SCRIPT");
+  if (text == nullptr) {
+    GTEST_SKIP() << "QSANFWD_POLLER_SCRIPT is not set";
+  }
+  EXPECT_EQ(run_script(text), "");
+}
+
+TEST_F(poller_property, known_findings_are_set_aside_when_excused) {
+  bench_.excuse_known_findings = true;
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 1 0 0 0; clock 1; write 2 4 0 0; "
+                       "write 2 4 0 0; write 2 4 0 0; poll"),
+            "");
+  EXPECT_EQ(run_script("page=5 oldest inclusive | write 3 0 0 0; poll; clock -5; write 3 1 0 0; "
+                       "poll"),
+            "");
+  EXPECT_EQ(run_script("page=1 newest inclusive | write 1 0 0 0; clock 1; write 1 1 0 0; poll; "
+                       "mis page; clock 1; write 1 2 0 0; poll"),
+            "");
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 2 2 0 0; poll; drop 1; poll; "
+                       "write 1 2 0 0; poll"),
+            "");
+  EXPECT_EQ(run_script("page=4 newest inclusive | future 3; write 1 0 0 0; poll; clock 1; poll"),
+            "");
+  EXPECT_EQ(run_script("page=5 oldest inclusive | write 6 9 0 0; clock -5; inflow 2 1 3 0; poll"),
+            "");
+  EXPECT_EQ(run_script("page=5 newest inclusive | write 4 1 0 0; clock 1; write 2 0 0 0; "
+                       "inflow 2 1 2 0; mis page; poll"),
+            "");
+  EXPECT_EQ(run_script("page=2 newest inclusive | write 3 9 0 0; clock 1; write 2 1 0 0; "
+                       "inflow 2 1 0 0; mis total_constant; poll"),
+            "");
+  EXPECT_EQ(run_script("page=1 newest inclusive | write 2 14 0 0; inflow 3 2 15 0; clock 1; poll"),
+            "");
+}
+
+}  // namespace
+}  // namespace qsanfwd::test
