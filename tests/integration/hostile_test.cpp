@@ -368,7 +368,10 @@ TEST_P(hostile_body_test, agent_stays_alive_and_small) {
   run.run_for(4s);
   std::cout << to_string(GetParam()) << ": peak RSS " << run.peak_mib() << " MiB\n";
   EXPECT_TRUE(run.alive()) << run.agent_log();
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  // A sanitizer's shadow memory and quarantine are in the RSS (200-300 MiB under ASan).
   EXPECT_LT(run.peak_mib(), rss_limit_mib) << run.agent_log();
+#endif
   EXPECT_GE(run.array().stats().hostile_bodies[std::string(to_string(GetParam()))], 1U);
 }
 
