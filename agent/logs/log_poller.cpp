@@ -411,10 +411,9 @@ std::int64_t log_poller::horizon() const {
   // With it, no room at all: an answer's lines are stamped no later than its Date, and a second
   // after the array's present taken as settled could be read whole before the array writes in
   // it (the poller's fuzz target found it with a line stamped 3 s ahead).
-  constexpr std::int64_t with_date_s = 0;
   constexpr std::int64_t without_date_s = 86'400;
   const auto array_now = array_.array_now();
-  return array_now ? *array_now + with_date_s : unix_now() + without_date_s;
+  return array_now ? *array_now : unix_now() + without_date_s;
 }
 
 log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queue,

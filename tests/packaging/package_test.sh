@@ -25,14 +25,14 @@ control="$(mktemp -d)"
 trap 'rm -rf "$control"' EXIT
 dpkg-deb -e "$deb" "$control"
 grep -qx /etc/qsanfwd/config.json "$control/conffiles" || fail "config.json is not a conffile"
-dpkg-deb -x "$deb" "$control/root"
-grep -qx 'LimitCORE=0' "$control/root/lib/systemd/system/qsanfwd.service" ||
+dpkg-deb -x "$deb" "$control/files"
+grep -qx 'LimitCORE=0' "$control/files/lib/systemd/system/qsanfwd.service" ||
   fail "the unit lets a core dump (holding passwords and tokens) be written"
 for script in postinst prerm postrm; do
   [[ -x "$control/$script" ]] || fail "no executable $script"
   sh -n "$control/$script" || fail "$script does not parse"
 done
-(cd "$control/root" && ./usr/bin/qsanfwd --version) | grep -q '^qsanfwd ' ||
+(cd "$control/files" && ./usr/bin/qsanfwd --version) | grep -q '^qsanfwd ' ||
   fail "the packaged binary does not run"
 echo "deb: $deb ($(stat -c %s "$deb") bytes)"
 
