@@ -17,6 +17,7 @@ namespace qsanfwd::logs {
 class checkpoint_recount {
  public:
   /// `marks`: the store's marks of second `second`.
+  checkpoint_recount() = default;
   checkpoint_recount(std::int64_t second, const std::vector<line_mark>& marks);
 
   /// A line the cycle read (not counting lines it skipped as repeats of its own pages).
@@ -26,13 +27,14 @@ class checkpoint_recount {
   /// The marks of that second as the array's log now holds them: the next cycle then counts
   /// from what is there and tells the same loss only once.
   std::vector<line_mark> as_read() const;
+  std::int64_t second() const { return second_; }
 
  private:
   struct tally {
     std::int64_t queued = 0;
     std::int64_t read = 0;
   };
-  std::int64_t second_;
+  std::int64_t second_ = 0;
   std::unordered_map<std::uint64_t, tally> lines_;  ///< by line_hash
 };
 

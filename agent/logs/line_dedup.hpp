@@ -52,7 +52,7 @@ struct page_record {
 class line_dedup {
  public:
   /// `covered`: spans earlier cycles left in the store.
-  explicit line_dedup(std::vector<second_span> covered) : covered_(std::move(covered)) {}
+  explicit line_dedup(std::vector<second_span> covered = {}) : covered_(std::move(covered)) {}
 
   /// Begins a page whose lines up to `horizon` (the last second the array's clock has reached,
   /// never less than the last page's) lie in seconds `settled` (none when all are after it),

@@ -18,6 +18,7 @@
 #include "agent/core/time.hpp"
 #include "agent/logs/checkpoint_recount.hpp"
 #include "agent/logs/log_event.hpp"
+#include "agent/logs/ascending_pages.hpp"
 #include "agent/logs/page_window.hpp"
 #include "agent/logs/repeated_pages.hpp"
 
@@ -32,6 +33,9 @@ constexpr int max_pages_without_news = 8;
 // How far the array's clock (its answers' Date) may lag the checkpoint before it is reported:
 // a Date and a line's stamp may come from clocks a few seconds apart.
 constexpr std::int64_t clock_behind_tolerance_s = 10;
+// Pages that repeat page 1 in a run of one second are read again as one page of the whole
+// listing up to this size (the parser's cap on the items of one answer).
+constexpr std::int64_t max_lines_in_one_page = 10'000;
 
 std::int64_t unix_millis() {
   using namespace std::chrono;
@@ -107,7 +111,9 @@ asio::awaitable<result<std::optional<bool>>> log_poller::detect_order() {
   if (!last) {
     co_return last.error();
   }
-  if (last->logs.empty() || last->logs.front().timestamp == first->logs.front().timestamp) {
+  // Lines that arrived between the two requests moved the last line: no order from that.
+  if (last->logs.empty() || last->total != first->total ||
+      last->logs.front().timestamp == first->logs.front().timestamp) {
     co_return std::optional<bool>{};
   }
   co_return std::optional<bool>{first->logs.front().timestamp > last->logs.front().timestamp};
@@ -185,92 +191,275 @@ asio::awaitable<result<std::int64_t>> log_poller::poll_once() {
 
 asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool priming) {
   ++counters_.cycles;
-  // Unique per cycle even after a crash that never saved the cycle number.
-  const auto cycle = std::max(cp.cycle + 1, unix_millis());
-  const auto start = std::max<std::int64_t>(cp.start_time - 1, 0);
-  const auto floor = std::max(cp.floor, start);
-  const auto began = std::chrono::steady_clock::now();
+  auto c = begin_cycle(cp, priming);
+  auto end = co_await read_by_position(c, options_.page_size);
+  if (!end) {
+    co_return end.error();
+  }
+  std::int64_t queued = c.queued;
+  if (end->next != read_end::then::done) {
+    // What the first read stored is in the store; the second counts its sightings afresh.
+    const bool by_content = end->next == read_end::then::by_content;
+    c = begin_cycle(state_.load().value_or(cp), priming);
+    const auto page_size = end->page_size;
+    if (by_content) {
+      end = co_await read_by_content(c, nullptr);
+    } else {
+      end = co_await read_by_position(c, page_size);
+    }
+    if (!end) {
+      co_return end.error();
+    }
+    queued += c.queued;
+    if (end->next != read_end::then::done) {
+      const std::string why = "the array's pages of one second repeat page 1 even read whole";
+      note_failure(1, why);
+      co_return failure{why};
+    }
+  }
+  co_await finish_cycle(c);
+  co_return queued;
+}
+
+log_poller::cycle log_poller::begin_cycle(checkpoint cp, bool priming) {
+  cycle c;
+  // Unique per cycle even after a crash that never saved the cycle number: a cycle's span of
+  // seconds read whole is stored under it.
+  c.id = std::max({cp.cycle + 1, unix_millis(), last_cycle_id_ + 1});
+  last_cycle_id_ = c.id;
+  c.start = std::max<std::int64_t>(cp.start_time - 1, 0);
+  c.floor = std::max(cp.floor, c.start);
   // Lines of the checkpoint second queued before: a re-read that finds fewer shows that the
   // array's log lost them (overwritten or cleared) and maybe more after them.
-  const auto checkpoint_second = cp.start_time;
-  const auto recent_window = options_.clock_step_window.count() / 1000;
-  checkpoint_recount recount(checkpoint_second,
-                             state_.marks_between(checkpoint_second, checkpoint_second));
-  std::optional<std::int64_t> oldest_after;
-  std::optional<page_window> window;
-  std::vector<device::log_entry> previous;  ///< the page before, for a window gone by content
-  repeated_pages repeats;
-  bool totals_given = true;
-  bool short_page_seen = false;
-  int pages_without_news = 0;
-  std::int64_t most_total = 0;
-  std::int64_t max_seen = cp.start_time;
-  std::int64_t queued = 0;
-  std::int64_t read = 0;
-  std::int64_t before_start = 0;
-  std::int64_t ahead = 0;
-  std::int64_t newest_ahead = 0;
-  line_dedup dedup(state_.spans());
+  c.recount = checkpoint_recount(cp.start_time, state_.marks_between(cp.start_time, cp.start_time));
+  c.dedup = line_dedup(state_.spans());
+  c.max_seen = cp.start_time;
+  c.began = std::chrono::steady_clock::now();
+  c.cp = cp;
+  c.priming = priming;
+  return c;
+}
 
-  const auto query_of = [&](int page) {
-    return device::log_query{.start_time = start,
-                             .types = options_.types,
-                             .page_number = page,
-                             .page_size = options_.page_size};
-  };
+asio::awaitable<result<device::log_page>> log_poller::fetch(cycle& c, int page,
+                                                            std::int64_t page_size) {
+  if (hooks_.wait_for_room) {
+    co_await hooks_.wait_for_room();
+  }
+  ++c.requests;
+  // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+  const device::log_query query{.start_time = c.start,
+                                .types = options_.types,
+                                .page_number = page,
+                                .page_size = static_cast<int>(page_size)};
+  auto answer = co_await array_.log_list(query);
+  if (!answer) {
+    note_failure(page, answer.error().message);
+  } else {
+    ++counters_.pages;
+  }
+  co_return answer;
+}
+
+asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::log_page& first,
+                                                      std::int64_t page_size,
+                                                      std::optional<device::log_page>& bottom) {
+  const int last = static_cast<int>((first.total + page_size - 1) / page_size);
+  auto answer = co_await fetch(c, last, page_size);
+  if (!answer) {
+    co_return answer.error();
+  }
+  // Lines that arrived between the two requests would move the last page: only an unchanged
+  // total makes it the bottom of the same listing.
+  if (!answer->total_given || answer->total != first.total) {
+    const std::string why =
+        "cannot tell the array's result order yet: its log changed while it was probed";
+    note_failure(last, why);
+    co_return failure{why};
+  }
+  const auto second = first.logs.front().timestamp;
+  const auto& lines = answer->logs;
+  if (std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.timestamp < second; })) {
+    c.cp.newest_first = true;
+    bottom = std::move(*answer);
+  } else if (std::any_of(lines.begin(), lines.end(),
+                         [&](const auto& l) { return l.timestamp > second; })) {
+    c.cp.newest_first = false;
+  }
+  co_return !c.cp.newest_first.has_value();
+}
+
+asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(
+    cycle& c, std::int64_t page_size) {
+  auto answer = co_await fetch(c, 1, page_size);
+  if (!answer) {
+    co_return answer.error();
+  }
+  watch_clock_skew();
+  if (!answer->total_given) {
+    auto end = co_await read_by_content(c, &*answer);
+    co_return end;
+  }
+  if (!c.cp.newest_first) {
+    c.cp.newest_first = order_shown_by(answer->logs);
+  }
+  bool one_second = false;
+  std::optional<device::log_page> bottom;
+  if (!c.cp.newest_first && std::cmp_greater(answer->total, answer->logs.size()) &&
+      !answer->logs.empty()) {
+    auto learnt = co_await learn_order(c, *answer, page_size, bottom);
+    if (!learnt) {
+      co_return learnt.error();
+    }
+    one_second = *learnt;
+  }
+  ascending_pages pages(c.cp.newest_first.value_or(false), static_cast<int>(page_size), one_second);
+  int page = 1;
+  int asked_again = 0;
   std::shared_ptr<page_request> next;
-  for (int page = 1;; ++page) {
-    result<device::log_page> answer;
-    if (next) {
-      answer = co_await answer_of(*next);
-      next.reset();
-    } else {
+  for (;;) {
+    const auto ahead_of = horizon();
+    auto got = pages.accept(page, std::move(*answer), ahead_of);
+    using verdict = ascending_pages::verdict;
+    if (got.what == verdict::untrustworthy || got.what == verdict::ambiguous) {
+      if (next) {
+        co_await answer_of(*next);
+      }
+      if (got.what == verdict::ambiguous && pages.total() <= max_lines_in_one_page) {
+        co_return read_end{read_end::then::one_page, pages.total()};
+      }
+      if (!std::exchange(untrustworthy_warned_, true)) {
+        log_->warn("{}: the array's log pages contradict its total ({}): it is read from page 1 "
+                   "on by content, and its checkpoint moves only when a cycle ends",
+                   array_.device_name(), got.why);
+      }
+      co_return read_end{read_end::then::by_content};
+    }
+    if (got.what == verdict::log_changed) {
+      const auto why = "the array's log changed while being read (" + got.why + "); reading again";
+      note_failure(page, why);
+      co_return failure{why};
+    }
+    asked_again = got.what == verdict::ask_again ? asked_again + 1 : 0;
+    const auto pages_in_total = (pages.total() + page_size - 1) / page_size;
+    if (asked_again > max_pages_without_news || c.requests > 2 * pages_in_total + 2 * max_pages_without_news) {
+      const std::string why = "the array's log grows faster than it can be read, or its pages "
+                              "never cover its total of " + std::to_string(pages.total()) + " lines";
+      note_failure(page, why);
+      co_return failure{why};
+    }
+    const auto following = pages.next_page();
+    if (following && bottom && *following > 1) {
+      page = *following;
+      answer = std::move(*bottom);
+      bottom.reset();
+      continue;
+    }
+    if (following && got.what == verdict::taken) {
+      if (hooks_.between_pages) {
+        co_await hooks_.between_pages();
+      }
       if (hooks_.wait_for_room) {
         co_await hooks_.wait_for_room();
       }
-      // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
-      const auto query = query_of(page);
-      answer = co_await array_.log_list(query);
+      auto ex = co_await asio::this_coro::executor;
+      next = std::make_shared<page_request>(ex);
+      ++c.requests;
+      // It goes out while this coroutine waits for the write thread below.
+      asio::co_spawn(ex,
+                     request_page(array_,
+                                  device::log_query{.start_time = c.start,
+                                                    .types = options_.types,
+                                                    .page_number = *following,
+                                                    .page_size = static_cast<int>(page_size)},
+                                  next),
+                     asio::detached);
+    }
+    if (got.what == verdict::taken) {
+      std::exception_ptr failed;
+      try {
+        co_await take(c, got.fresh, !c.priming || !following, ahead_of);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      if (failed) {
+        // The caller may use the client again at once (a full disk is retried).
+        if (next) {
+          co_await answer_of(*next);
+        }
+        std::rethrow_exception(failed);
+      }
+      report_progress(c, pages.total(), !following);
+    }
+    if (!following) {
+      co_return read_end{};
+    }
+    page = *following;
+    if (next) {
+      answer = co_await answer_of(*next);
+      next.reset();
+      if (!answer) {
+        note_failure(page, answer.error().message);
+        co_return answer.error();
+      }
+      ++counters_.pages;
+    } else {
+      answer = co_await fetch(c, page, page_size);
+      if (!answer) {
+        co_return answer.error();
+      }
+    }
+  }
+}
+
+asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(
+    cycle& c, device::log_page* first) {
+  const auto page_size = static_cast<std::int64_t>(options_.page_size);
+  std::vector<device::log_entry> previous;  ///< the page before, for lines pushed over
+  repeated_pages repeats;
+  bool short_page_seen = false;
+  int pages_without_news = 0;
+  std::optional<page_window> window;
+  std::shared_ptr<page_request> next;
+  for (int page = 1;; ++page) {
+    result<device::log_page> answer;
+    if (first != nullptr) {
+      answer = std::move(*first);
+      first = nullptr;
+    } else if (next) {
+      answer = co_await answer_of(*next);
+      next.reset();
+      if (answer) {
+        ++counters_.pages;
+      } else {
+        note_failure(page, answer.error().message);
+      }
+    } else {
+      answer = co_await fetch(c, page, page_size);
     }
     if (!answer) {
-      note_failure(page, answer.error().message);
       co_return answer.error();
     }
-    ++counters_.pages;
-    // Each answer's Date moves the array's present on: lines written during a long drain are
-    // never taken for lines from the future.
     const auto ahead_of = horizon();
     if (page == 1) {
-      watch_clock_skew();
-      if (!cp.newest_first) {
-        cp.newest_first = order_shown_by(answer->logs);
+      if (!c.cp.newest_first) {
+        c.cp.newest_first = order_shown_by(answer->logs);
       }
-      // A first page that holds the whole listing needs no order, whatever haveNextPage says.
-      const bool whole = answer->total_given && std::cmp_less_equal(answer->total, answer->logs.size());
-      if (!cp.newest_first && answer->have_next_page && !whole) {
-        auto order = co_await detect_order();
-        if (!order || !*order) {
-          const auto why = order ? "cannot tell the array's result order yet (its whole log is "
-                                   "in one second)"
-                                 : order.error().message;
-          note_failure(page, why);
-          co_return failure{why};
-        }
-        cp.newest_first = *order;
+      if (!c.cp.newest_first && answer->have_next_page) {
+        const std::string why =
+            "cannot tell the array's result order yet (its first page is all one second, and it "
+            "gives no usable total)";
+        note_failure(page, why);
+        co_return failure{why};
       }
-      window.emplace(cp.newest_first.value_or(true), options_.page_size);
+      window.emplace(c.cp.newest_first.value_or(true), options_.page_size, false);
     }
-    // Whether the pages before this one hold all the lines there were: the array's totals say
-    // so, or one of them came short of a full page.
-    const bool all_read = page > 1 && ((totals_given && window->complete()) || short_page_seen);
-    short_page_seen = short_page_seen || std::cmp_less(answer->logs.size(), options_.page_size);
-    totals_given = totals_given && answer->total_given;
     // The manual's paging is trusted no further than it proves itself. An empty page ends the
     // cycle whatever haveNextPage says; a page served again ends it when all was read, else
     // stops it.
+    const bool all_read = short_page_seen;
+    short_page_seen = short_page_seen || std::cmp_less(answer->logs.size(), page_size);
     const auto skip = window->accept(page, *answer, previous);
-    const bool repeat = !answer->logs.empty() && (!skip || *skip < answer->logs.size()) &&
-                        repeats.seen_before(answer->logs);
+    const bool repeat = !answer->logs.empty() && repeats.seen_before(answer->logs);
     if (repeat && !all_read) {
       const auto why = "the array answered pageNumber " + std::to_string(page) +
                        " with the lines of an earlier page (does it ignore pageNumber?): the "
@@ -290,20 +479,13 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     // A page with nothing new once all was read is the array saying "more" about nothing; a
     // run of them otherwise is an array that pages without end.
     pages_without_news = lines.empty() ? pages_without_news + 1 : 0;
-    most_total = std::max(most_total, answer->total);
-    const auto pages_in_total = (most_total + options_.page_size - 1) / options_.page_size;
-    if (pages_without_news > max_pages_without_news ||
-        (totals_given && page > pages_in_total + max_pages_without_news)) {
-      const std::string why = "the array keeps answering pages with no line not read before, "
-                              "or more pages than its total of " + std::to_string(most_total) +
-                              " lines fills";
+    if (pages_without_news > max_pages_without_news) {
+      const std::string why = "the array keeps answering pages with no line not read before";
       note_failure(page, why);
       co_return failure{why};
     }
     const bool last = !answer->have_next_page || answer->logs.empty() || repeat ||
                       (all_read && lines.empty());
-    counters_.lines_read += lines.size();
-    read += static_cast<std::int64_t>(lines.size());
     if (!last) {
       if (hooks_.between_pages) {
         co_await hooks_.between_pages();
@@ -313,96 +495,124 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       }
       auto ex = co_await asio::this_coro::executor;
       next = std::make_shared<page_request>(ex);
-      // It goes out while this coroutine waits for the write thread below.
-      asio::co_spawn(ex, request_page(array_, query_of(page + 1), next), asio::detached);
+      ++c.requests;
+      asio::co_spawn(ex,
+                     request_page(array_,
+                                  device::log_query{.start_time = c.start,
+                                                    .types = options_.types,
+                                                    .page_number = page + 1,
+                                                    .page_size = options_.page_size},
+                                  next),
+                     asio::detached);
     }
-    for (const auto& line : lines) {
-      if (line.timestamp < start) {
-        ++before_start;
-      } else if (line.timestamp > ahead_of) {
-        ++ahead;
-        newest_ahead = std::max(newest_ahead, line.timestamp);
-      } else {
-        max_seen = std::max(max_seen, line.timestamp);
-      }
-      recount.observe(line);
-      if (line.timestamp > checkpoint_second) {
-        oldest_after = std::min(oldest_after.value_or(line.timestamp), line.timestamp);
-      }
-    }
-    // Oldest first, every line before this page's newest second is behind us already.
-    const bool move_now = last || (!priming && cp.newest_first == false);
-    const auto store_page = [&](state_store& store, event_queue& queue) {
-      log_state state(store, array_.device_name());
-      // Most of a page's work, its events made and packed, is done before the transaction:
-      // while one is open the delivery thread's commits wait for the writers' gate.
-      const auto fresh = sort_out(state, queue, lines, floor, ahead_of, priming, dedup);
-      auto tx = store.begin();
-      queue.append(fresh.events);
-      if (fresh.record) {
-        state.record(cycle, *fresh.record);
-      }
-      if (recent_window > 0) {
-        state.remember(fresh.recent);
-      }
-      if (move_now) {
-        cp.start_time = max_seen;
-        cp.cycle = cycle;
-        cp.recorded_since = cp.recorded_since.value_or(checkpoint_second + 1);
-        state.prune_before(cp.start_time - 1);
-        state.forget_recent_before(cp.start_time - recent_window);
-        state.save(cp);
-      }
-      // Lines and checkpoint stay together: a power cut before the dispatcher's next sync
-      // rolls both back, and the page is fetched again.
-      tx.commit(sqlite::durability::deferred);
-      return fresh.counts;
-    };
-    page_stored stored;
+    // Newest first, the checkpoint waits for the cycle's end: lines pushed over are found by
+    // content only within the cycle. Oldest first, every line before this page is behind us.
+    const bool move_now = last || (!c.priming && c.cp.newest_first == false);
     std::exception_ptr failed;
     try {
-      stored = co_await writer_.run(store_page);
+      co_await take(c, lines, move_now, ahead_of);
     } catch (...) {
       failed = std::current_exception();
     }
     if (failed) {
-      // The caller may use the client again at once (a full disk is retried).
       if (next) {
         co_await answer_of(*next);
       }
       std::rethrow_exception(failed);
     }
-    queued += stored.queued;
-    counters_.lines_queued += static_cast<std::uint64_t>(stored.queued);
-    counters_.duplicates_dropped += stored.duplicates;
-    if (stored.queued > 0 && hooks_.appended) {
-      hooks_.appended();
-    }
-    if (hooks_.on_progress && (page > 1 || !last)) {
-      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
-      hooks_.on_progress(
-          progress{array_.device_name(), read, std::max(answer->total, read),
-                   elapsed.count() > 0 ? static_cast<double>(read) / elapsed.count() : 0, last});
-    }
+    report_progress(c, answer->total, last);
     if (last) {
-      break;
+      co_return read_end{};
     }
     previous = std::move(answer->logs);
   }
-  watch_start_time(before_start, start);
-  watch_lines_ahead(ahead, newest_ahead);
-  if (const auto missing = recount.missing(); missing > 0) {
+}
+
+void log_poller::count_lines(cycle& c, std::span<const device::log_entry> lines,
+                             std::int64_t horizon) {
+  for (const auto& line : lines) {
+    if (line.timestamp < c.start) {
+      ++c.before_start;
+    } else if (line.timestamp > horizon) {
+      ++c.ahead;
+      c.newest_ahead = std::max(c.newest_ahead, line.timestamp);
+    } else {
+      c.max_seen = std::max(c.max_seen, line.timestamp);
+    }
+    c.recount.observe(line);
+    if (line.timestamp > c.cp.start_time) {
+      c.oldest_after = std::min(c.oldest_after.value_or(line.timestamp), line.timestamp);
+    }
+  }
+  counters_.lines_read += lines.size();
+  c.read += static_cast<std::int64_t>(lines.size());
+}
+
+asio::awaitable<void> log_poller::take(cycle& c, std::span<const device::log_entry> lines,
+                                       bool move_checkpoint, std::int64_t horizon) {
+  count_lines(c, lines, horizon);
+  const auto recent_window = options_.clock_step_window.count() / 1000;
+  const auto checkpoint_second = c.recount.second();
+  const auto store_page = [&](state_store& store, event_queue& queue) {
+    log_state state(store, array_.device_name());
+    // Most of a page's work, its events made and packed, is done before the transaction:
+    // while one is open the delivery thread's commits wait for the writers' gate.
+    const auto fresh = sort_out(state, queue, lines, c.floor, horizon, c.priming, c.dedup);
+    auto tx = store.begin();
+    queue.append(fresh.events);
+    if (fresh.record) {
+      state.record(c.id, *fresh.record);
+    }
+    if (recent_window > 0) {
+      state.remember(fresh.recent);
+    }
+    if (move_checkpoint) {
+      c.cp.start_time = c.max_seen;
+      c.cp.cycle = c.id;
+      c.cp.recorded_since = c.cp.recorded_since.value_or(checkpoint_second + 1);
+      state.prune_before(c.cp.start_time - 1);
+      state.forget_recent_before(c.cp.start_time - recent_window);
+      state.save(c.cp);
+    }
+    // Lines and checkpoint stay together: a power cut before the dispatcher's next sync
+    // rolls both back, and the page is fetched again.
+    tx.commit(sqlite::durability::deferred);
+    return fresh.counts;
+  };
+  const auto stored = co_await writer_.run(store_page);
+  c.queued += stored.queued;
+  counters_.lines_queued += static_cast<std::uint64_t>(stored.queued);
+  counters_.duplicates_dropped += stored.duplicates;
+  if (stored.queued > 0 && hooks_.appended) {
+    hooks_.appended();
+  }
+}
+
+void log_poller::report_progress(const cycle& c, std::int64_t total, bool done) {
+  if (!hooks_.on_progress || (c.requests <= 1 && done)) {
+    return;
+  }
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - c.began;
+  hooks_.on_progress(progress{array_.device_name(), c.read, std::max(total, c.read),
+                              elapsed.count() > 0 ? static_cast<double>(c.read) / elapsed.count()
+                                                  : 0,
+                              done});
+}
+
+asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
+  watch_start_time(c.before_start, c.start);
+  watch_lines_ahead(c.ahead, c.newest_ahead);
+  if (const auto missing = c.recount.missing(); missing > 0) {
     co_await writer_.run([&](state_store& store, event_queue&) {
       log_state state(store, array_.device_name());
       auto tx = store.begin();
-      state.lower(recount.as_read());
+      state.lower(c.recount.as_read());
       tx.commit(sqlite::durability::deferred);
       return 0;
     });
-    report_gap(checkpoint_second, missing, oldest_after.value_or(horizon()));
+    report_gap(c.recount.second(), missing, c.oldest_after.value_or(horizon()));
   }
   counters_.last_success_unix = unix_now();
-  co_return queued;
 }
 
 std::int64_t log_poller::horizon() const {

@@ -11,6 +11,8 @@
 #include <string>
 
 #include "agent/device/log_reader.hpp"
+#include "agent/logs/checkpoint_recount.hpp"
+#include "agent/logs/line_dedup.hpp"
 #include "agent/logs/log_state.hpp"
 #include "agent/store/event_queue.hpp"
 #include "agent/store/write_thread.hpp"
@@ -60,13 +62,16 @@ struct poller_hooks {
 
 /// Reads a device's log from its checkpoint and queues each line exactly once.
 ///
-/// A cycle re-reads from one second before the checkpoint (right under both readings of
-/// `startTime`), pages until `haveNextPage` is false, and drops what is already queued by
-/// counting sightings per (second, type, message) against the dedup marks. Each page's new
-/// lines, their marks and any checkpoint move commit in one transaction, so a SIGKILL at any
-/// instant neither loses nor duplicates a line. With newest-first results the checkpoint moves
-/// at the end of a cycle; with oldest-first after every page. Pages are stored on `writer`
-/// while the next one is received; `store` (the caller's connection) is only read.
+/// A cycle asks for the lines from one second before the checkpoint (right under both
+/// readings of `startTime`) and drops what is already queued by counting sightings per
+/// (second, type, message) against the dedup marks. It reads the listing from its oldest line
+/// to its newest, by the positions `total` gives, in either result order (ascending_pages), so
+/// the checkpoint follows each page: each page's new lines, their marks and the checkpoint move
+/// commit in one transaction, and a SIGKILL at any instant loses at most the reading of one
+/// page, and neither loses nor duplicates a line. An array without a usable `total` is read
+/// from page 1 on, finding the lines that inflow pushes over by content, and its checkpoint
+/// moves when the cycle ends (newest first). Pages are stored on `writer` while the next one
+/// is received; `store` (the caller's connection) is only read.
 class log_poller {
  public:
   log_poller(device::log_reader& array, state_store& store, write_thread& writer,
@@ -86,7 +91,49 @@ class log_poller {
   boost::asio::awaitable<result<checkpoint>> initial_checkpoint();
   boost::asio::awaitable<result<std::optional<bool>>> detect_order();
   boost::asio::awaitable<result<std::int64_t>> newest_timestamp(bool newest_first);
+  /// One read of the listing, and what it leaves for the rest of the cycle's work.
+  struct cycle {
+    checkpoint cp;
+    bool priming = false;
+    std::int64_t id = 0;
+    std::int64_t start = 0;  ///< the startTime asked for
+    std::int64_t floor = 0;  ///< lines before it are never wanted
+    checkpoint_recount recount;
+    line_dedup dedup;
+    std::chrono::steady_clock::time_point began;
+    std::optional<std::int64_t> oldest_after;  ///< the oldest line after the checkpoint second
+    std::int64_t max_seen = 0;                 ///< the newest second read, up to the horizon
+    std::int64_t queued = 0;
+    std::int64_t read = 0;
+    std::int64_t before_start = 0;
+    std::int64_t ahead = 0;
+    std::int64_t newest_ahead = 0;
+    int requests = 0;
+  };
+  /// What a read by position leaves to do: nothing, or the cycle read again by content (the
+  /// array's totals cannot be trusted) or as one page (pages of identical lines).
+  struct read_end {
+    enum class then { done, by_content, one_page } next = then::done;
+    std::int64_t page_size = 0;
+  };
   boost::asio::awaitable<result<std::int64_t>> read_cycle(checkpoint cp, bool priming);
+  cycle begin_cycle(checkpoint cp, bool priming);
+  boost::asio::awaitable<result<read_end>> read_by_position(cycle& c, std::int64_t page_size);
+  /// `first`: page 1's answer when already asked for, else null.
+  boost::asio::awaitable<result<read_end>> read_by_content(cycle& c, device::log_page* first);
+  /// The order of a listing whose page 1 is all one second, told by its last page; that page's
+  /// answer is kept in `bottom` when it is the first page to read.
+  boost::asio::awaitable<result<bool>> learn_order(cycle& c, const device::log_page& first,
+                                                   std::int64_t page_size,
+                                                   std::optional<device::log_page>& bottom);
+  boost::asio::awaitable<result<device::log_page>> fetch(cycle& c, int page,
+                                                         std::int64_t page_size);
+  /// Queues the lines of a page not queued before, moving the checkpoint when asked.
+  boost::asio::awaitable<void> take(cycle& c, std::span<const device::log_entry> lines,
+                                    bool move_checkpoint, std::int64_t horizon);
+  void count_lines(cycle& c, std::span<const device::log_entry> lines, std::int64_t horizon);
+  void report_progress(const cycle& c, std::int64_t total, bool done);
+  boost::asio::awaitable<void> finish_cycle(cycle& c);
   /// The last second the array's clock has reached, with a tolerance for clocks a few seconds
   /// apart; lines after it are stamped in the array's future.
   std::int64_t horizon() const;
@@ -132,6 +179,8 @@ class log_poller {
   int clock_skew_cycles_ = 0;  ///< cycles in a row that saw the array's clock off ours
   bool ahead_reported_ = false;
   bool start_time_warned_ = false;
+  bool untrustworthy_warned_ = false;
+  std::int64_t last_cycle_id_ = 0;
 };
 
 }  // namespace qsanfwd::logs

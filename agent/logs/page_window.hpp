@@ -19,8 +19,9 @@ namespace qsanfwd::logs {
 /// keep that from duplicating anything.
 class page_window {
  public:
-  page_window(bool newest_first, int page_size)
-      : newest_first_(newest_first), page_size_(page_size) {}
+  /// `trust_totals` false: the array's totals proved useless before the cycle began.
+  page_window(bool newest_first, int page_size, bool trust_totals = true)
+      : newest_first_(newest_first), page_size_(page_size), by_content_(!trust_totals) {}
 
   /// Page `page` (1-based) answered `count` lines and said `total`. Returns how many leading
   /// lines of it repeat lines already read, or nullopt when the cycle must restart.

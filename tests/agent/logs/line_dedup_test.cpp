@@ -18,7 +18,7 @@ std::vector<line_mark> sorted(std::vector<line_mark> marks) {
 }
 
 TEST(line_dedup, identical_lines_are_each_fresh_once_across_cycles) {
-  line_dedup first({});
+  line_dedup first;
   first.start_page(second_span{100, 100}, {});
   const auto one = first.observe(100, login);
   const auto two = first.observe(100, login);
@@ -31,7 +31,7 @@ TEST(line_dedup, identical_lines_are_each_fresh_once_across_cycles) {
   EXPECT_FALSE(kept.interior);
 
   // The next cycle sees both again: nothing new. A third twin then is new, with occurrence 3.
-  line_dedup second({});
+  line_dedup second;
   second.start_page(second_span{100, 100}, kept.marks);
   EXPECT_FALSE(second.observe(100, login).fresh);
   EXPECT_FALSE(second.observe(100, login).fresh);
@@ -42,7 +42,7 @@ TEST(line_dedup, identical_lines_are_each_fresh_once_across_cycles) {
 }
 
 TEST(line_dedup, seconds_between_the_edges_become_one_span_without_marks) {
-  line_dedup d({});
+  line_dedup d;
   d.start_page(second_span{100, 103}, {});
   for (const auto ts : {103, 102, 102, 101, 100}) {
     EXPECT_TRUE(d.observe(ts, login).fresh) << ts;
@@ -55,7 +55,7 @@ TEST(line_dedup, seconds_between_the_edges_become_one_span_without_marks) {
 
 TEST(line_dedup, a_second_split_across_pages_keeps_counting) {
   // Newest first: page 1 ends inside second 104, page 2 starts there.
-  line_dedup d({});
+  line_dedup d;
   d.start_page(second_span{104, 105}, {});
   EXPECT_TRUE(d.observe(105, other_line).fresh);
   EXPECT_TRUE(d.observe(104, login).fresh);
@@ -83,7 +83,7 @@ TEST(line_dedup, lines_in_an_earlier_cycles_span_are_not_new) {
 }
 
 TEST(line_dedup, memory_stays_at_one_page_whatever_the_backlog) {
-  line_dedup d({});
+  line_dedup d;
   std::int64_t newest = 1'000'000;
   for (int page = 0; page < 200; ++page) {
     d.start_page(second_span{newest - 199, newest}, {});
@@ -102,7 +102,7 @@ TEST(line_dedup, lines_between_the_edges_of_earlier_pages_are_not_new_again) {
   // (a lying total, an array that ignores pageNumber): the seconds strictly between what was
   // read are known whole. The edge seconds count sightings, so a twin there is a new line:
   // a page served whole again is refused before it gets here (repeated_pages).
-  line_dedup d({});
+  line_dedup d;
   const auto serve = [&d] {
     int fresh = 0;
     for (const auto ts : {105, 104, 103, 103, 102, 101}) {
@@ -122,7 +122,7 @@ TEST(line_dedup, seconds_after_the_horizon_are_never_read_whole) {
   // A line stamped in 2100 by an array whose clock says 1000: it comes back every cycle, and
   // the seconds up to it must stay open for the lines the array writes meanwhile.
   constexpr std::int64_t future = 4'102'444'800;
-  line_dedup first({});
+  line_dedup first;
   first.start_page(second_span{990, 995}, {}, 1000);
   EXPECT_TRUE(first.observe(future, login).fresh);
   EXPECT_TRUE(first.observe(995, login).fresh);

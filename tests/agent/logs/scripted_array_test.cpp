@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
+#include <random>
 
 #include "agent/core/logging.hpp"
 #include "tests/support/poller_script.hpp"
@@ -163,7 +164,7 @@ TEST_F(poller_property, misbehaviours_switched_on_and_off) {
 
 // Known finding 1: a log all in one second and longer than a page cannot be read (its order
 // cannot be told); cleared meanwhile, its lines are lost without a logs_gap.
-TEST_F(poller_property, DISABLED_finding_1_log_in_one_second_then_cleared) {
+TEST_F(poller_property, finding_1_log_in_one_second_then_cleared) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 3 0 0 0; poll; clear; clock 1; "
                        "write 1 1 0 0; poll"),
             "");
@@ -172,7 +173,7 @@ TEST_F(poller_property, DISABLED_finding_1_log_in_one_second_then_cleared) {
 // Known finding 2: an honest array with identical genuine lines A B A B A B in one second and
 // pages of 2 serves different pages with the same lines; the poller takes the later one for a
 // repeat and fails every cycle (logs_stuck): nothing after it is ever read.
-TEST_F(poller_property, DISABLED_finding_2_identical_genuine_pages_taken_for_repeats) {
+TEST_F(poller_property, finding_2_identical_genuine_pages_taken_for_repeats) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 1 0 0 0; clock 1; write 2 4 0 0; "
                        "write 2 4 0 0; write 2 4 0 0; poll"),
             "");
@@ -194,7 +195,7 @@ TEST_F(poller_property, DISABLED_finding_3_clock_set_back_a_few_seconds) {
 // a page of one line (or of identical lines) is never taken for a repeat, nothing caps the
 // cycle's pages against `total`, and each sighting is queued as a new line (the harness stops
 // the cycle after 2000 requests: 1,997 ids for 2 lines).
-TEST_F(poller_property, DISABLED_finding_4_page_number_ignored_with_pages_of_one_line) {
+TEST_F(poller_property, finding_4_page_number_ignored_with_pages_of_one_line) {
   EXPECT_EQ(run_script("page=1 newest inclusive | write 1 0 0 0; clock 1; write 1 1 0 0; poll; "
                        "mis page; clock 1; write 1 2 0 0; poll"),
             "");
@@ -223,7 +224,7 @@ TEST_F(poller_property, finding_6_seconds_ahead_of_the_clock_taken_as_read_whole
 // oldest first, page 1 holds five of them; a line written at the present (-5) during the cycle
 // lands before them and shifts the fifth onto page 2, where the marks of that second (kept line
 // by line beyond the horizon) count it as a second genuine line: queued again, new id.
-TEST_F(poller_property, DISABLED_finding_7_oldest_first_pages_shift_under_lines_ahead) {
+TEST_F(poller_property, finding_7_oldest_first_pages_shift_under_lines_ahead) {
   EXPECT_EQ(run_script("page=5 oldest inclusive | write 6 9 0 0; clock -5; inflow 2 1 3 0; poll"),
             "");
 }
@@ -233,7 +234,7 @@ TEST_F(poller_property, DISABLED_finding_7_oldest_first_pages_shift_under_lines_
 // window skips the one line of shift and queues the other four of page 1 again (occurrence 2,
 // new ids): 9 queued for 7 lines. Issue 23 item 2: never queue a line twice, whatever the array
 // does with pageNumber.
-TEST_F(poller_property, DISABLED_finding_8_page_number_ignored_with_inflow_queues_again) {
+TEST_F(poller_property, finding_8_page_number_ignored_with_inflow_queues_again) {
   EXPECT_EQ(run_script("page=5 newest inclusive | write 4 1 0 0; clock 1; write 2 0 0 0; "
                        "inflow 2 1 2 0; mis page; poll"),
             "");
@@ -242,7 +243,7 @@ TEST_F(poller_property, DISABLED_finding_8_page_number_ignored_with_inflow_queue
 // Known finding 9: newest first, pages of 2, `total` always 5 (wrong), one line arriving during
 // the cycle: the page window computes the shift from `total`, sees none, and a line is queued
 // twice under two ids (the settling poll queues it again).
-TEST_F(poller_property, DISABLED_finding_9_wrong_total_with_inflow_queues_again) {
+TEST_F(poller_property, finding_9_wrong_total_with_inflow_queues_again) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 3 9 0 0; clock 1; write 2 1 0 0; "
                        "inflow 2 1 0 0; mis total_constant; poll"),
             "");
@@ -253,7 +254,7 @@ TEST_F(poller_property, DISABLED_finding_9_wrong_total_with_inflow_queues_again)
 // between those two requests, so the second probe finds a newer line at the end and the order
 // is taken as oldest first, for good (it is kept in the checkpoint). The settling poll then
 // queues four lines again, two of them under ids already queued.
-TEST_F(poller_property, DISABLED_finding_10_order_probe_spoiled_by_inflow) {
+TEST_F(poller_property, finding_10_order_probe_spoiled_by_inflow) {
   EXPECT_EQ(run_script("page=1 newest inclusive | write 2 14 0 0; inflow 3 2 15 0; clock 1; poll"),
             "");
 }
@@ -262,7 +263,7 @@ TEST_F(poller_property, DISABLED_finding_10_order_probe_spoiled_by_inflow) {
 // during the first cycle's order probe 4 lines arrive at 18000 and 4 at 17999. The cycle fails
 // ("pageNumber 5 with the lines of an earlier page"), and the clean polls after it queue 3 lines
 // in all: the 8 at 0 and the 4 at 17999 are never queued, and nothing says so.
-TEST_F(poller_property, DISABLED_finding_11_inflow_during_first_cycle_then_lines_never_queued) {
+TEST_F(poller_property, finding_11_inflow_during_first_cycle_then_lines_never_queued) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 8 1 0 0; inflow 3 4 7 1; "
                        "inflow 2 4 13 0; clock 18000; poll; poll"),
             "");
@@ -272,7 +273,7 @@ TEST_F(poller_property, DISABLED_finding_11_inflow_during_first_cycle_then_lines
 // says total 5: page 2 repeats page 1, `total` says all was read, the cycle ends as complete and
 // the checkpoint moves to -59 although only some lines of -60 were read. Once the array behaves,
 // cycles ask for lines after -60: two lines of -60 are never read, and nothing says so.
-TEST_F(poller_property, DISABLED_finding_12_page_ignored_and_total_wrong_checkpoint_passes_lines) {
+TEST_F(poller_property, finding_12_page_ignored_and_total_wrong_checkpoint_passes_lines) {
   EXPECT_EQ(run_script("page=5 newest exclusive | clock -60; write 4 15 0 1; mis total_constant; "
                        "clock 1; write 2 2 0 0; mis page; poll"),
             "");
@@ -281,7 +282,7 @@ TEST_F(poller_property, DISABLED_finding_12_page_ignored_and_total_wrong_checkpo
 // Finding 13 (found last, not analysed; perhaps 11 again): the array ignores pageNumber while
 // its log is 8 lines at 0 and 4 + 2 twins at 2; a cycle fails on the repeat, and once the array
 // behaves the clean cycles queue 7 lines: the 8 at 0 are never queued, and nothing says so.
-TEST_F(poller_property, DISABLED_finding_13_after_a_failed_repeat_clean_cycles_skip_lines) {
+TEST_F(poller_property, finding_13_after_a_failed_repeat_clean_cycles_skip_lines) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 8 1 0 0; clock 2; mis page; poll; "
                        "inflow 3 1 2 0; write 4 5 1 2; poll; mis next"),
             "");
@@ -295,6 +296,27 @@ TEST_F(poller_property, script_from_environment) {
     GTEST_SKIP() << "QSANFWD_POLLER_SCRIPT is not set";
   }
   EXPECT_EQ(run_script(text), "");
+}
+
+// QSANFWD_POLLER_RANDOM=N runs N random scripts (seed QSANFWD_POLLER_SEED, default 1) and
+// stops at the first the oracle refuses: the fuzz target's search without clang, for a quick
+// look after a change to the poller.
+TEST_F(poller_property, random_scripts_from_environment) {
+  const char* count = std::getenv("QSANFWD_POLLER_RANDOM");
+  if (count == nullptr) {
+    GTEST_SKIP() << "QSANFWD_POLLER_RANDOM is not set";
+  }
+  const char* seed = std::getenv("QSANFWD_POLLER_SEED");
+  std::mt19937_64 random(seed != nullptr ? std::stoull(seed) : 1);
+  const auto runs = std::stoul(count);
+  for (unsigned long i = 0; i < runs; ++i) {
+    std::vector<std::uint8_t> bytes(8 + random() % 120);
+    for (auto& b : bytes) {
+      b = static_cast<std::uint8_t>(random());
+    }
+    const auto verdict = bench_.run(decode_script(bytes));
+    ASSERT_EQ(verdict, "") << "run " << i;
+  }
 }
 
 TEST_F(poller_property, known_findings_are_set_aside_when_excused) {

@@ -1,0 +1,143 @@
+#include "agent/logs/ascending_pages.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace qsanfwd::logs {
+
+const device::log_entry* ascending_pages::run::at(std::int64_t position) const {
+  if (position < lo || position > hi()) {
+    return nullptr;
+  }
+  return &lines[static_cast<std::size_t>(position - lo)];
+}
+
+std::optional<int> ascending_pages::next_page() const {
+  if (total_ < 0) {
+    return 1;
+  }
+  if (want_ > total_) {
+    return std::nullopt;
+  }
+  const auto from_top = newest_first_ ? total_ - want_ : want_ - 1;
+  return static_cast<int>(from_top / page_size_ + 1);
+}
+
+std::optional<std::string> ascending_pages::contradiction(int page,
+                                                          const device::log_page& answer) const {
+  if (!answer.total_given) {
+    return "it gives no total";
+  }
+  const auto n = static_cast<std::int64_t>(answer.logs.size());
+  const auto left = std::clamp<std::int64_t>(answer.total - (page - 1) * page_size_, 0, page_size_);
+  const bool more = answer.total > page * page_size_;
+  if (n == left && answer.have_next_page == more) {
+    return std::nullopt;
+  }
+  if (n == left) {
+    return "page " + std::to_string(page) + " says haveNextPage " +
+           (answer.have_next_page ? "true" : "false") + " where its total of " +
+           std::to_string(answer.total) + " says " + (more ? "true" : "false");
+  }
+  return "page " + std::to_string(page) + " of " + std::to_string(page_size_) +
+         "-line pages held " + std::to_string(n) + " lines where its total of " +
+         std::to_string(answer.total) + " leaves " + std::to_string(left);
+}
+
+// Two pages at different positions that hold the same lines: the array ignores pageNumber, or
+// a run of identical genuine lines in one second fills both. Only a page of one second can
+// look like that in a listing sorted by time.
+bool ascending_pages::repeats_page_one(const run& page) const {
+  if (page.lines.empty() || page.lines != first_.lines) {
+    return false;
+  }
+  return page.hi() < first_.lo || page.lo > first_.hi();
+}
+
+bool ascending_pages::agrees_with_lines_read(const run& page, std::int64_t upto) const {
+  for (auto p = page.lo; p <= std::min(upto, page.hi()); ++p) {
+    const auto* before = newer_.at(p);
+    before = before != nullptr ? before : older_.at(p);
+    if (before != nullptr && *before != *page.at(p)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Lines stamped ahead of the array's clock sit at the end of the listing, and lines the array
+// writes at its present land before them: those read last move on by as many places as
+// lines arrived, and the page after them begins with them again.
+std::size_t ascending_pages::shifted_ahead(const run& page, std::size_t from, std::int64_t grew,
+                                           std::int64_t horizon) const {
+  const auto& last = newer_.lines;
+  const auto ahead = static_cast<std::size_t>(
+      std::find_if(last.rbegin(), last.rend(),
+                   [horizon](const auto& l) { return l.timestamp <= horizon; }) -
+      last.rbegin());
+  auto k = std::min({static_cast<std::size_t>(grew), ahead, page.lines.size() - from});
+  for (; k > 0; --k) {
+    if (std::equal(page.lines.begin() + static_cast<std::ptrdiff_t>(from),
+                   page.lines.begin() + static_cast<std::ptrdiff_t>(from + k),
+                   last.end() - static_cast<std::ptrdiff_t>(k))) {
+      break;
+    }
+  }
+  return k;
+}
+
+ascending_pages::outcome ascending_pages::accept(int page, device::log_page answer,
+                                                 std::int64_t horizon) {
+  if (auto why = contradiction(page, answer)) {
+    return {verdict::untrustworthy, {}, *why};
+  }
+  if (total_ >= 0 && (answer.total < total_ || (one_second_ && answer.total != total_))) {
+    return {verdict::log_changed, {},
+            "its log went from " + std::to_string(total_) + " to " +
+                std::to_string(answer.total) + " lines while being read"};
+  }
+  const auto grew = total_ < 0 ? 0 : answer.total - read_total_;
+  const auto n = static_cast<std::int64_t>(answer.logs.size());
+  run got{newest_first_ ? answer.total - (page - 1) * page_size_ - n + 1
+                        : (page - 1) * page_size_ + 1,
+          std::move(answer.logs)};
+  if (newest_first_) {
+    std::reverse(got.lines.begin(), got.lines.end());
+  }
+  total_ = answer.total;
+  if (page == 1 && first_.lines.empty()) {
+    first_ = got;
+  } else if (repeats_page_one(got)) {
+    return {verdict::ambiguous, {},
+            "page " + std::to_string(page) + " holds the same lines as page 1, all of one "
+            "second"};
+  }
+  if (n == 0) {
+    return {};
+  }
+  if (got.lo > want_) {
+    return {verdict::ask_again, {}, {}};
+  }
+  if (got.hi() < want_) {
+    return {verdict::log_changed, {}, "a page held only lines read before"};
+  }
+  auto skip = static_cast<std::size_t>(want_ - got.lo);
+  const bool may_shift = grew > 0 && !newer_.lines.empty() && newer_.lines.back().timestamp > horizon;
+  if (may_shift) {
+    skip += shifted_ahead(got, skip, grew, horizon);
+  } else if (!agrees_with_lines_read(got, want_ - 1)) {
+    return {verdict::log_changed, {}, "lines moved between two pages"};
+  }
+  const auto* last_read = newer_.at(want_ - 1);
+  if (last_read != nullptr && skip < got.lines.size() &&
+      got.lines[skip].timestamp < last_read->timestamp) {
+    return {verdict::untrustworthy, {},
+            "page " + std::to_string(page) + " goes on with lines older than those before it"};
+  }
+  older_ = std::exchange(newer_, std::move(got));
+  want_ = newer_.hi() + 1;
+  read_total_ = total_;
+  return {verdict::taken, std::span<const device::log_entry>(newer_.lines).subspan(skip), {}};
+}
+
+}  // namespace qsanfwd::logs
