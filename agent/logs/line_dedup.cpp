@@ -29,7 +29,7 @@ void line_dedup::start_page(std::optional<second_span> settled,
   }
   // What this cycle has counted itself is newer than the store's copy.
   for (const auto& m : stored) {
-    counts_.try_emplace(key{m.timestamp, m.hash}, counts{0, m.queued, false});
+    counts_.try_emplace(key{m.timestamp, m.hash}, counts{0, m.queued, m.retired, false});
   }
 }
 
@@ -40,11 +40,11 @@ sighting line_dedup::observe(std::int64_t timestamp, std::uint64_t hash) {
   auto& c = counts_[key{timestamp, hash}];
   ++c.seen;
   if (c.seen <= c.queued) {
-    return {false, c.seen};
+    return {false, c.seen + c.retired};
   }
   c.queued = c.seen;
   c.changed = true;
-  return {true, c.seen};
+  return {true, c.seen + c.retired};
 }
 
 page_record line_dedup::finish_page() {
@@ -55,7 +55,8 @@ page_record line_dedup::finish_page() {
       continue;
     }
     if (std::exchange(it->second.changed, false)) {
-      out.marks.push_back(line_mark{it->first.timestamp, it->first.hash, it->second.queued});
+      out.marks.push_back(
+          line_mark{it->first.timestamp, it->first.hash, it->second.queued, it->second.retired});
     }
     ++it;
   }

@@ -19,6 +19,8 @@ struct line_mark {
   std::int64_t timestamp = 0;
   std::uint64_t hash = 0;  ///< line_hash(type, message)
   std::int64_t queued = 0;
+  /// Ids given to lines the array dropped since: occurrences go on after them.
+  std::int64_t retired = 0;
   friend bool operator==(const line_mark&, const line_mark&) = default;
 };
 
@@ -79,7 +81,8 @@ class line_dedup {
   };
   struct counts {
     std::int64_t seen = 0;    ///< in this cycle
-    std::int64_t queued = 0;  ///< ever
+    std::int64_t queued = 0;  ///< ever, less those the array dropped
+    std::int64_t retired = 0;
     bool changed = false;     ///< since the store last heard of it
   };
 

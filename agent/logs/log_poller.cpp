@@ -200,8 +200,13 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   if (end->next != read_end::then::done) {
     // What the first read stored is in the store; the second counts its sightings afresh.
     const bool by_content = end->next == read_end::then::by_content;
-    c = begin_cycle(state_.load().value_or(cp), priming);
-    const auto page_size = end->page_size;
+    auto again = state_.load().value_or(cp);
+    if (end->next == read_end::then::rewind) {
+      again = co_await rewind(again, end->rewind_from, again.start_time - end->rewind_from);
+    }
+    c = begin_cycle(again, priming);
+    const auto page_size =
+        end->next == read_end::then::one_page ? end->page_size : options_.page_size;
     if (by_content) {
       end = co_await read_by_content(c, nullptr);
     } else {
@@ -295,6 +300,9 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(
     co_return answer.error();
   }
   watch_clock_skew();
+  if (const auto from = clock_went_back(c.cp); from && !c.priming) {
+    co_return read_end{.next = read_end::then::rewind, .rewind_from = *from};
+  }
   if (!answer->total_given) {
     auto end = co_await read_by_content(c, &*answer);
     co_return end;
@@ -613,6 +621,9 @@ asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
     report_gap(c.recount.second(), missing, c.oldest_after.value_or(horizon()));
   }
   counters_.last_success_unix = unix_now();
+  if (const auto now = array_.array_now()) {
+    clock_seen_ = clock_reading{std::chrono::steady_clock::now(), *now};
+  }
 }
 
 std::int64_t log_poller::horizon() const {
@@ -703,15 +714,41 @@ void log_poller::note_failure(int page, const std::string& why) {
 // which seconds.
 asio::awaitable<checkpoint> log_poller::rewind_if_clock_went_back(checkpoint cp) {
   const auto now = array_.array_now();
-  if (!now || cp.start_time <= 0 || cp.start_time - *now <= clock_behind_tolerance_s) {
+  // The checkpoint never passes the array's clock (lines ahead of it never move it), so a
+  // checkpoint ahead of it means the clock went back, by however little.
+  if (!now || cp.start_time <= 0 || cp.start_time <= *now) {
     co_return cp;
   }
-  const auto from = *now - clock_behind_tolerance_s;
+  co_return co_await rewind(cp, *now - clock_behind_tolerance_s, cp.start_time - *now);
+}
+
+std::optional<std::int64_t> log_poller::clock_went_back(const checkpoint& cp) const {
+  const auto now = array_.array_now();
+  if (!clock_seen_ || !now) {
+    return std::nullopt;
+  }
+  const auto ours = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::steady_clock::now() - clock_seen_->at)
+                        .count();
+  // A Date is in whole seconds: one second of rounding at each end.
+  const auto lost = ours - (*now - clock_seen_->array);
+  if (lost <= 2) {
+    return std::nullopt;
+  }
+  // Right after the step the clock read at least its last reading less what it lost.
+  const auto from = clock_seen_->array - lost - 1;
+  return from < cp.start_time - 1 ? std::optional(from) : std::nullopt;
+}
+
+asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
+                                               std::int64_t step) {
   const auto window = options_.clock_step_window.count() / 1000;
   const auto exact_from =
       std::max(cp.recorded_since.value_or(cp.start_time + 1), cp.start_time - window);
   const auto old = cp.start_time;
   cp.start_time = from;
+  // One step back is told once: the cycle's first page need not find it again.
+  clock_seen_.reset();
   co_await writer_.run([&](state_store& store, event_queue&) {
     log_state state(store, array_.device_name());
     auto tx = store.begin();
@@ -720,10 +757,15 @@ asio::awaitable<checkpoint> log_poller::rewind_if_clock_went_back(checkpoint cp)
     tx.commit(sqlite::durability::deferred);
     return 0;
   });
+  // A step within the tolerance is told only when it may repeat lines.
+  if (step <= clock_behind_tolerance_s && exact_from <= from) {
+    co_return cp;
+  }
   const auto& name = array_.device_name();
-  std::string message = "The clock of " + name + " was set back: it is " +
-                        std::to_string(old - *now) + " s behind the newest log line read (" +
-                        rfc3339_utc(old) + "). Its log is read again from " + rfc3339_utc(from) +
+  std::string message = "The clock of " + name + " was set back by about " +
+                        std::to_string(step) + " s: the lines it stamps may lie before the " +
+                        "newest log line read (" + rfc3339_utc(old) + "). Its log is read " +
+                        "again from " + rfc3339_utc(from) +
                         ", so the lines it stamps from now on are collected";
   message += exact_from <= from
                  ? "; the lines read before are recognised and none is forwarded twice."

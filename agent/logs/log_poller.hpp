@@ -113,8 +113,10 @@ class log_poller {
   /// What a read by position leaves to do: nothing, or the cycle read again by content (the
   /// array's totals cannot be trusted) or as one page (pages of identical lines).
   struct read_end {
-    enum class then { done, by_content, one_page } next = then::done;
+    /// ...or from further back: the array's clock went back since the last cycle.
+    enum class then { done, by_content, one_page, rewind } next = then::done;
     std::int64_t page_size = 0;
+    std::int64_t rewind_from = 0;
   };
   boost::asio::awaitable<result<std::int64_t>> read_cycle(checkpoint cp, bool priming);
   cycle begin_cycle(checkpoint cp, bool priming);
@@ -156,6 +158,10 @@ class log_poller {
                        std::span<const device::log_entry> lines, std::int64_t floor,
                        std::int64_t horizon, bool priming, line_dedup& dedup) const;
   boost::asio::awaitable<checkpoint> rewind_if_clock_went_back(checkpoint cp);
+  /// Where to read from when the array's clock advanced less than ours since the last cycle
+  /// (a step back, then perhaps on again past the checkpoint); none when nothing was missed.
+  std::optional<std::int64_t> clock_went_back(const checkpoint& cp) const;
+  boost::asio::awaitable<checkpoint> rewind(checkpoint cp, std::int64_t from, std::int64_t step);
   void watch_clock_skew();
   void watch_lines_ahead(std::int64_t ahead, std::int64_t newest);
   void watch_start_time(std::int64_t before_start, std::int64_t start);
@@ -181,6 +187,12 @@ class log_poller {
   bool start_time_warned_ = false;
   bool untrustworthy_warned_ = false;
   std::int64_t last_cycle_id_ = 0;
+  /// The array's clock when the last cycle ended, and ours.
+  struct clock_reading {
+    std::chrono::steady_clock::time_point at;
+    std::int64_t array = 0;
+  };
+  std::optional<clock_reading> clock_seen_;
 };
 
 }  // namespace qsanfwd::logs

@@ -82,7 +82,7 @@ std::vector<line_mark> log_state::marks_between(std::int64_t lo, std::int64_t hi
   std::vector<line_mark> out;
   while (st.step()) {
     out.push_back(line_mark{st.column_int64(0), static_cast<std::uint64_t>(st.column_int64(1)),
-                            st.column_int64(2)});
+                            st.column_int64(2), st.column_int64(3)});
   }
   st.reset();
   return out;
@@ -108,6 +108,7 @@ void log_state::record(std::int64_t cycle, const page_record& page) {
     st.bind_int64(2, m.timestamp);
     st.bind_int64(3, static_cast<std::int64_t>(m.hash));
     st.bind_int64(4, m.queued);
+    st.bind_int64(5, m.retired);
     st.run();
   }
 }

@@ -221,6 +221,11 @@ CREATE TABLE log_recent (
 CREATE INDEX log_recent_by_hi ON log_recent (device, hi);
 ALTER TABLE log_checkpoints ADD COLUMN recorded_since INTEGER;
 )sql"},
+    // Ids of lines the array dropped (a logs_gap lowers `queued` to what it still holds): the
+    // next identical line in that second gets the occurrence after them, never an id given.
+    migration{10, R"sql(
+ALTER TABLE log_marks ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -305,14 +310,15 @@ inline constexpr std::string_view save_log_checkpoint =
     "updated_at = excluded.updated_at, recorded_since = excluded.recorded_since";
 // `queued`: how many lines of this (second, type, message) were ever queued; it never goes down.
 inline constexpr std::string_view save_log_mark =
-    "INSERT INTO log_marks (device, timestamp, line_hash, queued) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT (device, timestamp, line_hash) DO UPDATE SET "
-    "queued = max(queued, excluded.queued)";
+    "INSERT INTO log_marks (device, timestamp, line_hash, queued, retired) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (device, timestamp, line_hash) DO UPDATE SET "
+    "queued = max(queued, excluded.queued), retired = max(retired, excluded.retired)";
 // After a gap: the array no longer holds some of the lines a mark counts.
 inline constexpr std::string_view lower_log_mark =
-    "UPDATE log_marks SET queued = ?4 WHERE device = ?1 AND timestamp = ?2 AND line_hash = ?3";
+    "UPDATE log_marks SET retired = retired + queued - ?4, queued = ?4 "
+    "WHERE device = ?1 AND timestamp = ?2 AND line_hash = ?3 AND queued > ?4";
 inline constexpr std::string_view load_log_marks_between =
-    "SELECT timestamp, line_hash, queued FROM log_marks "
+    "SELECT timestamp, line_hash, queued, retired FROM log_marks "
     "WHERE device = ?1 AND timestamp BETWEEN ?2 AND ?3";
 inline constexpr std::string_view forget_log_marks_between =
     "DELETE FROM log_marks WHERE device = ?1 AND timestamp BETWEEN ?2 AND ?3";

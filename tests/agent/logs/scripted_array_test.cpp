@@ -181,7 +181,7 @@ TEST_F(poller_property, finding_2_identical_genuine_pages_taken_for_repeats) {
 
 // Known finding 3: the array's clock set back 5 s (within the 10 s tolerance): the lines it
 // stamps behind the checkpoint are never read, and nothing says so.
-TEST_F(poller_property, DISABLED_finding_3_clock_set_back_a_few_seconds) {
+TEST_F(poller_property, finding_3_clock_set_back_a_few_seconds) {
   EXPECT_EQ(run_script("page=5 oldest inclusive | write 3 0 0 0; poll; clock -5; write 3 1 0 0; "
                        "poll"),
             "");
@@ -205,7 +205,7 @@ TEST_F(poller_property, finding_4_page_number_ignored_with_pages_of_one_line) {
 // of its second are lowered to what is left), then a new identical line in the same second:
 // the new line gets occurrence 1 again, so the same id as the dropped one. Two genuine lines,
 // one id: a sink that keys on the id (or a reader that drops repeats by id) loses one.
-TEST_F(poller_property, DISABLED_finding_5_id_given_again_after_a_gap) {
+TEST_F(poller_property, finding_5_id_given_again_after_a_gap) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 2 2 0 0; poll; drop 1; poll; "
                        "write 1 2 0 0; poll"),
             "");
