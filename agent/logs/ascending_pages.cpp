@@ -92,15 +92,16 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
     return {verdict::untrustworthy, {}, *why};
   }
   if (total_ >= 0 && (answer.total < total_ || (one_second_ && answer.total != total_))) {
-    return {verdict::log_changed, {},
-            "its log went from " + std::to_string(total_) + " to " +
-                std::to_string(answer.total) + " lines while being read"};
+    return {verdict::log_changed,
+            {},
+            "its log went from " + std::to_string(total_) + " to " + std::to_string(answer.total) +
+                " lines while being read"};
   }
   const auto grew = total_ < 0 ? 0 : answer.total - read_total_;
   const auto n = static_cast<std::int64_t>(answer.logs.size());
-  run got{newest_first_ ? answer.total - (page - 1) * page_size_ - n + 1
-                        : (page - 1) * page_size_ + 1,
-          std::move(answer.logs)};
+  run got{
+      newest_first_ ? answer.total - (page - 1) * page_size_ - n + 1 : (page - 1) * page_size_ + 1,
+      std::move(answer.logs)};
   if (newest_first_) {
     std::reverse(got.lines.begin(), got.lines.end());
   }
@@ -108,9 +109,11 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
   if (page == 1 && first_.lines.empty()) {
     first_ = got;
   } else if (repeats_page_one(got)) {
-    return {verdict::ambiguous, {},
-            "page " + std::to_string(page) + " holds the same lines as page 1, all of one "
-            "second"};
+    return {verdict::ambiguous,
+            {},
+            "page " + std::to_string(page) +
+                " holds the same lines as page 1, all of one "
+                "second"};
   }
   if (n == 0) {
     return {};
@@ -122,7 +125,8 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
     return {verdict::log_changed, {}, "a page held only lines read before"};
   }
   auto skip = static_cast<std::size_t>(want_ - got.lo);
-  const bool may_shift = grew > 0 && !newer_.lines.empty() && newer_.lines.back().timestamp > horizon;
+  const bool may_shift =
+      grew > 0 && !newer_.lines.empty() && newer_.lines.back().timestamp > horizon;
   if (may_shift) {
     skip += shifted_ahead(got, skip, grew, horizon);
   } else if (!agrees_with_lines_read(got, want_ - 1)) {
@@ -131,7 +135,8 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
   const auto* last_read = newer_.at(want_ - 1);
   if (last_read != nullptr && skip < got.lines.size() &&
       got.lines[skip].timestamp < last_read->timestamp) {
-    return {verdict::untrustworthy, {},
+    return {verdict::untrustworthy,
+            {},
             "page " + std::to_string(page) + " goes on with lines older than those before it"};
   }
   older_ = std::exchange(newer_, std::move(got));

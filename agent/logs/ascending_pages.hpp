@@ -71,10 +71,10 @@ class ascending_pages {
   bool one_second_;  ///< order unknown: the listing is one second, its total must not change
   std::int64_t page_size_;
   std::int64_t want_ = 1;
-  std::int64_t total_ = -1;  ///< none answered yet
+  std::int64_t total_ = -1;      ///< none answered yet
   std::int64_t read_total_ = 0;  ///< the total when the last page was taken
-  run first_;                ///< page 1's lines
-  run older_;                ///< the two pages read last
+  run first_;                    ///< page 1's lines
+  run older_;                    ///< the two pages read last
   run newer_;
 };
 

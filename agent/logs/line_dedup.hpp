@@ -83,7 +83,7 @@ class line_dedup {
     std::int64_t seen = 0;    ///< in this cycle
     std::int64_t queued = 0;  ///< ever, less those the array dropped
     std::int64_t retired = 0;
-    bool changed = false;     ///< since the store last heard of it
+    bool changed = false;  ///< since the store last heard of it
   };
 
   bool covered(std::int64_t timestamp) const;

@@ -1,13 +1,13 @@
 #include "agent/logs/log_poller.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <span>
@@ -16,9 +16,9 @@
 
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/logs/ascending_pages.hpp"
 #include "agent/logs/checkpoint_recount.hpp"
 #include "agent/logs/log_event.hpp"
-#include "agent/logs/ascending_pages.hpp"
 #include "agent/logs/page_window.hpp"
 #include "agent/logs/repeated_pages.hpp"
 
@@ -283,7 +283,8 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
   }
   const auto second = first.logs.front().timestamp;
   const auto& lines = answer->logs;
-  if (std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.timestamp < second; })) {
+  if (std::any_of(lines.begin(), lines.end(),
+                  [&](const auto& l) { return l.timestamp < second; })) {
     c.cp.newest_first = true;
     bottom = std::move(*answer);
   } else if (std::any_of(lines.begin(), lines.end(),
@@ -293,8 +294,8 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
   co_return !c.cp.newest_first.has_value();
 }
 
-asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(
-    cycle& c, std::int64_t page_size) {
+asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle& c,
+                                                                           std::int64_t page_size) {
   auto answer = co_await fetch(c, 1, page_size);
   if (!answer) {
     co_return answer.error();
@@ -336,9 +337,10 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(
         co_return read_end{read_end::then::one_page, pages.total()};
       }
       if (!std::exchange(untrustworthy_warned_, true)) {
-        log_->warn("{}: the array's log pages contradict its total ({}): it is read from page 1 "
-                   "on by content, and its checkpoint moves only when a cycle ends",
-                   array_.device_name(), got.why);
+        log_->warn(
+            "{}: the array's log pages contradict its total ({}): it is read from page 1 "
+            "on by content, and its checkpoint moves only when a cycle ends",
+            array_.device_name(), got.why);
       }
       co_return read_end{read_end::then::by_content};
     }
@@ -349,9 +351,12 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(
     }
     asked_again = got.what == verdict::ask_again ? asked_again + 1 : 0;
     const auto pages_in_total = (pages.total() + page_size - 1) / page_size;
-    if (asked_again > max_pages_without_news || c.requests > 2 * pages_in_total + 2 * max_pages_without_news) {
-      const std::string why = "the array's log grows faster than it can be read, or its pages "
-                              "never cover its total of " + std::to_string(pages.total()) + " lines";
+    if (asked_again > max_pages_without_news ||
+        c.requests > 2 * pages_in_total + 2 * max_pages_without_news) {
+      const std::string why =
+          "the array's log grows faster than it can be read, or its pages "
+          "never cover its total of " +
+          std::to_string(pages.total()) + " lines";
       note_failure(page, why);
       co_return failure{why};
     }
@@ -419,8 +424,8 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(
   }
 }
 
-asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(
-    cycle& c, device::log_page* first) {
+asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle& c,
+                                                                          device::log_page* first) {
   const auto page_size = static_cast<std::int64_t>(options_.page_size);
   std::vector<device::log_entry> previous;  ///< the page before, for lines pushed over
   repeated_pages repeats;
@@ -492,8 +497,8 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(
       note_failure(page, why);
       co_return failure{why};
     }
-    const bool last = !answer->have_next_page || answer->logs.empty() || repeat ||
-                      (all_read && lines.empty());
+    const bool last =
+        !answer->have_next_page || answer->logs.empty() || repeat || (all_read && lines.empty());
     if (!last) {
       if (hooks_.between_pages) {
         co_await hooks_.between_pages();
@@ -601,10 +606,9 @@ void log_poller::report_progress(const cycle& c, std::int64_t total, bool done) 
     return;
   }
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - c.began;
-  hooks_.on_progress(progress{array_.device_name(), c.read, std::max(total, c.read),
-                              elapsed.count() > 0 ? static_cast<double>(c.read) / elapsed.count()
-                                                  : 0,
-                              done});
+  hooks_.on_progress(
+      progress{array_.device_name(), c.read, std::max(total, c.read),
+               elapsed.count() > 0 ? static_cast<double>(c.read) / elapsed.count() : 0, done});
 }
 
 asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
@@ -639,8 +643,8 @@ std::int64_t log_poller::horizon() const {
 
 log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queue,
                                              std::span<const device::log_entry> lines,
-                                             std::int64_t floor, std::int64_t horizon,
-                                             bool priming, line_dedup& dedup) const {
+                                             std::int64_t floor, std::int64_t horizon, bool priming,
+                                             line_dedup& dedup) const {
   std::optional<second_span> all;
   std::optional<second_span> settled;
   const auto widen = [](std::optional<second_span>& span, std::int64_t t) {
@@ -694,8 +698,7 @@ void log_poller::note_failure(int page, const std::string& why) {
   log_->debug("{}: log read failed at page {}: {}", array_.device_name(), page, why);
   // An unreachable array is reported by the client; this is for an array that answers but
   // whose answers cannot be used.
-  if (consecutive_failures_ < stuck_after_failures || stuck_reported_ ||
-      !array_.answering()) {
+  if (consecutive_failures_ < stuck_after_failures || stuck_reported_ || !array_.answering()) {
     return;
   }
   stuck_reported_ = true;
@@ -735,8 +738,9 @@ std::optional<std::int64_t> log_poller::clock_went_back(const checkpoint& cp) co
   if (lost <= 2) {
     return std::nullopt;
   }
-  // Right after the step the clock read at least its last reading less what it lost.
-  const auto from = clock_seen_->array - lost - 1;
+  // Right after the step the clock read at least its last reading less what it lost, give or
+  // take the Dates' rounding.
+  const auto from = clock_seen_->array - lost - 2;
   return from < cp.start_time - 1 ? std::optional(from) : std::nullopt;
 }
 
@@ -747,8 +751,10 @@ asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
       std::max(cp.recorded_since.value_or(cp.start_time + 1), cp.start_time - window);
   const auto old = cp.start_time;
   cp.start_time = from;
-  // One step back is told once: the cycle's first page need not find it again.
-  clock_seen_.reset();
+  // One step back is told once: the cycle's first page measures from here.
+  if (const auto now = array_.array_now()) {
+    clock_seen_ = clock_reading{std::chrono::steady_clock::now(), *now};
+  }
   co_await writer_.run([&](state_store& store, event_queue&) {
     log_state state(store, array_.device_name());
     auto tx = store.begin();
@@ -762,11 +768,10 @@ asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
     co_return cp;
   }
   const auto& name = array_.device_name();
-  std::string message = "The clock of " + name + " was set back by about " +
-                        std::to_string(step) + " s: the lines it stamps may lie before the " +
-                        "newest log line read (" + rfc3339_utc(old) + "). Its log is read " +
-                        "again from " + rfc3339_utc(from) +
-                        ", so the lines it stamps from now on are collected";
+  std::string message = "The clock of " + name + " was set back by about " + std::to_string(step) +
+                        " s: the lines it stamps may lie before the " + "newest log line read (" +
+                        rfc3339_utc(old) + "). Its log is read " + "again from " +
+                        rfc3339_utc(from) + ", so the lines it stamps from now on are collected";
   message += exact_from <= from
                  ? "; the lines read before are recognised and none is forwarded twice."
                  : "; lines stamped between " + rfc3339_utc(from) + " and " +
@@ -825,24 +830,24 @@ void log_poller::watch_lines_ahead(std::int64_t ahead, std::int64_t newest) {
 void log_poller::watch_start_time(std::int64_t before_start, std::int64_t start) {
   counters_.lines_before_start += static_cast<std::uint64_t>(before_start);
   if (before_start > 0 && !std::exchange(start_time_warned_, true)) {
-    log_->warn("{}: the array answered a log query from {} with {} lines stamped before it: it "
-               "seems to ignore startTime. Those lines are dropped (they were read before), "
-               "but every cycle now reads the whole log.",
-               array_.device_name(), rfc3339_utc(start), before_start);
+    log_->warn(
+        "{}: the array answered a log query from {} with {} lines stamped before it: it "
+        "seems to ignore startTime. Those lines are dropped (they were read before), "
+        "but every cycle now reads the whole log.",
+        array_.device_name(), rfc3339_utc(start), before_start);
   }
 }
 
-void log_poller::report_gap(std::int64_t checkpoint, std::int64_t missing,
-                            std::int64_t held_from) {
+void log_poller::report_gap(std::int64_t checkpoint, std::int64_t missing, std::int64_t held_from) {
   ++counters_.gaps;
-  const auto e = raise("logs_gap", severity::warning,
-                       "The log of " + array_.device_name() + " no longer holds " +
-                           std::to_string(missing) + " of the lines stamped " +
-                           rfc3339_utc(checkpoint) +
-                           " that were read before: it was overwritten or cleared. Lines it "
-                           "stamped from " +
-                           rfc3339_utc(checkpoint) + " to " + rfc3339_utc(held_from) +
-                           " may be lost on the array's side.");
+  const auto e =
+      raise("logs_gap", severity::warning,
+            "The log of " + array_.device_name() + " no longer holds " + std::to_string(missing) +
+                " of the lines stamped " + rfc3339_utc(checkpoint) +
+                " that were read before: it was overwritten or cleared. Lines it "
+                "stamped from " +
+                rfc3339_utc(checkpoint) + " to " + rfc3339_utc(held_from) +
+                " may be lost on the array's side.");
   if (hooks_.log_gap) {
     hooks_.log_gap(e);
   }
@@ -858,8 +863,8 @@ void log_poller::note_success() {
 }
 
 event log_poller::raise(std::string type, severity level, std::string message) {
-  auto e = make_agent_event(array_.device_name(), array_.device_host(), std::move(type),
-                            level, std::move(message));
+  auto e = make_agent_event(array_.device_name(), array_.device_host(), std::move(type), level,
+                            std::move(message));
   log_->log(level <= severity::warning ? spdlog::level::warn : spdlog::level::info, "{}",
             e.message);
   if (hooks_.agent_event) {

@@ -190,8 +190,7 @@ void log_state::reopen(std::int64_t from, std::int64_t to) {
   load.bind_int64(3, to);
   while (load.step()) {
     const auto packed = load.column_blob(0);
-    for (std::size_t at = 0; at + recorded_line_bytes <= packed.size();
-         at += recorded_line_bytes) {
+    for (std::size_t at = 0; at + recorded_line_bytes <= packed.size(); at += recorded_line_bytes) {
       const auto line = std::span<const std::byte>(packed).subspan(at, recorded_line_bytes);
       const auto timestamp = static_cast<std::int64_t>(get_u64(line.first(8)));
       if (timestamp >= from && timestamp <= to) {

@@ -35,14 +35,15 @@ std::optional<std::size_t> page_window::accept(int page, const device::log_page&
   if (answer.logs.empty()) {
     return 0;  // past the end of the listing, which positions would take for a hole
   }
-  const bool positions = !by_content_ && answer.total_given && (page == 1 || answer.total >= last_total_);
+  const bool positions =
+      !by_content_ && answer.total_given && (page == 1 || answer.total >= last_total_);
   if (positions) {
     return accept(page, answer.total, answer.logs.size());
   }
   by_content_ = true;
   if (!newest_first_) {
     return answer.total_given && answer.total < last_total_ ? std::nullopt
-                                                             : std::optional<std::size_t>(0);
+                                                            : std::optional<std::size_t>(0);
   }
   return page == 1 ? 0 : overlap(previous, answer.logs);
 }

@@ -21,8 +21,8 @@ bool repeated_pages::seen_before(std::span<const device::log_entry> lines) {
                           std::all_of(lines.begin(), lines.end(), [&](const auto& l) {
                             return l.timestamp == lines.front().timestamp;
                           });
-  if (one_second && std::all_of(lines.begin(), lines.end(),
-                                [&](const auto& l) { return l == lines.front(); })) {
+  if (one_second &&
+      std::all_of(lines.begin(), lines.end(), [&](const auto& l) { return l == lines.front(); })) {
     return false;
   }
   std::uint64_t digest = 0xCBF29CE484222325ULL;

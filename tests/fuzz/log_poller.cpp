@@ -27,7 +27,6 @@ qsanfwd::test::poller_bench& bench() {
     return std::filesystem::path(pattern);
   }();
   static qsanfwd::test::poller_bench b(dir);
-  b.excuse_known_findings = std::getenv("QSANFWD_FUZZ_POLLER_STRICT") == nullptr;
   static const bool cleanup = [] {
     std::atexit([] { std::filesystem::remove_all(dir); });
     return true;

@@ -91,48 +91,6 @@ std::vector<std::int64_t> times_in(std::string_view text) {
   return out;
 }
 
-// Failures of honest arrays found by fuzz_log_poller and reported to the lead (see
-// tests/fuzz/README.md, "What was found"), recognised by the poller's own words:
-// 1. a log all in one second and longer than a page is never read (the order cannot be told);
-// 2. two genuinely different pages of one second with the same lines (identical genuine lines)
-//    are taken for a page served twice, and the cycle fails every time;
-// 3. after the array's clock is set back by 2..10 s (within the poller's tolerance of 10 s;
-//    1 s is enough under the exclusive reading of startTime), lines stamped behind the
-//    checkpoint are never read;
-// 4. an array that ignores pageNumber and answers a page of one line (page size 1), or of
-//    identical lines, is read for ever, each sighting queued as a new line;
-// 5. after a logs_gap lowers the marks of the checkpoint's second, a new line identical to a
-//    dropped one gets the dropped line's id (its occurrence number is counted again from 1);
-// 6. a line stamped ahead of the array's clock by 3 s moves the checkpoint once the clock is
-//    within 2 s of it, and the seconds between the clock and it are taken as read whole: a
-//    line the array then stamps at its present is skipped;
-// 7. oldest first, a line written at the array's present lands before lines stamped ahead of
-//    its clock that a cycle already read: they shift to the next page and one is queued again
-//    under a new id.
-// 8. newest first, an array that ignores pageNumber while a line arrives: page 2 (page 1 again,
-//    shifted by the new line) is not taken for a repeat, the page window skips only the shift,
-//    and the lines of page 1 are queued again under new ids;
-// 9. newest first, an array whose `total` is wrong (constant) while a line arrives: the shift
-//    is not seen, and a line is queued twice under two ids;
-// 10. lines arriving between the two requests of the order probe (the first line of the log,
-//    then the line at position `total`) make a newest-first array look oldest first; the wrong
-//    order is kept in the checkpoint, and lines are queued again (same ids and new ones).
-// 11. newest first, lines arriving during the first cycle shift the pages by a multiple of the
-//    page size: the cycle fails on a page it takes for a repeat, and later clean cycles never
-//    queue some of the lines it read (not analysed further; 13 looks the same with pageNumber
-//    ignored: after a cycle failed on a repeat, clean cycles skip lines).
-// 12. an array that ignores pageNumber and whose `total` fits page 1: the repeated page ends
-//    the cycle as complete, the checkpoint passes the oldest second, only partly read, and
-//    under the exclusive reading of startTime its other lines are never read.
-// 6, 7, 11 and 12 are set aside coarsely: in a run where some poll found a line stamped ahead of
-// the array's clock (11: a poll with no misbehaviour failed on a "repeat"; 12: pageNumber ignored
-// and `total` wrong at once), only "no
-// id twice" and "every poll ends" are checked.
-bool known_finding(const std::string& why) {
-  return why.find("cannot tell the array's result order") != std::string::npos ||
-         why.find("with the lines of an earlier page") != std::string::npos;
-}
-
 struct range {
   std::int64_t lo = 0;
   std::int64_t hi = 0;
@@ -304,9 +262,10 @@ poller_bench::~poller_bench() {
 // 3. Nothing skipped silently: a line is REQUIRED when the array held it throughout at least
 //    one clean poll: a poll during which no misbehaviour was on and no request failed, the
 //    line written before the poll began and not dropped before it ended (the four settling
-//    polls are clean, so every line the array still holds at the end is required; with
-//    excuse_known_findings, a poll failing with a finding already reported is not clean, and a
-//    line stamped 2..12 s behind the latest clock the array had is not required). A required
+//    polls are clean, so every line the array still holds at the end is required), unless it
+//    was written while the array's clock was set back and, by the next poll, the clock had
+//    gone on again to within 2 s of where it was when the last successful poll ended: a step
+//    back hidden by a step forward, which no reader of the array's clock can see. A required
 //    line is EXCUSED when the array dropped it (ring wrap or clear) and a `logs_gap` event
 //    names a range holding its second (README, Gaps: "Loss outside our control is told").
 //    For every (second, type, message), at least as many distinct ids are queued as there are
@@ -314,8 +273,9 @@ poller_bench::~poller_bench() {
 //    same second, type and message was written after the last clean poll that saw it: no
 //    reader can tell the two apart (the array gives lines no id), so it stands in for it. A
 //    `logs_stuck` needs no rule of its own: lines only ever served while a misbehaviour was on are
-//    not required, and once it is off the settling polls must read them. Clock steps excuse nothing
-//    (README, Clocks: "the lines the array stamps after the step exactly once").
+//    not required, and once it is off the settling polls must read them. A step back seen by the
+//    poller excuses nothing (README, Clocks: "the lines the array stamps after the step exactly
+//    once").
 // 4. Every poll ends: a cycle asking more than 2000 requests is a loop.
 std::string poller_bench::run(const poller_script& s) {
   const auto name = "fz" + std::to_string(++devices_);
@@ -331,41 +291,31 @@ std::string poller_bench::run(const poller_script& s) {
 
   std::ostringstream trace;  // what each poll did, for the report
   std::string broken;
-  bool known_loop = false;                // known finding 4
-  bool false_repeat_seen = false;         // known finding 11
-  bool page_and_total_lie = false;        // known finding 12
-  bool ahead_seen = false;                // known findings 6 and 7
-  bool page_ignored_with_inflow = false;  // known findings 8 and 9
+  // The array's clock when the last poll that succeeded ended, and the first line written since.
+  std::optional<std::int64_t> clock_at_success;
+  std::uint64_t unpolled_from = 0;
   const auto poll = [&]() {
     const auto begin_call = array.calls();
     const auto begin_serial = array.next_serial();
     const bool mis_on = array.mis.any();
-    const auto inflows_before = array.inflows.size();
-    ahead_seen = ahead_seen || array.newest_held() > array.clock();
+    // A step back that a step forward hid before this poll: no reader of the array's clock
+    // can see it (the poller compares the clock's progress with its own between cycles).
+    if (clock_at_success && array.clock() > *clock_at_success - 3) {
+      array.hide_steps_since(unpolled_from);
+    }
     auto r = qsanfwd::test::run(io_, poller.poll_once());
     trace << "  poll at " << array.clock() - clock_origin << ": "
           << (r ? "queued " + std::to_string(*r) : "failed: " + r.error().message) << " ("
           << array.calls() - begin_call << " requests)\n";
-    page_ignored_with_inflow =
-        page_ignored_with_inflow ||
-        ((array.mis.ignore_page_number || array.mis.total != total_mode::honest) &&
-         array.inflows.size() < inflows_before);
     if (array.calls() - begin_call > max_calls_per_poll && broken.empty()) {
       broken = "a poll did not end (more than 2000 requests)";
-      known_loop = mis_on && array.mis.ignore_page_number;
     }
-    const bool known = !r && excuse_known_findings && known_finding(r.error().message);
-    page_and_total_lie = page_and_total_lie ||
-                         (array.mis.ignore_page_number && array.mis.total != total_mode::honest);
-    // Known finding 4 cut short (a failure ends the cycle before the limit): a page of one line
-    // served again is queued again, and the next cycle reports a logs_gap that never was.
-    page_and_total_lie =
-        page_and_total_lie || (array.mis.ignore_page_number && options.page_size == 1);
-    false_repeat_seen =
-        false_repeat_seen ||
-        (!r && r.error().message.find("with the lines of an earlier page") != std::string::npos);
-    if (!mis_on && array.clean_since(begin_call) && !known) {
+    if (!mis_on && array.clean_since(begin_call)) {
       array.mark_clean_poll(begin_serial);
+    }
+    unpolled_from = array.next_serial();
+    if (r) {
+      clock_at_success = array.clock();
     }
   };
   for (const auto& st : s.steps) {
@@ -476,12 +426,7 @@ std::string poller_bench::run(const poller_script& s) {
       ++queued_lines;
       const bool may_repeat = std::any_of(repeats.begin(), repeats.end(),
                                           [&](const range& r) { return r.covers(e.timestamp); });
-      // Known finding 5: an id given again after a logs_gap in that second.
-      const bool known = excuse_known_findings &&
-                         std::any_of(gaps.begin(), gaps.end(),
-                                     [&](const range& r) { return r.covers(e.timestamp); });
-      if (!queued[key{e.timestamp, e.type, e.message}].insert(e.id).second && !may_repeat &&
-          !known && !(excuse_known_findings && array.order_probe_spoiled())) {
+      if (!queued[key{e.timestamp, e.type, e.message}].insert(e.id).second && !may_repeat) {
         problems << "  id " << e.id << " queued twice: " << e.timestamp - clock_origin << " "
                  << e.type << " " << e.message << "\n";
       }
@@ -499,13 +444,7 @@ std::string poller_bench::run(const poller_script& s) {
     auto& t = model[key{l.entry.timestamp, l.entry.type, l.entry.message}];
     ++t.held;
     t.written.push_back(l.serial);
-    // Known finding 3: a line stamped 2..12 s behind the latest clock the array had.
-    // Coarse: the poller compares its checkpoint with the clock at each poll, which may have
-    // moved on a second or two since the line was written (the settling polls add one).
-    // A step back of one second is enough under the exclusive reading of startTime.
-    const bool known = excuse_known_findings && l.behind <= 12 &&
-                       (l.behind >= 2 || (l.behind >= 1 && l.clock_set_back));
-    if (!l.seen_by_clean_poll || known) {
+    if (!l.seen_by_clean_poll || l.step_hidden) {
       continue;
     }
     const bool told = !l.held && std::any_of(gaps.begin(), gaps.end(), [&](const range& r) {
@@ -530,13 +469,7 @@ std::string poller_bench::run(const poller_script& s) {
       }
     }
   }
-  const bool ahead_excused =
-      excuse_known_findings && (ahead_seen || false_repeat_seen || page_and_total_lie);
   for (const auto& [k, ids] : queued) {
-    if (ahead_excused ||
-        (excuse_known_findings && (page_ignored_with_inflow || array.order_probe_spoiled()))) {
-      break;
-    }
     const auto held = model.contains(k) ? model[k].held : 0;
     if (std::cmp_greater(ids.size(), held)) {
       problems << "  " << ids.size() << " ids queued for " << held
@@ -545,9 +478,6 @@ std::string poller_bench::run(const poller_script& s) {
     }
   }
   for (const auto& [k, t] : model) {
-    if (ahead_excused) {
-      break;
-    }
     const auto n = queued.contains(k) ? static_cast<std::int64_t>(queued[k].size()) : 0;
     if (n < t.required) {
       problems << "  skipped silently: " << t.required - n << " of " << t.required
@@ -559,7 +489,7 @@ std::string poller_bench::run(const poller_script& s) {
   if (!problems.str().empty() && broken.empty()) {
     broken = "the queue disagrees with the array's model";
   }
-  if (broken.empty() || (known_loop && excuse_known_findings)) {
+  if (broken.empty()) {
     return "";
   }
   std::ostringstream out;

@@ -65,10 +65,6 @@ class poller_bench {
   /// broke, with the script and what the agent said.
   std::string run(const poller_script& s);
 
-  /// Failures of the poller already reported (see known_finding() in poller_script.cpp): a poll
-  /// that fails with one of them does not count as clean, so the fuzzer looks for others.
-  bool excuse_known_findings = false;
-
  private:
   std::unique_ptr<state_store> store_;
   std::unique_ptr<event_queue> queue_;

@@ -61,8 +61,6 @@ boost::asio::awaitable<result<device::log_page>> scripted_array::log_list(
       --f.at_call;
     }
     while (!inflows.empty() && inflows.front().at_call <= 0) {
-      order_probe_spoiled_ =
-          order_probe_spoiled_ || (q.start_time == 0 && q.page_size == 1 && q.page_number > 1);
       for (auto& l : inflows.front().lines) {
         write_late(std::move(l), inflows.front().late);
       }

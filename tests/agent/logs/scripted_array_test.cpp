@@ -158,29 +158,30 @@ TEST_F(poller_property, misbehaviours_switched_on_and_off) {
             "");
 }
 
-// Failures the fuzzer found (see tests/fuzz/README.md, "What was found"; reported to the lead,
-// not fixed here): enable each once its fix is in. With excuse_known_findings (the fuzzer's
-// default) the oracle sets them aside.
+// Failures fuzz_log_poller found (tests/fuzz/README.md, "What was found"), each with its
+// minimal script, kept as regression tests now that they are fixed.
 
-// Known finding 1: a log all in one second and longer than a page cannot be read (its order
-// cannot be told); cleared meanwhile, its lines are lost without a logs_gap.
+// Fuzz finding 1 (fixed, kept as a regression test): a log all in one second and longer than a page
+// cannot be read (its order cannot be told); cleared meanwhile, its lines are lost without a
+// logs_gap.
 TEST_F(poller_property, finding_1_log_in_one_second_then_cleared) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 3 0 0 0; poll; clear; clock 1; "
                        "write 1 1 0 0; poll"),
             "");
 }
 
-// Known finding 2: an honest array with identical genuine lines A B A B A B in one second and
-// pages of 2 serves different pages with the same lines; the poller takes the later one for a
-// repeat and fails every cycle (logs_stuck): nothing after it is ever read.
+// Fuzz finding 2 (fixed, kept as a regression test): an honest array with identical genuine lines A
+// B A B A B in one second and pages of 2 serves different pages with the same lines; the poller
+// takes the later one for a repeat and fails every cycle (logs_stuck): nothing after it is ever
+// read.
 TEST_F(poller_property, finding_2_identical_genuine_pages_taken_for_repeats) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 1 0 0 0; clock 1; write 2 4 0 0; "
                        "write 2 4 0 0; write 2 4 0 0; poll"),
             "");
 }
 
-// Known finding 3: the array's clock set back 5 s (within the 10 s tolerance): the lines it
-// stamps behind the checkpoint are never read, and nothing says so.
+// Fuzz finding 3 (fixed, kept as a regression test): the array's clock set back 5 s (within the 10
+// s tolerance): the lines it stamps behind the checkpoint are never read, and nothing says so.
 TEST_F(poller_property, finding_3_clock_set_back_a_few_seconds) {
   EXPECT_EQ(run_script("page=5 oldest inclusive | write 3 0 0 0; poll; clock -5; write 3 1 0 0; "
                        "poll"),
@@ -191,76 +192,79 @@ TEST_F(poller_property, finding_3_clock_set_back_a_few_seconds) {
             "");
 }
 
-// Known finding 4: an array that ignores pageNumber, with pages of one line, is read for ever:
-// a page of one line (or of identical lines) is never taken for a repeat, nothing caps the
-// cycle's pages against `total`, and each sighting is queued as a new line (the harness stops
-// the cycle after 2000 requests: 1,997 ids for 2 lines).
+// Fuzz finding 4 (fixed, kept as a regression test): an array that ignores pageNumber, with pages
+// of one line, is read for ever: a page of one line (or of identical lines) is never taken for a
+// repeat, nothing caps the cycle's pages against `total`, and each sighting is queued as a new line
+// (the harness stops the cycle after 2000 requests: 1,997 ids for 2 lines).
 TEST_F(poller_property, finding_4_page_number_ignored_with_pages_of_one_line) {
   EXPECT_EQ(run_script("page=1 newest inclusive | write 1 0 0 0; clock 1; write 1 1 0 0; poll; "
                        "mis page; clock 1; write 1 2 0 0; poll"),
             "");
 }
 
-// Known finding 5: a line queued, then dropped by the array (a logs_gap says so, and the marks
-// of its second are lowered to what is left), then a new identical line in the same second:
-// the new line gets occurrence 1 again, so the same id as the dropped one. Two genuine lines,
-// one id: a sink that keys on the id (or a reader that drops repeats by id) loses one.
+// Fuzz finding 5 (fixed, kept as a regression test): a line queued, then dropped by the array (a
+// logs_gap says so, and the marks of its second are lowered to what is left), then a new identical
+// line in the same second: the new line gets occurrence 1 again, so the same id as the dropped one.
+// Two genuine lines, one id: a sink that keys on the id (or a reader that drops repeats by id)
+// loses one.
 TEST_F(poller_property, finding_5_id_given_again_after_a_gap) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 2 2 0 0; poll; drop 1; poll; "
                        "write 1 2 0 0; poll"),
             "");
 }
 
-// Known finding 6: a line stamped 3 s ahead of the array's clock; once the clock is 1 s on, the
-// horizon (clock + 2 s) takes it as settled, the cycle's edges are 0 and 3 and seconds 1..2 are
-// recorded as read whole although the array's clock is at 1. The line the array then stamps at
-// 2 (its present) is dropped as already queued.
+// Fuzz finding 6 (fixed, kept as a regression test): a line stamped 3 s ahead of the array's clock;
+// once the clock is 1 s on, the horizon (clock + 2 s) takes it as settled, the cycle's edges are 0
+// and 3 and seconds 1..2 are recorded as read whole although the array's clock is at 1. The line
+// the array then stamps at 2 (its present) is dropped as already queued.
 TEST_F(poller_property, finding_6_seconds_ahead_of_the_clock_taken_as_read_whole) {
   EXPECT_EQ(run_script("page=4 newest inclusive | future 3; write 1 0 0 0; poll; clock 1; poll"),
             "");
 }
 
-// Known finding 7: the array's clock set back 5 s, so its six lines at 0 are ahead of it;
-// oldest first, page 1 holds five of them; a line written at the present (-5) during the cycle
-// lands before them and shifts the fifth onto page 2, where the marks of that second (kept line
-// by line beyond the horizon) count it as a second genuine line: queued again, new id.
+// Fuzz finding 7 (fixed, kept as a regression test): the array's clock set back 5 s, so its six
+// lines at 0 are ahead of it; oldest first, page 1 holds five of them; a line written at the
+// present (-5) during the cycle lands before them and shifts the fifth onto page 2, where the marks
+// of that second (kept line by line beyond the horizon) count it as a second genuine line: queued
+// again, new id.
 TEST_F(poller_property, finding_7_oldest_first_pages_shift_under_lines_ahead) {
   EXPECT_EQ(run_script("page=5 oldest inclusive | write 6 9 0 0; clock -5; inflow 2 1 3 0; poll"),
             "");
 }
 
-// Known finding 8: newest first, pages of 5, the array ignores pageNumber and a line arrives
-// before page 2: page 2 is page 1 shifted by one, so it is not taken for a repeat; the page
-// window skips the one line of shift and queues the other four of page 1 again (occurrence 2,
-// new ids): 9 queued for 7 lines. Issue 23 item 2: never queue a line twice, whatever the array
-// does with pageNumber.
+// Fuzz finding 8 (fixed, kept as a regression test): newest first, pages of 5, the array ignores
+// pageNumber and a line arrives before page 2: page 2 is page 1 shifted by one, so it is not taken
+// for a repeat; the page window skips the one line of shift and queues the other four of page 1
+// again (occurrence 2, new ids): 9 queued for 7 lines. Issue 23 item 2: never queue a line twice,
+// whatever the array does with pageNumber.
 TEST_F(poller_property, finding_8_page_number_ignored_with_inflow_queues_again) {
   EXPECT_EQ(run_script("page=5 newest inclusive | write 4 1 0 0; clock 1; write 2 0 0 0; "
                        "inflow 2 1 2 0; mis page; poll"),
             "");
 }
 
-// Known finding 9: newest first, pages of 2, `total` always 5 (wrong), one line arriving during
-// the cycle: the page window computes the shift from `total`, sees none, and a line is queued
-// twice under two ids (the settling poll queues it again).
+// Fuzz finding 9 (fixed, kept as a regression test): newest first, pages of 2, `total` always 5
+// (wrong), one line arriving during the cycle: the page window computes the shift from `total`,
+// sees none, and a line is queued twice under two ids (the settling poll queues it again).
 TEST_F(poller_property, finding_9_wrong_total_with_inflow_queues_again) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 3 9 0 0; clock 1; write 2 1 0 0; "
                        "inflow 2 1 0 0; mis total_constant; poll"),
             "");
 }
 
-// Known finding 10: the first cycle of a newest-first array with pages of one line learns the
-// order from the first line of the log and the line at position `total`; two lines arrive
-// between those two requests, so the second probe finds a newer line at the end and the order
-// is taken as oldest first, for good (it is kept in the checkpoint). The settling poll then
-// queues four lines again, two of them under ids already queued.
+// Fuzz finding 10 (fixed, kept as a regression test): the first cycle of a newest-first array with
+// pages of one line learns the order from the first line of the log and the line at position
+// `total`; two lines arrive between those two requests, so the second probe finds a newer line at
+// the end and the order is taken as oldest first, for good (it is kept in the checkpoint). The
+// settling poll then queues four lines again, two of them under ids already queued.
 TEST_F(poller_property, finding_10_order_probe_spoiled_by_inflow) {
   EXPECT_EQ(run_script("page=1 newest inclusive | write 2 14 0 0; inflow 3 2 15 0; clock 1; poll"),
             "");
 }
 
-// Finding 11 (found last, not analysed): an honest newest-first array, 8 distinct lines at 0;
-// during the first cycle's order probe 4 lines arrive at 18000 and 4 at 17999. The cycle fails
+// Fuzz finding 11 (fixed with the read by position): an honest newest-first array, 8 distinct lines
+// at 0; during the first cycle's order probe 4 lines arrive at 18000 and 4 at 17999. The cycle
+// fails
 // ("pageNumber 5 with the lines of an earlier page"), and the clean polls after it queue 3 lines
 // in all: the 8 at 0 and the 4 at 17999 are never queued, and nothing says so.
 TEST_F(poller_property, finding_11_inflow_during_first_cycle_then_lines_never_queued) {
@@ -269,23 +273,110 @@ TEST_F(poller_property, finding_11_inflow_during_first_cycle_then_lines_never_qu
             "");
 }
 
-// Finding 12: newest first, startTime exclusive, pages of 5; the array ignores pageNumber and
-// says total 5: page 2 repeats page 1, `total` says all was read, the cycle ends as complete and
-// the checkpoint moves to -59 although only some lines of -60 were read. Once the array behaves,
-// cycles ask for lines after -60: two lines of -60 are never read, and nothing says so.
+// Fuzz finding 12 (fixed): newest first, startTime exclusive, pages of 5; the array ignores
+// pageNumber and says total 5: page 2 repeats page 1, `total` says all was read, the cycle ends as
+// complete and the checkpoint moves to -59 although only some lines of -60 were read. Once the
+// array behaves, cycles ask for lines after -60: two lines of -60 are never read, and nothing says
+// so.
 TEST_F(poller_property, finding_12_page_ignored_and_total_wrong_checkpoint_passes_lines) {
   EXPECT_EQ(run_script("page=5 newest exclusive | clock -60; write 4 15 0 1; mis total_constant; "
                        "clock 1; write 2 2 0 0; mis page; poll"),
             "");
 }
 
-// Finding 13 (found last, not analysed; perhaps 11 again): the array ignores pageNumber while
+// Fuzz finding 13 (fixed with the read by position): the array ignores pageNumber while
 // its log is 8 lines at 0 and 4 + 2 twins at 2; a cycle fails on the repeat, and once the array
 // behaves the clean cycles queue 7 lines: the 8 at 0 are never queued, and nothing says so.
 TEST_F(poller_property, finding_13_after_a_failed_repeat_clean_cycles_skip_lines) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 8 1 0 0; clock 2; mis page; poll; "
                        "inflow 3 1 2 0; write 4 5 1 2; poll; mis next"),
             "");
+}
+
+// Found by random_scripts_from_environment (seeds 1-6, 3,000 scripts each) after the read by
+// position, not analysed yet: every one mixes steps of the array's clock by hours with drops,
+// failures or lying totals. Enable each once its cause is found and fixed.
+// Finding 14: lines at -1 skipped silently (two steps back of 11 s, lying totals, then 3 h back).
+TEST_F(poller_property, DISABLED_finding_14) {
+  EXPECT_EQ(
+      run_script(
+          "page=1 newest exclusive | inflow 2 4 10 0; write 2 14 1 2; fail 4; inflow 4 2 7 1; "
+          "inflow 4 2 7 1; clock 2; fail 4; poll; drop 11; fail 1; clock 60; future 3600; "
+          "drop 8; poll; write 8 13 1 1; fail 4; future 3; write 8 12 0 0; clear; drop 12; "
+          "write 6 7 0 0; mis total_low; inflow 2 3 2 1; clock -11; clock -11; mis total_low; "
+          "write 6 13 1 0; clear; fail 4; write 8 2 1 1; write 2 0 1 1; future 3153600000; "
+          "clear; clear; poll; poll; write 7 13 0 0; inflow 3 2 1 1; mis page; clock -10800; "
+          "poll; mis page; drop 15; future 3; inflow 4 1 13 0; write 4 15 1 1; inflow 1 1 0 1"),
+      "");
+}
+
+// Finding 15: a line queued twice or skipped after a 3 h step back at the end.
+TEST_F(poller_property, DISABLED_finding_15) {
+  EXPECT_EQ(
+      run_script(
+          "page=3 newest exclusive | fail 4; poll; inflow 4 2 5 1; fail 3; fail 2; future 30; "
+          "clock 18000; write 6 11 1 0; fail 1; drop 9; inflow 2 2 3 0; poll; poll; fail 2; "
+          "poll; mis total_constant; drop 6; poll; poll; drop 9; future 30; write 8 14 1 2; "
+          "inflow 4 3 9 0; inflow 4 3 7 1; poll; future 3153600000; clock -10800; future 30; "
+          "write 4 7 0 2; fail 1; fail 1"),
+      "");
+}
+
+// Finding 16: lines at 0 skipped silently (an hour back and forth between polls, then back again).
+TEST_F(poller_property, DISABLED_finding_16) {
+  EXPECT_EQ(
+      run_script(
+          "page=1 newest exclusive | fail 1; clear; poll; drop 9; inflow 4 1 11 0; clear; "
+          "clear; write 8 2 0 0; write 5 10 1 0; fail 2; clock 5; drop 6; future 3600; "
+          "clock -3600; clock 3600; poll; inflow 3 3 6 0; clock -3600; poll; mis start; clear; "
+          "mis off; clear; inflow 3 1 0 1; inflow 4 1 1 1; inflow 3 1 9 0; clock 2"),
+      "");
+}
+
+// Finding 17: two ids for one line: a logs_gap counted lines that were still there (false gap), so
+// a re-read got a new occurrence.
+TEST_F(poller_property, DISABLED_finding_17) {
+  EXPECT_EQ(
+      run_script(
+          "page=4 newest inclusive | clear; future 30; write 7 5 0 2; mis total_constant; poll; "
+          "future 3600; future 30; inflow 2 2 3 1; clock 1; future 3153600000; fail 2; poll; "
+          "mis total_low; fail 1; future 30; write 6 13 1 1; mis total_high; inflow 4 3 5 0; "
+          "write 2 4 0 2; inflow 1 4 5 1; drop 9; future 30; clock 3600; future 3; future 30; "
+          "future 31536000; poll; write 8 12 0 0; mis next; future 3600; mis off; future 3; "
+          "future 3600; poll; inflow 3 3 3 1; mis total_missing; poll; poll; clock 1; drop 9; "
+          "drop 14; drop 13; future 3"),
+      "");
+}
+
+// Finding 18: oldest first: lines at 2 skipped silently (an hour back and forth before the first
+// poll).
+TEST_F(poller_property, DISABLED_finding_18) {
+  EXPECT_EQ(run_script(
+                "page=4 oldest inclusive | clock 2; clear; drop 15; write 8 0 0 0; clock 3600; "
+                "clock -3600; mis total_constant; fail 3; clock 30; future 31536000; fail 4; "
+                "inflow 2 4 13 1; clock 2; mis off; poll; clear; drop 7; inflow 2 4 11 0; "
+                "future 3600; inflow 3 1 1 1; future 3600; write 1 14 1 2; clock 18000; "
+                "inflow 2 2 14 0; fail 1; write 2 2 1 1; future 31536000; drop 15; write 4 12 1 0; "
+                "drop 14; fail 2; fail 4; mis off; poll; clear; clock 2; fail 4; future 3; clear; "
+                "poll; clear; clock 5; mis page; future 3; mis total_constant; fail 4; future 30; "
+                "clear"),
+            "");
+}
+
+// Finding 19: oldest first: lines at -7204 skipped silently (two steps back of an hour).
+TEST_F(poller_property, DISABLED_finding_19) {
+  EXPECT_EQ(
+      run_script(
+          "page=5 oldest exclusive | inflow 1 3 6 0; poll; fail 4; drop 14; poll; "
+          "mis total_low; poll; drop 5; drop 6; poll; clock -3600; mis next; drop 13; mis off; "
+          "clear; poll; drop 7; future 3153600000; inflow 3 1 5 1; poll; clock 2; fail 1; "
+          "clear; clock -5; future 3; inflow 1 3 10 0; clear; poll; clear; future 3600; "
+          "write 5 4 1 2; drop 5; mis off; write 3 12 1 2; write 3 11 1 1; poll; mis start; "
+          "fail 2; inflow 4 3 15 1; write 4 14 1 2; drop 1; drop 7; clock -3600; future 3600; "
+          "clear; clear; write 8 2 1 2; future 3; write 7 8 1 1; write 2 7 0 1; drop 4; fail 1; "
+          "mis total_low; mis off; mis next; inflow 4 1 12 0; fail 1; mis total_missing; "
+          "mis total_high; fail 3; fail 4; clock 30"),
+      "");
 }
 
 // QSANFWD_POLLER_SCRIPT="page=2 newest inclusive | write 3 0 0 0; poll" runs one script and
@@ -317,34 +408,6 @@ TEST_F(poller_property, random_scripts_from_environment) {
     const auto verdict = bench_.run(decode_script(bytes));
     ASSERT_EQ(verdict, "") << "run " << i;
   }
-}
-
-TEST_F(poller_property, known_findings_are_set_aside_when_excused) {
-  bench_.excuse_known_findings = true;
-  EXPECT_EQ(run_script("page=2 newest inclusive | write 1 0 0 0; clock 1; write 2 4 0 0; "
-                       "write 2 4 0 0; write 2 4 0 0; poll"),
-            "");
-  EXPECT_EQ(run_script("page=5 oldest inclusive | write 3 0 0 0; poll; clock -5; write 3 1 0 0; "
-                       "poll"),
-            "");
-  EXPECT_EQ(run_script("page=1 newest inclusive | write 1 0 0 0; clock 1; write 1 1 0 0; poll; "
-                       "mis page; clock 1; write 1 2 0 0; poll"),
-            "");
-  EXPECT_EQ(run_script("page=2 newest inclusive | write 2 2 0 0; poll; drop 1; poll; "
-                       "write 1 2 0 0; poll"),
-            "");
-  EXPECT_EQ(run_script("page=4 newest inclusive | future 3; write 1 0 0 0; poll; clock 1; poll"),
-            "");
-  EXPECT_EQ(run_script("page=5 oldest inclusive | write 6 9 0 0; clock -5; inflow 2 1 3 0; poll"),
-            "");
-  EXPECT_EQ(run_script("page=5 newest inclusive | write 4 1 0 0; clock 1; write 2 0 0 0; "
-                       "inflow 2 1 2 0; mis page; poll"),
-            "");
-  EXPECT_EQ(run_script("page=2 newest inclusive | write 3 9 0 0; clock 1; write 2 1 0 0; "
-                       "inflow 2 1 0 0; mis total_constant; poll"),
-            "");
-  EXPECT_EQ(run_script("page=1 newest inclusive | write 2 14 0 0; inflow 3 2 15 0; clock 1; poll"),
-            "");
 }
 
 }  // namespace
