@@ -118,8 +118,9 @@ void append_total(std::string& out, std::size_t total, const log_order& order) {
 
 std::string latin1_login(std::uint32_t p) {
   // "J\xf6rg": o-umlaut in Latin-1, a lone byte that is not UTF-8.
-  return "User 'J\xf6" "rg' is login from 192.168." + std::to_string((p >> 8) % 256) + "." +
-         std::to_string(p % 254 + 1) + ".";
+  return "User 'J\xf6"
+         "rg' is login from 192.168." +
+         std::to_string((p >> 8) % 256) + "." + std::to_string(p % 254 + 1) + ".";
 }
 
 }  // namespace
@@ -139,8 +140,8 @@ std::string_view to_string(total_mode m) {
 }
 
 std::optional<total_mode> parse_total_mode(std::string_view name) {
-  for (auto m : {total_mode::exact, total_mode::missing, total_mode::constant,
-                 total_mode::shrinking}) {
+  for (auto m :
+       {total_mode::exact, total_mode::missing, total_mode::constant, total_mode::shrinking}) {
     if (to_string(m) == name) {
       return m;
     }
@@ -299,7 +300,8 @@ std::vector<log_line> log_book::render(std::vector<entry> list) const {
   return lines;
 }
 
-void log_book::render_page(std::string& out, const log_query& q, const log_order& order) const {
+std::size_t log_book::render_page(std::string& out, const log_query& q,
+                                  const log_order& order) const {
   auto lo = entries_.begin();
   if (q.start_time) {
     const auto ts = *q.start_time;
@@ -319,9 +321,10 @@ void log_book::render_page(std::string& out, const log_query& q, const log_order
   std::vector<std::size_t> picked;
   std::size_t total = 0;
   const auto skip = (q.page_number - 1) * q.page_size;
-  const auto served = order.oversize > 1
-                          ? static_cast<std::size_t>(static_cast<double>(q.page_size) * order.oversize)
-                          : q.page_size;
+  const auto served =
+      order.oversize > 1
+          ? static_cast<std::size_t>(static_cast<double>(q.page_size) * order.oversize)
+          : q.page_size;
   const auto keep = [&](std::size_t index) {
     if (total >= skip && total - skip < served) {
       picked.push_back(index);
@@ -361,6 +364,7 @@ void log_book::render_page(std::string& out, const log_query& q, const log_order
   out += ",\"haveNextPage\":";
   out += order.always_next_page || skip + picked.size() < total ? "true" : "false";
   out += '}';
+  return picked.size();
 }
 
 }  // namespace qsanfwd::sim

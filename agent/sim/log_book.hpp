@@ -88,7 +88,8 @@ class log_book {
   std::vector<log_line> dropped() const;
   /// Appends the JSON answer of `/rest/v1/log/list`: {"logs":[...],"total":N,"haveNextPage":b}.
   /// Pages are cut from the data as it is now, so later pages shift when lines arrive.
-  void render_page(std::string& out, const log_query& q, const log_order& order) const;
+  /// Returns how many lines the page holds.
+  std::size_t render_page(std::string& out, const log_query& q, const log_order& order) const;
 
  private:
   struct entry {

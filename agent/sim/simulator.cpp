@@ -561,7 +561,7 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
     }
     reply r;
     r.body.clear();
-    book.render_page(r.body, q,
+    stats.log_lines_served += book.render_page(r.body, q,
                      {opts.newest_first, opts.start_time_inclusive, opts.ids_as_strings,
                       hostile.total, static_cast<std::size_t>(log_answers++),
                       hostile.always_next_page, hostile.oversize_pages});
@@ -634,6 +634,7 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
             {"activeRefreshTokens", c.active_refresh_tokens},
             {"logLines", c.log_lines},
             {"droppedLines", c.dropped_lines},
+            {"logLinesServed", c.log_lines_served},
             {"requests", c.requests},
             {"hostileBodies", c.hostile_bodies},
             {"injectedHeaders", c.injected_headers}};

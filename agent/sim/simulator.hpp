@@ -77,7 +77,9 @@ struct counters {
   std::size_t active_refresh_tokens = 0;
   std::size_t log_lines = 0;      ///< held now (a ring or a clearing drops some)
   std::size_t dropped_lines = 0;  ///< dropped by the ring or by clear_log()
-  std::map<std::string, std::uint64_t> requests;  ///< by path ("other" for unknown paths)
+  std::uint64_t log_lines_served =
+      0;  ///< in all /log/list answers: what a reader read, re-reads too
+  std::map<std::string, std::uint64_t> requests;        ///< by path ("other" for unknown paths)
   std::map<std::string, std::uint64_t> hostile_bodies;  ///< sent, by hostile_body name
   /// Requests that carried the header a CR LF token smuggles in (X-Injected).
   std::uint64_t injected_headers = 0;
