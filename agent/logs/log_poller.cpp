@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <span>
 #include <utility>
@@ -179,9 +180,6 @@ asio::awaitable<result<std::int64_t>> log_poller::poll_once() {
     cp = *initial;
     priming = options_.start_at.where == config::start_point::kind::now;
   }
-  if (!priming) {
-    cp = co_await rewind_if_clock_went_back(*cp);
-  }
   auto queued = co_await read_cycle(*cp, priming);
   if (queued) {
     note_success();
@@ -236,9 +234,11 @@ log_poller::cycle log_poller::begin_cycle(checkpoint cp, bool priming) {
   c.floor = std::max(cp.floor, c.start);
   // Lines of the checkpoint second queued before: a re-read that finds fewer shows that the
   // array's log lost them (overwritten or cleared) and maybe more after them.
-  c.recount = checkpoint_recount(cp.start_time, state_.marks_between(cp.start_time, cp.start_time));
+  c.recount =
+      checkpoint_recount(state_.marks_between(c.start, std::numeric_limits<std::int64_t>::max()));
   c.dedup = line_dedup(state_.spans());
   c.max_seen = cp.start_time;
+  c.checkpoint_second = cp.start_time;
   c.began = std::chrono::steady_clock::now();
   c.cp = cp;
   c.priming = priming;
@@ -268,18 +268,30 @@ asio::awaitable<result<device::log_page>> log_poller::fetch(cycle& c, int page,
 asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::log_page& first,
                                                       std::int64_t page_size,
                                                       std::optional<device::log_page>& bottom) {
-  const int last = static_cast<int>((first.total + page_size - 1) / page_size);
-  auto answer = co_await fetch(c, last, page_size);
-  if (!answer) {
-    co_return answer.error();
-  }
-  // Lines that arrived between the two requests would move the last page: only an unchanged
-  // total makes it the bottom of the same listing.
-  if (!answer->total_given || answer->total != first.total) {
-    const std::string why =
-        "cannot tell the array's result order yet: its log changed while it was probed";
-    note_failure(last, why);
-    co_return failure{why};
+  const auto pages = [page_size](std::int64_t total) {
+    return static_cast<int>((total + page_size - 1) / page_size);
+  };
+  // The page asked for is the bottom of the listing when it is the last page under its own
+  // answer's total; lines that arrived meanwhile move the bottom, so ask again a few times.
+  auto total = first.total;
+  result<device::log_page> answer;
+  for (int attempt = 1;; ++attempt) {
+    const int last = pages(total);
+    answer = co_await fetch(c, last, page_size);
+    if (!answer) {
+      co_return answer.error();
+    }
+    if (answer->total_given && answer->total >= total && pages(answer->total) == last &&
+        !answer->logs.empty()) {
+      break;
+    }
+    if (attempt == 4 || !answer->total_given || answer->total < total) {
+      const std::string why =
+          "cannot tell the array's result order yet: its log changed while it was probed";
+      note_failure(last, why);
+      co_return failure{why};
+    }
+    total = answer->total;
   }
   const auto second = first.logs.front().timestamp;
   const auto& lines = answer->logs;
@@ -322,6 +334,11 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
     one_second = *learnt;
   }
   ascending_pages pages(c.cp.newest_first.value_or(false), static_cast<int>(page_size), one_second);
+  const auto listed = answer->total;
+  std::int64_t listed_newest = 0;
+  for (const auto& l : answer->logs) {
+    listed_newest = std::max(listed_newest, l.timestamp);
+  }
   int page = 1;
   int asked_again = 0;
   std::shared_ptr<page_request> next;
@@ -348,6 +365,9 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       const auto why = "the array's log changed while being read (" + got.why + "); reading again";
       note_failure(page, why);
       co_return failure{why};
+    }
+    if (page == 1 && got.what != verdict::untrustworthy) {
+      watch_listing(c, listed, listed_newest);
     }
     asked_again = got.what == verdict::ask_again ? asked_again + 1 : 0;
     const auto pages_in_total = (pages.total() + page_size - 1) / page_size;
@@ -390,7 +410,9 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
     if (got.what == verdict::taken) {
       std::exception_ptr failed;
       try {
-        co_await take(c, got.fresh, !c.priming || !following, ahead_of);
+        // A listing of one second moves the checkpoint to that second at most: only once it is
+        // read whole, so that a total that lied cannot move it early.
+        co_await take(c, got.fresh, (!c.priming && !one_second) || !following, ahead_of);
       } catch (...) {
         failed = std::current_exception();
       }
@@ -431,6 +453,7 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
   repeated_pages repeats;
   bool short_page_seen = false;
   int pages_without_news = 0;
+  std::int64_t most_total = 0;
   std::optional<page_window> window;
   std::shared_ptr<page_request> next;
   for (int page = 1;; ++page) {
@@ -494,8 +517,15 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     // A page with nothing new once all was read is the array saying "more" about nothing; a
     // run of them otherwise is an array that pages without end.
     pages_without_news = lines.empty() ? pages_without_news + 1 : 0;
-    if (pages_without_news > max_pages_without_news) {
-      const std::string why = "the array keeps answering pages with no line not read before";
+    // Totals that cannot place lines still bound the pages a cycle may take.
+    most_total = std::max(most_total, answer->total_given ? answer->total : 0);
+    const auto pages_in_total = (most_total + page_size - 1) / page_size;
+    if (pages_without_news > max_pages_without_news ||
+        (most_total > 0 && page > pages_in_total + max_pages_without_news)) {
+      const std::string why =
+          "the array keeps answering pages with no line not read before, "
+          "or more pages than its total of " +
+          std::to_string(most_total) + " lines fills";
       note_failure(page, why);
       co_return failure{why};
     }
@@ -567,7 +597,7 @@ asio::awaitable<void> log_poller::take(cycle& c, std::span<const device::log_ent
                                        bool move_checkpoint, std::int64_t horizon) {
   count_lines(c, lines, horizon);
   const auto recent_window = options_.clock_step_window.count() / 1000;
-  const auto checkpoint_second = c.recount.second();
+  const auto checkpoint_second = c.checkpoint_second;
   const auto store_page = [&](state_store& store, event_queue& queue) {
     log_state state(store, array_.device_name());
     // Most of a page's work, its events made and packed, is done before the transaction:
@@ -624,11 +654,15 @@ asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
       tx.commit(sqlite::durability::deferred);
       return 0;
     });
-    report_gap(c.recount.second(), missing, c.oldest_after.value_or(horizon()));
+    report_gap(c.recount.first_missing(), missing,
+               std::max(c.recount.last_missing(), c.oldest_after.value_or(horizon())));
+  } else if (c.shrank_by > 0) {
+    report_shrink(c.start, c.shrank_by,
+                  std::max(c.shrank_upto, c.oldest_after.value_or(horizon())));
   }
   counters_.last_success_unix = unix_now();
   if (const auto now = array_.array_now()) {
-    clock_seen_ = clock_reading{std::chrono::steady_clock::now(), *now};
+    clock_seen_ = clock_reading{steady_now(), *now};
   }
 }
 
@@ -711,41 +745,41 @@ void log_poller::note_failure(int page, const std::string& why) {
 
 // Lines are stamped by the array's clock, and each cycle asks for those from the checkpoint on
 // (the REST API has no other cursor). An array whose clock was set back stamps its new lines
-// before the checkpoint, where no cycle would look: the checkpoint goes back to the array's
-// present, and the seconds between, read whole before, are opened again with the lines the
-// recent-lines record holds there as marks, so those come back as duplicates and only new
+// before the checkpoint, where no cycle would look. Two signs, read on a fresh Date (page 1's):
+// the checkpoint ahead of the array's clock (it never passes it otherwise: lines ahead never
+// move it), and the array's clock advancing less than ours since the last cycle (a step back
+// that time, or a step forward, carried past the checkpoint again). The lines stamped after the
+// step lie after what the clock read right after it: the read goes back to there.
+std::optional<std::int64_t> log_poller::clock_went_back(const checkpoint& cp) const {
+  const auto now = array_.array_now();
+  if (!now || cp.start_time <= 0) {
+    return std::nullopt;
+  }
+  std::optional<std::int64_t> from;
+  if (cp.start_time > *now) {
+    from = *now - clock_behind_tolerance_s;
+  }
+  if (clock_seen_) {
+    const auto ours =
+        std::chrono::duration_cast<std::chrono::seconds>(steady_now() - clock_seen_->at).count();
+    // A Date is in whole seconds: one second of rounding at each end.
+    const auto lost = ours - (*now - clock_seen_->array);
+    if (lost > 2) {
+      from = std::min(from.value_or(*now), clock_seen_->array - lost - 2);
+    }
+  }
+  return from && *from < cp.start_time - 1 ? from : std::nullopt;
+}
+
+std::chrono::steady_clock::time_point log_poller::steady_now() const {
+  return hooks_.steady_now ? hooks_.steady_now() : std::chrono::steady_clock::now();
+}
+
+// The seconds from `from` to the checkpoint, read whole before, are opened again with the lines
+// the recent-lines record holds there as marks, so those come back as duplicates and only new
 // lines are queued. Where the record does not reach (a step back longer than
 // `clock_step_window`), lines read before may be queued again, with their ids; the event says
 // which seconds.
-asio::awaitable<checkpoint> log_poller::rewind_if_clock_went_back(checkpoint cp) {
-  const auto now = array_.array_now();
-  // The checkpoint never passes the array's clock (lines ahead of it never move it), so a
-  // checkpoint ahead of it means the clock went back, by however little.
-  if (!now || cp.start_time <= 0 || cp.start_time <= *now) {
-    co_return cp;
-  }
-  co_return co_await rewind(cp, *now - clock_behind_tolerance_s, cp.start_time - *now);
-}
-
-std::optional<std::int64_t> log_poller::clock_went_back(const checkpoint& cp) const {
-  const auto now = array_.array_now();
-  if (!clock_seen_ || !now) {
-    return std::nullopt;
-  }
-  const auto ours = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::steady_clock::now() - clock_seen_->at)
-                        .count();
-  // A Date is in whole seconds: one second of rounding at each end.
-  const auto lost = ours - (*now - clock_seen_->array);
-  if (lost <= 2) {
-    return std::nullopt;
-  }
-  // Right after the step the clock read at least its last reading less what it lost, give or
-  // take the Dates' rounding.
-  const auto from = clock_seen_->array - lost - 2;
-  return from < cp.start_time - 1 ? std::optional(from) : std::nullopt;
-}
-
 asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
                                                std::int64_t step) {
   const auto window = options_.clock_step_window.count() / 1000;
@@ -755,7 +789,7 @@ asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
   cp.start_time = from;
   // One step back is told once: the cycle's first page measures from here.
   if (const auto now = array_.array_now()) {
-    clock_seen_ = clock_reading{std::chrono::steady_clock::now(), *now};
+    clock_seen_ = clock_reading{steady_now(), *now};
   }
   co_await writer_.run([&](state_store& store, event_queue&) {
     log_state state(store, array_.device_name());
@@ -845,11 +879,33 @@ void log_poller::report_gap(std::int64_t checkpoint, std::int64_t missing, std::
   const auto e =
       raise("logs_gap", severity::warning,
             "The log of " + array_.device_name() + " no longer holds " + std::to_string(missing) +
-                " of the lines stamped " + rfc3339_utc(checkpoint) +
-                " that were read before: it was overwritten or cleared. Lines it "
+                " of the lines stamped from " + rfc3339_utc(checkpoint) +
+                " on that were read before: it was overwritten or cleared. Lines it "
                 "stamped from " +
                 rfc3339_utc(checkpoint) + " to " + rfc3339_utc(held_from) +
                 " may be lost on the array's side.");
+  if (hooks_.log_gap) {
+    hooks_.log_gap(e);
+  }
+}
+
+void log_poller::watch_listing(cycle& c, std::int64_t total, std::int64_t newest) {
+  if (last_listing_ && c.start <= last_listing_->start && total < last_listing_->total) {
+    c.shrank_by = last_listing_->total - total;
+    c.shrank_upto = last_listing_->newest;
+  }
+  last_listing_ = listing{c.start, total, newest};
+}
+
+void log_poller::report_shrink(std::int64_t start, std::int64_t fewer, std::int64_t held_from) {
+  ++counters_.gaps;
+  const auto e = raise("logs_gap", severity::warning,
+                       "The log of " + array_.device_name() + " holds " + std::to_string(fewer) +
+                           " lines fewer stamped from " + rfc3339_utc(start) +
+                           " on than when last read: it was overwritten or cleared. Lines it "
+                           "stamped from " +
+                           rfc3339_utc(start) + " to " + rfc3339_utc(held_from) +
+                           " may be lost on the array's side.");
   if (hooks_.log_gap) {
     hooks_.log_gap(e);
   }

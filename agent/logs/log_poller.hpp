@@ -58,6 +58,8 @@ struct poller_hooks {
   /// Between two pages of a cycle, while no request is out: the client's connection is free
   /// for a turn of the caller's (a due health poll), so a long backlog does not hold it off.
   std::function<boost::asio::awaitable<void>()> between_pages;
+  /// Our clock, to measure the array's against (tests run time on; default steady_clock).
+  std::function<std::chrono::steady_clock::time_point()> steady_now;
 };
 
 /// Reads a device's log from its checkpoint and queues each line exactly once.
@@ -96,8 +98,9 @@ class log_poller {
     checkpoint cp;
     bool priming = false;
     std::int64_t id = 0;
-    std::int64_t start = 0;  ///< the startTime asked for
-    std::int64_t floor = 0;  ///< lines before it are never wanted
+    std::int64_t start = 0;              ///< the startTime asked for
+    std::int64_t floor = 0;              ///< lines before it are never wanted
+    std::int64_t checkpoint_second = 0;  ///< the checkpoint when the cycle began
     checkpoint_recount recount;
     line_dedup dedup;
     std::chrono::steady_clock::time_point began;
@@ -109,6 +112,9 @@ class log_poller {
     std::int64_t ahead = 0;
     std::int64_t newest_ahead = 0;
     int requests = 0;
+    /// Lines fewer in the listing than the last cycle's from the same start or later.
+    std::int64_t shrank_by = 0;
+    std::int64_t shrank_upto = 0;  ///< the newest line the last cycle's page 1 held
   };
   /// What a read by position leaves to do: nothing, or the cycle read again by content (the
   /// array's totals cannot be trusted) or as one page (pages of identical lines).
@@ -157,15 +163,19 @@ class log_poller {
   fresh_lines sort_out(log_state& state, event_queue& queue,
                        std::span<const device::log_entry> lines, std::int64_t floor,
                        std::int64_t horizon, bool priming, line_dedup& dedup) const;
-  boost::asio::awaitable<checkpoint> rewind_if_clock_went_back(checkpoint cp);
-  /// Where to read from when the array's clock advanced less than ours since the last cycle
-  /// (a step back, then perhaps on again past the checkpoint); none when nothing was missed.
+  /// Where to read from when the array's clock went back since the last cycle; none when no
+  /// line can have been stamped before the checkpoint.
   std::optional<std::int64_t> clock_went_back(const checkpoint& cp) const;
+  std::chrono::steady_clock::time_point steady_now() const;
   boost::asio::awaitable<checkpoint> rewind(checkpoint cp, std::int64_t from, std::int64_t step);
   void watch_clock_skew();
   void watch_lines_ahead(std::int64_t ahead, std::int64_t newest);
   void watch_start_time(std::int64_t before_start, std::int64_t start);
   void report_gap(std::int64_t checkpoint, std::int64_t missing, std::int64_t held_from);
+  void report_shrink(std::int64_t start, std::int64_t fewer, std::int64_t held_from);
+  /// Notes page 1's total: a listing from the same start or an earlier one never holds fewer
+  /// lines unless the array dropped some.
+  void watch_listing(cycle& c, std::int64_t total, std::int64_t newest);
   void note_failure(int page, const std::string& why);
   void note_success();
   event raise(std::string type, severity level, std::string message);
@@ -193,6 +203,12 @@ class log_poller {
     std::int64_t array = 0;
   };
   std::optional<clock_reading> clock_seen_;
+  struct listing {
+    std::int64_t start = 0;
+    std::int64_t total = 0;
+    std::int64_t newest = 0;
+  };
+  std::optional<listing> last_listing_;
 };
 
 }  // namespace qsanfwd::logs

@@ -13,8 +13,9 @@ namespace qsanfwd::logs {
 ///
 /// The log is sorted by time, so two different pages of one listing carry the same sequence of
 /// timestamps only when both lie in one second; only then are their lines compared as well.
-/// Pages of one and the same line (a burst of identical genuine lines) prove nothing and are
-/// never called repeats.
+/// Used where the array's totals cannot place the lines (ascending_pages tells repeats by
+/// position otherwise): there two pages of one burst of identical genuine lines are taken for
+/// a repeat too, which stops the cycle rather than risk queueing a line twice.
 class repeated_pages {
  public:
   /// Whether `lines`, a whole page, equal a page seen before in this cycle; remembers them.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -262,10 +263,7 @@ poller_bench::~poller_bench() {
 // 3. Nothing skipped silently: a line is REQUIRED when the array held it throughout at least
 //    one clean poll: a poll during which no misbehaviour was on and no request failed, the
 //    line written before the poll began and not dropped before it ended (the four settling
-//    polls are clean, so every line the array still holds at the end is required), unless it
-//    was written while the array's clock was set back and, by the next poll, the clock had
-//    gone on again to within 2 s of where it was when the last successful poll ended: a step
-//    back hidden by a step forward, which no reader of the array's clock can see. A required
+//    polls are clean, so every line the array still holds at the end is required). A required
 //    line is EXCUSED when the array dropped it (ring wrap or clear) and a `logs_gap` event
 //    names a range holding its second (README, Gaps: "Loss outside our control is told").
 //    For every (second, type, message), at least as many distinct ids are queued as there are
@@ -273,9 +271,10 @@ poller_bench::~poller_bench() {
 //    same second, type and message was written after the last clean poll that saw it: no
 //    reader can tell the two apart (the array gives lines no id), so it stands in for it. A
 //    `logs_stuck` needs no rule of its own: lines only ever served while a misbehaviour was on are
-//    not required, and once it is off the settling polls must read them. A step back seen by the
-//    poller excuses nothing (README, Clocks: "the lines the array stamps after the step exactly
-//    once").
+//    not required, and once it is off the settling polls must read them. Clock steps excuse
+//    nothing (README, Clocks: "the lines the array stamps after the step exactly once"): the
+//    host's clock (poller_hooks::steady_now) moves on with every step forward of the array's,
+//    as time passing does, and stands still when the array's is set back.
 // 4. Every poll ends: a cycle asking more than 2000 requests is a loop.
 std::string poller_bench::run(const poller_script& s) {
   const auto name = "fz" + std::to_string(++devices_);
@@ -286,23 +285,18 @@ std::string poller_bench::run(const poller_script& s) {
   std::vector<event> agent_events;
   logs::poller_hooks hooks;
   hooks.agent_event = [&](event e) { agent_events.push_back(std::move(e)); };
+  // The host's clock: time passes when the array's clock moves on, not when it is set back.
+  std::chrono::steady_clock::time_point host{};
+  hooks.steady_now = [&host] { return host; };
   logs::log_poller poller(array, *store_, *writer_, options, hooks);
   const auto first_seq = queue_->last_seq();
 
   std::ostringstream trace;  // what each poll did, for the report
   std::string broken;
-  // The array's clock when the last poll that succeeded ended, and the first line written since.
-  std::optional<std::int64_t> clock_at_success;
-  std::uint64_t unpolled_from = 0;
   const auto poll = [&]() {
     const auto begin_call = array.calls();
     const auto begin_serial = array.next_serial();
     const bool mis_on = array.mis.any();
-    // A step back that a step forward hid before this poll: no reader of the array's clock
-    // can see it (the poller compares the clock's progress with its own between cycles).
-    if (clock_at_success && array.clock() > *clock_at_success - 3) {
-      array.hide_steps_since(unpolled_from);
-    }
     auto r = qsanfwd::test::run(io_, poller.poll_once());
     trace << "  poll at " << array.clock() - clock_origin << ": "
           << (r ? "queued " + std::to_string(*r) : "failed: " + r.error().message) << " ("
@@ -312,10 +306,6 @@ std::string poller_bench::run(const poller_script& s) {
     }
     if (!mis_on && array.clean_since(begin_call)) {
       array.mark_clean_poll(begin_serial);
-    }
-    unpolled_from = array.next_serial();
-    if (r) {
-      clock_at_success = array.clock();
     }
   };
   for (const auto& st : s.steps) {
@@ -327,6 +317,7 @@ std::string poller_bench::run(const poller_script& s) {
         break;
       case kind::clock:
         array.set_clock(array.clock() + st.a);
+        host += std::chrono::seconds(std::max<std::int64_t>(st.a, 0));
         break;
       case kind::poll: {
         // Past max_calls_per_poll every request fails, so a looping cycle ends.
@@ -382,6 +373,7 @@ std::string poller_bench::run(const poller_script& s) {
     array.fail_calls.clear();
     array.inflows.clear();
     array.set_clock(array.clock() + 1);
+    host += std::chrono::seconds(1);
     array.write(device::log_entry{array.clock(), "info", "settled"});
     for (int i = 0; i < 4 && broken.empty(); ++i) {
       // The settling polls must end too.
@@ -444,7 +436,7 @@ std::string poller_bench::run(const poller_script& s) {
     auto& t = model[key{l.entry.timestamp, l.entry.type, l.entry.message}];
     ++t.held;
     t.written.push_back(l.serial);
-    if (!l.seen_by_clean_poll || l.step_hidden) {
+    if (!l.seen_by_clean_poll) {
       continue;
     }
     const bool told = !l.held && std::any_of(gaps.begin(), gaps.end(), [&](const range& r) {

@@ -21,7 +21,6 @@ struct model_line {
   std::int64_t behind = 0;       ///< seconds its stamp lies behind the latest clock the array had
   bool clock_set_back = false;   ///< written while the clock was behind the latest it had
   std::uint64_t seen_until = 0;  ///< next_serial() when the last clean poll that saw it ended
-  bool step_hidden = false;      ///< written during a step back that a step forward hid
 };
 
 /// What `total` says.
@@ -94,12 +93,6 @@ class scripted_array : public device::log_reader {
   /// `serial_at_begin` and that was not dropped) as seen by a clean poll.
   void mark_clean_poll(std::uint64_t serial_at_begin);
   std::uint64_t next_serial() const { return next_serial_; }
-  /// Lines from `serial` on written while the clock was set back: the step was hidden.
-  void hide_steps_since(std::uint64_t serial) {
-    for (auto i = serial; i < history_.size(); ++i) {
-      history_[i].step_hidden = history_[i].clock_set_back;
-    }
-  }
 
   /// Every line ever written, in writing order (index = serial).
   const std::vector<model_line>& history() const { return history_; }

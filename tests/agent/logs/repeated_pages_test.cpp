@@ -28,12 +28,13 @@ TEST(repeated_pages, pages_of_one_second_are_told_apart_by_their_lines) {
   EXPECT_TRUE(r.seen_before(a));
 }
 
-TEST(repeated_pages, a_burst_of_one_identical_line_is_never_a_repeat) {
-  // 2,000 genuine identical lines in one second fill two pages of 1,000 that look the same.
+TEST(repeated_pages, pages_of_one_identical_line_look_like_a_repeat) {
+  // Without a total, 2,000 genuine identical lines in one second (two pages of 1,000) cannot be
+  // told from an array serving one page twice: taken for a repeat, never queued twice.
   repeated_pages r;
   const std::vector<log_entry> burst(1000, log_entry{100, "access", "login admin"});
   EXPECT_FALSE(r.seen_before(burst));
-  EXPECT_FALSE(r.seen_before(burst));
+  EXPECT_TRUE(r.seen_before(burst));
   EXPECT_FALSE(r.seen_before({}));
 }
 

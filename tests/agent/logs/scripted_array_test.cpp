@@ -294,89 +294,67 @@ TEST_F(poller_property, finding_13_after_a_failed_repeat_clean_cycles_skip_lines
 }
 
 // Found by random_scripts_from_environment (seeds 1-6, 3,000 scripts each) after the read by
-// position, not analysed yet: every one mixes steps of the array's clock by hours with drops,
-// failures or lying totals. Enable each once its cause is found and fixed.
-// Finding 14: lines at -1 skipped silently (two steps back of 11 s, lying totals, then 3 h back).
-TEST_F(poller_property, DISABLED_finding_14) {
-  EXPECT_EQ(
-      run_script(
-          "page=1 newest exclusive | inflow 2 4 10 0; write 2 14 1 2; fail 4; inflow 4 2 7 1; "
-          "inflow 4 2 7 1; clock 2; fail 4; poll; drop 11; fail 1; clock 60; future 3600; "
-          "drop 8; poll; write 8 13 1 1; fail 4; future 3; write 8 12 0 0; clear; drop 12; "
-          "write 6 7 0 0; mis total_low; inflow 2 3 2 1; clock -11; clock -11; mis total_low; "
-          "write 6 13 1 0; clear; fail 4; write 8 2 1 1; write 2 0 1 1; future 3153600000; "
-          "clear; clear; poll; poll; write 7 13 0 0; inflow 3 2 1 1; mis page; clock -10800; "
-          "poll; mis page; drop 15; future 3; inflow 4 1 13 0; write 4 15 1 1; inflow 1 1 0 1"),
-      "");
-}
-
-// Finding 15: a line queued twice or skipped after a 3 h step back at the end.
-TEST_F(poller_property, DISABLED_finding_15) {
-  EXPECT_EQ(
-      run_script(
-          "page=3 newest exclusive | fail 4; poll; inflow 4 2 5 1; fail 3; fail 2; future 30; "
-          "clock 18000; write 6 11 1 0; fail 1; drop 9; inflow 2 2 3 0; poll; poll; fail 2; "
-          "poll; mis total_constant; drop 6; poll; poll; drop 9; future 30; write 8 14 1 2; "
-          "inflow 4 3 9 0; inflow 4 3 7 1; poll; future 3153600000; clock -10800; future 30; "
-          "write 4 7 0 2; fail 1; fail 1"),
-      "");
-}
-
-// Finding 16: lines at 0 skipped silently (an hour back and forth between polls, then back again).
-TEST_F(poller_property, DISABLED_finding_16) {
-  EXPECT_EQ(
-      run_script(
-          "page=1 newest exclusive | fail 1; clear; poll; drop 9; inflow 4 1 11 0; clear; "
-          "clear; write 8 2 0 0; write 5 10 1 0; fail 2; clock 5; drop 6; future 3600; "
-          "clock -3600; clock 3600; poll; inflow 3 3 6 0; clock -3600; poll; mis start; clear; "
-          "mis off; clear; inflow 3 1 0 1; inflow 4 1 1 1; inflow 3 1 9 0; clock 2"),
-      "");
-}
-
-// Finding 17: two ids for one line: a logs_gap counted lines that were still there (false gap), so
-// a re-read got a new occurrence.
-TEST_F(poller_property, DISABLED_finding_17) {
-  EXPECT_EQ(
-      run_script(
-          "page=4 newest inclusive | clear; future 30; write 7 5 0 2; mis total_constant; poll; "
-          "future 3600; future 30; inflow 2 2 3 1; clock 1; future 3153600000; fail 2; poll; "
-          "mis total_low; fail 1; future 30; write 6 13 1 1; mis total_high; inflow 4 3 5 0; "
-          "write 2 4 0 2; inflow 1 4 5 1; drop 9; future 30; clock 3600; future 3; future 30; "
-          "future 31536000; poll; write 8 12 0 0; mis next; future 3600; mis off; future 3; "
-          "future 3600; poll; inflow 3 3 3 1; mis total_missing; poll; poll; clock 1; drop 9; "
-          "drop 14; drop 13; future 3"),
-      "");
-}
-
-// Finding 18: oldest first: lines at 2 skipped silently (an hour back and forth before the first
-// poll).
-TEST_F(poller_property, DISABLED_finding_18) {
-  EXPECT_EQ(run_script(
-                "page=4 oldest inclusive | clock 2; clear; drop 15; write 8 0 0 0; clock 3600; "
-                "clock -3600; mis total_constant; fail 3; clock 30; future 31536000; fail 4; "
-                "inflow 2 4 13 1; clock 2; mis off; poll; clear; drop 7; inflow 2 4 11 0; "
-                "future 3600; inflow 3 1 1 1; future 3600; write 1 14 1 2; clock 18000; "
-                "inflow 2 2 14 0; fail 1; write 2 2 1 1; future 31536000; drop 15; write 4 12 1 0; "
-                "drop 14; fail 2; fail 4; mis off; poll; clear; clock 2; fail 4; future 3; clear; "
-                "poll; clear; clock 5; mis page; future 3; mis total_constant; fail 4; future 30; "
-                "clear"),
+// position, shrunk by hand. 14 and 18: lines arriving during the order probe failed the cycle,
+// and the array then cleared its log: lost, no logs_gap (the probe now asks the bottom page
+// again under the new total; a listing that shrinks from one cycle to the next is a gap).
+TEST_F(poller_property, finding_14_order_probe_during_inflow_then_cleared) {
+  EXPECT_EQ(run_script("page=1 newest exclusive | inflow 2 4 10 0; write 2 14 1 2; poll; drop 11"),
+            "");
+  EXPECT_EQ(run_script("page=4 oldest inclusive | write 8 0 0 0; inflow 2 4 13 1; poll; clear"),
             "");
 }
 
-// Finding 19: oldest first: lines at -7204 skipped silently (two steps back of an hour).
-TEST_F(poller_property, DISABLED_finding_19) {
-  EXPECT_EQ(
-      run_script(
-          "page=5 oldest exclusive | inflow 1 3 6 0; poll; fail 4; drop 14; poll; "
-          "mis total_low; poll; drop 5; drop 6; poll; clock -3600; mis next; drop 13; mis off; "
-          "clear; poll; drop 7; future 3153600000; inflow 3 1 5 1; poll; clock 2; fail 1; "
-          "clear; clock -5; future 3; inflow 1 3 10 0; clear; poll; clear; future 3600; "
-          "write 5 4 1 2; drop 5; mis off; write 3 12 1 2; write 3 11 1 1; poll; mis start; "
-          "fail 2; inflow 4 3 15 1; write 4 14 1 2; drop 1; drop 7; clock -3600; future 3600; "
-          "clear; clear; write 8 2 1 2; future 3; write 7 8 1 1; write 2 7 0 1; drop 4; fail 1; "
-          "mis total_low; mis off; mis next; inflow 4 1 12 0; fail 1; mis total_missing; "
-          "mis total_high; fail 3; fail 4; clock 30"),
-      "");
+// 16: lines ahead of a clock set back an hour, lines arriving below them during the cycle,
+// then a clear: the lost lines lie ahead of the clock, past the range the gap named.
+TEST_F(poller_property, finding_16_gap_range_covers_lines_ahead_of_the_clock) {
+  EXPECT_EQ(run_script("page=1 newest exclusive | write 8 2 0 0; inflow 3 3 6 0; clock -3600; "
+                       "poll; clear"),
+            "");
+}
+
+// 19: the clock set back an hour and then on by 30 s before the next poll: the checkpoint
+// rule alone went back 10 s from the array's present; the clock's progress against ours shows
+// the whole step.
+TEST_F(poller_property, finding_19_step_back_then_time_passing) {
+  EXPECT_EQ(run_script("page=5 oldest exclusive | write 3 11 1 1; poll; clock -3600; "
+                       "write 7 8 1 1; clock 30"),
+            "");
+}
+
+// 20-23 (a second round of the same search): 20, an array that ignores pageNumber, pages of
+// one line, oldest first, a line ahead of the clock: the content reading queued the same line
+// once a page, for ever (one-line pages were never repeats, and no total capped the pages);
+// 21, a drop masked by lines arriving (the total did not fall) after a cycle that failed left
+// marks in a second other than the checkpoint's: the recount covers every marked second now;
+// 22, a lying total made page 1 and the bottom page look like one second, and the read by
+// position moved the checkpoint past a line before them: a one-second listing moves it only
+// once read whole; 23, a clock set back 5 s while the array gives no total.
+TEST_F(poller_property, findings_20_to_23) {
+  EXPECT_EQ(run_script("page=1 oldest exclusive | inflow 1 1 10 0; future 3153600000; poll; "
+                       "mis page; poll"),
+            "");
+  EXPECT_EQ(run_script("page=2 newest inclusive | inflow 3 3 1 1; write 4 0 0 0; poll; drop 3"),
+            "");
+  EXPECT_EQ(run_script("page=2 newest exclusive | future 3; clock 60; write 7 14 0 0; "
+                       "mis total_low; poll"),
+            "");
+  EXPECT_EQ(run_script("page=4 oldest inclusive | write 1 6 1 2; write 3 2 0 1; poll; clock -5; "
+                       "mis total_missing; write 6 12 1 0; inflow 4 2 7 1; poll"),
+            "");
+}
+
+// 15 and 17, open: an array without a usable total (read by content), lines stamped ahead of
+// its clock at the top of its log, and lines arriving during the cycle: they land below the
+// lines ahead, inside what page 1 and 2 held, and the content overlap (which expects them on
+// top) takes lines already read for new ones: queued twice under new ids.
+TEST_F(poller_property, DISABLED_finding_15_no_total_lines_ahead_and_inflow) {
+  EXPECT_EQ(run_script("page=3 newest exclusive | mis total_constant; future 30; "
+                       "write 8 14 1 2; inflow 4 3 7 1; poll"),
+            "");
+  EXPECT_EQ(run_script("page=4 newest inclusive | future 3; future 30; future 31536000; "
+                       "write 8 12 0 0; future 3600; future 3; future 3600; inflow 3 3 3 1; "
+                       "mis total_missing; poll"),
+            "");
 }
 
 // QSANFWD_POLLER_SCRIPT="page=2 newest inclusive | write 3 0 0 0; poll" runs one script and
