@@ -334,16 +334,16 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
     one_second = *learnt;
   }
   ascending_pages pages(c.cp.newest_first.value_or(false), static_cast<int>(page_size), one_second);
-  const auto listed = answer->total;
-  std::int64_t listed_newest = 0;
-  for (const auto& l : answer->logs) {
-    listed_newest = std::max(listed_newest, l.timestamp);
-  }
   int page = 1;
   int asked_again = 0;
   std::shared_ptr<page_request> next;
   for (;;) {
     const auto ahead_of = horizon();
+    const auto listed = answer->total;
+    std::int64_t listed_newest = 0;
+    for (const auto& l : answer->logs) {
+      listed_newest = std::max(listed_newest, l.timestamp);
+    }
     auto got = pages.accept(page, std::move(*answer), ahead_of);
     using verdict = ascending_pages::verdict;
     if (got.what == verdict::untrustworthy || got.what == verdict::ambiguous) {
@@ -361,13 +361,11 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       }
       co_return read_end{read_end::then::by_content};
     }
+    watch_listing(c, listed, listed_newest);
     if (got.what == verdict::log_changed) {
       const auto why = "the array's log changed while being read (" + got.why + "); reading again";
       note_failure(page, why);
       co_return failure{why};
-    }
-    if (page == 1 && got.what != verdict::untrustworthy) {
-      watch_listing(c, listed, listed_newest);
     }
     asked_again = got.what == verdict::ask_again ? asked_again + 1 : 0;
     const auto pages_in_total = (pages.total() + page_size - 1) / page_size;
@@ -890,11 +888,17 @@ void log_poller::report_gap(std::int64_t checkpoint, std::int64_t missing, std::
 }
 
 void log_poller::watch_listing(cycle& c, std::int64_t total, std::int64_t newest) {
-  if (last_listing_ && c.start <= last_listing_->start && total < last_listing_->total) {
-    c.shrank_by = last_listing_->total - total;
-    c.shrank_upto = last_listing_->newest;
+  if (!std::exchange(c.listing_watched, true)) {
+    if (last_listing_ && c.start <= last_listing_->start && total < last_listing_->total) {
+      c.shrank_by = last_listing_->total - total;
+      c.shrank_upto = last_listing_->newest;
+    }
+    last_listing_ = listing{c.start, total, newest};
+    return;
   }
-  last_listing_ = listing{c.start, total, newest};
+  // The most the listing held during this read, failed or not, is what the next must find.
+  last_listing_->total = std::max(last_listing_->total, total);
+  last_listing_->newest = std::max(last_listing_->newest, newest);
 }
 
 void log_poller::report_shrink(std::int64_t start, std::int64_t fewer, std::int64_t held_from) {

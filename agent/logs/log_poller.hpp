@@ -114,7 +114,8 @@ class log_poller {
     int requests = 0;
     /// Lines fewer in the listing than the last cycle's from the same start or later.
     std::int64_t shrank_by = 0;
-    std::int64_t shrank_upto = 0;  ///< the newest line the last cycle's page 1 held
+    std::int64_t shrank_upto = 0;  ///< the newest line the last cycle saw
+    bool listing_watched = false;
   };
   /// What a read by position leaves to do: nothing, or the cycle read again by content (the
   /// array's totals cannot be trusted) or as one page (pages of identical lines).
@@ -173,8 +174,8 @@ class log_poller {
   void watch_start_time(std::int64_t before_start, std::int64_t start);
   void report_gap(std::int64_t checkpoint, std::int64_t missing, std::int64_t held_from);
   void report_shrink(std::int64_t start, std::int64_t fewer, std::int64_t held_from);
-  /// Notes page 1's total: a listing from the same start or an earlier one never holds fewer
-  /// lines unless the array dropped some.
+  /// Notes an answer's total: a listing from the same start or an earlier one never holds fewer
+  /// lines than an earlier cycle saw unless the array dropped some.
   void watch_listing(cycle& c, std::int64_t total, std::int64_t newest);
   void note_failure(int page, const std::string& why);
   void note_success();
