@@ -512,6 +512,17 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     if (!repeat) {
       lines = std::span<const device::log_entry>(answer->logs).subspan(*skip);
     }
+    std::vector<device::log_entry> unshifted;
+    if (!repeat && *skip == 0 && c.ahead > 0) {
+      const auto run = pushed_past_lines_ahead(previous, answer->logs,
+                                               c.cp.newest_first.value_or(true), ahead_of);
+      if (run.count > 0) {
+        unshifted = answer->logs;
+        unshifted.erase(unshifted.begin() + static_cast<std::ptrdiff_t>(run.from),
+                        unshifted.begin() + static_cast<std::ptrdiff_t>(run.from + run.count));
+        lines = unshifted;
+      }
+    }
     // A page with nothing new once all was read is the array saying "more" about nothing; a
     // run of them otherwise is an array that pages without end.
     pages_without_news = lines.empty() ? pages_without_news + 1 : 0;

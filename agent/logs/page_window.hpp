@@ -51,6 +51,21 @@ class page_window {
   bool by_content_ = false;    ///< the array's totals proved useless in this cycle
 };
 
+/// Lines of `page` (the page after `before`) that `before` already held although the window
+/// did not find them: lines stamped after `horizon` (ahead of the array's clock) sit at the top
+/// of the log, and lines the array writes at its present land below them, not on top. Newest
+/// first, those that spill onto this page come first, stamped no older than `before`'s last
+/// line, and the lines they pushed over follow: returns where that run starts and its length.
+/// Oldest first, the lines ahead read last move on by as many places, and the page begins with
+/// them again. Only for a cycle that has seen lines ahead; {0, 0} when nothing repeats.
+struct repeated_run {
+  std::size_t from = 0;
+  std::size_t count = 0;
+};
+repeated_run pushed_past_lines_ahead(std::span<const device::log_entry> before,
+                                     std::span<const device::log_entry> page, bool newest_first,
+                                     std::int64_t horizon);
+
 /// How many leading lines of `page` repeat the last lines of `before`: the longest such run.
 /// Identical genuine lines across the boundary are taken for repeats too; only an array that
 /// gives no usable total is read this way.
