@@ -51,6 +51,8 @@ std::optional<bool> order_shown_by(const std::vector<device::log_entry>& logs) {
   return logs.front().timestamp > logs.back().timestamp;
 }
 
+}  // namespace
+
 /// A page requested before the page before it is stored: the array prepares the next page
 /// while the agent stores this one, instead of each waiting for the other.
 struct page_request {
@@ -59,6 +61,8 @@ struct page_request {
   std::optional<result<device::log_page>> answer;
   asio::steady_timer done;  ///< cancelled once `answer` is set
 };
+
+namespace {
 
 asio::awaitable<void> request_page(device::log_reader& client, device::log_query query,
                                    std::shared_ptr<page_request> request) {
@@ -385,61 +389,22 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       bottom.reset();
       continue;
     }
-    if (following && got.what == verdict::taken) {
-      if (hooks_.between_pages) {
-        co_await hooks_.between_pages();
-      }
-      if (hooks_.wait_for_room) {
-        co_await hooks_.wait_for_room();
-      }
-      auto ex = co_await asio::this_coro::executor;
-      next = std::make_shared<page_request>(ex);
-      ++c.requests;
-      // It goes out while this coroutine waits for the write thread below.
-      asio::co_spawn(ex,
-                     request_page(array_,
-                                  device::log_query{.start_time = c.start,
-                                                    .types = options_.types,
-                                                    .page_number = *following,
-                                                    .page_size = static_cast<int>(page_size)},
-                                  next),
-                     asio::detached);
-    }
     if (got.what == verdict::taken) {
-      std::exception_ptr failed;
-      try {
-        // A listing of one second moves the checkpoint to that second at most: only once it is
-        // read whole, so that a total that lied cannot move it early.
-        co_await take(c, got.fresh, (!c.priming && !one_second) || !following, ahead_of);
-      } catch (...) {
-        failed = std::current_exception();
+      if (following) {
+        next = co_await prefetch(c, *following, page_size);
       }
-      if (failed) {
-        // The caller may use the client again at once (a full disk is retried).
-        if (next) {
-          co_await answer_of(*next);
-        }
-        std::rethrow_exception(failed);
-      }
+      // A listing of one second moves the checkpoint to that second at most: only once it is
+      // read whole, so that a total that lied cannot move it early.
+      co_await take_beside(c, got.fresh, (!c.priming && !one_second) || !following, ahead_of, next);
       report_progress(c, pages.total(), !following);
     }
     if (!following) {
       co_return read_end{};
     }
     page = *following;
-    if (next) {
-      answer = co_await answer_of(*next);
-      next.reset();
-      if (!answer) {
-        note_failure(page, answer.error().message);
-        co_return answer.error();
-      }
-      ++counters_.pages;
-    } else {
-      answer = co_await fetch(c, page, page_size);
-      if (!answer) {
-        co_return answer.error();
-      }
+    answer = co_await next_answer(c, next, page, page_size);
+    if (!answer) {
+      co_return answer.error();
     }
   }
 }
@@ -459,16 +424,8 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     if (first != nullptr) {
       answer = std::move(*first);
       first = nullptr;
-    } else if (next) {
-      answer = co_await answer_of(*next);
-      next.reset();
-      if (answer) {
-        ++counters_.pages;
-      } else {
-        note_failure(page, answer.error().message);
-      }
     } else {
-      answer = co_await fetch(c, page, page_size);
+      answer = co_await next_answer(c, next, page, page_size);
     }
     if (!answer) {
       co_return answer.error();
@@ -541,44 +498,73 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     const bool last =
         !answer->have_next_page || answer->logs.empty() || repeat || (all_read && lines.empty());
     if (!last) {
-      if (hooks_.between_pages) {
-        co_await hooks_.between_pages();
-      }
-      if (hooks_.wait_for_room) {
-        co_await hooks_.wait_for_room();
-      }
-      auto ex = co_await asio::this_coro::executor;
-      next = std::make_shared<page_request>(ex);
-      ++c.requests;
-      asio::co_spawn(ex,
-                     request_page(array_,
-                                  device::log_query{.start_time = c.start,
-                                                    .types = options_.types,
-                                                    .page_number = page + 1,
-                                                    .page_size = options_.page_size},
-                                  next),
-                     asio::detached);
+      next = co_await prefetch(c, page + 1, page_size);
     }
     // Newest first, the checkpoint waits for the cycle's end: lines pushed over are found by
     // content only within the cycle. Oldest first, every line before this page is behind us.
     const bool move_now = last || (!c.priming && c.cp.newest_first == false);
-    std::exception_ptr failed;
-    try {
-      co_await take(c, lines, move_now, ahead_of);
-    } catch (...) {
-      failed = std::current_exception();
-    }
-    if (failed) {
-      if (next) {
-        co_await answer_of(*next);
-      }
-      std::rethrow_exception(failed);
-    }
+    co_await take_beside(c, lines, move_now, ahead_of, next);
     report_progress(c, answer->total, last);
     if (last) {
       co_return read_end{};
     }
     previous = std::move(answer->logs);
+  }
+}
+
+asio::awaitable<std::shared_ptr<page_request>> log_poller::prefetch(cycle& c, int page,
+                                                                    std::int64_t page_size) {
+  if (hooks_.between_pages) {
+    co_await hooks_.between_pages();
+  }
+  if (hooks_.wait_for_room) {
+    co_await hooks_.wait_for_room();
+  }
+  auto ex = co_await asio::this_coro::executor;
+  auto next = std::make_shared<page_request>(ex);
+  ++c.requests;
+  asio::co_spawn(ex,
+                 request_page(array_,
+                              device::log_query{.start_time = c.start,
+                                                .types = options_.types,
+                                                .page_number = page,
+                                                .page_size = static_cast<int>(page_size)},
+                              next),
+                 asio::detached);
+  co_return next;
+}
+
+asio::awaitable<result<device::log_page>> log_poller::next_answer(
+    cycle& c, std::shared_ptr<page_request>& next, int page, std::int64_t page_size) {
+  if (!next) {
+    auto answer = co_await fetch(c, page, page_size);
+    co_return answer;
+  }
+  auto answer = co_await answer_of(*next);
+  next.reset();
+  if (answer) {
+    ++counters_.pages;
+  } else {
+    note_failure(page, answer.error().message);
+  }
+  co_return answer;
+}
+
+asio::awaitable<void> log_poller::take_beside(cycle& c, std::span<const device::log_entry> lines,
+                                              bool move_checkpoint, std::int64_t horizon,
+                                              const std::shared_ptr<page_request>& next) {
+  std::exception_ptr failed;
+  try {
+    co_await take(c, lines, move_checkpoint, horizon);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (failed) {
+    // The caller may use the client again at once (a full disk is retried).
+    if (next) {
+      co_await answer_of(*next);
+    }
+    std::rethrow_exception(failed);
   }
 }
 

@@ -20,6 +20,8 @@
 
 namespace qsanfwd::logs {
 
+struct page_request;
+
 /// Counters for status and metrics.
 struct poller_counters {
   std::uint64_t cycles = 0;
@@ -137,6 +139,16 @@ class log_poller {
                                                    std::optional<device::log_page>& bottom);
   boost::asio::awaitable<result<device::log_page>> fetch(cycle& c, int page,
                                                          std::int64_t page_size);
+  /// Asks for `page` now; its answer is taken by next_answer() after the page before is stored.
+  boost::asio::awaitable<std::shared_ptr<page_request>> prefetch(cycle& c, int page,
+                                                                 std::int64_t page_size);
+  boost::asio::awaitable<result<device::log_page>> next_answer(cycle& c,
+                                                               std::shared_ptr<page_request>& next,
+                                                               int page, std::int64_t page_size);
+  /// take() while `next` is out; a failure waits for its answer before it goes on.
+  boost::asio::awaitable<void> take_beside(cycle& c, std::span<const device::log_entry> lines,
+                                           bool move_checkpoint, std::int64_t horizon,
+                                           const std::shared_ptr<page_request>& next);
   /// Queues the lines of a page not queued before, moving the checkpoint when asked.
   boost::asio::awaitable<void> take(cycle& c, std::span<const device::log_entry> lines,
                                     bool move_checkpoint, std::int64_t horizon);
