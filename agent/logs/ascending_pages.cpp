@@ -91,7 +91,7 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
   if (auto why = contradiction(page, answer)) {
     return {verdict::untrustworthy, {}, *why};
   }
-  if (total_ >= 0 && (answer.total < total_ || (one_second_ && answer.total != total_))) {
+  if (total_ >= 0 && answer.total < total_) {
     return {verdict::log_changed,
             {},
             "its log went from " + std::to_string(total_) + " to " + std::to_string(answer.total) +

@@ -27,8 +27,8 @@ namespace qsanfwd::logs {
 /// or changed between two pages) ask for the cycle to be read again.
 class ascending_pages {
  public:
-  ascending_pages(bool newest_first, int page_size, bool one_second = false)
-      : newest_first_(newest_first), one_second_(one_second), page_size_(page_size) {}
+  ascending_pages(bool newest_first, int page_size)
+      : newest_first_(newest_first), page_size_(page_size) {}
 
   /// The page to ask for next; none once every line the last answer counted is read.
   std::optional<int> next_page() const;
@@ -68,7 +68,6 @@ class ascending_pages {
                             std::int64_t horizon) const;
 
   bool newest_first_;
-  bool one_second_;  ///< order unknown: the listing is one second, its total must not change
   std::int64_t page_size_;
   std::int64_t want_ = 1;
   std::int64_t total_ = -1;      ///< none answered yet

@@ -193,35 +193,36 @@ asio::awaitable<result<std::int64_t>> log_poller::poll_once() {
 
 asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool priming) {
   ++counters_.cycles;
+  constexpr int most_reads = 4;
   auto c = begin_cycle(cp, priming);
   auto end = co_await read_by_position(c, options_.page_size);
-  if (!end) {
-    co_return end.error();
-  }
-  std::int64_t queued = c.queued;
-  if (end->next != read_end::then::done) {
-    // What the first read stored is in the store; the second counts its sightings afresh.
-    const bool by_content = end->next == read_end::then::by_content;
-    auto again = state_.load().value_or(cp);
-    if (end->next == read_end::then::rewind) {
-      again = co_await rewind(again, end->rewind_from, again.start_time - end->rewind_from);
-    }
-    c = begin_cycle(again, priming);
-    const auto page_size =
-        end->next == read_end::then::one_page ? end->page_size : options_.page_size;
-    if (by_content) {
-      end = co_await read_by_content(c, nullptr);
-    } else {
-      end = co_await read_by_position(c, page_size);
-    }
+  std::int64_t queued = 0;
+  for (int reads = 1;; ++reads) {
     if (!end) {
       co_return end.error();
     }
     queued += c.queued;
-    if (end->next != read_end::then::done) {
-      const std::string why = "the array's pages of one second repeat page 1 even read whole";
+    const auto next = end->next;
+    if (next == read_end::then::done) {
+      break;
+    }
+    if (reads == most_reads) {
+      const std::string why = "the array's log changed under every one of " +
+                              std::to_string(most_reads) + " reads of this cycle";
       note_failure(1, why);
       co_return failure{why};
+    }
+    // What the read before stored is in the store; the next counts its sightings afresh.
+    auto again = state_.load().value_or(cp);
+    if (next == read_end::then::rewind) {
+      again = co_await rewind(again, end->rewind_from, again.start_time - end->rewind_from);
+    }
+    const auto page_size = next == read_end::then::one_page ? end->page_size : options_.page_size;
+    c = begin_cycle(again, priming);
+    if (next == read_end::then::by_content) {
+      end = co_await read_by_content(c, nullptr);
+    } else {
+      end = co_await read_by_position(c, page_size);
     }
   }
   co_await finish_cycle(c);
@@ -327,7 +328,6 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
   if (!c.cp.newest_first) {
     c.cp.newest_first = order_shown_by(answer->logs);
   }
-  bool one_second = false;
   std::optional<device::log_page> bottom;
   if (!c.cp.newest_first && std::cmp_greater(answer->total, answer->logs.size()) &&
       !answer->logs.empty()) {
@@ -335,9 +335,19 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
     if (!learnt) {
       co_return learnt.error();
     }
-    one_second = *learnt;
+    // A listing all of one second has no order to tell: read whole, as one page.
+    if (*learnt && answer->total <= max_lines_in_one_page) {
+      co_return read_end{read_end::then::one_page, answer->total};
+    }
+    if (*learnt) {
+      const std::string why = "cannot tell the array's result order yet: its " +
+                              std::to_string(answer->total) + " lines from " +
+                              rfc3339_utc(c.start) + " on are all of one second";
+      note_failure(1, why);
+      co_return failure{why};
+    }
   }
-  ascending_pages pages(c.cp.newest_first.value_or(false), static_cast<int>(page_size), one_second);
+  ascending_pages pages(c.cp.newest_first.value_or(false), static_cast<int>(page_size));
   int page = 1;
   int asked_again = 0;
   std::shared_ptr<page_request> next;
@@ -393,9 +403,7 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       if (following) {
         next = co_await prefetch(c, *following, page_size);
       }
-      // A listing of one second moves the checkpoint to that second at most: only once it is
-      // read whole, so that a total that lied cannot move it early.
-      co_await take_beside(c, got.fresh, (!c.priming && !one_second) || !following, ahead_of, next);
+      co_await take_beside(c, got.fresh, !c.priming || !following, ahead_of, next);
       report_progress(c, pages.total(), !following);
     }
     if (!following) {
@@ -757,9 +765,11 @@ std::optional<std::int64_t> log_poller::clock_went_back(const checkpoint& cp) co
   if (clock_seen_) {
     const auto ours =
         std::chrono::duration_cast<std::chrono::seconds>(steady_now() - clock_seen_->at).count();
-    // A Date is in whole seconds: one second of rounding at each end.
+    // Both clocks counted in whole seconds over the same time never differ by more than one
+    // second, the array's being the larger: a second lost is a step back (or an answer a
+    // second slower than the one before, and then a few seconds read again cost nothing).
     const auto lost = ours - (*now - clock_seen_->array);
-    if (lost > 2) {
+    if (lost > 0) {
       from = std::min(from.value_or(*now), clock_seen_->array - lost - 2);
     }
   }
