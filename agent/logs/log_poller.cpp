@@ -419,6 +419,8 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
 
 asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle& c,
                                                                           device::log_page* first) {
+  // Lines found by content may be skipped for lines pushed over that were not: no recount.
+  c.by_position = false;
   const auto page_size = static_cast<std::int64_t>(options_.page_size);
   std::vector<device::log_entry> previous;  ///< the page before, for lines pushed over
   repeated_pages repeats;
@@ -649,7 +651,7 @@ void log_poller::report_progress(const cycle& c, std::int64_t total, bool done) 
 asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
   watch_start_time(c.before_start, c.start);
   watch_lines_ahead(c.ahead, c.newest_ahead);
-  if (const auto missing = c.recount.missing(); missing > 0) {
+  if (const auto missing = c.by_position ? c.recount.missing() : 0; missing > 0) {
     co_await writer_.run([&](state_store& store, event_queue&) {
       log_state state(store, array_.device_name());
       auto tx = store.begin();

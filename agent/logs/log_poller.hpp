@@ -118,6 +118,8 @@ class log_poller {
     std::int64_t shrank_by = 0;
     std::int64_t shrank_upto = 0;  ///< the newest line the last cycle saw
     bool listing_watched = false;
+    /// Read by position: every line of the listing sighted once, so a recount is exact.
+    bool by_position = true;
   };
   /// What a read by position leaves to do: nothing, or the cycle read again by content (the
   /// array's totals cannot be trusted) or as one page (pages of identical lines).
