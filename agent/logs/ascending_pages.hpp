@@ -50,6 +50,12 @@ class ascending_pages {
   /// after it may still move, see accept's code).
   outcome accept(int page, device::log_page answer, std::int64_t horizon);
 
+  /// Whether an answer said haveNextPage where its total said otherwise: before the read is
+  /// taken as whole, the page after the end must come back empty.
+  bool end_unconfirmed() const { return end_unconfirmed_; }
+  /// The page after the last that the total counts.
+  int page_after_end() const { return static_cast<int>(total() / page_size_ + 1); }
+
   std::int64_t read() const { return want_ - 1; }
   std::int64_t total() const { return std::max<std::int64_t>(total_, 0); }
 
@@ -72,8 +78,9 @@ class ascending_pages {
   std::int64_t want_ = 1;
   std::int64_t total_ = -1;      ///< none answered yet
   std::int64_t read_total_ = 0;  ///< the total when the last page was taken
-  run first_;                    ///< page 1's lines
-  run older_;                    ///< the two pages read last
+  bool end_unconfirmed_ = false;
+  run first_;  ///< page 1's lines
+  run older_;  ///< the two pages read last
   run newer_;
 };
 

@@ -403,8 +403,20 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       if (following) {
         next = co_await prefetch(c, *following, page_size);
       }
-      co_await take_beside(c, got.fresh, !c.priming || !following, ahead_of, next);
+      const bool settled = !pages.end_unconfirmed();
+      co_await take_beside(c, got.fresh, (!c.priming && settled) || (!following && settled),
+                           ahead_of, next);
       report_progress(c, pages.total(), !following);
+    }
+    if (!following && pages.end_unconfirmed()) {
+      auto after = co_await fetch(c, pages.page_after_end(), page_size);
+      if (!after) {
+        co_return after.error();
+      }
+      if (!after->logs.empty()) {
+        co_return read_end{read_end::then::by_content};
+      }
+      co_await take(c, {}, true, ahead_of);
     }
     if (!following) {
       co_return read_end{};
