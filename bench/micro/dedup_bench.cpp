@@ -165,8 +165,11 @@ void poller_page(benchmark::State& state) {
     t.queue().append(fresh);
     const auto newest = seconds_of(page, shift).hi;
     marks.prune_before(newest - 1);
-    marks.save(
-        logs::checkpoint{.start_time = newest, .floor = 0, .newest_first = false, .cycle = cycle});
+    marks.save(logs::checkpoint{.start_time = newest,
+                                .floor = 0,
+                                .newest_first = false,
+                                .cycle = cycle,
+                                .recorded_since = std::nullopt});
     tx.commit();
     shift += page_seconds;
   }
