@@ -1,11 +1,27 @@
 #include "agent/core/utf8.hpp"
 
+#include <cstdint>
+#include <cstring>
+
+#include "agent/core/plain_run.hpp"
+
 namespace qsanfwd {
 namespace {
 
 /// The offset of the first ill-formed byte of `text` at or after `from`, or text.size().
 std::size_t first_invalid(std::string_view text, std::size_t from) {
   while (from < text.size()) {
+    // Every answer body passes here: ASCII, nearly all of it, eight bytes at a time (a byte at
+    // a time cost ~620 instructions an event in the drain benchmark).
+    for (std::uint64_t x = 0; text.size() - from >= 8; from += 8) {
+      std::memcpy(&x, text.data() + from, 8);
+      if ((x & plain_run_detail::high) != 0) {
+        break;
+      }
+    }
+    if (from == text.size()) {
+      break;
+    }
     if (static_cast<unsigned char>(text[from]) < 0x80) {
       ++from;
       continue;
