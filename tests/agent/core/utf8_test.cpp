@@ -55,5 +55,20 @@ TEST(repair_utf8, the_same_bytes_repair_to_the_same_text) {
   EXPECT_NE(a.find("M\xEF\xBF\xBDller"), std::string::npos);
 }
 
+TEST(repair_utf8, stray_bytes_and_characters_at_every_offset_of_a_long_ascii_run) {
+  // The scan takes ASCII eight bytes at a time: a stray byte or a well-formed character at
+  // any offset from a word's start, and at the end, is found as it is byte by byte.
+  for (std::size_t at = 0; at < 24; ++at) {
+    std::string text(24, 'a');
+    text.insert(at, "\xFC");
+    EXPECT_EQ(count_invalid_utf8(text), 1U) << at;
+    EXPECT_EQ(repair_utf8(text), 1U) << at;
+    EXPECT_EQ(text.substr(at, 3), "\xEF\xBF\xBD") << at;
+    std::string fine(24, 'a');
+    fine.insert(at, "\xC3\xBC");
+    EXPECT_EQ(count_invalid_utf8(fine), 0U) << at;
+  }
+}
+
 }  // namespace
 }  // namespace qsanfwd
