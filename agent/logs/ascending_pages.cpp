@@ -59,27 +59,6 @@ bool ascending_pages::agrees_with_lines_read(const run& page, std::int64_t upto)
   return true;
 }
 
-// Lines stamped ahead of the array's clock sit at the end of the listing, and lines the array
-// writes at its present land before them: those read last move on by as many places as
-// lines arrived, and the page after them begins with them again.
-std::size_t ascending_pages::shifted_ahead(const run& page, std::size_t from, std::int64_t grew,
-                                           std::int64_t horizon) const {
-  const auto& last = newer_.lines;
-  const auto ahead = static_cast<std::size_t>(
-      std::find_if(last.rbegin(), last.rend(),
-                   [horizon](const auto& l) { return l.timestamp <= horizon; }) -
-      last.rbegin());
-  auto k = std::min({static_cast<std::size_t>(grew), ahead, page.lines.size() - from});
-  for (; k > 0; --k) {
-    if (std::equal(page.lines.begin() + static_cast<std::ptrdiff_t>(from),
-                   page.lines.begin() + static_cast<std::ptrdiff_t>(from + k),
-                   last.end() - static_cast<std::ptrdiff_t>(k))) {
-      break;
-    }
-  }
-  return k;
-}
-
 ascending_pages::outcome ascending_pages::accept(int page, device::log_page answer,
                                                  std::int64_t horizon) {
   if (auto why = contradiction(page, answer)) {
@@ -95,7 +74,19 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
             "its log went from " + std::to_string(total_) + " to " + std::to_string(answer.total) +
                 " lines while being read"};
   }
+  // Lines stamped ahead of the array's clock sit at the end of the listing, and lines the array
+  // writes at its present land before them: once the reader is among them, every line it read
+  // there moves on by as many places as lines arrived (those left behind are read next cycle:
+  // they lie after the checkpoint).
   const auto grew = total_ < 0 ? 0 : answer.total - read_total_;
+  const auto* last = newer_.at(want_ - 1);
+  const bool shifted = grew > 0 && last != nullptr && last->timestamp > horizon;
+  if (shifted) {
+    want_ += grew;
+    newer_.lo += grew;
+    older_.lo += grew;
+    read_total_ = answer.total;
+  }
   const auto n = static_cast<std::int64_t>(answer.logs.size());
   run got{
       newest_first_ ? answer.total - (page - 1) * page_size_ - n + 1 : (page - 1) * page_size_ + 1,
@@ -122,12 +113,8 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
   if (got.hi() < want_) {
     return {verdict::log_changed, {}, "a page held only lines read before"};
   }
-  auto skip = static_cast<std::size_t>(want_ - got.lo);
-  const bool may_shift =
-      grew > 0 && !newer_.lines.empty() && newer_.lines.back().timestamp > horizon;
-  if (may_shift) {
-    skip += shifted_ahead(got, skip, grew, horizon);
-  } else if (!agrees_with_lines_read(got, want_ - 1)) {
+  const auto skip = static_cast<std::size_t>(want_ - got.lo);
+  if (!shifted && !agrees_with_lines_read(got, want_ - 1)) {
     return {verdict::log_changed, {}, "lines moved between two pages"};
   }
   const auto* last_read = newer_.at(want_ - 1);

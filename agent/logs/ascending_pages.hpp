@@ -70,8 +70,6 @@ class ascending_pages {
   std::optional<std::string> contradiction(int page, const device::log_page& answer) const;
   bool repeats_page_one(const run& page) const;
   bool agrees_with_lines_read(const run& page, std::int64_t upto) const;
-  std::size_t shifted_ahead(const run& page, std::size_t from, std::int64_t grew,
-                            std::int64_t horizon) const;
 
   bool newest_first_;
   std::int64_t page_size_;

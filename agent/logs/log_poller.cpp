@@ -271,8 +271,7 @@ asio::awaitable<result<device::log_page>> log_poller::fetch(cycle& c, int page,
 }
 
 asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::log_page& first,
-                                                      std::int64_t page_size,
-                                                      std::optional<device::log_page>& bottom) {
+                                                      std::int64_t page_size) {
   const auto pages = [page_size](std::int64_t total) {
     return static_cast<int>((total + page_size - 1) / page_size);
   };
@@ -303,7 +302,6 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
   if (std::any_of(lines.begin(), lines.end(),
                   [&](const auto& l) { return l.timestamp < second; })) {
     c.cp.newest_first = true;
-    bottom = std::move(*answer);
   } else if (std::any_of(lines.begin(), lines.end(),
                          [&](const auto& l) { return l.timestamp > second; })) {
     c.cp.newest_first = false;
@@ -328,10 +326,9 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
   if (!c.cp.newest_first) {
     c.cp.newest_first = order_shown_by(answer->logs);
   }
-  std::optional<device::log_page> bottom;
   if (!c.cp.newest_first && std::cmp_greater(answer->total, answer->logs.size()) &&
       !answer->logs.empty()) {
-    auto learnt = co_await learn_order(c, *answer, page_size, bottom);
+    auto learnt = co_await learn_order(c, *answer, page_size);
     if (!learnt) {
       co_return learnt.error();
     }
@@ -393,12 +390,6 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       co_return failure{why};
     }
     const auto following = pages.next_page();
-    if (following && bottom && *following > 1) {
-      page = *following;
-      answer = std::move(*bottom);
-      bottom.reset();
-      continue;
-    }
     if (got.what == verdict::taken) {
       if (following) {
         next = co_await prefetch(c, *following, page_size);

@@ -134,11 +134,10 @@ class log_poller {
   boost::asio::awaitable<result<read_end>> read_by_position(cycle& c, std::int64_t page_size);
   /// `first`: page 1's answer when already asked for, else null.
   boost::asio::awaitable<result<read_end>> read_by_content(cycle& c, device::log_page* first);
-  /// The order of a listing whose page 1 is all one second, told by its last page; that page's
-  /// answer is kept in `bottom` when it is the first page to read.
+  /// The order of a listing whose page 1 is all one second, told by its last page; true when
+  /// that is all of the same second too.
   boost::asio::awaitable<result<bool>> learn_order(cycle& c, const device::log_page& first,
-                                                   std::int64_t page_size,
-                                                   std::optional<device::log_page>& bottom);
+                                                   std::int64_t page_size);
   boost::asio::awaitable<result<device::log_page>> fetch(cycle& c, int page,
                                                          std::int64_t page_size);
   /// Asks for `page` now; its answer is taken by next_answer() after the page before is stored.
