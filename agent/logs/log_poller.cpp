@@ -662,8 +662,10 @@ asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
       tx.commit(sqlite::durability::deferred);
       return 0;
     });
-    report_gap(c.recount.first_missing(), missing,
-               std::max(c.recount.last_missing(), c.oldest_after.value_or(horizon())));
+    // Lines the listing lost that were never queued (a total that fell) may lie further on.
+    const auto upto = std::max({c.recount.last_missing(), c.oldest_after.value_or(horizon()),
+                                c.shrank_by > 0 ? c.shrank_upto : 0});
+    report_gap(c.recount.first_missing(), missing, upto);
   } else if (c.shrank_by > 0) {
     report_shrink(c.start, c.shrank_by,
                   std::max(c.shrank_upto, c.oldest_after.value_or(horizon())));

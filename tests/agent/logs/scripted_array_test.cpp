@@ -444,13 +444,21 @@ TEST_F(poller_property, findings_28_29_small_step_back_and_one_second_under_a_ly
 // order probe fetched was reused for whatever page came next, under another total; lines
 // arriving below lines ahead of the clock moved more of them than one page held, and the
 // content comparison with the last page missed it (positions now move on by the growth).
-TEST_F(poller_property, findings_34_35_honest_arrays) {
+TEST_F(poller_property, findings_34_to_37_honest_arrays) {
   EXPECT_EQ(run_script("page=2 newest inclusive | inflow 4 3 11 1; inflow 3 1 0 1; "
                        "inflow 3 3 13 0; poll; poll; poll; inflow 2 3 9 0; write 6 1 1 1; poll; "
                        "drop 4"),
             "");
   EXPECT_EQ(run_script("page=3 oldest exclusive | write 4 14 0 1; write 3 1 1 0; clock -5; "
                        "inflow 4 3 10 1; future 3153600000; inflow 4 2 7 0; poll"),
+            "");
+  // 36: the page asked for before lines arrived below lines ahead held only lines read: ask
+  // for the one the reader now needs. 37: the gap a clear left also covers lines never queued.
+  EXPECT_EQ(run_script("page=2 oldest exclusive | future 3153600000; write 6 15 1 0; "
+                       "inflow 4 2 3 0; clock -5; poll; clear"),
+            "");
+  EXPECT_EQ(run_script("page=2 oldest inclusive | inflow 4 3 14 0; poll; poll; future 3600; "
+                       "future 30; future 3; poll; drop 10"),
             "");
 }
 
