@@ -322,8 +322,14 @@ TEST_P(operations_flood, idle_connections_neither_spin_nor_lock_out_healthz_or_d
   EXPECT_TRUE(fed) << "the file sink starved\n" << test::read_file(log_);
   const auto cpu = cpu_seconds(agent.pid()) - cpu_before;
   const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_before;
-  // Spinning on accept measured 0.47 of a CPU on the shared test machine; serving took 0.01.
-  EXPECT_LT(cpu / wall.count(), 0.2) << cpu << " CPU s in " << wall.count() << " s, "
+  // Spinning on accept measured 0.47 of a CPU on the shared test machine; serving took 0.01,
+  // and 0.21 under ASan + UBSan on a loaded machine (every instruction checked, so no spin).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  constexpr double most_cpu = 0.35;
+#else
+  constexpr double most_cpu = 0.2;
+#endif
+  EXPECT_LT(cpu / wall.count(), most_cpu) << cpu << " CPU s in " << wall.count() << " s, "
                                      << open_descriptors(agent.pid()) << " descriptors open";
   EXPECT_TRUE(test::wait_until([&] { return get_within(port, "/healthz", 5s).status != 0; }, 30s))
       << open_descriptors(agent.pid()) << " descriptors open\n"
