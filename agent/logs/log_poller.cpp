@@ -351,10 +351,6 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
   for (;;) {
     const auto ahead_of = horizon();
     const auto listed = answer->total;
-    std::int64_t listed_newest = 0;
-    for (const auto& l : answer->logs) {
-      listed_newest = std::max(listed_newest, l.timestamp);
-    }
     auto got = pages.accept(page, std::move(*answer), ahead_of);
     using verdict = ascending_pages::verdict;
     if (got.what == verdict::untrustworthy || got.what == verdict::ambiguous) {
@@ -372,7 +368,7 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       }
       co_return read_end{read_end::then::by_content};
     }
-    watch_listing(c, listed, listed_newest);
+    watch_listing(c, listed);
     if (got.what == verdict::log_changed) {
       const auto why = "the array's log changed while being read (" + got.why + "); reading again";
       note_failure(page, why);
@@ -646,7 +642,8 @@ void log_poller::report_progress(const cycle& c, std::int64_t total, bool done) 
 asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
   watch_start_time(c.before_start, c.start);
   watch_lines_ahead(c.ahead, c.newest_ahead);
-  if (const auto missing = c.by_position ? c.recount.missing() : 0; missing > 0) {
+  const auto missing = c.by_position ? c.recount.missing() : 0;
+  if (missing > 0) {
     co_await writer_.run([&](state_store& store, event_queue&) {
       log_state state(store, array_.device_name());
       auto tx = store.begin();
@@ -654,13 +651,16 @@ asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
       tx.commit(sqlite::durability::deferred);
       return 0;
     });
-    // Lines the listing lost that were never queued (a total that fell) may lie further on.
-    const auto upto = std::max({c.recount.last_missing(), c.oldest_after.value_or(horizon()),
-                                c.shrank_by > 0 ? c.shrank_upto : 0});
-    report_gap(c.recount.first_missing(), missing, upto);
-  } else if (c.shrank_by > 0) {
-    report_shrink(c.start, c.shrank_by,
-                  std::max(c.shrank_upto, c.oldest_after.value_or(horizon())));
+  }
+  // Lines the listing lost that were never read (a total that fell) may lie anywhere after
+  // its start: the range is then open.
+  if (missing > 0 || c.shrank_by > 0) {
+    const auto from = c.shrank_by > 0 ? c.start : c.recount.first_missing();
+    const auto upto =
+        c.shrank_by > 0
+            ? std::nullopt
+            : std::optional(std::max(c.recount.last_missing(), c.oldest_after.value_or(horizon())));
+    report_gap(from, missing > 0 ? missing : c.shrank_by, upto);
   }
   counters_.last_success_unix = unix_now();
   if (const auto now = array_.array_now()) {
@@ -878,47 +878,31 @@ void log_poller::watch_start_time(std::int64_t before_start, std::int64_t start)
   }
 }
 
-void log_poller::report_gap(std::int64_t checkpoint, std::int64_t missing, std::int64_t held_from) {
+void log_poller::report_gap(std::int64_t from, std::int64_t lines,
+                            std::optional<std::int64_t> upto) {
   ++counters_.gaps;
   const auto e =
       raise("logs_gap", severity::warning,
-            "The log of " + array_.device_name() + " no longer holds " + std::to_string(missing) +
-                " of the lines stamped from " + rfc3339_utc(checkpoint) +
-                " on that were read before: it was overwritten or cleared. Lines it "
-                "stamped from " +
-                rfc3339_utc(checkpoint) + " to " + rfc3339_utc(held_from) +
+            "The log of " + array_.device_name() + " no longer holds " + std::to_string(lines) +
+                " of the lines stamped from " + rfc3339_utc(from) +
+                " on that it held before: it was overwritten or cleared. Lines it stamped from " +
+                rfc3339_utc(from) + (upto ? " to " + rfc3339_utc(*upto) : std::string(" on")) +
                 " may be lost on the array's side.");
   if (hooks_.log_gap) {
     hooks_.log_gap(e);
   }
 }
 
-void log_poller::watch_listing(cycle& c, std::int64_t total, std::int64_t newest) {
+void log_poller::watch_listing(cycle& c, std::int64_t total) {
   if (!std::exchange(c.listing_watched, true)) {
     if (last_listing_ && c.start <= last_listing_->start && total < last_listing_->total) {
       c.shrank_by = last_listing_->total - total;
-      c.shrank_upto = last_listing_->newest;
     }
-    last_listing_ = listing{c.start, total, newest};
+    last_listing_ = listing{c.start, total};
     return;
   }
   // The most the listing held during this read, failed or not, is what the next must find.
   last_listing_->total = std::max(last_listing_->total, total);
-  last_listing_->newest = std::max(last_listing_->newest, newest);
-}
-
-void log_poller::report_shrink(std::int64_t start, std::int64_t fewer, std::int64_t held_from) {
-  ++counters_.gaps;
-  const auto e = raise("logs_gap", severity::warning,
-                       "The log of " + array_.device_name() + " holds " + std::to_string(fewer) +
-                           " lines fewer stamped from " + rfc3339_utc(start) +
-                           " on than when last read: it was overwritten or cleared. Lines it "
-                           "stamped from " +
-                           rfc3339_utc(start) + " to " + rfc3339_utc(held_from) +
-                           " may be lost on the array's side.");
-  if (hooks_.log_gap) {
-    hooks_.log_gap(e);
-  }
 }
 
 void log_poller::note_success() {

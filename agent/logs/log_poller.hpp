@@ -116,7 +116,6 @@ class log_poller {
     int requests = 0;
     /// Lines fewer in the listing than the last cycle's from the same start or later.
     std::int64_t shrank_by = 0;
-    std::int64_t shrank_upto = 0;  ///< the newest line the last cycle saw
     bool listing_watched = false;
     /// Read by position: every line of the listing sighted once, so a recount is exact.
     bool by_position = true;
@@ -185,11 +184,12 @@ class log_poller {
   void watch_clock_skew();
   void watch_lines_ahead(std::int64_t ahead, std::int64_t newest);
   void watch_start_time(std::int64_t before_start, std::int64_t start);
-  void report_gap(std::int64_t checkpoint, std::int64_t missing, std::int64_t held_from);
-  void report_shrink(std::int64_t start, std::int64_t fewer, std::int64_t held_from);
+  /// `lines` the array no longer holds from `from` on; `upto` none when they may lie anywhere
+  /// after it.
+  void report_gap(std::int64_t from, std::int64_t lines, std::optional<std::int64_t> upto);
   /// Notes an answer's total: a listing from the same start or an earlier one never holds fewer
   /// lines than an earlier cycle saw unless the array dropped some.
-  void watch_listing(cycle& c, std::int64_t total, std::int64_t newest);
+  void watch_listing(cycle& c, std::int64_t total);
   void note_failure(int page, const std::string& why);
   void note_success();
   event raise(std::string type, severity level, std::string message);
@@ -220,7 +220,6 @@ class log_poller {
   struct listing {
     std::int64_t start = 0;
     std::int64_t total = 0;
-    std::int64_t newest = 0;
   };
   std::optional<listing> last_listing_;
 };

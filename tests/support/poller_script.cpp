@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -395,6 +396,8 @@ std::string poller_bench::run(const poller_script& s) {
     const auto t = times_in(e.message);
     if (e.type == "logs_gap" && t.size() >= 3) {
       gaps.push_back(range{t[1], t[2]});
+    } else if (e.type == "logs_gap" && t.size() == 2) {  // "from ... on"
+      gaps.push_back(range{t[1], std::numeric_limits<std::int64_t>::max()});
     } else if (e.type == "array_clock_behind" && t.size() >= 4 &&
                e.message.find("may be forwarded again") != std::string::npos) {
       repeats.push_back(range{t[2], t[3]});
