@@ -53,6 +53,21 @@ std::optional<bool> order_shown_by(const std::vector<device::log_entry>& logs) {
 
 }  // namespace
 
+/// Whether `page` is `before` moved down by lines on top of it (an array that serves page 1 for
+/// every page while lines arrive), newest first.
+bool moved_down(std::span<const device::log_entry> before,
+                std::span<const device::log_entry> page) {
+  if (before.size() != page.size() || page.size() < 2) {
+    return false;
+  }
+  for (std::size_t j = 1; j < page.size(); ++j) {
+    if (std::equal(page.begin() + static_cast<std::ptrdiff_t>(j), page.end(), before.begin())) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /// A page requested before the page before it is stored: the array prepares the next page
 /// while the agent stores this one, instead of each waiting for the other.
 struct page_request {
@@ -451,7 +466,24 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     const bool all_read = short_page_seen;
     short_page_seen = short_page_seen || std::cmp_less(answer->logs.size(), page_size);
     const auto skip = window->accept(page, *answer, previous);
-    const bool repeat = !answer->logs.empty() && repeats.seen_before(answer->logs);
+    // Served again, or page 1 again with lines that arrived on top (the page before, moved down).
+    const bool repeat = !answer->logs.empty() && (repeats.seen_before(answer->logs) ||
+                                                  (page > 1 && moved_down(previous, answer->logs)));
+    // Sorted by time, a page goes on where the page before ended: newest first no line of it
+    // is newer than that page's last (unless lines arriving below lines ahead of the clock
+    // spill over, see pushed_past_lines_ahead), oldest first none is older.
+    if (page > 1 && !previous.empty() && !answer->logs.empty() && !repeat) {
+      const auto head = answer->logs.front().timestamp;
+      const auto tail = previous.back().timestamp;
+      const bool newest = c.cp.newest_first.value_or(true);
+      if (newest ? head > tail && c.ahead == 0 : head < tail) {
+        const auto why = "the array answered pageNumber " + std::to_string(page) +
+                         " with lines out of time order with the page before (does it ignore "
+                         "pageNumber?): the lines after them cannot be read";
+        note_failure(page, why);
+        co_return failure{why};
+      }
+    }
     if (repeat && !all_read) {
       const auto why = "the array answered pageNumber " + std::to_string(page) +
                        " with the lines of an earlier page (does it ignore pageNumber?): the "
