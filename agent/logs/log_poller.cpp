@@ -281,6 +281,7 @@ asio::awaitable<result<device::log_page>> log_poller::fetch(cycle& c, int page,
     note_failure(page, answer.error().message);
   } else {
     ++counters_.pages;
+    note_clock(c);
   }
   co_return answer;
 }
@@ -331,6 +332,7 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
     co_return answer.error();
   }
   watch_clock_skew();
+  c.clock_checked = true;
   if (const auto from = clock_went_back(c.cp); from && !c.priming) {
     co_return read_end{.next = read_end::then::rewind, .rewind_from = *from};
   }
@@ -577,6 +579,7 @@ asio::awaitable<result<device::log_page>> log_poller::next_answer(
   next.reset();
   if (answer) {
     ++counters_.pages;
+    note_clock(c);
   } else {
     note_failure(page, answer.error().message);
   }
@@ -695,7 +698,13 @@ asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
     report_gap(from, missing > 0 ? missing : c.shrank_by, upto);
   }
   counters_.last_success_unix = unix_now();
-  if (const auto now = array_.array_now()) {
+  note_clock(c);
+}
+
+// A cycle that fails half way still leaves a reading of the array's clock: a step back before
+// the next cycle is measured from the last answer, whichever cycle it belonged to.
+void log_poller::note_clock(const cycle& c) {
+  if (const auto now = array_.array_now(); now && c.clock_checked) {
     clock_seen_ = clock_reading{steady_now(), *now};
   }
 }

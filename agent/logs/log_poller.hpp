@@ -117,6 +117,7 @@ class log_poller {
     /// Lines fewer in the listing than the last cycle's from the same start or later.
     std::int64_t shrank_by = 0;
     bool listing_watched = false;
+    bool clock_checked = false;  ///< from then on each answer's Date is the next reference
     /// Read by position: every line of the listing sighted once, so a recount is exact.
     bool by_position = true;
   };
@@ -180,6 +181,7 @@ class log_poller {
   /// line can have been stamped before the checkpoint.
   std::optional<std::int64_t> clock_went_back(const checkpoint& cp) const;
   std::chrono::steady_clock::time_point steady_now() const;
+  void note_clock(const cycle& c);
   boost::asio::awaitable<checkpoint> rewind(checkpoint cp, std::int64_t from, std::int64_t step);
   void watch_clock_skew();
   void watch_lines_ahead(std::int64_t ahead, std::int64_t newest);
