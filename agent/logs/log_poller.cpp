@@ -647,7 +647,7 @@ asio::awaitable<void> log_poller::take(cycle& c, std::span<const device::log_ent
       c.cp.cycle = c.id;
       c.cp.recorded_since = c.cp.recorded_since.value_or(checkpoint_second + 1);
       state.prune_before(c.cp.start_time - 1);
-      state.forget_recent_before(c.cp.start_time - recent_window);
+      state.forget_recent_before(c.cp.start_time - recent_window, unix_now() - recent_window);
       state.save(c.cp);
     }
     // Lines and checkpoint stay together: a power cut before the dispatcher's next sync

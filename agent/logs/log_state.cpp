@@ -172,13 +172,15 @@ void log_state::remember(std::span<const queued_line> lines) {
   st.bind_int64(2, lo);
   st.bind_int64(3, hi);
   st.bind_blob(4, packed);
+  st.bind_int64(5, unix_now());
   st.run();
 }
 
-void log_state::forget_recent_before(std::int64_t timestamp) {
+void log_state::forget_recent_before(std::int64_t timestamp, std::int64_t recorded_before) {
   auto& st = store_.database().cached(sql::prune_log_recent);
   st.bind_text(1, device_);
   st.bind_int64(2, timestamp);
+  st.bind_int64(3, recorded_before);
   st.run();
 }
 

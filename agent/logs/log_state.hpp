@@ -52,7 +52,7 @@ class log_state {
   /// Adds a page's queued lines to the recent-lines record.
   void remember(std::span<const queued_line> lines);
   /// Forgets the record of seconds before `timestamp`.
-  void forget_recent_before(std::int64_t timestamp);
+  void forget_recent_before(std::int64_t timestamp, std::int64_t recorded_before);
   /// Takes seconds `from`..`to`, read whole before, as open again (the array's clock went back
   /// into them): spans end before `from`, and the lines the record holds there become marks.
   void reopen(std::int64_t from, std::int64_t to);

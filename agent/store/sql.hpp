@@ -226,6 +226,12 @@ ALTER TABLE log_checkpoints ADD COLUMN recorded_since INTEGER;
     migration{10, R"sql(
 ALTER TABLE log_marks ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // When each recent-lines row was written (our clock): a row is kept while its stamps are
+    // within clock_step_window of the checkpoint or it was written within that window, so a
+    // jump of the array's clock forward cannot drop the record of the lines read just before.
+    migration{11, R"sql(
+ALTER TABLE log_recent ADD COLUMN recorded_at INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -331,11 +337,11 @@ inline constexpr std::string_view save_log_span =
 inline constexpr std::string_view prune_log_spans =
     "DELETE FROM log_spans WHERE device = ?1 AND hi < ?2";
 inline constexpr std::string_view save_log_recent =
-    "INSERT INTO log_recent (device, lo, hi, lines) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO log_recent (device, lo, hi, lines, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 inline constexpr std::string_view load_log_recent_between =
     "SELECT lines FROM log_recent WHERE device = ?1 AND hi >= ?2 AND lo <= ?3";
 inline constexpr std::string_view prune_log_recent =
-    "DELETE FROM log_recent WHERE device = ?1 AND hi < ?2";
+    "DELETE FROM log_recent WHERE device = ?1 AND hi < ?2 AND recorded_at < ?3";
 // Seconds from ?2 on are no longer read whole: spans end before them.
 inline constexpr std::string_view drop_log_spans_from =
     "DELETE FROM log_spans WHERE device = ?1 AND lo >= ?2";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "agent/core/time.hpp"
 #include "agent/store/sql.hpp"
 #include "agent/store/sqlite.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -59,7 +60,8 @@ TEST(log_state, checkpoint_round_trip_and_pruning) {
     auto store = state_store::open(dir.path());
     log_state s(*store, "a");
     EXPECT_FALSE(s.load());
-    s.save({.start_time = 200, .floor = 5, .newest_first = true, .cycle = 9, .recorded_since = 150});
+    s.save(
+        {.start_time = 200, .floor = 5, .newest_first = true, .cycle = 9, .recorded_since = 150});
     s.record(8, page_record{{}, second_span{150, 197}});
     s.record(9, page_record{{{198, 1, 1}, {199, 1, 1}, {200, 1, 1}}, second_span{201, 205}});
     s.prune_before(199);
@@ -130,11 +132,19 @@ TEST(log_state, reopening_seconds_read_whole_turns_the_recent_record_into_marks)
   EXPECT_EQ(marks, (std::vector<line_mark>{{100, 7, 1}, {110, 9, 2}, {115, 9, 1}, {120, 7, 1}}));
   EXPECT_EQ(s.marks_between(105, 105), (std::vector<line_mark>{})) << "105 was not reopened";
 
+  // Rows written within the window stay, whatever their stamps (a jump of the array's clock
+  // forward must not drop the lines read just before it).
+  log_state k(*store, "k");
+  k.remember(page1);
+  k.forget_recent_before(116, unix_now() - 60);
+  k.reopen(100, 130);
+  EXPECT_EQ(k.marks_between(110, 110), (std::vector<line_mark>{{110, 9, 2}}));
+
   // The record of seconds before 116 forgotten: those seconds open again unmarked.
   log_state b(*store, "b");
   b.remember(page1);
   b.remember(page2);
-  b.forget_recent_before(116);
+  b.forget_recent_before(116, unix_now() + 1);
   b.reopen(100, 130);
   EXPECT_EQ(b.marks_between(100, 114), std::vector<line_mark>{});
   EXPECT_EQ(b.marks_between(115, 115), (std::vector<line_mark>{{115, 9, 1}}));
