@@ -10,6 +10,11 @@
 
 namespace qsanfwd::logs {
 
+/// How many pages of `page_size` lines `total` lines fill.
+inline int pages_filled(std::int64_t total, std::int64_t page_size) {
+  return static_cast<int>((total + page_size - 1) / page_size);
+}
+
 /// Reads a listing page by page from its oldest line to its newest, by the positions the
 /// array's `total` gives, whatever order the array pages in.
 ///
@@ -54,7 +59,7 @@ class ascending_pages {
   /// taken as whole, the page after the end must come back empty.
   bool end_unconfirmed() const { return end_unconfirmed_; }
   /// The page after the last that the total counts.
-  int page_after_end() const { return static_cast<int>(total() / page_size_ + 1); }
+  int page_after_end() const { return pages_filled(total(), page_size_) + 1; }
 
   std::int64_t read() const { return want_ - 1; }
   std::int64_t total() const { return std::max<std::int64_t>(total_, 0); }

@@ -288,9 +288,7 @@ asio::awaitable<result<device::log_page>> log_poller::fetch(cycle& c, int page,
 
 asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::log_page& first,
                                                       std::int64_t page_size) {
-  const auto pages = [page_size](std::int64_t total) {
-    return static_cast<int>((total + page_size - 1) / page_size);
-  };
+  const auto pages = [page_size](std::int64_t total) { return pages_filled(total, page_size); };
   // The page asked for is the bottom of the listing when it is the last page under its own
   // answer's total; lines that arrived meanwhile move the bottom, so ask again a few times.
   auto total = first.total;
@@ -392,7 +390,7 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       co_return failure{why};
     }
     asked_again = got.what == verdict::ask_again ? asked_again + 1 : 0;
-    const auto pages_in_total = (pages.total() + page_size - 1) / page_size;
+    const auto pages_in_total = pages_filled(pages.total(), page_size);
     if (asked_again > max_pages_without_news ||
         c.requests > 2 * pages_in_total + 2 * max_pages_without_news) {
       const std::string why =
