@@ -48,6 +48,34 @@ bool ascending_pages::repeats_page_one(const run& page) const {
   return page.hi() < first_.lo || page.lo > first_.hi();
 }
 
+// Page 1 again with lines that arrived on top of it (an array that ignores pageNumber while
+// lines arrive, newest first): oldest first, the page's first lines are page 1's last.
+bool ascending_pages::moves_page_one_down(const run& page) const {
+  const auto& one = first_.lines;
+  const auto n = page.lines.size();
+  if (n < 2 || n != one.size() || page.lines.front().timestamp != page.lines.back().timestamp) {
+    return false;
+  }
+  for (std::size_t j = 1; j < n; ++j) {
+    if (std::equal(page.lines.begin(), page.lines.end() - static_cast<std::ptrdiff_t>(j),
+                   one.begin() + static_cast<std::ptrdiff_t>(j))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Newest first, page 1 holds the newest lines the reader knows of, and no line below them is
+// newer. Their positions only rise as lines arrive, so a page placed below them stays below.
+bool ascending_pages::newer_than_page_one(const run& page) const {
+  if (!newest_first_ || page.lines.empty() || first_.lines.empty() || page.hi() >= first_.lo) {
+    return false;
+  }
+  const auto by_time = [](const auto& a, const auto& b) { return a.timestamp < b.timestamp; };
+  return std::max_element(page.lines.begin(), page.lines.end(), by_time)->timestamp >
+         std::min_element(first_.lines.begin(), first_.lines.end(), by_time)->timestamp;
+}
+
 bool ascending_pages::agrees_with_lines_read(const run& page, std::int64_t upto) const {
   for (auto p = page.lo; p <= std::min(upto, page.hi()); ++p) {
     const auto* before = newer_.at(p);
@@ -97,12 +125,16 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
   total_ = answer.total;
   if (page == 1 && first_.lines.empty()) {
     first_ = got;
-  } else if (repeats_page_one(got)) {
+  } else if (repeats_page_one(got) || moves_page_one_down(got)) {
     return {verdict::ambiguous,
             {},
             "page " + std::to_string(page) +
                 " holds the same lines as page 1, all of one "
                 "second"};
+  } else if (newer_than_page_one(got)) {
+    return {verdict::untrustworthy,
+            {},
+            "page " + std::to_string(page) + " holds lines newer than those of page 1"};
   }
   if (n == 0) {
     return {};

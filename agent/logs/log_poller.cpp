@@ -34,8 +34,8 @@ constexpr int max_pages_without_news = 8;
 // How far the array's clock (its answers' Date) may lag the checkpoint before it is reported:
 // a Date and a line's stamp may come from clocks a few seconds apart.
 constexpr std::int64_t clock_behind_tolerance_s = 10;
-// Pages that repeat page 1 in a run of one second are read again as one page of the whole
-// listing up to this size (the parser's cap on the items of one answer).
+// A listing whose pages cannot be trusted (or cannot tell identical lines from a repeat) is
+// read in one answer up to this size (the parser's cap on the items of one answer).
 constexpr std::int64_t max_lines_in_one_page = 10'000;
 
 std::int64_t unix_millis() {
@@ -210,7 +210,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
   ++counters_.cycles;
   constexpr int most_reads = 4;
   auto c = begin_cycle(cp, priming);
-  auto end = co_await read_by_position(c, options_.page_size);
+  auto end = co_await read_by_position(c);
   std::int64_t queued = 0;
   for (int reads = 1;; ++reads) {
     if (!end) {
@@ -232,12 +232,11 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     if (next == read_end::then::rewind) {
       again = co_await rewind(again, end->rewind_from, again.start_time - end->rewind_from);
     }
-    const auto page_size = next == read_end::then::one_page ? end->page_size : options_.page_size;
     c = begin_cycle(again, priming);
     if (next == read_end::then::by_content) {
-      end = co_await read_by_content(c, nullptr);
+      end = co_await read_by_content(c);
     } else {
-      end = co_await read_by_position(c, page_size);
+      end = co_await read_by_position(c);
     }
   }
   co_await finish_cycle(c);
@@ -323,8 +322,8 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
   co_return !c.cp.newest_first.has_value();
 }
 
-asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle& c,
-                                                                           std::int64_t page_size) {
+asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle& c) {
+  const auto page_size = static_cast<std::int64_t>(options_.page_size);
   auto answer = co_await fetch(c, 1, page_size);
   if (!answer) {
     co_return answer.error();
@@ -335,8 +334,7 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
     co_return read_end{.next = read_end::then::rewind, .rewind_from = *from};
   }
   if (!answer->total_given) {
-    auto end = co_await read_by_content(c, &*answer);
-    co_return end;
+    co_return read_end{read_end::then::by_content};
   }
   if (!c.cp.newest_first) {
     c.cp.newest_first = order_shown_by(answer->logs);
@@ -347,16 +345,9 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
     if (!learnt) {
       co_return learnt.error();
     }
-    // A listing all of one second has no order to tell: read whole, as one page.
-    if (*learnt && answer->total <= max_lines_in_one_page) {
-      co_return read_end{read_end::then::one_page, answer->total};
-    }
+    // A listing all of one second has no order to tell: read whole, in one answer.
     if (*learnt) {
-      const std::string why = "cannot tell the array's result order yet: its " +
-                              std::to_string(answer->total) + " lines from " +
-                              rfc3339_utc(c.start) + " on are all of one second";
-      note_failure(1, why);
-      co_return failure{why};
+      co_return read_end{read_end::then::by_content};
     }
   }
   ascending_pages pages(c.cp.newest_first.value_or(false), static_cast<int>(page_size));
@@ -372,10 +363,7 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       if (next) {
         co_await answer_of(*next);
       }
-      if (got.what == verdict::ambiguous && pages.total() <= max_lines_in_one_page) {
-        co_return read_end{read_end::then::one_page, pages.total()};
-      }
-      if (!std::exchange(untrustworthy_warned_, true)) {
+      if (got.what == verdict::untrustworthy && !std::exchange(untrustworthy_warned_, true)) {
         log_->warn(
             "{}: the array's log pages contradict its total ({}): it is read from page 1 "
             "on by content, and its checkpoint moves only when a cycle ends",
@@ -431,25 +419,53 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
   }
 }
 
-asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle& c,
-                                                                          device::log_page* first) {
+asio::awaitable<result<std::optional<device::log_page>>> log_poller::fetch_whole(cycle& c) {
+  auto answer = co_await fetch(c, 1, max_lines_in_one_page);
+  if (!answer) {
+    co_return answer.error();
+  }
+  if (!std::cmp_less(answer->logs.size(), max_lines_in_one_page)) {
+    co_return std::nullopt;
+  }
+  if (answer->have_next_page) {
+    // A short page and "more": an array that caps pageSize, or one that says so of every page
+    // (the page after is empty), or ignores pageNumber (the page after is this one again).
+    auto after = co_await fetch(c, 2, max_lines_in_one_page);
+    if (!after) {
+      co_return after.error();
+    }
+    if (!after->logs.empty() && after->logs != answer->logs) {
+      co_return std::nullopt;
+    }
+  }
+  co_return std::optional(std::move(*answer));
+}
+
+asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle& c) {
+  auto whole = co_await fetch_whole(c);
+  if (!whole) {
+    co_return whole.error();
+  }
+  if (*whole) {
+    co_await take(c, (*whole)->logs, true, horizon());
+    report_progress(c, c.read, true);
+    co_return read_end{};
+  }
   // Lines found by content may be skipped for lines pushed over that were not: no recount.
-  c.by_position = false;
+  c.every_line_once = false;
   const auto page_size = static_cast<std::int64_t>(options_.page_size);
   std::vector<device::log_entry> previous;  ///< the page before, for lines pushed over
+  std::vector<device::log_entry> page_one;
+  // Newest first, lines a page begins with that the page before ended with: pushed over by
+  // lines that arrived, or identical genuine lines. Told apart when the read ends.
+  std::vector<device::log_entry> pushed_or_twins;
   repeated_pages repeats;
   bool short_page_seen = false;
   int pages_without_news = 0;
   std::optional<page_window> window;
   std::shared_ptr<page_request> next;
   for (int page = 1;; ++page) {
-    result<device::log_page> answer;
-    if (first != nullptr) {
-      answer = std::move(*first);
-      first = nullptr;
-    } else {
-      answer = co_await next_answer(c, next, page, page_size);
-    }
+    auto answer = co_await next_answer(c, next, page, page_size);
     if (!answer) {
       co_return answer.error();
     }
@@ -508,6 +524,11 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     std::span<const device::log_entry> lines;
     if (!repeat) {
       lines = std::span<const device::log_entry>(answer->logs).subspan(*skip);
+      pushed_or_twins.insert(pushed_or_twins.end(), answer->logs.begin(),
+                             answer->logs.begin() + static_cast<std::ptrdiff_t>(*skip));
+    }
+    if (page == 1) {
+      page_one = answer->logs;
     }
     std::vector<device::log_entry> unshifted;
     if (!repeat && *skip == 0 && c.ahead > 0) {
@@ -532,6 +553,18 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
         !answer->have_next_page || answer->logs.empty() || repeat || (all_read && lines.empty());
     if (!last) {
       next = co_await prefetch(c, page + 1, page_size);
+    } else if (!pushed_or_twins.empty()) {
+      // Page 1 as it was: no line arrived on top, so none was pushed over, and the runs taken
+      // for lines pushed over were identical genuine lines. Else the cycle is read again.
+      auto again = co_await fetch(c, 1, page_size);
+      if (!again) {
+        co_return again.error();
+      }
+      if (again->logs != page_one) {
+        co_return read_end{read_end::then::by_content};
+      }
+      pushed_or_twins.insert(pushed_or_twins.end(), lines.begin(), lines.end());
+      lines = pushed_or_twins;
     }
     // Newest first, the checkpoint waits for the cycle's end: lines pushed over are found by
     // content only within the cycle. Oldest first, every line before this page is behind us.
@@ -675,7 +708,7 @@ void log_poller::report_progress(const cycle& c, std::int64_t total, bool done) 
 asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
   watch_start_time(c.before_start, c.start);
   watch_lines_ahead(c.ahead, c.newest_ahead);
-  const auto missing = c.by_position ? c.recount.missing() : 0;
+  const auto missing = c.every_line_once ? c.recount.missing() : 0;
   if (missing > 0) {
     co_await writer_.run([&](state_store& store, event_queue&) {
       log_state state(store, array_.device_name());
@@ -685,12 +718,12 @@ asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
       return 0;
     });
   }
-  // Lines the listing lost that were never read (a total that fell) may lie anywhere after
-  // its start: the range is then open.
+  // Lines the listing lost that were never read (a total that fell, or a cycle before this one
+  // that failed half way) may lie anywhere after its start: the range is then open.
   if (missing > 0 || c.shrank_by > 0) {
     const auto from = c.shrank_by > 0 ? c.start : c.recount.first_missing();
     const auto upto =
-        c.shrank_by > 0
+        c.shrank_by > 0 || consecutive_failures_ > 0
             ? std::nullopt
             : std::optional(std::max(c.recount.last_missing(), c.oldest_after.value_or(horizon())));
     report_gap(from, missing > 0 ? missing : c.shrank_by, upto);

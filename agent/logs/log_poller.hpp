@@ -73,8 +73,9 @@ struct poller_hooks {
 /// the checkpoint follows each page: each page's new lines, their marks and the checkpoint move
 /// commit in one transaction, and a SIGKILL at any instant loses at most the reading of one
 /// page, and neither loses nor duplicates a line. An array without a usable `total` is read
-/// from page 1 on, finding the lines that inflow pushes over by content, and its checkpoint
-/// moves when the cycle ends (newest first). Pages are stored on `writer` while the next one
+/// in one answer of up to 10,000 lines (one snapshot of its log); a longer listing page by page
+/// from page 1 on, finding the lines that inflow pushes over by content, its checkpoint moving
+/// when the cycle ends (newest first). Pages are stored on `writer` while the next one
 /// is received; `store` (the caller's connection) is only read.
 class log_poller {
  public:
@@ -118,22 +119,26 @@ class log_poller {
     std::int64_t shrank_by = 0;
     bool listing_watched = false;
     bool clock_checked = false;  ///< from then on each answer's Date is the next reference
-    /// Read by position: every line of the listing sighted once, so a recount is exact.
-    bool by_position = true;
+    /// Every line of the listing sighted once (read by position, or whole in one answer), so
+    /// a recount is exact.
+    bool every_line_once = true;
   };
   /// What a read by position leaves to do: nothing, or the cycle read again by content (the
-  /// array's totals cannot be trusted) or as one page (pages of identical lines).
+  /// array's totals cannot be trusted, or its pages cannot tell identical lines from a repeat)
+  /// or from further back (the array's clock went back since the last cycle).
   struct read_end {
-    /// ...or from further back: the array's clock went back since the last cycle.
-    enum class then { done, by_content, one_page, rewind } next = then::done;
-    std::int64_t page_size = 0;
+    enum class then { done, by_content, rewind } next = then::done;
     std::int64_t rewind_from = 0;
   };
   boost::asio::awaitable<result<std::int64_t>> read_cycle(checkpoint cp, bool priming);
   cycle begin_cycle(checkpoint cp, bool priming);
-  boost::asio::awaitable<result<read_end>> read_by_position(cycle& c, std::int64_t page_size);
-  /// `first`: page 1's answer when already asked for, else null.
-  boost::asio::awaitable<result<read_end>> read_by_content(cycle& c, device::log_page* first);
+  boost::asio::awaitable<result<read_end>> read_by_position(cycle& c);
+  /// The whole listing in one answer when it fits one, else page by page, finding the lines
+  /// that inflow pushes over by content.
+  boost::asio::awaitable<result<read_end>> read_by_content(cycle& c);
+  /// The listing in one answer (one snapshot of the log, which no paging misbehaviour can
+  /// spoil), when it fits one; none when it does not.
+  boost::asio::awaitable<result<std::optional<device::log_page>>> fetch_whole(cycle& c);
   /// The order of a listing whose page 1 is all one second, told by its last page; true when
   /// that is all of the same second too.
   boost::asio::awaitable<result<bool>> learn_order(cycle& c, const device::log_page& first,

@@ -97,8 +97,11 @@ TEST(poller_script, text_round_trip_and_bytes_decode) {
 class poller_property : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (std::getenv("QSANFWD_POLLER_LOG") == nullptr) {
+    const char* log = std::getenv("QSANFWD_POLLER_LOG");
+    if (log == nullptr) {
       set_all_levels(spdlog::level::off);
+    } else if (std::string_view(log) == "debug") {
+      set_all_levels(spdlog::level::debug);
     }
   }
   std::string run_script(const std::string& text) { return bench_.run(parse_script(text)); }
@@ -362,14 +365,12 @@ TEST_F(poller_property, finding_15_no_total_lines_ahead_and_inflow) {
             "");
 }
 
-// 25 and 26 (a third round), open: arrays read by content (haveNextPage always true, no total or a
-// lying one, pageNumber ignored) with lines stamped ahead of the clock or identical lines at a
-// page boundary while lines arrive. By content a run of lines at a page boundary can be taken
-// for lines pushed over, or the reverse; and seconds between two pages of an array that
-// ignores pageNumber are taken as read whole. Fixed for arrays whose totals hold (the read by
-// position); for these, marks for every second of a content read (no span until it ends) and
-// the pushed-over lines told by a page 1 read again at the end would be the next step.
-TEST_F(poller_property, DISABLED_finding_25_26_read_by_content) {
+// 25 and 26 (a third round), fixed: arrays read by content (haveNextPage always true, no total or
+// a lying one, pageNumber ignored) with lines stamped ahead of the clock or identical lines at
+// a page boundary while lines arrive. Page by page, a run of lines at a page boundary can be
+// taken for lines pushed over, or the reverse. Such a listing is now read in one answer when
+// it fits one (up to 10,000 lines): one snapshot of the log, which paging cannot spoil.
+TEST_F(poller_property, finding_25_26_read_by_content) {
   EXPECT_EQ(run_script("page=2 newest inclusive | mis total_low; write 1 15 0 2; future 30; "
                        "clock 30; poll"),
             "");
@@ -467,22 +468,21 @@ TEST_F(poller_property, findings_34_to_37_40_honest_arrays) {
             "");
 }
 
-// 38, open (honest array): a read that failed had moved the checkpoint past some pages, then
+// 38, fixed (honest array): a read that failed had moved the checkpoint past some pages, then
 // the array cleared its log, and lines that read never reached (one stamped a century ahead)
-// went with it. The gap is told, but its range ends where the lines read end: the listing's
-// fall is compared only from the same start, and the start moved on. Counting the lines the
-// last read saw from the new start on would let the range stay open.
-TEST_F(poller_property, DISABLED_finding_38_clear_after_a_read_that_moved_the_checkpoint) {
+// went with it. The gap was told with a range ending where the lines read end; after a failed
+// cycle the range is now open.
+TEST_F(poller_property, finding_38_clear_after_a_read_that_moved_the_checkpoint) {
   EXPECT_EQ(run_script("page=4 oldest inclusive | inflow 4 4 12 1; future 3153600000; "
                        "inflow 2 3 1 0; future 30; future 3600; write 4 0 1 2; poll; clear"),
             "");
 }
 
-// 39, open (fuzz_log_poller, two minutes): an array that ignores pageNumber while single
-// lines arrive into a log all of one second: a failed cycle's sightings inflate the marks of
-// that second, the next (honest) cycle's recount takes the difference for a gap, lowers them,
-// and retired ids make the lines read again new ones: five ids for one line.
-TEST_F(poller_property, DISABLED_finding_39_page_ignored_in_one_second_with_inflow) {
+// 39, fixed (fuzz_log_poller, two minutes): an array that ignores pageNumber while single
+// lines arrive: the bottom page asked for was page 1 again, taken as the oldest lines, over
+// and over, five ids for one line. A page placed below page 1 that holds newer lines, or page
+// 1 moved down by a line in a run of one second, now stops the read by position.
+TEST_F(poller_property, finding_39_page_ignored_in_one_second_with_inflow) {
   EXPECT_EQ(run_script("page=2 newest inclusive | write 8 8 0 0; clock 3600; clock 2; poll; "
                        "inflow 4 1 3 0; poll; inflow 2 1 2 0; mis page; poll; clock 2; mis off"),
             "");
