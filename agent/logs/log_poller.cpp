@@ -20,7 +20,7 @@
 #include "agent/logs/ascending_pages.hpp"
 #include "agent/logs/checkpoint_recount.hpp"
 #include "agent/logs/log_event.hpp"
-#include "agent/logs/page_window.hpp"
+#include "agent/logs/pushed_over.hpp"
 #include "agent/logs/repeated_pages.hpp"
 
 namespace qsanfwd::logs {
@@ -252,9 +252,10 @@ log_poller::cycle log_poller::begin_cycle(checkpoint cp, bool priming) {
   c.start = std::max<std::int64_t>(cp.start_time - 1, 0);
   c.floor = std::max(cp.floor, c.start);
   // Lines of the checkpoint second queued before: a re-read that finds fewer shows that the
-  // array's log lost them (overwritten or cleared) and maybe more after them.
-  c.recount =
-      checkpoint_recount(state_.marks_between(c.start, std::numeric_limits<std::int64_t>::max()));
+  // array's log lost them (overwritten or cleared) and maybe more after them. Not those of the
+  // second before it, which an array that reads startTime as exclusive does not return.
+  c.recount = checkpoint_recount(
+      state_.marks_between(c.start + 1, std::numeric_limits<std::int64_t>::max()));
   c.dedup = line_dedup(state_.spans());
   c.max_seen = cp.start_time;
   c.checkpoint_second = cp.start_time;
@@ -317,6 +318,18 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
     c.cp.newest_first = true;
   } else if (std::any_of(lines.begin(), lines.end(),
                          [&](const auto& l) { return l.timestamp > second; })) {
+    // Or newest first, pageNumber ignored, and lines arrived on top of page 1: oldest first,
+    // page 1 stays as it was.
+    auto again = co_await fetch(c, 1, page_size);
+    if (!again) {
+      co_return again.error();
+    }
+    if (again->logs != first.logs) {
+      const std::string why = "cannot tell the array's result order yet: its first page "
+                              "changed while it was probed";
+      note_failure(1, why);
+      co_return failure{why};
+    }
     c.cp.newest_first = false;
   }
   co_return !c.cp.newest_first.has_value();
@@ -462,7 +475,6 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
   repeated_pages repeats;
   bool short_page_seen = false;
   int pages_without_news = 0;
-  std::optional<page_window> window;
   std::shared_ptr<page_request> next;
   for (int page = 1;; ++page) {
     auto answer = co_await next_answer(c, next, page, page_size);
@@ -470,18 +482,16 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
       co_return answer.error();
     }
     const auto ahead_of = horizon();
-    if (page == 1) {
-      if (!c.cp.newest_first) {
-        c.cp.newest_first = order_shown_by(answer->logs);
-      }
-      window.emplace(c.cp.newest_first.value_or(true), options_.page_size, false);
+    if (page == 1 && !c.cp.newest_first) {
+      c.cp.newest_first = order_shown_by(answer->logs);
     }
     // The manual's paging is trusted no further than it proves itself. An empty page ends the
     // cycle whatever haveNextPage says; a page served again ends it when all was read, else
     // stops it.
     const bool all_read = short_page_seen;
     short_page_seen = short_page_seen || std::cmp_less(answer->logs.size(), page_size);
-    const auto skip = window->accept(page, *answer, previous);
+    const bool newest = c.cp.newest_first.value_or(true);
+    const auto skip = newest ? overlap(previous, answer->logs) : 0;
     // Served again, or page 1 again with lines that arrived on top (the page before, moved down).
     const bool repeat = !answer->logs.empty() && (repeats.seen_before(answer->logs) ||
                                                   (page > 1 && moved_down(previous, answer->logs)));
@@ -491,7 +501,6 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     if (page > 1 && !previous.empty() && !answer->logs.empty() && !repeat) {
       const auto head = answer->logs.front().timestamp;
       const auto tail = previous.back().timestamp;
-      const bool newest = c.cp.newest_first.value_or(true);
       if (newest ? head > tail && c.ahead == 0 : head < tail) {
         const auto why = "the array answered pageNumber " + std::to_string(page) +
                          " with lines out of time order with the page before (does it ignore "
@@ -516,24 +525,18 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
       note_failure(page, why);
       co_return failure{why};
     }
-    if (!skip && !repeat) {
-      const std::string why = "the array's log shrank while being read; reading the cycle again";
-      note_failure(page, why);
-      co_return failure{why};
-    }
     std::span<const device::log_entry> lines;
     if (!repeat) {
-      lines = std::span<const device::log_entry>(answer->logs).subspan(*skip);
+      lines = std::span<const device::log_entry>(answer->logs).subspan(skip);
       pushed_or_twins.insert(pushed_or_twins.end(), answer->logs.begin(),
-                             answer->logs.begin() + static_cast<std::ptrdiff_t>(*skip));
+                             answer->logs.begin() + static_cast<std::ptrdiff_t>(skip));
     }
     if (page == 1) {
       page_one = answer->logs;
     }
     std::vector<device::log_entry> unshifted;
-    if (!repeat && *skip == 0 && c.ahead > 0) {
-      const auto run = pushed_past_lines_ahead(previous, answer->logs,
-                                               c.cp.newest_first.value_or(true), ahead_of);
+    if (!repeat && skip == 0 && c.ahead > 0) {
+      const auto run = pushed_past_lines_ahead(previous, answer->logs, newest, ahead_of);
       if (run.count > 0) {
         unshifted = answer->logs;
         unshifted.erase(unshifted.begin() + static_cast<std::ptrdiff_t>(run.from),

@@ -1,5 +1,4 @@
-// The log poller's per-line dedup, as read_cycle runs it for each page: page_window::accept,
-// line_dedup::start_page with the marks stored for the page's seconds, observe per line,
+// The log poller's per-line dedup, as read_cycle runs it for each page: line_dedup::start_page with the marks stored for the page's seconds, observe per line,
 // log_state::record of what the page leaves behind, all in one transaction with the page's
 // queue appends. SQLite benchmarks are timed by the wall clock: a commit waits for fsync.
 
@@ -12,7 +11,6 @@
 #include "agent/logs/line_dedup.hpp"
 #include "agent/logs/log_event.hpp"
 #include "agent/logs/log_state.hpp"
-#include "agent/logs/page_window.hpp"
 #include "bench_support.hpp"
 
 namespace qsanfwd::bench {
@@ -95,13 +93,9 @@ void dedup_fresh_page(benchmark::State& state) {
   std::int64_t shift = 0;
   std::int64_t fresh = 0;
   // One long cycle over a backlog bigger than any run reads; no lines arrive meanwhile.
-  logs::page_window window(true, static_cast<int>(page_lines));
-  const std::int64_t backlog = std::int64_t{1} << 40;
-  int number = 1;
   for (auto _ : state) {
     auto tx = t.store().begin();
-    const auto skip = window.accept(number++, backlog, page.size());
-    dedup_page(marks, dedup, std::span(page).subspan(skip.value_or(0)), shift, 1,
+    dedup_page(marks, dedup, page, shift, 1,
                [&fresh](const device::log_entry&, std::int64_t) { ++fresh; });
     tx.commit();
     shift -= page_seconds;

@@ -294,10 +294,12 @@ std::string poller_bench::run(const poller_script& s) {
 
   std::ostringstream trace;  // what each poll did, for the report
   std::string broken;
+  bool ever_misbehaved = false;
   const auto poll = [&]() {
     const auto begin_call = array.calls();
     const auto begin_serial = array.next_serial();
     const bool mis_on = array.mis.any();
+    ever_misbehaved = ever_misbehaved || mis_on;
     auto r = qsanfwd::test::run(io_, poller.poll_once());
     trace << "  poll at " << array.clock() - clock_origin << ": "
           << (r ? "queued " + std::to_string(*r) : "failed: " + r.error().message) << " ("
@@ -480,6 +482,12 @@ std::string poller_bench::run(const poller_script& s) {
                << " " << std::get<2>(k) << " (queued " << n << ", held ever " << t.held
                << ", excused " << t.excused << ")\n";
     }
+  }
+  // An array that tells the truth about its listing and drops nothing leaves nothing to tell.
+  const bool dropped = std::any_of(array.history().begin(), array.history().end(),
+                                   [](const auto& l) { return !l.held; });
+  if (!gaps.empty() && !dropped && !ever_misbehaved) {
+    problems << "  a logs_gap told, but the array dropped no line\n";
   }
   if (!problems.str().empty() && broken.empty()) {
     broken = "the queue disagrees with the array's model";
