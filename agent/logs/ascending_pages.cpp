@@ -65,15 +65,22 @@ bool ascending_pages::moves_page_one_down(const run& page) const {
   return false;
 }
 
-// Newest first, page 1 holds the newest lines the reader knows of, and no line below them is
-// newer. Their positions only rise as lines arrive, so a page placed below them stays below.
-bool ascending_pages::newer_than_page_one(const run& page) const {
-  if (!newest_first_ || page.lines.empty() || first_.lines.empty() || page.hi() >= first_.lo) {
+// Newest first, page 1 holds the newest lines the reader knows of. Their positions only rise
+// as lines arrive, so a page placed below them stays below, and holds no newer line. One
+// placed above may hold them, moved up, or lines stamped late that arrived below them, but
+// not a page of lines older than all of them.
+bool ascending_pages::out_of_order_with_page_one(const run& page) const {
+  if (!newest_first_ || page.lines.empty() || first_.lines.empty()) {
     return false;
   }
   const auto by_time = [](const auto& a, const auto& b) { return a.timestamp < b.timestamp; };
-  return std::max_element(page.lines.begin(), page.lines.end(), by_time)->timestamp >
-         std::min_element(first_.lines.begin(), first_.lines.end(), by_time)->timestamp;
+  const auto newest = std::max_element(page.lines.begin(), page.lines.end(), by_time)->timestamp;
+  const auto first_oldest =
+      std::min_element(first_.lines.begin(), first_.lines.end(), by_time)->timestamp;
+  if (page.hi() < first_.lo) {
+    return newest > first_oldest;
+  }
+  return page.lo > first_.hi() && newest < first_oldest;
 }
 
 bool ascending_pages::agrees_with_lines_read(const run& page, std::int64_t upto) const {
@@ -131,10 +138,10 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
             "page " + std::to_string(page) +
                 " holds the same lines as page 1, all of one "
                 "second"};
-  } else if (newer_than_page_one(got)) {
+  } else if (out_of_order_with_page_one(got)) {
     return {verdict::untrustworthy,
             {},
-            "page " + std::to_string(page) + " holds lines newer than those of page 1"};
+            "page " + std::to_string(page) + " is out of time order with page 1"};
   }
   if (n == 0) {
     return {};

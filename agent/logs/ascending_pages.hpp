@@ -75,7 +75,7 @@ class ascending_pages {
   std::optional<std::string> contradiction(int page, const device::log_page& answer) const;
   bool repeats_page_one(const run& page) const;
   bool moves_page_one_down(const run& page) const;
-  bool newer_than_page_one(const run& page) const;
+  bool out_of_order_with_page_one(const run& page) const;
   bool agrees_with_lines_read(const run& page, std::int64_t upto) const;
 
   bool newest_first_;

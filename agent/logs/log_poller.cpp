@@ -233,6 +233,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
       again = co_await rewind(again, end->rewind_from, again.start_time - end->rewind_from);
     }
     c = begin_cycle(again, priming);
+    c.clock_checked = true;  // by the first read's page 1
     if (next == read_end::then::by_content) {
       end = co_await read_by_content(c);
     } else {
@@ -349,6 +350,9 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
   if (!answer->total_given) {
     co_return read_end{read_end::then::by_content};
   }
+  // Before the order probe, which may fail: lines a failed cycle never read are missed too
+  // when they go.
+  watch_listing(c, answer->total);
   if (!c.cp.newest_first) {
     c.cp.newest_first = order_shown_by(answer->logs);
   }

@@ -511,6 +511,23 @@ TEST_F(poller_property, findings_41_to_44) {
             "");
 }
 
+// 45-47 (the round after). 45 (honest): a cycle whose order probe failed had seen the listing's
+// total, but not kept it, and the lines it never read were dropped without a word. 46: pages of
+// one line, pageNumber ignored, after the clock went back: the page asked for as the top held
+// lines older than all of page 1. 47: a cycle read again by content lost its clock reading, so
+// the next step back went unmeasured.
+TEST_F(poller_property, findings_45_to_47) {
+  EXPECT_EQ(run_script("page=1 oldest inclusive | inflow 3 1 6 0; future 3153600000; "
+                       "future 31536000; poll; drop 5"),
+            "");
+  EXPECT_EQ(run_script("page=1 oldest inclusive | mis page; write 5 13 0 2; clock -60; "
+                       "write 4 5 0 2; drop 10; inflow 2 3 6 1; poll"),
+            "");
+  EXPECT_EQ(run_script("page=5 oldest exclusive | mis total_missing; write 3 4 1 0; poll; "
+                       "clock -60; future 30; clock 18000"),
+            "");
+}
+
 // QSANFWD_POLLER_SCRIPT="page=2 newest inclusive | write 3 0 0 0; poll" runs one script and
 // prints the oracle's verdict (to replay and shrink what the fuzzer found).
 TEST_F(poller_property, script_from_environment) {
