@@ -305,10 +305,7 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
       break;
     }
     if (attempt == 4 || !answer->total_given || answer->total < total) {
-      const std::string why =
-          "cannot tell the array's result order yet: its log changed while it was probed";
-      note_failure(last, why);
-      co_return failure{why};
+      co_return true;  // the log changed while it was probed
     }
     total = answer->total;
   }
@@ -326,10 +323,7 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
       co_return again.error();
     }
     if (again->logs != first.logs) {
-      const std::string why = "cannot tell the array's result order yet: its first page "
-                              "changed while it was probed";
-      note_failure(1, why);
-      co_return failure{why};
+      co_return true;
     }
     c.cp.newest_first = false;
   }
@@ -362,7 +356,8 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
     if (!learnt) {
       co_return learnt.error();
     }
-    // A listing all of one second has no order to tell: read whole, in one answer.
+    // A listing all of one second has no order to tell, nor one that changed while probed:
+    // read whole, in one answer.
     if (*learnt) {
       co_return read_end{read_end::then::by_content};
     }

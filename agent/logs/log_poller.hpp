@@ -140,7 +140,7 @@ class log_poller {
   /// spoil), when it fits one; none when it does not.
   boost::asio::awaitable<result<std::optional<device::log_page>>> fetch_whole(cycle& c);
   /// The order of a listing whose page 1 is all one second, told by its last page; true when
-  /// that is all of the same second too.
+  /// it cannot be told (that is all of the same second too, or the log changed while probed).
   boost::asio::awaitable<result<bool>> learn_order(cycle& c, const device::log_page& first,
                                                    std::int64_t page_size);
   boost::asio::awaitable<result<device::log_page>> fetch(cycle& c, int page,

@@ -528,6 +528,20 @@ TEST_F(poller_property, findings_45_to_47) {
             "");
 }
 
+// 48 and 49 (honest arrays): lines that arrived while the order was probed (written at the
+// array's present before lines ahead of its clock, or after a step back, on page 1 of an
+// oldest-first log) failed the cycle, and the lines it never read were then dropped and as
+// many written: nothing to tell them by. A listing whose order the probe cannot tell is now
+// read in one answer, which needs no order.
+TEST_F(poller_property, findings_48_49_order_probe_during_inflow) {
+  EXPECT_EQ(run_script("page=1 oldest exclusive | future 3600; future 30; inflow 2 1 15 0; poll; "
+                       "drop 6; write 3 0 0 0"),
+            "");
+  EXPECT_EQ(run_script("page=1 oldest exclusive | fail 4; fail 2; write 2 3 1 0; poll; poll; "
+                       "inflow 3 4 8 1; future 3; clock -11; poll; clear; write 4 4 1 2"),
+            "");
+}
+
 // QSANFWD_POLLER_SCRIPT="page=2 newest inclusive | write 3 0 0 0; poll" runs one script and
 // prints the oracle's verdict (to replay and shrink what the fuzzer found).
 TEST_F(poller_property, script_from_environment) {
