@@ -40,12 +40,13 @@ std::optional<std::string> ascending_pages::contradiction(int page,
 
 // Two pages at different positions that hold the same lines: the array ignores pageNumber, or
 // a run of identical genuine lines in one second fills both. Only a page of one second can
-// look like that in a listing sorted by time.
-bool ascending_pages::repeats_page_one(const run& page) const {
-  if (page.lines.empty() || page.lines != first_.lines) {
-    return false;
-  }
-  return page.hi() < first_.lo || page.lo > first_.hi();
+// look like that in a listing sorted by time. Page 1, or the page read last.
+bool ascending_pages::repeats_a_page(const run& page) const {
+  const auto same_lines_elsewhere = [&page](const run& other) {
+    return !page.lines.empty() && page.lines == other.lines &&
+           (page.hi() < other.lo || page.lo > other.hi());
+  };
+  return same_lines_elsewhere(first_) || same_lines_elsewhere(newer_);
 }
 
 // Page 1 again with lines that arrived on top of it (an array that ignores pageNumber while
@@ -132,11 +133,11 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
   total_ = answer.total;
   if (page == 1 && first_.lines.empty()) {
     first_ = got;
-  } else if (repeats_page_one(got) || moves_page_one_down(got)) {
+  } else if (repeats_a_page(got) || moves_page_one_down(got)) {
     return {verdict::ambiguous,
             {},
             "page " + std::to_string(page) +
-                " holds the same lines as page 1, all of one "
+                " holds the same lines as another page, all of one "
                 "second"};
   } else if (out_of_order_with_page_one(got)) {
     return {verdict::untrustworthy,

@@ -43,8 +43,8 @@ class ascending_pages {
     ask_again,      ///< lines arrived and moved the wanted one to another page: ask next_page()
     log_changed,    ///< the log lost lines or moved them while read: read the cycle again
     untrustworthy,  ///< the answer contradicts the manual: `why` says how
-    ambiguous,      ///< the page repeats page 1 elsewhere in a run of one second: cannot tell
-                    ///< a repeat from identical genuine lines by pages of this size
+    ambiguous,      ///< the page repeats another elsewhere in a run of one second: cannot
+                    ///< tell a repeat from identical genuine lines by pages of this size
   };
   struct outcome {
     verdict what = verdict::taken;
@@ -73,7 +73,7 @@ class ascending_pages {
     const device::log_entry* at(std::int64_t position) const;
   };
   std::optional<std::string> contradiction(int page, const device::log_page& answer) const;
-  bool repeats_page_one(const run& page) const;
+  bool repeats_a_page(const run& page) const;
   bool moves_page_one_down(const run& page) const;
   bool out_of_order_with_page_one(const run& page) const;
   bool agrees_with_lines_read(const run& page, std::int64_t upto) const;

@@ -311,23 +311,25 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
   }
   const auto second = first.logs.front().timestamp;
   const auto& lines = answer->logs;
-  if (std::any_of(lines.begin(), lines.end(),
-                  [&](const auto& l) { return l.timestamp < second; })) {
-    c.cp.newest_first = true;
-  } else if (std::any_of(lines.begin(), lines.end(),
-                         [&](const auto& l) { return l.timestamp > second; })) {
-    // Or newest first, pageNumber ignored, and lines arrived on top of page 1: oldest first,
-    // page 1 stays as it was.
-    auto again = co_await fetch(c, 1, page_size);
-    if (!again) {
-      co_return again.error();
-    }
-    if (again->logs != first.logs) {
-      co_return true;
-    }
-    c.cp.newest_first = false;
+  const bool older = std::any_of(lines.begin(), lines.end(),
+                                 [&](const auto& l) { return l.timestamp < second; });
+  const bool newer = std::any_of(lines.begin(), lines.end(),
+                                 [&](const auto& l) { return l.timestamp > second; });
+  if (!older && !newer) {
+    co_return true;
   }
-  co_return !c.cp.newest_first.has_value();
+  // The page asked for is the bottom only if the array heeds pageNumber: one that ignores it
+  // serves page 1 again, changed by the lines that arrived (on top of a newest-first log, or
+  // stamped after a step back at the head of an oldest-first one). Page 1 as it was says not.
+  auto again = co_await fetch(c, 1, page_size);
+  if (!again) {
+    co_return again.error();
+  }
+  if (again->logs != first.logs) {
+    co_return true;
+  }
+  c.cp.newest_first = older;
+  co_return false;
 }
 
 asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle& c) {

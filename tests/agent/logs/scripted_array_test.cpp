@@ -542,6 +542,22 @@ TEST_F(poller_property, findings_48_49_order_probe_during_inflow) {
             "");
 }
 
+// 50 and 51: an oldest-first array that ignores pageNumber, its clock set back: the order
+// probe's "bottom" page was page 1 again, holding lines stamped after the step, and the array
+// was taken for newest first (now either order is confirmed by page 1 unchanged); then pages
+// of one line, each page 1 again, were taken as identical genuine lines at six positions (a
+// page that repeats the page read just before, all one second, is now as ambiguous as one that
+// repeats page 1).
+TEST_F(poller_property, findings_50_51_page_ignored_with_one_line_pages) {
+  EXPECT_EQ(run_script("page=1 oldest exclusive | inflow 4 3 1 1; poll; poll; mis page; "
+                       "write 6 4 0 0; clock -10800; poll"),
+            "");
+  EXPECT_EQ(run_script("page=5 newest exclusive | inflow 4 3 6 1; future 3; mis total_low; poll; "
+                       "clear; inflow 3 3 4 1; write 1 1 0 0; write 8 12 1 1; mis page; "
+                       "inflow 3 3 11 0; inflow 3 3 7 1; future 3600; clock 18000; poll"),
+            "");
+}
+
 // QSANFWD_POLLER_SCRIPT="page=2 newest inclusive | write 3 0 0 0; poll" runs one script and
 // prints the oracle's verdict (to replay and shrink what the fuzzer found).
 TEST_F(poller_property, script_from_environment) {
