@@ -84,11 +84,27 @@ bool ascending_pages::out_of_order_with_page_one(const run& page) const {
   return page.lo > first_.hi() && newest < first_oldest;
 }
 
-bool ascending_pages::agrees_with_lines_read(const run& page, std::int64_t upto) const {
+// While the total says no line arrived or went, page 1's lines stay where they were.
+bool ascending_pages::changed_page_one_under_its_total(const run& page) const {
+  if (total_ != first_total_) {
+    return false;
+  }
+  for (auto p = std::max(page.lo, first_.lo); p <= std::min(page.hi(), first_.hi()); ++p) {
+    if (*page.at(p) != *first_.at(p)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ascending_pages::agrees_with_lines_read(const run& page, std::int64_t upto,
+                                             std::optional<std::int64_t> moved_after) const {
   for (auto p = page.lo; p <= std::min(upto, page.hi()); ++p) {
     const auto* before = newer_.at(p);
     before = before != nullptr ? before : older_.at(p);
-    if (before != nullptr && *before != *page.at(p)) {
+    // After a shift only the lines ahead of the clock moved: the others are elsewhere now.
+    const bool placed = before != nullptr && (!moved_after || before->timestamp > *moved_after);
+    if (placed && *before != *page.at(p)) {
       return false;
     }
   }
@@ -133,6 +149,7 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
   total_ = answer.total;
   if (page == 1 && first_.lines.empty()) {
     first_ = got;
+    first_total_ = total_;
   } else if (repeats_a_page(got) || moves_page_one_down(got)) {
     return {verdict::ambiguous,
             {},
@@ -143,6 +160,8 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
     return {verdict::untrustworthy,
             {},
             "page " + std::to_string(page) + " is out of time order with page 1"};
+  } else if (changed_page_one_under_its_total(got)) {
+    return {verdict::untrustworthy, {}, "page 1 changed under the same total"};
   }
   if (n == 0) {
     return {};
@@ -154,7 +173,8 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
     return {verdict::ask_again, {}, {}};  // lines ahead of the clock moved on past this page
   }
   const auto skip = static_cast<std::size_t>(want_ - got.lo);
-  if (!shifted && !agrees_with_lines_read(got, want_ - 1)) {
+  if (!agrees_with_lines_read(got, want_ - 1,
+                              shifted ? std::optional(horizon) : std::nullopt)) {
     return {verdict::log_changed, {}, "lines moved between two pages"};
   }
   const auto* last_read = newer_.at(want_ - 1);

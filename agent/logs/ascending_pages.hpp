@@ -76,7 +76,10 @@ class ascending_pages {
   bool repeats_a_page(const run& page) const;
   bool moves_page_one_down(const run& page) const;
   bool out_of_order_with_page_one(const run& page) const;
-  bool agrees_with_lines_read(const run& page, std::int64_t upto) const;
+  bool changed_page_one_under_its_total(const run& page) const;
+  /// `moved_after`: after a shift, the horizon; lines read at or before it did not move.
+  bool agrees_with_lines_read(const run& page, std::int64_t upto,
+                              std::optional<std::int64_t> moved_after) const;
 
   bool newest_first_;
   std::int64_t page_size_;
@@ -85,6 +88,7 @@ class ascending_pages {
   std::int64_t read_total_ = 0;  ///< the total when the last page was taken
   bool end_unconfirmed_ = false;
   run first_;  ///< page 1's lines
+  std::int64_t first_total_ = -1;  ///< the total page 1 came with
   run older_;  ///< the two pages read last
   run newer_;
 };
