@@ -5,6 +5,14 @@
 
 namespace qsanfwd::logs {
 
+std::optional<std::int64_t> line_dedup::newest_covered() const {
+  std::optional<std::int64_t> newest;
+  for (const auto& span : covered_) {
+    newest = std::max(newest.value_or(span.hi), span.hi);
+  }
+  return newest;
+}
+
 bool line_dedup::covered(std::int64_t timestamp) const {
   // Spans of earlier cycles hold even past the horizon: those seconds were read whole when the
   // array's clock had passed them, and a clock set back into them reopens them in the store.

@@ -64,6 +64,8 @@ class line_dedup {
   sighting observe(std::int64_t timestamp, std::uint64_t hash);
   /// Ends the page: what to store, in the transaction that queues the page's lines.
   page_record finish_page();
+  /// The newest second earlier cycles read whole.
+  std::optional<std::int64_t> newest_covered() const;
   /// Lines counted in memory: the current page and the cycle's edge seconds.
   std::size_t tracked() const { return counts_.size(); }
 

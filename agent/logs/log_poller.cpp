@@ -230,7 +230,7 @@ asio::awaitable<result<std::int64_t>> log_poller::read_cycle(checkpoint cp, bool
     // What the read before stored is in the store; the next counts its sightings afresh.
     auto again = state_.load().value_or(cp);
     if (next == read_end::then::rewind) {
-      again = co_await rewind(again, end->rewind_from, again.start_time - end->rewind_from);
+      again = co_await rewind(again, end->rewind_from, end->rewind_upto);
     }
     c = begin_cycle(again, priming);
     c.clock_checked = true;  // by the first read's page 1
@@ -340,8 +340,11 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
   }
   watch_clock_skew();
   c.clock_checked = true;
-  if (const auto from = clock_went_back(c.cp); from && !c.priming) {
-    co_return read_end{.next = read_end::then::rewind, .rewind_from = *from};
+  // Read whole up to the checkpoint, or further by a cycle that failed before it moved.
+  const auto read_upto = std::max(c.cp.start_time, c.dedup.newest_covered().value_or(0));
+  if (const auto from = clock_went_back(read_upto); from && !c.priming) {
+    co_return read_end{
+        .next = read_end::then::rewind, .rewind_from = *from, .rewind_upto = read_upto};
   }
   if (!answer->total_given) {
     co_return read_end{read_end::then::by_content};
@@ -828,13 +831,13 @@ void log_poller::note_failure(int page, const std::string& why) {
 // move it), and the array's clock advancing less than ours since the last cycle (a step back
 // that time, or a step forward, carried past the checkpoint again). The lines stamped after the
 // step lie after what the clock read right after it: the read goes back to there.
-std::optional<std::int64_t> log_poller::clock_went_back(const checkpoint& cp) const {
+std::optional<std::int64_t> log_poller::clock_went_back(std::int64_t read_upto) const {
   const auto now = array_.array_now();
-  if (!now || cp.start_time <= 0) {
+  if (!now || read_upto <= 0) {
     return std::nullopt;
   }
   std::optional<std::int64_t> from;
-  if (cp.start_time > *now) {
+  if (read_upto > *now) {
     from = *now - clock_behind_tolerance_s;
   }
   if (clock_seen_) {
@@ -848,25 +851,27 @@ std::optional<std::int64_t> log_poller::clock_went_back(const checkpoint& cp) co
       from = std::min(from.value_or(*now), clock_seen_->array - lost - 2);
     }
   }
-  return from && *from < cp.start_time - 1 ? from : std::nullopt;
+  return from && *from < read_upto - 1 ? from : std::nullopt;
 }
 
 std::chrono::steady_clock::time_point log_poller::steady_now() const {
   return hooks_.steady_now ? hooks_.steady_now() : std::chrono::steady_clock::now();
 }
 
-// The seconds from `from` to the checkpoint, read whole before, are opened again with the lines
+// The seconds from `from` to `old` (the checkpoint, or a later second a failed cycle read
+// whole), read whole before, are opened again with the lines
 // the recent-lines record holds there as marks, so those come back as duplicates and only new
 // lines are queued. Where the record does not reach (a step back longer than
 // `clock_step_window`), lines read before may be queued again, with their ids; the event says
 // which seconds.
 asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
-                                               std::int64_t step) {
+                                               std::int64_t old) {
   const auto window = options_.clock_step_window.count() / 1000;
   const auto exact_from =
       std::max(cp.recorded_since.value_or(cp.start_time + 1), cp.start_time - window);
-  const auto old = cp.start_time;
-  cp.start_time = from;
+  const auto step = old - from;
+  // Never forward: a first cycle that failed had read past where no checkpoint was yet.
+  cp.start_time = std::min(cp.start_time, from);
   // One step back is told once: the cycle's first page measures from here.
   if (const auto now = array_.array_now()) {
     clock_seen_ = clock_reading{steady_now(), *now};

@@ -129,6 +129,7 @@ class log_poller {
   struct read_end {
     enum class then { done, by_content, rewind } next = then::done;
     std::int64_t rewind_from = 0;
+    std::int64_t rewind_upto = 0;
   };
   boost::asio::awaitable<result<std::int64_t>> read_cycle(checkpoint cp, bool priming);
   cycle begin_cycle(checkpoint cp, bool priming);
@@ -184,10 +185,10 @@ class log_poller {
                        std::int64_t horizon, bool priming, line_dedup& dedup) const;
   /// Where to read from when the array's clock went back since the last cycle; none when no
   /// line can have been stamped before the checkpoint.
-  std::optional<std::int64_t> clock_went_back(const checkpoint& cp) const;
+  std::optional<std::int64_t> clock_went_back(std::int64_t read_upto) const;
   std::chrono::steady_clock::time_point steady_now() const;
   void note_clock(const cycle& c);
-  boost::asio::awaitable<checkpoint> rewind(checkpoint cp, std::int64_t from, std::int64_t step);
+  boost::asio::awaitable<checkpoint> rewind(checkpoint cp, std::int64_t from, std::int64_t old);
   void watch_clock_skew();
   void watch_lines_ahead(std::int64_t ahead, std::int64_t newest);
   void watch_start_time(std::int64_t before_start, std::int64_t start);

@@ -576,6 +576,19 @@ TEST_F(poller_property, findings_52_53_lies_hidden_by_inflow) {
             "");
 }
 
+// 54 and 55: a first cycle that failed before any checkpoint was saved had read seconds whole,
+// then the clock went back: the step was not looked for without a checkpoint, and lines written
+// after it into those seconds were taken for lines read. The step is now measured against the
+// newest second read whole, and the rewind never moves the start forward.
+TEST_F(poller_property, findings_54_55_step_back_after_a_failed_first_cycle) {
+  EXPECT_EQ(run_script("page=5 oldest exclusive | future 30; clock 18000; mis next; fail 2; "
+                       "write 3 2 1 1; poll; clock -11"),
+            "");
+  EXPECT_EQ(run_script("page=5 newest exclusive | fail 1; write 7 2 0 2; mis total_constant; "
+                       "clock 60; fail 3; poll; inflow 1 2 9 1; poll; clock -11"),
+            "");
+}
+
 // QSANFWD_POLLER_SCRIPT="page=2 newest inclusive | write 3 0 0 0; poll" runs one script and
 // prints the oracle's verdict (to replay and shrink what the fuzzer found).
 TEST_F(poller_property, script_from_environment) {
