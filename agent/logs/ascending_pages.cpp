@@ -173,8 +173,7 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
     return {verdict::ask_again, {}, {}};  // lines ahead of the clock moved on past this page
   }
   const auto skip = static_cast<std::size_t>(want_ - got.lo);
-  if (!agrees_with_lines_read(got, want_ - 1,
-                              shifted ? std::optional(horizon) : std::nullopt)) {
+  if (!agrees_with_lines_read(got, want_ - 1, shifted ? std::optional(horizon) : std::nullopt)) {
     return {verdict::log_changed, {}, "lines moved between two pages"};
   }
   const auto* last_read = newer_.at(want_ - 1);

@@ -87,9 +87,9 @@ class ascending_pages {
   std::int64_t total_ = -1;      ///< none answered yet
   std::int64_t read_total_ = 0;  ///< the total when the last page was taken
   bool end_unconfirmed_ = false;
-  run first_;  ///< page 1's lines
+  run first_;                      ///< page 1's lines
   std::int64_t first_total_ = -1;  ///< the total page 1 came with
-  run older_;  ///< the two pages read last
+  run older_;                      ///< the two pages read last
   run newer_;
 };
 

@@ -311,10 +311,10 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
   }
   const auto second = first.logs.front().timestamp;
   const auto& lines = answer->logs;
-  const bool older = std::any_of(lines.begin(), lines.end(),
-                                 [&](const auto& l) { return l.timestamp < second; });
-  const bool newer = std::any_of(lines.begin(), lines.end(),
-                                 [&](const auto& l) { return l.timestamp > second; });
+  const bool older =
+      std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.timestamp < second; });
+  const bool newer =
+      std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.timestamp > second; });
   if (!older && !newer) {
     co_return true;
   }
@@ -864,8 +864,7 @@ std::chrono::steady_clock::time_point log_poller::steady_now() const {
 // lines are queued. Where the record does not reach (a step back longer than
 // `clock_step_window`), lines read before may be queued again, with their ids; the event says
 // which seconds.
-asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
-                                               std::int64_t old) {
+asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from, std::int64_t old) {
   const auto window = options_.clock_step_window.count() / 1000;
   const auto exact_from =
       std::max(cp.recorded_since.value_or(cp.start_time + 1), cp.start_time - window);

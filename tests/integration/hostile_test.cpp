@@ -47,12 +47,15 @@ class hostile_run {
   void start(const polling& p = {}) {
     const auto config = dir_ / "config.json";
     test::write_file(config, R"({ "state_dir": ")" + (dir_ / "state").string() + R"(",
-      "devices": [ { "name": "array", "url": ")" + array_.base_url() + R"(",
+      "devices": [ { "name": "array", "url": ")" +
+                                 array_.base_url() + R"(",
         "username": "admin", "password": "password",
-        "logs": { "interval": ")" + p.logs_interval + R"(", "page_size": )" +
-                                     std::to_string(p.page_size) + R"( },
+        "logs": { "interval": ")" +
+                                 p.logs_interval + R"(", "page_size": )" +
+                                 std::to_string(p.page_size) + R"( },
         "health": )" + p.health + R"( } ],
-      "sinks": [ { "name": "archive", "type": "file", "path": ")" + out().string() + R"(",
+      "sinks": [ { "name": "archive", "type": "file", "path": ")" +
+                                 out().string() + R"(",
         "batch": { "max_events": 200, "max_delay": "100ms" } } ] })");
     agent_.emplace(test::qsanfwd_binary(), std::vector<std::string>{"run", "-c", config.string()},
                    dir_ / "agent.log");
@@ -67,11 +70,11 @@ class hostile_run {
   /// Waits for `condition`, sampling the agent; gives up early when the agent has died.
   bool wait(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
     return test::wait_until(
-        [&] {
-          sample();
-          return condition() || !alive();
-        },
-        deadline) &&
+               [&] {
+                 sample();
+                 return condition() || !alive();
+               },
+               deadline) &&
            condition();
   }
 
@@ -114,6 +117,18 @@ class hostile_run {
     }
     pclose(p);
     return out;
+  }
+
+  /// Waits until the sink holds every line of `lines` (sorted), and returns what it holds.
+  test::archive await_lines(const std::vector<log_line>& lines,
+                            std::chrono::milliseconds deadline) {
+    wait(
+        [&] {
+          const auto got = archive().lines;
+          return std::includes(got.begin(), got.end(), lines.begin(), lines.end());
+        },
+        deadline);
+    return archive();
   }
 
   /// Stops the live lines and waits until the sink holds as many lines as the ledger.
@@ -268,13 +283,7 @@ TEST(hostile, ring_overwrite_reports_a_gap_and_loses_only_what_the_array_dropped
   std::set_difference(ledger.begin(), ledger.end(), dropped.begin(), dropped.end(),
                       std::back_inserter(kept));
   // Every line the array still holds arrives; of the dropped ones, those read in time too.
-  run.wait(
-      [&] {
-        const auto got = run.archive().lines;
-        return std::includes(got.begin(), got.end(), kept.begin(), kept.end());
-      },
-      6s);
-  const auto got = run.archive();
+  const auto got = run.await_lines(kept, 6s);
   EXPECT_TRUE(run.alive()) << run.agent_log();
   EXPECT_TRUE(gap) << "no logs_gap although the array dropped " << dropped.size() << " lines";
   EXPECT_TRUE(std::includes(got.lines.begin(), got.lines.end(), kept.begin(), kept.end()));
@@ -292,13 +301,7 @@ TEST(hostile, full_ring_read_page_by_page_while_lines_arrive) {
   run.run_for(3s);
   run.array().pause_live(true);
   const auto ledger = test::sorted_lines(run.array().ledger());
-  run.wait(
-      [&] {
-        const auto got = run.archive().lines;
-        return std::includes(got.begin(), got.end(), ledger.begin(), ledger.end());
-      },
-      6s);
-  const auto got = run.archive();
+  const auto got = run.await_lines(ledger, 6s);
   EXPECT_TRUE(run.alive()) << run.agent_log();
   std::vector<log_line> missing;
   std::set_difference(ledger.begin(), ledger.end(), got.lines.begin(), got.lines.end(),

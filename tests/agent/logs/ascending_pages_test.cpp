@@ -9,11 +9,13 @@ namespace {
 
 constexpr auto no_horizon = std::numeric_limits<std::int64_t>::max();
 
-device::log_entry line(std::int64_t t, const std::string& m = "m") { return {t, "info", m}; }
+device::log_entry line(std::int64_t t, const std::string& m = "m") {
+  return {t, "info", m};
+}
 
 /// A listing of `stamps` (oldest first) as an honest array pages it.
-device::log_page page_of(const std::vector<device::log_entry>& listing, bool newest_first,
-                         int page, int size) {
+device::log_page page_of(const std::vector<device::log_entry>& listing, bool newest_first, int page,
+                         int size) {
   auto lines = listing;
   if (newest_first) {
     std::reverse(lines.begin(), lines.end());
@@ -21,7 +23,8 @@ device::log_page page_of(const std::vector<device::log_entry>& listing, bool new
   device::log_page p;
   p.total = static_cast<std::int64_t>(lines.size());
   p.total_given = true;
-  const auto from = std::min<std::size_t>(static_cast<std::size_t>((page - 1) * size), lines.size());
+  const auto from =
+      std::min<std::size_t>(static_cast<std::size_t>((page - 1) * size), lines.size());
   const auto to = std::min<std::size_t>(from + static_cast<std::size_t>(size), lines.size());
   p.logs.assign(lines.begin() + static_cast<std::ptrdiff_t>(from),
                 lines.begin() + static_cast<std::ptrdiff_t>(to));
@@ -151,8 +154,8 @@ TEST(ascending_pages, a_bottom_page_newer_than_page_one_is_untrustworthy) {
 }
 
 TEST(ascending_pages, identical_genuine_lines_across_seconds_are_all_taken) {
-  const std::vector<device::log_entry> listing{line(100), line(100), line(101), line(101),
-                                               line(101), line(102)};
+  const std::vector<device::log_entry> listing{line(100), line(100), line(101),
+                                               line(101), line(101), line(102)};
   ascending_pages r(true, 2);
   std::int64_t read = 0;
   while (const auto page = r.next_page()) {

@@ -129,8 +129,8 @@ TEST(line_dedup, seconds_after_the_horizon_are_never_read_whole) {
   EXPECT_TRUE(first.observe(990, login).fresh);
   const auto kept = first.finish_page();
   EXPECT_EQ(kept.interior, (second_span{991, 994})) << "no span reaches into the future";
-  EXPECT_EQ(sorted(kept.marks), (std::vector<line_mark>{{990, login, 1}, {995, login, 1},
-                                                        {future, login, 1}}));
+  EXPECT_EQ(sorted(kept.marks),
+            (std::vector<line_mark>{{990, login, 1}, {995, login, 1}, {future, login, 1}}));
 
   line_dedup next({*kept.interior});
   next.start_page(second_span{995, 1003}, kept.marks, 1010);

@@ -300,8 +300,7 @@ TEST(log_poller, a_long_cycle_lends_the_client_between_pages) {
     r.sim->add_logs(5);
     EXPECT_EQ(r.cycle(), 5);
     EXPECT_EQ(turns, 2);
-    EXPECT_EQ(difference(sorted_ledger(r.sim.sim()), sorted_lines(queued_events(*r.store))),
-              "");
+    EXPECT_EQ(difference(sorted_ledger(r.sim.sim()), sorted_lines(queued_events(*r.store))), "");
   }
 }
 
@@ -446,7 +445,9 @@ struct paging_bug {
   std::size_t backlog;  ///< lines at start (pages hold 100)
 };
 
-void PrintTo(const paging_bug& bug, std::ostream* os) { *os << bug.name; }
+void PrintTo(const paging_bug& bug, std::ostream* os) {
+  *os << bug.name;
+}
 
 sim::hostile_settings bugs(bool ignore_page_number, bool always_next_page, bool ignore_start_time,
                            sim::total_mode total = sim::total_mode::exact) {
@@ -485,8 +486,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(
         ::testing::Values(paging_bug{"always_next_page", bugs(false, true, false), 250},
                           paging_bug{"ignore_start_time", bugs(false, false, true), 250},
-                          paging_bug{"constant_total", bugs(false, false, false,
-                                                            sim::total_mode::constant), 250},
+                          paging_bug{"constant_total",
+                                     bugs(false, false, false, sim::total_mode::constant), 250},
                           paging_bug{"one_page_ignoring_page_number", bugs(true, true, false), 40},
                           paging_bug{"one_page_without_total",
                                      bugs(true, true, false, sim::total_mode::missing), 40}),
