@@ -878,7 +878,8 @@ asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
   co_await writer_.run([&](state_store& store, event_queue&) {
     log_state state(store, array_.device_name());
     auto tx = store.begin();
-    state.reopen(from, old);
+    // From the second before: a cycle asks for lines from there (begin_cycle).
+    state.reopen(std::max<std::int64_t>(from - 1, 0), old);
     state.save(cp);
     tx.commit(sqlite::durability::deferred);
     return 0;

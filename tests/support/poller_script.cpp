@@ -31,9 +31,10 @@ constexpr std::size_t max_steps = 64;
 constexpr int max_polls = 24;
 
 // Clock steps the fuzzer picks from: small and large, both ways, within and beyond the poller's
-// 10 s tolerance and its clock_step_window (2 h).
-constexpr std::int64_t clock_steps[] = {1,  1,  2,   5,   60,    3600,      5 * 3600,
-                                        -1, -5, -11, -60, -3600, -3 * 3600, 30};
+// 10 s tolerance and its clock_step_window (2 h), and an admin setting it five years ahead.
+constexpr std::int64_t set_ahead_s = 5LL * 365 * 86'400;
+constexpr std::int64_t clock_steps[] = {1,  set_ahead_s, 2,   5,   60,    3600,      5 * 3600,
+                                        -1, -5,          -11, -60, -3600, -3 * 3600, 30};
 // How far ahead a line may be stamped: beyond the 2 s tolerance, a year, a century.
 constexpr std::int64_t future_steps[] = {3, 30, 3600, 365 * 86'400, 100LL * 365 * 86'400};
 
@@ -320,7 +321,9 @@ std::string poller_bench::run(const poller_script& s) {
         break;
       case kind::clock:
         array.set_clock(array.clock() + st.a);
-        host += std::chrono::seconds(std::max<std::int64_t>(st.a, 0));
+        // Time passing moves both clocks; a step back, or ahead by more than a day, is the
+        // array's clock set wrong, and ours stands still.
+        host += std::chrono::seconds(st.a > 0 && st.a <= 86'400 ? st.a : 0);
         break;
       case kind::poll: {
         // Past max_calls_per_poll every request fails, so a looping cycle ends.

@@ -600,6 +600,17 @@ TEST_F(poller_property, DISABLED_finding_56_constant_total_hides_late_lines_olde
             "");
 }
 
+// 57 (bench/hostile clock_jump, 5 lines twice): the clock set five years ahead and back. The
+// rewind reopened the record of lines read from where the read goes back to, but a cycle asks
+// from the second before, whose marks had gone with the jump: its lines were queued again.
+// The script model had no such step (its clock moved ours forward with it); it has now.
+TEST_F(poller_property, finding_57_clock_set_ahead_and_back) {
+  EXPECT_EQ(run_script("page=3 newest inclusive | write 3 0 0 0; clock 5; clock 5; clock 1; "
+                       "write 2 0 0 0; poll; clock 157680000; write 2 0 0 0; poll; "
+                       "clock -157680000; write 2 0 0 0; poll"),
+            "");
+}
+
 // QSANFWD_POLLER_SCRIPT="page=2 newest inclusive | write 3 0 0 0; poll" runs one script and
 // prints the oracle's verdict (to replay and shrink what the fuzzer found).
 TEST_F(poller_property, script_from_environment) {
