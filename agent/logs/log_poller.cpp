@@ -850,6 +850,11 @@ std::optional<std::int64_t> log_poller::clock_went_back(std::int64_t read_upto) 
     if (lost > 0) {
       from = std::min(from.value_or(*now), clock_seen_->array - lost - 2);
     }
+    // Set ahead: maybe set back first, and the lines stamped meanwhile lie behind the
+    // checkpoint, as far back as that step went. The record reaches clock_step_window back.
+    if (-lost > clock_behind_tolerance_s) {
+      from = std::min(from.value_or(*now), read_upto - options_.clock_step_window.count() / 1000);
+    }
   }
   return from && *from < read_upto - 1 ? from : std::nullopt;
 }
@@ -889,6 +894,17 @@ asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
     co_return cp;
   }
   const auto& name = array_.device_name();
+  const auto now = array_.array_now();
+  if (now && *now > old) {
+    raise("array_clock_jumped", severity::warning,
+          "The clock of " + name + " jumped ahead (to " + rfc3339_utc(*now) +
+              ") since the last poll. Had it been set back before that, the lines it stamped "
+              "then lie behind the newest log line read (" +
+              rfc3339_utc(old) + "): its log is read again from " + rfc3339_utc(from) +
+              " (clock_step_window), and lines it stamped before " + rfc3339_utc(from) +
+              " while its clock was behind may be missed. Set the array's clock right (NTP).");
+    co_return cp;
+  }
   std::string message = "The clock of " + name + " was set back by about " + std::to_string(step) +
                         " s: the lines it stamps may lie before the " + "newest log line read (" +
                         rfc3339_utc(old) + "). Its log is read " + "again from " +

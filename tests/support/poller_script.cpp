@@ -395,6 +395,7 @@ std::string poller_bench::run(const poller_script& s) {
   // What the agent said.
   std::vector<range> gaps;
   std::vector<range> repeats;
+  std::vector<range> missable;  ///< stamps the agent said lines may be missed at, held or not
   std::string said;
   for (const auto& e : agent_events) {
     said += "  " + e.type + ": " + e.message + "\n";
@@ -403,6 +404,8 @@ std::string poller_bench::run(const poller_script& s) {
       gaps.push_back(range{t[1], t[2]});
     } else if (e.type == "logs_gap" && t.size() == 2) {  // "from ... on"
       gaps.push_back(range{t[1], std::numeric_limits<std::int64_t>::max()});
+    } else if (e.type == "array_clock_jumped" && t.size() >= 3) {
+      missable.push_back(range{std::numeric_limits<std::int64_t>::min(), t[2] - 1});
     } else if (e.type == "array_clock_behind" && t.size() >= 4 &&
                e.message.find("may be forwarded again") != std::string::npos) {
       repeats.push_back(range{t[2], t[3]});
@@ -447,9 +450,11 @@ std::string poller_bench::run(const poller_script& s) {
     if (!l.seen_by_clean_poll) {
       continue;
     }
-    const bool told = !l.held && std::any_of(gaps.begin(), gaps.end(), [&](const range& r) {
-      return r.covers(l.entry.timestamp);
-    });
+    const auto in = [&l](const std::vector<range>& ranges) {
+      return std::any_of(ranges.begin(), ranges.end(),
+                         [&](const range& r) { return r.covers(l.entry.timestamp); });
+    };
+    const bool told = (!l.held && in(gaps)) || in(missable);
     ++(told ? t.excused : t.required);
     if (!told && !l.held) {
       t.lost.push_back(l.seen_until);

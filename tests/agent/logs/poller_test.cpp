@@ -100,6 +100,7 @@ struct rig {
     poller_hooks hooks;
     hooks.agent_event = [this](event e) { agent_events.push_back(std::move(e)); };
     hooks.between_pages = between_pages;
+    hooks.steady_now = [this] { return std::chrono::steady_clock::now() + time_passed; };
     poller = std::make_unique<log_poller>(*client, *store, *writer, log_options, hooks);
   }
 
@@ -114,6 +115,8 @@ struct rig {
     return stats.requests["/rest/v1/log/list"];
   }
 
+  /// Time a test lets pass for the poller, as the array's clock moves on by it.
+  std::chrono::seconds time_passed{0};
   test::temp_dir dir;
   sim::running_simulator sim;
   config::log_options log_options;
@@ -528,6 +531,7 @@ TEST(log_poller, a_log_overwritten_or_cleared_past_the_checkpoint_is_a_gap) {
   EXPECT_EQ(r.cycle(), 30);
   // The agent stops reading while the array writes 100 lines later on: its ring keeps 50.
   r.sim->set_clock_offset(-50);
+  r.time_passed += 50s;
   r.sim->add_logs(100);
   EXPECT_EQ(r.cycle(), 50);
   EXPECT_EQ(r.poller->counters().gaps, 1U);
@@ -543,6 +547,7 @@ TEST(log_poller, a_log_overwritten_or_cleared_past_the_checkpoint_is_a_gap) {
   EXPECT_EQ(r.cycle(), 0);
   EXPECT_EQ(r.poller->counters().gaps, 2U) << "an empty log told twice";
   r.sim->set_clock_offset(0);
+  r.time_passed += 50s;
   r.sim->add_logs(5);
   EXPECT_EQ(r.cycle(), 5);
   EXPECT_EQ(r.poller->counters().gaps, 2U);
