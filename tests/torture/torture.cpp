@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -96,13 +97,18 @@ file_output read_output(const std::filesystem::path& file) {
 std::string integrity(const std::filesystem::path& db) {
   // Read-write: after a power cut the WAL may need the recovery only a writer can run, as the
   // agent's next start would.
-  sqlite::database d(db, sqlite::database::access::read_write);
-  auto check = d.prepare("PRAGMA integrity_check");
-  std::string out;
-  while (check.step()) {
-    out += check.column_text(0);
+  // A database too broken to check is an answer too, not an exception out of the test.
+  try {
+    sqlite::database d(db, sqlite::database::access::read_write);
+    auto check = d.prepare("PRAGMA integrity_check");
+    std::string out;
+    while (check.step()) {
+      out += check.column_text(0);
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return e.what();
   }
-  return out;
 }
 
 std::vector<std::string> lines_with(const std::filesystem::path& log,
