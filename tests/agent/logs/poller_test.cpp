@@ -96,6 +96,7 @@ struct rig {
     s.password = secret("password");
     s.retry_initial = 5ms;
     s.retry_max = 20ms;
+    s.max_response_bytes = max_response_bytes;
     client = std::make_unique<device::device_client>(io.get_executor(), s, *vault, nullptr);
     poller_hooks hooks;
     hooks.agent_event = [this](event e) { agent_events.push_back(std::move(e)); };
@@ -115,6 +116,7 @@ struct rig {
     return stats.requests["/rest/v1/log/list"];
   }
 
+  std::size_t max_response_bytes = 8 * 1024 * 1024;  ///< takes effect at open()
   /// Time a test lets pass for the poller, as the array's clock moves on by it.
   std::chrono::seconds time_passed{0};
   test::temp_dir dir;
@@ -516,6 +518,22 @@ TEST(log_poller, an_array_ignoring_page_number_is_read_in_one_answer_exactly) {
   }
   EXPECT_EQ(sorted_lines(queued_events(*r.store)), sorted_ledger(r.sim.sim()));
   EXPECT_EQ(types_of(r.agent_events), std::vector<std::string>{});
+}
+
+// Without a total the listing is read in one answer; one larger than max_response_bytes is
+// read page by page instead, every line once.
+TEST(log_poller, a_listing_too_large_for_one_answer_is_read_by_pages) {
+  sim::options o;
+  o.backlog = 1000;
+  o.hostile = bugs(false, false, false, sim::total_mode::missing);
+  config::log_options lo;
+  lo.page_size = 50;
+  rig r(o, lo);
+  r.max_response_bytes = 64 * 1024;  // a page of 50 lines fits; 1,000 lines do not
+  r.open();
+  EXPECT_EQ(r.cycle(), 1000);
+  EXPECT_EQ(r.cycle(), 0);
+  EXPECT_EQ(sorted_lines(queued_events(*r.store)), sorted_ledger(r.sim.sim()));
 }
 
 // The array's log is a ring: lines it drops before the agent reads them are lost on its side.
