@@ -24,6 +24,11 @@ inline constexpr std::string_view enable_wal = "PRAGMA journal_mode = WAL";
 // sink, so one fdatasync covers every page committed meanwhile, and a power cut can only roll
 // back events no sink has seen, together with the checkpoint that fetched them.
 inline constexpr std::string_view synchronous_normal = "PRAGMA synchronous = NORMAL";
+// Until WAL is on (a new database, or one rewritten at open), SQLite commits by deleting its
+// rollback journal. Unless that delete reaches the disk (EXTRA syncs the directory after it), a
+// power cut can bring the journal back after later transactions went to the WAL: rolled back
+// under them, the database is malformed (the power-cut torture found it).
+inline constexpr std::string_view synchronous_extra = "PRAGMA synchronous = EXTRA";
 // Pages of 16 KiB for a new database: a queued chunk (a page of events, ~300 KiB) is a quarter
 // of the B-tree pages, WAL frames and system calls it is with SQLite's 4 KiB (measured on the
 // file-sink drain: 7.1 -> 4.5 CPU s per million events). An existing database with other

@@ -256,6 +256,7 @@ int state_store::read_schema_version() {
 }
 
 void state_store::prepare_for_writing() {
+  db_.exec(sql::synchronous_extra);
   db_.exec(sql::new_page_size);
   db_.exec(sql::incremental_auto_vacuum);
   auto& wal = db_.cached(sql::enable_wal);
@@ -320,6 +321,7 @@ void state_store::rewrite_old_layout() {
     return;
   }
   try {
+    db_.exec(sql::synchronous_extra);
     db_.exec(sql::rollback_journal);
     db_.exec(sql::new_page_size);
     db_.exec(sql::incremental_auto_vacuum);

@@ -179,9 +179,16 @@ int cut_open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* ou
   return rc;
 }
 
+// A delete is a truncate no sync covers, unless SQLite asks for the directory to be synced
+// after it: then the disk keeps it.
 int cut_delete(sqlite3_vfs*, const char* name, int sync_dir) {
-  journal_for(name)->truncate(0);
-  return real_vfs->xDelete(real_vfs, name, sync_dir);
+  auto* j = journal_for(name);
+  j->truncate(0);
+  const int rc = real_vfs->xDelete(real_vfs, name, sync_dir);
+  if (rc == SQLITE_OK && sync_dir != 0) {
+    j->synced();
+  }
+  return rc;
 }
 
 sqlite3_vfs cut_vfs;
