@@ -290,27 +290,6 @@ TEST(hostile, ring_overwrite_reports_a_gap_and_loses_only_what_the_array_dropped
   EXPECT_TRUE(none_twice(got, ledger));
 }
 
-// A full ring keeps its total while lines arrive: every line moves down a place per line
-// written, under a reader that pages through it. Each line stays 10 s in this ring, and the
-// agent reads far faster than lines arrive: it must read every one, and none twice.
-TEST(hostile, full_ring_read_page_by_page_while_lines_arrive) {
-  auto o = lines(2000, 200);
-  o.hostile.max_log_lines = 2000;
-  hostile_run run(o);
-  run.start({.page_size = 50, .logs_interval = "1s"});
-  run.run_for(3s);
-  run.array().pause_live(true);
-  const auto ledger = test::sorted_lines(run.array().ledger());
-  const auto got = run.await_lines(ledger, 6s);
-  EXPECT_TRUE(run.alive()) << run.agent_log();
-  std::vector<log_line> missing;
-  std::set_difference(ledger.begin(), ledger.end(), got.lines.begin(), got.lines.end(),
-                      std::back_inserter(missing));
-  EXPECT_EQ(missing.size(), 0U) << "of " << ledger.size() << " written, "
-                                << run.array().dropped().size() << " dropped by the ring";
-  EXPECT_TRUE(none_twice(got, ledger));
-}
-
 TEST(hostile, cleared_log_reports_a_gap_and_collection_goes_on) {
   hostile_run run(lines(100, 5));
   run.start();
