@@ -471,10 +471,6 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
   c.every_line_once = false;
   const auto page_size = static_cast<std::int64_t>(options_.page_size);
   std::vector<device::log_entry> previous;  ///< the page before, for lines pushed over
-  std::vector<device::log_entry> page_one;
-  // Newest first, lines a page begins with that the page before ended with: pushed over by
-  // lines that arrived, or identical genuine lines. Told apart when the read ends.
-  std::vector<device::log_entry> pushed_or_twins;
   repeated_pages repeats;
   bool short_page_seen = false;
   int pages_without_news = 0;
@@ -531,11 +527,6 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     std::span<const device::log_entry> lines;
     if (!repeat) {
       lines = std::span<const device::log_entry>(answer->logs).subspan(skip);
-      pushed_or_twins.insert(pushed_or_twins.end(), answer->logs.begin(),
-                             answer->logs.begin() + static_cast<std::ptrdiff_t>(skip));
-    }
-    if (page == 1) {
-      page_one = answer->logs;
     }
     std::vector<device::log_entry> unshifted;
     if (!repeat && skip == 0 && c.ahead > 0) {
@@ -559,18 +550,6 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
         !answer->have_next_page || answer->logs.empty() || repeat || (all_read && lines.empty());
     if (!last) {
       next = co_await prefetch(c, page + 1, page_size);
-    } else if (!pushed_or_twins.empty()) {
-      // Page 1 as it was: no line arrived on top, so none was pushed over, and the runs taken
-      // for lines pushed over were identical genuine lines. Else the cycle is read again.
-      auto again = co_await fetch(c, 1, page_size);
-      if (!again) {
-        co_return again.error();
-      }
-      if (again->logs != page_one) {
-        co_return read_end{read_end::then::by_content};
-      }
-      pushed_or_twins.insert(pushed_or_twins.end(), lines.begin(), lines.end());
-      lines = pushed_or_twins;
     }
     // Newest first, the checkpoint waits for the cycle's end: lines pushed over are found by
     // content only within the cycle. Oldest first, every line before this page is behind us.
