@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "agent/logs/pushed_over.hpp"
+
 namespace qsanfwd::logs {
 
 const device::log_entry* ascending_pages::run::at(std::int64_t position) const {
@@ -50,20 +52,14 @@ bool ascending_pages::repeats_a_page(const run& page) const {
 }
 
 // Page 1 again with lines that arrived on top of it (an array that ignores pageNumber while
-// lines arrive, newest first): oldest first, the page's first lines are page 1's last.
+// lines arrive, newest first): oldest first, the page begins with page 1's last lines.
 bool ascending_pages::moves_page_one_down(const run& page) const {
-  const auto& one = first_.lines;
   const auto n = page.lines.size();
-  if (n < 2 || n != one.size() || page.lines.front().timestamp != page.lines.back().timestamp) {
+  if (n < 2 || n != first_.lines.size() ||
+      page.lines.front().timestamp != page.lines.back().timestamp) {
     return false;
   }
-  for (std::size_t j = 1; j < n; ++j) {
-    if (std::equal(page.lines.begin(), page.lines.end() - static_cast<std::ptrdiff_t>(j),
-                   one.begin() + static_cast<std::ptrdiff_t>(j))) {
-      return true;
-    }
-  }
-  return false;
+  return overlap(first_.lines, std::span<const device::log_entry>(page.lines).first(n - 1)) > 0;
 }
 
 // Newest first, page 1 holds the newest lines the reader knows of. Their positions only rise
