@@ -13,17 +13,14 @@
 
 #include "agent/core/duration.hpp"
 #include "agent/core/secret.hpp"
+#include "agent/net/tls_options.hpp"
 #include "config/address.hpp"
 #include "config/config_error.hpp"
 #include "config/object_reader.hpp"
 
 namespace qsanfwd::config {
 
-struct tls_options {
-  bool verify = true;
-  std::string ca_file, cert_file, key_file;
-  std::string pin_sha256;  ///< "" or 64 lowercase hex digits, colons removed
-};
+using net::tls_options;
 
 enum class auth_scheme { raw, bearer };
 

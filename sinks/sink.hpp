@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "agent/core/duration.hpp"
-#include "agent/store/event_queue.hpp"
+#include "agent/core/queued_event.hpp"
 
 namespace qsanfwd::sinks {
 

@@ -5,10 +5,9 @@ namespace qsanfwd::app {
 device::client_settings client_settings_for(const config::device_config& cfg) {
   device::client_settings s;
   s.name = cfg.name;
-  s.peer = device::endpoint{cfg.endpoint.host, cfg.endpoint.port, cfg.endpoint.tls(),
-                            cfg.endpoint.base_path};
-  s.tls = device::tls_settings{cfg.tls.verify, cfg.tls.ca_file, cfg.tls.cert_file, cfg.tls.key_file,
-                               cfg.tls.pin_sha256};
+  s.peer = net::endpoint{cfg.endpoint.host, cfg.endpoint.port, cfg.endpoint.tls(),
+                         cfg.endpoint.base_path};
+  s.tls = cfg.tls;
   s.username = cfg.username;
   s.password = cfg.password;
   s.scheme = cfg.auth == config::auth_scheme::bearer ? device::auth_scheme::bearer

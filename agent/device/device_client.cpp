@@ -10,6 +10,7 @@
 #include "agent/core/time.hpp"
 #include "agent/core/utf8.hpp"
 #include "agent/device/parse.hpp"
+#include "agent/net/tls.hpp"
 
 namespace qsanfwd::device {
 namespace asio = boost::asio;
@@ -66,7 +67,7 @@ device_client::device_client(asio::any_io_executor ex, client_settings settings,
       on_agent_event_(std::move(on_agent_event)),
       log_(get_logger("device")),
       conn_(ex, settings_.peer,
-            settings_.peer.tls ? make_client_tls_context(settings_.tls, settings_.peer.host)
+            settings_.peer.tls ? net::make_client_tls_context(settings_.tls, settings_.peer.host)
                                : nullptr,
             settings_.timeout, settings_.max_response_bytes),
       backoff_(settings_.retry_initial, settings_.retry_max) {
@@ -82,7 +83,7 @@ std::string device_client::authorization() const {
   return settings_.scheme == auth_scheme::bearer ? "Bearer " + access_token_ : access_token_;
 }
 
-void device_client::note_date(const http_reply& reply) {
+void device_client::note_date(const net::http_reply& reply) {
   if (const auto date = parse_http_date(reply.date)) {
     array_clock_ = clock_reading{*date, clock::now()};
   }
@@ -97,7 +98,7 @@ std::optional<std::int64_t> device_client::array_now() const {
   return array_clock_->array_time + since.count();
 }
 
-void device_client::accept_grant(const token_grant& grant, const http_reply& reply) {
+void device_client::accept_grant(const token_grant& grant, const net::http_reply& reply) {
   const auto array_now = parse_http_date(reply.date).value_or(unix_now());
   auto lifetime = grant.expire_time > 0 ? grant.expire_time - array_now : default_token_lifetime_s;
   lifetime = std::clamp<std::int64_t>(lifetime, 1, max_token_lifetime_s);
@@ -192,7 +193,7 @@ asio::awaitable<result<bool>> device_client::ensure_token() {
   co_return co_await login();
 }
 
-asio::awaitable<result<http_reply>> device_client::authorized_get(const std::string& target) {
+asio::awaitable<result<net::http_reply>> device_client::authorized_get(const std::string& target) {
   for (int round = 0;; ++round) {
     auto token = co_await ensure_token();
     if (!token) {

@@ -14,7 +14,8 @@
 #include "agent/core/backoff.hpp"
 #include "agent/core/event.hpp"
 #include "agent/core/secret.hpp"
-#include "agent/device/http_connection.hpp"
+#include "agent/net/http_connection.hpp"
+#include "agent/net/tls_options.hpp"
 #include "agent/device/log_reader.hpp"
 #include "agent/device/model.hpp"
 
@@ -34,8 +35,8 @@ enum class auth_scheme { raw, bearer };
 
 struct client_settings {
   std::string name;  ///< the device's name in the config
-  endpoint peer;
-  tls_settings tls;
+  net::endpoint peer;
+  net::tls_options tls;
   std::string username;
   secret password;
   auth_scheme scheme = auth_scheme::raw;
@@ -102,12 +103,12 @@ class device_client : public log_reader {
 
   template <typename T, typename Parse>
   boost::asio::awaitable<result<T>> call(std::string target, Parse parse);
-  boost::asio::awaitable<result<http_reply>> authorized_get(const std::string& target);
+  boost::asio::awaitable<result<net::http_reply>> authorized_get(const std::string& target);
   boost::asio::awaitable<result<bool>> ensure_token();
   boost::asio::awaitable<result<bool>> refresh();
   boost::asio::awaitable<result<bool>> login();
-  void accept_grant(const token_grant& grant, const http_reply& reply);
-  void note_date(const http_reply& reply);
+  void accept_grant(const token_grant& grant, const net::http_reply& reply);
+  void note_date(const net::http_reply& reply);
   result<bool> repair_text(const std::string& path, std::string& body);
   std::string authorization() const;
   void set_state(device_state next, const std::string& why);
@@ -118,7 +119,7 @@ class device_client : public log_reader {
   token_vault& vault_;
   event_sink on_agent_event_;
   std::shared_ptr<spdlog::logger> log_;
-  http_connection conn_;
+  net::http_connection conn_;
   backoff backoff_;
 
   std::string access_token_;

@@ -11,13 +11,6 @@
 
 namespace qsanfwd {
 
-const event& queued_event::fields() const {
-  if (!parsed_) {
-    parsed_ = event_from_json(body);
-  }
-  return *parsed_;
-}
-
 namespace {
 
 /// One stored chunk's sizes: events first..last, `bytes` of bodies in all (unpacked), `ends` the

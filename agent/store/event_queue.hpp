@@ -11,28 +11,11 @@
 #include <vector>
 
 #include "agent/core/event.hpp"
+#include "agent/core/queued_event.hpp"
 #include "agent/store/chunk_codec.hpp"
 #include "agent/store/state_store.hpp"
 
 namespace qsanfwd {
-
-/// An event as the queue holds it: its place in the queue and its canonical JSON. The event's
-/// fields are parsed from the JSON on first use only, so a sink that writes the JSON as it is
-/// (the file sink) never pays for parsing.
-struct queued_event {
-  queued_event() = default;
-  queued_event(std::int64_t s, std::string b) : seq(s), body(std::move(b)) {}
-
-  std::int64_t seq = 0;
-  std::string body;
-
-  /// The event's fields. Throws std::invalid_argument when the body is not canonical JSON
-  /// (never for what event_queue::append stored).
-  const event& fields() const;
-
- private:
-  mutable std::optional<event> parsed_;
-};
 
 struct queue_totals {
   std::int64_t events = 0;

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/core/queued_event.hpp"
 #include "agent/core/result.hpp"
 #include "agent/core/severity.hpp"
-#include "agent/store/event_queue.hpp"
 #include "sinks/http/http_options.hpp"
 #include "sinks/sink.hpp"
 

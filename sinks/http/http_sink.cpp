@@ -7,6 +7,7 @@
 
 #include "agent/core/http_status.hpp"
 #include "agent/core/logging.hpp"
+#include "agent/net/tls.hpp"
 
 namespace qsanfwd::sinks {
 namespace asio = boost::asio;
@@ -40,8 +41,8 @@ std::string authorization(const http_auth& auth) {
   return {};
 }
 
-device::request_headers make_headers(const http_options& o) {
-  device::request_headers h;
+net::request_headers make_headers(const http_options& o) {
+  net::request_headers h;
   h.authorization = authorization(o.auth);
   h.content_type = std::string(content_type(o.encoding.format));
   if (o.gzip) {
@@ -68,7 +69,7 @@ std::string body_excerpt(std::string_view body) {
   return out.empty() ? "(empty body)" : out;
 }
 
-std::string status_reason(const device::http_reply& reply) {
+std::string status_reason(const net::http_reply& reply) {
   std::string what = "HTTP " + std::to_string(reply.status);
   switch (reply.status) {
     case 401:
@@ -120,18 +121,15 @@ http_sink::http_sink(std::string name, http_options options, std::size_t max_byt
 
 http_sink::~http_sink() = default;
 
-std::unique_ptr<device::http_connection> http_sink::connect() {
+std::unique_ptr<net::http_connection> http_sink::connect() {
   const auto& ep = options_.endpoint;
   std::shared_ptr<asio::ssl::context> tls;
   if (ep.tls()) {
-    const device::tls_settings settings{options_.tls.verify, options_.tls.ca_file,
-                                        options_.tls.cert_file, options_.tls.key_file,
-                                        options_.tls.pin_sha256};
-    tls = device::make_client_tls_context(settings, ep.host);
+    tls = net::make_client_tls_context(options_.tls, ep.host);
   }
   // The URL's path is the whole target: the connection's base path stays empty.
-  return std::make_unique<device::http_connection>(
-      ex_, device::endpoint{ep.host, ep.port, ep.tls(), ""}, std::move(tls), options_.timeout);
+  return std::make_unique<net::http_connection>(
+      ex_, net::endpoint{ep.host, ep.port, ep.tls(), ""}, std::move(tls), options_.timeout);
 }
 
 asio::awaitable<delivery> http_sink::deliver(std::span<const queued_event> batch) {
@@ -215,7 +213,7 @@ asio::awaitable<http_sink::piece_result> http_sink::send(const request_piece& pi
 }
 
 http_sink::piece_result http_sink::answer(const request_piece& piece,
-                                          const device::http_reply& reply) {
+                                          const net::http_reply& reply) {
   const auto n = piece.events.size();
   const auto cls = classify_status(reply.status);
   if (cls == status_class::retry || refuses_the_sender(reply.status)) {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/device/http_connection.hpp"
+#include "agent/net/http_connection.hpp"
 #include "sinks/http/formats.hpp"
 #include "sinks/http/http_options.hpp"
 #include "sinks/sink.hpp"
@@ -65,15 +65,15 @@ class http_sink final : public sink {
   };
 
   boost::asio::awaitable<piece_result> send(const request_piece& piece);
-  piece_result answer(const request_piece& piece, const device::http_reply& reply);
-  std::unique_ptr<device::http_connection> connect();
+  piece_result answer(const request_piece& piece, const net::http_reply& reply);
+  std::unique_ptr<net::http_connection> connect();
 
   std::string name_;
   http_options options_;
   std::size_t max_bytes_;
   boost::asio::any_io_executor ex_;
-  device::request_headers headers_;
-  std::unique_ptr<device::http_connection> connection_;
+  net::request_headers headers_;
+  std::unique_ptr<net::http_connection> connection_;
   std::shared_ptr<spdlog::logger> log_;
   bool reopen_requested_ = false;
   bool failing_ = false;

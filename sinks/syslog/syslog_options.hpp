@@ -5,7 +5,7 @@
 #include <string>
 
 #include "agent/core/duration.hpp"
-#include "agent/device/http_connection.hpp"
+#include "agent/net/tls_options.hpp"
 #include "config/object_reader.hpp"
 #include "sinks/syslog/syslog_format.hpp"
 
@@ -28,7 +28,7 @@ struct syslog_options {
   syslog_framing framing = syslog_framing::octet_counting;
   std::size_t max_message_size = 2048;  ///< UDP only: longer messages are truncated
   duration timeout{10000};              ///< for connecting, the TLS handshake and each write
-  device::tls_settings tls;             ///< tls:// only
+  net::tls_options tls;             ///< tls:// only
   std::string server_name;  ///< tls:// only: the name checked in the certificate and sent as SNI
 };
 

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "agent/core/logging.hpp"
+#include "agent/net/tls.hpp"
 
 namespace qsanfwd::sinks {
 namespace asio = boost::asio;
@@ -52,7 +53,7 @@ std::shared_ptr<ssl::context> tls_context_for(const syslog_options& o) {
   if (o.transport != syslog_transport::tls) {
     return nullptr;
   }
-  return device::make_client_tls_context(o.tls, o.server_name);
+  return net::make_client_tls_context(o.tls, o.server_name);
 }
 
 // Whether the receiver has closed a connection we only ever write to: the socket reports the

@@ -40,7 +40,7 @@ sim::options sim_options() {
 client_settings settings_for(const sim::running_simulator& s) {
   client_settings c;
   c.name = "array-01";
-  c.peer = endpoint{"127.0.0.1", s.port(), false, ""};
+  c.peer = net::endpoint{"127.0.0.1", s.port(), false, ""};
   c.username = "admin";
   c.password = secret(password);
   c.timeout = 2s;

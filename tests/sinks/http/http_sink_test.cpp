@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "agent/device/http_connection.hpp"
 #include "agent/pipeline/dispatcher.hpp"
 #include "config/config_error.hpp"
 #include "tests/agent/pipeline/helpers.hpp"
@@ -157,25 +156,6 @@ TEST_F(http_sink_test, retry_after_in_seconds_and_as_a_date_comes_back_with_the_
   EXPECT_EQ(plain.result, outcome::retry);
   EXPECT_FALSE(plain.retry_after);
   EXPECT_EQ(plain.reason, "HTTP 408: (empty body)");
-}
-
-TEST(http_retry_after, reads_seconds_and_imf_fixdates) {
-  // 1999-12-31T23:59:59Z is 946684799.
-  EXPECT_EQ(device::parse_retry_after("120", 0), duration{120000});
-  EXPECT_EQ(device::parse_retry_after("Fri, 31 Dec 1999 23:59:59 GMT", 946684789), duration{10000});
-  EXPECT_EQ(device::parse_retry_after("Fri, 31 Dec 1999 23:59:59 GMT", 946684800), duration{0});
-  EXPECT_FALSE(device::parse_retry_after("soon", 0));
-  EXPECT_FALSE(device::parse_retry_after("-3", 0));
-}
-
-TEST(http_retry_after, a_huge_value_is_clamped_not_overflowed) {
-  // 99999999999999999 s fits an int64, its milliseconds do not: the wait is max_duration, not
-  // whatever the overflow made of it; digits beyond an int64 too.
-  EXPECT_EQ(device::parse_retry_after("99999999999999999", 0), max_duration);
-  EXPECT_EQ(device::parse_retry_after("99999999999999999999999", 0), max_duration);
-  EXPECT_EQ(device::parse_retry_after("31536000", 0), max_duration);  // a year exactly
-  EXPECT_EQ(device::parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 0), max_duration);
-  EXPECT_FALSE(device::parse_retry_after("-99999999999999999999999", 0));
 }
 
 TEST_F(http_sink_test, a_400_rejects_with_the_status_and_the_start_of_the_body) {

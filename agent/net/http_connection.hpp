@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,7 +15,7 @@
 #include "agent/core/duration.hpp"
 #include "agent/core/result.hpp"
 
-namespace qsanfwd::device {
+namespace qsanfwd::net {
 
 /// Where a peer listens. `tls` selects HTTPS.
 struct endpoint {
@@ -22,14 +23,6 @@ struct endpoint {
   std::uint16_t port = 443;
   bool tls = true;
   std::string base_path;  ///< prefix of every request target, without a trailing slash
-};
-
-struct tls_settings {
-  bool verify = true;
-  std::string ca_file;
-  std::string cert_file;  ///< client certificate, for peers that ask for one
-  std::string key_file;
-  std::string pin_sha256;  ///< 64 lower-case hex digits of the leaf certificate's SHA-256, or empty
 };
 
 struct http_reply {
@@ -52,17 +45,6 @@ struct request_headers {
 
 /// The largest answer an http_connection reads unless its owner says otherwise.
 inline constexpr std::size_t default_body_limit = 64 * 1024 * 1024;
-
-/// The wait a Retry-After value asks for: delay-seconds, or an HTTP-date (IMF-fixdate) taken
-/// relative to `now_unix` (a date in the past is no wait), at most max_duration however large
-/// the value. Nullopt for anything else.
-std::optional<duration> parse_retry_after(std::string_view value, std::int64_t now_unix);
-
-/// The SSL context for `tls`: system CAs plus `ca_file`, peer verification with the host name
-/// check, or a SHA-256 pin of the leaf certificate instead of the chain. Throws on unreadable
-/// files (a start-up error).
-std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const tls_settings& tls,
-                                                                   const std::string& host);
 
 /// One keep-alive HTTP/1.1 connection to one peer, opened on first use and reopened after the
 /// peer closes it. Not for concurrent use: one request at a time. An answer whose body exceeds
@@ -97,4 +79,4 @@ class http_connection {
   std::unique_ptr<impl> impl_;
 };
 
-}  // namespace qsanfwd::device
+}  // namespace qsanfwd::net

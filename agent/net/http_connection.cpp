@@ -1,25 +1,20 @@
-#include "agent/device/http_connection.hpp"
-
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include "agent/net/http_connection.hpp"
 
 #include <algorithm>
-#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <charconv>
 #include <stdexcept>
 
 #include "agent/core/time.hpp"
+#include "agent/net/retry_after.hpp"
 
-namespace qsanfwd::device {
+namespace qsanfwd::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -32,21 +27,6 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // Beast reads at most what the buffer has room for, and never less than 512 bytes: with the
 // room left empty a 100 KB log page took ~200 recvmsg calls (and as many epoll_waits).
 constexpr std::size_t read_room_bytes = 16 * 1024;
-
-std::string leaf_sha256(X509* cert) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (X509_digest(cert, EVP_sha256(), md.data(), &len) != 1) {
-    return {};
-  }
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += digits[md[i] >> 4];
-    hex += digits[md[i] & 0xf];
-  }
-  return hex;
-}
 
 bool is_ip_literal(const std::string& host) {
   boost::system::error_code ec;
@@ -62,75 +42,6 @@ bool is_stale_connection(const boost::system::error_code& ec) {
 }
 
 }  // namespace
-
-std::optional<duration> parse_retry_after(std::string_view value, std::int64_t now_unix) {
-  // Clamped to max_duration before the seconds become milliseconds: a huge value asks for a
-  // very long wait, not for a product that overflows into a negative or tiny one.
-  static constexpr std::int64_t max_seconds = max_duration.count() / 1000;
-  const auto wait = [](std::int64_t seconds) {
-    return duration{std::min(seconds, max_seconds) * 1000};
-  };
-  std::int64_t seconds = 0;
-  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (p == value.data() + value.size() && !value.empty() && value.front() != '-') {
-    if (ec == std::errc{}) {
-      return wait(seconds);
-    }
-    if (ec == std::errc::result_out_of_range) {
-      return wait(max_seconds);  // digits beyond int64
-    }
-  }
-  const auto at = parse_http_date(value);
-  if (!at) {
-    return std::nullopt;
-  }
-  return wait(std::max<std::int64_t>(0, *at - now_unix));
-}
-
-std::shared_ptr<ssl::context> make_client_tls_context(const tls_settings& tls,
-                                                      const std::string& host) {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  const auto load = [](const std::string& what, const std::string& file, auto&& fn) {
-    try {
-      fn();
-    } catch (const boost::system::system_error& e) {
-      throw std::runtime_error("cannot load " + what + " " + file + ": " + e.code().message());
-    }
-  };
-  if (!tls.cert_file.empty()) {
-    load("client certificate", tls.cert_file,
-         [&] { ctx->use_certificate_chain_file(tls.cert_file); });
-    load("client key", tls.key_file.empty() ? tls.cert_file : tls.key_file, [&] {
-      ctx->use_private_key_file(tls.key_file.empty() ? tls.cert_file : tls.key_file,
-                                ssl::context::pem);
-    });
-  }
-  if (!tls.pin_sha256.empty()) {
-    // A pinned leaf certificate replaces the chain: arrays ship self-signed certificates.
-    ctx->set_verify_mode(ssl::verify_peer);
-    ctx->set_verify_callback([pin = tls.pin_sha256](bool, ssl::verify_context& vc) {
-      auto* store = vc.native_handle();
-      if (X509_STORE_CTX_get_error_depth(store) > 0) {
-        return true;
-      }
-      return leaf_sha256(X509_STORE_CTX_get_current_cert(store)) == pin;
-    });
-    return ctx;
-  }
-  if (!tls.verify) {
-    ctx->set_verify_mode(ssl::verify_none);
-    return ctx;
-  }
-  ctx->set_default_verify_paths();
-  if (!tls.ca_file.empty()) {
-    load("CA file", tls.ca_file, [&] { ctx->load_verify_file(tls.ca_file); });
-  }
-  ctx->set_verify_mode(ssl::verify_peer);
-  ctx->set_verify_callback(ssl::host_name_verification(host));
-  return ctx;
-}
 
 struct http_connection::impl {
   asio::any_io_executor ex;
@@ -303,4 +214,4 @@ asio::awaitable<result<http_reply>> http_connection::request(http::verb method, 
   }
 }
 
-}  // namespace qsanfwd::device
+}  // namespace qsanfwd::net

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+namespace qsanfwd::net {
+
+/// How a client checks its peer and proves itself, as the configuration gives it (`tls` of a
+/// device or a sink) and as make_client_tls_context() takes it: one type from config to socket.
+/// A header of plain fields, so the config layer can fill it without linking the transport.
+struct tls_options {
+  bool verify = true;
+  std::string ca_file;
+  std::string cert_file;  ///< client certificate, for peers that ask for one
+  std::string key_file;
+  std::string pin_sha256;  ///< "" or 64 lower-case hex digits of the leaf certificate's SHA-256
+};
+
+}  // namespace qsanfwd::net
