@@ -125,9 +125,10 @@ using sink_options_parser = std::function<std::any(object_reader&)>;
 /// Sink type name -> its options parser.
 using sink_type_table = std::map<std::string, sink_options_parser, std::less<>>;
 
-/// Reads a `tls` object (verify, ca_file, cert_file + key_file, pin_sha256 with colons allowed)
-/// as the device client and the HTTP sink take it, and finish()es it.
-tls_options read_tls_options(object_reader r);
+/// Reads the fields of a `tls` object (verify, ca_file, cert_file + key_file, pin_sha256 with
+/// colons allowed) as the device client and every sink take them. The caller finish()es the
+/// object, after reading whatever fields of its own it adds (syslog's server_name).
+tls_options read_tls_options(object_reader& r);
 
 /// Loads and validates the configuration file `file`. Relative `password_file` (and other
 /// `*_file` secret) paths resolve against the file's directory. Throws config_error.

@@ -177,7 +177,7 @@ std::string normalise_pin(object_reader& r) {
 
 }  // namespace
 
-tls_options read_tls_options(object_reader r) {
+tls_options read_tls_options(object_reader& r) {
   tls_options tls;
   tls.verify = r.boolean("verify", true);
   tls.ca_file = r.string("ca_file", "");
@@ -188,7 +188,6 @@ tls_options read_tls_options(object_reader r) {
                   "a client certificate needs both cert_file and key_file");
   }
   tls.pin_sha256 = normalise_pin(r);
-  r.finish();
   return tls;
 }
 
@@ -261,7 +260,9 @@ device_config read_device(object_reader& r) {
   d.max_response_bytes = static_cast<std::size_t>(
       r.integer("max_response_bytes", 64 * 1024, static_cast<std::int64_t>(max_max_response_bytes),
                 static_cast<std::int64_t>(default_max_response_bytes)));
-  d.tls = read_tls_options(r.object("tls"));
+  auto tls = r.object("tls");
+  d.tls = read_tls_options(tls);
+  tls.finish();
   d.logs = read_logs(r.object("logs"));
   d.health = read_health(r.object("health"));
   r.finish();

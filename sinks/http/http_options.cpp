@@ -178,7 +178,9 @@ http_options parse_http_options(config::object_reader& r) {
   if (!o.endpoint.tls() && r.has("tls")) {
     throw r.error("tls", "TLS options need an https:// url");
   }
-  o.tls = config::read_tls_options(r.object("tls"));
+  auto tls = r.object("tls");
+  o.tls = config::read_tls_options(tls);
+  tls.finish();
   o.gzip = r.one_of("compression", {"none", "gzip"}, "none") == "gzip";
   o.timeout = r.duration_value("timeout", duration{30000}, duration{100});
   return o;

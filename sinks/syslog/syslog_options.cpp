@@ -4,6 +4,7 @@
 #include <array>
 
 #include "config/address.hpp"
+#include "config/config.hpp"
 
 namespace qsanfwd::sinks {
 namespace {
@@ -106,14 +107,7 @@ void read_stream_options(config::object_reader& r, syslog_options& o) {
 
 void read_tls(config::object_reader& r, syslog_options& o) {
   auto tls = r.object("tls");
-  o.tls.ca_file = tls.string("ca_file", "");
-  o.tls.cert_file = tls.string("cert_file", "");
-  o.tls.key_file = tls.string("key_file", "");
-  if (o.tls.cert_file.empty() != o.tls.key_file.empty()) {
-    throw tls.error(o.tls.cert_file.empty() ? "cert_file" : "key_file",
-                    "cert_file and key_file go together");
-  }
-  o.tls.verify = tls.boolean("verify", true);
+  o.tls = config::read_tls_options(tls);
   o.server_name = tls.string("server_name", o.host);
   tls.finish();
 }

@@ -124,7 +124,7 @@ TEST(syslog_options, clear_errors) {
                 .find("at /max_message_size: expected 480..65507"),
             std::string::npos);
   EXPECT_EQ(error_of(R"({"address": "tls://siem", "tls": {"cert_file": "/c.pem"}})"),
-            "config error at /tls/key_file: cert_file and key_file go together");
+            "config error at /tls/key_file: a client certificate needs both cert_file and key_file");
   EXPECT_NE(error_of(R"({"address": "tls://siem", "tls": {"pin": "x"}})").find("/tls/pin"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"address": "udp://siem", "format": "rfc3164", "bom": true})")
