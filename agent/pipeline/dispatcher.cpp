@@ -18,6 +18,7 @@
 #include "agent/core/ids.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/pipeline/sink_answer.hpp"
 #include "sinks/registry.hpp"
 
 namespace qsanfwd::pipeline {
@@ -60,36 +61,6 @@ struct dispatcher::lane {
 };
 
 namespace {
-
-/// Which events of a batch are settled (the cursor may pass them), and which of those were
-/// rejected.
-struct settlement {
-  std::size_t settled = 0;
-  std::vector<std::size_t> rejected;
-};
-
-settlement settle(const sinks::delivery& d, std::size_t size) {
-  settlement s;
-  if (d.per_event.size() == size) {
-    while (s.settled < size && d.per_event[s.settled] != sinks::outcome::retry) {
-      if (d.per_event[s.settled] == sinks::outcome::rejected) {
-        s.rejected.push_back(s.settled);
-      }
-      ++s.settled;
-    }
-    return s;
-  }
-  if (d.result == sinks::outcome::retry) {
-    return s;
-  }
-  s.settled = size;
-  if (d.result == sinks::outcome::rejected) {
-    for (std::size_t i = 0; i < size; ++i) {
-      s.rejected.push_back(i);
-    }
-  }
-  return s;
-}
 
 int write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -434,23 +405,21 @@ asio::awaitable<void> dispatcher::pause(lane& l, duration wait) {
 }
 
 duration dispatcher::retry_wait(lane& l, std::optional<duration> retry_after) {
-  if (!retry_after || *retry_after < duration::zero()) {
+  const auto asked = obey_retry_after(retry_after, l.cfg.retry.max);
+  if (!asked) {
     return l.retry.next();
   }
-  // The destination's word is taken up to retry.max: one "Retry-After: 31536000" from a proxy
-  // or a confused receiver would otherwise silence the sink for a year.
-  if (*retry_after <= l.cfg.retry.max) {
-    return *retry_after;
+  if (asked->capped) {
+    const auto message = "the destination asked to wait " + format_duration(*retry_after) +
+                         " (Retry-After); waiting " + format_duration(l.cfg.retry.max) +
+                         " (retry.max) instead";
+    if (!std::exchange(l.capped_retry_after, true)) {
+      l.log->warn("{}", message);
+    } else {
+      l.log->debug("{}", message);
+    }
   }
-  const auto message = "the destination asked to wait " + format_duration(*retry_after) +
-                       " (Retry-After); waiting " + format_duration(l.cfg.retry.max) +
-                       " (retry.max) instead";
-  if (!std::exchange(l.capped_retry_after, true)) {
-    l.log->warn("{}", message);
-  } else {
-    l.log->debug("{}", message);
-  }
-  return l.cfg.retry.max;
+  return asked->wait;
 }
 
 std::optional<std::string> dispatcher::write_dead_letters(lane& l,
