@@ -1,23 +1,18 @@
 #include "agent/pipeline/dispatcher.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <set>
 
 #include "agent/core/backoff.hpp"
 #include "agent/core/ids.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/pipeline/dead_letters.hpp"
 #include "agent/pipeline/sink_answer.hpp"
 #include "sinks/registry.hpp"
 
@@ -59,23 +54,6 @@ struct dispatcher::lane {
   std::string last_error;
   ops::latency_histogram latency;  ///< of deliver() calls, answered or not
 };
-
-namespace {
-
-int write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const auto n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno != EINTR) {
-      return errno;
-    }
-    if (n > 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-  return 0;
-}
-
-}  // namespace
 
 std::vector<route> make_routes(const asio::any_io_executor& ex,
                                const std::vector<config::sink_config>& sinks) {
@@ -427,36 +405,9 @@ std::optional<std::string> dispatcher::write_dead_letters(lane& l,
                                                           const std::vector<std::size_t>& which,
                                                           const std::string& reason) {
   const auto& path = l.cfg.dead_letter_path;
-  std::string lines;
-  const auto time = rfc3339_utc(unix_now());
-  for (const auto i : which) {
-    lines += "{\"sink\":";
-    append_json_string(lines, l.cfg.name);
-    lines += ",\"reason\":";
-    append_json_string(lines, reason);
-    lines += ",\"time\":\"" + time + "\",\"event\":";
-    lines += events[i].body;
-    lines += "}\n";
-  }
-  std::error_code ec;
-  if (path.has_parent_path()) {
-    std::filesystem::create_directories(path.parent_path(), ec);
-  }
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return "cannot open the dead-letter file " + path.string() + ": " + std::strerror(errno);
-  }
-  const auto start = ::lseek(fd, 0, SEEK_END);
-  int err = write_all(fd, lines);
-  if (err == 0 && ::fdatasync(fd) != 0) {
-    err = errno;
-  }
-  if (err != 0 && start >= 0 && ::ftruncate(fd, start) != 0) {
-    l.log->debug("cannot cut the dead-letter file back");
-  }
-  ::close(fd);
-  if (err != 0) {
-    return "writing the dead-letter file " + path.string() + ": " + std::strerror(err);
+  const auto lines = dead_letter_lines(l.cfg.name, reason, unix_now(), events, which);
+  if (auto err = append_dead_letters(path, lines, *l.log)) {
+    return err;
   }
   l.log->warn("{} event(s) rejected: {}; written to {}", which.size(), reason, path.string());
   return std::nullopt;

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "agent/store/event_queue.hpp"
+
+namespace qsanfwd::pipeline {
+
+/// The dead-letter file of a sink holds the events its destination refused, one JSON line each:
+/// {"sink":"…","reason":"…","time":"2026-11-29T01:21:44Z","event":{the event as queued}}.
+
+/// The lines for events `which` of `events` (indexes into it), as the file gets them. `unix_time`
+/// is when they were refused. Pure.
+std::string dead_letter_lines(std::string_view sink, std::string_view reason,
+                              std::int64_t unix_time, std::span<const queued_event> events,
+                              std::span<const std::size_t> which);
+
+/// Appends `lines` to the file at `path`, creating it (mode 0600) and its directory, and syncs
+/// it. On failure the file is cut back to where it ended, so that the retry that follows does
+/// not leave half a line before its own. Returns nullopt, or the error fit for a log line.
+/// Never throws. `log` hears of what cannot be undone.
+std::optional<std::string> append_dead_letters(const std::filesystem::path& path,
+                                               std::string_view lines, spdlog::logger& log);
+
+}  // namespace qsanfwd::pipeline
