@@ -9,10 +9,10 @@
 #include <set>
 
 #include "agent/core/backoff.hpp"
-#include "agent/core/ids.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
 #include "agent/pipeline/dead_letters.hpp"
+#include "agent/pipeline/queue_limits.hpp"
 #include "agent/pipeline/sink_answer.hpp"
 #include "sinks/registry.hpp"
 
@@ -105,8 +105,7 @@ void dispatcher::start() {
                l->totals.seq, l->pending_bytes);
   }
   for (auto& l : lanes_) {
-    if (l->cfg.queue.on_full == config::when_full::drop_oldest &&
-        l->pending_bytes > static_cast<std::int64_t>(l->cfg.queue.max_bytes)) {
+    if (must_drop_oldest(l->cfg.queue, l->pending_bytes)) {
       drop_oldest(*l);
     }
     ++running_;
@@ -138,8 +137,7 @@ bool dispatcher::has_room() {
 
 bool dispatcher::room_left() {
   const bool room = std::none_of(lanes_.begin(), lanes_.end(), [](const auto& l) {
-    return l->cfg.queue.on_full == config::when_full::block &&
-           l->pending_bytes >= static_cast<std::int64_t>(l->cfg.queue.max_bytes);
+    return blocks_collection(l->cfg.queue, l->pending_bytes);
   });
   if (room == blocked_) {
     blocked_ = !room;
@@ -368,7 +366,7 @@ asio::awaitable<bool> dispatcher::commit(lane& l, std::span<const queued_event> 
   l.totals.delivered += move.delivered;
   l.totals.rejected += move.rejected;
   l.totals.retried += std::exchange(l.unsaved_retries, 0);
-  if (l.dropping && l.pending_bytes <= static_cast<std::int64_t>(l.cfg.queue.max_bytes)) {
+  if (l.dropping && !must_drop_oldest(l.cfg.queue, l.pending_bytes)) {
     l.dropping = false;
   }
   note_room();
@@ -426,8 +424,7 @@ void dispatcher::account_new() {
     }
     seen_seq_ = fresh.last_seq;
     for (auto& l : lanes_) {
-      if (l->cfg.queue.on_full == config::when_full::drop_oldest &&
-          l->pending_bytes > static_cast<std::int64_t>(l->cfg.queue.max_bytes)) {
+      if (must_drop_oldest(l->cfg.queue, l->pending_bytes)) {
         drop_oldest(*l);
       }
     }
@@ -446,58 +443,26 @@ void dispatcher::make_durable() {
 }
 
 void dispatcher::drop_oldest(lane& l) {
-  const auto excess = l.pending_bytes - static_cast<std::int64_t>(l.cfg.queue.max_bytes);
-  auto to = l.totals.seq;
-  std::int64_t dropped = 0;
-  std::int64_t bytes = 0;
-  while (bytes < excess) {
-    const auto sizes = queue_.sizes_after(to, 1000);
+  drop_plan plan(l.pending_bytes - static_cast<std::int64_t>(l.cfg.queue.max_bytes), l.totals.seq);
+  while (!plan.enough()) {
+    const auto sizes = queue_.sizes_after(plan.through, 1000);
     if (sizes.empty()) {
       break;
     }
-    for (const auto& [seq, size] : sizes) {
-      if (bytes >= excess) {
-        break;
-      }
-      to = seq;
-      bytes += size;
-      ++dropped;
-    }
+    plan.take(sizes);
   }
-  if (dropped == 0) {
+  if (plan.events == 0) {
     return;
   }
-  event e;
-  e.kind = event_kind::agent;
-  e.timestamp = unix_now();
-  e.type = "events_dropped";
-  e.severity = severity::warning;
-  e.message = "Sink " + l.cfg.name + " dropped its " + std::to_string(dropped) +
-              " oldest undelivered event(s) (" + std::to_string(bytes) +
-              " bytes): its queue reached queue.max_bytes (" +
-              std::to_string(l.cfg.queue.max_bytes) + ")";
-  e.id = stable_id({"agent", e.type, l.cfg.name, std::to_string(to)});
-  const auto before = l.totals.seq;
-  {
-    auto tx = store_.begin();
-    queue_.advance_cursor(l.cfg.name, to, cursor_move{0, 0, 0, dropped});
-    l.totals.seq = to;
-    try {
-      queue_.append(e);
-      queue_.delete_through(min_cursor());
-      tx.commit(sqlite::durability::deferred);
-    } catch (...) {
-      l.totals.seq = before;
-      throw;
-    }
-  }
+  const auto report = dropped_event(l.cfg.name, plan, l.cfg.queue, unix_now());
+  commit_drop(l, plan, report);
   store_.give_back_free_pages();
-  l.pending_bytes -= bytes;
-  l.totals.dropped += dropped;
+  l.pending_bytes -= plan.bytes;
+  l.totals.dropped += plan.events;
   if (!std::exchange(l.dropping, true)) {
-    l.log->warn("{}", e.message);
+    l.log->warn("{}", report.message);
   } else {
-    l.log->debug("{}", e.message);
+    l.log->debug("{}", report.message);
   }
   // The agent event itself is counted like any other appended event.
   const auto fresh = queue_.span_after(seen_seq_);
@@ -507,6 +472,21 @@ void dispatcher::drop_oldest(lane& l) {
   seen_seq_ = std::max(seen_seq_, fresh.last_seq);
   if (l.idle) {
     l.wake.cancel();
+  }
+}
+
+void dispatcher::commit_drop(lane& l, const drop_plan& plan, const event& report) {
+  const auto before = l.totals.seq;
+  auto tx = store_.begin();
+  queue_.advance_cursor(l.cfg.name, plan.through, cursor_move{0, 0, 0, plan.events});
+  l.totals.seq = plan.through;
+  try {
+    queue_.append(report);
+    queue_.delete_through(min_cursor());
+    tx.commit(sqlite::durability::deferred);
+  } catch (...) {
+    l.totals.seq = before;
+    throw;
   }
 }
 

@@ -19,6 +19,8 @@
 
 namespace qsanfwd::pipeline {
 
+struct drop_plan;
+
 /// A sink and its configuration (batching, retry, queue limit, start, dead-letter file).
 struct route {
   config::sink_config config;
@@ -112,6 +114,8 @@ class dispatcher {
   void make_durable();
   bool room_left();
   void drop_oldest(lane& l);
+  /// Moves the cursor past `plan` and queues `report`, in one transaction.
+  void commit_drop(lane& l, const drop_plan& plan, const event& report);
   void note_retry(lane& l, const std::string& why);
   void note_room();
   std::int64_t min_cursor() const;
