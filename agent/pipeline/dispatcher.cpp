@@ -11,6 +11,7 @@
 #include "agent/core/backoff.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/pipeline/batch_timer.hpp"
 #include "agent/pipeline/dead_letters.hpp"
 #include "agent/pipeline/queue_limits.hpp"
 #include "agent/pipeline/sink_answer.hpp"
@@ -41,12 +42,8 @@ struct dispatcher::lane {
   std::int64_t pending_bytes = 0;
   std::int64_t unsaved_retries = 0;  ///< retries counted since the last cursor write
   bool idle = false;                 ///< waiting for events: notify_appended wakes it
-  /// While idle: the events of its batch plus those appended since, and how many of them end
-  /// the wait early (1 for an empty batch, a full batch for a partial one). Re-reading a partial
-  /// batch on every append (a page of each of 1,000 devices) cost more than the delivery.
-  std::int64_t filling_events = 0;
-  std::int64_t filling_bytes = 0;
-  std::int64_t wake_at_events = 1;
+  batch_fill filling;                ///< while idle
+  batch_timer timer;
   bool paused = false;  ///< in backoff or a Retry-After wait: reopen() (SIGHUP) wakes it
   bool retrying = false;
   bool capped_retry_after = false;  ///< said so since the last delivery
@@ -121,9 +118,7 @@ void dispatcher::start() {
 bool dispatcher::notify_appended() {
   account_new();
   for (auto& l : lanes_) {
-    const bool enough = l->filling_events >= l->wake_at_events ||
-                        l->filling_bytes >= static_cast<std::int64_t>(l->cfg.batch.max_bytes);
-    if (l->idle && enough) {
+    if (l->idle && l->filling.enough(l->cfg.batch.max_bytes)) {
       l->wake.cancel();
     }
   }
@@ -212,7 +207,6 @@ std::vector<sink_status> dispatcher::status() const {
 }
 
 asio::awaitable<void> dispatcher::run_lane(lane& l) {
-  std::optional<clock::time_point> partial_since;
   while (!stopping_) {
     std::vector<queued_event> batch;
     std::string failed;
@@ -230,32 +224,10 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
       continue;
     }
     l.store_retry.reset();
-    // The batch is full when it stopped short of what is queued (by count or by bytes).
-    const bool full =
-        !batch.empty() && (batch.size() >= l.cfg.batch.max_events || batch.back().seq < seen_seq_);
-    if (!full) {
-      const auto now = clock::now();
-      if (batch.empty()) {
-        partial_since.reset();
-      } else if (!partial_since) {
-        partial_since = now;
-      }
-      if (batch.empty() || now < *partial_since + l.cfg.batch.max_delay) {
-        l.idle = true;
-        l.wake_at_events = batch.empty() ? 1 : static_cast<std::int64_t>(l.cfg.batch.max_events);
-        l.filling_events = static_cast<std::int64_t>(batch.size());
-        l.filling_bytes = 0;
-        for (const auto& e : batch) {
-          l.filling_bytes += static_cast<std::int64_t>(e.body.size());
-        }
-        l.wake.expires_at(batch.empty() ? clock::time_point::max()
-                                        : *partial_since + l.cfg.batch.max_delay);
-        co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
-        l.idle = false;
-        continue;
-      }
+    if (const auto wait = l.timer.wait_for(batch, seen_seq_, l.cfg.batch, clock::now())) {
+      co_await wait_to_fill(l, *wait);
+      continue;
     }
-    partial_since.reset();
     try {
       co_await deliver_batch(l, std::move(batch));
     } catch (const std::exception& e) {
@@ -264,6 +236,14 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
       co_return;
     }
   }
+}
+
+asio::awaitable<void> dispatcher::wait_to_fill(lane& l, const batch_wait& wait) {
+  l.idle = true;
+  l.filling = wait.fill;
+  l.wake.expires_at(wait.until);
+  co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  l.idle = false;
 }
 
 asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_event> batch) {
@@ -419,8 +399,8 @@ void dispatcher::account_new() {
     }
     for (auto& l : lanes_) {
       l->pending_bytes += fresh.bytes;
-      l->filling_events += fresh.events;
-      l->filling_bytes += fresh.bytes;
+      l->filling.events += fresh.events;
+      l->filling.bytes += fresh.bytes;
     }
     seen_seq_ = fresh.last_seq;
     for (auto& l : lanes_) {

@@ -19,6 +19,7 @@
 
 namespace qsanfwd::pipeline {
 
+struct batch_wait;
 struct drop_plan;
 
 /// A sink and its configuration (batching, retry, queue limit, start, dead-letter file).
@@ -98,6 +99,9 @@ class dispatcher {
   struct lane;
 
   boost::asio::awaitable<void> run_lane(lane& l);
+  /// Idle until `wait.until`, or sooner when notify_appended finds the batch filled, a drop
+  /// moves the lane's cursor, or stop().
+  boost::asio::awaitable<void> wait_to_fill(lane& l, const batch_wait& wait);
   boost::asio::awaitable<void> deliver_batch(lane& l, std::vector<queued_event> batch);
   boost::asio::awaitable<bool> commit(lane& l, std::span<const queued_event> settled,
                                       std::int64_t rejected);
