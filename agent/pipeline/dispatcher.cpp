@@ -13,6 +13,7 @@
 #include "agent/core/time.hpp"
 #include "agent/pipeline/batch_timer.hpp"
 #include "agent/pipeline/dead_letters.hpp"
+#include "agent/pipeline/durability_sync.hpp"
 #include "agent/pipeline/queue_limits.hpp"
 #include "agent/pipeline/sink_answer.hpp"
 #include "sinks/registry.hpp"
@@ -62,7 +63,13 @@ std::vector<route> make_routes(const asio::any_io_executor& ex,
 }
 
 dispatcher::dispatcher(asio::any_io_executor ex, state_store& store, std::vector<route> routes)
-    : ex_(ex), store_(store), queue_(store), log_(get_logger("pipeline")), room_(ex), done_(ex) {
+    : ex_(ex),
+      store_(store),
+      queue_(store),
+      log_(get_logger("pipeline")),
+      durable_(store.database()),
+      room_(ex),
+      done_(ex) {
   room_.expires_at(clock::time_point::max());
   for (auto& r : routes) {
     lanes_.push_back(std::make_unique<lane>(ex, std::move(r)));
@@ -95,7 +102,8 @@ void dispatcher::start() {
   queue_.delete_through(min_cursor());
   tx.commit();
   store_.give_back_free_pages();
-  durable_seq_ = seen_seq_;
+  // That commit synced the WAL, and with it every event before it.
+  durable_.synced_through(seen_seq_);
   for (auto& l : lanes_) {
     l->pending_bytes = queue_.span_after(l->totals.seq).bytes;
     log_->info("sink {}: starting after event {} ({} bytes queued for it)", l->cfg.name,
@@ -212,9 +220,10 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
     std::string failed;
     try {
       account_new();
-      make_durable();
-      batch = queue_.read_batch(l.totals.seq, l.cfg.batch.max_events, l.cfg.batch.max_bytes,
-                                durable_seq_);
+      // Everything through seen_seq_ was committed before it was counted.
+      const auto durable = durable_.sync_through(seen_seq_);
+      batch =
+          queue_.read_batch(l.totals.seq, l.cfg.batch.max_events, l.cfg.batch.max_bytes, durable);
     } catch (const std::exception& e) {
       failed = std::string("reading the queue: ") + e.what();
     }
@@ -411,14 +420,6 @@ void dispatcher::account_new() {
   } catch (const store_error& e) {
     // Counted at the next call instead.
     log_->debug("cannot measure the queue: {}", e.what());
-  }
-}
-
-void dispatcher::make_durable() {
-  if (durable_seq_ < seen_seq_) {
-    // Everything up to seen_seq_ was committed before it was counted, so this sync covers it.
-    store_.database().sync_wal();
-    durable_seq_ = seen_seq_;
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "agent/core/duration.hpp"
 #include "agent/ops/prometheus.hpp"
+#include "agent/pipeline/durability_sync.hpp"
 #include "agent/store/event_queue.hpp"
 #include "agent/store/state_store.hpp"
 #include "config/config.hpp"
@@ -113,9 +114,6 @@ class dispatcher {
                                                 const std::vector<std::size_t>& which,
                                                 const std::string& reason);
   void account_new();
-  /// Syncs the WAL if events were counted since the last sync: appends are committed with
-  /// durability::deferred, and no sink may see an event a power cut could take back.
-  void make_durable();
   bool room_left();
   void drop_oldest(lane& l);
   /// Moves the cursor past `plan` and queues `report`, in one transaction.
@@ -128,11 +126,11 @@ class dispatcher {
   state_store& store_;
   event_queue queue_;
   std::shared_ptr<spdlog::logger> log_;
+  durability_sync durable_;  ///< sinks read only what survives a power cut
   std::vector<std::unique_ptr<lane>> lanes_;
   boost::asio::steady_timer room_;  ///< never expires; cancelled when room may have appeared
   boost::asio::steady_timer done_;  ///< stop() waits on it for the lanes to end
   std::int64_t seen_seq_ = 0;       ///< events up to here are counted in pending_bytes
-  std::int64_t durable_seq_ = 0;    ///< events up to here survive a power cut
   int running_ = 0;
   bool started_ = false;
   bool stopping_ = false;
