@@ -255,22 +255,27 @@ asio::awaitable<void> dispatcher::wait_to_fill(lane& l, const batch_wait& wait) 
   l.idle = false;
 }
 
+asio::awaitable<sinks::delivery> dispatcher::ask_sink(lane& l,
+                                                      std::span<const queued_event> batch) {
+  try {
+    const auto started = clock::now();
+    auto d = co_await l.target->deliver(batch);
+    l.latency.observe(std::chrono::duration<double>(clock::now() - started).count());
+    co_return d;
+  } catch (const boost::system::system_error& e) {
+    if (stopping_ && e.code() == asio::error::operation_aborted) {
+      throw;
+    }
+    co_return sinks::delivery::retry(std::string("sink failed: ") + e.what());
+  } catch (const std::exception& e) {
+    co_return sinks::delivery::retry(std::string("sink failed: ") + e.what());
+  }
+}
+
 asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_event> batch) {
   std::span<const queued_event> rest(batch);
   while (!rest.empty()) {
-    sinks::delivery d;
-    try {
-      const auto started = clock::now();
-      d = co_await l.target->deliver(rest);
-      l.latency.observe(std::chrono::duration<double>(clock::now() - started).count());
-    } catch (const boost::system::system_error& e) {
-      if (stopping_ && e.code() == asio::error::operation_aborted) {
-        throw;
-      }
-      d = sinks::delivery::retry(std::string("sink failed: ") + e.what());
-    } catch (const std::exception& e) {
-      d = sinks::delivery::retry(std::string("sink failed: ") + e.what());
-    }
+    auto d = co_await ask_sink(l, rest);
     auto s = settle(d, rest.size());
     if (!s.rejected.empty()) {
       const auto why = d.reason.empty() ? std::string("rejected by the destination") : d.reason;
@@ -308,18 +313,24 @@ asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_even
 
 asio::awaitable<bool> dispatcher::commit(lane& l, std::span<const queued_event> settled,
                                          std::int64_t rejected) {
-  const auto last = settled.back().seq;
-  std::int64_t bytes = 0;
-  std::int64_t passed = 0;
-  for (const auto& e : settled) {
-    // Events that drop_oldest moved the cursor past meanwhile are counted there already.
-    if (e.seq > l.totals.seq) {
-      bytes += static_cast<std::int64_t>(e.body.size());
-      ++passed;
-    }
+  const auto counts = count_settled(settled, l.totals.seq, rejected);
+  const cursor_move move{counts.delivered, l.unsaved_retries, counts.rejected, 0};
+  if (!co_await record_move(l, settled.back().seq, move)) {
+    co_return false;
   }
-  const cursor_move move{passed - std::min(passed, rejected), l.unsaved_retries,
-                         std::min(passed, rejected), 0};
+  store_.give_back_free_pages();
+  l.pending_bytes -= counts.bytes;
+  l.totals.delivered += move.delivered;
+  l.totals.rejected += move.rejected;
+  l.totals.retried += std::exchange(l.unsaved_retries, 0);
+  if (l.dropping && !must_drop_oldest(l.cfg.queue, l.pending_bytes)) {
+    l.dropping = false;
+  }
+  note_room();
+  co_return true;
+}
+
+asio::awaitable<bool> dispatcher::record_move(lane& l, std::int64_t last, const cursor_move& move) {
   for (;;) {
     std::string failed;
     try {
@@ -350,15 +361,6 @@ asio::awaitable<bool> dispatcher::commit(lane& l, std::span<const queued_event> 
     co_await pause(l, l.store_retry.next());
   }
   l.store_retry.reset();
-  store_.give_back_free_pages();
-  l.pending_bytes -= bytes;
-  l.totals.delivered += move.delivered;
-  l.totals.rejected += move.rejected;
-  l.totals.retried += std::exchange(l.unsaved_retries, 0);
-  if (l.dropping && !must_drop_oldest(l.cfg.queue, l.pending_bytes)) {
-    l.dropping = false;
-  }
-  note_room();
   co_return true;
 }
 

@@ -104,8 +104,14 @@ class dispatcher {
   /// moves the lane's cursor, or stop().
   boost::asio::awaitable<void> wait_to_fill(lane& l, const batch_wait& wait);
   boost::asio::awaitable<void> deliver_batch(lane& l, std::vector<queued_event> batch);
+  /// The sink's answer to `batch`; a sink that throws answers retry. Rethrows only the
+  /// cancellation of stop().
+  boost::asio::awaitable<sinks::delivery> ask_sink(lane& l, std::span<const queued_event> batch);
+  /// Moves the cursor past `settled` and counts them; false when stopped before it could.
   boost::asio::awaitable<bool> commit(lane& l, std::span<const queued_event> settled,
                                       std::int64_t rejected);
+  /// Writes the cursor move, retrying a failing store within seconds; false when stopped first.
+  boost::asio::awaitable<bool> record_move(lane& l, std::int64_t last, const cursor_move& move);
   boost::asio::awaitable<void> pause(lane& l, duration wait);
   /// How long to wait before retrying: the sink's Retry-After capped by retry.max, else the
   /// lane's backoff.

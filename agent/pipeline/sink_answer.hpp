@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "agent/core/duration.hpp"
@@ -10,7 +12,8 @@
 namespace qsanfwd::pipeline {
 
 /// What a sink's answer to a batch means for its lane: which events the cursor may pass, which
-/// of those go to the dead-letter file, and how long to wait before the rest is tried again.
+/// of those go to the dead-letter file, what they add to its counters, and how long to wait
+/// before the rest is tried again.
 /// Pure: no I/O, no clock.
 
 /// Which events of a batch are settled (the cursor may pass them), and which of those were
@@ -24,6 +27,20 @@ struct settlement {
 /// is settled up to the first event to retry; otherwise `answer.result` settles all of it
 /// (delivered or rejected) or nothing (retry).
 settlement settle(const sinks::delivery& answer, std::size_t size);
+
+/// What settling events adds to the lane's counters, and the bytes that leave its share of the
+/// queue.
+struct settled_counts {
+  std::int64_t delivered = 0;
+  std::int64_t rejected = 0;
+  std::int64_t bytes = 0;
+};
+
+/// Counts `settled`, `rejected` of them rejected, for a lane whose cursor is at `cursor`. Events
+/// the cursor has passed meanwhile (a drop_oldest during the delivery) are counted as dropped
+/// already and not again.
+settled_counts count_settled(std::span<const queued_event> settled, std::int64_t cursor,
+                             std::int64_t rejected);
 
 /// The wait a sink's Retry-After asks for, as the lane obeys it.
 struct retry_after_wait {
