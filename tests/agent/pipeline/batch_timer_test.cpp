@@ -8,7 +8,7 @@ namespace {
 using time_point = std::chrono::steady_clock::time_point;
 using std::chrono::milliseconds;
 
-const time_point t0{std::chrono::hours(1)};
+constexpr time_point t0{std::chrono::hours(1)};
 
 config::batch_options batch_limits() {
   config::batch_options b;

@@ -12,13 +12,14 @@ namespace {
 using test::read_file;
 using test::temp_dir;
 
-const std::vector<queued_event> three_events{
-    {7, R"({"id":"a"})"}, {8, R"({"id":"b"})"}, {9, R"({"id":"c"})"}};
+std::vector<queued_event> three_events() {
+  return {{7, R"({"id":"a"})"}, {8, R"({"id":"b"})"}, {9, R"({"id":"c"})"}};
+}
 
 TEST(dead_letter_lines, one_line_per_chosen_event_with_sink_reason_time_and_the_body_as_queued) {
   const std::vector<std::size_t> which{0, 2};
   EXPECT_EQ(
-      dead_letter_lines("siem", "400 Bad Request", 1795915304, three_events, which),
+      dead_letter_lines("siem", "400 Bad Request", 1795915304, three_events(), which),
       R"({"sink":"siem","reason":"400 Bad Request","time":"2026-11-29T01:21:44Z","event":{"id":"a"}})"
       "\n"
       R"({"sink":"siem","reason":"400 Bad Request","time":"2026-11-29T01:21:44Z","event":{"id":"c"}})"
@@ -28,13 +29,13 @@ TEST(dead_letter_lines, one_line_per_chosen_event_with_sink_reason_time_and_the_
 TEST(dead_letter_lines, the_sink_name_and_reason_are_escaped_as_json) {
   const std::vector<std::size_t> which{1};
   EXPECT_EQ(
-      dead_letter_lines("a\"b", "line\nbreak \\ here", 0, three_events, which),
+      dead_letter_lines("a\"b", "line\nbreak \\ here", 0, three_events(), which),
       R"({"sink":"a\"b","reason":"line\nbreak \\ here","time":"1970-01-01T00:00:00Z","event":{"id":"b"}})"
       "\n");
 }
 
 TEST(dead_letter_lines, no_events_no_lines) {
-  EXPECT_EQ(dead_letter_lines("siem", "x", 0, three_events, {}), "");
+  EXPECT_EQ(dead_letter_lines("siem", "x", 0, three_events(), {}), "");
 }
 
 TEST(append_dead_letters, creates_the_directory_and_a_private_file_then_appends) {
