@@ -185,4 +185,18 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
   return {verdict::taken, std::span<const device::log_entry>(newer_.lines).subspan(skip), {}};
 }
 
+std::optional<std::string> why_reading_fails(const ascending_pages::outcome& got, int asked_again,
+                                             int requests, std::int64_t total,
+                                             std::int64_t page_size, int patience) {
+  if (got.what == ascending_pages::verdict::log_changed) {
+    return "the array's log changed while being read (" + got.why + "); reading again";
+  }
+  if (asked_again > patience || requests > 2 * pages_filled(total, page_size) + 2 * patience) {
+    return "the array's log grows faster than it can be read, or its pages never cover its "
+           "total of " +
+           std::to_string(total) + " lines";
+  }
+  return std::nullopt;
+}
+
 }  // namespace qsanfwd::logs

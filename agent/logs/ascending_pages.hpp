@@ -93,4 +93,13 @@ class ascending_pages {
   run newer_;
 };
 
+/// Why a read by position fails after the answer `got`: the log changed under it, or it makes
+/// no headway: more than `patience` answers in a row moved the line it wants (`asked_again`),
+/// or it has made more `requests` than twice the pages its `total` fills, and twice `patience`
+/// besides (an array whose log grows faster than it can be read, or whose pages never cover
+/// its total). None when it goes on.
+std::optional<std::string> why_reading_fails(const ascending_pages::outcome& got, int asked_again,
+                                             int requests, std::int64_t total,
+                                             std::int64_t page_size, int patience);
+
 }  // namespace qsanfwd::logs

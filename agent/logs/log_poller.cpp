@@ -19,9 +19,10 @@
 #include "agent/core/time.hpp"
 #include "agent/logs/ascending_pages.hpp"
 #include "agent/logs/checkpoint_recount.hpp"
+#include "agent/logs/clock_step.hpp"
+#include "agent/logs/content_pages.hpp"
 #include "agent/logs/log_event.hpp"
-#include "agent/logs/pushed_over.hpp"
-#include "agent/logs/repeated_pages.hpp"
+#include "agent/logs/result_order.hpp"
 
 namespace qsanfwd::logs {
 namespace asio = boost::asio;
@@ -31,9 +32,6 @@ namespace {
 constexpr int stuck_after_failures = 3;
 // Newest first, a burst of new lines can push a whole page over to the next, now and then.
 constexpr int max_pages_without_news = 8;
-// How far the array's clock (its answers' Date) may lag the checkpoint before it is reported:
-// a Date and a line's stamp may come from clocks a few seconds apart.
-constexpr std::int64_t clock_behind_tolerance_s = 10;
 // A listing whose pages cannot be trusted (or cannot tell identical lines from a repeat) is
 // read in one answer up to this size (the parser's cap on the items of one answer).
 constexpr std::int64_t max_lines_in_one_page = 10'000;
@@ -43,30 +41,7 @@ std::int64_t unix_millis() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-/// The order a page shows, when its lines differ in time; a page of one second says nothing.
-std::optional<bool> order_shown_by(const std::vector<device::log_entry>& logs) {
-  if (logs.size() < 2 || logs.front().timestamp == logs.back().timestamp) {
-    return std::nullopt;
-  }
-  return logs.front().timestamp > logs.back().timestamp;
-}
-
 }  // namespace
-
-/// Whether `page` is `before` moved down by lines on top of it (an array that serves page 1 for
-/// every page while lines arrive), newest first.
-bool moved_down(std::span<const device::log_entry> before,
-                std::span<const device::log_entry> page) {
-  if (before.size() != page.size() || page.size() < 2) {
-    return false;
-  }
-  for (std::size_t j = 1; j < page.size(); ++j) {
-    if (std::equal(page.begin() + static_cast<std::ptrdiff_t>(j), page.end(), before.begin())) {
-      return true;
-    }
-  }
-  return false;
-}
 
 /// A page requested before the page before it is stored: the array prepares the next page
 /// while the agent stores this one, instead of each waiting for the other.
@@ -309,13 +284,8 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
     }
     total = answer->total;
   }
-  const auto second = first.logs.front().timestamp;
-  const auto& lines = answer->logs;
-  const bool older =
-      std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.timestamp < second; });
-  const bool newer =
-      std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.timestamp > second; });
-  if (!older && !newer) {
+  const auto order = order_against(first.logs.front().timestamp, answer->logs);
+  if (!order) {
     co_return true;
   }
   // The page asked for is the bottom only if the array heeds pageNumber: one that ignores it
@@ -328,7 +298,7 @@ asio::awaitable<result<bool>> log_poller::learn_order(cycle& c, const device::lo
   if (again->logs != first.logs) {
     co_return true;
   }
-  c.cp.newest_first = older;
+  c.cp.newest_first = *order;
   co_return false;
 }
 
@@ -389,21 +359,11 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_position(cycle
       co_return read_end{read_end::then::by_content};
     }
     watch_listing(c, listed);
-    if (got.what == verdict::log_changed) {
-      const auto why = "the array's log changed while being read (" + got.why + "); reading again";
-      note_failure(page, why);
-      co_return failure{why};
-    }
     asked_again = got.what == verdict::ask_again ? asked_again + 1 : 0;
-    const auto pages_in_total = pages_filled(pages.total(), page_size);
-    if (asked_again > max_pages_without_news ||
-        c.requests > 2 * pages_in_total + 2 * max_pages_without_news) {
-      const std::string why =
-          "the array's log grows faster than it can be read, or its pages "
-          "never cover its total of " +
-          std::to_string(pages.total()) + " lines";
-      note_failure(page, why);
-      co_return failure{why};
+    if (const auto why = why_reading_fails(got, asked_again, c.requests, pages.total(), page_size,
+                                           max_pages_without_news)) {
+      note_failure(page, *why);
+      co_return failure{*why};
     }
     const auto following = pages.next_page();
     if (got.what == verdict::taken) {
@@ -470,10 +430,7 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
   // Lines found by content may be skipped for lines pushed over that were not: no recount.
   c.every_line_once = false;
   const auto page_size = static_cast<std::int64_t>(options_.page_size);
-  std::vector<device::log_entry> previous;  ///< the page before, for lines pushed over
-  repeated_pages repeats;
-  bool short_page_seen = false;
-  int pages_without_news = 0;
+  content_pages pages(page_size, max_pages_without_news);
   std::shared_ptr<page_request> next;
   for (int page = 1;; ++page) {
     auto answer = co_await next_answer(c, next, page, page_size);
@@ -484,82 +441,24 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     if (page == 1 && !c.cp.newest_first) {
       c.cp.newest_first = order_shown_by(answer->logs);
     }
-    // The manual's paging is trusted no further than it proves itself. An empty page ends the
-    // cycle whatever haveNextPage says; a page served again ends it when all was read, else
-    // stops it.
-    const bool all_read = short_page_seen;
-    short_page_seen = short_page_seen || std::cmp_less(answer->logs.size(), page_size);
-    const bool newest = c.cp.newest_first.value_or(true);
-    const auto skip = newest ? overlap(previous, answer->logs) : 0;
-    // Served again, or page 1 again with lines that arrived on top (the page before, moved down).
-    const bool repeat = !answer->logs.empty() && (repeats.seen_before(answer->logs) ||
-                                                  (page > 1 && moved_down(previous, answer->logs)));
-    // Sorted by time, a page goes on where the page before ended: newest first no line of it
-    // is newer than that page's last (unless lines arriving below lines ahead of the clock
-    // spill over, see pushed_past_lines_ahead), oldest first none is older.
-    if (page > 1 && !previous.empty() && !answer->logs.empty() && !repeat) {
-      const auto head = answer->logs.front().timestamp;
-      const auto tail = previous.back().timestamp;
-      if (newest ? head > tail && c.ahead == 0 : head < tail) {
-        const auto why = "the array answered pageNumber " + std::to_string(page) +
-                         " with lines out of time order with the page before (does it ignore "
-                         "pageNumber?): the lines after them cannot be read";
-        note_failure(page, why);
-        co_return failure{why};
-      }
+    const auto listed = answer->total;
+    const auto got =
+        pages.accept(page, std::move(*answer), c.cp.newest_first, c.ahead > 0, ahead_of);
+    if (got.refused) {
+      note_failure(page, *got.refused);
+      co_return failure{*got.refused};
     }
-    if (repeat && !all_read) {
-      const auto why = "the array answered pageNumber " + std::to_string(page) +
-                       " with the lines of an earlier page (does it ignore pageNumber?): the "
-                       "lines after them cannot be read";
-      note_failure(page, why);
-      co_return failure{why};
-    }
-    // A page 1 all of one second says nothing of the order, which places the lines pushed over;
-    // an empty page 2 (an array that says "more" about nothing) needs none.
-    if (page == 2 && !c.cp.newest_first && !answer->logs.empty() && !repeat) {
-      const std::string why =
-          "cannot tell the array's result order yet (its first page is all one second, and it "
-          "gives no usable total)";
-      note_failure(page, why);
-      co_return failure{why};
-    }
-    std::span<const device::log_entry> lines;
-    if (!repeat) {
-      lines = std::span<const device::log_entry>(answer->logs).subspan(skip);
-    }
-    std::vector<device::log_entry> unshifted;
-    if (!repeat && skip == 0 && c.ahead > 0) {
-      const auto run = pushed_past_lines_ahead(previous, answer->logs, newest, ahead_of);
-      if (run.count > 0) {
-        unshifted = answer->logs;
-        unshifted.erase(unshifted.begin() + static_cast<std::ptrdiff_t>(run.from),
-                        unshifted.begin() + static_cast<std::ptrdiff_t>(run.from + run.count));
-        lines = unshifted;
-      }
-    }
-    // A page with nothing new once all was read is the array saying "more" about nothing; a
-    // run of them otherwise is an array that pages without end.
-    pages_without_news = lines.empty() ? pages_without_news + 1 : 0;
-    if (pages_without_news > max_pages_without_news) {
-      const std::string why = "the array keeps answering pages with no line not read before";
-      note_failure(page, why);
-      co_return failure{why};
-    }
-    const bool last =
-        !answer->have_next_page || answer->logs.empty() || repeat || (all_read && lines.empty());
-    if (!last) {
+    if (!got.last) {
       next = co_await prefetch(c, page + 1, page_size);
     }
     // Newest first, the checkpoint waits for the cycle's end: lines pushed over are found by
     // content only within the cycle. Oldest first, every line before this page is behind us.
-    const bool move_now = last || (!c.priming && c.cp.newest_first == false);
-    co_await take_beside(c, lines, move_now, ahead_of, next);
-    report_progress(c, answer->total, last);
-    if (last) {
+    const bool move_now = got.last || (!c.priming && c.cp.newest_first == false);
+    co_await take_beside(c, got.fresh, move_now, ahead_of, next);
+    report_progress(c, listed, got.last);
+    if (got.last) {
       co_return read_end{};
     }
-    previous = std::move(answer->logs);
   }
 }
 
@@ -802,39 +701,19 @@ void log_poller::note_failure(int page, const std::string& why) {
             std::to_string(page) + ": " + why);
 }
 
-// Lines are stamped by the array's clock, and each cycle asks for those from the checkpoint on
-// (the REST API has no other cursor). An array whose clock was set back stamps its new lines
-// before the checkpoint, where no cycle would look. Two signs, read on a fresh Date (page 1's):
-// the checkpoint ahead of the array's clock (it never passes it otherwise: lines ahead never
-// move it), and the array's clock advancing less than ours since the last cycle (a step back
-// that time, or a step forward, carried past the checkpoint again). The lines stamped after the
-// step lie after what the clock read right after it: the read goes back to there.
+// Read on a fresh Date (page 1's): see read_again_from.
 std::optional<std::int64_t> log_poller::clock_went_back(std::int64_t read_upto) const {
   const auto now = array_.array_now();
   if (!now || read_upto <= 0) {
     return std::nullopt;
   }
-  std::optional<std::int64_t> from;
-  if (read_upto > *now) {
-    from = *now - clock_behind_tolerance_s;
-  }
+  std::optional<clock_since> last;
   if (clock_seen_) {
     const auto ours =
         std::chrono::duration_cast<std::chrono::seconds>(steady_now() - clock_seen_->at).count();
-    // Both clocks counted in whole seconds over the same time never differ by more than one
-    // second, the array's being the larger: a second lost is a step back (or an answer a
-    // second slower than the one before, and then a few seconds read again cost nothing).
-    const auto lost = ours - (*now - clock_seen_->array);
-    if (lost > 0) {
-      from = std::min(from.value_or(*now), clock_seen_->array - lost - 2);
-    }
-    // Set ahead: maybe set back first, and the lines stamped meanwhile lie behind the
-    // checkpoint, as far back as that step went. The record reaches clock_step_window back.
-    if (-lost > clock_behind_tolerance_s) {
-      from = std::min(from.value_or(*now), read_upto - options_.clock_step_window.count() / 1000);
-    }
+    last = clock_since{clock_seen_->array, ours};
   }
-  return from && *from < read_upto - 1 ? from : std::nullopt;
+  return read_again_from(read_upto, *now, last, options_.clock_step_window.count() / 1000);
 }
 
 std::chrono::steady_clock::time_point log_poller::steady_now() const {

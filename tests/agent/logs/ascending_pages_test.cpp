@@ -167,5 +167,22 @@ TEST(ascending_pages, identical_genuine_lines_across_seconds_are_all_taken) {
   EXPECT_EQ(read, 6);
 }
 
+TEST(ascending_pages, reading_fails_when_the_log_changed_or_no_headway_is_made) {
+  ascending_pages::outcome changed{ascending_pages::verdict::log_changed, {}, "lines moved"};
+  const auto why = why_reading_fails(changed, 0, 1, 10, 3, 2);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(*why, "the array's log changed while being read (lines moved); reading again");
+
+  const ascending_pages::outcome taken{};
+  const ascending_pages::outcome moved{ascending_pages::verdict::ask_again, {}, {}};
+  EXPECT_EQ(why_reading_fails(moved, 2, 3, 10, 3, 2), std::nullopt);
+  EXPECT_TRUE(why_reading_fails(moved, 3, 3, 10, 3, 2));
+  // 10 lines fill 4 pages of 3: twice that, and twice the patience of 2, is 12 requests.
+  EXPECT_EQ(why_reading_fails(taken, 0, 12, 10, 3, 2), std::nullopt);
+  const auto runaway = why_reading_fails(taken, 0, 13, 10, 3, 2);
+  ASSERT_TRUE(runaway);
+  EXPECT_NE(runaway->find("never cover its total of 10 lines"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace qsanfwd::logs
