@@ -11,6 +11,7 @@
 #include <string>
 
 #include "agent/device/log_reader.hpp"
+#include "agent/logs/ascending_pages.hpp"
 #include "agent/logs/checkpoint_recount.hpp"
 #include "agent/logs/line_dedup.hpp"
 #include "agent/logs/log_state.hpp"
@@ -77,6 +78,10 @@ struct poller_hooks {
 /// from page 1 on, finding the lines that inflow pushes over by content, its checkpoint moving
 /// when the cycle ends (newest first). Pages are stored on `writer` while the next one
 /// is received; `store` (the caller's connection) is only read.
+///
+/// Its members are defined in one file per part, each short enough to read at a sitting:
+/// log_poller.cpp (the cycle), _order (the result order), _by_position, _by_content, _pages
+/// (asking for pages and storing them) and _clock (the array's clock).
 class log_poller {
  public:
   log_poller(device::log_reader& array, state_store& store, write_thread& writer,
@@ -134,6 +139,19 @@ class log_poller {
   boost::asio::awaitable<result<std::int64_t>> read_cycle(checkpoint cp, bool priming);
   cycle begin_cycle(checkpoint cp, bool priming);
   boost::asio::awaitable<result<read_end>> read_by_position(cycle& c);
+  /// What page 1 says before the listing is read by position: read again from further back
+  /// (the array's clock went back), read by content (no usable total, or no order to tell),
+  /// or none: read on by position.
+  boost::asio::awaitable<result<std::optional<read_end>>> read_page_one(
+      cycle& c, const device::log_page& first, std::int64_t page_size);
+  /// The read by position given up for one by content, after `got` (pages that contradict
+  /// their total, or cannot tell identical lines from a repeat); waits for `next` first.
+  boost::asio::awaitable<read_end> leave_positions(const ascending_pages::outcome& got,
+                                                   const std::shared_ptr<page_request>& next);
+  /// The end of a read by position; an end that an answer's haveNextPage contradicted holds
+  /// only when the page after it comes back empty (else the cycle is read by content).
+  boost::asio::awaitable<result<read_end>> confirm_end(cycle& c, const ascending_pages& pages,
+                                                       std::int64_t horizon);
   /// The whole listing in one answer when it fits one, else page by page, finding the lines
   /// that inflow pushes over by content.
   boost::asio::awaitable<result<read_end>> read_by_content(cycle& c);
@@ -183,8 +201,9 @@ class log_poller {
   fresh_lines sort_out(log_state& state, event_queue& queue,
                        std::span<const device::log_entry> lines, std::int64_t floor,
                        std::int64_t horizon, bool priming, line_dedup& dedup) const;
-  /// Where to read from when the array's clock went back since the last cycle; none when no
-  /// line can have been stamped before the checkpoint.
+  /// Where to read from when the array's clock went back since the last cycle, by the Date of
+  /// the answer just received (read_again_from); none when no line can have been stamped
+  /// before the checkpoint.
   std::optional<std::int64_t> clock_went_back(std::int64_t read_upto) const;
   std::chrono::steady_clock::time_point steady_now() const;
   void note_clock(const cycle& c);

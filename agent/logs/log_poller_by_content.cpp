@@ -1,0 +1,87 @@
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "agent/logs/content_pages.hpp"
+#include "agent/logs/log_poller.hpp"
+#include "agent/logs/log_poller_parts.hpp"
+#include "agent/logs/result_order.hpp"
+
+namespace qsanfwd::logs {
+namespace asio = boost::asio;
+
+namespace {
+
+// A listing whose pages cannot be trusted (or cannot tell identical lines from a repeat) is
+// read in one answer up to this size (the parser's cap on the items of one answer).
+constexpr std::int64_t max_lines_in_one_page = 10'000;
+
+}  // namespace
+
+asio::awaitable<result<std::optional<device::log_page>>> log_poller::fetch_whole(cycle& c) {
+  auto answer = co_await fetch(c, 1, max_lines_in_one_page);
+  if (!answer) {
+    co_return answer.error();
+  }
+  if (!std::cmp_less(answer->logs.size(), max_lines_in_one_page)) {
+    co_return std::nullopt;
+  }
+  if (answer->have_next_page) {
+    // A short page and "more": an array that caps pageSize, or one that says so of every page
+    // (the page after is empty), or ignores pageNumber (the page after is this one again).
+    auto after = co_await fetch(c, 2, max_lines_in_one_page);
+    if (!after) {
+      co_return after.error();
+    }
+    if (!after->logs.empty() && after->logs != answer->logs) {
+      co_return std::nullopt;
+    }
+  }
+  co_return std::optional(std::move(*answer));
+}
+
+asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle& c) {
+  // A failed answer may be one too large for max_response_bytes: pages then, as for a listing
+  // too long for one answer (an array that does not answer at all fails them too).
+  auto whole = co_await fetch_whole(c);
+  if (whole && *whole) {
+    co_await take(c, (*whole)->logs, true, horizon());
+    report_progress(c, c.read, true);
+    co_return read_end{};
+  }
+  // Lines found by content may be skipped for lines pushed over that were not: no recount.
+  c.every_line_once = false;
+  const auto page_size = static_cast<std::int64_t>(options_.page_size);
+  content_pages pages(page_size, max_pages_without_news);
+  std::shared_ptr<page_request> next;
+  for (int page = 1;; ++page) {
+    auto answer = co_await next_answer(c, next, page, page_size);
+    if (!answer) {
+      co_return answer.error();
+    }
+    const auto ahead_of = horizon();
+    if (page == 1 && !c.cp.newest_first) {
+      c.cp.newest_first = order_shown_by(answer->logs);
+    }
+    const auto listed = answer->total;
+    const auto got =
+        pages.accept(page, std::move(*answer), c.cp.newest_first, c.ahead > 0, ahead_of);
+    if (got.refused) {
+      note_failure(page, *got.refused);
+      co_return failure{*got.refused};
+    }
+    if (!got.last) {
+      next = co_await prefetch(c, page + 1, page_size);
+    }
+    // Newest first, the checkpoint waits for the cycle's end: lines pushed over are found by
+    // content only within the cycle. Oldest first, every line before this page is behind us.
+    const bool move_now = got.last || (!c.priming && c.cp.newest_first == false);
+    co_await take_beside(c, got.fresh, move_now, ahead_of, next);
+    report_progress(c, listed, got.last);
+    if (got.last) {
+      co_return read_end{};
+    }
+  }
+}
+
+}  // namespace qsanfwd::logs
