@@ -14,7 +14,7 @@
 #include <iterator>
 #include <list>
 
-#include "agent/app/daemon.hpp"
+#include "agent/app/collector.hpp"
 #include "agent/app/exit_codes.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
@@ -163,7 +163,7 @@ int demo_command(const demo_options& opts) {
   event_queue queue(*store);
   live_view view(queue);
   asio::io_context io;
-  daemon agent(io, cfg, *store);
+  collector agent(io, cfg, *store);
   pipeline::delivery_thread delivery(io.get_executor(), *store, cfg.sinks);
   delivery.start();
   agent.on_appended([&] {

@@ -42,7 +42,7 @@ bool device_answers(const device_metrics& d) {
 
 }  // namespace
 
-agent_snapshot take_snapshot(daemon& agent, pipeline::delivery_thread& delivery,
+agent_snapshot take_snapshot(collector& agent, pipeline::delivery_thread& delivery,
                              event_queue& queue) {
   agent_snapshot s;
   s.devices = agent.metrics();

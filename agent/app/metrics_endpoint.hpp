@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "agent/app/daemon.hpp"
+#include "agent/app/collector.hpp"
 #include "agent/ops/http_api.hpp"
 #include "agent/pipeline/delivery_thread.hpp"
 #include "agent/store/event_queue.hpp"
@@ -20,7 +20,7 @@ struct agent_snapshot {
 };
 
 /// Reads the snapshot from the running agent.
-agent_snapshot take_snapshot(daemon& agent, pipeline::delivery_thread& delivery,
+agent_snapshot take_snapshot(collector& agent, pipeline::delivery_thread& delivery,
                              event_queue& queue);
 
 /// /metrics: Prometheus text, every name `qsanfwd_*` with HELP and TYPE.

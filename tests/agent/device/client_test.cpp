@@ -5,10 +5,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "agent/app/device_wiring.hpp"
 #include "agent/device/device_client.hpp"
 #include "agent/sim/simulator.hpp"
 #include "tests/support/capture_log.hpp"
+#include "tests/support/memory_vault.hpp"
 #include "tests/support/run_coroutine.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/tls_cert.hpp"
@@ -21,13 +21,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* password = "s3cret-Pa55word";
 
-class memory_vault final : public token_vault {
- public:
-  std::optional<std::string> load(const std::string&) override { return token; }
-  void save(const std::string&, const std::string& t) override { token = t; }
-  void forget(const std::string&) override { token.reset(); }
-  std::optional<std::string> token;
-};
+using test::memory_vault;
 
 sim::options sim_options() {
   sim::options o;
@@ -106,22 +100,6 @@ TEST(device_client, recovers_when_the_array_forgets_every_token) {
   EXPECT_EQ(stats.offline_logins, 2U);
   EXPECT_EQ(f.vault.token.has_value(), true);
   EXPECT_TRUE(f.agent_events.empty());
-}
-
-TEST(device_client, six_restarts_use_one_refresh_token_slot) {
-  fixture f;
-  test::temp_dir dir;
-  for (int restart = 0; restart < 6; ++restart) {
-    auto store = state_store::open(dir.path());
-    app::store_token_vault vault(*store);
-    device_client client(f.io.get_executor(), settings_for(f.sim), vault, nullptr);
-    auto page = test::run(f.io, client.log_list(first_page()));
-    ASSERT_TRUE(page) << "restart " << restart << ": " << page.error().message;
-  }
-  const auto stats = f.sim->stats();
-  EXPECT_EQ(stats.offline_logins, 1U);
-  EXPECT_EQ(stats.refreshes, 5U);
-  EXPECT_EQ(stats.active_refresh_tokens, 1U);
 }
 
 TEST(device_client, wrong_password_is_reported_once_and_not_retried) {

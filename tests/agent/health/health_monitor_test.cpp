@@ -8,10 +8,9 @@
 #include <boost/asio/io_context.hpp>
 #include <sstream>
 
-#include "agent/app/daemon.hpp"
-#include "agent/app/device_wiring.hpp"
 #include "agent/sim/simulator.hpp"
 #include "tests/support/capture_log.hpp"
+#include "tests/support/memory_vault.hpp"
 #include "tests/support/run_coroutine.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -29,10 +28,8 @@ struct rig {
     monitor.reset();
     client.reset();
     queue.reset();
-    vault.reset();
     store.reset();
     store = state_store::open(dir.path());
-    vault = std::make_unique<app::store_token_vault>(*store);
     queue = std::make_unique<event_queue>(*store);
     device::client_settings s;
     s.name = "array-01";
@@ -41,7 +38,7 @@ struct rig {
     s.password = secret("password");
     s.retry_initial = 5ms;
     s.retry_max = 20ms;
-    client = std::make_unique<device::device_client>(io.get_executor(), s, *vault, nullptr);
+    client = std::make_unique<device::device_client>(io.get_executor(), s, vault, nullptr);
     monitor_hooks hooks;
     hooks.appended = [this] { ++appended; };
     monitor = std::make_unique<health_monitor>(*client, *store, *queue, options, hooks);
@@ -64,8 +61,8 @@ struct rig {
   sim::running_simulator sim;
   config::health_options options;
   asio::io_context io;
+  test::memory_vault vault;  // kept across reopen(), as the store would keep it
   std::unique_ptr<state_store> store;
-  std::unique_ptr<app::store_token_vault> vault;
   std::unique_ptr<event_queue> queue;
   std::unique_ptr<device::device_client> client;
   std::unique_ptr<health_monitor> monitor;
@@ -385,50 +382,6 @@ TEST(health_monitor, an_unreachable_array_commits_nothing) {
   const auto e = r.poll();
   ASSERT_EQ(e.size(), 1U);
   EXPECT_EQ(e[0].component_id, "e0d0");
-}
-
-TEST(health_monitor, the_daemon_polls_health_beside_the_log) {
-  test::temp_dir dir;
-  sim::running_simulator array(sim::options{});
-  config::agent_config cfg;
-  cfg.state_dir = dir.path();
-  config::device_config d;
-  d.name = "array-01";
-  d.url = array.base_url();
-  d.endpoint = *config::parse_url(d.url);
-  d.username = "admin";
-  d.password = secret("password");
-  d.logs.interval = 1s;
-  d.health.interval = 1s;
-  cfg.devices.push_back(d);
-  auto store = state_store::open(cfg.state_dir);
-  event_queue queue(*store);
-  asio::io_context io;
-  app::daemon agent(io, cfg, *store);
-  agent.start();
-  std::vector<event> health_events;
-  std::int64_t seen = 0;
-  // The daemon runs on this thread: run it in slices until the condition holds or time is up.
-  const auto run_until = [&](const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      io.run_for(20ms);
-      for (const auto& q : queue.read_after(seen, 1000)) {
-        seen = q.seq;
-        if (q.fields().kind == event_kind::health) {
-          health_events.push_back(q.fields());
-        }
-      }
-    }
-    return done();
-  };
-  ASSERT_TRUE(run_until([&] { return !health_events.empty(); }));
-  EXPECT_EQ(health_events[0].component, "inventory");
-  array->fail_disk("e0d1");
-  ASSERT_TRUE(run_until([&] { return health_events.size() == 2; }));
-  EXPECT_EQ(health_events[1].component_id, "e0d1");
-  agent.stop();
-  io.run_for(1s);
 }
 
 }  // namespace

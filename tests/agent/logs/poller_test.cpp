@@ -7,10 +7,10 @@
 #include <set>
 #include <tuple>
 
-#include "agent/app/device_wiring.hpp"
 #include "agent/core/time.hpp"
 #include "agent/logs/log_poller.hpp"
 #include "agent/sim/simulator.hpp"
+#include "tests/support/memory_vault.hpp"
 #include "tests/support/run_coroutine.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -83,10 +83,8 @@ struct rig {
     client.reset();
     writer.reset();
     queue.reset();
-    vault.reset();
     store.reset();
     store = state_store::open(dir.path());
-    vault = std::make_unique<app::store_token_vault>(*store);
     queue = std::make_unique<event_queue>(*store);
     writer = std::make_unique<write_thread>(*store);
     device::client_settings s;
@@ -97,7 +95,7 @@ struct rig {
     s.retry_initial = 5ms;
     s.retry_max = 20ms;
     s.max_response_bytes = max_response_bytes;
-    client = std::make_unique<device::device_client>(io.get_executor(), s, *vault, nullptr);
+    client = std::make_unique<device::device_client>(io.get_executor(), s, vault, nullptr);
     poller_hooks hooks;
     hooks.agent_event = [this](event e) { agent_events.push_back(std::move(e)); };
     hooks.between_pages = between_pages;
@@ -123,8 +121,8 @@ struct rig {
   sim::running_simulator sim;
   config::log_options log_options;
   asio::io_context io;
+  test::memory_vault vault;  // kept across open(), as the store would keep it
   std::unique_ptr<state_store> store;
-  std::unique_ptr<app::store_token_vault> vault;
   std::unique_ptr<event_queue> queue;
   std::unique_ptr<write_thread> writer;
   std::unique_ptr<device::device_client> client;

@@ -1,4 +1,4 @@
-#include "agent/app/daemon.hpp"
+#include "agent/app/collector.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -18,7 +18,7 @@
 #include "agent/core/time.hpp"
 #include "agent/health/health_monitor.hpp"
 #include "agent/logs/log_poller.hpp"
-#include "agent/store/device_activity.hpp"
+#include "agent/store/activity_recorder.hpp"
 #include "agent/store/event_queue.hpp"
 #include "agent/store/sqlite.hpp"
 #include "agent/store/write_thread.hpp"
@@ -67,95 +67,25 @@ struct device_runtime {
 
 using steady = std::chrono::steady_clock;
 
+/// A device's two kinds of poll: the name `qsanfwd status` knows each by, the words a log line
+/// uses for one, and where the device keeps its last error.
+struct activity {
+  std::string_view name;
+  std::string_view what;
+  std::string device_runtime::*last_error;
+};
+constexpr activity log_reading{"logs", "log cycle", &device_runtime::logs_error};
+constexpr activity health_polling{"health", "health poll", &device_runtime::health_error};
+
 // How often a device tries again while the state database's disk is full.
 constexpr duration disk_full_retry_max{5000};
 
 // How long a poll's outcome may wait before it is in the store for `qsanfwd status`.
 constexpr duration activity_flush_period{1000};
 
-/// The outcome of each poll, for `qsanfwd status`, written for all devices in one transaction
-/// a second: one transaction (one fsync) per poll was a fifth of the agent's CPU with 1,000
-/// devices (bench/fleet). Per device and activity it keeps only what decides the stored row,
-/// so after a flush the row is what writing every outcome at once would have left.
-class activity_recorder {
- public:
-  explicit activity_recorder(state_store& store) : store_(store) {}
-
-  void success(const std::string& device, std::string_view activity, std::int64_t at) {
-    auto& p = pending_[{device, std::string(activity)}];
-    if (p.after) {
-      p.before_success = std::move(p.after);
-    }
-    p.success_at = at;
-    p.after.reset();
-    p.failures_after = 0;
-  }
-
-  void failure(const std::string& device, std::string_view activity, std::int64_t at,
-               std::string error) {
-    auto& p = pending_[{device, std::string(activity)}];
-    p.after = failure_note{at, std::move(error)};
-    ++p.failures_after;
-  }
-
-  /// Adds `count` to a tally (see record_poll_count).
-  void count(const std::string& device, std::string_view activity, std::int64_t at,
-             std::int64_t count, std::string note) {
-    auto& p = pending_[{device, std::string(activity)}];
-    p.counted += count;
-    p.counted_at = at;
-    p.note = std::move(note);
-  }
-
-  /// Writes what is pending in one transaction. Throws store_error, keeping it all pending.
-  void flush() {
-    if (pending_.empty()) {
-      return;
-    }
-    auto tx = store_.begin();
-    for (const auto& [key, p] : pending_) {
-      const auto& [device, activity] = key;
-      if (p.before_success) {
-        record_poll_failure(store_, device, activity, p.before_success->at,
-                            p.before_success->error);
-      }
-      if (p.success_at) {
-        record_poll_success(store_, device, activity, *p.success_at);
-      }
-      for (int i = 0; i < p.failures_after; ++i) {
-        record_poll_failure(store_, device, activity, p.after->at, p.after->error);
-      }
-      if (p.counted > 0) {
-        record_poll_count(store_, device, activity, p.counted_at, p.counted, p.note);
-      }
-    }
-    // Poll times only: a power cut may roll the last ones back.
-    tx.commit(sqlite::durability::deferred);
-    pending_.clear();
-  }
-
- private:
-  struct failure_note {
-    std::int64_t at = 0;
-    std::string error;
-  };
-  struct pending {
-    std::optional<failure_note> before_success;  // the last failure before the success
-    std::optional<std::int64_t> success_at;      // the last success
-    std::optional<failure_note> after;           // the last failure since then
-    int failures_after = 0;                      // failures since then
-    std::int64_t counted = 0;                    // for a tally: what to add
-    std::int64_t counted_at = 0;
-    std::string note;
-  };
-
-  state_store& store_;
-  std::map<std::pair<std::string, std::string>, pending> pending_;
-};
-
 }  // namespace
 
-struct daemon::impl {
+struct collector::impl {
   impl(asio::io_context& i, const config::agent_config& c, state_store& s)
       : io(i),
         cfg(c),
@@ -234,15 +164,15 @@ struct daemon::impl {
 
   /// Keeps the outcome of a poll for `qsanfwd status` and /healthz.
   template <typename T>
-  void record(device_runtime& d, std::string_view activity, const result<T>& outcome) {
+  void record(device_runtime& d, const activity& a, const result<T>& outcome) {
     note_invalid_utf8(d);
-    auto& last = activity == "logs" ? d.logs_error : d.health_error;
+    auto& last = d.*a.last_error;
     if (outcome) {
       last.clear();
-      outcomes.success(d.cfg.name, activity, unix_now());
+      outcomes.success(d.cfg.name, a.name, unix_now());
     } else {
       last = outcome.error().message;
-      outcomes.failure(d.cfg.name, activity, unix_now(), last);
+      outcomes.failure(d.cfg.name, a.name, unix_now(), last);
     }
   }
 
@@ -291,31 +221,31 @@ struct daemon::impl {
     }
   }
 
-  /// Records a log cycle or health poll (`what`) for status and says how long until the next:
-  /// the interval, or after a failure a backoff capped at `cap`.
+  /// Records a log cycle or health poll for status and says how long until the next: the
+  /// interval, or after a failure a backoff capped at `cap`.
   template <typename T>
-  duration after_step(device_runtime& d, std::string_view activity, std::string_view what,
-                      const result<T>& outcome, duration interval, duration cap, backoff& retry) {
-    record(d, activity, outcome);
+  duration after_step(device_runtime& d, const activity& a, const result<T>& outcome,
+                      duration interval, duration cap, backoff& retry) {
+    record(d, a, outcome);
     if (outcome) {
       retry.reset();
       return interval;
     }
     const auto wait = std::min(retry.next(), cap);
-    log->debug("{}: {} failed: {}; next try in {}", d.cfg.name, what, outcome.error().message,
+    log->debug("{}: {} failed: {}; next try in {}", d.cfg.name, a.what, outcome.error().message,
                format_duration(wait));
     return wait;
   }
 
   asio::awaitable<duration> read_logs(device_runtime& d, backoff& retry) {
     const auto cycle = co_await d.poller.poll_once();
-    co_return after_step(d, "logs", "log cycle", cycle, d.cfg.logs.interval,
+    co_return after_step(d, log_reading, cycle, d.cfg.logs.interval,
                          std::max(d.cfg.logs.interval, duration{1000}), retry);
   }
 
   asio::awaitable<duration> poll_health(device_runtime& d, backoff& retry) {
     const auto poll = co_await d.monitor.poll_once();
-    co_return after_step(d, "health", "health poll", poll, d.cfg.health.interval,
+    co_return after_step(d, health_polling, poll, d.cfg.health.interval,
                          d.cfg.health.interval, retry);
   }
 
@@ -324,7 +254,7 @@ struct daemon::impl {
   /// transaction rolled back and the checkpoint did not move, so the array still holds every
   /// line for later, and a restart loop would only make things worse. Said once when the disk
   /// fills and once when there is room again; other store failures still end the process.
-  asio::awaitable<duration> guarded(device_runtime& d, std::string_view activity,
+  asio::awaitable<duration> guarded(device_runtime& d, const activity& a,
                                     asio::awaitable<duration> step, backoff& retry) {
     std::string full;
     try {
@@ -340,7 +270,7 @@ struct daemon::impl {
       full = e.what();
     }
     const auto wait = std::min(retry.next(), disk_full_retry_max);
-    (activity == "logs" ? d.logs_error : d.health_error) = "disk full: " + full;
+    d.*a.last_error = "disk full: " + full;
     if (!std::exchange(d.disk_full, true)) {
       log->error(
           "{}: collection paused: disk full under the state database: {}; trying again "
@@ -357,7 +287,7 @@ struct daemon::impl {
       co_return;
     }
     auto step = poll_health(d, d.health_retry);
-    const auto wait = co_await guarded(d, "health", std::move(step), d.health_retry);
+    const auto wait = co_await guarded(d, health_polling, std::move(step), d.health_retry);
     d.next_health = steady::now() + wait;
   }
 
@@ -373,7 +303,7 @@ struct daemon::impl {
       if (d.cfg.logs.enabled && !stopping && steady::now() >= next_logs) {
         // Named, not a temporary inside co_await (GCC 12).
         auto step = read_logs(d, log_retry);
-        const auto wait = co_await guarded(d, "logs", std::move(step), log_retry);
+        const auto wait = co_await guarded(d, log_reading, std::move(step), log_retry);
         next_logs = steady::now() + wait;
       }
       co_await health_if_due(d);
@@ -397,20 +327,20 @@ struct daemon::impl {
   }
 };
 
-daemon::daemon(asio::io_context& io, const config::agent_config& cfg, state_store& store)
+collector::collector(asio::io_context& io, const config::agent_config& cfg, state_store& store)
     : impl_(std::make_unique<impl>(io, cfg, store)) {}
 
-daemon::~daemon() = default;
+collector::~collector() = default;
 
-void daemon::on_appended(std::function<void()> fn) {
+void collector::on_appended(std::function<void()> fn) {
   impl_->appended = std::move(fn);
 }
 
-void daemon::wait_for_room_with(std::function<asio::awaitable<void>()> fn) {
+void collector::wait_for_room_with(std::function<asio::awaitable<void>()> fn) {
   impl_->room = std::move(fn);
 }
 
-std::vector<device_metrics> daemon::metrics() {
+std::vector<device_metrics> collector::metrics() {
   std::vector<device_metrics> out;
   for (auto& d : impl_->devices) {
     device_metrics m;
@@ -431,7 +361,7 @@ std::vector<device_metrics> daemon::metrics() {
   return out;
 }
 
-void daemon::start() {
+void collector::start() {
   asio::co_spawn(impl_->io, impl_->outcomes_loop(), [this](std::exception_ptr e) {
     if (!e) {
       return;
@@ -466,7 +396,7 @@ void daemon::start() {
   }
 }
 
-void daemon::stop() {
+void collector::stop() {
   impl_->stopping = true;
   impl_->outcomes_timer.cancel();
   for (auto& d : impl_->devices) {

@@ -27,16 +27,17 @@ struct device_metrics {
   std::string health_error;
 };
 
-/// The agent itself: per device a client, a log poller and a health monitor on one io_context
-/// thread, feeding the durable queue. Collection is single-threaded by design: a thousand
-/// arrays are I/O-bound work for one thread, and its code stays free of locks. Delivery runs on
-/// a thread of its own (pipeline::delivery_thread) with its own store connection.
-class daemon {
+/// Collection, the half of the agent that reads the arrays: per device a client, a log poller
+/// and a health monitor on one io_context thread, feeding the durable queue. Single-threaded by
+/// design: a thousand arrays are I/O-bound work for one thread, and its code stays free of
+/// locks. Delivery runs on a thread of its own (pipeline::delivery_thread) with its own store
+/// connection. The daemon itself is `qsanfwd run` (run_command.cpp), which owns both halves.
+class collector {
  public:
-  daemon(boost::asio::io_context& io, const config::agent_config& cfg, state_store& store);
-  ~daemon();
-  daemon(const daemon&) = delete;
-  daemon& operator=(const daemon&) = delete;
+  collector(boost::asio::io_context& io, const config::agent_config& cfg, state_store& store);
+  ~collector();
+  collector(const collector&) = delete;
+  collector& operator=(const collector&) = delete;
 
   /// Spawns the per-device loops on the io_context.
   void start();

@@ -1,0 +1,43 @@
+#include "agent/app/command_support.hpp"
+
+#include <iostream>
+#include <stdexcept>
+
+#include "agent/core/logging.hpp"
+#include "sinks/registry.hpp"
+
+namespace qsanfwd::app {
+
+/// Loads the config and sets up logging; prints the error and returns nullopt when either fails.
+std::optional<config::agent_config> load_config(const common_options& opts) {
+  try {
+    auto cfg = config::load_config_file(opts.config_file, sinks::sink_types());
+    const auto level_name = opts.log_level.value_or(cfg.log_level);
+    const auto level = parse_log_level(level_name);
+    if (!level) {
+      std::cerr << "qsanfwd: unknown log level \"" << level_name << "\"\n";
+      return std::nullopt;
+    }
+    init_logging(*level);
+    return cfg;
+  } catch (const config::config_error& e) {
+    std::cerr << "qsanfwd: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+/// The state store for a command run beside the daemon: writable when no agent runs, else a
+/// read-only view (so the stored refresh token is still used, and no new one is made).
+std::unique_ptr<state_store> open_store_shared(const config::agent_config& cfg) {
+  try {
+    return state_store::open(cfg.state_dir);
+  } catch (const std::exception& first) {
+    try {
+      return state_store::open_read_only(cfg.state_dir);
+    } catch (const std::exception&) {
+      throw std::runtime_error(first.what());
+    }
+  }
+}
+
+}  // namespace qsanfwd::app

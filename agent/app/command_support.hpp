@@ -1,0 +1,45 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <exception>
+#include <memory>
+#include <optional>
+
+#include "agent/app/commands.hpp"
+#include "agent/store/state_store.hpp"
+#include "config/config.hpp"
+
+namespace qsanfwd::app {
+
+// What several commands share: loading the config, opening the store beside a running agent,
+// and running one coroutine to its end.
+
+/// Loads the config and sets up logging; prints the error and returns nullopt when either fails.
+std::optional<config::agent_config> load_config(const common_options& opts);
+
+/// The state store for a command run beside the daemon: writable when no agent runs, else a
+/// read-only view (so the stored refresh token is still used, and no new one is made).
+std::unique_ptr<state_store> open_store_shared(const config::agent_config& cfg);
+
+/// Runs `work` on `io` until it finishes; rethrows what it threw.
+template <typename T>
+T run_blocking(boost::asio::io_context& io, boost::asio::awaitable<T> work) {
+  std::optional<T> out;
+  std::exception_ptr error;
+  boost::asio::co_spawn(io, std::move(work), [&](std::exception_ptr e, T value) {
+    error = e;
+    if (!e) {
+      out = std::move(value);
+    }
+  });
+  io.run();
+  io.restart();
+  if (error) {
+    std::rethrow_exception(error);
+  }
+  return std::move(*out);
+}
+
+}  // namespace qsanfwd::app

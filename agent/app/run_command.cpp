@@ -1,0 +1,195 @@
+#include <sys/resource.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "agent/app/collector.hpp"
+#include "agent/app/command_support.hpp"
+#include "agent/app/commands.hpp"
+#include "agent/app/exit_codes.hpp"
+#include "agent/app/metrics_endpoint.hpp"
+#include "agent/app/service_notifier.hpp"
+#include "agent/core/logging.hpp"
+#include "agent/pipeline/delivery_thread.hpp"
+#include "sinks/registry.hpp"
+
+namespace qsanfwd::app {
+namespace asio = boost::asio;
+
+namespace {
+
+/// Each device keeps one connection open and each network sink one or more: a large fleet
+/// needs more descriptors than the usual soft limit of 1024. The soft limit is raised to the
+/// hard one (an unprivileged process may); a hard limit too low for the configuration gets a
+/// warning that names the fix.
+void raise_descriptor_limit(const config::agent_config& cfg) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    return;
+  }
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  // One keep-alive connection per device; the store, the sinks, the HTTP API and the event
+  // loop take a few dozen more.
+  const auto needed = static_cast<rlim_t>(cfg.devices.size() + 4 * cfg.sinks.size() + 64);
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+    get_logger("agent")->warn(
+        "open file limit {} is low for {} device(s) and {} sink(s) (want {}); raise it "
+        "(systemd: LimitNOFILE=, shell: ulimit -n)",
+        lim.rlim_cur, cfg.devices.size(), cfg.sinks.size(), needed);
+  }
+}
+
+/// How one generation of the pipeline ended.
+enum class generation_end { stopped, reload };
+
+/// The config for a reload, or nullopt with the reason logged: a config that does not load,
+/// or one that moves the state directory (the running agent holds the old one's lock).
+std::optional<config::agent_config> reload_config(const common_options& opts,
+                                                  const config::agent_config& running) {
+  auto log = get_logger("agent");
+  try {
+    auto next = config::load_config_file(opts.config_file, sinks::sink_types());
+    if (next.state_dir != running.state_dir) {
+      log->error(
+          "SIGHUP: state_dir cannot change while running ({} -> {}); keeping the "
+          "running configuration; restart the agent to move it",
+          running.state_dir.string(), next.state_dir.string());
+      return std::nullopt;
+    }
+    return next;
+  } catch (const config::config_error& e) {
+    log->error("SIGHUP: {}; keeping the running configuration", e.what());
+    return std::nullopt;
+  }
+}
+
+/// Runs the collector and the dispatcher built from `cfg` until SIGTERM or SIGINT (stopped), or
+/// until SIGHUP brings a valid changed configuration (reload, with `next` set). Either way the
+/// sinks get shutdown_timeout to finish and everything undelivered stays queued, so the next
+/// generation resumes from the same checkpoints and cursors. Throws on a start-up failure.
+generation_end run_generation(const common_options& opts, const config::agent_config& cfg,
+                              state_store& store, std::optional<config::agent_config>& next) {
+  auto log = get_logger("agent");
+  asio::io_context io;
+  service_notifier notifier(io);
+  collector agent(io, cfg, store);
+  pipeline::delivery_thread delivery(io.get_executor(), store, cfg.sinks);
+  delivery.start();
+  agent.on_appended([&] { delivery.notify_appended(); });
+  agent.wait_for_room_with([&] { return delivery.wait_for_room(); });
+  event_queue queue(store);
+  std::unique_ptr<ops::http_api> api;
+  if (!cfg.http_api_listen.empty()) {
+    const auto where = *config::parse_host_port(cfg.http_api_listen, config::port_zero::allowed);
+    api = std::make_unique<ops::http_api>(
+        io.get_executor(), where,
+        ops::routes{
+            {"/metrics", [&] { return metrics_reply(take_snapshot(agent, delivery, queue)); }},
+            {"/healthz", [&] { return healthz_reply(take_snapshot(agent, delivery, queue)); }}});
+    api->start();
+    log->info("HTTP API listening on {}:{} (/metrics, /healthz)", where.host, api->port());
+  }
+
+  auto end = generation_end::stopped;
+  const auto shut_down = [&] {
+    notifier.stopping();
+    if (api) {
+      api->stop();
+    }
+    agent.stop();
+    asio::co_spawn(io, delivery.stop(cfg.shutdown_timeout),
+                   [&](const std::exception_ptr&) { io.stop(); });
+  };
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) {
+      return;
+    }
+    log->info("signal {}: stopping; sinks get {} to finish", signo,
+              format_duration(cfg.shutdown_timeout));
+    shut_down();
+  });
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) {
+          return;
+        }
+        notifier.reloading();
+        delivery.reopen();
+        next = reload_config(opts, cfg);
+        if (next && next->effective != cfg.effective) {
+          log->info("SIGHUP: configuration changed; restarting devices and sinks");
+          signals.cancel();
+          end = generation_end::reload;
+          shut_down();
+          return;
+        }
+        log->info("SIGHUP: sink files reopened; configuration {}", next ? "unchanged" : "kept");
+        next.reset();
+        notifier.ready("running");
+        hangup.async_wait(on_hangup);
+      };
+  hangup.async_wait(on_hangup);
+  agent.start();
+  log->info("started: {} device(s), {} sink(s), state in {}", cfg.devices.size(), cfg.sinks.size(),
+            store.file().string());
+  notifier.ready("running: " + std::to_string(cfg.devices.size()) + " device(s), " +
+                 std::to_string(cfg.sinks.size()) + " sink(s)");
+  io.run();
+  return end;
+}
+
+}  // namespace
+
+int run_command(const common_options& opts) {
+  auto cfg = load_config(opts);
+  if (!cfg) {
+    return exit_usage;
+  }
+  auto log = get_logger("agent");
+  raise_descriptor_limit(*cfg);
+  std::unique_ptr<state_store> store;
+  try {
+    store = state_store::open(cfg->state_dir);
+  } catch (const std::exception& e) {
+    log->critical("{}", e.what());
+    return exit_failure;
+  }
+  // The configuration that last ran well: a reloaded one that fails to start (a certificate
+  // file that cannot be read, say) falls back to it rather than ending the agent.
+  std::optional<config::agent_config> previous;
+  for (;;) {
+    std::optional<config::agent_config> next;
+    try {
+      if (run_generation(opts, *cfg, *store, next) == generation_end::stopped) {
+        break;
+      }
+      previous = std::move(cfg);
+      cfg = std::move(next);
+    } catch (const std::exception& e) {
+      if (!previous) {
+        log->critical("{}", e.what());
+        return exit_failure;
+      }
+      log->error(
+          "SIGHUP: the new configuration failed to start: {}; going back to the "
+          "previous one",
+          e.what());
+      cfg = std::exchange(previous, std::nullopt);
+    }
+    const auto level = parse_log_level(opts.log_level.value_or(cfg->log_level));
+    if (level) {
+      set_all_levels(*level);
+    }
+  }
+  log->info("stopped");
+  return exit_ok;
+}
+
+}  // namespace qsanfwd::app
