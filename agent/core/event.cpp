@@ -12,6 +12,7 @@
 #include "agent/core/json_subset.hpp"
 #include "agent/core/plain_run.hpp"
 #include "agent/core/time.hpp"
+#include "agent/core/utf8.hpp"
 
 namespace qsanfwd {
 
@@ -38,40 +39,6 @@ std::optional<event_kind> parse_event_kind(std::string_view name) {
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  unsigned min_cp = 0;
-  unsigned cp = 0;
-  if (b0 < 0x80) {
-    return 1;
-  }
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, min_cp = 0x80, cp = b0 & 0x1Fu;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, min_cp = 0x800, cp = b0 & 0x0Fu;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, min_cp = 0x10000, cp = b0 & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) {
-    return 0;
-  }
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      return 0;
-    }
-    cp = (cp << 6) | (b & 0x3Fu);
-  }
-  if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return len;
-}
-
 // A string's text, escaped, without its quotes.
 void append_json_text(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
@@ -87,7 +54,7 @@ void append_json_text(std::string& out, std::string_view s) {
     }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      const auto len = utf8_sequence_length(s, i);
+      const auto len = utf8_length(s.substr(i));
       if (len == 0) {
         out += "\xEF\xBF\xBD";
         ++i;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "agent/core/time.hpp"
+#include "agent/core/utf8.hpp"
 
 namespace qsanfwd::sinks::syslog {
 namespace {
@@ -22,41 +23,6 @@ constexpr std::size_t max_cef_name = 512;
 
 unsigned char byte_at(std::string_view s, std::size_t i) {
   return static_cast<unsigned char>(s[i]);
-}
-
-// The length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one (overlong
-// forms, surrogates and code points above U+10FFFF are invalid too).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const unsigned char c = byte_at(s, i);
-  if (c < 0x80) {
-    return 1;
-  }
-  std::size_t len = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    lo = c == 0xE0 ? 0xA0 : 0x80;
-    hi = c == 0xED ? 0x9F : 0xBF;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    lo = c == 0xF0 ? 0x90 : 0x80;
-    hi = c == 0xF4 ? 0x8F : 0xBF;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) {
-    return 0;
-  }
-  for (std::size_t k = 1; k < len; ++k) {
-    const unsigned char b = byte_at(s, i + k);
-    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) {
-      return 0;
-    }
-  }
-  return len;
 }
 
 bool is_printable_ascii(unsigned char c) {
@@ -205,7 +171,7 @@ void append_valid_utf8(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    const auto len = utf8_sequence_length(s, i);
+    const auto len = utf8_length(s.substr(i));
     if (len == 0) {
       out.append(s.substr(run, i - run));
       out += replacement_char;
