@@ -19,7 +19,7 @@
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
 #include "agent/pipeline/delivery_thread.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "agent/store/event_queue.hpp"
 #include "sinks/registry.hpp"
 

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "agent/device/device_client.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "bench/drain/receivers.hpp"
 #include "bench/proc_stats.hpp"
 #include "tests/support/process.hpp"

@@ -21,7 +21,7 @@
 
 #include "agent/core/duration.hpp"
 #include "agent/core/logging.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "bench/proc_stats.hpp"
 #include "tests/support/process.hpp"
 

@@ -8,7 +8,7 @@
 #include "agent/core/logging.hpp"
 #include "agent/device/parse.hpp"
 #include "agent/logs/log_event.hpp"
-#include "agent/sim/log_book.hpp"
+#include "sim/log_book.hpp"
 
 namespace qsanfwd::bench {
 

@@ -3,7 +3,7 @@
 #include <signal.h>
 
 #include "agent/core/event.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "sinks/file/hash_chain.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"

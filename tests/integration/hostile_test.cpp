@@ -16,7 +16,7 @@
 #include <string>
 
 #include "agent/core/event.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "bench/proc_stats.hpp"
 #include "tests/support/archive.hpp"
 #include "tests/support/process.hpp"

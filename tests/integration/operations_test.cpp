@@ -19,7 +19,7 @@
 #include <regex>
 #include <thread>
 
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "tests/support/archive.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"

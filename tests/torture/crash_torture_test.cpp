@@ -12,7 +12,7 @@
 #include <random>
 #include <tuple>
 
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "config/config.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -20,7 +20,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"

@@ -19,7 +19,7 @@
 #include <set>
 
 #include "agent/core/event.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"

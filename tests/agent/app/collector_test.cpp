@@ -6,7 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "agent/store/event_queue.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -6,7 +6,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "agent/device/device_client.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "tests/support/run_coroutine.hpp"
 #include "tests/support/temp_dir.hpp"
 

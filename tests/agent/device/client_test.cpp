@@ -6,7 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "agent/device/device_client.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "tests/support/capture_log.hpp"
 #include "tests/support/memory_vault.hpp"
 #include "tests/support/run_coroutine.hpp"

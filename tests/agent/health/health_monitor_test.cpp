@@ -8,7 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <sstream>
 
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "tests/support/capture_log.hpp"
 #include "tests/support/memory_vault.hpp"
 #include "tests/support/run_coroutine.hpp"

@@ -9,7 +9,7 @@
 
 #include "agent/core/time.hpp"
 #include "agent/logs/log_poller.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "tests/support/memory_vault.hpp"
 #include "tests/support/run_coroutine.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 #include "tests/sinks/http/helpers.hpp"
 #include "tests/sinks/http/recording_server.hpp"
 #include "tests/support/archive.hpp"

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "agent/core/duration.hpp"
-#include "agent/sim/hostile.hpp"
-#include "agent/sim/log_book.hpp"
+#include "sim/hostile.hpp"
+#include "sim/log_book.hpp"
 
 namespace qsanfwd::sim {
 
@@ -52,7 +52,7 @@ struct options {
   std::size_t max_refresh_tokens = 10;  ///< per user; one more evicts the oldest
   std::int64_t clock_offset_s = 0;      ///< the array's clock minus ours
   fault_settings faults;
-  hostile_settings hostile;     ///< firmware bugs and hostile bodies (agent/sim/hostile.hpp)
+  hostile_settings hostile;     ///< firmware bugs and hostile bodies (sim/hostile.hpp)
   bool ids_as_strings = false;  ///< ids, slots and totals as JSON strings
   bool accept_bearer = false;   ///< also accept "Authorization: Bearer <token>"
   /// Endpoints this firmware lacks: 404 as from an older array (e.g.
@@ -86,7 +86,7 @@ struct counters {
 };
 
 /// A simulated QSAN array: the REST API of the manual over HTTP or HTTPS, plus a control
-/// interface under /_sim/ (see agent/sim/README.md). It runs on the caller's io_context, so
+/// interface under /_sim/ (see sim/README.md). It runs on the caller's io_context, so
 /// many instances can share one thread; that io_context must be run by one thread. Every public
 /// method is thread-safe and may be called while the server runs. Control methods return false
 /// for an unknown disk, enclosure, sensor, pool, raidset or volume.

@@ -1,4 +1,4 @@
-// qsan-sim: a simulated QSAN array on the command line. See agent/sim/README.md.
+// qsan-sim: a simulated QSAN array on the command line. See sim/README.md.
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -7,11 +7,11 @@
 
 #include "agent/core/duration.hpp"
 #include "agent/core/logging.hpp"
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 
 namespace {
 
-// The knobs of an array that misbehaves (issue 23); see agent/sim/README.md.
+// The knobs of an array that misbehaves (issue 23); see sim/README.md.
 void add_hostile_options(CLI::App& app, qsanfwd::sim::hostile_settings& h, std::string& total) {
   using qsanfwd::sim::hostile_body;
   const auto chance = [&](const char* flag, hostile_body b, const char* what) {

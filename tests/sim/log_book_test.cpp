@@ -1,4 +1,4 @@
-#include "agent/sim/log_book.hpp"
+#include "sim/log_book.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "tests/agent/sim/sim_client.hpp"
+#include "tests/sim/sim_client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "agent/core/time.hpp"
-#include "agent/sim/simulator.hpp"
-#include "tests/agent/sim/sim_client.hpp"
+#include "sim/simulator.hpp"
+#include "tests/sim/sim_client.hpp"
 
 namespace qsanfwd::sim {
 namespace {

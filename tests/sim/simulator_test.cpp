@@ -1,4 +1,4 @@
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "agent/core/time.hpp"
-#include "tests/agent/sim/sim_client.hpp"
+#include "tests/sim/sim_client.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/tls_cert.hpp"
 #include "tests/support/wait.hpp"

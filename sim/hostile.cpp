@@ -1,4 +1,4 @@
-#include "agent/sim/hostile.hpp"
+#include "sim/hostile.hpp"
 
 #include <fmt/format.h>
 
@@ -186,8 +186,9 @@ std::string junk_array(std::size_t bytes) {
   out += item;
   // Doubling copies: tens of MB in a few large appends rather than millions of small ones.
   while (out.size() < bytes) {
-    out.append(out, 1, std::min(out.size() - 1, bytes - out.size() + item.size()) / item.size() *
-                           item.size());
+    out.append(
+        out, 1,
+        std::min(out.size() - 1, bytes - out.size() + item.size()) / item.size() * item.size());
   }
   out += R"({"k":1}])";
   return out;

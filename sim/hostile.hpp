@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/sim/log_book.hpp"
+#include "sim/log_book.hpp"
 
 namespace qsanfwd::sim {
 

@@ -1,4 +1,4 @@
-#include "agent/sim/array_state.hpp"
+#include "sim/array_state.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/sim/simulator.hpp"
+#include "sim/simulator.hpp"
 
 namespace qsanfwd::sim::test {
 

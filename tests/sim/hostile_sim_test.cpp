@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/core/time.hpp"
-#include "agent/sim/hostile.hpp"
-#include "agent/sim/simulator.hpp"
-#include "tests/agent/sim/sim_client.hpp"
+#include "sim/hostile.hpp"
+#include "sim/simulator.hpp"
+#include "tests/sim/sim_client.hpp"
 #include "tests/support/wait.hpp"
 
 namespace qsanfwd::sim {
