@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "agent/device/rest_api.hpp"
+
 namespace qsanfwd::sim {
 namespace {
 
@@ -23,9 +25,10 @@ constexpr std::array<body_names, hostile_body_count> bodies{{
 }};
 
 bool is_health_path(std::string_view path) {
-  return path == "/rest/v1/storage/disk/list" ||
-         (path.starts_with("/rest/v1/hardware/") && path.ends_with("/info") &&
-          path != "/rest/v1/hardware/info");
+  return path == device::rest::disk_list ||
+         (path.starts_with(device::rest::enclosure_info_prefix) &&
+          path.ends_with(device::rest::enclosure_info_suffix) &&
+          path != device::rest::hardware_info);
 }
 
 template <class T>
@@ -70,7 +73,7 @@ bool hostile_body_applies(hostile_body b, std::string_view path) {
   switch (b) {
     case hostile_body::nested_timestamp:
     case hostile_body::huge_page:
-      return path == "/rest/v1/log/list";
+      return path == device::rest::log_list;
     case hostile_body::endless_chunked:
       return true;
     case hostile_body::nested_health:

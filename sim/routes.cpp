@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "agent/core/event.hpp"
+#include "agent/device/rest_api.hpp"
 #include "sim/simulator_impl.hpp"
 
 // The REST API and auth answers, as the manual describes them (with the array's quirks the
@@ -11,6 +12,7 @@
 namespace qsanfwd::sim {
 
 using json = nlohmann::json;
+namespace rest = device::rest;
 
 namespace {
 
@@ -64,11 +66,24 @@ query_params parse_query(std::string_view q) {
   return out;
 }
 
+/// {enc} of /rest/v1/hardware/{enc}/info: the caller knows the path has that shape.
+std::string_view enclosure_of(std::string_view path) {
+  return path.substr(
+      rest::enclosure_info_prefix.size(),
+      path.size() - rest::enclosure_info_prefix.size() - rest::enclosure_info_suffix.size());
+}
+
+/// {type} of /rest/v1/backup/{type}/list.
+std::string_view backup_type_of(std::string_view path) {
+  return path.substr(
+      rest::backup_list_prefix.size(),
+      path.size() - rest::backup_list_prefix.size() - rest::backup_list_suffix.size());
+}
+
 bool is_rest_path(std::string_view path) {
   static constexpr std::string_view exact[] = {
-      "/rest/v1/log/list",          "/rest/v1/hardware/info",     "/rest/v1/hardware/all/info",
-      "/rest/v1/storage/pool/list", "/rest/v1/storage/disk/list", "/rest/v1/storage/volume/list",
-      "/rest/v1/iscsi/target/list", "/rest/v1/iscsi/session/list"};
+      rest::log_list,  rest::hardware_info, rest::all_enclosures_info, rest::pool_list,
+      rest::disk_list, rest::volume_list,   rest::iscsi_target_list,   rest::iscsi_session_list};
   for (const auto e : exact) {
     if (path == e) {
       return true;
@@ -80,13 +95,13 @@ bool is_rest_path(std::string_view path) {
            path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()).find('/') ==
                std::string_view::npos;
   };
-  return (middle("/rest/v1/hardware/", "/info") &&
-          parse_int<int>(path.substr(18, path.size() - 23))) ||
-         middle("/rest/v1/backup/", "/list");
+  return (middle(rest::enclosure_info_prefix, rest::enclosure_info_suffix) &&
+          parse_int<int>(enclosure_of(path))) ||
+         middle(rest::backup_list_prefix, rest::backup_list_suffix);
 }
 
 bool is_auth_path(std::string_view path) {
-  return path == "/auth/get" || path == "/auth/refresh" || path == "/auth/revoke";
+  return path == rest::auth_get || path == rest::auth_refresh || path == rest::auth_revoke;
 }
 
 std::string make_token(std::mt19937_64& rng) {
@@ -173,7 +188,7 @@ reply simulator::impl::auth_api(http::verb method, std::string_view path, std::s
   if (!j) {
     return error_reply(http::status::bad_request, "body must be a JSON object");
   }
-  if (path == "/auth/get") {
+  if (path == rest::auth_get) {
     return login(*j);
   }
   // The manual spells the key with a trailing space; real clients send it either way.
@@ -186,7 +201,7 @@ reply simulator::impl::auth_api(http::verb method, std::string_view path, std::s
   if (owner == refresh_owner.end()) {
     return unauthorized("refresh token invalid");
   }
-  if (path == "/auth/refresh") {
+  if (path == rest::auth_refresh) {
     ++stats.refreshes;
     return access_reply(owner->second, std::nullopt);
   }
@@ -278,31 +293,31 @@ reply simulator::impl::rest_answer(std::string_view path, const query_params& pa
   const auto ok = [](std::string body) {
     return reply{http::status::ok, std::move(body), std::nullopt, duration{0}};
   };
-  if (path == "/rest/v1/log/list") {
+  if (path == rest::log_list) {
     return log_list(params);
   }
-  if (path == "/rest/v1/hardware/info") {
+  if (path == rest::hardware_info) {
     return ok(array.hardware_info(strings));
   }
-  if (path.starts_with("/rest/v1/hardware/")) {
-    return enclosure_info(path.substr(18, path.size() - 23), params);
+  if (path.starts_with(rest::enclosure_info_prefix)) {
+    return enclosure_info(enclosure_of(path), params);
   }
-  if (path == "/rest/v1/storage/pool/list") {
+  if (path == rest::pool_list) {
     return ok(array.pool_list(strings));
   }
-  if (path == "/rest/v1/storage/disk/list") {
+  if (path == rest::disk_list) {
     return ok(array.disk_list(strings));
   }
-  if (path == "/rest/v1/storage/volume/list") {
+  if (path == rest::volume_list) {
     return ok(array.volume_list(strings));
   }
-  if (path == "/rest/v1/iscsi/target/list") {
+  if (path == rest::iscsi_target_list) {
     return ok(array.iscsi_targets(strings));
   }
-  if (path == "/rest/v1/iscsi/session/list") {
+  if (path == rest::iscsi_session_list) {
     return ok(array.iscsi_sessions());
   }
-  const auto type = path.substr(16, path.size() - 21);  // /rest/v1/backup/{type}/list
+  const auto type = backup_type_of(path);
   auto body = array.backup_list(type, strings);
   return body ? ok(std::move(*body)) : error_reply(http::status::not_found, "no such API");
 }

@@ -10,6 +10,7 @@
 #include "agent/core/time.hpp"
 #include "agent/core/utf8.hpp"
 #include "agent/device/parse.hpp"
+#include "agent/device/rest_api.hpp"
 #include "agent/net/tls.hpp"
 
 namespace qsanfwd::device {
@@ -111,7 +112,8 @@ asio::awaitable<result<bool>> device_client::login() {
                       {"password", settings_.password.reveal()},
                       {"offlineAccess", settings_.offline_access}};
   ++counters_.requests;
-  auto reply = co_await conn_.request(http::verb::post, "/auth/get", body.dump(), "");
+  auto reply =
+      co_await conn_.request(http::verb::post, std::string(rest::auth_get), body.dump(), "");
   if (!reply) {
     co_return reply.error();
   }
@@ -119,15 +121,15 @@ asio::awaitable<result<bool>> device_client::login() {
   if (cls == status_class::unauthorized || cls == status_class::rejected ||
       cls == status_class::not_found) {
     failure f{"login as " + settings_.username + " refused: HTTP " + std::to_string(reply->status) +
-                  " from /auth/get",
+                  " from " + std::string(rest::auth_get),
               failure_kind::permanent};
     set_state(device_state::login_failed, f.message);
     co_return f;
   }
   if (cls != status_class::success) {
-    co_return failure{"/auth/get: HTTP " + std::to_string(reply->status)};
+    co_return failure{std::string(rest::auth_get) + ": HTTP " + std::to_string(reply->status)};
   }
-  auto grant = parse_token_grant("/auth/get", reply->body);
+  auto grant = parse_token_grant(rest::auth_get, reply->body);
   if (!grant) {
     // A grant the agent cannot use (a token with bytes no header may carry, a missing field)
     // will come back the same on a retry, and each login with offlineAccess may evict one of
@@ -152,13 +154,14 @@ asio::awaitable<result<bool>> device_client::login() {
 asio::awaitable<result<bool>> device_client::refresh() {
   nlohmann::json body{{"refreshToken", *refresh_token_}};
   ++counters_.requests;
-  auto reply = co_await conn_.request(http::verb::post, "/auth/refresh", body.dump(), "");
+  auto reply =
+      co_await conn_.request(http::verb::post, std::string(rest::auth_refresh), body.dump(), "");
   if (!reply) {
     co_return reply.error();
   }
   const auto cls = classify_status(reply->status);
   if (cls == status_class::success) {
-    auto grant = parse_token_grant("/auth/refresh", reply->body);
+    auto grant = parse_token_grant(rest::auth_refresh, reply->body);
     if (!grant) {
       co_return grant.error();
     }
@@ -167,7 +170,7 @@ asio::awaitable<result<bool>> device_client::refresh() {
     co_return true;
   }
   if (cls == status_class::retry) {
-    co_return failure{"/auth/refresh: HTTP " + std::to_string(reply->status)};
+    co_return failure{std::string(rest::auth_refresh) + ": HTTP " + std::to_string(reply->status)};
   }
   // Revoked, evicted by an eleventh login elsewhere, or expired: only a login helps now.
   log_->info("{}: the stored refresh token was refused (HTTP {}); logging in afresh",
@@ -350,7 +353,7 @@ void device_client::set_state(device_state next, const std::string& why) {
 }
 
 asio::awaitable<result<log_page>> device_client::log_list(const log_query& q) {
-  std::string target = "/rest/v1/log/list?startTime=" + std::to_string(q.start_time);
+  std::string target = std::string(rest::log_list) + "?startTime=" + std::to_string(q.start_time);
   for (const auto& t : q.types) {
     target += "&type[]=" + t;
   }
@@ -363,24 +366,25 @@ asio::awaitable<result<log_page>> device_client::log_list(const log_query& q) {
 }
 
 asio::awaitable<result<std::vector<int>>> device_client::enclosure_numbers() {
-  co_return co_await call<std::vector<int>>("/rest/v1/hardware/info", parse_enclosure_numbers);
+  co_return co_await call<std::vector<int>>(std::string(rest::hardware_info),
+                                            parse_enclosure_numbers);
 }
 
 asio::awaitable<result<std::vector<enclosure>>> device_client::enclosures() {
-  co_return co_await call<std::vector<enclosure>>("/rest/v1/hardware/all/info?moreInfo=true",
-                                                  parse_enclosures);
+  co_return co_await call<std::vector<enclosure>>(
+      std::string(rest::all_enclosures_info) + "?moreInfo=true", parse_enclosures);
 }
 
 asio::awaitable<result<std::vector<disk>>> device_client::disks() {
-  co_return co_await call<std::vector<disk>>("/rest/v1/storage/disk/list", parse_disks);
+  co_return co_await call<std::vector<disk>>(std::string(rest::disk_list), parse_disks);
 }
 
 asio::awaitable<result<std::vector<pool>>> device_client::pools() {
-  co_return co_await call<std::vector<pool>>("/rest/v1/storage/pool/list", parse_pools);
+  co_return co_await call<std::vector<pool>>(std::string(rest::pool_list), parse_pools);
 }
 
 asio::awaitable<result<std::vector<volume>>> device_client::volumes() {
-  co_return co_await call<std::vector<volume>>("/rest/v1/storage/volume/list", parse_volumes);
+  co_return co_await call<std::vector<volume>>(std::string(rest::volume_list), parse_volumes);
 }
 
 asio::awaitable<result<bool>> device_client::logout() {
@@ -400,14 +404,15 @@ asio::awaitable<result<bool>> device_client::logout() {
     co_return false;  // refused while refreshing: the array no longer knows it
   }
   ++counters_.requests;
-  auto reply = co_await conn_.request(http::verb::post, "/auth/revoke", body.dump(), auth);
+  auto reply =
+      co_await conn_.request(http::verb::post, std::string(rest::auth_revoke), body.dump(), auth);
   if (!reply) {
     co_return reply.error();
   }
   const auto cls = classify_status(reply->status);
   if (cls != status_class::success && cls != status_class::unauthorized) {
-    co_return failure{"/auth/revoke: HTTP " + std::to_string(reply->status) + ": " +
-                      snippet(reply->body)};
+    co_return failure{std::string(rest::auth_revoke) + ": HTTP " + std::to_string(reply->status) +
+                      ": " + snippet(reply->body)};
   }
   vault_.forget(settings_.name);
   refresh_token_.reset();

@@ -10,6 +10,7 @@
 
 #include "agent/core/json_subset.hpp"
 #include "agent/core/utf8.hpp"
+#include "agent/device/rest_api.hpp"
 
 namespace qsanfwd::device {
 namespace {
@@ -631,8 +632,6 @@ class log_page_reader {
   unsigned seen_ = 0;  ///< fields of line_ read: 1 timestamp, 2 type, 4 message
 };
 
-constexpr std::string_view log_list_endpoint = "/rest/v1/log/list";
-
 std::string too_many_lines(std::size_t page_size) {
   return "field logs holds more than " + std::to_string(page_size) +
          " lines, the pageSize asked for";
@@ -732,7 +731,7 @@ result<log_page> parse_log_page(std::string_view body, std::size_t page_size) {
       return page;
     }
     if (reader.too_many_lines()) {
-      return failure{std::string(log_list_endpoint) + ": " + too_many_lines(page_size)};
+      return failure{std::string(rest::log_list) + ": " + too_many_lines(page_size)};
     }
   }
   // Floats, surrogate pairs, a byte-order mark, or something wrong with the page.
@@ -743,7 +742,7 @@ result<log_page> parse_log_page(std::string_view body, std::size_t page_size) {
       return page;
     }
     if (reader.too_many_lines()) {
-      return failure{std::string(log_list_endpoint) + ": " + too_many_lines(page_size)};
+      return failure{std::string(rest::log_list) + ": " + too_many_lines(page_size)};
     }
   }
   return detail::parse_log_page_dom(body, page_size);
@@ -751,7 +750,7 @@ result<log_page> parse_log_page(std::string_view body, std::size_t page_size) {
 
 result<log_page> detail::parse_log_page_dom(std::string_view body, std::size_t page_size) {
   const answer_shape shape{log_keys, "logs", page_size, too_many_lines(page_size)};
-  return parse_with<log_page>(log_list_endpoint, body, shape, [](const json& doc) {
+  return parse_with<log_page>(rest::log_list, body, shape, [](const json& doc) {
     log_page page;
     const auto& logs = required_array(doc, "logs", "");
     page.logs.reserve(logs.size());
@@ -774,7 +773,7 @@ result<log_page> detail::parse_log_page_dom(std::string_view body, std::size_t p
 
 result<std::vector<int>> parse_enclosure_numbers(std::string_view body) {
   return parse_with<std::vector<int>>(
-      "/rest/v1/hardware/info", body, shape_of(enclosure_number_keys, "enclosureNumbers"),
+      rest::hardware_info, body, shape_of(enclosure_number_keys, "enclosureNumbers"),
       [](const json& doc) {
     std::vector<int> out;
     const auto& numbers = required_array(doc, "enclosureNumbers", "");
@@ -791,7 +790,7 @@ result<std::vector<int>> parse_enclosure_numbers(std::string_view body) {
 
 result<std::vector<enclosure>> parse_enclosures(std::string_view body) {
   return parse_with<std::vector<enclosure>>(
-      "/rest/v1/hardware/all/info", body, shape_of(enclosure_keys, {}), [](const json& doc) {
+      rest::all_enclosures_info, body, shape_of(enclosure_keys, {}), [](const json& doc) {
         std::vector<enclosure> out;
         if (doc.is_array()) {
           for (std::size_t i = 0; i < doc.size(); ++i) {
@@ -808,7 +807,7 @@ result<std::vector<enclosure>> parse_enclosures(std::string_view body) {
 
 result<std::vector<disk>> parse_disks(std::string_view body) {
   const auto shape = shape_of(disk_keys, "disks");
-  return parse_with<std::vector<disk>>("/rest/v1/storage/disk/list", body, shape, [](const json& doc) {
+  return parse_with<std::vector<disk>>(rest::disk_list, body, shape, [](const json& doc) {
     std::vector<disk> out;
     const auto& disks = required_array(doc, "disks", "");
     for (std::size_t i = 0; i < disks.size(); ++i) {
@@ -836,7 +835,7 @@ result<std::vector<disk>> parse_disks(std::string_view body) {
 
 result<std::vector<pool>> parse_pools(std::string_view body) {
   const auto shape = shape_of(pool_keys, "pools");
-  return parse_with<std::vector<pool>>("/rest/v1/storage/pool/list", body, shape, [](const json& doc) {
+  return parse_with<std::vector<pool>>(rest::pool_list, body, shape, [](const json& doc) {
     std::vector<pool> out;
     const auto& pools = required_array(doc, "pools", "");
     for (std::size_t i = 0; i < pools.size(); ++i) {
@@ -866,7 +865,7 @@ result<std::vector<pool>> parse_pools(std::string_view body) {
 
 result<std::vector<volume>> parse_volumes(std::string_view body) {
   const auto shape = shape_of(volume_keys, "volumes");
-  return parse_with<std::vector<volume>>("/rest/v1/storage/volume/list", body, shape, [](const json& doc) {
+  return parse_with<std::vector<volume>>(rest::volume_list, body, shape, [](const json& doc) {
     std::vector<volume> out;
     const auto& volumes = required_array(doc, "volumes", "");
     for (std::size_t i = 0; i < volumes.size(); ++i) {
