@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <boost/asio/buffer.hpp>
 
 #include "sim/simulator_impl.hpp"
 
@@ -99,6 +100,17 @@ void simulator::impl::make_hostile(reply& r, hostile_body body) const {
     case hostile_body::health_junk:
       insert_ignored_field(r.body, junk_array(hostile.health_junk_mb << 20));
       break;
+  }
+}
+
+/// The same chunk goes out again and again, so the endless answer costs the simulator little;
+/// it ends when the client goes or stop() closes the connection.
+boost::asio::awaitable<void> send_endless(const simulator::impl& self, net::server_stream& stream) {
+  const auto head = endless_head(http_date(self.now()));
+  const auto chunk = endless_chunk(self.now(), 64U * 1024U);
+  auto ec = co_await stream.write(boost::asio::buffer(head));
+  while (!ec) {
+    ec = co_await stream.write(boost::asio::buffer(chunk));
   }
 }
 

@@ -4,18 +4,16 @@
 //   routes.cpp     the REST API and auth answers, as the manual describes them;
 //   control.cpp    the /_sim/ control API;
 //   faults.cpp     the failures and hostile bodies it injects;
-//   server.cpp     connections: accept, sessions, TLS, writing an answer (or not);
+//   server.cpp     the wire: the shared HTTP server, and the faults that need the raw stream;
 //   simulator.cpp  the public methods and the live log loop.
 // Everything below `mu` is guarded by it; methods named *_locked and the request handlers
 // expect it held.
 
 #include <array>
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -34,6 +32,7 @@
 
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/net/http_server.hpp"
 #include "sim/array_state.hpp"
 #include "sim/hostile.hpp"
 #include "sim/simulator.hpp"
@@ -60,15 +59,10 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
     std::string user;
     std::int64_t expires;  ///< array clock
   };
-  struct connection {
-    boost::beast::tcp_stream* tcp;
-    boost::asio::steady_timer* delay;
-  };
 
   impl(boost::asio::io_context& io, options o)
       : io_(io),
         opts(std::move(o)),
-        acceptor(io),
         live_timer(io),
         book(opts.seed, opts.duplicate_ratio),
         array(opts.model, opts.serial),
@@ -81,8 +75,7 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
 
   boost::asio::io_context& io_;
   const options opts;
-  std::optional<boost::asio::ssl::context> ssl;
-  boost::asio::ip::tcp::acceptor acceptor;
+  std::optional<net::http_server> server;  // from start()
   boost::asio::steady_timer live_timer;
 
   mutable std::mutex mu;  // guards everything below
@@ -102,8 +95,6 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
   std::unordered_map<std::string, std::deque<std::string>> refresh_by_user;
   std::unordered_map<std::string, std::string> refresh_owner;
   counters stats;
-  std::uint64_t next_connection = 0;
-  std::unordered_map<std::uint64_t, connection> connections;
   std::chrono::steady_clock::time_point started;
   std::shared_ptr<spdlog::logger> log;
   std::atomic<std::int64_t> clock_offset_s{opts.clock_offset_s};  // set_clock_offset() moves it
@@ -141,17 +132,18 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
   void forget_tokens_locked();
   void set_hostile_locked(const hostile_settings& h);
 
-  // server.cpp: each takes the lock itself.
-  std::optional<std::uint64_t> track(boost::beast::tcp_stream& stream,
-                                     boost::asio::steady_timer& delay);
-  void untrack(std::uint64_t id);
+  // server.cpp: on the io_context's thread.
   void close_all();
 };
 
 /// A request body as a JSON object ("" counts as {}), or nullopt.
 std::optional<nlohmann::json> parse_body(std::string_view body);
 
-/// Binds and starts accepting on the io_context (server.cpp).
+/// Sends the endless chunked answer until a write fails (faults.cpp).
+boost::asio::awaitable<void> send_endless(const simulator::impl& self, net::server_stream& stream);
+
+/// Binds and starts accepting on the io_context (server.cpp). Throws on bind or certificate
+/// errors.
 void start_server(const std::shared_ptr<simulator::impl>& self);
 /// Adds lines at the configured live rate until stop() (simulator.cpp).
 void start_live_loop(const std::shared_ptr<simulator::impl>& self);
