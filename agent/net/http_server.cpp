@@ -46,8 +46,12 @@ bool says_close(const http_response& res) {
 
 server_stream::server_stream(beast::tcp_stream& tcp_layer,
                              beast::ssl_stream<beast::tcp_stream>* tls,
-                             clock::duration write_timeout)
-    : tcp_(tcp_layer), tls_(tls), timer_(tcp_layer.get_executor()), write_timeout_(write_timeout) {}
+                             clock::duration write_timeout, std::uint64_t id)
+    : tcp_(tcp_layer),
+      tls_(tls),
+      timer_(tcp_layer.get_executor()),
+      write_timeout_(write_timeout),
+      id_(id) {}
 
 asio::awaitable<boost::system::error_code> server_stream::write(asio::const_buffer data) {
   if (closed_) {
@@ -114,6 +118,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   asio::steady_timer pause;  ///< between accepts that failed for want of descriptors
   std::shared_ptr<spdlog::logger> log;
   std::list<connection> open;
+  std::uint64_t accepted = 0;  ///< connections so far, for server_stream::id()
   bool stopped = false;
   bool starved = false;  ///< accept is failing for want of resources (said once)
 
@@ -223,9 +228,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     co_return false;
   }
 
-  asio::awaitable<void> session_tls(tcp::socket socket) {
+  asio::awaitable<void> session_tls(tcp::socket socket, std::uint64_t id) {
     beast::ssl_stream<beast::tcp_stream> s(std::move(socket), *ssl);
-    server_stream stream(s.next_layer(), &s, opts.write_timeout);
+    server_stream stream(s.next_layer(), &s, opts.write_timeout, id);
     const tracked c(open, &stream);
     s.next_layer().expires_after(opts.write_timeout);
     const auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::server, as_result);
@@ -235,9 +240,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  asio::awaitable<void> session_tcp(tcp::socket socket) {
+  asio::awaitable<void> session_tcp(tcp::socket socket, std::uint64_t id) {
     beast::tcp_stream s(std::move(socket));
-    server_stream stream(s, nullptr, opts.write_timeout);
+    server_stream stream(s, nullptr, opts.write_timeout, id);
     const tracked c(open, &stream);
     if (co_await serve(s, stream, *c.it)) {
       boost::system::error_code ignored;
@@ -246,13 +251,14 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   }
 
   /// The first parameter, copied into the frame, keeps the server alive as long as the session.
-  asio::awaitable<void> session(std::shared_ptr<impl> /*unused*/, tcp::socket socket) {
+  asio::awaitable<void> session(std::shared_ptr<impl> /*unused*/, tcp::socket socket,
+                                std::uint64_t id) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (ssl) {
-      co_await session_tls(std::move(socket));
+      co_await session_tls(std::move(socket), id);
     } else {
-      co_await session_tcp(std::move(socket));
+      co_await session_tcp(std::move(socket), id);
     }
   }
 
@@ -294,7 +300,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         socket.close(ignored);
         continue;
       }
-      asio::co_spawn(acceptor.get_executor(), session(self, std::move(socket)), asio::detached);
+      asio::co_spawn(acceptor.get_executor(), session(self, std::move(socket), ++accepted),
+                     asio::detached);
     }
   }
 };

@@ -45,8 +45,10 @@ class server_stream {
  public:
   server_stream(boost::beast::tcp_stream& tcp_layer,
                 boost::beast::ssl_stream<boost::beast::tcp_stream>* tls,
-                std::chrono::steady_clock::duration write_timeout);
+                std::chrono::steady_clock::duration write_timeout, std::uint64_t id);
 
+  /// Which connection this is: 1 for the server's first accepted, and on.
+  std::uint64_t id() const { return id_; }
   /// Writes `data` as it is (through TLS when the server speaks it), within the write timeout.
   /// An error means the peer went, the deadline passed or the server stopped.
   boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer data);
@@ -63,6 +65,7 @@ class server_stream {
   boost::beast::ssl_stream<boost::beast::tcp_stream>* tls_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::duration write_timeout_;
+  std::uint64_t id_;
   bool closed_ = false;
 };
 

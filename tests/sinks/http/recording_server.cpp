@@ -2,35 +2,59 @@
 
 #include <zlib.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cctype>
 #include <stdexcept>
 #include <thread>
 
+#include "agent/net/http_server.hpp"
+
 namespace qsanfwd::test {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
+namespace http = boost::beast::http;
 
 namespace {
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+recorded_request record(net::http_request& req, int connection) {
+  recorded_request r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (auto& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    r.headers[name] = std::string(field.value());
+  }
+  r.body = std::move(req.body());
+  r.connection = connection;
+  r.at = std::chrono::steady_clock::now();
+  return r;
 }
+
+net::http_response response_of(const scripted_response& scripted) {
+  net::http_response res{static_cast<http::status>(scripted.status), 11};
+  for (const auto& [name, value] : scripted.headers) {
+    res.set(name, value);
+  }
+  res.body() = scripted.body;
+  if (scripted.close) {
+    res.keep_alive(false);
+  }
+  return res;
+}
+
+asio::awaitable<net::handler_result> ready(net::http_response res) {
+  co_return res;
+}
+
+}  // namespace
 
 struct recording_server::impl {
   asio::io_context io;
-  tcp::acceptor acceptor{io};
-  std::optional<asio::ssl::context> tls;
+  std::optional<net::http_server> server;
   answer_fn answer;
   mutable std::mutex mutex;
   std::deque<scripted_response> script;
@@ -52,92 +76,33 @@ struct recording_server::impl {
     return r;
   }
 
-  template <typename Stream>
-  asio::awaitable<void> serve(Stream& stream, int connection) {
-    beast::flat_buffer buffer;
-    for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(1 << 30);
-      auto [rec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
-      if (rec) {
-        co_return;
-      }
-      auto req = parser.release();
-      recorded_request r;
-      r.method = std::string(req.method_string());
-      r.target = std::string(req.target());
-      for (const auto& field : req) {
-        std::string name(field.name_string());
-        for (auto& c : name) {
-          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        r.headers[name] = std::string(field.value());
-      }
-      r.body = std::move(req.body());
-      r.connection = connection;
-      r.at = std::chrono::steady_clock::now();
-      const auto scripted = respond(r);
-      http::response<http::string_body> res{static_cast<http::status>(scripted.status), 11};
-      for (const auto& [name, value] : scripted.headers) {
-        res.set(name, value);
-      }
-      res.body() = scripted.body;
-      res.keep_alive(req.keep_alive() && !scripted.close);
-      res.prepare_payload();
-      auto [wec, written] = co_await http::async_write(stream, res, use_tuple);
-      if (wec || !res.keep_alive()) {
-        co_return;
-      }
-    }
-  }
-
-  asio::awaitable<void> session(tcp::socket socket, int connection) {
-    if (!tls) {
-      beast::tcp_stream stream(std::move(socket));
-      co_await serve(stream, connection);
-      boost::system::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      co_return;
-    }
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
-    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
-    if (hec) {
-      co_return;
-    }
-    co_await serve(stream, connection);
-    co_await stream.async_shutdown(use_tuple);
-  }
-
-  asio::awaitable<void> accept_loop() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
-      if (ec) {
-        co_return;
-      }
-      int connection = 0;
-      {
-        std::lock_guard lock(mutex);
-        connection = ++connections;
-      }
-      asio::co_spawn(io, session(std::move(socket), connection), asio::detached);
-    }
+  int number_of(const net::server_stream& stream) {
+    const auto n = static_cast<int>(stream.id());
+    std::lock_guard lock(mutex);
+    connections = std::max(connections, n);
+    return n;
   }
 };
 
 recording_server::recording_server(std::optional<tls_cert> tls, answer_fn answer)
     : impl_(std::make_unique<impl>()) {
   impl_->answer = std::move(answer);
+  net::http_server_options o;
+  o.name = "recording_server";
   if (tls) {
-    impl_->tls.emplace(asio::ssl::context::tls_server);
-    impl_->tls->use_certificate_chain_file(tls->cert_file.string());
-    impl_->tls->use_private_key_file(tls->key_file.string(), asio::ssl::context::pem);
+    o.cert_file = tls->cert_file.string();
+    o.key_file = tls->key_file.string();
   }
-  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-  impl_->acceptor.open(ep.protocol());
-  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-  impl_->acceptor.bind(ep);
-  impl_->acceptor.listen();
-  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  o.body_limit = 1U << 30U;
+  // Tests hold connections open as long as they like.
+  o.read_timeout = std::chrono::hours(1);
+  auto* self = impl_.get();  // outlives the server: the destructor stops the io thread first
+  impl_->server.emplace(impl_->io.get_executor(), std::move(o),
+                        [self](net::http_request& req, net::server_stream& stream) {
+                          auto r = record(req, self->number_of(stream));
+                          return ready(response_of(self->respond(r)));
+                        });
+  impl_->server->start();
   impl_->thread = std::thread([this] { impl_->io.run(); });
 }
 
@@ -147,12 +112,12 @@ recording_server::~recording_server() {
 }
 
 std::uint16_t recording_server::port() const {
-  return impl_->acceptor.local_endpoint().port();
+  return impl_->server->port();
 }
 
 std::string recording_server::url(const std::string& path) const {
-  return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port()) +
-         path;
+  return std::string(impl_->server->tls() ? "https" : "http") +
+         "://127.0.0.1:" + std::to_string(port()) + path;
 }
 
 void recording_server::script(scripted_response r) {

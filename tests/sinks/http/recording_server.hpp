@@ -66,6 +66,7 @@ class recording_server {
   /// Answers the next requests with `r`, in the order given.
   void script(scripted_response r);
   std::vector<recorded_request> requests() const;
+  /// Connections accepted, up to the last that sent a request.
   int connections() const;
 
  private:
