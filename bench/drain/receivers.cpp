@@ -1,14 +1,17 @@
 #include "bench/drain/receivers.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <fstream>
 #include <mutex>
+
+#include "agent/net/http_server.hpp"
 
 namespace qsanfwd::bench {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
+namespace net = qsanfwd::net;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -86,31 +89,52 @@ void count_syslog_frames(tcp::socket& socket, std::atomic<std::uint64_t>& count)
   }
 }
 
-void count_ndjson_lines(tcp::socket& socket, std::atomic<std::uint64_t>& count) {
-  boost::beast::flat_buffer buffer;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(1ULL << 30);
-    boost::system::error_code ec;
-    http::read(socket, buffer, parser, ec);
-    if (ec) {
-      return;
-    }
-    const auto& body = parser.get().body();
-    auto lines = static_cast<std::uint64_t>(std::count(body.begin(), body.end(), '\n'));
-    if (!body.empty() && body.back() != '\n') {
-      ++lines;
-    }
-    count += lines;
-    http::response<http::empty_body> answer{http::status::ok, 11};
-    answer.keep_alive(parser.get().keep_alive());
-    answer.prepare_payload();
-    http::write(socket, answer, ec);
-    if (ec || !answer.keep_alive()) {
-      return;
-    }
-  }
+asio::awaitable<net::handler_result> ok(unsigned version) {
+  co_return net::http_response{http::status::ok, version};
 }
+
+/// The HTTP receiver: the agent's HTTP sink posts to it, one connection a sink, on a thread of
+/// its own.
+class http_receiver final : public counting_receiver {
+ public:
+  http_receiver()
+      : server_(io_.get_executor(), options(), [this](net::http_request& req, net::server_stream&) {
+          const auto& body = req.body();
+          auto lines = static_cast<std::uint64_t>(std::count(body.begin(), body.end(), '\n'));
+          if (!body.empty() && body.back() != '\n') {
+            ++lines;
+          }
+          count_ += lines;
+          return ok(req.version());
+        }) {
+    server_.start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~http_receiver() override {
+    io_.stop();
+    thread_.join();
+  }
+  http_receiver(const http_receiver&) = delete;
+  http_receiver& operator=(const http_receiver&) = delete;
+  std::uint16_t port() const override { return server_.port(); }
+  std::uint64_t count() override { return count_.load(); }
+
+ private:
+  static net::http_server_options options() {
+    net::http_server_options o;
+    o.name = "bench_http_receiver";
+    o.body_limit = 1ULL << 30U;
+    // A sink holds its connection between batches however long the run's pauses are.
+    o.read_timeout = std::chrono::hours(1);
+    return o;
+  }
+
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+  std::atomic<std::uint64_t> count_{0};
+  net::http_server server_;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -119,7 +143,7 @@ std::unique_ptr<counting_receiver> start_syslog_receiver() {
 }
 
 std::unique_ptr<counting_receiver> start_http_receiver() {
-  return make_receiver(count_ndjson_lines);
+  return std::make_unique<http_receiver>();
 }
 
 std::uint64_t file_line_counter::count() {

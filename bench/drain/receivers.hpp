@@ -19,7 +19,8 @@ class counting_receiver {
 
 /// Syslog over TCP with octet-counting framing (RFC 6587): counts frames.
 std::unique_ptr<counting_receiver> start_syslog_receiver();
-/// HTTP/1.1 with keep-alive: answers 200 to every POST and counts the lines of ndjson bodies.
+/// HTTP/1.1 with keep-alive (net::http_server): answers 200 to every POST and counts the lines
+/// of ndjson bodies.
 std::unique_ptr<counting_receiver> start_http_receiver();
 
 /// Counts the lines of a file as another process appends to them, reading only what is new.
