@@ -51,6 +51,20 @@ void add_hostile_options(CLI::App& app, qsanfwd::sim::hostile_settings& h, std::
       ->capture_default_str();
 }
 
+void add_fault_options(CLI::App& app, qsanfwd::sim::fault_settings& f, std::string& delay_for) {
+  app.add_option("--fault-5xx", f.status_5xx, "Probability of a 500/503")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fault-delay", f.delay, "Probability of a delayed answer")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fault-truncate", f.truncate, "Probability of a truncated body")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fault-reset", f.reset, "Probability of a connection reset")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fault-delay-for", delay_for, "How long a delayed answer waits")
+      ->capture_default_str();
+  app.add_flag("--faults-on-auth", f.on_auth, "Faults also hit /auth/ requests");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,17 +104,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--clock-offset", o.clock_offset_s, "Array clock minus ours (s)")
       ->capture_default_str();
-  app.add_option("--fault-5xx", o.faults.status_5xx, "Probability of a 500/503")
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--fault-delay", o.faults.delay, "Probability of a delayed answer")
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--fault-truncate", o.faults.truncate, "Probability of a truncated body")
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--fault-reset", o.faults.reset, "Probability of a connection reset")
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--fault-delay-for", delay_for, "How long a delayed answer waits")
-      ->capture_default_str();
-  app.add_flag("--faults-on-auth", o.faults.on_auth, "Faults also hit /auth/ requests");
+  add_fault_options(app, o.faults, delay_for);
   app.add_flag("--ids-as-strings", o.ids_as_strings, "Send ids, slots and totals as strings");
   app.add_flag("--accept-bearer", o.accept_bearer, "Also accept 'Bearer <token>'");
   add_hostile_options(app, o.hostile, total);
