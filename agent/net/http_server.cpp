@@ -253,6 +253,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   /// The first parameter, copied into the frame, keeps the server alive as long as the session.
   asio::awaitable<void> session(std::shared_ptr<impl> /*unused*/, tcp::socket socket,
                                 std::uint64_t id) {
+    if (stopped) {
+      co_return;  // accepted just before stop(), which could not see it to close it
+    }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (ssl) {
