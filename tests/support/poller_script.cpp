@@ -241,6 +241,297 @@ poller_script parse_script(std::string_view text) {
   return s;
 }
 
+namespace {
+
+/// One script's run: the scripted array, the real poller reading it, and what the polls did.
+class script_run {
+ public:
+  script_run(std::string device, const poller_script& s, state_store& store, write_thread& writer,
+             boost::asio::io_context& io)
+      : device_(std::move(device)),
+        array_(device_, s.newest_first, s.inclusive, clock_origin),
+        poller_(array_, store, writer, options_for(s), hooks()),
+        io_(io) {}
+
+  /// Plays the script's steps, stopping at the first poll that did not end.
+  void play(const std::vector<script_step>& steps) {
+    for (const auto& st : steps) {
+      apply(st);
+      if (!broken.empty()) {
+        break;
+      }
+    }
+  }
+
+  /// Everything switched off, one line written in a new second (so that the order of a log all
+  /// in one second can be learnt), and four clean polls, which must end too.
+  void settle() {
+    array_.mis = {};
+    array_.fail_calls.clear();
+    array_.inflows.clear();
+    array_.set_clock(array_.clock() + 1);
+    host_ += std::chrono::seconds(1);
+    array_.write(device::log_entry{array_.clock(), "info", "settled"});
+    for (int i = 0; i < 4 && broken.empty(); ++i) {
+      ending_poll();
+      array_.fail_calls.clear();
+    }
+  }
+
+  const std::string& device() const { return device_; }
+  const scripted_array& array() const { return array_; }
+  const std::vector<event>& agent_events() const { return agent_events_; }
+
+  std::ostringstream trace;  ///< what each poll did, for the report
+  std::string broken;
+  bool ever_misbehaved = false;
+
+ private:
+  static config::log_options options_for(const poller_script& s) {
+    config::log_options options;
+    options.page_size = std::clamp(s.page_size, 1, 1000);
+    options.start_at.where = config::start_point::kind::beginning;
+    return options;
+  }
+
+  logs::poller_hooks hooks() {
+    logs::poller_hooks h;
+    h.agent_event = [this](event e) { agent_events_.push_back(std::move(e)); };
+    // The host's clock: time passes when the array's clock moves on, not when it is set back.
+    h.steady_now = [this] { return host_; };
+    return h;
+  }
+
+  void apply(const script_step& st) {
+    switch (st.what) {
+      case kind::write:
+        for (auto& l : lines_of(0, st.a, st.b, st.d)) {
+          array_.write_late(std::move(l), st.c);
+        }
+        break;
+      case kind::clock:
+        array_.set_clock(array_.clock() + st.a);
+        // Time passing moves both clocks; a step back, or ahead by more than a day, is the
+        // array's clock set wrong, and ours stands still.
+        host_ += std::chrono::seconds(st.a > 0 && st.a <= 86'400 ? st.a : 0);
+        break;
+      case kind::poll: {
+        const auto limit = ending_poll();
+        std::erase_if(array_.fail_calls, [&](auto c) { return c >= limit; });
+        break;
+      }
+      case kind::drop:
+        array_.drop_oldest(static_cast<std::size_t>(st.a));
+        break;
+      case kind::clear:
+        array_.clear();
+        break;
+      case kind::mis:
+        misbehave(st.a);
+        break;
+      case kind::fail:
+        array_.fail_calls.push_back(array_.calls() + static_cast<std::uint64_t>(st.a));
+        break;
+      case kind::inflow:
+        array_.inflows.push_back(inflow{static_cast<int>(st.a), st.d, lines_of(0, st.b, st.c, 0)});
+        break;
+      case kind::future:
+        array_.write(line_of(array_.clock() + st.a, 7, 0));
+        break;
+    }
+  }
+
+  void misbehave(std::int64_t which) {
+    switch (which) {
+      case 0:
+        array_.mis = {};
+        break;
+      case 1:
+        array_.mis.ignore_page_number = true;
+        break;
+      case 2:
+        array_.mis.always_next = true;
+        break;
+      case 3:
+        array_.mis.ignore_start_time = true;
+        break;
+      default:
+        array_.mis.total = static_cast<total_mode>(which - 3);
+        break;
+    }
+  }
+
+  /// One poll, with every request past max_calls_per_poll failing so that a looping cycle
+  /// ends. Returns the first failing call, for the caller to take those failures back.
+  std::uint64_t ending_poll() {
+    const auto limit = array_.calls() + max_calls_per_poll + 1;
+    for (auto c = limit; c < limit + 8; ++c) {
+      array_.fail_calls.push_back(c);
+    }
+    poll();
+    return limit;
+  }
+
+  void poll() {
+    const auto begin_call = array_.calls();
+    const auto begin_serial = array_.next_serial();
+    const bool mis_on = array_.mis.any();
+    ever_misbehaved = ever_misbehaved || mis_on;
+    auto r = qsanfwd::test::run(io_, poller_.poll_once());
+    trace << "  poll at " << array_.clock() - clock_origin << ": "
+          << (r ? "queued " + std::to_string(*r) : "failed: " + r.error().message) << " ("
+          << array_.calls() - begin_call << " requests)\n";
+    if (array_.calls() - begin_call > max_calls_per_poll && broken.empty()) {
+      broken = "a poll did not end (more than 2000 requests)";
+    }
+    if (!mis_on && array_.clean_since(begin_call)) {
+      array_.mark_clean_poll(begin_serial);
+    }
+  }
+
+  std::string device_;
+  scripted_array array_;
+  std::vector<event> agent_events_;
+  std::chrono::steady_clock::time_point host_{};
+  logs::log_poller poller_;
+  boost::asio::io_context& io_;
+};
+
+/// The ranges of time the agent's own events named.
+struct what_agent_said {
+  std::vector<range> gaps;
+  std::vector<range> repeats;
+  std::vector<range> missable;  ///< stamps the agent said lines may be missed at, held or not
+  std::string text;
+};
+
+what_agent_said read_agent_events(const std::vector<event>& agent_events) {
+  what_agent_said a;
+  for (const auto& e : agent_events) {
+    a.text += "  " + e.type + ": " + e.message + "\n";
+    const auto t = times_in(e.message);
+    if (e.type == "logs_gap" && t.size() >= 3) {
+      a.gaps.push_back(range{t[1], t[2]});
+    } else if (e.type == "logs_gap" && t.size() == 2) {  // "from ... on"
+      a.gaps.push_back(range{t[1], std::numeric_limits<std::int64_t>::max()});
+    } else if (e.type == "array_clock_jumped" && t.size() >= 3) {
+      a.missable.push_back(range{std::numeric_limits<std::int64_t>::min(), t[2] - 1});
+    } else if (e.type == "array_clock_behind" && t.size() >= 4 &&
+               e.message.find("may be forwarded again") != std::string::npos) {
+      a.repeats.push_back(range{t[2], t[3]});
+    }
+  }
+  return a;
+}
+
+bool any_covers(const std::vector<range>& ranges, std::int64_t t) {
+  return std::any_of(ranges.begin(), ranges.end(), [&](const range& r) { return r.covers(t); });
+}
+
+using line_key = std::tuple<std::int64_t, std::string, std::string>;
+
+/// The device's log events in the queue: the distinct ids of each (second, type, message).
+struct queued_lines {
+  std::map<line_key, std::set<std::string>> ids;
+  std::size_t count = 0;
+};
+
+/// Reads the queue after `first_seq`, telling in `problems` of an id queued twice (rule 1).
+queued_lines read_queue(event_queue& queue, std::int64_t first_seq, const std::string& device,
+                        const std::vector<range>& repeats, std::ostream& problems) {
+  queued_lines q;
+  for (auto from = first_seq;;) {
+    const auto batch = queue.read_after(from, 10'000);
+    if (batch.empty()) {
+      break;
+    }
+    from = batch.back().seq;
+    for (const auto& row : batch) {
+      auto e = event_from_json(row.body);
+      if (e.device != device || e.kind != event_kind::log) {
+        continue;
+      }
+      ++q.count;
+      const bool may_repeat = any_covers(repeats, e.timestamp);
+      if (!q.ids[line_key{e.timestamp, e.type, e.message}].insert(e.id).second && !may_repeat) {
+        problems << "  id " << e.id << " queued twice: " << e.timestamp - clock_origin << " "
+                 << e.type << " " << e.message << "\n";
+      }
+    }
+  }
+  return q;
+}
+
+/// What the array's history says of one (second, type, message).
+struct tally {
+  std::int64_t held = 0;
+  std::int64_t required = 0;
+  std::int64_t excused = 0;
+  std::vector<std::uint64_t> lost;     ///< seen_until of dropped required lines, no gap told
+  std::vector<std::uint64_t> written;  ///< serials of its lines
+};
+
+std::map<line_key, tally> model_of(const scripted_array& array, const what_agent_said& said) {
+  std::map<line_key, tally> model;
+  for (const auto& l : array.history()) {
+    auto& t = model[line_key{l.entry.timestamp, l.entry.type, l.entry.message}];
+    ++t.held;
+    t.written.push_back(l.serial);
+    if (!l.seen_by_clean_poll) {
+      continue;
+    }
+    const auto in = [&l](const std::vector<range>& ranges) {
+      return any_covers(ranges, l.entry.timestamp);
+    };
+    const bool told = (!l.held && in(said.gaps)) || in(said.missable);
+    ++(told ? t.excused : t.required);
+    if (!told && !l.held) {
+      t.lost.push_back(l.seen_until);
+    }
+  }
+  // A dropped line cannot be told by any reader (the array gives lines no id) from a line of
+  // the same second, type and message written after the last clean poll that saw it: each
+  // such later line excuses one dropped line.
+  for (auto& [k, t] : model) {
+    std::sort(t.lost.begin(), t.lost.end());
+    std::size_t next_lost = 0;
+    for (const auto serial : t.written) {
+      if (next_lost < t.lost.size() && serial >= t.lost[next_lost]) {
+        ++next_lost;
+        --t.required;
+        ++t.excused;
+      }
+    }
+  }
+  return model;
+}
+
+/// Rules 2 and 3: nothing invented, nothing skipped silently.
+void compare_counts(const queued_lines& queued, const std::map<line_key, tally>& model,
+                    std::ostream& problems) {
+  for (const auto& [k, ids] : queued.ids) {
+    const auto m = model.find(k);
+    const auto held = m != model.end() ? m->second.held : 0;
+    if (std::cmp_greater(ids.size(), held)) {
+      problems << "  " << ids.size() << " ids queued for " << held
+               << " lines the array ever held: " << std::get<0>(k) - clock_origin << " "
+               << std::get<1>(k) << " " << std::get<2>(k) << "\n";
+    }
+  }
+  for (const auto& [k, t] : model) {
+    const auto q = queued.ids.find(k);
+    const auto n = q != queued.ids.end() ? static_cast<std::int64_t>(q->second.size()) : 0;
+    if (n < t.required) {
+      problems << "  skipped silently: " << t.required - n << " of " << t.required
+               << " required lines " << std::get<0>(k) - clock_origin << " " << std::get<1>(k)
+               << " " << std::get<2>(k) << " (queued " << n << ", held ever " << t.held
+               << ", excused " << t.excused << ")\n";
+    }
+  }
+}
+
+}  // namespace
+
 poller_bench::poller_bench(const std::filesystem::path& state_dir)
     : store_(state_store::open(state_dir)),
       queue_(std::make_unique<event_queue>(*store_)),
@@ -279,235 +570,35 @@ poller_bench::~poller_bench() {
 //    as time passing does, and stands still when the array's is set back.
 // 4. Every poll ends: a cycle asking more than 2000 requests is a loop.
 std::string poller_bench::run(const poller_script& s) {
-  const auto name = "fz" + std::to_string(++devices_);
-  scripted_array array(name, s.newest_first, s.inclusive, clock_origin);
-  config::log_options options;
-  options.page_size = std::clamp(s.page_size, 1, 1000);
-  options.start_at.where = config::start_point::kind::beginning;
-  std::vector<event> agent_events;
-  logs::poller_hooks hooks;
-  hooks.agent_event = [&](event e) { agent_events.push_back(std::move(e)); };
-  // The host's clock: time passes when the array's clock moves on, not when it is set back.
-  std::chrono::steady_clock::time_point host{};
-  hooks.steady_now = [&host] { return host; };
-  logs::log_poller poller(array, *store_, *writer_, options, hooks);
+  script_run r("fz" + std::to_string(++devices_), s, *store_, *writer_, io_);
   const auto first_seq = queue_->last_seq();
-
-  std::ostringstream trace;  // what each poll did, for the report
-  std::string broken;
-  bool ever_misbehaved = false;
-  const auto poll = [&]() {
-    const auto begin_call = array.calls();
-    const auto begin_serial = array.next_serial();
-    const bool mis_on = array.mis.any();
-    ever_misbehaved = ever_misbehaved || mis_on;
-    auto r = qsanfwd::test::run(io_, poller.poll_once());
-    trace << "  poll at " << array.clock() - clock_origin << ": "
-          << (r ? "queued " + std::to_string(*r) : "failed: " + r.error().message) << " ("
-          << array.calls() - begin_call << " requests)\n";
-    if (array.calls() - begin_call > max_calls_per_poll && broken.empty()) {
-      broken = "a poll did not end (more than 2000 requests)";
-    }
-    if (!mis_on && array.clean_since(begin_call)) {
-      array.mark_clean_poll(begin_serial);
-    }
-  };
-  for (const auto& st : s.steps) {
-    switch (st.what) {
-      case kind::write:
-        for (auto& l : lines_of(0, st.a, st.b, st.d)) {
-          array.write_late(std::move(l), st.c);
-        }
-        break;
-      case kind::clock:
-        array.set_clock(array.clock() + st.a);
-        // Time passing moves both clocks; a step back, or ahead by more than a day, is the
-        // array's clock set wrong, and ours stands still.
-        host += std::chrono::seconds(st.a > 0 && st.a <= 86'400 ? st.a : 0);
-        break;
-      case kind::poll: {
-        // Past max_calls_per_poll every request fails, so a looping cycle ends.
-        const auto limit = array.calls() + max_calls_per_poll + 1;
-        for (auto c = limit; c < limit + 8; ++c) {
-          array.fail_calls.push_back(c);
-        }
-        poll();
-        std::erase_if(array.fail_calls, [&](auto c) { return c >= limit; });
-        break;
-      }
-      case kind::drop:
-        array.drop_oldest(static_cast<std::size_t>(st.a));
-        break;
-      case kind::clear:
-        array.clear();
-        break;
-      case kind::mis:
-        switch (st.a) {
-          case 0:
-            array.mis = {};
-            break;
-          case 1:
-            array.mis.ignore_page_number = true;
-            break;
-          case 2:
-            array.mis.always_next = true;
-            break;
-          case 3:
-            array.mis.ignore_start_time = true;
-            break;
-          default:
-            array.mis.total = static_cast<total_mode>(st.a - 3);
-            break;
-        }
-        break;
-      case kind::fail:
-        array.fail_calls.push_back(array.calls() + static_cast<std::uint64_t>(st.a));
-        break;
-      case kind::inflow:
-        array.inflows.push_back(inflow{static_cast<int>(st.a), st.d, lines_of(0, st.b, st.c, 0)});
-        break;
-      case kind::future:
-        array.write(line_of(array.clock() + st.a, 7, 0));
-        break;
-    }
-    if (!broken.empty()) {
-      break;
-    }
-  }
-  if (broken.empty()) {
-    array.mis = {};
-    array.fail_calls.clear();
-    array.inflows.clear();
-    array.set_clock(array.clock() + 1);
-    host += std::chrono::seconds(1);
-    array.write(device::log_entry{array.clock(), "info", "settled"});
-    for (int i = 0; i < 4 && broken.empty(); ++i) {
-      // The settling polls must end too.
-      const auto limit = array.calls() + max_calls_per_poll + 1;
-      for (auto c = limit; c < limit + 8; ++c) {
-        array.fail_calls.push_back(c);
-      }
-      poll();
-      array.fail_calls.clear();
-    }
+  r.play(s.steps);
+  if (r.broken.empty()) {
+    r.settle();
   }
 
-  // What the agent said.
-  std::vector<range> gaps;
-  std::vector<range> repeats;
-  std::vector<range> missable;  ///< stamps the agent said lines may be missed at, held or not
-  std::string said;
-  for (const auto& e : agent_events) {
-    said += "  " + e.type + ": " + e.message + "\n";
-    const auto t = times_in(e.message);
-    if (e.type == "logs_gap" && t.size() >= 3) {
-      gaps.push_back(range{t[1], t[2]});
-    } else if (e.type == "logs_gap" && t.size() == 2) {  // "from ... on"
-      gaps.push_back(range{t[1], std::numeric_limits<std::int64_t>::max()});
-    } else if (e.type == "array_clock_jumped" && t.size() >= 3) {
-      missable.push_back(range{std::numeric_limits<std::int64_t>::min(), t[2] - 1});
-    } else if (e.type == "array_clock_behind" && t.size() >= 4 &&
-               e.message.find("may be forwarded again") != std::string::npos) {
-      repeats.push_back(range{t[2], t[3]});
-    }
-  }
-  using key = std::tuple<std::int64_t, std::string, std::string>;
-  std::map<key, std::set<std::string>> queued;
+  const auto said = read_agent_events(r.agent_events());
   std::ostringstream problems;
-  std::size_t queued_lines = 0;
-  for (auto from = first_seq;;) {
-    const auto batch = queue_->read_after(from, 10'000);
-    if (batch.empty()) {
-      break;
-    }
-    from = batch.back().seq;
-    for (const auto& q : batch) {
-      auto e = event_from_json(q.body);
-      if (e.device != name || e.kind != event_kind::log) {
-        continue;
-      }
-      ++queued_lines;
-      const bool may_repeat = std::any_of(repeats.begin(), repeats.end(),
-                                          [&](const range& r) { return r.covers(e.timestamp); });
-      if (!queued[key{e.timestamp, e.type, e.message}].insert(e.id).second && !may_repeat) {
-        problems << "  id " << e.id << " queued twice: " << e.timestamp - clock_origin << " "
-                 << e.type << " " << e.message << "\n";
-      }
-    }
-  }
-  struct tally {
-    std::int64_t held = 0;
-    std::int64_t required = 0;
-    std::int64_t excused = 0;
-    std::vector<std::uint64_t> lost;     ///< seen_until of dropped required lines, no gap told
-    std::vector<std::uint64_t> written;  ///< serials of its lines
-  };
-  std::map<key, tally> model;
-  for (const auto& l : array.history()) {
-    auto& t = model[key{l.entry.timestamp, l.entry.type, l.entry.message}];
-    ++t.held;
-    t.written.push_back(l.serial);
-    if (!l.seen_by_clean_poll) {
-      continue;
-    }
-    const auto in = [&l](const std::vector<range>& ranges) {
-      return std::any_of(ranges.begin(), ranges.end(),
-                         [&](const range& r) { return r.covers(l.entry.timestamp); });
-    };
-    const bool told = (!l.held && in(gaps)) || in(missable);
-    ++(told ? t.excused : t.required);
-    if (!told && !l.held) {
-      t.lost.push_back(l.seen_until);
-    }
-  }
-  // A dropped line cannot be told by any reader (the array gives lines no id) from a line of
-  // the same second, type and message written after the last clean poll that saw it: each
-  // such later line excuses one dropped line.
-  for (auto& [k, t] : model) {
-    std::sort(t.lost.begin(), t.lost.end());
-    std::size_t next_lost = 0;
-    for (const auto serial : t.written) {
-      if (next_lost < t.lost.size() && serial >= t.lost[next_lost]) {
-        ++next_lost;
-        --t.required;
-        ++t.excused;
-      }
-    }
-  }
-  for (const auto& [k, ids] : queued) {
-    const auto held = model.contains(k) ? model[k].held : 0;
-    if (std::cmp_greater(ids.size(), held)) {
-      problems << "  " << ids.size() << " ids queued for " << held
-               << " lines the array ever held: " << std::get<0>(k) - clock_origin << " "
-               << std::get<1>(k) << " " << std::get<2>(k) << "\n";
-    }
-  }
-  for (const auto& [k, t] : model) {
-    const auto n = queued.contains(k) ? static_cast<std::int64_t>(queued[k].size()) : 0;
-    if (n < t.required) {
-      problems << "  skipped silently: " << t.required - n << " of " << t.required
-               << " required lines " << std::get<0>(k) - clock_origin << " " << std::get<1>(k)
-               << " " << std::get<2>(k) << " (queued " << n << ", held ever " << t.held
-               << ", excused " << t.excused << ")\n";
-    }
-  }
+  const auto queued = read_queue(*queue_, first_seq, r.device(), said.repeats, problems);
+  compare_counts(queued, model_of(r.array(), said), problems);
   // An array that tells the truth about its listing and drops nothing leaves nothing to tell.
-  const bool dropped = std::any_of(array.history().begin(), array.history().end(),
-                                   [](const auto& l) { return !l.held; });
-  if (!gaps.empty() && !dropped && !ever_misbehaved) {
+  const auto& history = r.array().history();
+  const bool dropped =
+      std::any_of(history.begin(), history.end(), [](const auto& l) { return !l.held; });
+  if (!said.gaps.empty() && !dropped && !r.ever_misbehaved) {
     problems << "  a logs_gap told, but the array dropped no line\n";
   }
-  if (!problems.str().empty() && broken.empty()) {
-    broken = "the queue disagrees with the array's model";
+  if (!problems.str().empty() && r.broken.empty()) {
+    r.broken = "the queue disagrees with the array's model";
   }
-  if (broken.empty()) {
+  if (r.broken.empty()) {
     return "";
   }
   std::ostringstream out;
-  out << broken << "\nscript: " << to_text(s) << "\n"
+  out << r.broken << "\nscript: " << to_text(s) << "\n"
       << problems.str() << "polls:\n"
-      << trace.str() << "agent events:\n"
-      << said << "queued log lines: " << queued_lines << ", model lines: " << array.history().size()
+      << r.trace.str() << "agent events:\n"
+      << said.text << "queued log lines: " << queued.count << ", model lines: " << history.size()
       << " (times relative to the array's first clock)\n";
   return out.str();
 }
