@@ -40,26 +40,8 @@ bool device_answers(const device_metrics& d) {
          d.state != device::device_state::login_failed;
 }
 
-}  // namespace
-
-agent_snapshot take_snapshot(collector& agent, pipeline::delivery_thread& delivery,
-                             event_queue& queue) {
-  agent_snapshot s;
-  s.devices = agent.metrics();
-  s.sinks = delivery.status();
-  for (const auto& sink : s.sinks) {
-    s.sink_backlog.push_back(queue.span_after(sink.cursor));
-  }
-  s.queue = queue.totals();
-  s.now = unix_now();
-  return s;
-}
-
-ops::reply metrics_reply(const agent_snapshot& s) {
-  ops::prometheus_text p;
-  p.family("qsanfwd_build_info", "gauge", "The running qsanfwd's version (always 1).");
-  p.sample("qsanfwd_build_info", {{"version", QSANFWD_VERSION}}, 1);
-
+/// Each array's REST client: whether it answers, its requests, logins and retries.
+void array_client_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
   per_device(p, s, "qsanfwd_device_up", "gauge",
              "1 when the array answers and accepts the login, 0 otherwise.",
              [](const device_metrics& d) { return device_answers(d) ? 1 : 0; });
@@ -79,7 +61,10 @@ ops::reply metrics_reply(const agent_snapshot& s) {
   per_device(p, s, "qsanfwd_device_invalid_utf8_bytes_total", "counter",
              "Bytes of the array's answers that were not UTF-8, read as U+FFFD.",
              [](const device_metrics& d) { return d.client.invalid_utf8; });
+}
 
+/// Each array's log reading, and how far it trails the array's clock.
+void log_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
   per_device(p, s, "qsanfwd_log_polls_total", "counter", "Log read cycles begun.",
              [](const device_metrics& d) { return d.logs.cycles; });
   per_device(p, s, "qsanfwd_log_poll_errors_total", "counter", "Log read cycles that failed.",
@@ -113,13 +98,20 @@ ops::reply metrics_reply(const agent_snapshot& s) {
                static_cast<double>(std::max<std::int64_t>(0, s.now - *d.checkpoint)));
     }
   }
+}
+
+/// Each array's health polls.
+void health_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
   per_device(p, s, "qsanfwd_health_polls_total", "counter", "Health polls begun.",
              [](const device_metrics& d) { return d.health.polls; });
   per_device(p, s, "qsanfwd_health_poll_errors_total", "counter", "Health polls that failed.",
              [](const device_metrics& d) { return d.health.failed_polls; });
   per_device(p, s, "qsanfwd_health_events_total", "counter", "Health events queued.",
              [](const device_metrics& d) { return d.health.events_queued; });
+}
 
+/// Each sink's deliveries, backlog and answer times.
+void sink_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
   using sink_status = pipeline::sink_status;
   per_sink(p, s, "qsanfwd_sink_up", "gauge", "1 when the sink's last attempt did not fail.",
            [](const sink_status& k, const queue_span&) { return k.retrying ? 0 : 1; });
@@ -143,11 +135,40 @@ ops::reply metrics_reply(const agent_snapshot& s) {
     p.histogram("qsanfwd_sink_request_duration_seconds", {{"sink", k.name}},
                 ops::latency_histogram::bounds, k.latency.counts(), k.latency.sum());
   }
+}
 
+/// The durable queue as a whole.
+void queue_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
   p.family("qsanfwd_queue_events", "gauge", "Events in the durable queue.");
   p.sample("qsanfwd_queue_events", {}, static_cast<double>(s.queue.events));
   p.family("qsanfwd_queue_bytes", "gauge", "Bytes of events in the durable queue.");
   p.sample("qsanfwd_queue_bytes", {}, static_cast<double>(s.queue.bytes));
+}
+
+}  // namespace
+
+agent_snapshot take_snapshot(collector& agent, pipeline::delivery_thread& delivery,
+                             event_queue& queue) {
+  agent_snapshot s;
+  s.devices = agent.metrics();
+  s.sinks = delivery.status();
+  for (const auto& sink : s.sinks) {
+    s.sink_backlog.push_back(queue.span_after(sink.cursor));
+  }
+  s.queue = queue.totals();
+  s.now = unix_now();
+  return s;
+}
+
+ops::reply metrics_reply(const agent_snapshot& s) {
+  ops::prometheus_text p;
+  p.family("qsanfwd_build_info", "gauge", "The running qsanfwd's version (always 1).");
+  p.sample("qsanfwd_build_info", {{"version", QSANFWD_VERSION}}, 1);
+  array_client_metrics(p, s);
+  log_metrics(p, s);
+  health_metrics(p, s);
+  sink_metrics(p, s);
+  queue_metrics(p, s);
   return {200, "text/plain; version=0.0.4; charset=utf-8", p.text()};
 }
 
