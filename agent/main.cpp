@@ -39,18 +39,28 @@ void keep_secrets_out_of_core_dumps() {
   ::setrlimit(RLIMIT_CORE, &none);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace qsanfwd::app;
-  keep_secrets_out_of_core_dumps();
-  keep_freed_memory();
+/// The parsed command line: every subcommand, and the options each fills in.
+struct command_line {
   CLI::App cli{"qsanfwd: forwards logs and health events of QSAN storage arrays", "qsanfwd"};
-  cli.set_version_flag("--version", std::string("qsanfwd ") + QSANFWD_VERSION);
-  cli.require_subcommand(1);
+  qsanfwd::app::common_options common;
+  std::string device;
+  bool status_json = false;
+  qsanfwd::app::demo_options demo_opts;
+  std::string demo_duration;
+  std::vector<std::string> archive_paths;
 
-  common_options common;
-  const auto add_common = [&common](CLI::App* sub) {
+  CLI::App* run = nullptr;
+  CLI::App* check = nullptr;
+  CLI::App* test = nullptr;
+  CLI::App* logout = nullptr;
+  CLI::App* status = nullptr;
+  CLI::App* demo = nullptr;
+  CLI::App* verify = nullptr;
+};
+
+/// The subcommands that read a configuration file; --help lists them in the order added.
+void add_config_commands(command_line& c) {
+  const auto add_common = [&common = c.common](CLI::App* sub) {
     sub->add_option("-c,--config", common.config_file, "configuration file (JSON)")
         ->required()
         ->option_text("FILE");
@@ -58,74 +68,93 @@ int main(int argc, char** argv) {
                     "trace, debug, info, warn, error, critical or off; overrides the config");
   };
 
-  auto* run = cli.add_subcommand("run", "run the agent (the daemon)");
-  add_common(run);
-  auto* check =
-      cli.add_subcommand("check-config", "validate a config and print it, secrets masked");
-  add_common(check);
+  c.run = c.cli.add_subcommand("run", "run the agent (the daemon)");
+  add_common(c.run);
+  c.check = c.cli.add_subcommand("check-config", "validate a config and print it, secrets masked");
+  add_common(c.check);
 
-  std::string device;
-  auto* test = cli.add_subcommand(
-      "test-connection", "log in to each device, read a page of logs and health, summarise");
-  add_common(test);
-  test->add_option("--device", device, "only this device");
-  auto* logout =
-      cli.add_subcommand("logout", "revoke a device's stored refresh token and forget it");
-  add_common(logout);
-  logout->add_option("--device", device, "the device")->required();
+  c.test = c.cli.add_subcommand("test-connection",
+                                "log in to each device, read a page of logs and health, summarise");
+  add_common(c.test);
+  c.test->add_option("--device", c.device, "only this device");
+  c.logout = c.cli.add_subcommand("logout", "revoke a device's stored refresh token and forget it");
+  add_common(c.logout);
+  c.logout->add_option("--device", c.device, "the device")->required();
 
-  bool status_json = false;
-  auto* status = cli.add_subcommand(
+  c.status = c.cli.add_subcommand(
       "status", "where each device and sink stands (read-only; works beside a running agent)");
-  add_common(status);
-  status->add_flag("--json", status_json, "print JSON instead of text");
+  add_common(c.status);
+  c.status->add_flag("--json", c.status_json, "print JSON instead of text");
+}
 
-  demo_options demo_opts;
-  std::string demo_duration;
-  auto* demo = cli.add_subcommand(
+/// The subcommands that need no configuration.
+void add_standalone_commands(command_line& c) {
+  c.demo = c.cli.add_subcommand(
       "demo", "watch the agent forward from an embedded simulated array (Ctrl-C ends it)");
-  demo->add_option("--duration", demo_duration, "stop after this long, e.g. 30s");
-  demo->add_option("--backlog", demo_opts.backlog, "log lines the array holds at start");
+  c.demo->add_option("--duration", c.demo_duration, "stop after this long, e.g. 30s");
+  c.demo->add_option("--backlog", c.demo_opts.backlog, "log lines the array holds at start");
 
-  std::vector<std::string> archive_paths;
-  auto* verify = cli.add_subcommand(
+  c.verify = c.cli.add_subcommand(
       "verify-archive", "check the hash chain of a file sink's archive and its rotated files");
-  verify->add_option("paths", archive_paths, "the archive's files, in any order")
+  c.verify->add_option("paths", c.archive_paths, "the archive's files, in any order")
       ->required()
       ->option_text("PATH...");
+}
 
+int run_demo(command_line& c) {
+  using namespace qsanfwd::app;
+  if (!c.demo_duration.empty()) {
+    const auto d = qsanfwd::parse_duration(c.demo_duration);
+    if (!d) {
+      std::cerr << "qsanfwd: --duration: expected e.g. 30s or 2m, got \"" << c.demo_duration
+                << "\"\n";
+      return exit_usage;
+    }
+    c.demo_opts.duration_limit = *d;
+  }
+  return demo_command(c.demo_opts);
+}
+
+/// Runs the one subcommand parsed (require_subcommand(1) saw to it that there is one).
+int run_parsed(command_line& c) {
+  using namespace qsanfwd::app;
+  if (c.verify->parsed()) {
+    return verify_archive_command(c.archive_paths, std::cout);
+  }
+  if (c.status->parsed()) {
+    return status_command(c.common, c.status_json);
+  }
+  if (c.run->parsed()) {
+    return run_command(c.common);
+  }
+  if (c.demo->parsed()) {
+    return run_demo(c);
+  }
+  if (c.test->parsed()) {
+    return test_connection_command(c.common, c.device);
+  }
+  if (c.logout->parsed()) {
+    return logout_command(c.common, c.device);
+  }
+  return check_config_command(c.common);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace qsanfwd::app;
+  keep_secrets_out_of_core_dumps();
+  keep_freed_memory();
+  command_line c;
+  c.cli.set_version_flag("--version", std::string("qsanfwd ") + QSANFWD_VERSION);
+  c.cli.require_subcommand(1);
+  add_config_commands(c);
+  add_standalone_commands(c);
   try {
-    cli.parse(argc, argv);
+    c.cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = cli.exit(e);
+    const int code = c.cli.exit(e);
     return code == 0 ? exit_ok : exit_usage;
   }
-  if (verify->parsed()) {
-    return verify_archive_command(archive_paths, std::cout);
-  }
-  if (status->parsed()) {
-    return status_command(common, status_json);
-  }
-  if (run->parsed()) {
-    return run_command(common);
-  }
-  if (demo->parsed()) {
-    if (!demo_duration.empty()) {
-      const auto d = qsanfwd::parse_duration(demo_duration);
-      if (!d) {
-        std::cerr << "qsanfwd: --duration: expected e.g. 30s or 2m, got \"" << demo_duration
-                  << "\"\n";
-        return exit_usage;
-      }
-      demo_opts.duration_limit = *d;
-    }
-    return demo_command(demo_opts);
-  }
-  if (test->parsed()) {
-    return test_connection_command(common, device);
-  }
-  if (logout->parsed()) {
-    return logout_command(common, device);
-  }
-  return check_config_command(common);
+  return run_parsed(c);
 }
