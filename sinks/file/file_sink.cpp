@@ -97,16 +97,9 @@ boost::asio::awaitable<delivery> file_sink::deliver(std::span<const queued_event
 }
 
 delivery file_sink::write_batch(std::span<const queued_event> batch) {
-  const auto fail = [this](std::string why) {
-    ++counters_.write_failures;
-    if (!std::exchange(failing_, true)) {
-      log_->warn("{}; will retry", why);
-    }
-    return delivery::retry(std::move(why));
-  };
   if (fd_ < 0) {
     if (auto err = open_file()) {
-      return fail(*err);
+      return failed(*err);
     }
   }
   batch = batch.subspan(already_written(batch));
@@ -115,9 +108,41 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
     return delivery::delivered();
   }
   // The lines are built first, so a failed write leaves the chain where it was.
+  auto next = chain_;
+  build_lines(batch, next);
+  if (rotation_due(batch_buf_.size())) {
+    if (auto err = rotate()) {
+      return failed(*err);
+    }
+  }
+  if (auto err = append(batch_buf_)) {
+    return failed(*err);
+  }
+  size_ += batch_buf_.size();
+  chain_ = std::move(next);
+  resume_after_.reset();
+  counters_.lines += batch.size();
+  after_append();
+  if (batch_buf_.capacity() > max_kept_buffer) {
+    batch_buf_ = std::string();  // an outsized batch: not kept for the life of the sink
+  }
+  if (std::exchange(failing_, false)) {
+    log_->info("writing {} again", options_.path.string());
+  }
+  return delivery::delivered();
+}
+
+delivery file_sink::failed(std::string why) {
+  ++counters_.write_failures;
+  if (!std::exchange(failing_, true)) {
+    log_->warn("{}; will retry", why);
+  }
+  return delivery::retry(std::move(why));
+}
+
+void file_sink::build_lines(std::span<const queued_event> batch, std::optional<chain_state>& next) {
   // The buffer is the sink's, kept from batch to batch: a fresh one per batch cost a page fault
   // for each of its pages.
-  auto next = chain_;
   auto& buf = batch_buf_;
   buf.clear();
   std::size_t bytes = 0;
@@ -133,21 +158,22 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
     }
     buf += '\n';
   }
-  const bool too_big =
-      options_.rotate_max_bytes > 0 && size_ + buf.size() > options_.rotate_max_bytes;
+}
+
+bool file_sink::rotation_due(std::size_t adding) const {
+  const bool too_big = options_.rotate_max_bytes > 0 && size_ + adding > options_.rotate_max_bytes;
   const bool too_old = options_.rotate_interval > duration{0} &&
                        clock::now() - opened_at_ >= options_.rotate_interval;
-  if (size_ > 0 && (too_big || too_old)) {
-    if (auto err = rotate()) {
-      return fail(*err);
-    }
-  }
-  if (const int err = write_all(fd_, buf); err != 0) {
+  return size_ > 0 && (too_big || too_old);
+}
+
+std::optional<std::string> file_sink::append(std::string_view lines) {
+  if (const int err = write_all(fd_, lines); err != 0) {
     // Cut back a partial batch so that the retry writes each line once.
     if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
       log_->debug("cannot cut {} back after a failed write", options_.path.string());
     }
-    return fail("writing " + options_.path.string() + ": " + errno_text(err));
+    return "writing " + options_.path.string() + ": " + errno_text(err);
   }
   if (options_.fsync == fsync_policy::batch && ::fdatasync(fd_) != 0) {
     const int err = errno;
@@ -155,12 +181,12 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
     if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
       log_->debug("cannot cut {} back after a failed fsync", options_.path.string());
     }
-    return fail("fsync of " + options_.path.string() + ": " + errno_text(err));
+    return "fsync of " + options_.path.string() + ": " + errno_text(err);
   }
-  size_ += buf.size();
-  chain_ = std::move(next);
-  resume_after_.reset();
-  counters_.lines += batch.size();
+  return std::nullopt;
+}
+
+void file_sink::after_append() {
   if (options_.fsync == fsync_policy::batch) {
     ++counters_.fsyncs;
     last_sync_ = clock::now();
@@ -171,13 +197,6 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
       sync();
     }
   }
-  if (buf.capacity() > max_kept_buffer) {
-    buf = std::string();  // an outsized batch: not kept for the life of the sink
-  }
-  if (std::exchange(failing_, false)) {
-    log_->info("writing {} again", options_.path.string());
-  }
-  return delivery::delivered();
 }
 
 std::size_t file_sink::already_written(std::span<const queued_event> batch) {

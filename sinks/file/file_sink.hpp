@@ -53,6 +53,15 @@ class file_sink final : public sink {
 
  private:
   delivery write_batch(std::span<const queued_event> batch);
+  /// Counts the failure, warns once until a batch is written again, and answers retry.
+  delivery failed(std::string why);
+  /// The batch's lines into batch_buf_, chained from `next` when it is set.
+  void build_lines(std::span<const queued_event> batch, std::optional<chain_state>& next);
+  bool rotation_due(std::size_t adding) const;
+  /// Writes (and with `fsync: batch` syncs) `lines`; on failure cuts the file back to size_.
+  std::optional<std::string> append(std::string_view lines);
+  /// The fsync policy's bookkeeping once a batch is in the file.
+  void after_append();
   std::size_t already_written(std::span<const queued_event> batch);
   std::optional<std::string> open_file();
   std::optional<std::string> rotate();
