@@ -81,103 +81,150 @@ std::string chain_break(const std::vector<event>& changes) {
   return {};
 }
 
-class power_cut_run : public ::testing::TestWithParam<size> {};
+/// What every run of the agent shares: the array it reads, its files, the random moments and
+/// outcomes of the cuts, and their tally.
+class power_cut_bench {
+ public:
+  power_cut_bench(const cut_plan& p, std::uint32_t seed)
+      : array(array_options(p, seed)), rng_(seed), pause_ms_(20, p.longest_pause.count()) {
+    auto config = agent_config(state(), array.port());
+    config["devices"][0]["health"] = {{"interval", "1s"}};
+    config["sinks"].push_back(file_sink("archive", out()));
+    write_config(dir.path() / "config.json", config);
+    run_args = {"run", "-c", (dir.path() / "config.json").string()};
+  }
 
-TEST_P(power_cut_run, at_random_moments_loses_nothing_and_leaves_the_database_whole) {
-  const auto p = cut_plan_for(GetParam());
-  test::temp_dir dir;
-  sim::options o;
-  o.newest_first = true;
-  o.backlog = p.backlog;
-  o.backlog_per_second = 50;
-  o.live_rate = 200;
-  o.duplicate_ratio = 0.1;
-  o.access_token_lifetime_s = 5;
-  o.faults.status_5xx = 0.1;
-  o.faults.on_auth = true;
-  const auto seed = torture::seed();
-  o.seed = seed;
-  sim::running_simulator array(o);
-  const auto state = dir / "state";
-  auto config = agent_config(state, array.port());
-  config["devices"][0]["health"] = {{"interval", "1s"}};
-  config["sinks"].push_back(file_sink("archive", dir / "out.jsonl"));
-  write_config(dir / "config.json", config);
-  const auto log = dir / "agent.log";
-  const std::vector<std::string> run_args{"run", "-c", (dir / "config.json").string()};
+  std::filesystem::path state() const { return dir.path() / "state"; }
+  std::filesystem::path out() const { return dir.path() / "out.jsonl"; }
+  std::filesystem::path log() const { return dir.path() / "agent.log"; }
 
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<long> pause_ms(20, p.longest_pause.count());
-  std::uniform_int_distribution<int> pick_outcome(0, 2);
-  power_cut::cut_report sum;
-  bool disk_failed = false;
-  const auto flip_disk = [&] {
-    disk_failed = !disk_failed;
-    ASSERT_TRUE(disk_failed ? array->fail_disk(flapping_disk) : array->restore_disk(flapping_disk));
-  };
-  for (int i = 0; i < p.cuts; ++i) {
-    test::child_process agent(power_cut_binary(), run_args, log);
-    const auto pause = milliseconds(pause_ms(rng));
-    bool ended = test::wait_until([&] { return !agent.running(); }, pause / 2);
+  /// Lets the agent run a random while, the disk changing halfway. True when it ended by itself.
+  bool ended_by_itself(test::child_process& agent) {
+    const auto pause = milliseconds(pause_ms_(rng_));
+    const bool ended = test::wait_until([&] { return !agent.running(); }, pause / 2);
     flip_disk();
-    ended = ended || test::wait_until([&] { return !agent.running(); }, pause / 2);
-    ASSERT_FALSE(ended) << "seed " << seed << ": run " << i + 1 << " ended by itself with "
-                        << agent.wait() << "\n"
-                        << test::read_file(log);
-    agent.kill(SIGKILL);
-    ASSERT_EQ(agent.wait(), 128 + SIGKILL) << "seed " << seed;
-    const auto kept = static_cast<power_cut::outcome>(pick_outcome(rng));
-    const auto r = power_cut::cut(state, kept, rng);
+    return ended || test::wait_until([&] { return !agent.running(); }, pause / 2);
+  }
+
+  /// Rewrites the killed agent's database and WAL as a disk could hold them after a power cut
+  /// at that instant, the outcome picked at random.
+  power_cut::outcome cut_power() {
+    const auto kept = static_cast<power_cut::outcome>(pick_outcome_(rng_));
+    const auto r = power_cut::cut(state(), kept, rng_);
     sum.files += r.files;
     sum.synced += r.synced;
     sum.unsynced += r.unsynced;
     sum.kept += r.kept;
-    const auto check =
-        std::filesystem::exists(state / "state.db") ? integrity(state / "state.db") : "ok";
-    ASSERT_EQ(check, "ok") << "seed " << seed << ": after cut " << i + 1 << " (" << to_string(kept)
-                           << ")";
+    return kept;
+  }
+
+  std::string integrity_check() const {
+    return std::filesystem::exists(state() / "state.db") ? integrity(state() / "state.db") : "ok";
   }
 
   // The disk ends failed, so at least that change must reach the sink.
-  if (!disk_failed) {
-    flip_disk();
+  void leave_disk_failed() {
+    if (!disk_failed_) {
+      flip_disk();
+    }
   }
-  array->pause_live(true);
-  const auto expected = test::sorted_lines(array->ledger());
-  test::child_process agent(power_cut_binary(), run_args, log);
-  const bool caught_up = test::wait_until(
-      [&] {
-        const auto changes = disk_changes(dir / "out.jsonl");
-        return read_output(dir / "out.jsonl").archive.lines.size() >= expected.size() &&
-               !changes.empty() && changes.back().current == "Failed";
-      },
-      p.catch_up);
+
+  /// Waits until the sink holds `lines` log lines and the disk's failure, at most `limit`.
+  bool caught_up(std::size_t lines, milliseconds limit) const {
+    return test::wait_until(
+        [&] {
+          const auto changes = disk_changes(out());
+          return read_output(out()).archive.lines.size() >= lines && !changes.empty() &&
+                 changes.back().current == "Failed";
+        },
+        limit);
+  }
+
+  /// What the agent said of its array, for the seed's next replay.
+  void keep_agent_log() const {
+    for (const auto& line : lines_with(log(), {" logs: "})) {
+      std::cout << line << "\n";
+    }
+    std::filesystem::copy_file(log(), "/tmp/power_cut_failed_agent.log",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+
+  test::temp_dir dir;
+  sim::running_simulator array;
+  std::vector<std::string> run_args;
+  power_cut::cut_report sum;
+
+ private:
+  static sim::options array_options(const cut_plan& p, std::uint32_t seed) {
+    sim::options o;
+    o.newest_first = true;
+    o.backlog = p.backlog;
+    o.backlog_per_second = 50;
+    o.live_rate = 200;
+    o.duplicate_ratio = 0.1;
+    o.access_token_lifetime_s = 5;
+    o.faults.status_5xx = 0.1;
+    o.faults.on_auth = true;
+    o.seed = seed;
+    return o;
+  }
+
+  void flip_disk() {
+    disk_failed_ = !disk_failed_;
+    ASSERT_TRUE(disk_failed_ ? array->fail_disk(flapping_disk)
+                             : array->restore_disk(flapping_disk));
+  }
+
+  std::mt19937 rng_;
+  std::uniform_int_distribution<long> pause_ms_;
+  std::uniform_int_distribution<int> pick_outcome_{0, 2};
+  bool disk_failed_ = false;
+};
+
+class power_cut_run : public ::testing::TestWithParam<size> {};
+
+TEST_P(power_cut_run, at_random_moments_loses_nothing_and_leaves_the_database_whole) {
+  const auto p = cut_plan_for(GetParam());
+  const auto seed = torture::seed();
+  power_cut_bench b(p, seed);
+  for (int i = 0; i < p.cuts; ++i) {
+    test::child_process agent(power_cut_binary(), b.run_args, b.log());
+    ASSERT_FALSE(b.ended_by_itself(agent))
+        << "seed " << seed << ": run " << i + 1 << " ended by itself with " << agent.wait() << "\n"
+        << test::read_file(b.log());
+    agent.kill(SIGKILL);
+    ASSERT_EQ(agent.wait(), 128 + SIGKILL) << "seed " << seed;
+    const auto kept = b.cut_power();
+    ASSERT_EQ(b.integrity_check(), "ok")
+        << "seed " << seed << ": after cut " << i + 1 << " (" << to_string(kept) << ")";
+  }
+
+  b.leave_disk_failed();
+  b.array->pause_live(true);
+  const auto expected = test::sorted_lines(b.array->ledger());
+  test::child_process agent(power_cut_binary(), b.run_args, b.log());
+  const bool caught_up = b.caught_up(expected.size(), p.catch_up);
   agent.kill(SIGTERM);
   EXPECT_EQ(agent.wait(), 0) << "seed " << seed;
-  const auto out = read_output(dir / "out.jsonl");
+  const auto out = read_output(b.out());
   const auto t = compare(expected, out.archive);
-  const auto logins = array->stats().offline_logins;
-  const auto changes = disk_changes(dir / "out.jsonl");
+  const auto logins = b.array->stats().offline_logins;
+  const auto changes = disk_changes(b.out());
   std::cout << "power cut, seed " << seed << ": runs " << p.cuts + 1 << ", cuts " << p.cuts
-            << ", writes after the last sync " << sum.unsynced << " (" << sum.kept << " kept), "
+            << ", writes after the last sync " << b.sum.unsynced << " (" << b.sum.kept << " kept), "
             << t << ", torn " << out.torn << ", disk changes " << changes.size()
             << ", offline logins " << logins << "\n";
   RecordProperty("cuts", p.cuts);
   RecordProperty("repeated", static_cast<int>(t.repeated));
   if (!caught_up || t.lost > 0) {
-    // What the agent said of its array, for the seed's next replay.
-    for (const auto& line : lines_with(log, {" logs: "})) {
-      std::cout << line << "\n";
-    }
-    std::filesystem::copy_file(log, "/tmp/power_cut_failed_agent.log",
-                               std::filesystem::copy_options::overwrite_existing);
+    b.keep_agent_log();
   }
   ASSERT_TRUE(caught_up) << "seed " << seed << ": the agent did not catch up; " << t;
   EXPECT_EQ(t.lost, 0u) << "seed " << seed;
   EXPECT_EQ(t.extra, 0u) << "seed " << seed;
   EXPECT_EQ(out.torn, 0u) << "seed " << seed;
   EXPECT_EQ(chain_break(changes), "") << "seed " << seed;
-  EXPECT_GT(sum.unsynced, 0u) << "seed " << seed << ": no cut found a write to take back";
+  EXPECT_GT(b.sum.unsynced, 0u) << "seed " << seed << ": no cut found a write to take back";
 }
 
 INSTANTIATE_TEST_SUITE_P(short_run, power_cut_run, ::testing::Values(size::short_run), size_name);
