@@ -253,13 +253,42 @@ class script_run {
         poller_(array_, store, writer, options_for(s), hooks()),
         io_(io) {}
 
-  /// Plays the script's steps, stopping at the first poll that did not end.
-  void play(const std::vector<script_step>& steps) {
-    for (const auto& st : steps) {
-      apply(st);
-      if (!broken.empty()) {
+  void apply(const script_step& st) {
+    switch (st.what) {
+      case kind::write:
+        for (auto& l : lines_of(0, st.a, st.b, st.d)) {
+          array_.write_late(std::move(l), st.c);
+        }
+        break;
+      case kind::clock:
+        array_.set_clock(array_.clock() + st.a);
+        // Time passing moves both clocks; a step back, or ahead by more than a day, is the
+        // array's clock set wrong, and ours stands still.
+        host_ += std::chrono::seconds(st.a > 0 && st.a <= 86'400 ? st.a : 0);
+        break;
+      case kind::poll: {
+        const auto limit = ending_poll();
+        std::erase_if(array_.fail_calls, [&](auto c) { return c >= limit; });
         break;
       }
+      case kind::drop:
+        array_.drop_oldest(static_cast<std::size_t>(st.a));
+        break;
+      case kind::clear:
+        array_.clear();
+        break;
+      case kind::mis:
+        misbehave(st.a);
+        break;
+      case kind::fail:
+        array_.fail_calls.push_back(array_.calls() + static_cast<std::uint64_t>(st.a));
+        break;
+      case kind::inflow:
+        array_.inflows.push_back(inflow{static_cast<int>(st.a), st.d, lines_of(0, st.b, st.c, 0)});
+        break;
+      case kind::future:
+        array_.write(line_of(array_.clock() + st.a, 7, 0));
+        break;
     }
   }
 
@@ -300,45 +329,6 @@ class script_run {
     // The host's clock: time passes when the array's clock moves on, not when it is set back.
     h.steady_now = [this] { return host_; };
     return h;
-  }
-
-  void apply(const script_step& st) {
-    switch (st.what) {
-      case kind::write:
-        for (auto& l : lines_of(0, st.a, st.b, st.d)) {
-          array_.write_late(std::move(l), st.c);
-        }
-        break;
-      case kind::clock:
-        array_.set_clock(array_.clock() + st.a);
-        // Time passing moves both clocks; a step back, or ahead by more than a day, is the
-        // array's clock set wrong, and ours stands still.
-        host_ += std::chrono::seconds(st.a > 0 && st.a <= 86'400 ? st.a : 0);
-        break;
-      case kind::poll: {
-        const auto limit = ending_poll();
-        std::erase_if(array_.fail_calls, [&](auto c) { return c >= limit; });
-        break;
-      }
-      case kind::drop:
-        array_.drop_oldest(static_cast<std::size_t>(st.a));
-        break;
-      case kind::clear:
-        array_.clear();
-        break;
-      case kind::mis:
-        misbehave(st.a);
-        break;
-      case kind::fail:
-        array_.fail_calls.push_back(array_.calls() + static_cast<std::uint64_t>(st.a));
-        break;
-      case kind::inflow:
-        array_.inflows.push_back(inflow{static_cast<int>(st.a), st.d, lines_of(0, st.b, st.c, 0)});
-        break;
-      case kind::future:
-        array_.write(line_of(array_.clock() + st.a, 7, 0));
-        break;
-    }
   }
 
   void misbehave(std::int64_t which) {
@@ -480,10 +470,8 @@ std::map<line_key, tally> model_of(const scripted_array& array, const what_agent
     if (!l.seen_by_clean_poll) {
       continue;
     }
-    const auto in = [&l](const std::vector<range>& ranges) {
-      return any_covers(ranges, l.entry.timestamp);
-    };
-    const bool told = (!l.held && in(said.gaps)) || in(said.missable);
+    const auto stamp = l.entry.timestamp;
+    const bool told = (!l.held && any_covers(said.gaps, stamp)) || any_covers(said.missable, stamp);
     ++(told ? t.excused : t.required);
     if (!told && !l.held) {
       t.lost.push_back(l.seen_until);
@@ -572,7 +560,12 @@ poller_bench::~poller_bench() {
 std::string poller_bench::run(const poller_script& s) {
   script_run r("fz" + std::to_string(++devices_), s, *store_, *writer_, io_);
   const auto first_seq = queue_->last_seq();
-  r.play(s.steps);
+  for (const auto& st : s.steps) {
+    r.apply(st);
+    if (!r.broken.empty()) {
+      break;
+    }
+  }
   if (r.broken.empty()) {
     r.settle();
   }
