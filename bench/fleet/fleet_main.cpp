@@ -380,6 +380,68 @@ verdict judge(const window& w) {
   return v;
 }
 
+/// A directory of its own for the run's config, sink file and agent log.
+std::optional<fs::path> make_run_dir() {
+  char tmpl[] = "/tmp/qsanfwd-fleet-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) {
+    return std::nullopt;
+  }
+  return fs::path(tmpl);
+}
+
+/// What the arrays saw, read before the agent stops and the fleet with it.
+struct fleet_counts {
+  std::vector<std::uint64_t> log_before;  ///< log requests per array when measuring began
+  std::vector<std::uint64_t> log_after;
+  std::vector<std::uint64_t> health_after;
+  std::size_t sim_lines = 0;
+};
+
+/// Prints the work done in the window and what reached the sink; true when every array was
+/// served and the agent stopped cleanly.
+bool report_work_done(const fleet_counts& c, const fs::path& dir, std::size_t arrays, int status) {
+  const auto sink = read_sink(dir / "out/events.jsonl");
+  std::uint64_t sink_log_lines = 0;
+  for (const auto& [name, n] : sink.log_lines) {
+    sink_log_lines += n;
+  }
+  const auto polled = count_if_positive(c.log_before, c.log_after);
+  const auto health_polled =
+      count_if_positive(std::vector<std::uint64_t>(arrays, 0), c.health_after);
+  std::printf(
+      "\nwork done: %zu/%zu arrays had their log read in the window, %zu/%zu had a health poll;\n",
+      polled, arrays, health_polled, arrays);
+  std::printf(
+      "file sink: %llu log lines from %zu devices (the arrays hold %zu), %llu health, %llu agent "
+      "events\n",
+      static_cast<unsigned long long>(sink_log_lines), sink.log_lines.size(), c.sim_lines,
+      static_cast<unsigned long long>(sink.health), static_cast<unsigned long long>(sink.agent));
+  std::printf("agent exit status after SIGTERM: %d\n", status);
+  return polled == arrays && health_polled == arrays && sink.log_lines.size() == arrays &&
+         status == 0;
+}
+
+/// Judges the window, tells of a failure, and keeps the run's directory when asked or failed.
+int verdict_of(const window& w, bool served, const fs::path& dir, const fs::path& agent_log,
+               bool keep) {
+  auto v = judge(w);
+  v.ok = served;
+  if (!v.ok) {
+    std::printf("FAILED: not every array was served, or the agent did not stop cleanly; see %s\n",
+                agent_log.c_str());
+    print_tail(agent_log, 10);
+  }
+  if (keep || !v.ok) {
+    std::printf("kept %s\n", dir.c_str());
+  } else {
+    fs::remove_all(dir);
+  }
+  if (!v.ok) {
+    return 1;
+  }
+  return v.targets_met ? 0 : 3;
+}
+
 int run(const bench_options& o) {
   const auto warmup = parse_or_throw(o.warmup, "--warmup");
   const auto length = parse_or_throw(o.measure, "--measure");
@@ -391,12 +453,12 @@ int run(const bench_options& o) {
   raise_fd_limit();
   qsanfwd::set_all_levels(spdlog::level::warn);
 
-  char tmpl[] = "/tmp/qsanfwd-fleet-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) {
+  const auto made = make_run_dir();
+  if (!made) {
     std::cerr << "cannot create a temporary directory\n";
     return 1;
   }
-  const fs::path dir = tmpl;
+  const fs::path dir = *made;
   std::printf("starting %zu simulated arrays (backlog %zu lines each) in %s\n", o.arrays, o.backlog,
               dir.c_str());
   sim_fleet fleet(o.arrays, o.backlog, o.live_rate);
@@ -411,15 +473,16 @@ int run(const bench_options& o) {
   std::fflush(stdout);
 
   watch_warmup(agent, fleet, warmup, o.arrays);
-  const auto log_before = fleet.requests(log_path);
+  fleet_counts counts;
+  counts.log_before = fleet.requests(log_path);
   std::optional<window> w;
   if (!interrupted && agent.running()) {
     w = measure(agent, fleet, length);
   }
-  const auto log_after = fleet.requests(log_path);
-  const auto health_after = fleet.requests(health_path);
+  counts.log_after = fleet.requests(log_path);
+  counts.health_after = fleet.requests(health_path);
   const auto status = agent.stop(std::chrono::seconds(30));
-  const auto sim_lines = fleet.total_log_lines();
+  counts.sim_lines = fleet.total_log_lines();
 
   if (!w) {
     std::cerr << (interrupted ? "interrupted" : "the agent ended early") << " (status " << status
@@ -428,41 +491,8 @@ int run(const bench_options& o) {
     return 1;
   }
   print_table(*w, o.arrays, o, agent.pid());
-  const auto sink = read_sink(dir / "out/events.jsonl");
-  std::uint64_t sink_log_lines = 0;
-  for (const auto& [name, n] : sink.log_lines) {
-    sink_log_lines += n;
-  }
-  const auto polled = count_if_positive(log_before, log_after);
-  const auto health_polled =
-      count_if_positive(std::vector<std::uint64_t>(o.arrays, 0), health_after);
-  std::printf(
-      "\nwork done: %zu/%zu arrays had their log read in the window, %zu/%zu had a health poll;\n",
-      polled, o.arrays, health_polled, o.arrays);
-  std::printf(
-      "file sink: %llu log lines from %zu devices (the arrays hold %zu), %llu health, %llu agent "
-      "events\n",
-      static_cast<unsigned long long>(sink_log_lines), sink.log_lines.size(), sim_lines,
-      static_cast<unsigned long long>(sink.health), static_cast<unsigned long long>(sink.agent));
-  std::printf("agent exit status after SIGTERM: %d\n", status);
-
-  auto v = judge(*w);
-  v.ok = polled == o.arrays && health_polled == o.arrays && sink.log_lines.size() == o.arrays &&
-         status == 0;
-  if (!v.ok) {
-    std::printf("FAILED: not every array was served, or the agent did not stop cleanly; see %s\n",
-                agent_log.c_str());
-    print_tail(agent_log, 10);
-  }
-  if (o.keep || !v.ok) {
-    std::printf("kept %s\n", dir.c_str());
-  } else {
-    fs::remove_all(dir);
-  }
-  if (!v.ok) {
-    return 1;
-  }
-  return v.targets_met ? 0 : 3;
+  const bool served = report_work_done(counts, dir, o.arrays, status);
+  return verdict_of(*w, served, dir, agent_log, o.keep);
 }
 
 }  // namespace
