@@ -489,8 +489,8 @@ TEST_F(poller_property, DISABLED_finding_60_identical_lines_ahead_with_total_low
 // search with misbehaving arrays, seeds 2 (script 2650), 5 (2225) and 6 (1333), shrunk.
 TEST_F(poller_property, DISABLED_finding_61_identical_line_lost_with_total_missing) {
   EXPECT_EQ(run_script("page=5 newest exclusive | fail 4; fail 3; mis total_missing; poll; "
-                       "mis next; inflow 4 3 11 1; write 4 8 0 2; clock 3600; future 3; poll; fail 4; "
-                       "future 3153600000; poll; write 7 3 1 0; future 3600; poll"),
+                       "mis next; inflow 4 3 11 1; write 4 8 0 2; clock 3600; future 3; poll; "
+                       "fail 4; future 3153600000; poll; write 7 3 1 0; future 3600; poll"),
             "");
 }
 
