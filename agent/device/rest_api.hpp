@@ -4,9 +4,9 @@
 
 namespace qsanfwd::device::rest {
 
-// The paths of the QSAN RESTful API, as the vendor's manual gives them (chapters 3 to 14 of
-// /work/shared/docs/qsan-restful-api-manual.txt, one path a chapter, numbered here so; see
-// api-notes.md beside it for what the manual leaves unsaid). The array client asks for them and
+// The paths of the QSAN RESTful API, as the vendor's manual gives them (chapters 3 to 14 of the
+// "QSAN RESTful API" manual, one path a chapter, numbered here so; the project's API notes say
+// what the manual leaves unsaid). The array client asks for them and
 // the simulator answers them: one spelling for both, header-only so that either may include it.
 inline constexpr std::string_view auth_get = "/auth/get";                        // 3
 inline constexpr std::string_view auth_refresh = "/auth/refresh";                // 4

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "agent/core/time.hpp"
+#include "agent/net/read_with_room.hpp"
 #include "agent/net/retry_after.hpp"
 
 namespace qsanfwd::net {
@@ -24,9 +25,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// Beast reads at most what the buffer has room for, and never less than 512 bytes: with the
-// room left empty a 100 KB log page took ~200 recvmsg calls (and as many epoll_waits).
-constexpr std::size_t read_room_bytes = 16 * 1024;
 
 bool is_ip_literal(const std::string& host) {
   boost::system::error_code ec;
@@ -120,14 +118,7 @@ struct http_connection::impl {
     if (wec) {
       co_return wec;
     }
-    buffer.reserve(read_room_bytes);
-    auto [rec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
-    if (buffer.size() == 0 || buffer.capacity() > 4 * read_room_bytes) {
-      // A thousand idle connections need not keep the room, nor one the size of an outsized
-      // answer.
-      buffer.shrink_to_fit();
-    }
-    co_return rec;
+    co_return co_await read_with_room(stream, buffer, parser);
   }
 };
 

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "agent/core/logging.hpp"
+#include "agent/net/read_with_room.hpp"
 
 namespace qsanfwd::net {
 namespace asio = boost::asio;
@@ -28,7 +29,6 @@ using clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t read_room_bytes = 16 * 1024;
 constexpr auto first_accept_pause = std::chrono::milliseconds(100);
 constexpr auto last_accept_pause = std::chrono::milliseconds(1000);
 
@@ -205,14 +205,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       c.idle = true;
       c.idle_since = clock::now();
       tcp_layer.expires_after(opts.read_timeout);
-      // Beast reads no more than the buffer has room for, and at least 512 bytes: from an empty
-      // buffer a 1 MB body took ~2,000 reads (the bench's HTTP receiver drained a quarter
-      // slower than the blocking one it replaced).
-      buffer.reserve(read_room_bytes);
-      const auto [rec, rn] = co_await http::async_read(s, buffer, parser, as_result);
-      if (buffer.size() == 0 || buffer.capacity() > 4 * read_room_bytes) {
-        buffer.shrink_to_fit();  // idle keep-alive connections (a fleet's) need not keep the room
-      }
+      const auto rec = co_await read_with_room(s, buffer, parser);
       c.idle = false;
       if (rec) {
         log->debug("connection closed: {}", rec.message());
