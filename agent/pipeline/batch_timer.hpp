@@ -6,7 +6,7 @@
 #include <optional>
 #include <span>
 
-#include "agent/store/event_queue.hpp"
+#include "agent/core/queued_event.hpp"
 #include "config/config.hpp"
 
 namespace qsanfwd::pipeline {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/store/event_queue.hpp"
+#include "agent/core/queued_event.hpp"
 
 namespace qsanfwd::pipeline {
 
