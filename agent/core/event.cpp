@@ -107,6 +107,30 @@ void append_optional(std::string& out, std::string_view opening, const std::stri
   }
 }
 
+std::size_t fields_size(const field_list& fields) {
+  std::size_t n = 0;
+  for (const auto& [name, value] : fields) {
+    n += name.size() + value.size() + 6;
+  }
+  return n;
+}
+
+void append_fields(std::string& out, const field_list& fields) {
+  if (fields.empty()) {
+    return;
+  }
+  out += ",\"fields\":{";
+  for (const auto& [name, value] : fields) {
+    if (out.back() != '{') {
+      out += ',';
+    }
+    append_json_string(out, name);
+    out += ':';
+    append_json_string(out, value);
+  }
+  out += '}';
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -141,7 +165,7 @@ void append_json(std::string& out, const event& e) {
   const auto need = out.size() + 256 + e.id.size() + e.device.size() + e.host.size() +
                     e.type.size() + e.message.size() + e.model.size() + e.serial.size() +
                     e.component.size() + e.component_id.size() + e.attribute.size() +
-                    e.previous.size() + e.current.size() + e.flags.size();
+                    e.previous.size() + e.current.size() + e.flags.size() + fields_size(e.fields);
   if (need > out.capacity()) {
     out.reserve(std::max(need, 2 * out.capacity()));
   }
@@ -170,6 +194,7 @@ void append_json(std::string& out, const event& e) {
     append_field(out, ",\"current\":\"", e.current);
   }
   append_optional(out, ",\"flags\":\"", e.flags);
+  append_fields(out, e.fields);
   out += '}';
 }
 
@@ -195,12 +220,17 @@ class event_reader {
            (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) &&
             timestamp(static_cast<std::int64_t>(u)));
   }
-  bool string(std::string& s) { return skipping() || text(s); }
-  bool start_object(std::size_t /*elements*/) { return open(); }
-  bool start_array(std::size_t /*elements*/) { return depth_ > 0 && open(); }
+  bool string(std::string& s) { return in_fields() ? field_value(s) : skipping() || text(s); }
+  bool start_object(std::size_t /*elements*/) { return open(true); }
+  bool start_array(std::size_t /*elements*/) { return depth_ > 0 && open(false); }
   bool end_object() { return close(); }
   bool end_array() { return close(); }
-  bool key(std::string& k) { return depth_ > 1 || field(k); }
+  bool key(std::string& k) {
+    if (in_fields()) {
+      return field_name(k);
+    }
+    return depth_ > 1 || field(k);
+  }
 
  private:
   enum field_bit : unsigned {
@@ -220,17 +250,44 @@ class event_reader {
     previous = 1u << 13,
     current = 1u << 14,
     flags = 1u << 15,
+    fields = 1u << 16,
   };
   static constexpr unsigned required = id | kind | device | timestamp_bit | severity | message;
 
-  /// A scalar inside an ignored value, or as an ignored field's value.
-  bool skipping() const { return depth_ > 1 || (depth_ == 1 && slot_ == 0); }
+  /// A scalar inside an ignored value, or as an ignored field's value. Any but a string inside
+  /// `fields` stops the reader.
+  bool skipping() const { return !in_fields() && (depth_ > 1 || (depth_ == 1 && slot_ == 0)); }
 
-  bool open() {
-    if (done_ || (depth_ == 1 && slot_ != 0)) {
-      return false;  // a second top-level value, or a container where a field is due
+  /// Directly inside the `fields` object.
+  bool in_fields() const { return depth_ == 2 && slot_ == fields; }
+
+  bool open(bool object) {
+    const bool fields_object = object && depth_ == 1 && slot_ == fields;
+    if (done_ || (depth_ == 1 && slot_ != 0 && !fields_object) || in_fields()) {
+      // A second top-level value, a container where a field is due, or one inside `fields`.
+      return false;
     }
     ++depth_;
+    return true;
+  }
+
+  /// A repeated name stops the reader: the DOM reader decides.
+  bool field_name(std::string& k) {
+    for (const auto& [name, value] : e_.fields) {
+      if (name == k) {
+        return false;
+      }
+    }
+    e_.fields.emplace_back(std::move(k), std::string());
+    value_due_ = true;
+    return true;
+  }
+
+  bool field_value(std::string& v) {
+    if (!std::exchange(value_due_, false)) {
+      return false;
+    }
+    e_.fields.back().second = std::move(v);
     return true;
   }
 
@@ -252,7 +309,7 @@ class event_reader {
   }
 
   static unsigned bit_of(std::string_view k) {
-    static constexpr std::pair<std::string_view, unsigned> fields[] = {
+    static constexpr std::pair<std::string_view, unsigned> names[] = {
         {"id", id},
         {"kind", kind},
         {"device", device},
@@ -269,8 +326,9 @@ class event_reader {
         {"previous", previous},
         {"current", current},
         {"flags", flags},
+        {"fields", fields},
     };
-    for (const auto& [name, bit] : fields) {
+    for (const auto& [name, bit] : names) {
       if (name == k) {
         return bit;
       }
@@ -364,6 +422,7 @@ class event_reader {
   unsigned slot_ = 0;  ///< the field_bit of the value due at depth 1, 0 for an ignored key
   unsigned seen_ = 0;  ///< field_bits read
   bool done_ = false;
+  bool value_due_ = false;  ///< inside `fields`: a name was read, its value not yet
 };
 
 }  // namespace
@@ -373,6 +432,7 @@ void clear_keeping_buffers(event& e) {
                   &e.component_id, &e.attribute, &e.previous, &e.current, &e.flags}) {
     s->clear();
   }
+  e.fields.clear();
   e.kind = event_kind::log;
   e.timestamp = 0;
   e.severity = severity::info;
@@ -396,8 +456,31 @@ void event_from_json(std::string_view json, event& into) {
   into = detail::event_from_json_dom(json);
 }
 
+namespace {
+
+field_list fields_from_dom(const nlohmann::ordered_json& j) {
+  field_list out;
+  const auto it = j.find("fields");
+  if (it == j.end()) {
+    return out;
+  }
+  if (!it->is_object()) {
+    throw std::invalid_argument("event field fields is not an object");
+  }
+  for (const auto& [name, value] : it->items()) {
+    if (!value.is_string()) {
+      throw std::invalid_argument("event field fields." + name + " is not a string");
+    }
+    out.emplace_back(name, value.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
 event detail::event_from_json_dom(std::string_view json) {
-  const auto j = nlohmann::json::parse(json, nullptr, false);
+  // Ordered: `fields` keeps the order it was written in.
+  const auto j = nlohmann::ordered_json::parse(json, nullptr, false);
   if (!j.is_object()) {
     throw std::invalid_argument("event is not a JSON object");
   }
@@ -443,6 +526,7 @@ event detail::event_from_json_dom(std::string_view json) {
   e.previous = str("previous", false);
   e.current = str("current", false);
   e.flags = str("flags", false);
+  e.fields = fields_from_dom(j);
   return e;
 }
 

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "agent/core/severity.hpp"
 
@@ -15,6 +17,10 @@ enum class event_kind { log, health, agent };
 
 std::string_view to_string(event_kind k);
 std::optional<event_kind> parse_event_kind(std::string_view name);
+
+/// Static name/value pairs the user attaches to events (`fields` of a device or a sink), in the
+/// order configured; names are unique.
+using field_list = std::vector<std::pair<std::string, std::string>>;
 
 /// The canonical event. Its JSON field names are a contract with sinks and users' parsers;
 /// an empty optional field is left out of the JSON.
@@ -38,6 +44,8 @@ struct event {
   /// Space-separated words about how the event came to be; empty for most. `clock_ahead`: a
   /// log line stamped ahead of the array's own clock (forwarded as stamped).
   std::string flags;
+  /// The user's static fields (`"fields":{"site":"ams-1"}`), added on the way to each sink.
+  field_list fields;
 
   friend bool operator==(const event&, const event&) = default;
 };

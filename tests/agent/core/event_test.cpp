@@ -48,6 +48,20 @@ TEST(event, flags_are_written_last_and_left_out_when_empty) {
   EXPECT_EQ(to_json(sample()).find("flags"), std::string::npos);
 }
 
+TEST(event, static_fields_come_after_flags_in_order_and_read_back) {
+  event e = sample();
+  e.flags = "clock_ahead";
+  e.fields = {{"site", "ams-1"}, {"rack", "R\"7"}, {"a", ""}};
+  EXPECT_EQ(to_json(e),
+            R"({"id":"6f1c2a9e0b7d4c13","kind":"log","device":"array-01","host":"192.0.2.10",)"
+            R"("timestamp":1795915304,"time":"2026-11-29T01:21:44Z","type":"error",)"
+            R"("severity":"error","message":"Disk e0d3 failed.","flags":"clock_ahead",)"
+            R"("fields":{"site":"ams-1","rack":"R\"7","a":""}})");
+  EXPECT_EQ(event_from_json(to_json(e)), e);
+  EXPECT_EQ(detail::event_from_json_dom(to_json(e)), e);
+  EXPECT_EQ(to_json(sample()).find("fields"), std::string::npos);
+}
+
 TEST(event, health_fields_are_written_and_read_back) {
   event e = sample();
   e.kind = event_kind::health;
@@ -224,6 +238,10 @@ TEST(event, fast_reader_takes_odd_but_valid_input_as_the_dom_does) {
            R"({"flags":"clock_ahead","id":"x","message":"m",)" + fields + "}",
            R"({"id":"x","message":"m","flags":"",)" + fields + "}",
            R"({"id":"x","message":"m","flags":"a","flags":"b",)" + fields + "}",
+           // Static fields anywhere, empty, in any order, a name repeated (the last counts).
+           R"({"fields":{"z":"1","a":"2"},"id":"x","message":"m",)" + fields + "}",
+           R"({"id":"x","message":"m","fields":{},)" + fields + "}",
+           R"({"id":"x","message":"m","fields": { "k" : "v" , "k" : "w" } ,)" + fields + "}",
        }) {
     expect_same_as_dom(json);
   }
@@ -264,6 +282,12 @@ TEST(event, fast_reader_fails_as_the_dom_does) {
           R"({"id":"x","kind":"log","device":"d","timestamp":05,"severity":"info","message":"m"})",
           good.substr(0, good.size() - 1) + R"(,"flags":5})",
           good.substr(0, good.size() - 1) + R"(,"flags":["clock_ahead"]})",
+          good.substr(0, good.size() - 1) + R"(,"fields":"site"})",
+          good.substr(0, good.size() - 1) + R"(,"fields":["site"]})",
+          good.substr(0, good.size() - 1) + R"(,"fields":{"site":5}})",
+          good.substr(0, good.size() - 1) + R"(,"fields":{"site":null}})",
+          good.substr(0, good.size() - 1) + R"(,"fields":{"site":{"a":"b"}}})",
+          good.substr(0, good.size() - 1) + R"(,"fields":{"site":["a"]}})",
       }) {
     expect_same_as_dom(json);
     EXPECT_THROW(event_from_json(json), std::invalid_argument) << json;
