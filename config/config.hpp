@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "agent/core/duration.hpp"
+#include "agent/core/event_filter.hpp"
+#include "agent/core/event_shape.hpp"
 #include "agent/core/secret.hpp"
 #include "agent/net/tls_options.hpp"
 #include "config/address.hpp"
@@ -76,6 +78,7 @@ struct device_config {
   tls_options tls;
   log_options logs;
   health_options health;
+  field_list fields;  ///< static fields every event of this device carries to every sink
 };
 
 struct batch_options {
@@ -106,6 +109,8 @@ struct sink_config {
   queue_options queue;
   sink_start start_at = sink_start::end;
   std::filesystem::path dead_letter_path;
+  event_filter filter;  ///< `match` and `exclude`
+  event_shape shape;    ///< `fields`, `rename`, `drop`, and the devices' `fields`
   std::any options;  ///< what the parser registered for `type` returned
 };
 

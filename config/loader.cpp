@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "config/config.hpp"
+#include "config/event_routing.hpp"
 #include "config/json_pointer.hpp"
 #include "config/read_file.hpp"
 
@@ -265,6 +266,7 @@ device_config read_device(object_reader& r) {
   tls.finish();
   d.logs = read_logs(r.object("logs"));
   d.health = read_health(r.object("health"));
+  d.fields = read_fields(r);
   r.finish();
   return d;
 }
@@ -311,6 +313,8 @@ sink_config read_sink(object_reader& r, const sink_type_table& table, const fs::
                                                                        : sink_start::oldest;
   s.dead_letter_path =
       r.string("dead_letter_path", (state_dir / "dead-letter" / (s.name + ".jsonl")).string());
+  s.filter = read_event_filter(r);
+  s.shape = read_event_shape(r);
   s.options = parser->second(r);
   r.finish();
   return s;
@@ -360,6 +364,13 @@ agent_config read_config(std::string_view text, const sink_type_table& sinks, co
   }
   if (cfg.sinks.empty()) {
     throw config_error("/sinks", "at least one sink is required");
+  }
+  for (const auto& d : cfg.devices) {
+    for (auto& s : cfg.sinks) {
+      if (!d.fields.empty()) {
+        s.shape.devices.emplace(d.name, d.fields);
+      }
+    }
   }
   cfg.effective = root.effective_document();
   return cfg;

@@ -470,6 +470,14 @@ std::vector<object_reader> object_reader::array_of_objects(std::string_view key)
   return result;
 }
 
+std::vector<object_reader> object_reader::one_or_more_objects(std::string_view key) {
+  const auto it = object_->find(std::string(key));
+  if (it != object_->end() && it->is_object()) {
+    return {object(key)};
+  }
+  return array_of_objects(key);
+}
+
 std::optional<json> object_reader::raw_value(std::string_view key) {
   const json* value = take(key);
   if (value == nullptr) {

@@ -99,6 +99,9 @@ class object_reader {
   /// An array of objects; absent is empty. The caller calls finish() on each.
   std::vector<object_reader> array_of_objects(std::string_view key);
 
+  /// An object or an array of objects (one rule or several); absent is empty.
+  std::vector<object_reader> one_or_more_objects(std::string_view key);
+
   /// The value of `key` as written (strings expanded), for options that take more than one
   /// JSON type; the caller validates it. Recorded in the effective config as is.
   std::optional<nlohmann::json> raw_value(std::string_view key);

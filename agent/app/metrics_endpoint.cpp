@@ -125,6 +125,9 @@ void sink_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
   per_sink(p, s, "qsanfwd_sink_events_dropped_total", "counter",
            "Events skipped by queue.when_full: drop_oldest.",
            [](const sink_status& k, const queue_span&) { return k.dropped; });
+  per_sink(p, s, "qsanfwd_sink_events_filtered_total", "counter",
+           "Events the sink's match/exclude passed over: its cursor moved past them unsent.",
+           [](const sink_status& k, const queue_span&) { return k.filtered; });
   per_sink(p, s, "qsanfwd_sink_queue_events", "gauge", "Events queued for the sink, not delivered.",
            [](const sink_status&, const queue_span& b) { return b.events; });
   per_sink(p, s, "qsanfwd_sink_queue_bytes", "gauge", "Bytes queued for the sink, not delivered.",

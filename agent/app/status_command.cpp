@@ -101,6 +101,7 @@ json sink_json(const config::sink_config& s, event_queue& queue,
   out["retried"] = it->retried;
   out["rejected"] = it->rejected;
   out["dropped"] = it->dropped;
+  out["filtered"] = it->filtered;
   return out;
 }
 
@@ -198,9 +199,10 @@ void print_status(const json& status, std::ostream& out) {
         "    undelivered {} events ({}), oldest {}\n", s["undelivered_events"].get<std::int64_t>(),
         bytes(s["undelivered_bytes"].get<std::int64_t>()),
         s["oldest_undelivered"].is_null() ? std::string("-") : age(s["oldest_undelivered"]));
-    out << fmt::format("    delivered {}, retried {}, rejected {}, dropped {}\n",
+    out << fmt::format("    delivered {}, retried {}, rejected {}, dropped {}, filtered {}\n",
                        s["delivered"].get<std::int64_t>(), s["retried"].get<std::int64_t>(),
-                       s["rejected"].get<std::int64_t>(), s["dropped"].get<std::int64_t>());
+                       s["rejected"].get<std::int64_t>(), s["dropped"].get<std::int64_t>(),
+                       s["filtered"].get<std::int64_t>());
   }
 }
 

@@ -21,6 +21,8 @@ std::optional<event_kind> parse_event_kind(std::string_view name);
 /// Static name/value pairs the user attaches to events (`fields` of a device or a sink), in the
 /// order configured; names are unique.
 using field_list = std::vector<std::pair<std::string, std::string>>;
+/// How options name a static field: `fields.site`.
+inline constexpr std::string_view static_field_prefix = "fields.";
 
 /// The canonical event. Its JSON field names are a contract with sinks and users' parsers;
 /// an empty optional field is left out of the JSON.

@@ -7,8 +7,6 @@
 namespace qsanfwd {
 namespace {
 
-constexpr std::string_view field_prefix = "fields.";
-
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
@@ -72,8 +70,8 @@ void event_template::add_field(std::string_view name) {
     parts_.emplace_back(kind_field{});
   } else if (name == "severity") {
     parts_.emplace_back(severity_field{});
-  } else if (name.starts_with(field_prefix) && name.size() > field_prefix.size()) {
-    parts_.emplace_back(static_field{std::string(name.substr(field_prefix.size()))});
+  } else if (name.starts_with(static_field_prefix) && name.size() > static_field_prefix.size()) {
+    parts_.emplace_back(static_field{std::string(name.substr(static_field_prefix.size()))});
   } else {
     throw std::invalid_argument("unknown field " + in_quotes(name) +
                                 " (known: device, host, kind, type, severity, component, model, "

@@ -15,6 +15,10 @@ namespace qsanfwd {
 struct queued_event {
   queued_event() = default;
   queued_event(std::int64_t s, std::string b) : seq(s), body(std::move(b)) {}
+  /// An event whose fields are known already (a sink's shaped copy of a queued event): `b` is
+  /// what the sink writes as it is, `parsed` what it formats from.
+  queued_event(std::int64_t s, std::string b, event parsed)
+      : seq(s), body(std::move(b)), parsed_(std::move(parsed)) {}
 
   std::int64_t seq = 0;
   std::string body;

@@ -15,6 +15,7 @@
 #include "agent/pipeline/dead_letters.hpp"
 #include "agent/pipeline/durability_sync.hpp"
 #include "agent/pipeline/queue_limits.hpp"
+#include "agent/pipeline/routing.hpp"
 #include "agent/pipeline/sink_answer.hpp"
 #include "sinks/registry.hpp"
 
@@ -214,7 +215,8 @@ std::vector<sink_status> dispatcher::status() const {
   for (const auto& l : lanes_) {
     const auto& t = l->totals;
     out.push_back(sink_status{l->cfg.name, t.seq, l->pending_bytes, t.delivered,
-                              t.retried + l->unsaved_retries, t.rejected, t.dropped, l->retrying,
+                              t.retried + l->unsaved_retries, t.rejected, t.dropped, t.filtered,
+                              l->retrying,
                               l->last_error, l->latency});
   }
   return out;
@@ -278,11 +280,18 @@ asio::awaitable<sinks::delivery> dispatcher::ask_sink(lane& l,
   }
 }
 
-asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_event> batch) {
-  std::span<const queued_event> rest(batch);
-  while (!rest.empty()) {
-    auto d = co_await ask_sink(l, rest);
-    auto s = settle(d, rest.size());
+asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_event> read) {
+  const auto batch = route_batch(std::move(read), l.cfg.filter, l.cfg.shape);
+  std::span<const queued_event> rest(batch.send);
+  std::size_t settled = 0;  // of batch.send
+  for (;;) {
+    // Nothing to send (every event filtered) settles nothing and passes them all.
+    auto d = sinks::delivery::delivered();
+    settlement s;
+    if (!rest.empty()) {
+      d = co_await ask_sink(l, rest);
+      s = settle(d, rest.size());
+    }
     if (!s.rejected.empty()) {
       const auto why = d.reason.empty() ? std::string("rejected by the destination") : d.reason;
       if (auto err = write_dead_letters(l, rest, s.rejected, why)) {
@@ -290,13 +299,12 @@ asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_even
         s = settlement{};
       }
     }
-    if (s.settled > 0) {
-      if (!co_await commit(l, rest.first(s.settled),
-                           static_cast<std::int64_t>(s.rejected.size()))) {
-        co_return;
-      }
-      rest = rest.subspan(s.settled);
+    settled += s.settled;
+    const auto step = step_after(batch, settled, s.rejected.size(), l.totals.seq);
+    if (step.through > l.totals.seq && !co_await commit(l, step)) {
+      co_return;
     }
+    rest = rest.subspan(s.settled);
     if (rest.empty()) {
       break;
     }
@@ -317,17 +325,16 @@ asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_even
   }
 }
 
-asio::awaitable<bool> dispatcher::commit(lane& l, std::span<const queued_event> settled,
-                                         std::int64_t rejected) {
-  const auto counts = count_settled(settled, l.totals.seq, rejected);
-  const cursor_move move{counts.delivered, l.unsaved_retries, counts.rejected, 0};
-  if (!co_await record_move(l, settled.back().seq, move)) {
+asio::awaitable<bool> dispatcher::commit(lane& l, const cursor_step& step) {
+  const cursor_move move{step.delivered, l.unsaved_retries, step.rejected, 0, step.filtered};
+  if (!co_await record_move(l, step.through, move)) {
     co_return false;
   }
   store_.give_back_free_pages();
-  l.pending_bytes -= counts.bytes;
+  l.pending_bytes -= step.bytes;
   l.totals.delivered += move.delivered;
   l.totals.rejected += move.rejected;
+  l.totals.filtered += move.filtered;
   l.totals.retried += std::exchange(l.unsaved_retries, 0);
   if (l.dropping && !must_drop_oldest(l.cfg.queue, l.pending_bytes)) {
     l.dropping = false;

@@ -21,6 +21,7 @@
 namespace qsanfwd::pipeline {
 
 struct batch_wait;
+struct cursor_step;
 struct drop_plan;
 
 /// A sink and its configuration (batching, retry, queue limit, start, dead-letter file).
@@ -43,6 +44,7 @@ struct sink_status {
   std::int64_t retried = 0;
   std::int64_t rejected = 0;
   std::int64_t dropped = 0;
+  std::int64_t filtered = 0;  ///< passed over unsent: `match`/`exclude`
   bool retrying = false;  ///< the last attempt answered retry
   std::string last_error;
   ops::latency_histogram latency;  ///< how long deliver() took, in this run
@@ -103,13 +105,13 @@ class dispatcher {
   /// Idle until `wait.until`, or sooner when notify_appended finds the batch filled, a drop
   /// moves the lane's cursor, or stop().
   boost::asio::awaitable<void> wait_to_fill(lane& l, const batch_wait& wait);
-  boost::asio::awaitable<void> deliver_batch(lane& l, std::vector<queued_event> batch);
+  /// Sends what the sink's rules take of `read`, shaped, and passes over the rest.
+  boost::asio::awaitable<void> deliver_batch(lane& l, std::vector<queued_event> read);
   /// The sink's answer to `batch`; a sink that throws answers retry. Rethrows only the
   /// cancellation of stop().
   boost::asio::awaitable<sinks::delivery> ask_sink(lane& l, std::span<const queued_event> batch);
-  /// Moves the cursor past `settled` and counts them; false when stopped before it could.
-  boost::asio::awaitable<bool> commit(lane& l, std::span<const queued_event> settled,
-                                      std::int64_t rejected);
+  /// Moves the cursor as `step` says and counts it; false when stopped before it could.
+  boost::asio::awaitable<bool> commit(lane& l, const cursor_step& step);
   /// Writes the cursor move, retrying a failing store within seconds; false when stopped first.
   boost::asio::awaitable<bool> record_move(lane& l, std::int64_t last, const cursor_move& move);
   boost::asio::awaitable<void> pause(lane& l, duration wait);

@@ -28,23 +28,6 @@ settlement settle(const sinks::delivery& answer, std::size_t size) {
   return s;
 }
 
-settled_counts count_settled(std::span<const queued_event> settled, std::int64_t cursor,
-                             std::int64_t rejected) {
-  settled_counts c;
-  std::int64_t passed = 0;
-  for (const auto& e : settled) {
-    if (e.seq > cursor) {
-      c.bytes += static_cast<std::int64_t>(e.body.size());
-      ++passed;
-    }
-  }
-  // Which of the events a drop passed were rejected is not known here: the rejected count is
-  // kept within the events this move passes, so that delivered never goes below zero.
-  c.rejected = std::min(passed, rejected);
-  c.delivered = passed - c.rejected;
-  return c;
-}
-
 std::optional<retry_after_wait> obey_retry_after(std::optional<duration> retry_after,
                                                  duration retry_max) {
   if (!retry_after || *retry_after < duration::zero()) {

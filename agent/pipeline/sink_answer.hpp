@@ -28,20 +28,6 @@ struct settlement {
 /// (delivered or rejected) or nothing (retry).
 settlement settle(const sinks::delivery& answer, std::size_t size);
 
-/// What settling events adds to the lane's counters, and the bytes that leave its share of the
-/// queue.
-struct settled_counts {
-  std::int64_t delivered = 0;
-  std::int64_t rejected = 0;
-  std::int64_t bytes = 0;
-};
-
-/// Counts `settled`, `rejected` of them rejected, for a lane whose cursor is at `cursor`. Events
-/// the cursor has passed meanwhile (a drop_oldest during the delivery) are counted as dropped
-/// already and not again.
-settled_counts count_settled(std::span<const queued_event> settled, std::int64_t cursor,
-                             std::int64_t rejected);
-
 /// The wait a sink's Retry-After asks for, as the lane obeys it.
 struct retry_after_wait {
   duration wait{0};

@@ -409,7 +409,8 @@ std::vector<sink_cursor> event_queue::cursors() {
   std::vector<sink_cursor> out;
   while (st.step()) {
     out.push_back(sink_cursor{st.column_text(0), st.column_int64(1), st.column_int64(2),
-                              st.column_int64(3), st.column_int64(4), st.column_int64(5)});
+                              st.column_int64(3), st.column_int64(4), st.column_int64(5),
+                              st.column_int64(6)});
   }
   st.reset();
   return out;
@@ -439,6 +440,7 @@ void event_queue::advance_cursor(std::string_view sink, std::int64_t seq,
   st.bind_int64(5, counts.rejected);
   st.bind_int64(6, counts.dropped);
   st.bind_int64(7, unix_now());
+  st.bind_int64(8, counts.filtered);
   st.run();
 }
 

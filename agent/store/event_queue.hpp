@@ -37,7 +37,8 @@ struct sink_cursor {
   std::int64_t delivered = 0;
   std::int64_t retried = 0;  ///< attempts answered "retry"
   std::int64_t rejected = 0;
-  std::int64_t dropped = 0;  ///< skipped by `when_full: drop_oldest`
+  std::int64_t dropped = 0;   ///< skipped by `when_full: drop_oldest`
+  std::int64_t filtered = 0;  ///< passed over unsent: the sink's `match`/`exclude` refused them
 };
 
 /// What one cursor move adds to a sink's counters.
@@ -46,6 +47,7 @@ struct cursor_move {
   std::int64_t retried = 0;
   std::int64_t rejected = 0;
   std::int64_t dropped = 0;
+  std::int64_t filtered = 0;
 };
 
 /// Events encoded and packed as the queue stores them, not yet in it: event_queue::encode()

@@ -237,6 +237,10 @@ ALTER TABLE log_marks ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
     migration{11, R"sql(
 ALTER TABLE log_recent ADD COLUMN recorded_at INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // Events a sink's `match`/`exclude` passed over: its cursor moves past them unsent.
+    migration{12, R"sql(
+ALTER TABLE sink_cursors ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -298,14 +302,15 @@ inline constexpr std::string_view delete_event_chunks_through =
 // ---- sink cursors ------------------------------------------------------------------------
 
 inline constexpr std::string_view load_sink_cursors =
-    "SELECT sink, seq, delivered, retried, rejected, dropped FROM sink_cursors ORDER BY sink";
+    "SELECT sink, seq, delivered, retried, rejected, dropped, filtered FROM sink_cursors "
+    "ORDER BY sink";
 inline constexpr std::string_view create_sink_cursor =
     "INSERT OR IGNORE INTO sink_cursors (sink, seq, updated_at) VALUES (?1, ?2, ?3)";
 // The cursor never moves back, and counters only add up.
 inline constexpr std::string_view advance_sink_cursor =
     "UPDATE sink_cursors SET seq = max(seq, ?2), delivered = delivered + ?3, "
-    "retried = retried + ?4, rejected = rejected + ?5, dropped = dropped + ?6, updated_at = ?7 "
-    "WHERE sink = ?1";
+    "retried = retried + ?4, rejected = rejected + ?5, dropped = dropped + ?6, updated_at = ?7, "
+    "filtered = filtered + ?8 WHERE sink = ?1";
 inline constexpr std::string_view drop_sink_cursor = "DELETE FROM sink_cursors WHERE sink = ?1";
 
 // ---- log poller --------------------------------------------------------------------------

@@ -209,7 +209,7 @@ TEST(config_loader, unknown_keys_everywhere_are_errors) {
             "cert_file, key_file, pin_sha256)");
   EXPECT_EQ(parse_error(minimal("", R"(, "pathh": "/y")")),
             "config error at /sinks/0/pathh: unknown key (known: name, type, batch, retry, queue, "
-            "start_at, dead_letter_path, path, port, token)");
+            "start_at, dead_letter_path, match, exclude, fields, rename, drop, path, port, token)");
   EXPECT_EQ(parse_error(minimal("", R"(, "batch": {"max_event": 5})")),
             "config error at /sinks/0/batch/max_event: unknown key (known: max_events, "
             "max_bytes, max_delay)");

@@ -131,7 +131,8 @@ TEST_F(status_test, text_names_what_fails_and_what_waits) {
       "ago)\n");
   has("  array-02  https://192.0.2.11\n    logs    no checkpoint yet\n");
   has("  siem (syslog)\n    undelivered 3 events");
-  has("oldest 2027-01-15T07:51:00Z (9m ago)\n    delivered 1, retried 7, rejected 0, dropped 0\n");
+  has("oldest 2027-01-15T07:51:00Z (9m ago)\n"
+      "    delivered 1, retried 7, rejected 0, dropped 0, filtered 0\n");
   has("  fresh (file)\n    not started yet\n");
 }
 

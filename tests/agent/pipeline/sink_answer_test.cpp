@@ -53,42 +53,6 @@ TEST(settle, per_event_answers_of_the_wrong_count_fall_back_to_the_batch_result)
   EXPECT_EQ(s.rejected, (indexes{0, 1, 2}));
 }
 
-std::vector<queued_event> bodies(std::int64_t from, std::int64_t to, std::size_t size) {
-  std::vector<queued_event> out;
-  for (auto seq = from; seq <= to; ++seq) {
-    out.emplace_back(seq, std::string(size, 'x'));
-  }
-  return out;
-}
-
-TEST(count_settled, counts_each_settled_event_and_its_bytes) {
-  const auto events = bodies(11, 14, 10);
-  const auto c = count_settled(events, 10, 1);
-  EXPECT_EQ(c.delivered, 3);
-  EXPECT_EQ(c.rejected, 1);
-  EXPECT_EQ(c.bytes, 40);
-}
-
-TEST(count_settled, events_a_drop_moved_the_cursor_past_are_not_counted_again) {
-  const auto events = bodies(11, 14, 10);
-  const auto c = count_settled(events, 12, 0);
-  EXPECT_EQ(c.delivered, 2);
-  EXPECT_EQ(c.rejected, 0);
-  EXPECT_EQ(c.bytes, 20);
-}
-
-TEST(count_settled, rejected_are_held_within_the_events_passed) {
-  const auto events = bodies(11, 14, 10);
-  const auto c = count_settled(events, 13, 3);
-  EXPECT_EQ(c.delivered, 0);
-  EXPECT_EQ(c.rejected, 1);
-  EXPECT_EQ(c.bytes, 10);
-  const auto none = count_settled(events, 14, 4);
-  EXPECT_EQ(none.delivered, 0);
-  EXPECT_EQ(none.rejected, 0);
-  EXPECT_EQ(none.bytes, 0);
-}
-
 TEST(obey_retry_after, without_retry_after_the_backoff_decides) {
   EXPECT_FALSE(obey_retry_after(std::nullopt, duration{5000}));
   EXPECT_FALSE(obey_retry_after(duration{-1}, duration{5000}));
