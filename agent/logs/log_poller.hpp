@@ -237,6 +237,9 @@ class log_poller {
   bool ahead_reported_ = false;
   bool start_time_warned_ = false;
   bool untrustworthy_warned_ = false;
+  /// Cycles in a row whose listing, read by content, failed to come in one answer.
+  int whole_answer_failures_ = 0;
+  bool inexact_reported_ = false;  ///< logs_inexact told since the listing last came whole
   std::int64_t last_cycle_id_ = 0;
   /// The array's clock when the last cycle ended, and ours.
   struct clock_reading {

@@ -1,5 +1,6 @@
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "agent/logs/content_pages.hpp"
@@ -15,6 +16,8 @@ namespace {
 // A listing whose pages cannot be trusted (or cannot tell identical lines from a repeat) is
 // read in one answer up to this size (the parser's cap on the items of one answer).
 constexpr std::int64_t max_lines_in_one_page = 10'000;
+// Cycles in a row whose answer in one piece fails before the listing is read page by page.
+constexpr int whole_answer_attempts = 3;
 
 }  // namespace
 
@@ -41,13 +44,34 @@ asio::awaitable<result<std::optional<device::log_page>>> log_poller::fetch_whole
 }
 
 asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle& c) {
-  // A failed answer may be one too large for max_response_bytes: pages then, as for a listing
-  // too long for one answer (an array that does not answer at all fails them too).
   auto whole = co_await fetch_whole(c);
+  if (whole) {
+    whole_answer_failures_ = 0;
+  }
   if (whole && *whole) {
+    inexact_reported_ = false;
     co_await take(c, (*whole)->logs, true, horizon());
     report_progress(c, c.read, true);
     co_return read_end{};
+  }
+  // Page by page, a listing without positions loses or doubles lines that paging cannot tell
+  // apart (identical lines at a page boundary, lines pushed past lines ahead of the clock):
+  // a failed answer fails the cycle, which asks again. Only a listing too long for one answer,
+  // or whose answer keeps failing (larger than max_response_bytes, most likely), is read page
+  // by page, and logs_inexact says what such a read cannot tell.
+  if (!whole && ++whole_answer_failures_ < whole_answer_attempts) {
+    co_return whole.error();
+  }
+  if (!std::exchange(inexact_reported_, true)) {
+    raise("logs_inexact", severity::warning,
+          "The log of " + array_.device_name() + " is read page by page without a total to place " +
+              "its lines (" +
+              (whole ? "it does not come in one answer of up to " +
+                           std::to_string(max_lines_in_one_page) + " lines"
+                     : "its answer in one piece failed: " + whole.error().message) +
+              "): two identical lines on either side of a page boundary may be forwarded as "
+              "one, and lines that arrive while it is read may be forwarded twice, with new "
+              "ids. Give the array's log a usable total, or raise max_response_bytes.");
   }
   // Lines found by content may be skipped for lines pushed over that were not: no recount.
   c.every_line_once = false;
