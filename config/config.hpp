@@ -102,6 +102,23 @@ struct queue_options {
 /// Where a new sink starts in the event queue: new events only, or everything still stored.
 enum class sink_start { end, oldest };
 
+/// `rate_limit`: a token bucket in front of the sink, `events_per_second` tokens a second and at
+/// most `burst` held; a batch goes when the bucket holds a token for each of its events.
+struct rate_limit {
+  double events_per_second = 0;  ///< 0: unpaced
+  std::size_t burst = 0;         ///< the most events sent at once; 0 when unpaced
+
+  bool paced() const { return events_per_second > 0; }
+};
+
+/// A tenth of a second of events (at least one): the receiver never gets more at once than it
+/// takes in 100 ms, and the lane still wakes only about ten times a second, each batch paying
+/// one delivery and one cursor write for a tenth of the second's events.
+std::size_t default_burst(double events_per_second);
+
+/// "unpaced", or "500 events/s, burst 50", for check-config and status.
+std::string describe(const rate_limit& pace);
+
 struct sink_config {
   std::string name, type;
   batch_options batch;
@@ -111,6 +128,7 @@ struct sink_config {
   std::filesystem::path dead_letter_path;
   event_filter filter;  ///< `match` and `exclude`
   event_shape shape;    ///< `fields`, `rename`, `drop`, and the devices' `fields`
+  rate_limit pace;   ///< as configured, else the type's default (UDP syslog has one)
   std::any options;  ///< what the parser registered for `type` returned
 };
 
@@ -127,8 +145,16 @@ struct agent_config {
 /// Reads the options of one sink type from the sink's object (after the loader has taken the
 /// common keys) and returns its typed options struct. The loader calls finish() afterwards.
 using sink_options_parser = std::function<std::any(object_reader&)>;
-/// Sink type name -> its options parser.
-using sink_type_table = std::map<std::string, sink_options_parser, std::less<>>;
+
+/// What the loader knows of one sink type.
+struct sink_type_rules {
+  sink_options_parser parse;
+  /// The pace of a sink of this type without `rate_limit`, from what `parse` returned; empty
+  /// for unpaced. A receiver that loses what it cannot take (UDP syslog) needs one.
+  std::function<rate_limit(const std::any& options)> default_pace = {};
+};
+/// Sink type name -> how to read it.
+using sink_type_table = std::map<std::string, sink_type_rules, std::less<>>;
 
 /// Reads the fields of a `tls` object (verify, ca_file, cert_file + key_file, pin_sha256 with
 /// colons allowed) as the device client and every sink take them. The caller finish()es the

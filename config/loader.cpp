@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <limits>
 #include <set>
 #include <utility>
@@ -280,6 +282,45 @@ std::string known_types(const sink_type_table& table) {
   return out.empty() ? "none registered" : out;
 }
 
+std::string format_rate(double events_per_second) {
+  // Whole rates as integers: "2000000", where the shortest form would be "2e+06".
+  if (std::abs(events_per_second) < 1e15 && std::trunc(events_per_second) == events_per_second) {
+    return std::to_string(static_cast<std::int64_t>(events_per_second));
+  }
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(std::begin(buffer), std::end(buffer), events_per_second);
+  return ec == std::errc{} ? std::string(buffer, end) : std::to_string(events_per_second);
+}
+
+/// `rate_limit`; what it leaves out comes from `fallback`, the type's default pace. A burst
+/// follows a rate set here (default_burst), the type's own burst only the type's own rate.
+rate_limit read_rate_limit(object_reader r, const rate_limit& fallback) {
+  constexpr double slowest = 0.01;  // one event in 100 s: slower is a mistake, not a pace
+  constexpr double fastest = 1'000'000;
+  constexpr double any = std::numeric_limits<double>::max();
+  rate_limit pace;
+  const bool rate_given = r.has("events_per_second");
+  const double rate = r.number("events_per_second", -any, any, fallback.events_per_second);
+  if (rate != 0 && (rate < slowest || rate > fastest)) {
+    throw r.error("events_per_second",
+                  "expected 0 (unpaced) or 0.01..1000000, got " + format_rate(rate));
+  }
+  pace.events_per_second = rate;
+  if (!pace.paced()) {
+    if (r.has("burst")) {
+      throw r.error("burst", "applies only with events_per_second above 0 (0 is unpaced)");
+    }
+    r.finish();
+    return {};
+  }
+  const auto burst = rate_given || fallback.burst == 0 ? default_burst(pace.events_per_second)
+                                                       : fallback.burst;
+  pace.burst = static_cast<std::size_t>(
+      r.integer("burst", 1, 1'000'000, static_cast<std::int64_t>(burst)));
+  r.finish();
+  return pace;
+}
+
 sink_config read_sink(object_reader& r, const sink_type_table& table, const fs::path& state_dir) {
   sink_config s;
   s.name = read_name(r);
@@ -315,7 +356,11 @@ sink_config read_sink(object_reader& r, const sink_type_table& table, const fs::
       r.string("dead_letter_path", (state_dir / "dead-letter" / (s.name + ".jsonl")).string());
   s.filter = read_event_filter(r);
   s.shape = read_event_shape(r);
-  s.options = parser->second(r);
+  r.has("rate_limit");  // listed with the common keys; read once the type's default is known
+  s.options = parser->second.parse(r);
+  const auto& default_pace = parser->second.default_pace;
+  s.pace = read_rate_limit(r.object("rate_limit"),
+                           default_pace ? default_pace(s.options) : rate_limit{});
   r.finish();
   return s;
 }
@@ -377,6 +422,17 @@ agent_config read_config(std::string_view text, const sink_type_table& sinks, co
 }
 
 }  // namespace
+
+std::size_t default_burst(double events_per_second) {
+  return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(events_per_second / 10)));
+}
+
+std::string describe(const rate_limit& pace) {
+  if (!pace.paced()) {
+    return "unpaced";
+  }
+  return format_rate(pace.events_per_second) + " events/s, burst " + std::to_string(pace.burst);
+}
 
 agent_config load_config_file(const fs::path& file, const sink_type_table& sinks,
                               const env_lookup& env) {

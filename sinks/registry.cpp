@@ -17,6 +17,7 @@ struct sink_type {
   config::sink_options_parser parse;
   std::function<std::unique_ptr<sink>(const config::sink_config&, boost::asio::any_io_executor)>
       make;
+  std::function<config::rate_limit(const std::any&)> default_pace = {};
 };
 
 const std::map<std::string, sink_type, std::less<>>& registered() {
@@ -31,7 +32,8 @@ const std::map<std::string, sink_type, std::less<>>& registered() {
         [](const config::sink_config& c, const boost::asio::any_io_executor& ex) {
           return std::make_unique<syslog_sink>(c.name, std::any_cast<syslog_options>(c.options),
                                                ex);
-        }}},
+        },
+        [](const std::any& o) { return default_pace(std::any_cast<syslog_options>(o)); }}},
       {"http",
        {[](config::object_reader& r) { return std::any(parse_http_options(r)); },
         [](const config::sink_config& c, const boost::asio::any_io_executor& ex) {
@@ -48,7 +50,7 @@ const config::sink_type_table& sink_types() {
   static const config::sink_type_table table = [] {
     config::sink_type_table t;
     for (const auto& [name, type] : registered()) {
-      t.emplace(name, type.parse);
+      t.emplace(name, config::sink_type_rules{type.parse, type.default_pace});
     }
     return t;
   }();

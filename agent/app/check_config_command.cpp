@@ -3,8 +3,31 @@
 #include "agent/app/command_support.hpp"
 #include "agent/app/commands.hpp"
 #include "agent/app/exit_codes.hpp"
+#include "sinks/syslog/syslog_options.hpp"
 
 namespace qsanfwd::app {
+namespace {
+
+bool is_udp_syslog(const config::sink_config& s) {
+  return s.type == "syslog" &&
+         std::any_cast<const sinks::syslog_options&>(s.options).transport ==
+             sinks::syslog_transport::udp;
+}
+
+/// UDP has no flow control: a receiver that falls behind drops datagrams and nobody is told,
+/// so a valid configuration still deserves the warning, with the pace that guards against it.
+void warn_about_udp(const config::agent_config& cfg) {
+  for (const auto& s : cfg.sinks) {
+    if (is_udp_syslog(s)) {
+      std::cerr << "qsanfwd: warning: sink " << s.name
+                << " sends syslog over UDP, which loses without a trace what the receiver cannot "
+                   "take; its pace (rate_limit): "
+                << config::describe(s.pace) << "\n";
+    }
+  }
+}
+
+}  // namespace
 
 int check_config_command(const common_options& opts) {
   const auto cfg = load_config(opts);
@@ -12,6 +35,7 @@ int check_config_command(const common_options& opts) {
     return exit_usage;
   }
   std::cout << cfg->effective.dump(2) << "\n";
+  warn_about_udp(*cfg);
   std::cerr << "qsanfwd: " << opts.config_file << ": valid (" << cfg->devices.size()
             << " device(s), " << cfg->sinks.size() << " sink(s))\n";
   return exit_ok;

@@ -80,9 +80,23 @@ json device_json(const config::device_config& d, const std::vector<checkpoint_vi
   return out;
 }
 
+/// The pace in effect, in the shape of the `rate_limit` key: the type's default when unset.
+json pace_json(const config::rate_limit& pace) {
+  const auto whole = static_cast<std::int64_t>(pace.events_per_second);
+  // As check-config prints it: 1000, not 1000.0.
+  json out{{"events_per_second", static_cast<double>(whole) == pace.events_per_second
+                                     ? json(whole)
+                                     : json(pace.events_per_second)}};
+  if (pace.paced()) {
+    out["burst"] = pace.burst;
+  }
+  return out;
+}
+
 json sink_json(const config::sink_config& s, event_queue& queue,
                const std::vector<sink_cursor>& cursors, std::int64_t now) {
   json out{{"name", s.name}, {"type", s.type}};
+  out["rate_limit"] = pace_json(s.pace);
   const auto it =
       std::find_if(cursors.begin(), cursors.end(), [&](const auto& c) { return c.sink == s.name; });
   if (it == cursors.end()) {
@@ -190,7 +204,11 @@ void print_status(const json& status, std::ostream& out) {
   }
   out << "\nsinks\n";
   for (const auto& s : status["sinks"]) {
-    out << "  " << s["name"].get<std::string>() << " (" << s["type"].get<std::string>() << ")\n";
+    const auto& pace = s["rate_limit"];
+    const config::rate_limit limit{pace["events_per_second"].get<double>(),
+                                   pace.value("burst", std::size_t{0})};
+    out << "  " << s["name"].get<std::string>() << " (" << s["type"].get<std::string>() << ", "
+        << config::describe(limit) << ")\n";
     if (!s["started"].get<bool>()) {
       out << "    not started yet\n";
       continue;

@@ -14,6 +14,7 @@
 #include "agent/pipeline/batch_timer.hpp"
 #include "agent/pipeline/dead_letters.hpp"
 #include "agent/pipeline/durability_sync.hpp"
+#include "agent/pipeline/pace.hpp"
 #include "agent/pipeline/queue_limits.hpp"
 #include "agent/pipeline/routing.hpp"
 #include "agent/pipeline/sink_answer.hpp"
@@ -37,7 +38,11 @@ struct dispatcher::lane {
         log(get_logger("sink." + cfg.name)),
         wake(ex),
         retry(cfg.retry.initial, cfg.retry.max),
-        store_retry(duration{100}, duration{5000}) {}
+        store_retry(duration{100}, duration{5000}),
+        bucket(cfg.pace) {
+    // A paced lane reads no batch larger than the bucket holds, so none waits to be cut.
+    cfg.batch = bucket.batch_limits(cfg.batch);
+  }
 
   config::sink_config cfg;
   std::unique_ptr<sinks::sink> target;
@@ -52,6 +57,7 @@ struct dispatcher::lane {
   bool idle = false;                 ///< waiting for events: notify_appended wakes it
   batch_fill filling;                ///< while idle
   batch_timer timer;
+  pace bucket;          ///< `rate_limit`: a batch waits here for its tokens
   bool paused = false;  ///< in backoff or a Retry-After wait: reopen() (SIGHUP) wakes it
   bool retrying = false;
   bool capped_retry_after = false;  ///< said so since the last delivery
@@ -241,10 +247,17 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
       continue;
     }
     l.store_retry.reset();
+    if (const auto ready = l.bucket.wait_for(batch.size(), clock::now())) {
+      // Not `paused`: SIGHUP cuts a backoff short, not the pace. stop() cancels this too.
+      l.wake.expires_at(*ready);
+      co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
     if (const auto wait = l.timer.wait_for(batch, seen_seq_, l.cfg.batch, clock::now())) {
       co_await wait_to_fill(l, *wait);
       continue;
     }
+    l.bucket.spend(batch.size(), clock::now());
     try {
       co_await deliver_batch(l, std::move(batch));
     } catch (const std::exception& e) {

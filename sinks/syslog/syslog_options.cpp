@@ -137,4 +137,11 @@ syslog_options parse_syslog_options(config::object_reader& r) {
   return o;
 }
 
+config::rate_limit default_pace(const syslog_options& options) {
+  if (options.transport != syslog_transport::udp) {
+    return {};
+  }
+  return {udp_default_events_per_second, config::default_burst(udp_default_events_per_second)};
+}
+
 }  // namespace qsanfwd::sinks

@@ -29,12 +29,12 @@ struct test_sink_options {
 /// Stand-ins for the real sink parsers, declaring the keys the examples and the issue use.
 inline sink_type_table test_sink_types() {
   sink_type_table table;
-  table["file"] = [](object_reader& r) -> std::any {
+  table["file"].parse = [](object_reader& r) -> std::any {
     test_sink_options options;
     options.target = r.string("path");
     return options;
   };
-  table["syslog"] = [](object_reader& r) -> std::any {
+  table["syslog"].parse = [](object_reader& r) -> std::any {
     test_sink_options options;
     options.target = r.string("address");
     r.one_of("format", {"rfc5424", "rfc3164", "json"}, "rfc5424");
@@ -47,7 +47,7 @@ inline sink_type_table test_sink_types() {
     tls.finish();
     return options;
   };
-  table["http"] = [](object_reader& r) -> std::any {
+  table["http"].parse = [](object_reader& r) -> std::any {
     test_sink_options options;
     options.target = r.string("url");
     r.one_of("format", {"ndjson", "json_array", "splunk_hec", "elasticsearch", "loki", "otlp"},
@@ -73,7 +73,7 @@ inline sink_type_table test_sink_types() {
     return options;
   };
   // The sink the loader tests use: a target and a port, like the issue's examples.
-  table["test"] = [](object_reader& r) -> std::any {
+  table["test"].parse = [](object_reader& r) -> std::any {
     test_sink_options options;
     options.target = r.string("path");
     options.port = r.integer("port", 1, 65535, 514);

@@ -209,7 +209,7 @@ TEST(config_loader, unknown_keys_everywhere_are_errors) {
             "cert_file, key_file, pin_sha256)");
   EXPECT_EQ(parse_error(minimal("", R"(, "pathh": "/y")")),
             "config error at /sinks/0/pathh: unknown key (known: name, type, batch, retry, queue, "
-            "start_at, dead_letter_path, match, exclude, fields, rename, drop, path, port, token)");
+            "start_at, dead_letter_path, match, exclude, fields, rename, drop, rate_limit, path, port, token)");
   EXPECT_EQ(parse_error(minimal("", R"(, "batch": {"max_event": 5})")),
             "config error at /sinks/0/batch/max_event: unknown key (known: max_events, "
             "max_bytes, max_delay)");
@@ -414,6 +414,78 @@ TEST(config_loader, sink_common_keys) {
             "\"drop\"");
   EXPECT_EQ(parse_error(minimal("", R"(, "start_at": "beginning")")),
             "config error at /sinks/0/start_at: expected one of end, oldest, got \"beginning\"");
+}
+
+TEST(config_loader, sink_rate_limit) {
+  EXPECT_FALSE(parse(minimal()).sinks[0].pace.paced());
+  EXPECT_EQ(parse(minimal()).effective["sinks"][0]["rate_limit"].dump(),
+            R"({"events_per_second":0})");
+  const auto given = parse(minimal("", R"(, "rate_limit": {"events_per_second": 250})"));
+  EXPECT_EQ(given.sinks[0].pace.events_per_second, 250);
+  EXPECT_EQ(given.sinks[0].pace.burst, 25u);  // a tenth of a second
+  EXPECT_EQ(given.effective["sinks"][0]["rate_limit"].dump(),
+            R"({"events_per_second":250,"burst":25})");
+  EXPECT_EQ(parse(given.effective.dump()).effective, given.effective);
+  const auto both = parse(minimal("", R"(, "rate_limit": {"events_per_second": 0.5, "burst": 3})"));
+  EXPECT_EQ(both.sinks[0].pace.events_per_second, 0.5);
+  EXPECT_EQ(both.sinks[0].pace.burst, 3u);
+
+  EXPECT_EQ(parse_error(minimal("", R"(, "rate_limit": {"events_per_second": -1})")),
+            "config error at /sinks/0/rate_limit/events_per_second: expected 0 (unpaced) or "
+            "0.01..1000000, got -1");
+  EXPECT_EQ(parse_error(minimal("", R"(, "rate_limit": {"events_per_second": 2000000})")),
+            "config error at /sinks/0/rate_limit/events_per_second: expected 0 (unpaced) or "
+            "0.01..1000000, got 2000000");
+  EXPECT_EQ(parse_error(minimal("", R"(, "rate_limit": {"events_per_second": 0.001})")),
+            "config error at /sinks/0/rate_limit/events_per_second: expected 0 (unpaced) or "
+            "0.01..1000000, got 0.001");
+  EXPECT_EQ(parse_error(minimal("", R"(, "rate_limit": {"events_per_second": 10, "burst": 0})")),
+            "config error at /sinks/0/rate_limit/burst: expected 1..1000000, got 0");
+  EXPECT_EQ(parse_error(minimal("", R"(, "rate_limit": {"burst": 10})")),
+            "config error at /sinks/0/rate_limit/burst: applies only with events_per_second above "
+            "0 (0 is unpaced)");
+  EXPECT_NE(parse_error(minimal("", R"(, "rate_limit": {"rate": 10})"))
+                .find("config error at /sinks/0/rate_limit/rate: unknown key"),
+            std::string::npos);
+  EXPECT_EQ(parse_error(minimal("", R"(, "rate_limit": 100)")),
+            "config error at /sinks/0/rate_limit: expected an object, got 100");
+}
+
+// A type's default pace applies when rate_limit is left out, in part or whole.
+TEST(config_loader, sink_type_default_pace) {
+  auto types = test::test_sink_types();
+  types["test"].default_pace = [](const std::any&) { return rate_limit{40, 2}; };
+  const auto load = [&](std::string_view sink) {
+    return parse_config(minimal("", sink), types, fake_env()).sinks[0].pace;
+  };
+  EXPECT_EQ(load("").events_per_second, 40);
+  EXPECT_EQ(load("").burst, 2u);  // the type's own burst goes with its own rate
+  EXPECT_EQ(load(R"(, "rate_limit": {"burst": 7})").burst, 7u);
+  EXPECT_EQ(load(R"(, "rate_limit": {"events_per_second": 100})").burst, 10u);
+  EXPECT_FALSE(load(R"(, "rate_limit": {"events_per_second": 0})").paced());
+  const auto cfg = parse_config(minimal(), types, fake_env());
+  EXPECT_EQ(cfg.effective["sinks"][0]["rate_limit"].dump(), R"({"events_per_second":40,"burst":2})");
+}
+
+// With the real sink types: UDP syslog is paced unless told otherwise, TCP and TLS are not.
+TEST(config_loader, udp_syslog_is_paced_by_default) {
+  const auto pace_of = [](std::string_view sink) {
+    const std::string text =
+        R"({"devices": [{"name": "a", "url": "https://h", "username": "u", "password": "p"}],
+            "sinks": [{"name": "s", "type": "syslog", )" +
+        std::string(sink) + "}]}";
+    return parse_config(text, sinks::sink_types(), fake_env()).sinks[0].pace;
+  };
+  const auto udp = pace_of(R"("address": "udp://127.0.0.1")");
+  EXPECT_TRUE(udp.paced());
+  EXPECT_EQ(udp.burst, default_burst(udp.events_per_second));
+  EXPECT_FALSE(pace_of(R"("address": "tcp://127.0.0.1")").paced());
+  EXPECT_FALSE(pace_of(R"("address": "tls://127.0.0.1")").paced());
+  EXPECT_FALSE(
+      pace_of(R"("address": "udp://127.0.0.1", "rate_limit": {"events_per_second": 0})").paced());
+  EXPECT_EQ(
+      pace_of(R"("address": "udp://127.0.0.1", "rate_limit": {"events_per_second": 50})").burst,
+      5u);
 }
 
 TEST(config_loader, device_options) {

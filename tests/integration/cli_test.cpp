@@ -72,6 +72,24 @@ TEST_F(cli, check_config_prints_the_effective_config_with_secrets_masked) {
   EXPECT_EQ(text.find(password), std::string::npos) << "the password leaked";
 }
 
+TEST_F(cli, check_config_warns_of_udp_syslog_and_names_its_pace) {
+  const auto file = dir / "udp.json";
+  test::write_file(file, R"({"devices": [{"name": "a", "url": "http://x", "username": "u",
+                             "password": "p"}],
+                             "sinks": [{"name": "siem", "type": "syslog", "address": "udp://x"},
+                                       {"name": "raw", "type": "syslog", "address": "udp://x",
+                                        "rate_limit": {"events_per_second": 0}},
+                                       {"name": "tcp", "type": "syslog", "address": "tcp://x"}]})");
+  EXPECT_EQ(qsanfwd({"check-config", "-c", file.string()}), 0) << text;
+  EXPECT_NE(text.find("warning: sink siem sends syslog over UDP, which loses without a trace what "
+                      "the receiver cannot take; its pace (rate_limit): 500 events/s, burst 50"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("warning: sink raw sends syslog over UDP"), std::string::npos) << text;
+  EXPECT_NE(text.find("its pace (rate_limit): unpaced"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sink tcp sends"), std::string::npos) << text;
+}
+
 TEST_F(cli, check_config_errors_name_the_place) {
   const auto file = dir / "bad.json";
   test::write_file(file, R"({"devices": [{"name": "a", "url": "http://x", "username": "u",

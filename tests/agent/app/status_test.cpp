@@ -42,6 +42,7 @@ class status_test : public ::testing::Test {
     config::sink_config siem;
     siem.name = "siem";
     siem.type = "syslog";
+    siem.pace = {1000, 100};
     config::sink_config fresh;
     fresh.name = "fresh";
     fresh.type = "file";
@@ -109,7 +110,10 @@ TEST_F(status_test, json_reports_devices_and_sinks_from_the_store) {
   EXPECT_GT(siem["undelivered_bytes"].get<std::int64_t>(), 3 * 50);
   EXPECT_EQ(siem["oldest_undelivered"]["age_seconds"], 540);  // the second event
   EXPECT_EQ(siem["retried"], 7);
+  EXPECT_EQ(siem["rate_limit"].dump(), R"({"events_per_second":1000,"burst":100})");
+  EXPECT_EQ(archive["rate_limit"].dump(), R"({"events_per_second":0})");
   EXPECT_EQ(s["sinks"][2]["started"], false);
+  EXPECT_EQ(s["sinks"][2]["rate_limit"]["events_per_second"], 0);
 }
 
 TEST_F(status_test, text_names_what_fails_and_what_waits) {
@@ -130,10 +134,11 @@ TEST_F(status_test, text_names_what_fails_and_what_waits) {
       "    utf8    5 bytes of invalid UTF-8 read as U+FFFD, the last 2027-01-15T07:59:20Z (40s "
       "ago)\n");
   has("  array-02  https://192.0.2.11\n    logs    no checkpoint yet\n");
-  has("  siem (syslog)\n    undelivered 3 events");
+  has("  archive (file, unpaced)\n");
+  has("  siem (syslog, 1000 events/s, burst 100)\n    undelivered 3 events");
   has("oldest 2027-01-15T07:51:00Z (9m ago)\n"
       "    delivered 1, retried 7, rejected 0, dropped 0, filtered 0\n");
-  has("  fresh (file)\n    not started yet\n");
+  has("  fresh (file, unpaced)\n    not started yet\n");
 }
 
 }  // namespace

@@ -134,7 +134,7 @@ TEST(syslog_options, clear_errors) {
 
 TEST(syslog_options, the_tls_example_config_uses_real_option_names) {
   const config::sink_type_table types{
-      {"syslog", [](config::object_reader& r) { return std::any(parse_syslog_options(r)); }}};
+      {"syslog", {[](config::object_reader& r) { return std::any(parse_syslog_options(r)); }}}};
   const config::env_lookup env = [](const std::string&) -> std::optional<std::string> {
     return "secret";
   };
