@@ -15,6 +15,7 @@
 #include "agent/core/event_filter.hpp"
 #include "agent/core/event_shape.hpp"
 #include "agent/core/secret.hpp"
+#include "agent/net/proxy_options.hpp"
 #include "agent/net/tls_options.hpp"
 #include "config/address.hpp"
 #include "config/config_error.hpp"
@@ -76,6 +77,7 @@ struct device_config {
   duration timeout{15000};
   std::size_t max_response_bytes = default_max_response_bytes;
   tls_options tls;
+  net::proxy_options proxy;  ///< `proxy`, else the environment's (config/proxy.hpp)
   log_options logs;
   health_options health;
   field_list fields;  ///< static fields every event of this device carries to every sink

@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "config/event_routing.hpp"
 #include "config/json_pointer.hpp"
+#include "config/proxy.hpp"
 #include "config/read_file.hpp"
 
 namespace qsanfwd::config {
@@ -266,6 +267,7 @@ device_config read_device(object_reader& r) {
   auto tls = r.object("tls");
   d.tls = read_tls_options(tls);
   tls.finish();
+  d.proxy = read_proxy(r, d.endpoint);
   d.logs = read_logs(r.object("logs"));
   d.health = read_health(r.object("health"));
   d.fields = read_fields(r);

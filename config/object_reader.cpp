@@ -490,6 +490,10 @@ std::optional<json> object_reader::raw_value(std::string_view key) {
   return result;
 }
 
+std::optional<std::string> object_reader::environment(const std::string& name) const {
+  return state_->env(name);
+}
+
 void object_reader::record(std::string_view key, ordered_json value) {
   state_->effective[ordered_json::json_pointer(path_of(key))] = std::move(value);
 }

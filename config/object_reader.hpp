@@ -106,6 +106,11 @@ class object_reader {
   /// JSON type; the caller validates it. Recorded in the effective config as is.
   std::optional<nlohmann::json> raw_value(std::string_view key);
 
+  /// The environment variable `name` through the document's env_lookup, for options whose
+  /// default comes from the environment (a proxy). Not recorded: the caller records what it
+  /// decided.
+  std::optional<std::string> environment(const std::string& name) const;
+
   /// Replaces the effective value recorded for `key`, for values normalised after reading.
   void record(std::string_view key, nlohmann::ordered_json value);
 

@@ -6,7 +6,7 @@ device::client_settings client_settings_for(const config::device_config& cfg) {
   device::client_settings s;
   s.name = cfg.name;
   s.peer = net::endpoint{cfg.endpoint.host, cfg.endpoint.port, cfg.endpoint.tls(),
-                         cfg.endpoint.base_path};
+                         cfg.endpoint.base_path, cfg.proxy};
   s.tls = cfg.tls;
   s.username = cfg.username;
   s.password = cfg.password;

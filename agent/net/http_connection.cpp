@@ -1,5 +1,7 @@
 #include "agent/net/http_connection.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -39,13 +41,49 @@ bool is_stale_connection(const boost::system::error_code& ec) {
          ec == asio::ssl::error::stream_truncated;
 }
 
+/// The largest answer header a proxy may send to CONNECT.
+constexpr std::uint32_t proxy_header_limit = 8 * 1024;
+
+std::string proxy_basic_credentials(const proxy_options& proxy) {
+  if (proxy.user.empty()) {
+    return {};
+  }
+  const std::string plain = proxy.user + ":" + proxy.password.reveal();
+  std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(plain.data()),
+                                static_cast<int>(plain.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return "Basic " + out;
+}
+
+/// A proxy's reason phrase as a message may quote it: printable ASCII, cut short.
+std::string printable_reason(std::string_view reason) {
+  constexpr std::size_t limit = 64;
+  std::string out;
+  for (char c : reason.substr(0, limit)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u >= 0x20 && u < 0x7f ? c : '?';
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string authority(const std::string& host, std::uint16_t port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
 
 struct http_connection::impl {
   asio::any_io_executor ex;
   std::shared_ptr<ssl::context> tls;
   duration timeout;
   std::size_t body_limit = default_body_limit;
+  std::string proxy_authorization;  ///< "Basic ..." for the proxy, or empty
+  std::string host_field;           ///< the Host header of every request
+  std::string target_prefix;        ///< before every target: the base path, in absolute form
+  bool absolute_form = false;       ///< plain HTTP through a proxy
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
@@ -67,44 +105,106 @@ struct http_connection::impl {
 
   std::string describe(const endpoint& ep, const char* step,
                        const boost::system::error_code& ec) const {
-    std::string cause = ec == beast::error::timeout ? "timed out after " + format_duration(timeout)
-                        : ec == http::error::body_limit
-                            ? "the answer is larger than the limit of " +
-                                  std::to_string(body_limit) + " bytes"
-                            : ec.message();
-    return std::string(step) + " " + ep.host + ":" + std::to_string(ep.port) + ": " + cause;
+    const auto via = ep.proxy.enabled() ? " via proxy " + authority(ep.proxy.host, ep.proxy.port)
+                                        : std::string();
+    return describe(ep.host + ":" + std::to_string(ep.port) + via, step, ec);
+  }
+
+  std::string describe(const std::string& peer, const std::string& step,
+                       const boost::system::error_code& ec) const {
+    std::string cause =
+        ec == beast::error::timeout ? "timed out after " + format_duration(timeout)
+        : ec == http::error::body_limit
+            ? "the answer is larger than the limit of " + std::to_string(body_limit) + " bytes"
+            : ec.message();
+    return step + " " + peer + ": " + cause;
+  }
+
+  /// The host the socket connects to: the proxy, else the peer itself.
+  static std::string first_hop(const endpoint& ep) {
+    return ep.proxy.enabled() ? "proxy " + authority(ep.proxy.host, ep.proxy.port) + " (for " +
+                                    authority(ep.host, ep.port) + ")"
+                              : ep.host + ":" + std::to_string(ep.port);
   }
 
   asio::awaitable<result<bool>> connect(const endpoint& ep) {
+    const bool proxied = ep.proxy.enabled();
+    const std::string& host = proxied ? ep.proxy.host : ep.host;
+    const auto port = proxied ? ep.proxy.port : ep.port;
     tcp::resolver resolver(ex);
-    auto [rec, results] =
-        co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_tuple);
+    auto [rec, results] = co_await resolver.async_resolve(host, std::to_string(port), use_tuple);
     if (rec) {
-      co_return failure{describe(ep, "resolving", rec)};
+      co_return failure{describe(first_hop(ep), "resolving", rec)};
     }
-    if (tls) {
-      secure.emplace(ex, *tls);
-      if (!is_ip_literal(ep.host)) {
-        // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
-        SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(ep.host.c_str()));
-      }
-    } else {
-      plain.emplace(ex);
-    }
-    lowest().expires_after(timeout);
-    auto [cec, connected] = co_await lowest().async_connect(results, use_tuple);
+    plain.emplace(ex);
+    plain->expires_after(timeout);
+    auto [cec, connected] = co_await plain->async_connect(results, use_tuple);
     if (cec) {
       close();
-      co_return failure{describe(ep, "connecting to", cec)};
+      co_return failure{describe(first_hop(ep), "connecting to", cec)};
     }
-    if (secure) {
-      lowest().expires_after(timeout);
-      auto [hec] = co_await secure->async_handshake(ssl::stream_base::client, use_tuple);
-      if (hec) {
+    if (!tls) {
+      co_return true;
+    }
+    if (proxied) {
+      auto tunnel = co_await open_tunnel(ep);
+      if (!tunnel) {
         close();
-        co_return failure{describe(ep, "TLS handshake with", hec)};
+        co_return tunnel.error();
       }
+    }
+    // TLS runs over the socket as it stands: straight to the peer, or inside the tunnel, with
+    // the peer's name for SNI and (in the context) for the certificate check.
+    secure.emplace(std::move(*plain), *tls);
+    plain.reset();
+    if (!is_ip_literal(ep.host)) {
+      // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+      SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(ep.host.c_str()));
+    }
+    lowest().expires_after(timeout);
+    auto [hec] = co_await secure->async_handshake(ssl::stream_base::client, use_tuple);
+    if (hec) {
+      close();
+      co_return failure{describe(ep, "TLS handshake with", hec)};
+    }
+    co_return true;
+  }
+
+  /// Asks the proxy, on the connected plain socket, for a tunnel to the peer.
+  asio::awaitable<result<bool>> open_tunnel(const endpoint& ep) {
+    const auto proxy_name = "proxy " + authority(ep.proxy.host, ep.proxy.port);
+    const auto target = authority(ep.host, ep.port);
+    http::request<http::empty_body> req{http::verb::connect, target, 11};
+    req.set(http::field::host, target);
+    req.set(http::field::user_agent, "qsanfwd");
+    if (!proxy_authorization.empty()) {
+      req.set(http::field::proxy_authorization, proxy_authorization);
+    }
+    plain->expires_after(timeout);
+    auto [wec, written] = co_await http::async_write(*plain, req, use_tuple);
+    if (wec) {
+      co_return failure{describe(proxy_name, "sending CONNECT " + target + " to", wec)};
+    }
+    // The answer's body, if a refusal has one, is never read: the socket is closed.
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);
+    parser.header_limit(proxy_header_limit);
+    beast::flat_buffer answer(2 * proxy_header_limit);
+    auto [rec, read] = co_await http::async_read_header(*plain, answer, parser, use_tuple);
+    if (rec) {
+      co_return failure{
+          describe(proxy_name, "reading the answer to CONNECT " + target + " from", rec)};
+    }
+    const auto& res = parser.get();
+    if (res.result_int() / 100 != 2) {
+      co_return failure{proxy_name + " refused CONNECT to " + target + ": " +
+                        std::to_string(res.result_int()) + " " + printable_reason(res.reason())};
+    }
+    if (answer.size() != 0) {
+      // TLS starts with the client's hello: a proxy talking first is not a tunnel.
+      co_return failure{proxy_name + " sent " + std::to_string(answer.size()) +
+                        " bytes after accepting CONNECT to " + target + ", before the peer spoke"};
     }
     co_return true;
   }
@@ -130,6 +230,15 @@ http_connection::http_connection(asio::any_io_executor ex, endpoint ep,
   impl_->tls = ep_.tls ? std::move(tls) : nullptr;
   impl_->timeout = timeout;
   impl_->body_limit = body_limit;
+  const bool default_port = ep_.port == (ep_.tls ? 443 : 80);
+  impl_->host_field = authority(ep_.host, ep_.port);
+  if (default_port) {
+    impl_->host_field.resize(impl_->host_field.rfind(':'));
+  }
+  impl_->absolute_form = ep_.proxy.enabled() && !ep_.tls;
+  impl_->target_prefix =
+      impl_->absolute_form ? "http://" + impl_->host_field + ep_.base_path : ep_.base_path;
+  impl_->proxy_authorization = proxy_basic_credentials(ep_.proxy);
 }
 
 http_connection::~http_connection() {
@@ -151,9 +260,8 @@ asio::awaitable<result<http_reply>> http_connection::request(http::verb method, 
 asio::awaitable<result<http_reply>> http_connection::request(http::verb method, std::string target,
                                                              std::string body,
                                                              const request_headers& headers) {
-  http::request<http::string_body> req{method, ep_.base_path + target, 11};
-  const bool default_port = ep_.port == (ep_.tls ? 443 : 80);
-  req.set(http::field::host, default_port ? ep_.host : ep_.host + ":" + std::to_string(ep_.port));
+  http::request<http::string_body> req{method, impl_->target_prefix + target, 11};
+  req.set(http::field::host, impl_->host_field);
   req.set(http::field::user_agent, "qsanfwd");
   req.set(http::field::accept, "application/json");
   req.keep_alive(true);
@@ -169,6 +277,9 @@ asio::awaitable<result<http_reply>> http_connection::request(http::verb method, 
   }
   for (const auto& [field, value] : headers.extra) {
     req.set(field, value);
+  }
+  if (impl_->absolute_form && !impl_->proxy_authorization.empty()) {
+    req.set(http::field::proxy_authorization, impl_->proxy_authorization);
   }
   req.prepare_payload();
 
@@ -193,6 +304,13 @@ asio::awaitable<result<http_reply>> http_connection::request(http::verb method, 
       co_return failure{impl_->describe(ep_, "request to", ec)};
     }
     auto res = parser.release();
+    if (impl_->absolute_form && res.result() == http::status::proxy_authentication_required) {
+      // Only a proxy answers so: the request never reached the peer.
+      impl_->close();
+      co_return failure{"proxy " + authority(ep_.proxy.host, ep_.proxy.port) + " refused " +
+                        std::string(http::to_string(method)) + " to " + impl_->host_field +
+                        ": 407 " + printable_reason(res.reason())};
+    }
     http_reply reply;
     reply.status = static_cast<int>(res.result_int());
     reply.date = std::string(res[http::field::date]);

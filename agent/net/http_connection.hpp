@@ -14,6 +14,7 @@
 
 #include "agent/core/duration.hpp"
 #include "agent/core/result.hpp"
+#include "agent/net/proxy_options.hpp"
 
 namespace qsanfwd::net {
 
@@ -23,7 +24,11 @@ struct endpoint {
   std::uint16_t port = 443;
   bool tls = true;
   std::string base_path;  ///< prefix of every request target, without a trailing slash
+  proxy_options proxy;    ///< the HTTP proxy to go through; none when its host is empty
 };
+
+/// "host:port", with an IPv6 host in brackets, as a Host header or a CONNECT target gives it.
+std::string authority(const std::string& host, std::uint16_t port);
 
 struct http_reply {
   int status = 0;
@@ -50,6 +55,11 @@ inline constexpr std::size_t default_body_limit = 64 * 1024 * 1024;
 /// peer closes it. Not for concurrent use: one request at a time. An answer whose body exceeds
 /// `body_limit` bytes (by its Content-Length, or as its chunks arrive) is a failure naming the
 /// peer and the limit; nothing more of it is read.
+///
+/// With `ep.proxy`, the connection goes through that proxy (see proxy_options). What the proxy
+/// says is as hostile as any peer: its answer to CONNECT is read within the timeout and 8 KB of
+/// header. A proxy that cannot be reached, refuses the tunnel (407, 403, 502...) or answers a
+/// plain request with 407 is a transient failure naming the proxy, the target and its status.
 class http_connection {
  public:
   http_connection(boost::asio::any_io_executor ex, endpoint ep,

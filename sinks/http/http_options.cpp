@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "config/proxy.hpp"
+
 namespace qsanfwd::sinks {
 namespace {
 
@@ -181,6 +183,7 @@ http_options parse_http_options(config::object_reader& r) {
   auto tls = r.object("tls");
   o.tls = config::read_tls_options(tls);
   tls.finish();
+  o.proxy = config::read_proxy(r, o.endpoint);
   o.gzip = r.one_of("compression", {"none", "gzip"}, "none") == "gzip";
   o.timeout = r.duration_value("timeout", duration{30000}, duration{100});
   return o;

@@ -5,6 +5,7 @@
 
 #include "agent/core/duration.hpp"
 #include "agent/core/secret.hpp"
+#include "agent/net/proxy_options.hpp"
 #include "config/address.hpp"
 #include "config/config.hpp"
 #include "config/object_reader.hpp"
@@ -39,6 +40,7 @@ struct http_options {
   http_auth auth;
   std::string channel;  ///< splunk_hec: X-Splunk-Request-Channel, when not empty
   config::tls_options tls;
+  net::proxy_options proxy;  ///< `proxy`, else the environment's (config/proxy.hpp)
   bool gzip = false;
   duration timeout{30000};
 };
@@ -47,8 +49,8 @@ struct http_options {
 std::string_view default_path(http_format f);
 
 /// Reads `url`, `method`, `format`, `headers`, `auth`, `token`/`token_file`, `channel`, `index`,
-/// `source`, `sourcetype`, `tls`, `compression` and `timeout`. Throws config_error naming the
-/// key for a bad value or a combination that cannot work (a Splunk format without a token,
+/// `source`, `sourcetype`, `tls`, `proxy`, `compression` and `timeout`. Throws config_error naming
+/// the key for a bad value or a combination that cannot work (a Splunk format without a token,
 /// `token` with another format, TLS options with an http:// URL).
 http_options parse_http_options(config::object_reader& r);
 

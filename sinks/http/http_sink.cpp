@@ -128,8 +128,9 @@ std::unique_ptr<net::http_connection> http_sink::connect() {
     tls = net::make_client_tls_context(options_.tls, ep.host);
   }
   // The URL's path is the whole target: the connection's base path stays empty.
-  return std::make_unique<net::http_connection>(
-      ex_, net::endpoint{ep.host, ep.port, ep.tls(), ""}, std::move(tls), options_.timeout);
+  net::endpoint peer{ep.host, ep.port, ep.tls(), "", options_.proxy};
+  return std::make_unique<net::http_connection>(ex_, std::move(peer), std::move(tls),
+                                                options_.timeout);
 }
 
 asio::awaitable<delivery> http_sink::deliver(std::span<const queued_event> batch) {

@@ -8,6 +8,7 @@
 #include "agent/device/device_client.hpp"
 #include "sim/simulator.hpp"
 #include "tests/support/capture_log.hpp"
+#include "tests/support/http_proxy.hpp"
 #include "tests/support/memory_vault.hpp"
 #include "tests/support/run_coroutine.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -34,7 +35,7 @@ sim::options sim_options() {
 client_settings settings_for(const sim::running_simulator& s) {
   client_settings c;
   c.name = "array-01";
-  c.peer = net::endpoint{"127.0.0.1", s.port(), false, ""};
+  c.peer = net::endpoint{"127.0.0.1", s.port(), false, "", {}};
   c.username = "admin";
   c.password = secret(password);
   c.timeout = 2s;
@@ -304,6 +305,40 @@ TEST(device_client, tls_accepts_with_ca_file_or_pin) {
   s.max_attempts = 1;
   auto wrong_pin = f.make(s);
   EXPECT_FALSE(test::run(f.io, wrong_pin.log_list(first_page())));
+}
+
+// The array behind an HTTP proxy: login and a page through a CONNECT tunnel, TLS checked
+// against the array's certificate; a proxy that refuses is a transient failure naming it.
+TEST(device_client, logs_in_and_reads_a_page_through_a_proxy_tunnel) {
+  test::capture_log captured;
+  const std::string proxy_password = "pr0xy-Pa55word";
+  test::http_proxy proxy(
+      test::proxy_behaviour::asking_for(test::basic_credentials("fwd", proxy_password)));
+  tls_fixture t;
+  fixture f(t.with_tls());
+  auto s = settings_for(f.sim);
+  s.peer.tls = true;
+  s.peer.proxy = {"127.0.0.1", proxy.port(), "fwd", secret(proxy_password)};
+  s.tls.ca_file = t.cert.cert_file.string();
+  auto client = f.make(s);
+  auto page = test::run(f.io, client.log_list(first_page()));
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_FALSE(page->logs.empty());
+  EXPECT_EQ(f.sim->stats().logins, 1U);
+  const auto target = "127.0.0.1:" + std::to_string(f.sim.port());
+  EXPECT_EQ(proxy.requests(), std::vector<std::string>{"CONNECT " + target});
+
+  s.peer.proxy.password = secret("not-" + proxy_password);
+  s.max_attempts = 1;
+  auto refused = f.make(s);
+  page = test::run(f.io, refused.log_list(first_page()));
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.error().kind, failure_kind::transient);
+  EXPECT_EQ(page.error().message, "proxy 127.0.0.1:" + std::to_string(proxy.port()) +
+                                      " refused CONNECT to " + target +
+                                      ": 407 Proxy Authentication Required");
+  EXPECT_EQ(refused.state(), device_state::unreachable);
+  EXPECT_EQ(captured.text().find(proxy_password), std::string::npos);
 }
 
 TEST(device_client, no_secret_in_any_log_line_or_event) {

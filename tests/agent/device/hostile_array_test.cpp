@@ -165,7 +165,7 @@ struct fixture {
   device_client make() {
     client_settings s;
     s.name = "array-01";
-    s.peer = net::endpoint{"127.0.0.1", array.port(), false, ""};
+    s.peer = net::endpoint{"127.0.0.1", array.port(), false, "", {}};
     s.username = "admin";
     s.password = secret("pw");
     s.timeout = 5s;
@@ -375,7 +375,7 @@ TEST(hostile_array, every_fault_in_one_process_peaks_under_64_mib) {
   no_vault vault;
   client_settings s;
   s.name = "array-01";
-  s.peer = net::endpoint{"127.0.0.1", array.port(), false, ""};
+  s.peer = net::endpoint{"127.0.0.1", array.port(), false, "", {}};
   s.username = "admin";
   s.password = secret("pw");
   s.max_attempts = 1;  // and the default max_response_bytes: 8 MiB

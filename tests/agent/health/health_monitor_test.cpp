@@ -33,7 +33,7 @@ struct rig {
     queue = std::make_unique<event_queue>(*store);
     device::client_settings s;
     s.name = "array-01";
-    s.peer = net::endpoint{"127.0.0.1", sim.port(), false, ""};
+    s.peer = net::endpoint{"127.0.0.1", sim.port(), false, "", {}};
     s.username = "admin";
     s.password = secret("password");
     s.retry_initial = 5ms;

@@ -89,7 +89,7 @@ struct rig {
     writer = std::make_unique<write_thread>(*store);
     device::client_settings s;
     s.name = "array-01";
-    s.peer = net::endpoint{"127.0.0.1", sim.port(), false, ""};
+    s.peer = net::endpoint{"127.0.0.1", sim.port(), false, "", {}};
     s.username = "admin";
     s.password = secret("password");
     s.retry_initial = 5ms;
