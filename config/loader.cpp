@@ -315,10 +315,10 @@ rate_limit read_rate_limit(object_reader r, const rate_limit& fallback) {
     r.finish();
     return {};
   }
-  const auto burst = rate_given || fallback.burst == 0 ? default_burst(pace.events_per_second)
-                                                       : fallback.burst;
-  pace.burst = static_cast<std::size_t>(
-      r.integer("burst", 1, 1'000'000, static_cast<std::int64_t>(burst)));
+  const auto burst =
+      rate_given || fallback.burst == 0 ? default_burst(pace.events_per_second) : fallback.burst;
+  pace.burst =
+      static_cast<std::size_t>(r.integer("burst", 1, 1'000'000, static_cast<std::int64_t>(burst)));
   r.finish();
   return pace;
 }

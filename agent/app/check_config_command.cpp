@@ -9,9 +9,8 @@ namespace qsanfwd::app {
 namespace {
 
 bool is_udp_syslog(const config::sink_config& s) {
-  return s.type == "syslog" &&
-         std::any_cast<const sinks::syslog_options&>(s.options).transport ==
-             sinks::syslog_transport::udp;
+  return s.type == "syslog" && std::any_cast<const sinks::syslog_options&>(s.options).transport ==
+                                   sinks::syslog_transport::udp;
 }
 
 /// UDP has no flow control: a receiver that falls behind drops datagrams and nobody is told,

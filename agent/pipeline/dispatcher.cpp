@@ -20,11 +20,12 @@
 #include "agent/pipeline/sink_answer.hpp"
 #include "sinks/registry.hpp"
 
-// Each lane runs run_lane: read a batch (as far as durability_sync allows), wait for it to fill
-// (batch_timer), deliver it (deliver_batch: ask_sink, settle, dead letters, commit), and on a
-// retry answer wait (retry_wait: backoff or Retry-After). account_new counts what collection
-// appended and applies the queue limits (queue_limits: block, drop_oldest). The decisions are
-// pure functions in those files; this one holds the state and does the waiting and the I/O.
+// Each lane runs run_lane: read a batch (as far as durability_sync allows), wait for its tokens
+// (pace) and for it to fill (batch_timer), deliver it (deliver_batch: ask_sink, settle, dead
+// letters, commit), and on a retry answer wait (retry_wait: backoff or Retry-After).
+// account_new counts what collection appended and applies the queue limits (queue_limits:
+// block, drop_oldest). The decisions are pure functions in those files; this one holds the
+// state and does the waiting and the I/O.
 
 namespace qsanfwd::pipeline {
 namespace asio = boost::asio;
@@ -40,7 +41,7 @@ struct dispatcher::lane {
         retry(cfg.retry.initial, cfg.retry.max),
         store_retry(duration{100}, duration{5000}),
         bucket(cfg.pace) {
-    // A paced lane reads no batch larger than the bucket holds, so none waits to be cut.
+    // A paced lane reads no batch larger than the pace lets go, so none needs cutting later.
     cfg.batch = bucket.batch_limits(cfg.batch);
   }
 

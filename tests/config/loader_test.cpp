@@ -464,7 +464,8 @@ TEST(config_loader, sink_type_default_pace) {
   EXPECT_EQ(load(R"(, "rate_limit": {"events_per_second": 100})").burst, 10u);
   EXPECT_FALSE(load(R"(, "rate_limit": {"events_per_second": 0})").paced());
   const auto cfg = parse_config(minimal(), types, fake_env());
-  EXPECT_EQ(cfg.effective["sinks"][0]["rate_limit"].dump(), R"({"events_per_second":40,"burst":2})");
+  EXPECT_EQ(cfg.effective["sinks"][0]["rate_limit"].dump(),
+            R"({"events_per_second":40,"burst":2})");
 }
 
 // With the real sink types: UDP syslog is paced unless told otherwise, TCP and TLS are not.

@@ -19,7 +19,9 @@ const config::sink_type_table& sink_types() {
       {"file", {[](config::object_reader& r) { return std::any(sinks::parse_file_options(r)); }}},
       {"syslog",
        {[](config::object_reader& r) { return std::any(sinks::parse_syslog_options(r)); },
-        [](const std::any& o) { return sinks::default_pace(std::any_cast<sinks::syslog_options>(o)); }}},
+        [](const std::any& o) {
+          return sinks::default_pace(std::any_cast<sinks::syslog_options>(o));
+        }}},
       {"http", {[](config::object_reader& r) { return std::any(sinks::parse_http_options(r)); }}},
   };
   return table;

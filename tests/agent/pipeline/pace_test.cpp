@@ -8,7 +8,7 @@ namespace {
 using time_point = pace::clock::time_point;
 using std::chrono::milliseconds;
 
-constexpr time_point t0{std::chrono::hours(1)};
+constexpr time_point pace_t0{std::chrono::hours(1)};
 
 config::rate_limit limit(double events_per_second, std::size_t burst) {
   return {events_per_second, burst};
@@ -20,8 +20,8 @@ TEST(pace, unpaced_never_waits_and_keeps_the_batch_size) {
   b.max_events = 5000;
   EXPECT_EQ(p.batch_limits(b).max_events, 5000u);
   for (int i = 0; i < 100; ++i) {
-    EXPECT_FALSE(p.wait_for(1'000'000, t0));
-    p.spend(1'000'000, t0);
+    EXPECT_FALSE(p.wait_for(1'000'000, pace_t0));
+    p.spend(1'000'000, pace_t0);
   }
 }
 
@@ -44,9 +44,9 @@ TEST(pace, a_lane_late_to_wake_loses_nothing_of_the_rate) {
   pace p(limit(100, 10));
   config::batch_options b;
   const auto batch = p.batch_limits(b).max_events;
-  time_point now = t0;
+  time_point now = pace_t0;
   std::size_t sent = 0;
-  const auto end = t0 + std::chrono::seconds(10);
+  const auto end = pace_t0 + std::chrono::seconds(10);
   while (now < end) {
     if (const auto ready = p.wait_for(batch, now)) {
       now = *ready + milliseconds(20);  // every wake 20 ms late
@@ -61,37 +61,37 @@ TEST(pace, a_lane_late_to_wake_loses_nothing_of_the_rate) {
 
 TEST(pace, the_bucket_starts_full) {
   pace p(limit(100, 10));
-  EXPECT_FALSE(p.wait_for(10, t0));
-  p.spend(10, t0);
-  const auto ready = p.wait_for(1, t0);
+  EXPECT_FALSE(p.wait_for(10, pace_t0));
+  p.spend(10, pace_t0);
+  const auto ready = p.wait_for(1, pace_t0);
   ASSERT_TRUE(ready);
-  EXPECT_EQ(*ready, t0 + milliseconds(10));  // one token at 100/s
+  EXPECT_EQ(*ready, pace_t0 + milliseconds(10));  // one token at 100/s
 }
 
 TEST(pace, a_batch_waits_until_the_bucket_holds_all_of_it) {
   pace p(limit(100, 10));
-  p.spend(10, t0);
+  p.spend(10, pace_t0);
   // 4 tokens back after 40 ms; a batch of 10 needs 60 ms more.
-  const auto ready = p.wait_for(10, t0 + milliseconds(40));
+  const auto ready = p.wait_for(10, pace_t0 + milliseconds(40));
   ASSERT_TRUE(ready);
-  EXPECT_EQ(*ready, t0 + milliseconds(100));
-  EXPECT_FALSE(p.wait_for(4, t0 + milliseconds(40)));
+  EXPECT_EQ(*ready, pace_t0 + milliseconds(100));
+  EXPECT_FALSE(p.wait_for(4, pace_t0 + milliseconds(40)));
   EXPECT_FALSE(p.wait_for(10, *ready));
 }
 
 TEST(pace, a_batch_larger_than_the_burst_waits_for_a_full_bucket_only) {
   pace p(limit(100, 10));
-  p.spend(10, t0);
-  const auto ready = p.wait_for(50, t0);
+  p.spend(10, pace_t0);
+  const auto ready = p.wait_for(50, pace_t0);
   ASSERT_TRUE(ready);
-  EXPECT_EQ(*ready, t0 + milliseconds(100));
+  EXPECT_EQ(*ready, pace_t0 + milliseconds(100));
 }
 
 TEST(pace, tokens_pile_up_to_the_burst_and_no_further) {
   pace p(limit(100, 10));
-  p.spend(10, t0);
+  p.spend(10, pace_t0);
   // An hour idle refills 10 tokens, not 360,000.
-  const auto later = t0 + std::chrono::hours(1);
+  const auto later = pace_t0 + std::chrono::hours(1);
   EXPECT_FALSE(p.wait_for(10, later));
   p.spend(10, later);
   EXPECT_TRUE(p.wait_for(1, later));
@@ -99,27 +99,27 @@ TEST(pace, tokens_pile_up_to_the_burst_and_no_further) {
 
 TEST(pace, spending_more_than_held_is_owed_by_the_next_batch) {
   pace p(limit(100, 10));
-  p.spend(30, t0);  // 20 owed
-  const auto ready = p.wait_for(10, t0);
+  p.spend(30, pace_t0);  // 20 owed
+  const auto ready = p.wait_for(10, pace_t0);
   ASSERT_TRUE(ready);
-  EXPECT_EQ(*ready, t0 + milliseconds(300));
+  EXPECT_EQ(*ready, pace_t0 + milliseconds(300));
 }
 
 TEST(pace, time_going_nowhere_adds_nothing) {
   pace p(limit(100, 10));
-  p.spend(10, t0 + milliseconds(50));
+  p.spend(10, pace_t0 + milliseconds(50));
   // An earlier reading of the clock (another lane's, taken before) must not refill or break it.
-  EXPECT_TRUE(p.wait_for(1, t0));
-  EXPECT_TRUE(p.wait_for(1, t0 + milliseconds(50)));
+  EXPECT_TRUE(p.wait_for(1, pace_t0));
+  EXPECT_TRUE(p.wait_for(1, pace_t0 + milliseconds(50)));
 }
 
 TEST(pace, fractional_rates_wait_whole_seconds_for_one_event) {
   pace p(limit(0.5, 1));
-  EXPECT_FALSE(p.wait_for(1, t0));
-  p.spend(1, t0);
-  const auto ready = p.wait_for(1, t0);
+  EXPECT_FALSE(p.wait_for(1, pace_t0));
+  p.spend(1, pace_t0);
+  const auto ready = p.wait_for(1, pace_t0);
   ASSERT_TRUE(ready);
-  EXPECT_EQ(*ready, t0 + std::chrono::seconds(2));
+  EXPECT_EQ(*ready, pace_t0 + std::chrono::seconds(2));
 }
 
 // Driven as the dispatcher drives it (wait, then send what the bucket allows) for a simulated
@@ -128,10 +128,10 @@ TEST(pace, over_a_minute_the_rate_is_the_configured_one) {
   for (const std::size_t offered : {1u, 7u, 50u, 1000u}) {
     SCOPED_TRACE(offered);
     pace p(limit(250, 25));
-    time_point now = t0;
+    time_point now = pace_t0;
     std::size_t sent = 0;
     int wakes = 0;
-    const auto end = t0 + std::chrono::seconds(60);
+    const auto end = pace_t0 + std::chrono::seconds(60);
     while (now < end) {
       const auto batch = std::min<std::size_t>(offered, 25);
       if (const auto ready = p.wait_for(batch, now)) {

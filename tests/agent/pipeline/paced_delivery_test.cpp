@@ -45,7 +45,8 @@ class paced_delivery : public ::testing::Test {
     bool stopped = false;
     boost::asio::co_spawn(io_, dispatcher_->stop(duration{10000}),
                           [&](std::exception_ptr) { stopped = true; });
-    ASSERT_TRUE(run_until(io_, [&] { return stopped; }, 5s));
+    ASSERT_TRUE(run_until(
+        io_, [&] { return stopped; }, 5s));
     dispatcher_.reset();
   }
 
@@ -86,7 +87,8 @@ TEST_F(paced_delivery, stop_ends_a_wait_for_tokens_at_once_and_leaves_the_rest_q
   ASSERT_TRUE(run_until(io_, [&] { return sink.messages.size() == 1; }));
   // SIGHUP reopens the sink but does not cut the pace short as it cuts a backoff.
   dispatcher_->reopen();
-  run_until(io_, [] { return false; }, 200ms);
+  run_until(
+      io_, [] { return false; }, 200ms);
   EXPECT_EQ(sink.reopens, 1);
   EXPECT_EQ(sink.messages.size(), 1u);
   const auto stopping = clock::now();

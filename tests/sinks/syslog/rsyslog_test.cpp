@@ -136,7 +136,8 @@ class rsyslog_test : public ::testing::Test {
     const auto text = R"({"state_dir": ")" + (dir_ / "state").string() + R"(",
         "devices": [{"name": "a", "url": "https://h", "username": "u", "password": "p"}],
         "sinks": [{"name": "siem", "type": "syslog", "start_at": "oldest",
-                   "address": "udp://127.0.0.1:)" + std::to_string(server_.udp_port) + "\"" +
+                   "address": "udp://127.0.0.1:)" +
+                      std::to_string(server_.udp_port) + "\"" +
                       (rate_limit.empty() ? "" : ", \"rate_limit\": " + rate_limit) + "}]}";
     const auto cfg = config::parse_config(text, sink_types()).sinks.at(0);
     std::vector<pipeline::route> routes;
@@ -157,7 +158,8 @@ class rsyslog_test : public ::testing::Test {
             arrived += n;
             last_arrival = std::chrono::steady_clock::now();
           }
-          const bool quiet = std::chrono::steady_clock::now() - last_arrival > std::chrono::seconds(1);
+          const bool quiet =
+              std::chrono::steady_clock::now() - last_arrival > std::chrono::seconds(1);
           return arrived >= static_cast<std::size_t>(lines) || (all_sent() && quiet);
         },
         std::chrono::seconds(120));
