@@ -415,7 +415,7 @@ TEST_F(operations, status_reads_the_store_of_a_running_agent) {
   EXPECT_GT(siem["retried"].get<int>() + 1, 0);
   const auto text = run_and_capture(test::qsanfwd_binary().string() + " status -c " +
                                     config_.string() + " 2>/dev/null");
-  EXPECT_NE(text.find("  siem (syslog)\n    undelivered "), std::string::npos) << text;
+  EXPECT_NE(text.find("  siem (syslog, unpaced)\n    undelivered "), std::string::npos) << text;
   agent.kill(SIGTERM);
   EXPECT_EQ(agent.wait(), 0);
 }
