@@ -1,15 +1,41 @@
 #include "sinks/file/file_options.hpp"
 
 #include <charconv>
+#include <stdexcept>
 
 namespace qsanfwd::sinks {
 
+namespace {
+
+void read_path(config::object_reader& r, file_options& o) {
+  const auto text = r.string("path");
+  if (text.empty() || text.back() == '/') {
+    throw r.error("path", "expected a file path, got \"" + text + "\"");
+  }
+  event_template path;
+  try {
+    path = event_template::parse(text);
+  } catch (const std::invalid_argument& e) {
+    throw r.error("path", e.what());
+  }
+  if (path.constant()) {
+    o.path = path.render(event{});  // "{{", "}}" and "%%" written as themselves
+    if (r.has("max_open_files")) {
+      throw r.error("max_open_files", "applies to a path with placeholders only");
+    }
+    return;
+  }
+  o.path = text;
+  o.path_template = std::move(path);
+  // Each open file is a descriptor of the process's own (RLIMIT_NOFILE, 1024 by default).
+  o.max_open_files = static_cast<std::size_t>(r.integer("max_open_files", 1, 512, 64));
+}
+
+}  // namespace
+
 file_options parse_file_options(config::object_reader& r) {
   file_options o;
-  o.path = r.string("path");
-  if (o.path.empty()) {
-    throw r.error("path", "expected a file path, got an empty string");
-  }
+  read_path(r, o);
   // A mode is written as an octal string ("0640"), the way chmod spells it.
   const auto mode = r.string("permissions", "0640");
   unsigned value = 0;

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <optional>
 
 #include "agent/core/duration.hpp"
+#include "agent/core/event_template.hpp"
 #include "config/object_reader.hpp"
 
 namespace qsanfwd::sinks {
@@ -11,7 +14,11 @@ enum class fsync_policy { batch, interval, never };
 
 /// The file sink's options (`type: "file"`).
 struct file_options {
+  /// The file; with placeholders, the template's text (for messages).
   std::filesystem::path path;
+  /// Set when `path` has placeholders (`{device}`, `%Y`, ...): each event's own file.
+  std::optional<event_template> path_template;
+  std::size_t max_open_files = 64;     ///< with a template: files kept open at once
   unsigned permissions = 0640;         ///< mode of files the sink creates
   std::uint64_t rotate_max_bytes = 0;  ///< 0: no rotation by size
   duration rotate_interval{0};         ///< 0: no rotation by age
@@ -22,6 +29,10 @@ struct file_options {
   bool hash_chain = false;
 };
 
+/// Reads `path` (required; `{field}` and `%Y`/`%m`/`%d`/`%H` placeholders make it a template,
+/// `{{`, `}}` and `%%` stand for themselves), `max_open_files` (64; with placeholders only),
+/// `permissions` ("0640"), `rotate: {max_bytes, interval, keep, gzip}`, `fsync` (batch),
+/// `fsync_interval` (1s) and `hash_chain` (false). Throws config_error naming the key.
 file_options parse_file_options(config::object_reader& r);
 
 }  // namespace qsanfwd::sinks

@@ -1,130 +1,101 @@
 #include "sinks/file/file_sink.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
-
-#include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cstring>
+#include <stdexcept>
 
 #include "agent/core/logging.hpp"
 
 namespace qsanfwd::sinks {
 namespace {
 
-using clock = std::chrono::steady_clock;
-
-/// Bytes the chain fields add to a line, at most (`,"chain_seq":N,"chain":"<64 hex>"`).
-constexpr std::size_t chain_overhead = 110;
 /// The batch buffer is kept up to this size (a batch is 1 MiB by default).
 constexpr std::size_t max_kept_buffer = 8 << 20;
+/// Groups (and their vectors) kept from batch to batch.
+constexpr std::size_t max_kept_groups = 64;
+/// A value put into a path is cut to this many bytes, below any file system's name limit.
+constexpr std::size_t max_value_bytes = 100;
 
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
-
-// Writes all of `data`; returns 0 or the errno of the failure.
-int write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const auto n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return errno;
+// `value` as part of one file name: no `/` (a new component), no control byte, not too long.
+void make_name_safe(std::string& value) {
+  for (auto& c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '/' || u < 0x20 || u == 0x7f) {
+      c = '_';
     }
-    data.remove_prefix(static_cast<std::size_t>(n));
   }
-  return 0;
-}
-
-// Makes a new name in `dir` durable (a rename or a created file), best effort.
-void sync_directory(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
+  if (value.size() > max_value_bytes) {
+    std::size_t n = max_value_bytes;
+    while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) {
+      --n;  // not inside a UTF-8 sequence
+    }
+    value.resize(n);
   }
 }
 
-/// The end of a file: where its last complete line ends, and that line.
-struct file_tail {
-  std::uint64_t complete = 0;
-  std::string last_line;
-};
-
-// Reads backwards from the end until the last complete line is whole. Nullopt when reading
-// fails.
-std::optional<file_tail> read_tail(int fd, std::uint64_t size) {
-  std::string buf;  // the bytes [pos, size)
-  std::uint64_t pos = size;
-  std::array<char, 65536> chunk{};
-  for (;;) {
-    const auto end_nl = buf.rfind('\n');
-    if (end_nl != std::string::npos) {
-      const auto start_nl = end_nl == 0 ? std::string::npos : buf.rfind('\n', end_nl - 1);
-      if (start_nl != std::string::npos || pos == 0) {
-        const auto from = start_nl == std::string::npos ? 0 : start_nl + 1;
-        return file_tail{pos + end_nl + 1, buf.substr(from, end_nl - from)};
-      }
-    } else if (pos == 0) {
-      return file_tail{};
-    }
-    const auto n = std::min<std::uint64_t>(chunk.size(), pos);
-    pos -= n;
-    const auto got = ::pread(fd, chunk.data(), n, static_cast<off_t>(pos));
-    if (got != static_cast<ssize_t>(n)) {
-      return std::nullopt;
-    }
-    buf.insert(0, chunk.data(), n);
+// The event's values a path template may name, made safe. The message and the health values
+// are not template fields.
+void make_fields_safe(event& e) {
+  for (auto* s : {&e.device, &e.host, &e.type, &e.component, &e.model, &e.serial}) {
+    make_name_safe(*s);
   }
+  for (auto& field : e.fields) {
+    make_name_safe(field.second);
+  }
+}
+
+// Each name of `path` from `from` on that is empty, "." or ".." becomes "_": what the values
+// left can no longer climb out of the directory before `from`.
+void fill_odd_names(std::string& path, std::size_t from, std::string& scratch) {
+  scratch.assign(path, 0, from);
+  for (std::size_t at = from;;) {
+    const auto slash = path.find('/', at);
+    const auto end = slash == std::string::npos ? path.size() : slash;
+    const std::string_view name(path.data() + at, end - at);
+    scratch += name.empty() || name == "." || name == ".." ? "_" : name;
+    if (slash == std::string::npos) {
+      break;
+    }
+    scratch += '/';
+    at = slash + 1;
+  }
+  path.swap(scratch);
+}
+
+// The length of the template's text up to and with the last `/` before its first placeholder.
+std::size_t fixed_directory(const std::string& text) {
+  const auto first = text.find_first_of("{%");
+  const auto slash = text.rfind('/', first);
+  return slash == std::string::npos ? 0 : slash + 1;
 }
 
 }  // namespace
 
 file_sink::file_sink(std::string name, file_options options)
-    : name_(std::move(name)), options_(std::move(options)), log_(get_logger("sink." + name_)) {}
-
-file_sink::~file_sink() {
-  close_file();
+    : name_(std::move(name)), options_(std::move(options)), log_(get_logger("sink." + name_)) {
+  if (options_.path_template) {
+    fixed_prefix_ = fixed_directory(options_.path_template->text());
+  }
 }
+
+file_sink::~file_sink() = default;
 
 boost::asio::awaitable<delivery> file_sink::deliver(std::span<const queued_event> batch) {
   co_return write_batch(batch);
 }
 
 delivery file_sink::write_batch(std::span<const queued_event> batch) {
-  if (fd_ < 0) {
-    if (auto err = open_file()) {
+  group_by_path(batch);
+  for (std::size_t i = 0; i < groups_used_; ++i) {
+    if (auto err = write_group(groups_[i])) {
+      settled_ = false;
       return failed(*err);
     }
   }
-  batch = batch.subspan(already_written(batch));
-  if (batch.empty()) {
-    resume_after_.reset();
-    return delivery::delivered();
-  }
-  // The lines are built first, so a failed write leaves the chain where it was.
-  auto next = chain_;
-  build_lines(batch, next);
-  if (rotation_due(batch_buf_.size())) {
-    if (auto err = rotate()) {
-      return failed(*err);
-    }
-  }
-  if (auto err = append(batch_buf_)) {
-    return failed(*err);
-  }
-  size_ += batch_buf_.size();
-  chain_ = std::move(next);
-  resume_after_.reset();
-  counters_.lines += batch.size();
-  after_append();
+  settled_ = true;
   if (batch_buf_.capacity() > max_kept_buffer) {
     batch_buf_ = std::string();  // an outsized batch: not kept for the life of the sink
+  }
+  if (groups_.size() > max_kept_groups) {
+    groups_.resize(max_kept_groups);
   }
   if (std::exchange(failing_, false)) {
     log_->info("writing {} again", options_.path.string());
@@ -140,283 +111,103 @@ delivery file_sink::failed(std::string why) {
   return delivery::retry(std::move(why));
 }
 
-void file_sink::build_lines(std::span<const queued_event> batch, std::optional<chain_state>& next) {
-  // The buffer is the sink's, kept from batch to batch: a fresh one per batch cost a page fault
-  // for each of its pages.
-  auto& buf = batch_buf_;
-  buf.clear();
-  std::size_t bytes = 0;
-  for (const auto& e : batch) {
-    bytes += e.body.size() + 1;
-  }
-  buf.reserve(bytes + (next ? batch.size() * chain_overhead : 0));
-  for (const auto& e : batch) {
-    if (next) {
-      append_chain_line(buf, e.body, *next);
-    } else {
-      buf += e.body;
-    }
-    buf += '\n';
-  }
-}
-
-bool file_sink::rotation_due(std::size_t adding) const {
-  const bool too_big = options_.rotate_max_bytes > 0 && size_ + adding > options_.rotate_max_bytes;
-  const bool too_old = options_.rotate_interval > duration{0} &&
-                       clock::now() - opened_at_ >= options_.rotate_interval;
-  return size_ > 0 && (too_big || too_old);
-}
-
-std::optional<std::string> file_sink::append(std::string_view lines) {
-  if (const int err = write_all(fd_, lines); err != 0) {
-    // Cut back a partial batch so that the retry writes each line once.
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-      log_->debug("cannot cut {} back after a failed write", options_.path.string());
-    }
-    return "writing " + options_.path.string() + ": " + errno_text(err);
-  }
-  if (options_.fsync == fsync_policy::batch && ::fdatasync(fd_) != 0) {
-    const int err = errno;
-    // Not known to be on disk: take the batch back and let it be sent again.
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-      log_->debug("cannot cut {} back after a failed fsync", options_.path.string());
-    }
-    return "fsync of " + options_.path.string() + ": " + errno_text(err);
-  }
-  return std::nullopt;
-}
-
-void file_sink::after_append() {
-  if (options_.fsync == fsync_policy::batch) {
-    ++counters_.fsyncs;
-    last_sync_ = clock::now();
-  } else {
-    unsynced_ = true;
-    if (options_.fsync == fsync_policy::interval &&
-        clock::now() - last_sync_ >= options_.fsync_interval) {
-      sync();
-    }
-  }
-}
-
-std::size_t file_sink::already_written(std::span<const queued_event> batch) {
-  if (!resume_after_) {
-    return 0;
-  }
-  const auto last = std::find_if(batch.begin(), batch.end(),
-                                 [&](const queued_event& e) { return e.body == *resume_after_; });
-  if (last == batch.end()) {
-    return 0;
-  }
-  const auto n = static_cast<std::size_t>(last - batch.begin()) + 1;
-  counters_.already_written += n;
-  log_->info("{}: {} event(s) sent again after a crash are in the file already; not written twice",
-             options_.path.string(), n);
-  return n;
-}
-
-std::optional<std::string> file_sink::open_file() {
-  const auto& path = options_.path;
-  std::error_code ec;
-  if (path.has_parent_path()) {
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) {
-      return "cannot create directory " + path.parent_path().string() + ": " + ec.message();
-    }
-  }
-  const auto mode = static_cast<mode_t>(options_.permissions);
-  int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  const bool created = fd >= 0;
-  if (!created && errno == EEXIST) {
-    fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
-  }
-  if (fd < 0) {
-    return "cannot open " + path.string() + ": " + errno_text(errno);
-  }
-  if (created) {
-    // The umask may have taken bits away; the configured mode is what the user asked for.
-    ::fchmod(fd, mode);
-    if (options_.fsync != fsync_policy::never) {
-      sync_directory(path.parent_path());
-    }
-  }
-  struct stat st {};
-  ::fstat(fd, &st);
-  fd_ = fd;
-  size_ = S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
-  opened_at_ = clock::now();
-  last_sync_ = opened_at_;
-  if (size_ > 0) {
-    const auto tail = read_tail(fd_, size_);
-    if (!tail) {
-      close_file();
-      return "cannot read the end of " + path.string();
-    }
-    if (tail->complete < size_) {
-      // A batch cut short by a crash was never reported delivered; it is sent again.
-      log_->warn("{}: removing an incomplete last line ({} bytes) left by a crash", path.string(),
-                 size_ - tail->complete);
-      if (::ftruncate(fd_, static_cast<off_t>(tail->complete)) != 0) {
-        close_file();
-        return "cannot remove the incomplete last line of " + path.string();
-      }
-      size_ = tail->complete;
-    }
-    if (options_.hash_chain && !chain_) {
-      chain_ = tail->last_line.empty() ? chain_state{} : state_after(tail->last_line);
-    }
-    if (!opened_before_ && !tail->last_line.empty()) {
-      resume_after_ = unchained(tail->last_line);
-    }
-  }
-  opened_before_ = true;
-  if (options_.hash_chain && !chain_) {
-    load_chain();
-  }
-  return std::nullopt;
-}
-
-void file_sink::load_chain() {
-  // An empty file after a rotation continues the chain of the newest rotated file.
-  chain_ = chain_state{};
-  for (const bool gz : {false, true}) {
-    const auto rotated = rotated_name(1, gz);
-    if (!std::filesystem::exists(rotated)) {
-      continue;
-    }
-    std::string last;
-    try {
-      for_each_line(rotated, [&last](std::string_view line) {
-        last = line;
-        return true;
-      });
-    } catch (const std::exception& e) {
-      log_->warn("cannot read {} to continue the hash chain: {}", rotated.string(), e.what());
-    }
-    if (!last.empty()) {
-      chain_ = state_after(last);
+void file_sink::group_by_path(std::span<const queued_event> batch) {
+  groups_used_ = 0;
+  if (!options_.path_template) {
+    auto& g = next_group(options_.path.native());
+    for (const auto& e : batch) {
+      g.events.push_back(&e);
     }
     return;
   }
-}
-
-std::filesystem::path file_sink::rotated_name(int index, bool gz) const {
-  auto name = options_.path;
-  name += "." + std::to_string(index) + (gz ? ".gz" : "");
-  return name;
-}
-
-std::optional<std::string> file_sink::rotate() {
-  if (options_.fsync != fsync_policy::never) {
-    sync();
-  }
-  close_file();
-  std::error_code ec;
-  for (int i = options_.rotate_keep; i >= 1; --i) {
-    for (const bool gz : {false, true}) {
-      const auto from = rotated_name(i, gz);
-      if (!std::filesystem::exists(from, ec)) {
-        continue;
-      }
-      if (i == options_.rotate_keep) {
-        std::filesystem::remove(from, ec);
-      } else {
-        std::filesystem::rename(from, rotated_name(i + 1, gz), ec);
-      }
-    }
-  }
-  std::filesystem::rename(options_.path, rotated_name(1, false), ec);
-  if (ec) {
-    return "cannot rotate " + options_.path.string() + ": " + ec.message();
-  }
-  ++counters_.rotations;
-  if (options_.rotate_gzip) {
-    compress(rotated_name(1, false));
-  }
-  if (options_.fsync != fsync_policy::never) {
-    sync_directory(options_.path.parent_path());
-  }
-  return open_file();
-}
-
-void file_sink::compress(const std::filesystem::path& rotated) {
-  auto target = rotated;
-  target += ".gz";
-  auto temp = target;
-  temp += ".tmp";
-  const auto failed = [&](const std::string& why) {
-    // The plain file stays: a full disk costs compression, never data.
-    log_->warn("cannot gzip {}: {}; kept uncompressed", rotated.string(), why);
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-  };
-  const int in = ::open(rotated.c_str(), O_RDONLY | O_CLOEXEC);
-  const int out = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                         static_cast<mode_t>(options_.permissions));
-  if (in < 0 || out < 0) {
-    const int err = errno;
-    if (in >= 0) {
-      ::close(in);
-    }
-    if (out >= 0) {
-      ::close(out);
-    }
-    return failed(errno_text(err));
-  }
-  ::fchmod(out, static_cast<mode_t>(options_.permissions));
-  gzFile gz = gzdopen(::dup(out), "wb");
-  std::array<char, 65536> buf{};
-  bool ok = gz != nullptr;
-  for (ssize_t n = 0; ok && (n = ::read(in, buf.data(), buf.size())) != 0;) {
-    ok = n > 0 && gzwrite(gz, buf.data(), static_cast<unsigned>(n)) == n;
-  }
-  ok = (gz != nullptr && gzclose(gz) == Z_OK) && ok;
-  ok = ok && ::fsync(out) == 0;
-  ::close(in);
-  ::close(out);
-  if (!ok) {
-    return failed("writing " + temp.string() + " failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, target, ec);
-  if (ec) {
-    return failed(ec.message());
-  }
-  std::filesystem::remove(rotated, ec);
-}
-
-void file_sink::sync() {
-  if (fd_ >= 0 && unsynced_) {
-    if (::fdatasync(fd_) == 0) {
-      ++counters_.fsyncs;
-    } else {
-      log_->warn("fsync of {}: {}", options_.path.string(), errno_text(errno));
-    }
-    unsynced_ = false;
-    last_sync_ = clock::now();
+  group_of_.clear();
+  for (const auto& e : batch) {
+    render_path(e);
+    const auto [at, added] = group_of_.try_emplace(rendered_, groups_used_);
+    auto& g = added ? next_group(rendered_) : groups_[at->second];
+    g.events.push_back(&e);
   }
 }
 
-void file_sink::close_file() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    fd_ = -1;
+file_sink::group& file_sink::next_group(const std::string& path) {
+  if (groups_used_ == groups_.size()) {
+    groups_.emplace_back();
   }
+  auto& g = groups_[groups_used_++];
+  g.path = path;
+  g.events.clear();
+  return g;
+}
+
+void file_sink::render_path(const queued_event& e) {
+  try {
+    event_from_json(e.body, read_);
+  } catch (const std::invalid_argument& err) {
+    // Not from the queue's own writer; the event still goes somewhere, with empty fields.
+    log_->warn("an event that is not canonical JSON goes to the file of empty fields: {}",
+               err.what());
+    clear_keeping_buffers(read_);
+  }
+  make_fields_safe(read_);
+  rendered_.clear();
+  options_.path_template->render(read_, rendered_);
+  fill_odd_names(rendered_, fixed_prefix_, scratch_);
+}
+
+std::optional<std::string> file_sink::write_group(const group& g) {
+  auto& target = target_for(g.path);
+  if (auto err = target.open()) {
+    return err;
+  }
+  std::span<const queued_event* const> events(g.events);
+  if (!settled_) {
+    events = events.subspan(skip_written(target, events));
+  }
+  if (events.empty()) {
+    return std::nullopt;
+  }
+  return target.write(events, batch_buf_);
+}
+
+std::size_t file_sink::skip_written(const file_target& target,
+                                    std::span<const queued_event* const> events) {
+  const auto n = target.already_written(events);
+  if (n > 0) {
+    counters_.already_written += n;
+    log_->info("{}: {} event(s) sent again are in the file already; not written twice",
+               target.path().string(), n);
+  }
+  return n;
+}
+
+file_target& file_sink::target_for(const std::string& path) {
+  if (const auto it = by_path_.find(path); it != by_path_.end()) {
+    targets_.splice(targets_.begin(), targets_, it->second);
+    return targets_.front();
+  }
+  if (targets_.size() >= options_.max_open_files) {
+    auto& oldest = targets_.back();
+    oldest.close();
+    by_path_.erase(oldest.path().native());
+    targets_.pop_back();
+    ++counters_.files_closed;
+  }
+  targets_.emplace_front(path, options_, *log_, counters_);
+  by_path_.emplace(path, targets_.begin());
+  return targets_.front();
 }
 
 void file_sink::reopen() {
-  if (options_.fsync != fsync_policy::never) {
-    sync();
+  for (auto& target : targets_) {
+    target.close();
   }
-  close_file();
   log_->info("reopening {}", options_.path.string());
 }
 
 boost::asio::awaitable<void> file_sink::close() {
-  if (options_.fsync != fsync_policy::never) {
-    sync();
+  for (auto& target : targets_) {
+    target.close();
   }
-  close_file();
   co_return;
 }
 

@@ -2,41 +2,44 @@
 
 #include <spdlog/logger.h>
 
-#include <chrono>
+#include <list>
 #include <memory>
-#include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
+#include "agent/core/event.hpp"
 #include "sinks/file/file_options.hpp"
-#include "sinks/file/hash_chain.hpp"
+#include "sinks/file/file_target.hpp"
 #include "sinks/sink.hpp"
 
 namespace qsanfwd::sinks {
 
-/// Counters of a file sink, for status and tests.
-struct file_sink_counters {
-  std::uint64_t lines = 0;
-  std::uint64_t rotations = 0;
-  std::uint64_t fsyncs = 0;
-  std::uint64_t write_failures = 0;
-  std::uint64_t already_written = 0;  ///< events found written by a run that was killed
-};
-
 /// Appends each event's canonical JSON as one line to a file (`type: "file"`).
 ///
 /// Missing directories are created; a file the sink creates gets mode `permissions`. A batch is
-/// written with one write(2) after any rotation it calls for; when writing fails (a full disk)
-/// the file is cut back to where the batch started and the answer is retry, so a retried batch
-/// leaves no partial or doubled line. With `fsync: batch` a batch is on disk before it counts as
-/// delivered. Rotation by size or age renames `path` to `path.1` (gzipped to `path.1.gz` when
-/// asked), shifting older ones and keeping `rotate.keep`. reopen() closes the file so the next
-/// batch opens `path` again (logrotate's rename-then-SIGHUP). The work is local file I/O done in
-/// place: deliver() finishes without suspending.
+/// written with one write(2) per file after any rotation it calls for; when writing fails (a
+/// full disk) the file is cut back to where the batch started and the answer is retry, so a
+/// retried batch leaves no partial or doubled line. With `fsync: batch` a batch is on disk
+/// before it counts as delivered. Rotation by size or age renames `path` to `path.1` (gzipped
+/// to `path.1.gz` when asked), shifting older ones and keeping `rotate.keep`. reopen() closes
+/// the files so the next batch opens them again (logrotate's rename-then-SIGHUP). The work is
+/// local file I/O done in place: deliver() finishes without suspending.
+///
+/// A path with placeholders (`/var/log/qsan/{device}/%Y-%m-%d.jsonl`) sends each event to the
+/// file its own fields name. Each such file has its own rotation, hash chain and restart rule;
+/// the batch's events of one file are written in queue order with one write(2). At most
+/// `max_open_files` are open: the least recently written one is closed to open another. A
+/// value taken from an event cannot add a path component: `/` and control bytes in it become
+/// `_`, it is cut at 100 bytes, and a directory or file name of the templated part that comes
+/// out empty, `.` or `..` is written `_`, so every file stays under the directory that precedes
+/// the first placeholder.
 ///
 /// A run killed between writing a batch and recording it as delivered leaves that batch in the
-/// file, and the queue sends it again. The file's last line at start tells how far the killed
-/// run got: the first batch skips its events up to that line, so a crash doubles no line. (A
-/// power cut that rolls the queue back further than one batch still repeats events.)
+/// files, and the queue sends it again; so does a batch of which one file failed. Until a batch
+/// has been written whole, each file's last line tells how far the earlier attempt got: the
+/// events of the batch up to that line are skipped, so neither doubles a line. (A power cut
+/// that rolls the queue back further than one batch still repeats events.)
 class file_sink final : public sink {
  public:
   file_sink(std::string name, file_options options);
@@ -50,40 +53,47 @@ class file_sink final : public sink {
   std::string_view name() const override { return name_; }
 
   const file_sink_counters& counters() const { return counters_; }
+  /// Files open now (for tests).
+  std::size_t open_files() const { return targets_.size(); }
 
  private:
+  /// The events of a batch that go to one file, in queue order.
+  struct group {
+    std::string path;
+    std::vector<const queued_event*> events;
+  };
+
   delivery write_batch(std::span<const queued_event> batch);
   /// Counts the failure, warns once until a batch is written again, and answers retry.
   delivery failed(std::string why);
-  /// The batch's lines into batch_buf_, chained from `next` when it is set.
-  void build_lines(std::span<const queued_event> batch, std::optional<chain_state>& next);
-  bool rotation_due(std::size_t adding) const;
-  /// Writes (and with `fsync: batch` syncs) `lines`; on failure cuts the file back to size_.
-  std::optional<std::string> append(std::string_view lines);
-  /// The fsync policy's bookkeeping once a batch is in the file.
-  void after_append();
-  std::size_t already_written(std::span<const queued_event> batch);
-  std::optional<std::string> open_file();
-  std::optional<std::string> rotate();
-  void compress(const std::filesystem::path& rotated);
-  void load_chain();
-  void sync();
-  void close_file();
-  std::filesystem::path rotated_name(int index, bool gz) const;
+  /// Fills groups_ with the batch's events by the file each goes to.
+  void group_by_path(std::span<const queued_event> batch);
+  group& next_group(const std::string& path);
+  /// The file `e` goes to, by the path template, into rendered_.
+  void render_path(const queued_event& e);
+  std::optional<std::string> write_group(const group& g);
+  /// The file of `path`, open or not, made the most recently used.
+  file_target& target_for(const std::string& path);
+  std::size_t skip_written(const file_target& target, std::span<const queued_event* const> events);
 
   std::string name_;
   file_options options_;
   std::shared_ptr<spdlog::logger> log_;
-  int fd_ = -1;
-  std::uint64_t size_ = 0;
-  std::chrono::steady_clock::time_point opened_at_;
-  std::chrono::steady_clock::time_point last_sync_;
-  bool unsynced_ = false;
-  std::optional<chain_state> chain_;  ///< with hash_chain, once read from the files on disk
+  /// Where the templated part of the path starts: after the directory before the first
+  /// placeholder.
+  std::size_t fixed_prefix_ = 0;
+  std::list<file_target> targets_;  ///< most recently used first
+  std::unordered_map<std::string, std::list<file_target>::iterator> by_path_;
+  std::vector<group> groups_;  ///< kept from batch to batch, as their vectors are
+  std::size_t groups_used_ = 0;
+  std::unordered_map<std::string, std::size_t> group_of_;
+  event read_;            ///< the event a path is rendered from, reused
+  std::string rendered_;  ///< a rendered path, reused
+  std::string scratch_;
+  /// False until a batch has been written whole, and again after a failure: the next batch
+  /// may repeat events that are in the files already.
+  bool settled_ = false;
   bool failing_ = false;
-  bool opened_before_ = false;
-  /// The canonical event of the file's last line when first opened, until the first batch.
-  std::optional<std::string> resume_after_;
   std::string batch_buf_;  ///< the lines of a batch, reused so its pages stay mapped
   file_sink_counters counters_;
 };
