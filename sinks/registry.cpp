@@ -6,6 +6,8 @@
 #include "sinks/file/file_sink.hpp"
 #include "sinks/http/http_options.hpp"
 #include "sinks/http/http_sink.hpp"
+#include "sinks/stdout/stdout_options.hpp"
+#include "sinks/stdout/stdout_sink.hpp"
 #include "sinks/syslog/syslog_options.hpp"
 #include "sinks/syslog/syslog_sink.hpp"
 
@@ -34,6 +36,11 @@ const std::map<std::string, sink_type, std::less<>>& registered() {
                                                ex);
         },
         [](const std::any& o) { return default_pace(std::any_cast<syslog_options>(o)); }}},
+      {"stdout",
+       {[](config::object_reader& r) { return std::any(parse_stdout_options(r)); },
+        [](const config::sink_config& c, const boost::asio::any_io_executor&) {
+          return std::make_unique<stdout_sink>(c.name, std::any_cast<stdout_options>(c.options));
+        }}},
       {"http",
        {[](config::object_reader& r) { return std::any(parse_http_options(r)); },
         [](const config::sink_config& c, const boost::asio::any_io_executor& ex) {
