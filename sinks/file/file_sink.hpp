@@ -53,7 +53,8 @@ class file_sink final : public sink {
   std::string_view name() const override { return name_; }
 
   const file_sink_counters& counters() const { return counters_; }
-  /// Files open now (for tests).
+  /// Files the sink holds, at most max_open_files (for tests): open, or closed by reopen()
+  /// until a batch goes to them again.
   std::size_t open_files() const { return targets_.size(); }
 
  private:
