@@ -158,6 +158,9 @@ class log_poller {
   /// The listing in one answer (one snapshot of the log, which no paging misbehaviour can
   /// spoil), when it fits one; none when it does not.
   boost::asio::awaitable<result<std::optional<device::log_page>>> fetch_whole(cycle& c);
+  /// Says once, until the listing comes in one answer again, that it is read page by page by
+  /// content (`why`): identical lines at a page boundary and lines pushed over look alike there.
+  void report_inexact(const std::string& why);
   /// The order of a listing whose page 1 is all one second, told by its last page; true when
   /// it cannot be told (that is all of the same second too, or the log changed while probed).
   boost::asio::awaitable<result<bool>> learn_order(cycle& c, const device::log_page& first,

@@ -43,6 +43,18 @@ asio::awaitable<result<std::optional<device::log_page>>> log_poller::fetch_whole
   co_return std::optional(std::move(*answer));
 }
 
+void log_poller::report_inexact(const std::string& why) {
+  if (std::exchange(inexact_reported_, true)) {
+    return;
+  }
+  raise("logs_inexact", severity::warning,
+        "The log of " + array_.device_name() +
+            " is read page by page without a total to place its lines (" + why +
+            "): two identical lines on either side of a page boundary may be forwarded as one, "
+            "and lines that arrive while it is read may be forwarded twice, with new ids. Give "
+            "the array's log a usable total, or raise max_response_bytes.");
+}
+
 asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle& c) {
   auto whole = co_await fetch_whole(c);
   if (whole) {
@@ -62,17 +74,9 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
   if (!whole && ++whole_answer_failures_ < whole_answer_attempts) {
     co_return whole.error();
   }
-  if (!std::exchange(inexact_reported_, true)) {
-    raise("logs_inexact", severity::warning,
-          "The log of " + array_.device_name() + " is read page by page without a total to place " +
-              "its lines (" +
-              (whole ? "it does not come in one answer of up to " +
-                           std::to_string(max_lines_in_one_page) + " lines"
-                     : "its answer in one piece failed: " + whole.error().message) +
-              "): two identical lines on either side of a page boundary may be forwarded as "
-              "one, and lines that arrive while it is read may be forwarded twice, with new "
-              "ids. Give the array's log a usable total, or raise max_response_bytes.");
-  }
+  report_inexact(whole ? "it does not come in one answer of up to " +
+                             std::to_string(max_lines_in_one_page) + " lines"
+                       : "its answer in one piece failed: " + whole.error().message);
   // Lines found by content may be skipped for lines pushed over that were not: no recount.
   c.every_line_once = false;
   const auto page_size = static_cast<std::int64_t>(options_.page_size);
