@@ -435,10 +435,17 @@ TEST_F(poller_property, findings_54_55_step_back_after_a_failed_first_cycle) {
 // arrive at the head of an oldest-first log while it is read: the page after moved on by them,
 // and began with the page before's last lines, identical lines of one second ahead of the
 // clock, which honest arrays also show at a page boundary (identical genuine lines). Page 1
-// read again at the end would tell, at a request per cycle.
+// read again at the end would tell, at a request per cycle, but the lines ahead of the clock
+// on the pages before are committed by then: they would have to wait for the read's end (they
+// never move the checkpoint, so a crash loses nothing by it). The second script is the same
+// (random search, seed 3, script 2007, shrunk): the one refusal left of seeds 1-7 and 42.
 TEST_F(poller_property, DISABLED_finding_56_constant_total_hides_late_lines_oldest_first) {
   EXPECT_EQ(run_script("page=3 oldest inclusive | inflow 4 1 3 1; inflow 3 1 11 1; poll; poll; "
                        "mis total_constant; future 3153600000; future 3; future 3153600000; poll"),
+            "");
+  EXPECT_EQ(run_script("page=2 oldest inclusive | future 3600; inflow 4 4 5 0; inflow 4 3 1 1; "
+                       "inflow 2 1 12 0; mis total_constant; future 3; poll; inflow 3 1 3 0; "
+                       "poll; inflow 2 1 7 1; drop 8; poll"),
             "");
 }
 
