@@ -87,7 +87,7 @@ void encode_batch(benchmark::State& state, sinks::http_format format) {
   const auto bodies = batch_bodies();
   sinks::format_settings settings;
   settings.format = format;
-  settings.index = "qsan";
+  settings.index = event_template::parse("qsan");
   std::int64_t bytes = 0;
   for (auto _ : state) {
     state.PauseTiming();

@@ -3,10 +3,9 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <map>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <tuple>
 #include <utility>
 
 #include "agent/core/event.hpp"
@@ -66,16 +65,53 @@ void json_array(std::string& out, std::span<const queued_event> events) {
   out.back() = ']';
 }
 
+// A Splunk index name of a rendered template: lowercase letters, digits, `_` and `-` (any other
+// byte becomes `_`), not starting with `_` or `-` (those are stripped), so that one event's
+// field cannot make HEC refuse the whole request.
+void sanitize_splunk_index(std::string& name) {
+  for (auto& c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    c = u < 0x80 && std::isalnum(u) != 0 ? static_cast<char>(std::tolower(u)) : c == '-' ? c : '_';
+  }
+  name.erase(0, std::min(name.find_first_not_of("_-"), name.size()));
+}
+
+// `"key":"<t rendered for e>"` unless that is empty, `sanitize`d first when `t` is not constant
+// (a constant one was checked with the configuration); `scratch` is the caller's, kept between
+// events.
+void add_rendered(std::string& out, std::string_view key, const event_template& t, const event& e,
+                  std::string& scratch, void (*sanitize)(std::string&) = nullptr) {
+  scratch.clear();
+  t.render(e, scratch);
+  if (sanitize != nullptr && !t.constant()) {
+    sanitize(scratch);
+  }
+  if (!scratch.empty()) {
+    add_string(out, key, scratch);
+  }
+}
+
+// The names of the flat fields splunk_hec writes itself: a static field of one of these names
+// is left out rather than repeated.
+bool is_splunk_field(std::string_view name) {
+  for (const std::string_view own :
+       {"device", "kind", "severity", "type", "model", "serial", "flags"}) {
+    if (name == own) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void splunk_hec(std::string& out, std::span<const queued_event> events, const format_settings& s) {
+  std::string scratch;
   for (const auto& q : events) {
     const auto& e = q.fields();
     out += "{\"time\":" + std::to_string(e.timestamp);
     add_string(out, "host", host_of(e));
-    add_string(out, "source", s.source);
-    add_string(out, "sourcetype", s.sourcetype);
-    if (!s.index.empty()) {
-      add_string(out, "index", s.index);
-    }
+    add_rendered(out, "source", s.source, e, scratch);
+    add_rendered(out, "sourcetype", s.sourcetype, e, scratch);
+    add_rendered(out, "index", s.index, e, scratch, sanitize_splunk_index);
     out += ",\"event\":";
     out += q.body;
     out += ",\"fields\":{";
@@ -90,6 +126,11 @@ void splunk_hec(std::string& out, std::span<const queued_event> events, const fo
         add_string(out, key, *value);
       }
     }
+    for (const auto& [name, value] : e.fields) {
+      if (!is_splunk_field(name)) {
+        add_string(out, name, value);
+      }
+    }
     out += "}}";
   }
 }
@@ -99,12 +140,66 @@ std::string_view ecs_kind(event_kind k) {
   return k == event_kind::health ? "alert" : "event";
 }
 
+// An Elasticsearch index name of a rendered template: ASCII letters lowercased; `\/*?"<>| ,#:`
+// and control bytes become `_`; leading `-`, `_` and `+` stripped; cut to 255 bytes; and
+// `qsan` for what is left empty, `.` or `..`. One event's field then cannot make the bulk
+// request fail (it could still name an index the user may not write: that item is refused).
+void sanitize_index_name(std::string& name) {
+  for (auto& c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f ||
+        std::string_view("\\/*?\"<>| ,#:").find(c) != std::string_view::npos) {
+      c = '_';
+    } else if (u < 0x80) {
+      c = static_cast<char>(std::tolower(u));
+    }
+  }
+  name.erase(0, std::min(name.find_first_not_of("-_+"), name.size()));
+  if (name.size() > 255) {
+    name.resize(255);
+  }
+  if (name.empty() || name == "." || name == "..") {
+    name = "qsan";
+  }
+}
+
+// Whether two names are one ECS label: equal once each dot is read as `_`.
+bool same_label(std::string_view a, std::string_view b) {
+  const auto undotted = [](char c) { return c == '.' ? '_' : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) {
+           return undotted(x) == undotted(y);
+         });
+}
+
+// ECS `labels`: one keyword per static field. A dot in a name would make Elasticsearch nest an
+// object under labels, which ECS forbids: it becomes `_`. A name that comes out as one written
+// before it is left out, so the object has no repeated key.
+void append_ecs_labels(std::string& out, const field_list& fields, std::string& scratch) {
+  out += ",\"labels\":{";
+  for (auto it = fields.begin(); it != fields.end(); ++it) {
+    const auto& name = it->first;
+    if (std::any_of(fields.begin(), it, [&](const auto& f) { return same_label(f.first, name); })) {
+      continue;
+    }
+    scratch = name;
+    std::replace(scratch.begin(), scratch.end(), '.', '_');
+    add_string(out, scratch, it->second, it == fields.begin());
+  }
+  out += '}';
+}
+
 void elasticsearch(std::string& out, std::span<const queued_event> events,
                    const format_settings& s) {
+  std::string scratch;
   for (const auto& q : events) {
     const auto& e = q.fields();
+    scratch.clear();
+    s.index.render(e, scratch);
+    if (!s.index.constant()) {
+      sanitize_index_name(scratch);
+    }
     out += "{\"create\":{";
-    add_string(out, "_index", s.index, true);
+    add_string(out, "_index", scratch, true);
     add_string(out, "_id", e.id);
     out += "}}\n{";
     add_string(out, "@timestamp", rfc3339_utc(e.timestamp), true);
@@ -133,35 +228,50 @@ void elasticsearch(std::string& out, std::span<const queued_event> events,
       append_words(out, e.flags);
       out += ']';
     }
+    if (!e.fields.empty()) {
+      append_ecs_labels(out, e.fields, scratch);
+    }
     out += ",\"qsan\":";
     out += q.body;
     out += "}\n";
   }
 }
 
-void loki(std::string& out, std::span<const queued_event> events) {
-  // Streams in order of first appearance, each keeping queue order.
-  using labels = std::tuple<std::string, std::string_view, std::string_view>;
-  std::vector<std::pair<labels, std::vector<const queued_event*>>> streams;
+void loki(std::string& out, std::span<const queued_event> events, const format_settings& s) {
+  // Streams by their rendered label values, in order of first appearance, each keeping queue
+  // order.
+  struct stream {
+    std::vector<std::string> values;  ///< one per label of s.labels
+    std::vector<const queued_event*> members;
+  };
+  std::vector<stream> streams;
+  std::vector<std::string> values(s.labels.size());
   for (const auto& q : events) {
     const auto& e = q.fields();
-    labels key{e.device, to_string(e.kind), to_string(e.severity)};
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      values[i].clear();
+      s.labels[i].second.render(e, values[i]);
+    }
     auto it = std::find_if(streams.begin(), streams.end(),
-                           [&](const auto& stream) { return stream.first == key; });
+                           [&](const stream& st) { return st.values == values; });
     if (it == streams.end()) {
-      streams.emplace_back(std::move(key), std::vector<const queued_event*>{});
+      streams.push_back({values, {}});
       it = std::prev(streams.end());
     }
-    it->second.push_back(&q);
+    it->members.push_back(&q);
   }
   out += "{\"streams\":[";
-  for (const auto& [key, members] : streams) {
+  for (const auto& st : streams) {
     out += "{\"stream\":{";
-    add_string(out, "device", std::get<0>(key), true);
-    add_string(out, "kind", std::get<1>(key));
-    add_string(out, "level", std::get<2>(key));
+    const auto start = out.size();
+    for (std::size_t i = 0; i < st.values.size(); ++i) {
+      // Loki reads an empty value as no label at all.
+      if (!st.values[i].empty()) {
+        add_string(out, s.labels[i].first, st.values[i], out.size() == start);
+      }
+    }
     out += "},\"values\":[";
-    for (const auto* q : members) {
+    for (const auto* q : st.members) {
       out += "[\"" + nanoseconds(q->fields().timestamp) + "\",";
       append_json_string(out, q->body);
       out += "],";
@@ -208,34 +318,58 @@ void otlp_record(std::string& out, const event& e) {
   out += "]}";
 }
 
+// The resource attributes otlp writes itself: a static field of one of these names is left
+// out rather than repeated (OTLP wants the keys of a resource unique).
+bool is_otlp_resource_key(std::string_view name) {
+  for (const std::string_view own :
+       {"service.name", "qsan.device", "host.name", "device.manufacturer",
+        "device.model.identifier", "device.id"}) {
+    if (name == own) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void otlp(std::string& out, std::span<const queued_event> events) {
-  // One resource per device as the events describe it, in order of first appearance.
-  using resource = std::tuple<std::string, std::string, std::string, std::string>;
-  std::vector<std::pair<resource, std::vector<const event*>>> resources;
+  // One resource per device as the events describe it (static fields included: they say where
+  // the device stands), in order of first appearance.
+  struct resource {
+    const event* first;  ///< the event whose device fields the resource shows
+    std::vector<const event*> records;
+  };
+  const auto same_resource = [](const event& a, const event& b) {
+    return a.device == b.device && host_of(a) == host_of(b) && a.model == b.model &&
+           a.serial == b.serial && a.fields == b.fields;
+  };
+  std::vector<resource> resources;
   for (const auto& q : events) {
     const auto& e = q.fields();
-    resource key{e.device, host_of(e), e.model, e.serial};
     auto it = std::find_if(resources.begin(), resources.end(),
-                           [&](const auto& r) { return r.first == key; });
+                           [&](const resource& r) { return same_resource(*r.first, e); });
     if (it == resources.end()) {
-      resources.emplace_back(std::move(key), std::vector<const event*>{});
+      resources.push_back({&e, {}});
       it = std::prev(resources.end());
     }
-    it->second.push_back(&e);
+    it->records.push_back(&e);
   }
   out += "{\"resourceLogs\":[";
-  for (const auto& [key, records] : resources) {
-    const auto& [device, host, model, serial] = key;
+  for (const auto& [device, records] : resources) {
     out += "{\"resource\":{\"attributes\":[";
     otlp_attribute(out, "service.name", "qsan", true);
-    otlp_attribute(out, "qsan.device", device);
-    otlp_attribute(out, "host.name", host);
+    otlp_attribute(out, "qsan.device", device->device);
+    otlp_attribute(out, "host.name", host_of(*device));
     otlp_attribute(out, "device.manufacturer", "QSAN");
-    if (!model.empty()) {
-      otlp_attribute(out, "device.model.identifier", model);
+    if (!device->model.empty()) {
+      otlp_attribute(out, "device.model.identifier", device->model);
     }
-    if (!serial.empty()) {
-      otlp_attribute(out, "device.id", serial);
+    if (!device->serial.empty()) {
+      otlp_attribute(out, "device.id", device->serial);
+    }
+    for (const auto& [name, value] : device->fields) {
+      if (!is_otlp_resource_key(name)) {
+        otlp_attribute(out, name, value);
+      }
     }
     out += "]},\"scopeLogs\":[{\"scope\":{\"name\":\"qsanfwd\"},\"logRecords\":[";
     for (const auto* e : records) {
@@ -350,7 +484,7 @@ std::string encode_batch(std::span<const queued_event> events, const format_sett
       elasticsearch(out, events, s);
       break;
     case http_format::loki:
-      loki(out, events);
+      loki(out, events, s);
       break;
     case http_format::otlp:
       otlp(out, events);

@@ -20,18 +20,24 @@ namespace qsanfwd::sinks {
 /// The Content-Type of a format's body.
 std::string_view content_type(http_format f);
 
-/// The request body for `events` (not empty, in queue order) in `s.format`:
+/// The request body for `events` (not empty, in queue order) in `s.format`. The static fields
+/// (`event::fields`) travel in the canonical event wherever it is embedded, and besides:
 /// - ndjson: each canonical event as stored, each followed by "\n";
 /// - json_array: "[e1,e2,...]";
-/// - splunk_hec: concatenated `{time, host, source, sourcetype, index?, event, fields}` objects,
+/// - splunk_hec: concatenated `{time, host, source, sourcetype, index, event, fields}` objects,
+///   source, sourcetype and index rendered from their templates for each event and left out when
+///   empty (a rendered index made a Splunk index name when the template is not constant),
 ///   `event` the canonical event, `fields` flat strings (device, kind, severity, type, model,
-///   serial when known);
-/// - elasticsearch: `_bulk` NDJSON, a `create` action with `_id` = event id into `s.index`
-///   before each ECS document, ending with "\n";
-/// - loki: `{"streams":[...]}` with one stream per (device, kind, level) in order of first
-///   appearance, values `[ns-timestamp string, canonical event]` in queue order;
-/// - otlp: OTLP/HTTP JSON logs, one resourceLogs per device (device fields as resource
-///   attributes), 64-bit integers as strings.
+///   serial, flags when known, then each static field not named like one of those);
+/// - elasticsearch: `_bulk` NDJSON, a `create` action with `_index` rendered for each event
+///   (made an index name when the template is not constant) and `_id` = event id before each ECS
+///   document (static fields as `labels`, dots in names as `_`), ending with "\n";
+/// - loki: `{"streams":[...]}` with one stream per rendered label set of `s.labels` (a label
+///   rendered empty is left out) in order of first appearance, values `[ns-timestamp string,
+///   canonical event]` in queue order;
+/// - otlp: OTLP/HTTP JSON logs, one resourceLogs per device and static fields (device fields and
+///   static fields as resource attributes, a static field named like one of the device fields'
+///   keys left out), 64-bit integers as strings.
 std::string encode_batch(std::span<const queued_event> events, const format_settings& s);
 
 /// One request's share of a batch.

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <stdexcept>
+
+#include "config/json_pointer.hpp"
 
 #include "config/proxy.hpp"
 
@@ -25,6 +28,16 @@ std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
+}
+
+/// Whether `name` holds a byte no Elasticsearch index name may: an uppercase letter, one of
+/// \/*?"<>| ,#:, or a control byte.
+bool has_index_specials(std::string_view name) {
+  return std::any_of(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isupper(u) != 0 || u < 0x20 || u == 0x7f ||
+           std::string_view("\\/*?\"<>| ,#:").find(c) != std::string_view::npos;
+  });
 }
 
 /// The URL as the effective configuration shows it: a receiver may take its API key as a query
@@ -119,7 +132,93 @@ std::map<std::string, std::string> read_headers(config::object_reader& r) {
   return headers;
 }
 
+/// `key` read as an event_template; a mistake in it is an error at its path.
+event_template read_template(config::object_reader& r, std::string_view key,
+                             std::string_view fallback) {
+  const auto text = r.string(key, fallback);
+  try {
+    return event_template::parse(text);
+  } catch (const std::invalid_argument& e) {
+    throw r.error(key, std::string("in the template \"") + text + "\": " + e.what());
+  }
+}
+
+/// Elasticsearch's rules for index and data stream names: lowercase, none of \/*?"<>| ,#:,
+/// not starting with -, _ or +, not . or .., at most 255 bytes.
+bool is_valid_index_name(std::string_view name) {
+  return !name.empty() && name.size() <= 255 && name != "." && name != ".." &&
+         name.find_first_of("-_+") != 0 && !has_index_specials(name);
+}
+
+/// An elasticsearch `index`: a constant one must be a valid name; a template's own text must
+/// not hold what no rendered name may (sanitize_index_name mends what the events put in).
+event_template read_index(config::object_reader& r) {
+  auto index = read_template(r, "index", "logs-qsan-default");
+  if (index.constant()) {
+    const auto name = index.render(event{});
+    if (!is_valid_index_name(name)) {
+      throw r.error("index",
+                    "expected a lowercase index or data stream name without \\/*?\"<>| ,#: that "
+                    "does not start with -, _ or +, got \"" +
+                        name + "\"");
+    }
+    return index;
+  }
+  // Every field of the probe is a valid name, so what fails is the template's own text.
+  event probe;
+  probe.device = probe.host = probe.type = probe.component = probe.model = probe.serial = "x";
+  if (has_index_specials(index.render(probe))) {
+    throw r.error("index", "the text of the template \"" + index.text() +
+                               "\" must be lowercase, without \\/*?\"<>| ,#:");
+  }
+  return index;
+}
+
+/// Loki's (Prometheus's) label names: [a-zA-Z_][a-zA-Z0-9_]*, and `__` starts reserved ones.
+bool is_valid_label_name(std::string_view name) {
+  const auto word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+  };
+  return !name.empty() && std::isdigit(static_cast<unsigned char>(name.front())) == 0 &&
+         std::all_of(name.begin(), name.end(), word) && !name.starts_with("__");
+}
+
+std::vector<loki_label> read_labels(config::object_reader& r) {
+  if (!r.has("labels")) {
+    auto shown = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : default_loki_labels()) {
+      shown[name] = value.text();
+    }
+    r.record("labels", std::move(shown));
+    return default_loki_labels();
+  }
+  std::vector<loki_label> labels;
+  for (const auto& [name, text] : r.string_map("labels")) {
+    const auto at = r.path_of("labels") + "/" + config::pointer_token(name);
+    if (!is_valid_label_name(name)) {
+      throw config::config_error(at, "\"" + name +
+                                         "\" is not a Loki label name: letters, digits and _, "
+                                         "not starting with a digit or __");
+    }
+    try {
+      labels.emplace_back(name, event_template::parse(text));
+    } catch (const std::invalid_argument& e) {
+      throw config::config_error(at, "in the template \"" + text + "\": " + e.what());
+    }
+  }
+  if (labels.empty()) {
+    throw r.error("labels", "a Loki stream needs at least one label");
+  }
+  return labels;
+}
+
 }  // namespace
+
+std::vector<loki_label> default_loki_labels() {
+  return {{"device", event_template::parse("{device}")},
+          {"kind", event_template::parse("{kind}")},
+          {"level", event_template::parse("{severity}")}};
+}
 
 std::string_view default_path(http_format f) {
   switch (f) {
@@ -161,21 +260,15 @@ http_options parse_http_options(config::object_reader& r) {
     }
     o.auth = {http_auth::kind::splunk, "", *token};
     o.channel = r.string("channel", "");
-    o.encoding.source = r.string("source", "qsanfwd");
-    o.encoding.sourcetype = r.string("sourcetype", "qsan:event");
+    o.encoding.source = read_template(r, "source", "qsanfwd");
+    o.encoding.sourcetype = read_template(r, "sourcetype", "qsan:event");
+    o.encoding.index = read_template(r, "index", "");
   }
   if (o.encoding.format == http_format::elasticsearch) {
-    o.encoding.index = r.string("index", "logs-qsan-default");
-    // Elasticsearch's own rules for index and data stream names.
-    const auto& index = o.encoding.index;
-    if (index.empty() || lower(index) != index || index.front() == '-' || index.front() == '_' ||
-        index.find_first_of("\\/*?\"<>| ,#:") != std::string::npos) {
-      throw r.error(
-          "index", "expected a lowercase index or data stream name without \\/*?\"<>| ,#:, got \"" +
-                       index + "\"");
-    }
-  } else if (splunk) {
-    o.encoding.index = r.string("index", "");
+    o.encoding.index = read_index(r);
+  }
+  if (o.encoding.format == http_format::loki) {
+    o.encoding.labels = read_labels(r);
   }
   if (!o.endpoint.tls() && r.has("tls")) {
     throw r.error("tls", "TLS options need an https:// url");

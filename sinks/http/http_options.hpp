@@ -2,8 +2,11 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "agent/core/duration.hpp"
+#include "agent/core/event_template.hpp"
 #include "agent/core/secret.hpp"
 #include "agent/net/proxy_options.hpp"
 #include "config/address.hpp"
@@ -23,12 +26,19 @@ struct http_auth {
   secret credential;  ///< the password, the bearer token or the Splunk HEC token
 };
 
-/// What the encoders need besides the events.
+/// A Loki stream label: its name and the template of its value.
+using loki_label = std::pair<std::string, event_template>;
+
+/// The labels Loki streams get unless `labels` says otherwise: device, kind, level.
+std::vector<loki_label> default_loki_labels();
+
+/// What the encoders need besides the events. The templates are read from each event.
 struct format_settings {
   http_format format = http_format::ndjson;
-  std::string index;                      ///< splunk_hec (optional) and elasticsearch
-  std::string source = "qsanfwd";         ///< splunk_hec
-  std::string sourcetype = "qsan:event";  ///< splunk_hec
+  event_template index;  ///< splunk_hec (optional) and elasticsearch
+  event_template source = event_template::parse("qsanfwd");         ///< splunk_hec
+  event_template sourcetype = event_template::parse("qsan:event");  ///< splunk_hec
+  std::vector<loki_label> labels = default_loki_labels();           ///< loki, by name
 };
 
 /// The HTTP sink's options (`type: "http"`).

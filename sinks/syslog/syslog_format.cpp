@@ -125,10 +125,8 @@ std::size_t next_sd_special(std::string_view text) {
   return at == text.end() ? std::string_view::npos : static_cast<std::size_t>(at - text.begin());
 }
 
-void append_sd_param(std::string& out, std::string_view name, std::string_view value) {
-  if (value.empty()) {
-    return;
-  }
+// ` NAME="VALUE"`, the value escaped.
+void append_sd_param_always(std::string& out, std::string_view name, std::string_view value) {
   out += ' ';
   out += name;
   out += "=\"";
@@ -141,6 +139,36 @@ void append_sd_param(std::string& out, std::string_view name, std::string_view v
     escaped(valid_utf8(value));
   }
   out += '"';
+}
+
+void append_sd_param(std::string& out, std::string_view name, std::string_view value) {
+  if (!value.empty()) {
+    append_sd_param_always(out, name, value);
+  }
+}
+
+// The PARAM-NAMEs of the element's own params: a static field of one of these names is left out
+// rather than repeated, so a receiver that reads the element as a map loses neither.
+bool is_own_sd_param(std::string_view name) {
+  for (const std::string_view own :
+       {"device", "event_id", "kind", "type", "model", "serial", "component", "component_id",
+        "attribute", "previous", "current", "flags"}) {
+    if (name == own) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// One param per static field, after the element's own; an empty value is written `""`.
+void append_static_sd_params(std::string& out, const field_list& fields) {
+  for (const auto& [name, value] : fields) {
+    const auto param = sd_param_name(name);
+    if (is_own_sd_param(param)) {
+      continue;
+    }
+    append_sd_param_always(out, param, value);
+  }
 }
 
 void append_structured_data(std::string& out, const event& e, const format_settings& s) {
@@ -160,6 +188,7 @@ void append_structured_data(std::string& out, const event& e, const format_setti
     append_sd_param(out, "current", e.current);
   }
   append_sd_param(out, "flags", e.flags);
+  append_static_sd_params(out, e.fields);
   out += ']';
 }
 
@@ -284,6 +313,13 @@ std::string cef_record(const event& e) {
     append_cef_extension(out, "cs6Label", "flags");
     append_cef_extension(out, "cs6", e.flags);
   }
+  // No custom string is left for static fields: each is a custom extension of its own.
+  for (const auto& [name, value] : e.fields) {
+    const auto key = cef_extension_key(name);
+    if (!key.empty()) {
+      append_cef_extension(out, key, value);
+    }
+  }
   return out;
 }
 
@@ -316,6 +352,31 @@ bool is_valid_sd_name(std::string_view name) {
     }
   }
   return true;
+}
+
+std::string sd_param_name(std::string_view name) {
+  std::string out(name.substr(0, 32));
+  for (auto& c : out) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (!is_printable_ascii(u) || c == '=' || c == ']' || c == '"') {
+      c = '_';
+    }
+  }
+  return out.empty() ? "_" : out;
+}
+
+std::string cef_extension_key(std::string_view name) {
+  std::string out = "qsan";
+  bool upper = true;  // the first letter, and one after each character dropped
+  for (const char c : name) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x80 || std::isalnum(u) == 0) {
+      upper = true;
+      continue;
+    }
+    out += std::exchange(upper, false) ? static_cast<char>(std::toupper(u)) : c;
+  }
+  return out.size() == 4 ? std::string() : out;
 }
 
 namespace {

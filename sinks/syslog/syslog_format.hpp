@@ -31,6 +31,16 @@ std::optional<int> parse_facility(std::string_view name);
 /// other than `=`, space, `]` and `"`.
 bool is_valid_sd_name(std::string_view name);
 
+/// A static field's name as an SD PARAM-NAME: cut to 32 bytes, every byte that is not printable
+/// US-ASCII or is `=`, `]` or `"` written `_` (an empty name is `_`). A valid name stays as it is.
+std::string sd_param_name(std::string_view name);
+
+/// A static field's name as a CEF custom extension key (ArcSight's rule: vendor and product
+/// first, then the name, alphanumeric only): `qsan`, then the name's ASCII letters and digits,
+/// the first and each one after a dropped character uppercased (`rack_id` is `qsanRackId`).
+/// Empty when the name holds no ASCII letter or digit: such a field is left out.
+std::string cef_extension_key(std::string_view name);
+
 /// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME - MSGID [SD-ID params...] MSG` (RFC 5424).
 ///
 /// PRI is facility × 8 + the event's severity; TIMESTAMP the event's time in UTC with `Z`, held
@@ -39,12 +49,15 @@ bool is_valid_sd_name(std::string_view name);
 /// byte becomes `_`, longer values are cut, and an empty one is written `-`. MSGID is the log
 /// type for log events, the component for health events and `agent` for agent events. The one
 /// SD element carries device, event_id, kind, type, model, serial and, for health events,
-/// component, component_id, attribute, previous and current, each only when not empty, with
-/// `"`, `\` and `]` escaped by a backslash. MSG is the message as valid UTF-8 (invalid bytes
-/// become U+FFFD), after a BOM when asked; an empty message leaves MSG out.
+/// component, component_id, attribute, previous and current, each only when not empty, then one
+/// param per static field (its name made one by sd_param_name; a field named like a param above is
+/// left out; an empty value is written `""`), with `"`, `\` and `]` escaped by a backslash. MSG is
+/// the message as valid UTF-8 (invalid bytes become U+FFFD), after a BOM when asked; an empty
+/// message leaves MSG out.
 std::string format_rfc5424(const event& e, const format_settings& s);
 
-/// `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG: MSG` (RFC 3164, BSD syslog) for old receivers. The time
+/// `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG: MSG` (RFC 3164, BSD syslog) for old receivers. It has no
+/// place for structured fields: static fields are not written. The time
 /// is UTC (the format has no zone); HOSTNAME is as in RFC 5424 without spaces; TAG is APP-NAME
 /// cut to 32 alphanumeric characters (others become `_`). MSG is valid UTF-8.
 std::string format_rfc3164(const event& e, const format_settings& s);
@@ -55,7 +68,8 @@ std::string format_rfc3164(const event& e, const format_settings& s);
 /// and `=`, and newlines become `\n` (CR `\r`). The name is the message's first line, cut to
 /// 512 bytes at a UTF-8 boundary. Extensions: rt (milliseconds), dvchost, deviceExternalId
 /// (serial), externalId (event id), cat (kind), msg, and for health events cs1..cs5 with labels
-/// component, componentId, attribute, previous, current.
+/// component, componentId, attribute, previous, current; cs6 (label flags) the flags; then each
+/// static field with a value as a custom extension keyed by cef_extension_key.
 std::string format_cef(const event& e, const format_settings& s);
 
 /// CEF's severity of a syslog severity: emergency 10, alert 9, critical 8, error 7, warning 5,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace qsanfwd::sinks {
 namespace {
 
@@ -55,7 +57,7 @@ std::vector<queued_event> sample() {
 std::string encode(http_format f, std::string index = "") {
   format_settings s;
   s.format = f;
-  s.index = std::move(index);
+  s.index = event_template::parse(index);
   return encode_batch(sample(), s);
 }
 
@@ -201,7 +203,7 @@ const std::string c4 =
 std::string encode_flagged(http_format f, std::string index = "") {
   format_settings s;
   s.format = f;
-  s.index = std::move(index);
+  s.index = event_template::parse(index);
   return encode_batch(flagged(), s);
 }
 
@@ -234,6 +236,211 @@ TEST(http_formats, flags_reach_every_format) {
       << encode_flagged(http_format::otlp);
 }
 
+// Two events carrying static fields: a log line of array-01 at site ams-1, and an agent event
+// of array-02 whose site is not a valid index name as it is and which has a field named like
+// one of splunk_hec's own.
+std::vector<queued_event> with_fields() {
+  event e5;
+  e5.id = "s5";
+  e5.device = "array-01";
+  e5.host = "192.0.2.10";
+  e5.timestamp = 1795915304;
+  e5.type = "error";
+  e5.severity = severity::error;
+  e5.message = "Pool degraded";
+  e5.model = "XS5226";
+  e5.fields = {{"site", "ams-1"}, {"rack.row", "r4"}};
+  event e6;
+  e6.id = "s6";
+  e6.kind = event_kind::agent;
+  e6.device = "array-02";
+  e6.timestamp = 1795915305;
+  e6.type = "device_unreachable";
+  e6.message = "unreachable";
+  e6.fields = {{"site", "FRA 2"}, {"device", "x"}};
+  return {{5, to_json(e5)}, {6, to_json(e6)}};
+}
+
+const std::string c5 =
+    R"({"id":"s5","kind":"log","device":"array-01","host":"192.0.2.10","timestamp":1795915304,)"
+    R"("time":"2026-11-29T01:21:44Z","type":"error","severity":"error",)"
+    R"("message":"Pool degraded","model":"XS5226","fields":{"site":"ams-1","rack.row":"r4"}})";
+const std::string c6 =
+    R"({"id":"s6","kind":"agent","device":"array-02","timestamp":1795915305,)"
+    R"("time":"2026-11-29T01:21:45Z","type":"device_unreachable","severity":"info",)"
+    R"("message":"unreachable","fields":{"site":"FRA 2","device":"x"}})";
+
+std::string encode_with_fields(format_settings s) {
+  return encode_batch(with_fields(), s);
+}
+
+format_settings settings_of(http_format f) {
+  format_settings s;
+  s.format = f;
+  return s;
+}
+
+TEST(http_formats, static_fields_travel_in_the_canonical_json_of_ndjson_and_json_array) {
+  const auto events = with_fields();
+  ASSERT_EQ(events[0].body, c5);
+  ASSERT_EQ(events[1].body, c6);
+  EXPECT_EQ(encode_with_fields(settings_of(http_format::ndjson)), c5 + "\n" + c6 + "\n");
+  EXPECT_EQ(encode_with_fields(settings_of(http_format::json_array)), "[" + c5 + "," + c6 + "]");
+}
+
+TEST(http_formats, splunk_hec_renders_index_source_and_sourcetype_and_adds_static_fields) {
+  auto s = settings_of(http_format::splunk_hec);
+  s.index = event_template::parse("{fields.site}");
+  s.source = event_template::parse("{device}");
+  s.sourcetype = event_template::parse("qsan:{kind}");
+  EXPECT_EQ(
+      encode_with_fields(s),
+      R"({"time":1795915304,"host":"192.0.2.10","source":"array-01","sourcetype":"qsan:log",)"
+      R"("index":"ams-1","event":)" +
+          c5 +
+          R"(,"fields":{"device":"array-01","kind":"log","severity":"error","type":"error",)"
+          R"("model":"XS5226","site":"ams-1","rack.row":"r4"}})"
+          R"({"time":1795915305,"host":"array-02","source":"array-02","sourcetype":"qsan:agent",)"
+          R"("index":"fra_2","event":)" +
+          c6 +
+          R"(,"fields":{"device":"array-02","kind":"agent","severity":"info",)"
+          R"("type":"device_unreachable","site":"FRA 2"}})");
+}
+
+TEST(http_formats, splunk_hec_leaves_out_what_renders_empty) {
+  auto s = settings_of(http_format::splunk_hec);
+  s.index = event_template::parse("{fields.zone}");
+  s.sourcetype = event_template::parse("{model}");
+  const auto body = encode_with_fields(s);
+  EXPECT_EQ(body.find("\"index\""), std::string::npos);
+  EXPECT_NE(body.find(R"("sourcetype":"XS5226")"), std::string::npos);
+  EXPECT_NE(body.find(R"("source":"qsanfwd","event":)" + c6), std::string::npos);
+}
+
+TEST(http_formats, elasticsearch_index_per_event_and_static_fields_as_ecs_labels) {
+  auto s = settings_of(http_format::elasticsearch);
+  s.index = event_template::parse("qsan-{fields.site}-%Y.%m.%d");
+  EXPECT_EQ(encode_with_fields(s),
+            R"({"create":{"_index":"qsan-ams-1-2026.11.29","_id":"s5"}})"
+            "\n"
+            R"({"@timestamp":"2026-11-29T01:21:44Z","message":"Pool degraded",)"
+            R"("event":{"id":"s5","kind":"event","severity":3},"log":{"level":"error"},)"
+            R"("host":{"name":"192.0.2.10"},"observer":{"vendor":"QSAN","name":"array-01",)"
+            R"("product":"XS5226"},"labels":{"site":"ams-1","rack_row":"r4"},"qsan":)" +
+                c5 +
+                "}\n"
+                R"({"create":{"_index":"qsan-fra_2-2026.11.29","_id":"s6"}})"
+                "\n"
+                R"({"@timestamp":"2026-11-29T01:21:45Z","message":"unreachable",)"
+                R"("event":{"id":"s6","kind":"event","severity":6},"log":{"level":"info"},)"
+                R"("host":{"name":"array-02"},"observer":{"vendor":"QSAN","name":"array-02"},)"
+                R"("labels":{"site":"FRA 2","device":"x"},"qsan":)" +
+                c6 + "}\n");
+}
+
+TEST(http_formats, elasticsearch_index_names_rendered_from_events_are_made_valid) {
+  auto events = with_fields();
+  auto e = events[1].fields();
+  auto s = settings_of(http_format::elasticsearch);
+  s.index = event_template::parse("{fields.site}");
+  const auto index_of = [&](std::string site) {
+    e.fields = {{"site", std::move(site)}};
+    const std::vector<queued_event> one{{1, to_json(e)}};
+    const auto body = encode_batch(one, s);
+    const auto start = body.find(R"("_index":")") + 10;
+    return body.substr(start, body.find('"', start) - start);
+  };
+  EXPECT_EQ(index_of("Site/A*B?C<D>E|F G,H#I:J\\\"K"), R"(site_a_b_c_d_e_f_g_h_i_j__k)");
+  EXPECT_EQ(index_of("-_+lead"), "lead");
+  EXPECT_EQ(index_of(""), "qsan");
+  EXPECT_EQ(index_of(".."), "qsan");
+  EXPECT_EQ(index_of("-"), "qsan");
+  EXPECT_EQ(index_of(std::string(300, 'a')), std::string(255, 'a'));
+  EXPECT_EQ(index_of("tab\there"), "tab_here");
+}
+
+TEST(http_formats, elasticsearch_labels_have_no_dotted_or_repeated_names) {
+  auto events = with_fields();
+  auto e = events[0].fields();
+  e.fields = {{"a.b", "1"}, {"a_b", "2"}, {"c", "3"}};
+  const std::vector<queued_event> one{{1, to_json(e)}};
+  auto s = settings_of(http_format::elasticsearch);
+  s.index = event_template::parse("i");
+  EXPECT_NE(encode_batch(one, s).find(R"("labels":{"a_b":"1","c":"3"},"qsan":)"),
+            std::string::npos);
+}
+
+TEST(http_formats, loki_streams_are_grouped_by_the_rendered_labels) {
+  auto s = settings_of(http_format::loki);
+  s.labels = {{"device", event_template::parse("{device}")},
+              {"site", event_template::parse("{fields.site}")},
+              {"zone", event_template::parse("{fields.zone}")}};
+  auto events = with_fields();
+  events.push_back(events[0]);  // a second line of the first stream
+  events.back().seq = 7;
+  EXPECT_EQ(encode_batch(events, s),
+            R"({"streams":[{"stream":{"device":"array-01","site":"ams-1"},)"
+            R"("values":[["1795915304000000000",)" +
+                quoted(c5) + R"(],["1795915304000000000",)" + quoted(c5) +
+                R"(]]},{"stream":{"device":"array-02","site":"FRA 2"},)"
+                R"("values":[["1795915305000000000",)" +
+                quoted(c6) + "]]}]}");
+}
+
+TEST(http_formats, loki_default_labels_leave_static_fields_in_the_line) {
+  EXPECT_EQ(encode_with_fields(settings_of(http_format::loki)),
+            R"({"streams":[{"stream":{"device":"array-01","kind":"log","level":"error"},)"
+            R"("values":[["1795915304000000000",)" +
+                quoted(c5) +
+                R"(]]},{"stream":{"device":"array-02","kind":"agent","level":"info"},)"
+                R"("values":[["1795915305000000000",)" +
+                quoted(c6) + "]]}]}");
+}
+
+TEST(http_formats, otlp_static_fields_are_resource_attributes) {
+  EXPECT_EQ(encode_with_fields(settings_of(http_format::otlp)),
+            R"({"resourceLogs":[{"resource":{"attributes":[)"
+            R"({"key":"service.name","value":{"stringValue":"qsan"}},)"
+            R"({"key":"qsan.device","value":{"stringValue":"array-01"}},)"
+            R"({"key":"host.name","value":{"stringValue":"192.0.2.10"}},)"
+            R"({"key":"device.manufacturer","value":{"stringValue":"QSAN"}},)"
+            R"({"key":"device.model.identifier","value":{"stringValue":"XS5226"}},)"
+            R"({"key":"site","value":{"stringValue":"ams-1"}},)"
+            R"({"key":"rack.row","value":{"stringValue":"r4"}}]},)"
+            R"("scopeLogs":[{"scope":{"name":"qsanfwd"},"logRecords":[)"
+            R"({"timeUnixNano":"1795915304000000000","severityNumber":17,"severityText":"error",)"
+            R"("body":{"stringValue":"Pool degraded"},"attributes":[)"
+            R"({"key":"log.record.uid","value":{"stringValue":"s5"}},)"
+            R"({"key":"qsan.kind","value":{"stringValue":"log"}},)"
+            R"({"key":"qsan.timestamp","value":{"intValue":"1795915304"}},)"
+            R"({"key":"qsan.type","value":{"stringValue":"error"}}]}]}]},)"
+            R"({"resource":{"attributes":[)"
+            R"({"key":"service.name","value":{"stringValue":"qsan"}},)"
+            R"({"key":"qsan.device","value":{"stringValue":"array-02"}},)"
+            R"({"key":"host.name","value":{"stringValue":"array-02"}},)"
+            R"({"key":"device.manufacturer","value":{"stringValue":"QSAN"}},)"
+            R"({"key":"site","value":{"stringValue":"FRA 2"}},)"
+            R"({"key":"device","value":{"stringValue":"x"}}]},)"
+            R"("scopeLogs":[{"scope":{"name":"qsanfwd"},"logRecords":[)"
+            R"({"timeUnixNano":"1795915305000000000","severityNumber":9,"severityText":"info",)"
+            R"("body":{"stringValue":"unreachable"},"attributes":[)"
+            R"({"key":"log.record.uid","value":{"stringValue":"s6"}},)"
+            R"({"key":"qsan.kind","value":{"stringValue":"agent"}},)"
+            R"({"key":"qsan.timestamp","value":{"intValue":"1795915305"}},)"
+            R"({"key":"qsan.type","value":{"stringValue":"device_unreachable"}}]}]}]}]})");
+}
+
+TEST(http_formats, otlp_events_of_one_device_with_other_fields_are_other_resources) {
+  auto events = with_fields();
+  auto e = events[0].fields();
+  e.fields = {{"site", "ams-2"}, {"host.name", "shadow"}};
+  events.push_back({7, to_json(e)});
+  const auto body = encode_batch(events, settings_of(http_format::otlp));
+  EXPECT_EQ(nlohmann::json::parse(body).at("resourceLogs").size(), 3U);
+  EXPECT_NE(body.find(R"({"key":"site","value":{"stringValue":"ams-2"}}]})"), std::string::npos);
+  EXPECT_EQ(body.find("shadow"), std::string::npos);
+}
+
 TEST(http_formats, elasticsearch_tags_are_the_words_of_the_flags) {
   auto events = flagged();
   auto e = events[0].fields();
@@ -241,7 +448,7 @@ TEST(http_formats, elasticsearch_tags_are_the_words_of_the_flags) {
   events[0] = {4, to_json(e)};
   format_settings s;
   s.format = http_format::elasticsearch;
-  s.index = "i";
+  s.index = event_template::parse("i");
   EXPECT_NE(encode_batch(events, s).find(R"("tags":["clock_ahead","other"],"qsan":)"),
             std::string::npos);
 }
@@ -275,7 +482,7 @@ TEST(http_formats, a_batch_too_big_for_max_bytes_splits_into_requests_that_fit) 
   for (auto f : {http_format::ndjson, http_format::elasticsearch, http_format::otlp}) {
     format_settings s;
     s.format = f;
-    s.index = "logs-qsan-default";
+    s.index = event_template::parse("logs-qsan-default");
     const auto whole = encode_batch(events, s);
     const auto max = whole.size() / 3;
     const auto pieces = split_batch(events, s, max);

@@ -279,7 +279,7 @@ TEST(http_options_test, secrets_are_masked_in_the_effective_config) {
   const auto o = parse_http_options(r);
   r.finish();
   EXPECT_EQ(o.auth.credential.reveal(), "s3cret");
-  EXPECT_EQ(o.encoding.index, "logs-qsan-default");
+  EXPECT_EQ(o.encoding.index.text(), "logs-qsan-default");
   EXPECT_EQ(o.endpoint.base_path, "/_bulk");
   const auto effective = r.effective_document().dump();
   EXPECT_EQ(effective.find("s3cret"), std::string::npos);
@@ -329,6 +329,74 @@ TEST(http_options_test, combinations_that_cannot_work_are_errors_naming_the_key)
   const auto with_password = parse_error({{"url", "http://u:hunter2@h"}});
   EXPECT_EQ(with_password.find("hunter2"), std::string::npos);
   EXPECT_NE(with_password.find("/url"), std::string::npos);
+}
+
+TEST(http_options_test, templates_are_read_at_configuration_time_and_named_by_path) {
+  const auto es = parse(
+      {{"url", "http://h"}, {"format", "elasticsearch"}, {"index", "qsan-{fields.site}-%Y.%m.%d"}});
+  EXPECT_EQ(es.encoding.index.text(), "qsan-{fields.site}-%Y.%m.%d");
+  EXPECT_FALSE(es.encoding.index.constant());
+  const auto splunk = parse({{"url", "http://h"},
+                             {"format", "splunk_hec"},
+                             {"token", "t"},
+                             {"index", "{fields.site}"},
+                             {"source", "{device}"},
+                             {"sourcetype", "qsan:{kind}"}});
+  EXPECT_EQ(splunk.encoding.sourcetype.text(), "qsan:{kind}");
+  EXPECT_EQ(parse_error({{"url", "http://h"}, {"format", "elasticsearch"}, {"index", "q-{nope}"}}),
+            "config error at /index: in the template \"q-{nope}\": unknown field \"nope\" (known: "
+            "device, host, kind, type, severity, component, model, serial, fields.NAME)");
+  EXPECT_NE(parse_error({{"url", "http://h"},
+                         {"format", "splunk_hec"},
+                         {"token", "t"},
+                         {"sourcetype", "qsan:%q"}})
+                .find("config error at /sourcetype: in the template"),
+            std::string::npos);
+  // What the template itself says must make a valid index name; a constant one all of it.
+  for (const char* index : {"Qsan-{device}", "qsan {device}", "qsan-%Y|{device}"}) {
+    EXPECT_NE(parse_error({{"url", "http://h"}, {"format", "elasticsearch"}, {"index", index}})
+                  .find("config error at /index: the text of the template"),
+              std::string::npos)
+        << index;
+  }
+  for (const char* index : {"", "-qsan", "_qsan", "+qsan", ".."}) {
+    EXPECT_NE(parse_error({{"url", "http://h"}, {"format", "elasticsearch"}, {"index", index}})
+                  .find("config error at /index: expected a lowercase index"),
+              std::string::npos)
+        << index;
+  }
+}
+
+TEST(http_options_test, loki_labels_default_to_device_kind_and_level_and_are_checked) {
+  auto r = config::object_reader::open({{"url", "http://h"}, {"format", "loki"}}, env_of({}));
+  const auto o = parse_http_options(r);
+  r.finish();
+  ASSERT_EQ(o.encoding.labels.size(), 3U);
+  EXPECT_EQ(r.effective_document()["labels"],
+            nlohmann::ordered_json(
+                {{"device", "{device}"}, {"kind", "{kind}"}, {"level", "{severity}"}}));
+  const auto custom = parse({{"url", "http://h"},
+                             {"format", "loki"},
+                             {"labels", {{"site", "{fields.site}"}, {"device", "{device}"}}}});
+  ASSERT_EQ(custom.encoding.labels.size(), 2U);
+  EXPECT_EQ(custom.encoding.labels[0].first, "device");  // by name
+  EXPECT_EQ(custom.encoding.labels[1].second.text(), "{fields.site}");
+  for (const char* name : {"__site", "1site", "si-te", "si.te", ""}) {
+    EXPECT_NE(parse_error({{"url", "http://h"}, {"format", "loki"}, {"labels", {{name, "x"}}}})
+                  .find("config error at /labels/" + std::string(name) + ": \"" + name +
+                        "\" is not a Loki label name"),
+              std::string::npos)
+        << name;
+  }
+  EXPECT_NE(parse_error({{"url", "http://h"}, {"format", "loki"}, {"labels", {{"site", "{x"}}}})
+                .find("config error at /labels/site: in the template \"{x\""),
+            std::string::npos);
+  EXPECT_NE(
+      parse_error({{"url", "http://h"}, {"format", "loki"}, {"labels", nlohmann::json::object()}})
+          .find("config error at /labels: a Loki stream needs at least one label"),
+      std::string::npos);
+  EXPECT_NE(parse_error({{"url", "http://h"}, {"labels", {{"site", "x"}}}}).find("labels"),
+            std::string::npos);
 }
 
 TEST_F(http_sink_test, tls_with_the_test_ca_and_refusal_without_it) {

@@ -254,6 +254,66 @@ TEST(syslog_format, cef_name_is_cut_to_512_bytes_at_a_utf8_boundary) {
   EXPECT_NE(text.find("|log:warning|" + name + "|5|"), std::string::npos);
 }
 
+// A log event with static fields: one valid as it is, one whose name is not an SD PARAM-NAME,
+// one named like a param of the element, one empty, and values that need escaping.
+event event_with_fields() {
+  auto e = log_event();
+  e.fields = {{"site", "ams-1"},
+              {"rack row=1", "r4 \"north\""},
+              {"kind", "x"},
+              {"owner", ""},
+              {"note", "a]b\\c"}};
+  return e;
+}
+
+TEST(syslog_format, rfc5424_static_fields_are_sd_params) {
+  EXPECT_EQ(format_message(event_with_fields(), {}),
+            "<132>1 2026-11-29T01:21:44Z array-01 qsan - warning "
+            "[qsan@32473 device=\"array-01\" event_id=\"e1\" kind=\"log\" type=\"warning\" "
+            "site=\"ams-1\" rack_row_1=\"r4 \\\"north\\\"\" owner=\"\" note=\"a\\]b\\\\c\"] "
+            "Fan 2 speed low");
+}
+
+TEST(syslog_format, static_field_names_become_sd_param_names) {
+  EXPECT_EQ(sd_param_name("site"), "site");
+  EXPECT_EQ(sd_param_name("a b=c]d\"e"), "a_b_c_d_e");
+  EXPECT_EQ(sd_param_name("caf\xC3\xA9"), "caf__");
+  EXPECT_EQ(sd_param_name(std::string(40, 'x')), std::string(32, 'x'));
+  EXPECT_EQ(sd_param_name(""), "_");
+  EXPECT_TRUE(is_valid_sd_name(sd_param_name("\x01\x7f")));
+}
+
+TEST(syslog_format, cef_static_fields_are_custom_extensions) {
+  format_settings s;
+  s.format = message_format::cef;
+  EXPECT_EQ(format_message(event_with_fields(), s),
+            "<132>1 2026-11-29T01:21:44Z array-01 qsan - warning - "
+            "CEF:0|QSAN|storage array|1|log:warning|Fan 2 speed low|5|"
+            "rt=1795915304000 dvchost=array-01 externalId=e1 cat=log msg=Fan 2 speed low "
+            "qsanSite=ams-1 qsanRackRow1=r4 \"north\" qsanKind=x qsanNote=a]b\\\\c");
+}
+
+TEST(syslog_format, static_field_names_become_cef_keys) {
+  EXPECT_EQ(cef_extension_key("site"), "qsanSite");
+  EXPECT_EQ(cef_extension_key("rack_id"), "qsanRackId");
+  EXPECT_EQ(cef_extension_key("dc.zone-2"), "qsanDcZone2");
+  EXPECT_EQ(cef_extension_key("caf\xC3\xA9s"), "qsanCafS");
+  EXPECT_EQ(cef_extension_key("_-."), "");
+}
+
+TEST(syslog_format, rfc3164_has_no_place_for_static_fields) {
+  format_settings s;
+  s.format = message_format::rfc3164;
+  EXPECT_EQ(format_message(event_with_fields(), s),
+            "<132>Nov 29 01:21:44 array-01 qsan: Fan 2 speed low");
+}
+
+TEST(syslog_format, message_batch_carries_static_fields_from_the_queued_json) {
+  message_batch batch{format_settings{}};
+  batch.add(to_json(event_with_fields()));
+  EXPECT_EQ(batch[0], format_message(event_with_fields(), {}));
+}
+
 TEST(syslog_format, cef_severity_scale) {
   EXPECT_EQ(cef_severity(severity::emergency), 10);
   EXPECT_EQ(cef_severity(severity::alert), 9);
