@@ -41,7 +41,7 @@ void append_words(std::string& out, std::string_view words) {
   }
 }
 
-std::string host_of(const event& e) {
+std::string_view host_of(const event& e) {
   return e.host.empty() ? e.device : e.host;
 }
 
@@ -76,18 +76,39 @@ void sanitize_splunk_index(std::string& name) {
   name.erase(0, std::min(name.find_first_not_of("_-"), name.size()));
 }
 
-// `"key":"<t rendered for e>"` unless that is empty, `sanitize`d first when `t` is not constant
-// (a constant one was checked with the configuration); `scratch` is the caller's, kept between
-// events.
-void add_rendered(std::string& out, std::string_view key, const event_template& t, const event& e,
-                  std::string& scratch, void (*sanitize)(std::string&) = nullptr) {
-  scratch.clear();
-  t.render(e, scratch);
-  if (sanitize != nullptr && !t.constant()) {
-    sanitize(scratch);
+// A template's value for each event of a batch: a constant one is rendered once, so that a sink
+// without fields in its templates pays per event what it paid for a fixed string. A rendered
+// value is `sanitize`d when given (a constant one was checked with the configuration).
+class rendered {
+ public:
+  explicit rendered(const event_template& t, void (*sanitize)(std::string&) = nullptr)
+      : template_(t), sanitize_(sanitize) {
+    if (t.constant()) {
+      t.render(event{}, value_);
+    }
   }
-  if (!scratch.empty()) {
-    add_string(out, key, scratch);
+
+  std::string_view operator()(const event& e) {
+    if (!template_.constant()) {
+      value_.clear();
+      template_.render(e, value_);
+      if (sanitize_ != nullptr) {
+        sanitize_(value_);
+      }
+    }
+    return value_;
+  }
+
+ private:
+  const event_template& template_;
+  void (*sanitize_)(std::string&);
+  std::string value_;
+};
+
+// `"key":"value"` unless the value is empty.
+void add_unless_empty(std::string& out, std::string_view key, std::string_view value) {
+  if (!value.empty()) {
+    add_string(out, key, value);
   }
 }
 
@@ -104,14 +125,16 @@ bool is_splunk_field(std::string_view name) {
 }
 
 void splunk_hec(std::string& out, std::span<const queued_event> events, const format_settings& s) {
-  std::string scratch;
+  rendered source(s.source);
+  rendered sourcetype(s.sourcetype);
+  rendered index(s.index, sanitize_splunk_index);
   for (const auto& q : events) {
     const auto& e = q.fields();
     out += "{\"time\":" + std::to_string(e.timestamp);
     add_string(out, "host", host_of(e));
-    add_rendered(out, "source", s.source, e, scratch);
-    add_rendered(out, "sourcetype", s.sourcetype, e, scratch);
-    add_rendered(out, "index", s.index, e, scratch, sanitize_splunk_index);
+    add_unless_empty(out, "source", source(e));
+    add_unless_empty(out, "sourcetype", sourcetype(e));
+    add_unless_empty(out, "index", index(e));
     out += ",\"event\":";
     out += q.body;
     out += ",\"fields\":{";
@@ -190,16 +213,12 @@ void append_ecs_labels(std::string& out, const field_list& fields, std::string& 
 
 void elasticsearch(std::string& out, std::span<const queued_event> events,
                    const format_settings& s) {
+  rendered index(s.index, sanitize_index_name);
   std::string scratch;
   for (const auto& q : events) {
     const auto& e = q.fields();
-    scratch.clear();
-    s.index.render(e, scratch);
-    if (!s.index.constant()) {
-      sanitize_index_name(scratch);
-    }
     out += "{\"create\":{";
-    add_string(out, "_index", scratch, true);
+    add_string(out, "_index", index(e), true);
     add_string(out, "_id", e.id);
     out += "}}\n{";
     add_string(out, "@timestamp", rfc3339_utc(e.timestamp), true);
@@ -237,6 +256,20 @@ void elasticsearch(std::string& out, std::span<const queued_event> events,
   }
 }
 
+// A label value within Loki's default limit (max_label_value_length, 2048 bytes), cut where no
+// UTF-8 sequence is: a longer value (an array's log type of any length, say) would make Loki
+// refuse the whole push.
+void cut_label_value(std::string& value) {
+  constexpr std::size_t max = 2048;
+  if (value.size() > max) {
+    auto end = max;
+    while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    value.resize(end);
+  }
+}
+
 void loki(std::string& out, std::span<const queued_event> events, const format_settings& s) {
   // Streams by their rendered label values, in order of first appearance, each keeping queue
   // order.
@@ -251,6 +284,7 @@ void loki(std::string& out, std::span<const queued_event> events, const format_s
     for (std::size_t i = 0; i < values.size(); ++i) {
       values[i].clear();
       s.labels[i].second.render(e, values[i]);
+      cut_label_value(values[i]);
     }
     auto it = std::find_if(streams.begin(), streams.end(),
                            [&](const stream& st) { return st.values == values; });

@@ -206,8 +206,11 @@ std::vector<loki_label> read_labels(config::object_reader& r) {
       throw config::config_error(at, "in the template \"" + text + "\": " + e.what());
     }
   }
-  if (labels.empty()) {
-    throw r.error("labels", "a Loki stream needs at least one label");
+  // Loki's default max_label_names_per_series: a stream with more is refused.
+  constexpr std::size_t max_labels = 15;
+  if (labels.empty() || labels.size() > max_labels) {
+    throw r.error("labels", "a Loki stream needs 1.." + std::to_string(max_labels) +
+                                " labels, got " + std::to_string(labels.size()));
   }
   return labels;
 }

@@ -387,6 +387,21 @@ TEST(http_formats, loki_streams_are_grouped_by_the_rendered_labels) {
                 quoted(c6) + "]]}]}");
 }
 
+TEST(http_formats, loki_label_values_are_cut_to_2048_bytes_between_characters) {
+  auto events = with_fields();
+  auto e = events[0].fields();
+  e.type = "x";
+  for (int i = 0; i < 1500; ++i) {
+    e.type += "\xC3\xA9";  // two bytes each: byte 2048 is inside one
+  }
+  const std::vector<queued_event> one{{1, to_json(e)}};
+  auto s = settings_of(http_format::loki);
+  s.labels = {{"type", event_template::parse("{type}")}};
+  const auto doc = nlohmann::json::parse(encode_batch(one, s));
+  const std::string value = doc.at("streams").at(0).at("stream").at("type");
+  EXPECT_EQ(value, e.type.substr(0, 2047));
+}
+
 TEST(http_formats, loki_default_labels_leave_static_fields_in_the_line) {
   EXPECT_EQ(encode_with_fields(settings_of(http_format::loki)),
             R"({"streams":[{"stream":{"device":"array-01","kind":"log","level":"error"},)"

@@ -393,7 +393,7 @@ TEST(http_options_test, loki_labels_default_to_device_kind_and_level_and_are_che
             std::string::npos);
   EXPECT_NE(
       parse_error({{"url", "http://h"}, {"format", "loki"}, {"labels", nlohmann::json::object()}})
-          .find("config error at /labels: a Loki stream needs at least one label"),
+          .find("config error at /labels: a Loki stream needs 1..15 labels, got 0"),
       std::string::npos);
   EXPECT_NE(parse_error({{"url", "http://h"}, {"labels", {{"site", "x"}}}}).find("labels"),
             std::string::npos);
