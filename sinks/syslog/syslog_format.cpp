@@ -160,8 +160,9 @@ bool is_own_sd_param(std::string_view name) {
   return false;
 }
 
-// One param per static field, after the element's own; an empty value is written `""`.
-void append_static_sd_params(std::string& out, const field_list& fields) {
+// One param per static field, after the element's own; an empty value is written `""`. Out of
+// line: inlined, it cost a sink without static fields ~60 instructions an event (0.2 %).
+[[gnu::noinline]] void append_static_sd_params(std::string& out, const field_list& fields) {
   for (const auto& [name, value] : fields) {
     const auto param = sd_param_name(name);
     if (is_own_sd_param(param)) {
@@ -188,7 +189,9 @@ void append_structured_data(std::string& out, const event& e, const format_setti
     append_sd_param(out, "current", e.current);
   }
   append_sd_param(out, "flags", e.flags);
-  append_static_sd_params(out, e.fields);
+  if (!e.fields.empty()) {
+    append_static_sd_params(out, e.fields);
+  }
   out += ']';
 }
 
