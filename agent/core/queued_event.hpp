@@ -26,6 +26,10 @@ struct queued_event {
   /// The event's fields. Throws std::invalid_argument when the body is not canonical JSON
   /// (never for what event_queue::append stored).
   const event& fields() const;
+  /// Whether fields() needs no parsing: always so for a sink's shaped copy, whose body may have
+  /// renamed keys. A sink that reads bodies into an event of its own (to allocate nothing) reads
+  /// such an event's fields() instead.
+  bool fields_known() const { return parsed_.has_value(); }
 
  private:
   mutable std::optional<event> parsed_;

@@ -141,7 +141,11 @@ file_sink::group& file_sink::next_group(const std::string& path) {
 
 void file_sink::render_path(const queued_event& e) {
   try {
-    event_from_json(e.body, read_);
+    if (e.fields_known()) {
+      read_ = e.fields();
+    } else {
+      event_from_json(e.body, read_);
+    }
   } catch (const std::invalid_argument& err) {
     // Not from the queue's own writer; the event still goes somewhere, with empty fields.
     log_->warn("an event that is not canonical JSON goes to the file of empty fields: {}",

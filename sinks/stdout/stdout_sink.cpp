@@ -84,7 +84,7 @@ std::optional<delivery> stdout_sink::build_lines(std::span<const queued_event> b
   messages_.clear();
   for (const auto& e : batch) {
     try {
-      messages_.add(e.body);
+      messages_.add(e);
     } catch (const std::invalid_argument& err) {
       // Not a canonical event: no retry will ever format it.
       return delivery::rejected("event " + std::to_string(e.seq) + ": " + err.what());

@@ -549,8 +549,20 @@ void message_batch::clear() {
 
 void message_batch::add(std::string_view json) {
   event_from_json(json, read_);
+  append(read_);
+}
+
+void message_batch::add(const queued_event& q) {
+  if (q.fields_known()) {
+    append(q.fields());
+  } else {
+    add(q.body);
+  }
+}
+
+void message_batch::append(const event& e) {
   const auto begin = text_.size();
-  msg_starts_.push_back(append_message(text_, read_, settings_) - begin);
+  msg_starts_.push_back(append_message(text_, e, settings_) - begin);
   ends_.push_back(text_.size());
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/core/event.hpp"
+#include "agent/core/queued_event.hpp"
 
 namespace qsanfwd::sinks::syslog {
 
@@ -118,6 +119,9 @@ class message_batch {
   /// Reads `json`, an event's canonical JSON, and appends its message. Throws
   /// std::invalid_argument as event_from_json does.
   void add(std::string_view json);
+  /// Appends the message of a queued event: from its fields when known (a sink's shaped copy,
+  /// whose body may have renamed keys), else read from its body as add(json).
+  void add(const queued_event& q);
 
   std::size_t size() const { return ends_.size(); }
   std::string_view operator[](std::size_t i) const;
@@ -125,6 +129,8 @@ class message_batch {
   void frame_into(std::string& out, bool lf) const;
 
  private:
+  void append(const event& e);
+
   format_settings settings_;
   event read_;
   std::string text_;

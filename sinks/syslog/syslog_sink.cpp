@@ -186,7 +186,7 @@ asio::awaitable<delivery> syslog_sink::deliver(std::span<const queued_event> bat
   messages_.clear();
   for (const auto& q : batch) {
     try {
-      messages_.add(q.body);
+      messages_.add(q);
     } catch (const std::invalid_argument& e) {
       // Not a canonical event: no retry will ever format it.
       co_return delivery::rejected("event " + std::to_string(q.seq) + ": " + e.what());

@@ -314,6 +314,17 @@ TEST(syslog_format, message_batch_carries_static_fields_from_the_queued_json) {
   EXPECT_EQ(batch[0], format_message(event_with_fields(), {}));
 }
 
+TEST(syslog_format, message_batch_formats_a_shaped_copy_from_its_fields_not_its_body) {
+  // A sink's `rename` changes the body's keys; the syslog schema keeps its own.
+  const auto e = event_with_fields();
+  const queued_event shaped(7, R"({"id":"e1","msg":"renamed away"})", e);
+  message_batch batch{format_settings{}};
+  batch.add(shaped);
+  batch.add(queued_event(8, to_json(e)));
+  EXPECT_EQ(batch[0], format_message(e, {}));
+  EXPECT_EQ(batch[1], format_message(e, {}));
+}
+
 TEST(syslog_format, cef_severity_scale) {
   EXPECT_EQ(cef_severity(severity::emergency), 10);
   EXPECT_EQ(cef_severity(severity::alert), 9);
