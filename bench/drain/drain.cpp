@@ -99,7 +99,7 @@ int fetch_only(std::uint16_t port, int page_size) {
   no_vault vault;
   device::client_settings s;
   s.name = "bench";
-  s.peer = {.host = "127.0.0.1", .port = port, .tls = false, .base_path = ""};
+  s.peer = {.host = "127.0.0.1", .port = port, .tls = false, .base_path = "", .proxy = {}};
   s.username = "admin";
   s.password = secret("password");
   device::device_client client(io.get_executor(), s, vault, [](event) {});
