@@ -82,13 +82,8 @@ std::optional<delivery> stdout_sink::build_lines(std::span<const queued_event> b
     return std::nullopt;
   }
   messages_.clear();
-  for (const auto& e : batch) {
-    try {
-      messages_.add(e);
-    } catch (const std::invalid_argument& err) {
-      // Not a canonical event: no retry will ever format it.
-      return delivery::rejected("event " + std::to_string(e.seq) + ": " + err.what());
-    }
+  if (auto bad = messages_.add_all(batch)) {
+    return delivery::rejected(std::move(*bad));
   }
   messages_.frame_into(text_, true);
   return std::nullopt;

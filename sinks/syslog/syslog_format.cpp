@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <stdexcept>
 #include <utility>
 
 #include "agent/core/time.hpp"
@@ -558,6 +559,17 @@ void message_batch::add(const queued_event& q) {
   } else {
     add(q.body);
   }
+}
+
+std::optional<std::string> message_batch::add_all(std::span<const queued_event> batch) {
+  for (const auto& q : batch) {
+    try {
+      add(q);
+    } catch (const std::invalid_argument& e) {
+      return "event " + std::to_string(q.seq) + ": " + e.what();
+    }
+  }
+  return std::nullopt;
 }
 
 void message_batch::append(const event& e) {

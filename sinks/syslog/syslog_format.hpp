@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -122,6 +123,9 @@ class message_batch {
   /// Appends the message of a queued event: from its fields when known (a sink's shaped copy,
   /// whose body may have renamed keys), else read from its body as add(json).
   void add(const queued_event& q);
+  /// add(q) for each event of `batch`, in order. Stops at an event that is not canonical JSON
+  /// (no retry will ever format it) and returns why, naming its seq.
+  std::optional<std::string> add_all(std::span<const queued_event> batch);
 
   std::size_t size() const { return ends_.size(); }
   std::string_view operator[](std::size_t i) const;

@@ -184,13 +184,8 @@ syslog_sink::~syslog_sink() = default;
 
 asio::awaitable<delivery> syslog_sink::deliver(std::span<const queued_event> batch) {
   messages_.clear();
-  for (const auto& q : batch) {
-    try {
-      messages_.add(q);
-    } catch (const std::invalid_argument& e) {
-      // Not a canonical event: no retry will ever format it.
-      co_return delivery::rejected("event " + std::to_string(q.seq) + ": " + e.what());
-    }
+  if (auto bad = messages_.add_all(batch)) {
+    co_return delivery::rejected(std::move(*bad));
   }
   delivery answer;
   if (options_.transport == syslog_transport::udp) {
