@@ -297,7 +297,6 @@ asio::awaitable<sinks::delivery> dispatcher::ask_sink(lane& l,
 asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_event> read) {
   const auto batch = route_batch(std::move(read), l.cfg.filter, l.cfg.shape);
   std::span<const queued_event> rest(batch.send);
-  std::size_t settled = 0;  // of batch.send
   for (;;) {
     // Nothing to send (every event filtered) settles nothing and passes them all.
     auto d = sinks::delivery::delivered();
@@ -313,12 +312,12 @@ asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_even
         s = settlement{};
       }
     }
-    settled += s.settled;
+    rest = rest.subspan(s.settled);
+    const auto settled = batch.send.size() - rest.size();
     const auto step = step_after(batch, settled, s.rejected.size(), l.totals.seq);
     if (step.through > l.totals.seq && !co_await commit(l, step)) {
       co_return;
     }
-    rest = rest.subspan(s.settled);
     if (rest.empty()) {
       break;
     }
