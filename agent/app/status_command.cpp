@@ -116,6 +116,11 @@ json sink_json(const config::sink_config& s, event_queue& queue,
   out["rejected"] = it->rejected;
   out["dropped"] = it->dropped;
   out["filtered"] = it->filtered;
+  out["failing_since"] = when(it->failing_since, now);
+  out["last_error"] = nullptr;
+  if (!it->last_error.empty()) {
+    out["last_error"] = {{"what", it->last_error}, {"at", when(it->last_error_at, now)}};
+  }
   return out;
 }
 
@@ -221,6 +226,12 @@ void print_status(const json& status, std::ostream& out) {
                        s["delivered"].get<std::int64_t>(), s["retried"].get<std::int64_t>(),
                        s["rejected"].get<std::int64_t>(), s["dropped"].get<std::int64_t>(),
                        s["filtered"].get<std::int64_t>());
+    if (const auto& e = s["last_error"]; !e.is_null()) {
+      const auto what = e["what"].get<std::string>();
+      out << (s["failing_since"].is_null()
+                  ? fmt::format("    last error {}: {}\n", age(e["at"]), what)
+                  : fmt::format("    FAILING since {}: {}\n", age(s["failing_since"]), what));
+    }
   }
 }
 

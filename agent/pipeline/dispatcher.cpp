@@ -248,25 +248,39 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
       continue;
     }
     l.store_retry.reset();
-    if (const auto ready = l.bucket.wait_for(batch.size(), clock::now())) {
-      // Not `paused`: SIGHUP cuts a backoff short, not the pace. stop() cancels this too.
-      l.wake.expires_at(*ready);
-      co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
-      continue;
-    }
     if (const auto wait = l.timer.wait_for(batch, seen_seq_, l.cfg.batch, clock::now())) {
       co_await wait_to_fill(l, *wait);
       continue;
     }
-    l.bucket.spend(batch.size(), clock::now());
+    // Routed before paced: the events this sink passes over spend no tokens.
+    auto routed = route_batch(std::move(batch), l.cfg.filter, l.cfg.shape);
+    if (!co_await wait_for_pace(l, routed.send.size())) {
+      co_return;
+    }
     try {
-      co_await deliver_batch(l, std::move(batch));
+      co_await deliver_batch(l, std::move(routed));
     } catch (const std::exception& e) {
       // Only cancellation at shutdown gets here: the batch stays queued.
       l.log->debug("delivery ended: {}", e.what());
       co_return;
     }
   }
+}
+
+asio::awaitable<bool> dispatcher::wait_for_pace(lane& l, std::size_t events) {
+  if (events == 0) {
+    co_return true;
+  }
+  while (const auto ready = l.bucket.wait_for(events, clock::now())) {
+    // Not `paused`: SIGHUP cuts a backoff short, not the pace. stop() cancels this too.
+    l.wake.expires_at(*ready);
+    co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (stopping_) {
+      co_return false;
+    }
+  }
+  l.bucket.spend(events, clock::now());
+  co_return true;
 }
 
 asio::awaitable<void> dispatcher::wait_to_fill(lane& l, const batch_wait& wait) {
@@ -294,8 +308,7 @@ asio::awaitable<sinks::delivery> dispatcher::ask_sink(lane& l,
   }
 }
 
-asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_event> read) {
-  const auto batch = route_batch(std::move(read), l.cfg.filter, l.cfg.shape);
+asio::awaitable<void> dispatcher::deliver_batch(lane& l, routed_batch batch) {
   std::span<const queued_event> rest(batch.send);
   for (;;) {
     // Nothing to send (every event filtered) settles nothing and passes them all.
@@ -333,8 +346,9 @@ asio::awaitable<void> dispatcher::deliver_batch(lane& l, std::vector<queued_even
   }
   l.retry.reset();
   l.capped_retry_after = false;
-  if (std::exchange(l.retrying, false)) {
-    l.log->info("delivering again");
+  // A failing stretch recorded by an earlier run ends here too.
+  if (std::exchange(l.retrying, false) || l.totals.failing_since) {
+    note_recovered(l);
   }
 }
 
@@ -425,6 +439,7 @@ std::optional<std::string> dispatcher::write_dead_letters(lane& l,
     return err;
   }
   l.log->warn("{} event(s) rejected: {}; written to {}", which.size(), reason, path.string());
+  record_error(l, fmt::format("{} event(s) rejected: {}", which.size(), reason), false);
   return std::nullopt;
 }
 
@@ -500,12 +515,38 @@ void dispatcher::commit_drop(lane& l, const drop_plan& plan, const event& report
 }
 
 void dispatcher::note_retry(lane& l, const std::string& why) {
+  if (!l.retrying || why != l.last_error) {
+    record_error(l, why, true);
+  }
   l.last_error = why;
   if (!std::exchange(l.retrying, true)) {
     l.log->warn("delivery failed, will retry with backoff: {}", why);
   } else {
     l.log->debug("retrying: {}", why);
   }
+}
+
+void dispatcher::record_error(lane& l, std::string_view why, bool failing) {
+  // Only for `status`: a store that cannot take it (a full disk) says so in the log already.
+  try {
+    const auto now = unix_now();
+    queue_.note_sink_error(l.cfg.name, why, now, failing);
+    if (failing && !l.totals.failing_since) {
+      l.totals.failing_since = now;
+    }
+  } catch (const store_error& e) {
+    l.log->debug("cannot record the sink's error: {}", e.what());
+  }
+}
+
+void dispatcher::note_recovered(lane& l) {
+  try {
+    queue_.note_sink_recovered(l.cfg.name);
+    l.totals.failing_since.reset();
+  } catch (const store_error& e) {
+    l.log->debug("cannot record that the sink delivers again: {}", e.what());
+  }
+  l.log->info("delivering again");
 }
 
 void dispatcher::note_room() {

@@ -13,6 +13,7 @@
 #include "agent/core/duration.hpp"
 #include "agent/ops/prometheus.hpp"
 #include "agent/pipeline/durability_sync.hpp"
+#include "agent/pipeline/routing.hpp"
 #include "agent/store/event_queue.hpp"
 #include "agent/store/state_store.hpp"
 #include "config/config.hpp"
@@ -105,8 +106,10 @@ class dispatcher {
   /// Idle until `wait.until`, or sooner when notify_appended finds the batch filled, a drop
   /// moves the lane's cursor, or stop().
   boost::asio::awaitable<void> wait_to_fill(lane& l, const batch_wait& wait);
+  /// Waits until the sink's pace allows `events` and takes their tokens; false when stopping.
+  boost::asio::awaitable<bool> wait_for_pace(lane& l, std::size_t events);
   /// Sends what the sink's rules take of `read`, shaped, and passes over the rest.
-  boost::asio::awaitable<void> deliver_batch(lane& l, std::vector<queued_event> read);
+  boost::asio::awaitable<void> deliver_batch(lane& l, routed_batch batch);
   /// The sink's answer to `batch`; a sink that throws answers retry. Rethrows only the
   /// cancellation of stop().
   boost::asio::awaitable<sinks::delivery> ask_sink(lane& l, std::span<const queued_event> batch);
@@ -127,6 +130,9 @@ class dispatcher {
   /// Moves the cursor past `plan` and queues `report`, in one transaction.
   void commit_drop(lane& l, const drop_plan& plan, const event& report);
   void note_retry(lane& l, const std::string& why);
+  /// Keeps why the sink failed (`failing`: it is retrying) for `status`.
+  void record_error(lane& l, std::string_view why, bool failing);
+  void note_recovered(lane& l);
   void note_room();
   std::int64_t min_cursor() const;
 

@@ -41,12 +41,8 @@ std::vector<device_activity> load_device_activity(state_store& store) {
     device_activity a;
     a.device = st.column_text(0);
     a.activity = st.column_text(1);
-    if (!st.column_is_null(2)) {
-      a.last_success_at = st.column_int64(2);
-    }
-    if (!st.column_is_null(3)) {
-      a.last_failure_at = st.column_int64(3);
-    }
+    a.last_success_at = st.column_optional_int64(2);
+    a.last_failure_at = st.column_optional_int64(3);
     a.last_error = st.column_is_null(4) ? "" : st.column_text(4);
     a.failures = st.column_int64(5);
     out.push_back(std::move(a));

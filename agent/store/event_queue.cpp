@@ -410,7 +410,9 @@ std::vector<sink_cursor> event_queue::cursors() {
   while (st.step()) {
     out.push_back(sink_cursor{st.column_text(0), st.column_int64(1), st.column_int64(2),
                               st.column_int64(3), st.column_int64(4), st.column_int64(5),
-                              st.column_int64(6)});
+                              st.column_int64(6), st.column_is_null(7) ? "" : st.column_text(7),
+                              st.column_optional_int64(8),
+                              st.column_optional_int64(9)});
   }
   st.reset();
   return out;
@@ -427,7 +429,26 @@ sink_cursor event_queue::ensure_cursor(std::string_view sink, std::int64_t seq) 
       return c;
     }
   }
-  return sink_cursor{std::string(sink), seq};
+  sink_cursor fresh;
+  fresh.sink = sink;
+  fresh.seq = seq;
+  return fresh;
+}
+
+void event_queue::note_sink_error(std::string_view sink, std::string_view why, std::int64_t now,
+                                  bool failing) {
+  auto& st = store_.database().cached(sql::note_sink_error);
+  st.bind_text(1, sink);
+  st.bind_text(2, why);
+  st.bind_int64(3, now);
+  st.bind_int64(4, failing ? 1 : 0);
+  st.run();
+}
+
+void event_queue::note_sink_recovered(std::string_view sink) {
+  auto& st = store_.database().cached(sql::note_sink_recovered);
+  st.bind_text(1, sink);
+  st.run();
 }
 
 void event_queue::advance_cursor(std::string_view sink, std::int64_t seq,

@@ -39,6 +39,9 @@ struct sink_cursor {
   std::int64_t rejected = 0;
   std::int64_t dropped = 0;   ///< skipped by `when_full: drop_oldest`
   std::int64_t filtered = 0;  ///< passed over unsent: the sink's `match`/`exclude` refused them
+  std::string last_error;     ///< why the sink last failed or refused events, no secret in it
+  std::optional<std::int64_t> last_error_at;  ///< unix seconds
+  std::optional<std::int64_t> failing_since;  ///< none: the sink's last attempt delivered
 };
 
 /// What one cursor move adds to a sink's counters.
@@ -121,6 +124,12 @@ class event_queue {
   /// Moves the cursor of `sink` to `seq` (never backwards) and adds `counts` to its counters.
   void advance_cursor(std::string_view sink, std::int64_t seq, const cursor_move& counts);
   void drop_cursor(std::string_view sink);
+  /// Records why `sink` failed at `now`; `failing` (a retry, not a refusal) starts a failing
+  /// stretch unless one is under way.
+  void note_sink_error(std::string_view sink, std::string_view why, std::int64_t now,
+                       bool failing);
+  /// Ends the failing stretch of `sink`: it delivered again.
+  void note_sink_recovered(std::string_view sink);
 
  private:
   struct seqs {

@@ -241,6 +241,13 @@ ALTER TABLE log_recent ADD COLUMN recorded_at INTEGER NOT NULL DEFAULT 0;
     migration{12, R"sql(
 ALTER TABLE sink_cursors ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // Why a sink last failed and since when it has been failing (NULL: its last attempt
+    // delivered), so `qsanfwd status` can say it without the agent's log.
+    migration{13, R"sql(
+ALTER TABLE sink_cursors ADD COLUMN last_error TEXT;
+ALTER TABLE sink_cursors ADD COLUMN last_error_at INTEGER;
+ALTER TABLE sink_cursors ADD COLUMN failing_since INTEGER;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -302,8 +309,8 @@ inline constexpr std::string_view delete_event_chunks_through =
 // ---- sink cursors ------------------------------------------------------------------------
 
 inline constexpr std::string_view load_sink_cursors =
-    "SELECT sink, seq, delivered, retried, rejected, dropped, filtered FROM sink_cursors "
-    "ORDER BY sink";
+    "SELECT sink, seq, delivered, retried, rejected, dropped, filtered, last_error, "
+    "last_error_at, failing_since FROM sink_cursors ORDER BY sink";
 inline constexpr std::string_view create_sink_cursor =
     "INSERT OR IGNORE INTO sink_cursors (sink, seq, updated_at) VALUES (?1, ?2, ?3)";
 // The cursor never moves back, and counters only add up.
@@ -311,6 +318,12 @@ inline constexpr std::string_view advance_sink_cursor =
     "UPDATE sink_cursors SET seq = max(seq, ?2), delivered = delivered + ?3, "
     "retried = retried + ?4, rejected = rejected + ?5, dropped = dropped + ?6, updated_at = ?7, "
     "filtered = filtered + ?8 WHERE sink = ?1";
+// ?4: the sink is failing (retrying); a failing stretch keeps the time it began.
+inline constexpr std::string_view note_sink_error =
+    "UPDATE sink_cursors SET last_error = ?2, last_error_at = ?3, failing_since = CASE WHEN ?4 "
+    "THEN coalesce(failing_since, ?3) ELSE failing_since END WHERE sink = ?1";
+inline constexpr std::string_view note_sink_recovered =
+    "UPDATE sink_cursors SET failing_since = NULL WHERE sink = ?1";
 inline constexpr std::string_view drop_sink_cursor = "DELETE FROM sink_cursors WHERE sink = ?1";
 
 // ---- log poller --------------------------------------------------------------------------

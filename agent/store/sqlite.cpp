@@ -138,6 +138,13 @@ std::int64_t statement::column_int64(int index) const {
   return sqlite3_column_int64(stmt_, index);
 }
 
+std::optional<std::int64_t> statement::column_optional_int64(int index) const {
+  if (column_is_null(index)) {
+    return std::nullopt;
+  }
+  return column_int64(index);
+}
+
 double statement::column_double(int index) const {
   return sqlite3_column_double(stmt_, index);
 }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <span>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,8 @@ class statement {
 
   bool column_is_null(int index) const;
   std::int64_t column_int64(int index) const;
+  /// nullopt for NULL.
+  std::optional<std::int64_t> column_optional_int64(int index) const;
   double column_double(int index) const;
   std::string column_text(int index) const;
   std::vector<std::byte> column_blob(int index) const;

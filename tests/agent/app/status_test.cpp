@@ -59,6 +59,11 @@ class status_test : public ::testing::Test {
     queue.advance_cursor("archive", 4, archived);
     queue.ensure_cursor("siem", 0);
     queue.advance_cursor("siem", 1, {.delivered = 1, .retried = 7, .rejected = 0, .dropped = 0});
+    // The archive refused events once and delivers since; the SIEM fails since 2 minutes and
+    // its reason changed meanwhile (the stretch keeps its start).
+    queue.note_sink_error("archive", "2 event(s) rejected: not JSON", now - 7200, false);
+    queue.note_sink_error("siem", "connection refused", now - 120, true);
+    queue.note_sink_error("siem", "proxy 127.0.0.1:3128 refused CONNECT", now - 15, true);
     logs::checkpoint cp;
     cp.start_time = now - 90;
     logs::log_state(*store, "array-01").save(cp);
@@ -110,6 +115,12 @@ TEST_F(status_test, json_reports_devices_and_sinks_from_the_store) {
   EXPECT_GT(siem["undelivered_bytes"].get<std::int64_t>(), 3 * 50);
   EXPECT_EQ(siem["oldest_undelivered"]["age_seconds"], 540);  // the second event
   EXPECT_EQ(siem["retried"], 7);
+  EXPECT_EQ(siem["failing_since"]["age_seconds"], 120);
+  EXPECT_EQ(siem["last_error"]["what"], "proxy 127.0.0.1:3128 refused CONNECT");
+  EXPECT_EQ(siem["last_error"]["at"]["age_seconds"], 15);
+  EXPECT_TRUE(archive["failing_since"].is_null());
+  EXPECT_EQ(archive["last_error"]["what"], "2 event(s) rejected: not JSON");
+  EXPECT_TRUE(s["sinks"][2]["last_error"].is_null());
   EXPECT_EQ(siem["rate_limit"].dump(), R"({"events_per_second":1000,"burst":100})");
   EXPECT_EQ(archive["rate_limit"].dump(), R"({"events_per_second":0})");
   EXPECT_EQ(s["sinks"][2]["started"], false);
@@ -137,7 +148,9 @@ TEST_F(status_test, text_names_what_fails_and_what_waits) {
   has("  archive (file, unpaced)\n");
   has("  siem (syslog, 1000 events/s, burst 100)\n    undelivered 3 events");
   has("oldest 2027-01-15T07:51:00Z (9m ago)\n"
-      "    delivered 1, retried 7, rejected 0, dropped 0, filtered 0\n");
+      "    delivered 1, retried 7, rejected 0, dropped 0, filtered 0\n"
+      "    FAILING since 2027-01-15T07:58:00Z (2m ago): proxy 127.0.0.1:3128 refused CONNECT\n");
+  has("    last error 2027-01-15T06:00:00Z (2h ago): 2 event(s) rejected: not JSON\n");
   has("  fresh (file, unpaced)\n    not started yet\n");
 }
 

@@ -106,6 +106,10 @@ TEST_F(dispatcher_test, a_sink_failing_n_times_receives_every_event_once_in_orde
   EXPECT_EQ(cursors[0].delivered, 30);
   EXPECT_EQ(cursors[0].retried, 4);
   EXPECT_EQ(cursors[0].seq, queue_.last_seq());
+  // Recovered: `status` keeps why it failed, but no longer calls it failing.
+  EXPECT_EQ(cursors[0].last_error, "failing on purpose");
+  EXPECT_TRUE(cursors[0].last_error_at.has_value());
+  EXPECT_FALSE(cursors[0].failing_since.has_value());
 }
 
 TEST_F(dispatcher_test, no_sink_is_offered_an_event_before_a_wal_sync_covers_it) {
@@ -174,6 +178,8 @@ TEST_F(dispatcher_test, a_rejected_batch_goes_to_the_dead_letter_file_and_the_cu
   EXPECT_EQ(s.rejected, 5);
   EXPECT_EQ(s.delivered, 3);
   EXPECT_EQ(queue_.cursors()[0].rejected, 5);
+  EXPECT_EQ(queue_.cursors()[0].last_error, "5 event(s) rejected: 400 Bad Request: mapping conflict");
+  EXPECT_FALSE(queue_.cursors()[0].failing_since.has_value());
 }
 
 TEST_F(dispatcher_test, per_event_answers_settle_up_to_the_first_retry) {

@@ -28,10 +28,11 @@ class paced_delivery : public ::testing::Test {
   }
 
   /// Starts a dispatcher with one recording sink paced at `pace`.
-  test::recording_sink& start(const config::rate_limit& pace) {
+  test::recording_sink& start(const config::rate_limit& pace, event_filter filter = {}) {
     auto cfg = test::fast_sink_config("paced", dir_);
     cfg.batch.max_events = 1000;
     cfg.pace = pace;
+    cfg.filter = std::move(filter);
     auto sink = std::make_unique<test::recording_sink>(cfg.name, io_.get_executor());
     auto& recorded = *sink;
     std::vector<route> routes;
@@ -79,6 +80,20 @@ TEST_F(paced_delivery, a_backlog_goes_out_no_faster_than_the_rate_in_batches_wit
     EXPECT_LE(size, 25u);
   }
   EXPECT_GE(sink.calls, 12);  // 300 / 25: not one batch of 1,000
+}
+
+TEST_F(paced_delivery, events_the_sink_passes_over_spend_no_tokens) {
+  append(0, 300);
+  event_filter tenth;  // "event 0", "event 10", ... "event 290"
+  tenth.match.push_back(event_rule{});
+  tenth.match.back().message = std::make_shared<const text_pattern>("^event [0-9]*0$");
+  const auto started = clock::now();
+  auto& sink = start({50, 10}, std::move(tenth));
+  ASSERT_TRUE(run_until(io_, [&] { return sink.messages.size() >= 30; }));
+  // 30 events at 50/s with 10 in the bucket: 0.4 s. Had the 270 passed over paid, 5.8 s.
+  EXPECT_LT(clock::now() - started, 4s);
+  EXPECT_EQ(sink.messages.size(), 30u);
+  ASSERT_TRUE(run_until(io_, [&] { return queue_.cursors().at(0).filtered == 270; }));
 }
 
 TEST_F(paced_delivery, stop_ends_a_wait_for_tokens_at_once_and_leaves_the_rest_queued) {

@@ -249,6 +249,10 @@ TEST(http_proxy_dispatch, a_refused_tunnel_shows_in_the_sinks_status_while_event
                                    " refused CONNECT to 127.0.0.1:9: 407 Proxy Authentication "
                                    "Required");
   EXPECT_EQ(queue.totals().events, 3);
+  // `qsanfwd status` reads the same from the store, beside the running agent.
+  const auto cursor = queue.cursors().at(0);
+  EXPECT_EQ(cursor.last_error, status.last_error);
+  EXPECT_TRUE(cursor.failing_since.has_value());
   bool stopped = false;
   asio::co_spawn(io, dispatcher.stop(duration{100}), [&](std::exception_ptr) { stopped = true; });
   ASSERT_TRUE(test::run_until(io, [&] { return stopped; }));
