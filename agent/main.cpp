@@ -8,6 +8,7 @@
 
 #include "agent/app/archive_command.hpp"
 #include "agent/app/commands.hpp"
+#include "agent/app/dead_letter_command.hpp"
 #include "agent/app/demo.hpp"
 #include "agent/app/exit_codes.hpp"
 #include "agent/app/status_command.hpp"
@@ -48,6 +49,7 @@ struct command_line {
   qsanfwd::app::demo_options demo_opts;
   std::string demo_duration;
   std::vector<std::string> archive_paths;
+  qsanfwd::app::dead_letter_options dead_letter;
 
   CLI::App* run = nullptr;
   CLI::App* check = nullptr;
@@ -56,6 +58,7 @@ struct command_line {
   CLI::App* status = nullptr;
   CLI::App* demo = nullptr;
   CLI::App* verify = nullptr;
+  CLI::App* dead_letter_cmd = nullptr;
 };
 
 /// The subcommands that read a configuration file; --help lists them in the order added.
@@ -85,6 +88,24 @@ void add_config_commands(command_line& c) {
       "status", "where each device and sink stands (read-only; works beside a running agent)");
   add_common(c.status);
   c.status->add_flag("--json", c.status_json, "print JSON instead of text");
+
+  c.dead_letter_cmd = c.cli.add_subcommand(
+      "dead-letter", "show a sink's refused events by reason, offer them again, or drop them");
+  c.dead_letter_cmd->require_subcommand(1);
+  auto& d = c.dead_letter;
+  auto* list = c.dead_letter_cmd->add_subcommand("list", "the refused events, grouped by reason");
+  add_common(list);
+  list->add_option("--sink", d.sink, "only this sink");
+  list->add_flag("--json", d.json, "print JSON instead of text");
+  auto* replay = c.dead_letter_cmd->add_subcommand(
+      "replay", "offer a sink's refused events to it again (resumable; run once the cause is fixed)");
+  add_common(replay);
+  replay->add_option("--sink", d.sink, "the sink")->required();
+  auto* drop = c.dead_letter_cmd->add_subcommand("drop", "remove a sink's refused events");
+  add_common(drop);
+  drop->add_option("--sink", d.sink, "the sink")->required();
+  drop->add_option("--reason", d.reason, "only those whose reason contains this text");
+  drop->add_flag("--all", d.all, "every one of them");
 }
 
 /// The subcommands that need no configuration.
@@ -132,6 +153,12 @@ int run_parsed(command_line& c) {
   }
   if (c.test->parsed()) {
     return test_connection_command(c.common, c.device);
+  }
+  if (c.dead_letter_cmd->parsed()) {
+    for (auto* action : c.dead_letter_cmd->get_subcommands()) {
+      c.dead_letter.action = action->get_name();
+    }
+    return dead_letter_command(c.common, c.dead_letter);
   }
   if (c.logout->parsed()) {
     return logout_command(c.common, c.device);

@@ -23,8 +23,14 @@ std::string dead_letter_lines(std::string_view sink, std::string_view reason,
                               std::int64_t unix_time, std::span<const queued_event> events,
                               std::span<const std::size_t> which);
 
-/// Appends `lines` to the file at `path`, creating it (mode 0600) and its directory, and syncs
-/// it. On failure the file is cut back to where it ended, so that the retry that follows does
+/// Opens the file at `path` with `flags` (O_CLOEXEC added; created 0600 with O_CREAT) and takes
+/// its exclusive lock, making sure the file locked is still the one at `path`: one renamed aside
+/// or replaced meanwhile (dead_letter_file.hpp) is left for the new one. Returns the descriptor,
+/// or -1 with errno set.
+int open_locked(const std::filesystem::path& path, int flags);
+
+/// Appends `lines` to the file at `path` under its lock, creating it (mode 0600) and its
+/// directory, and syncs it. On failure the file is cut back to where it ended, so that the retry that follows does
 /// not leave half a line before its own. Returns nullopt, or the error fit for a log line.
 /// Never throws. `log` hears of what cannot be undone.
 std::optional<std::string> append_dead_letters(const std::filesystem::path& path,
