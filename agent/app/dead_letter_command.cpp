@@ -105,10 +105,11 @@ struct replay_tally {
 /// Re-offers one batch of lines read back; settles the replay up to what the sink settled.
 class replayer {
  public:
-  replayer(const config::sink_config& cfg, sinks::sink& target, dead_letter_replay& replay)
-      : cfg_(cfg), target_(target), replay_(replay), bucket_(cfg.pace) {}
+  replayer(const config::sink_config& cfg, sinks::sink& target, dead_letter_replay& replay,
+           replay_tally& tally)
+      : cfg_(cfg), target_(target), replay_(replay), bucket_(cfg.pace), tally_(tally) {}
 
-  asio::awaitable<replay_tally> run() {
+  asio::awaitable<bool> run() {
     while (tally_.stopped.empty()) {
       const auto lines = replay_.next(cfg_.batch.max_events, cfg_.batch.max_bytes);
       if (lines.empty()) {
@@ -117,8 +118,7 @@ class replayer {
       }
       co_await offer(lines);
     }
-    co_await target_.close();
-    co_return tally_;
+    co_return tally_.stopped.empty();
   }
 
  private:
@@ -215,8 +215,13 @@ class replayer {
   sinks::sink& target_;
   dead_letter_replay& replay_;
   pipeline::pace bucket_;
-  replay_tally tally_;
+  replay_tally& tally_;
 };
+
+asio::awaitable<bool> close(sinks::sink& target) {
+  co_await target.close();
+  co_return true;
+}
 
 int replay(const config::agent_config& cfg, const config::sink_config& s) {
   // The agent appends to a file sink's file itself: two writers would tear its lines and its
@@ -231,14 +236,20 @@ int replay(const config::agent_config& cfg, const config::sink_config& s) {
       return exit_failure;
     }
   }
-  dead_letter_replay replay(s.dead_letter_path);
-  if (replay.resumed()) {
-    std::cout << s.name << ": going on with the replay a kill interrupted\n";
-  }
   asio::io_context io;
   const auto target = sinks::make_sink(s, io.get_executor());
-  replayer r(s, *target, replay);
-  const auto t = run_blocking(io, r.run());
+  replay_tally t;
+  // An interrupted replay first, then what was refused since.
+  for (bool more = true; more && t.stopped.empty();) {
+    dead_letter_replay replay(s.dead_letter_path);
+    more = replay.resumed();
+    if (more) {
+      std::cout << s.name << ": going on with the replay a kill interrupted\n";
+    }
+    replayer r(s, *target, replay, t);
+    run_blocking(io, r.run());
+  }
+  run_blocking(io, close(*target));
   std::cout << fmt::format("{}: {} delivered, {} refused again (back in {} with the new reason)",
                            s.name, t.delivered, t.refused, s.dead_letter_path.string());
   if (t.put_back > 0) {
