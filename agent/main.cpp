@@ -50,6 +50,8 @@ struct command_line {
   std::string demo_duration;
   std::vector<std::string> archive_paths;
   qsanfwd::app::dead_letter_options dead_letter;
+  std::string replay_sink;
+  bool replay_from_queue = false;
 
   CLI::App* run = nullptr;
   CLI::App* check = nullptr;
@@ -59,6 +61,7 @@ struct command_line {
   CLI::App* demo = nullptr;
   CLI::App* verify = nullptr;
   CLI::App* dead_letter_cmd = nullptr;
+  CLI::App* replay = nullptr;
 };
 
 /// The subcommands that read a configuration file; --help lists them in the order added.
@@ -88,6 +91,12 @@ void add_config_commands(command_line& c) {
       "status", "where each device and sink stands (read-only; works beside a running agent)");
   add_common(c.status);
   c.status->add_flag("--json", c.status_json, "print JSON instead of text");
+
+  c.replay = c.cli.add_subcommand("replay", "offer a sink again what is still queued");
+  add_common(c.replay);
+  c.replay->add_option("--sink", c.replay_sink, "the sink")->required();
+  c.replay->add_flag("--from-queue", c.replay_from_queue,
+                     "every event still in the queue (kept while any sink has not passed it)");
 
   c.dead_letter_cmd = c.cli.add_subcommand(
       "dead-letter", "show a sink's refused events by reason, offer them again, or drop them");
@@ -153,6 +162,9 @@ int run_parsed(command_line& c) {
   }
   if (c.test->parsed()) {
     return test_connection_command(c.common, c.device);
+  }
+  if (c.replay->parsed()) {
+    return replay_command(c.common, c.replay_sink, c.replay_from_queue);
   }
   if (c.dead_letter_cmd->parsed()) {
     for (auto* action : c.dead_letter_cmd->get_subcommands()) {

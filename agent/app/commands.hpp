@@ -21,6 +21,10 @@ int check_config_command(const common_options& opts);
 /// the health endpoints, prints a summary per device. Fails with the reason.
 int test_connection_command(const common_options& opts, const std::string& device);
 
+/// `qsanfwd replay --sink S --from-queue`: asks the agent (running, or when it next starts) to
+/// offer the sink again every event still queued.
+int replay_command(const common_options& opts, const std::string& sink, bool from_queue);
+
 /// `qsanfwd logout --device NAME`: revokes the device's refresh token on the array and forgets it.
 int logout_command(const common_options& opts, const std::string& device);
 

@@ -9,6 +9,7 @@
 #include "agent/app/commands.hpp"
 #include "agent/app/exit_codes.hpp"
 #include "agent/app/metrics_endpoint.hpp"
+#include "agent/app/requests.hpp"
 #include "agent/app/service_notifier.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/pipeline/delivery_thread.hpp"
@@ -68,6 +69,30 @@ std::optional<config::agent_config> reload_config(const common_options& opts,
   }
 }
 
+/// Carries out what `qsanfwd replay` asked (requests.hpp), then removes each request.
+void take_requests(asio::io_context& io, pipeline::delivery_thread& delivery,
+                   std::vector<agent_request> requests) {
+  auto log = get_logger("agent");
+  for (auto& r : requests) {
+    const auto& replay = r.body.is_object() ? r.body.value("replay", nlohmann::json()) : nullptr;
+    if (r.error.empty() && replay.is_object() && replay.value("from_queue", false) &&
+        replay.value("sink", nlohmann::json()).is_string()) {
+      auto sink = replay["sink"].get<std::string>();
+      asio::co_spawn(io, delivery.rewind(sink),
+                     [log, sink](const std::exception_ptr& e, bool found) {
+                       if (!e && !found) {
+                         log->error("replay request for sink \"{}\": no such sink", sink);
+                       }
+                     });
+    } else {
+      log->error("request {} ignored: {}", r.file.string(),
+                 r.error.empty() ? "not a request this agent knows" : r.error);
+    }
+    std::error_code ec;
+    std::filesystem::remove(r.file, ec);
+  }
+}
+
 /// Runs the collector and the dispatcher built from `cfg` until SIGTERM or SIGINT (stopped), or
 /// until SIGHUP brings a valid changed configuration (reload, with `next` set). Either way the
 /// sinks get shutdown_timeout to finish and everything undelivered stays queued, so the next
@@ -95,9 +120,15 @@ generation_end run_generation(const common_options& opts, const config::agent_co
     log->info("HTTP API listening on {}:{} (/metrics, /healthz)", where.host, api->port());
   }
 
+  request_watch requests(io, cfg.state_dir, [&](std::vector<agent_request> waiting) {
+    take_requests(io, delivery, std::move(waiting));
+  });
+  requests.start();
+
   auto end = generation_end::stopped;
   const auto shut_down = [&] {
     notifier.stopping();
+    requests.stop();
     if (api) {
       api->stop();
     }

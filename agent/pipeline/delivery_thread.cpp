@@ -64,6 +64,16 @@ void delivery_thread::reopen() {
   asio::post(thread_.io(), [this] { dispatcher_.reopen(); });
 }
 
+asio::awaitable<bool> delivery_thread::rewind(std::string sink) {
+  // Not a lambda coroutine: GCC 12 destroys its captures twice.
+  co_return co_await asio::co_spawn(thread_.io(), rewind_here(std::move(sink)),
+                                    asio::use_awaitable);
+}
+
+asio::awaitable<bool> delivery_thread::rewind_here(std::string sink) {
+  co_return dispatcher_.rewind(sink);
+}
+
 asio::awaitable<void> delivery_thread::stop(duration shutdown_timeout) {
   if (thread_.running()) {
     auto stopping = dispatcher_.stop(shutdown_timeout);

@@ -52,6 +52,8 @@ class delivery_thread {
   boost::asio::awaitable<void> wait_for_room();
   /// Reopens every sink (SIGHUP), on the delivery thread.
   void reopen();
+  /// dispatcher::rewind() on the delivery thread; false when no sink has that name.
+  boost::asio::awaitable<bool> rewind(std::string sink);
   /// dispatcher::stop() on the delivery thread, then ends and joins it. Never throws.
   boost::asio::awaitable<void> stop(duration shutdown_timeout);
   /// How long status() waits for the delivery thread.
@@ -62,6 +64,8 @@ class delivery_thread {
   std::vector<sink_status> status();
 
  private:
+  boost::asio::awaitable<bool> rewind_here(std::string sink);
+
   boost::asio::any_io_executor agent_;
   connection_thread thread_;
   dispatcher dispatcher_;

@@ -63,6 +63,7 @@ struct dispatcher::lane {
   bool retrying = false;
   bool capped_retry_after = false;  ///< said so since the last delivery
   bool dropping = false;
+  bool rewind = false;  ///< asked to go back before the oldest event still queued
   std::string last_error;
   ops::latency_histogram latency;  ///< of deliver() calls, answered or not
 };
@@ -185,6 +186,36 @@ void dispatcher::reopen() {
   }
 }
 
+bool dispatcher::rewind(std::string_view sink) {
+  for (auto& l : lanes_) {
+    if (l->cfg.name == sink) {
+      l->rewind = true;
+      // Waiting for events, or to fill a batch: go now. A backoff or a pace wait runs out first.
+      if (l->idle) {
+        l->wake.cancel();
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+void dispatcher::apply_rewind(lane& l) {
+  try {
+    auto tx = store_.begin();
+    queue_.rewind_cursor(l.cfg.name, 0);
+    tx.commit(sqlite::durability::deferred);
+    const auto again = queue_.span_after(0);
+    const auto before = std::exchange(l.totals.seq, 0);
+    l.pending_bytes = again.bytes;
+    l.log->info("replay: offering again every event still queued ({} events, {} bytes; the "
+                "cursor was at {})",
+                again.events, again.bytes, before);
+  } catch (const store_error& e) {
+    l.log->error("replay: cannot move the cursor back: {}", e.what());
+  }
+}
+
 asio::awaitable<void> dispatcher::stop(duration shutdown_timeout) {
   if (std::exchange(stopping_, true)) {
     co_return;
@@ -231,6 +262,9 @@ std::vector<sink_status> dispatcher::status() const {
 
 asio::awaitable<void> dispatcher::run_lane(lane& l) {
   while (!stopping_) {
+    if (std::exchange(l.rewind, false)) {
+      apply_rewind(l);
+    }
     std::vector<queued_event> batch;
     std::string failed;
     try {

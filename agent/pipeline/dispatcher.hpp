@@ -92,6 +92,10 @@ class dispatcher {
   /// Reopens every sink (SIGHUP), and wakes every sink waiting to retry (backoff or
   /// Retry-After) so it tries again at once.
   void reopen();
+  /// Offers `sink` again everything still queued (`qsanfwd replay --from-queue`): its cursor
+  /// goes back before the oldest event still queued, between two of its batches. False when no
+  /// sink has that name.
+  bool rewind(std::string_view sink);
 
   /// Takes no new batch, lets deliveries in flight finish within `shutdown_timeout`, then
   /// cancels them, and closes the sinks. Everything undelivered stays queued. Never throws.
@@ -130,6 +134,7 @@ class dispatcher {
   /// Moves the cursor past `plan` and queues `report`, in one transaction.
   void commit_drop(lane& l, const drop_plan& plan, const event& report);
   void note_retry(lane& l, const std::string& why);
+  void apply_rewind(lane& l);
   /// Keeps why the sink failed (`failing`: it is retrying) for `status`.
   void record_error(lane& l, std::string_view why, bool failing);
   void note_recovered(lane& l);

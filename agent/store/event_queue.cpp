@@ -435,6 +435,14 @@ sink_cursor event_queue::ensure_cursor(std::string_view sink, std::int64_t seq) 
   return fresh;
 }
 
+void event_queue::rewind_cursor(std::string_view sink, std::int64_t seq) {
+  auto& st = store_.database().cached(sql::rewind_sink_cursor);
+  st.bind_text(1, sink);
+  st.bind_int64(2, seq);
+  st.bind_int64(3, unix_now());
+  st.run();
+}
+
 void event_queue::note_sink_error(std::string_view sink, std::string_view why, std::int64_t now,
                                   bool failing) {
   auto& st = store_.database().cached(sql::note_sink_error);

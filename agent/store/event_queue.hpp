@@ -124,6 +124,8 @@ class event_queue {
   /// Moves the cursor of `sink` to `seq` (never backwards) and adds `counts` to its counters.
   void advance_cursor(std::string_view sink, std::int64_t seq, const cursor_move& counts);
   void drop_cursor(std::string_view sink);
+  /// Moves the cursor of `sink` back to `seq` (a replay), never forward.
+  void rewind_cursor(std::string_view sink, std::int64_t seq);
   /// Records why `sink` failed at `now`; `failing` (a retry, not a refusal) starts a failing
   /// stretch unless one is under way.
   void note_sink_error(std::string_view sink, std::string_view why, std::int64_t now,

@@ -324,6 +324,9 @@ inline constexpr std::string_view note_sink_error =
     "THEN coalesce(failing_since, ?3) ELSE failing_since END WHERE sink = ?1";
 inline constexpr std::string_view note_sink_recovered =
     "UPDATE sink_cursors SET failing_since = NULL WHERE sink = ?1";
+// Back to ?2 only: a cursor never passes events it has not passed.
+inline constexpr std::string_view rewind_sink_cursor =
+    "UPDATE sink_cursors SET seq = ?2, updated_at = ?3 WHERE sink = ?1 AND seq > ?2";
 inline constexpr std::string_view drop_sink_cursor = "DELETE FROM sink_cursors WHERE sink = ?1";
 
 // ---- log poller --------------------------------------------------------------------------

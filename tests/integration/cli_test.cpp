@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <map>
+#include <sstream>
+
 #include "agent/core/event.hpp"
 #include "sim/simulator.hpp"
 #include "sinks/file/hash_chain.hpp"
@@ -145,6 +149,48 @@ TEST_F(cli, run_stops_cleanly_and_a_second_agent_is_refused) {
   first.kill(SIGTERM);
   EXPECT_EQ(first.wait(), 0) << test::read_file(first_log);
   EXPECT_EQ(test::read_file(first_log).find(password), std::string::npos);
+}
+
+/// How many times each log event's id is in the file sink's output.
+std::map<std::string, int> log_ids_in(const std::filesystem::path& file) {
+  std::map<std::string, int> out;
+  std::istringstream lines(std::filesystem::exists(file) ? test::read_file(file) : "");
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (const auto e = event_from_json(line); e.kind == event_kind::log) {
+      ++out[e.id];
+    }
+  }
+  return out;
+}
+
+TEST_F(cli, replay_from_queue_offers_a_sink_again_what_a_failing_sink_holds_queued) {
+  sim::running_simulator array(array_options());
+  const auto file = dir / "two-sinks.json";
+  const auto archive = dir / "out.jsonl";
+  // "siem" never connects (port 1), so the queue keeps everything for it.
+  test::write_file(file, R"({"state_dir": ")" + (dir / "state").string() +
+                             R"(", "devices": [{"name": "array-01", "url": "http://127.0.0.1:)" +
+                             std::to_string(array.port()) + R"(", "username": "admin",
+                             "password": ")" + std::string(password) + R"("}],
+      "sinks": [{"name": "archive", "type": "file", "path": ")" + archive.string() + R"("},
+                {"name": "siem", "type": "syslog", "address": "tcp://127.0.0.1:1"}]})");
+  const auto log = dir / "agent.txt";
+  test::child_process agent(test::qsanfwd_binary(), {"run", "-c", file.string()}, log);
+  ASSERT_TRUE(test::wait_until([&] { return log_ids_in(archive).size() == 42; }))
+      << test::read_file(log);
+  EXPECT_EQ(qsanfwd({"replay", "-c", file.string(), "--sink", "nope", "--from-queue"}), 2);
+  ASSERT_EQ(qsanfwd({"replay", "-c", file.string(), "--sink", "archive", "--from-queue"}), 0)
+      << text;
+  ASSERT_TRUE(test::wait_until([&] {
+    const auto ids = log_ids_in(archive);
+    return std::all_of(ids.begin(), ids.end(), [](const auto& id) { return id.second == 2; });
+  })) << test::read_file(log);
+  EXPECT_EQ(log_ids_in(archive).size(), 42u);
+  EXPECT_NE(test::read_file(log).find("replay: offering again every event still queued"),
+            std::string::npos);
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
 }
 
 TEST_F(cli, verify_archive_finds_an_edited_line) {

@@ -152,6 +152,32 @@ TEST_F(dispatcher_test, a_dead_sink_does_not_hold_back_a_healthy_one) {
   EXPECT_TRUE(run_until(io_, [&] { return queue_.totals().events == 0; }));
 }
 
+TEST_F(dispatcher_test, rewind_offers_a_sink_again_what_another_still_holds_queued) {
+  append(0, 12);
+  auto* dead = add(fast_sink_config("dead", dir_));
+  dead->dead = true;
+  auto* archive = add(fast_sink_config("archive", dir_));
+  auto& d = start();
+  ASSERT_TRUE(run_until(io_, [&] { return archive->messages.size() == 12; }));
+  EXPECT_FALSE(d.rewind("nosuch"));
+  ASSERT_TRUE(d.rewind("archive"));  // while idle, waiting for events
+  ASSERT_TRUE(run_until(io_, [&] { return archive->messages.size() == 24; }));
+  auto twice = messages(0, 12);
+  const auto again = messages(0, 12);
+  twice.insert(twice.end(), again.begin(), again.end());
+  EXPECT_EQ(archive->messages, twice);
+  // The rewound cursor is persisted, and it moves on with the new deliveries.
+  ASSERT_TRUE(run_until(io_, [&] {
+    for (const auto& c : queue_.cursors()) {
+      if (c.sink == "archive") {
+        return c.seq == queue_.last_seq() && c.delivered == 24;
+      }
+    }
+    return false;
+  }));
+  EXPECT_TRUE(dead->messages.empty());
+}
+
 TEST_F(dispatcher_test, a_rejected_batch_goes_to_the_dead_letter_file_and_the_cursor_moves_on) {
   append(0, 8);
   auto cfg = fast_sink_config("picky", dir_);

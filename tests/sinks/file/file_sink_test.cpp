@@ -95,6 +95,21 @@ TEST(file_sink, a_batch_sent_again_after_a_kill_writes_only_what_the_file_lacks)
   }
 }
 
+TEST(file_sink, events_offered_again_later_in_a_run_are_a_replay_and_written_again) {
+  test::temp_dir dir;
+  const auto o = options_in(dir);
+  earlier_run_wrote(o, 0, 2);
+  file_sink sink("archive", o);
+  EXPECT_EQ(deliver(sink, numbered_batch(0, 4)).result, outcome::delivered);  // 0, 1 skipped
+  sink.reopen();  // SIGHUP: no kill came in between
+  EXPECT_EQ(deliver(sink, numbered_batch(0, 4)).result, outcome::delivered);
+  auto twice = bodies(0, 4);
+  const auto again = bodies(0, 4);
+  twice.insert(twice.end(), again.begin(), again.end());
+  EXPECT_EQ(lines_of(o.path), twice);
+  EXPECT_EQ(sink.counters().already_written, 2U);
+}
+
 TEST(file_sink, a_batch_cut_short_by_a_kill_is_completed_from_its_last_whole_line) {
   test::temp_dir dir;
   const auto o = options_in(dir);
