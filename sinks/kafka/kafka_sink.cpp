@@ -168,6 +168,7 @@ kafka_sink::kafka_sink(std::string name, kafka_options options,
     throw std::system_error(errno, std::generic_category(), "kafka sink " + name_ + ": pipe");
   }
   wake_.assign(fds[0]);
+  wake_.non_blocking(true);  // serve() drains it without waiting
   wake_write_ = fds[1];
   make_producer();
   watch();
@@ -192,6 +193,7 @@ void kafka_sink::make_producer() {
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &kafka_sink::delivery_cb);
   rd_kafka_conf_set_log_cb(conf.get(), &kafka_sink::log_cb);
   rd_kafka_conf_set_stats_cb(conf.get(), &kafka_sink::stats_cb);
+  rd_kafka_conf_set_error_cb(conf.get(), &kafka_sink::error_cb);
   std::array<char, 512> err{};
   rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err.data(), err.size()));
   if (!rk_) {
@@ -219,7 +221,7 @@ void kafka_sink::drop_producer() {
 void kafka_sink::watch() {
   wake_.async_wait(asio::posix::descriptor_base::wait_read,
                    [this, alive = alive_](const boost::system::error_code& ec) {
-                     if (!*alive) {
+                     if (!*alive || ec == asio::error::operation_aborted) {
                        return;
                      }
                      if (ec) {
@@ -284,6 +286,13 @@ void kafka_sink::settle(std::size_t index, rd_kafka_resp_err_t err, std::string_
 void kafka_sink::log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
   auto* self = static_cast<kafka_sink*>(rd_kafka_opaque(rk));
   self->log_->log(spdlog_level(level), "librdkafka {}: {}", facility, text);
+}
+
+void kafka_sink::error_cb(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<kafka_sink*>(opaque);
+  // Most are transient (brokers down): deliveries answer retry and the dispatcher says so.
+  const bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
+  self->log_->log(fatal ? spdlog::level::err : spdlog::level::warn, "librdkafka: {}", reason);
 }
 
 int kafka_sink::stats_cb(rd_kafka_t* /*rk*/, char* json, size_t size, void* opaque) {
@@ -467,6 +476,8 @@ asio::awaitable<void> kafka_sink::close() {
     purge();
     rd_kafka_poll(rk_.get(), 0);
   }
+  // Nothing more to serve: the executor may run out of work.
+  wake_.cancel();
   co_return;
 }
 

@@ -81,6 +81,7 @@ class kafka_sink final : public sink {
 
   static void delivery_cb(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   static void log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* text);
+  static void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static int stats_cb(rd_kafka_t* rk, char* json, size_t size, void* opaque);
 
   std::string name_;
