@@ -279,5 +279,23 @@ TEST_F(kafka_sink_test, statistics_become_gauges_and_log_lines_reach_our_logger)
   EXPECT_NE(log.text().find("sink.bus"), std::string::npos) << log.text();
 }
 
+// librdkafka 2.0.2's mock cluster answers no SaslHandshake, so SASL/PLAIN cannot succeed
+// against it: what is checked is that the producer speaks SASL (the broker's refusal is logged),
+// that the batch retries rather than going to the dead letter, and that the password is nowhere.
+TEST_F(kafka_sink_test, sasl_plain_to_a_broker_without_sasl_retries_and_never_shows_the_password) {
+  test::capture_log log;
+  test::mock_kafka cluster(1);
+  cluster.create_topic("events", 1);
+  kafka_options o;
+  o.timeout = duration{500};
+  o.sasl = {"PLAIN", "qsan", secret("hunter2")};
+  auto sink = make(cluster, o);
+  const auto d = deliver(*sink, events(0, 5));
+  EXPECT_EQ(count(d, outcome::retry), 5u) << d.reason;
+  EXPECT_NE(log.text().find("SASL"), std::string::npos) << log.text();
+  EXPECT_EQ(log.text().find("hunter2"), std::string::npos);
+  EXPECT_EQ(d.reason.find("hunter2"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace qsanfwd::sinks
