@@ -53,16 +53,14 @@ void mock_kafka::create_topic(const std::string& topic, int partitions) {
   }
 }
 
-std::vector<consumed> consume(const std::string& bootstraps, const std::string& topic,
-                              int partitions, std::size_t count,
-                              std::chrono::milliseconds deadline) {
+kafka_reader::kafka_reader(const std::string& bootstraps, const std::string& topic,
+                           int partitions) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", bootstraps.c_str());
   set(conf, "group.id", "qsanfwd-test");
   set(conf, "enable.auto.commit", "false");
   set(conf, "log_level", "3");
-  const std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> rk(
-      client(RD_KAFKA_CONSUMER, conf), &rd_kafka_destroy);
+  rk_ = client(RD_KAFKA_CONSUMER, conf);
   const std::unique_ptr<rd_kafka_topic_partition_list_t,
                         decltype(&rd_kafka_topic_partition_list_destroy)>
       parts(rd_kafka_topic_partition_list_new(partitions), &rd_kafka_topic_partition_list_destroy);
@@ -70,39 +68,63 @@ std::vector<consumed> consume(const std::string& bootstraps, const std::string& 
     rd_kafka_topic_partition_list_add(parts.get(), topic.c_str(), p)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
   }
-  rd_kafka_assign(rk.get(), parts.get());
-  std::vector<consumed> out;
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (out.size() < count && std::chrono::steady_clock::now() < until) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 50);
+  rd_kafka_assign(rk_, parts.get());
+}
+
+kafka_reader::~kafka_reader() {
+  rd_kafka_consumer_close(rk_);
+  rd_kafka_destroy(rk_);
+}
+
+namespace {
+
+consumed read_message(const rd_kafka_message_t& m) {
+  consumed c;
+  c.partition = m.partition;
+  c.offset = m.offset;
+  if (m.key != nullptr) {
+    c.key.assign(static_cast<const char*>(m.key), m.key_len);
+  }
+  c.value.assign(static_cast<const char*>(m.payload), m.len);
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    for (std::size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      c.headers[name].assign(static_cast<const char*>(value), size);
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+void kafka_reader::read(std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < until) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 50);
     if (m == nullptr) {
       continue;
     }
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      consumed c;
-      c.partition = m->partition;
-      c.offset = m->offset;
-      if (m->key != nullptr) {
-        c.key.assign(static_cast<const char*>(m->key), m->key_len);
-      }
-      c.value.assign(static_cast<const char*>(m->payload), m->len);
-      rd_kafka_headers_t* headers = nullptr;
-      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name = nullptr;
-        const void* value = nullptr;
-        std::size_t size = 0;
-        for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                                RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-          c.headers[name].assign(static_cast<const char*>(value), size);
-        }
-      }
-      out.push_back(std::move(c));
+      all_.push_back(read_message(*m));
     }
     rd_kafka_message_destroy(m);
   }
-  rd_kafka_consumer_close(rk.get());
-  return out;
+}
+
+std::vector<consumed> consume(const std::string& bootstraps, const std::string& topic,
+                              int partitions, std::size_t count,
+                              std::chrono::milliseconds deadline) {
+  kafka_reader reader(bootstraps, topic, partitions);
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (reader.all().size() < count && std::chrono::steady_clock::now() < until) {
+    reader.read(std::chrono::milliseconds(50));
+  }
+  return reader.all();
 }
 
 }  // namespace qsanfwd::test

@@ -40,6 +40,23 @@ struct consumed {
   std::map<std::string, std::string> headers;
 };
 
+/// A plain librdkafka consumer of `topic`'s partitions 0..partitions-1, from the beginning.
+class kafka_reader {
+ public:
+  kafka_reader(const std::string& bootstraps, const std::string& topic, int partitions);
+  ~kafka_reader();
+  kafka_reader(const kafka_reader&) = delete;
+  kafka_reader& operator=(const kafka_reader&) = delete;
+
+  /// Reads for `wait`, appending to all().
+  void read(std::chrono::milliseconds wait = std::chrono::milliseconds(200));
+  const std::vector<consumed>& all() const { return all_; }
+
+ private:
+  rd_kafka_t* rk_ = nullptr;
+  std::vector<consumed> all_;
+};
+
 /// Reads `topic`'s partitions 0..partitions-1 from the beginning until `count` messages came or
 /// `deadline` passed (then it returns what it has), with a plain librdkafka consumer.
 std::vector<consumed> consume(const std::string& bootstraps, const std::string& topic,
