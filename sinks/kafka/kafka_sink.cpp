@@ -55,7 +55,8 @@ std::string security_protocol(const kafka_options& o) {
   return sasl ? "sasl_plaintext" : "plaintext";
 }
 
-/// The properties the options make, in the order set; `secret_keys` are never quoted.
+/// librdkafka's properties for the options, in the order set; the SASL password is set apart
+/// (set() never quotes it).
 std::vector<std::pair<std::string, std::string>> properties(const kafka_options& o,
                                                             const config::batch_options& batch) {
   const auto ms = [](duration d) { return std::to_string(d.count()); };

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -135,6 +136,29 @@ TEST_F(kafka_sink_test, a_batch_arrives_once_per_id_in_order_per_partition_with_
       }
     }
     EXPECT_EQ(ids, expected) << "partition " << partition;
+  }
+}
+
+TEST_F(kafka_sink_test, an_http_sink_format_encodes_each_message_alone) {
+  test::mock_kafka cluster(1);
+  cluster.create_topic("qsan.log", 1);
+  kafka_options o;
+  o.topic = event_template::parse("qsan.{kind}");
+  o.canonical = false;
+  o.encoding.format = http_format::splunk_hec;
+  o.key = kafka_key::none;
+  o.headers = false;
+  auto sink = make(cluster, o);
+  const auto batch = events(0, 3);
+  ASSERT_EQ(count(deliver(*sink, batch), outcome::delivered), 3u);
+  const auto got = test::consume(cluster.bootstraps(), "qsan.log", 1, 3);
+  ASSERT_EQ(got.size(), 3u);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const auto hec = nlohmann::json::parse(got[i].value);
+    EXPECT_EQ(hec.at("event").at("id"), id_of(batch[i].body));
+    EXPECT_EQ(hec.at("sourcetype"), "qsan:event");
+    EXPECT_TRUE(got[i].key.empty());
+    EXPECT_TRUE(got[i].headers.empty());
   }
 }
 
