@@ -144,7 +144,9 @@ void read_format(config::object_reader& r, kafka_options& o) {
 
 void read_delivery(config::object_reader& r, kafka_options& o) {
   const auto acks = r.one_of("acks", {"all", "leader", "none"}, "all");
-  o.acks = acks == "all" ? kafka_acks::all : acks == "leader" ? kafka_acks::leader : kafka_acks::none;
+  o.acks = acks == "all"      ? kafka_acks::all
+           : acks == "leader" ? kafka_acks::leader
+                              : kafka_acks::none;
   o.idempotent = r.boolean("idempotent", true);
   if (o.idempotent && o.acks != kafka_acks::all) {
     throw r.error("acks", "the idempotent producer needs acks \"all\" (or idempotent: false)");
@@ -201,7 +203,8 @@ void sanitize_topic_name(std::string& name) {
   if (name.size() > max_topic_length) {
     name.resize(max_topic_length);
   }
-  std::replace_if(name.begin(), name.end(), [](char c) { return !is_topic_byte(c); }, '_');
+  std::replace_if(
+      name.begin(), name.end(), [](char c) { return !is_topic_byte(c); }, '_');
   if (name == "." || name == "..") {
     name.assign(name.size(), '_');
   }

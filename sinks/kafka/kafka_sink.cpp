@@ -125,8 +125,9 @@ bool is_permanent(rd_kafka_resp_err_t err) {
 /// `value` fit for a header: bounded, control bytes replaced (it may come from the array).
 std::string header_value(std::string_view value) {
   std::string out(value.substr(0, max_header_value));
-  std::replace_if(out.begin(), out.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
+  std::replace_if(
+      out.begin(), out.end(),
+      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
   return out;
 }
 
@@ -156,8 +157,8 @@ void kafka_sink::handle_deleter::operator()(rd_kafka_t* rk) const {
   rd_kafka_destroy(rk);
 }
 
-kafka_sink::kafka_sink(std::string name, kafka_options options,
-                       const config::batch_options& batch, asio::any_io_executor ex)
+kafka_sink::kafka_sink(std::string name, kafka_options options, const config::batch_options& batch,
+                       asio::any_io_executor ex)
     : name_(std::move(name)),
       options_(std::move(options)),
       batch_(batch),
@@ -183,7 +184,7 @@ kafka_sink::~kafka_sink() {
 
 void kafka_sink::make_producer() {
   std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(),
-                                                                           &rd_kafka_conf_destroy);
+                                                                          &rd_kafka_conf_destroy);
   for (const auto& [key, value] : properties(options_, batch_)) {
     set(conf.get(), key, value);
   }
@@ -397,8 +398,8 @@ rd_kafka_resp_err_t kafka_sink::produce_one(const queued_event& e, std::size_t i
   if (rd_kafka_error_t* failed = rd_kafka_produceva(rk_.get(), vu.data(), n)) {
     err = rd_kafka_error_code(failed);
     rd_kafka_error_destroy(failed);
-    why = "topic " + topic_ + ", " + std::to_string(payload->size()) + " bytes: " +
-          rd_kafka_err2str(err);
+    why = "topic " + topic_ + ", " + std::to_string(payload->size()) +
+          " bytes: " + rd_kafka_err2str(err);
   }
   return err;
 }

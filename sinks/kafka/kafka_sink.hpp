@@ -90,8 +90,8 @@ class kafka_sink final : public sink {
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<rd_kafka_t, handle_deleter> rk_;
   boost::asio::posix::stream_descriptor wake_;  ///< the pipe's read end
-  int wake_write_ = -1;                          ///< its write end, librdkafka's
-  boost::asio::steady_timer done_;               ///< cancelled when the last report came
+  int wake_write_ = -1;                         ///< its write end, librdkafka's
+  boost::asio::steady_timer done_;              ///< cancelled when the last report came
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   in_flight flight_;
   std::vector<char> scratch_ = std::vector<char>(64);

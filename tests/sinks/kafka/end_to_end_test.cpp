@@ -56,9 +56,11 @@ std::string config_text(const test::temp_dir& dir, std::uint16_t array_port,
     "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" +
          std::to_string(array_port) + R"(", "username": "admin", "password": "password",
       "logs": { "interval": "1s", "page_size": 500 }, "health": { "enabled": false } } ],
-    "sinks": [ { "name": "bus", "type": "kafka", "brokers": ")" + brokers + R"(",
+    "sinks": [ { "name": "bus", "type": "kafka", "brokers": ")" +
+         brokers + R"(",
       "topic": "qsan.{kind}", "statistics_interval": "200ms", "start_at": "oldest",
-      "retry": { "initial": "10ms", "max": "100ms" })" + extra + R"( } ] })";
+      "retry": { "initial": "10ms", "max": "100ms" })" +
+         extra + R"( } ] })";
 }
 
 /// The HTTP API's port, from the agent's log line saying where it listens.
@@ -111,11 +113,14 @@ TEST_F(kafka_end_to_end, a_backlog_arrives_each_id_once_and_the_metrics_show_the
   test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config.string()}, log);
   const auto expected = test::sorted_lines(array->ledger());
   test::kafka_reader reader(cluster_.bootstraps(), "qsan.log", 3);
-  ASSERT_TRUE(test::wait_until([&] {
-    reader.read(100ms);
-    return lines_in(reader.all()).lines.size() >= expected.size();
-  }, 30s)) << lines_in(reader.all()).lines.size() << " of " << expected.size() << "\n"
-           << test::read_file(log);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        reader.read(100ms);
+        return lines_in(reader.all()).lines.size() >= expected.size();
+      },
+      30s))
+      << lines_in(reader.all()).lines.size() << " of " << expected.size() << "\n"
+      << test::read_file(log);
   const auto got = lines_in(reader.all());
   EXPECT_TRUE(got.lines == expected);
   EXPECT_EQ(got.repeats, 0u);
@@ -147,10 +152,13 @@ TEST_F(kafka_end_to_end, a_kill_9_mid_drain_loses_nothing) {
   {
     test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config.string()},
                               dir_ / "agent-1.log");
-    ASSERT_TRUE(test::wait_until([&] {
-      reader.read(20ms);
-      return reader.all().size() >= 500;
-    }, 30s)) << test::read_file(dir_ / "agent-1.log");
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+          reader.read(20ms);
+          return reader.all().size() >= 500;
+        },
+        30s))
+        << test::read_file(dir_ / "agent-1.log");
     agent.kill(SIGKILL);
     agent.wait();
   }
@@ -158,18 +166,21 @@ TEST_F(kafka_end_to_end, a_kill_9_mid_drain_loses_nothing) {
   EXPECT_LT(before_restart, expected.size()) << "the kill came after the drain";
   test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config.string()},
                             dir_ / "agent-2.log");
-  ASSERT_TRUE(test::wait_until([&] {
-    reader.read(100ms);
-    return lines_in(reader.all()).lines.size() >= expected.size();
-  }, 30s)) << lines_in(reader.all()).lines.size() << " of " << expected.size() << "\n"
-           << test::read_file(dir_ / "agent-2.log");
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        reader.read(100ms);
+        return lines_in(reader.all()).lines.size() >= expected.size();
+      },
+      30s))
+      << lines_in(reader.all()).lines.size() << " of " << expected.size() << "\n"
+      << test::read_file(dir_ / "agent-2.log");
   const auto got = lines_in(reader.all());
   EXPECT_TRUE(got.lines == expected);
   // At most what was in flight at the kill: a batch, and what librdkafka had sent of the next.
   EXPECT_LE(got.repeats, 200u);
   RecordProperty("repeats", static_cast<int>(got.repeats));
-  std::cout << "kill -9 at " << before_restart << " of " << expected.size() << " lines: "
-            << got.repeats << " repeated after the restart\n";
+  std::cout << "kill -9 at " << before_restart << " of " << expected.size()
+            << " lines: " << got.repeats << " repeated after the restart\n";
   agent.kill(SIGTERM);
   EXPECT_EQ(agent.wait(), 0);
 }

@@ -55,8 +55,8 @@ TEST(kafka_options, defaults) {
   EXPECT_TRUE(o.sasl.mechanism.empty());
   EXPECT_EQ(o.statistics_interval, duration{15000});
   // check-config shows every default.
-  for (const auto* key : {"key", "format", "headers", "acks", "idempotent", "compression",
-                          "linger", "timeout", "message_max_bytes", "statistics_interval"}) {
+  for (const auto* key : {"key", "format", "headers", "acks", "idempotent", "compression", "linger",
+                          "timeout", "message_max_bytes", "statistics_interval"}) {
     EXPECT_TRUE(effective.contains(key)) << key;
   }
 }
@@ -92,18 +92,17 @@ TEST(kafka_options, errors_name_the_path_and_never_the_secret) {
   EXPECT_NE(error_of(R"({"brokers": ["k1"], "topic": "t"})").find("/brokers"), std::string::npos);
   EXPECT_NE(error_of(R"({"brokers": [1], "topic": "t"})").find("/brokers"), std::string::npos);
   EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "a b"})").find("/topic"), std::string::npos);
-  EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "{nope}"})").find("/topic"),
-            std::string::npos);
+  EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "{nope}"})").find("/topic"), std::string::npos);
   EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "t", "key": "serial"})").find("/key"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "t", "format": "elasticsearch"})")
-                .find("/format"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"brokers": "k:1", "topic": "t", "format": "elasticsearch"})").find("/format"),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "t", "acks": "leader"})").find("/acks"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "t", "compression": "brotli"})")
-                .find("/compression"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"brokers": "k:1", "topic": "t", "compression": "brotli"})").find("/compression"),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "t", "tls": {"pin_sha256": ")" +
                      std::string(64, 'a') + R"("}})")
                 .find("/tls/pin_sha256"),

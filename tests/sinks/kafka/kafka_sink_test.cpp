@@ -36,7 +36,9 @@ std::vector<queued_event> events(int first, int n, int devices = 3, std::size_t 
   return out;
 }
 
-std::string id_of(const std::string& json) { return event_from_json(json).id; }
+std::string id_of(const std::string& json) {
+  return event_from_json(json).id;
+}
 
 /// Runs `work` on `io` until it completes: the sink keeps a wait on librdkafka's pipe armed
 /// until close(), so the io_context never runs out of work by itself.
@@ -82,7 +84,8 @@ class kafka_sink_test : public ::testing::Test {
                     {"reconnect.backoff.max.ms", "100"},
                     {"socket.timeout.ms", "1000"},
                     {"log_level", "4"}};
-    return std::make_unique<kafka_sink>("bus", std::move(o), config::batch_options{}, io_.get_executor());
+    return std::make_unique<kafka_sink>("bus", std::move(o), config::batch_options{},
+                                        io_.get_executor());
   }
 
   delivery deliver(kafka_sink& sink, const std::vector<queued_event>& batch) {
@@ -180,10 +183,13 @@ TEST_F(kafka_sink_test, a_broker_down_is_a_retry_and_once_up_the_batch_is_delive
   rd_kafka_mock_broker_set_up(cluster.cluster(), 1);
   delivery up;
   // The dispatcher's retry: the same batch again until it goes.
-  ASSERT_TRUE(test::wait_until([&] {
-    up = deliver(*sink, batch);
-    return count(up, outcome::delivered) == batch.size();
-  }, 10s)) << up.reason;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        up = deliver(*sink, batch);
+        return count(up, outcome::delivered) == batch.size();
+      },
+      10s))
+      << up.reason;
 
   const auto got = test::consume(cluster.bootstraps(), "events", 1, 25);
   std::set<std::string> ids;

@@ -44,7 +44,9 @@ mock_kafka::~mock_kafka() {
   rd_kafka_destroy(handle_);
 }
 
-std::string mock_kafka::bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+std::string mock_kafka::bootstraps() const {
+  return rd_kafka_mock_cluster_bootstraps(cluster_);
+}
 
 void mock_kafka::create_topic(const std::string& topic, int partitions) {
   if (rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, 1) !=
