@@ -90,12 +90,8 @@ std::vector<std::string> read_brokers(config::object_reader& r) {
   if (value->is_string()) {
     brokers = split_commas(value->get<std::string>());
   } else if (value->is_array()) {
-    for (const auto& item : *value) {
-      if (!item.is_string()) {
-        throw r.error("brokers", "expected strings \"host:port\"");
-      }
-      brokers.push_back(item.get<std::string>());
-    }
+    // Read again as a list: each item's variables expanded, an error at the item's path.
+    brokers = r.string_list("brokers");
   } else {
     throw r.error("brokers", "expected a list of \"host:port\" or one comma-separated string");
   }

@@ -11,6 +11,9 @@ namespace {
 
 config::env_lookup env() {
   return [](const std::string& name) {
+    if (name == "KAFKA_BROKER") {
+      return std::optional<std::string>("k9:9092");
+    }
     return name == "KAFKA_PASSWORD" ? std::optional<std::string>("hunter2")
                                     : std::optional<std::string>();
   };
@@ -87,10 +90,16 @@ TEST(kafka_options, every_option) {
   EXPECT_EQ(effective.dump().find("hunter2"), std::string::npos);
 }
 
+TEST(kafka_options, brokers_in_a_list_expand_variables) {
+  const auto [o, effective] = parse(R"({"brokers": ["${KAFKA_BROKER}", "k2:9092"], "topic": "t"})");
+  EXPECT_EQ(o.brokers, (std::vector<std::string>{"k9:9092", "k2:9092"}));
+  EXPECT_EQ(effective["brokers"], nlohmann::ordered_json({"k9:9092", "k2:9092"}));
+}
+
 TEST(kafka_options, errors_name_the_path_and_never_the_secret) {
   EXPECT_NE(error_of(R"({"topic": "t"})").find("/brokers"), std::string::npos);
   EXPECT_NE(error_of(R"({"brokers": ["k1"], "topic": "t"})").find("/brokers"), std::string::npos);
-  EXPECT_NE(error_of(R"({"brokers": [1], "topic": "t"})").find("/brokers"), std::string::npos);
+  EXPECT_NE(error_of(R"({"brokers": [1], "topic": "t"})").find("/brokers/0"), std::string::npos);
   EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "a b"})").find("/topic"), std::string::npos);
   EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "{nope}"})").find("/topic"), std::string::npos);
   EXPECT_NE(error_of(R"({"brokers": "k:1", "topic": "t", "key": "serial"})").find("/key"),
