@@ -6,6 +6,8 @@
 #include "sinks/file/file_sink.hpp"
 #include "sinks/http/http_options.hpp"
 #include "sinks/http/http_sink.hpp"
+#include "sinks/kafka/kafka_options.hpp"
+#include "sinks/kafka/kafka_sink.hpp"
 #include "sinks/stdout/stdout_options.hpp"
 #include "sinks/stdout/stdout_sink.hpp"
 #include "sinks/syslog/syslog_options.hpp"
@@ -46,6 +48,12 @@ const std::map<std::string, sink_type, std::less<>>& registered() {
         [](const config::sink_config& c, const boost::asio::any_io_executor& ex) {
           return std::make_unique<http_sink>(c.name, std::any_cast<http_options>(c.options),
                                              c.batch.max_bytes, ex);
+        }}},
+      {"kafka",
+       {[](config::object_reader& r) { return std::any(parse_kafka_options(r)); },
+        [](const config::sink_config& c, const boost::asio::any_io_executor& ex) {
+          return std::make_unique<kafka_sink>(c.name, std::any_cast<kafka_options>(c.options),
+                                              c.batch, ex);
         }}},
   };
   return types;

@@ -36,6 +36,15 @@ struct delivery {
   static delivery rejected(std::string why) { return {outcome::rejected, std::move(why), {}}; }
 };
 
+/// A measurement of a sink's own, for /metrics as `qsanfwd_sink_<name>{sink="..."}`: what the
+/// destination's client knows and the dispatcher does not (a Kafka producer's queue depth).
+struct sink_gauge {
+  std::string name;  ///< after `qsanfwd_sink_`: [a-z0-9_]+
+  std::string help;
+  double value = 0;
+  bool counter = false;  ///< a total since start (named *_total), else a gauge
+};
+
 /// A destination for events. The dispatcher calls one sink from one coroutine at a time, on
 /// the agent's single io_context thread: deliver() is never called again before the previous
 /// call has finished.
@@ -55,6 +64,9 @@ class sink {
   virtual boost::asio::awaitable<void> close() { co_return; }
   /// The sink's name from the configuration.
   virtual std::string_view name() const = 0;
+  /// The sink's own measurements, read on the thread the sink runs on (the dispatcher copies
+  /// them into its status); none for most sinks.
+  virtual std::vector<sink_gauge> gauges() const { return {}; }
 };
 
 }  // namespace qsanfwd::sinks

@@ -1,6 +1,8 @@
 #include "agent/app/metrics_endpoint.hpp"
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
 
 #include "agent/core/time.hpp"
 #include "agent/ops/prometheus.hpp"
@@ -110,6 +112,28 @@ void health_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
              [](const device_metrics& d) { return d.health.events_queued; });
 }
 
+/// The sinks' own measurements (sink::gauges()): one family per name, one sample per sink that
+/// has it.
+void sink_gauge_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
+  std::set<std::string, std::less<>> done;
+  for (const auto& first : s.sinks) {
+    for (const auto& g : first.gauges) {
+      if (!done.insert(g.name).second) {
+        continue;
+      }
+      const auto name = "qsanfwd_sink_" + g.name;
+      p.family(name, g.counter ? "counter" : "gauge", g.help);
+      for (const auto& k : s.sinks) {
+        for (const auto& h : k.gauges) {
+          if (h.name == g.name) {
+            p.sample(name, {{"sink", k.name}}, h.value);
+          }
+        }
+      }
+    }
+  }
+}
+
 /// Each sink's deliveries, backlog and answer times.
 void sink_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
   using sink_status = pipeline::sink_status;
@@ -138,6 +162,7 @@ void sink_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
     p.histogram("qsanfwd_sink_request_duration_seconds", {{"sink", k.name}},
                 ops::latency_histogram::bounds, k.latency.counts(), k.latency.sum());
   }
+  sink_gauge_metrics(p, s);
 }
 
 /// The durable queue as a whole.

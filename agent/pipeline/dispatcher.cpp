@@ -254,8 +254,7 @@ std::vector<sink_status> dispatcher::status() const {
     const auto& t = l->totals;
     out.push_back(sink_status{l->cfg.name, t.seq, l->pending_bytes, t.delivered,
                               t.retried + l->unsaved_retries, t.rejected, t.dropped, t.filtered,
-                              l->retrying,
-                              l->last_error, l->latency});
+                              l->retrying, l->last_error, l->latency, l->target->gauges()});
   }
   return out;
 }

@@ -49,6 +49,8 @@ struct sink_status {
   bool retrying = false;  ///< the last attempt answered retry
   std::string last_error;
   ops::latency_histogram latency;  ///< how long deliver() took, in this run
+  /// The sink's own measurements (sink::gauges()), for /metrics.
+  std::vector<sinks::sink_gauge> gauges = {};
 };
 
 /// Sends the durable queue to every sink: one coroutine per sink on the agent's io_context,

@@ -29,7 +29,7 @@ using namespace std::chrono_literals;
 
 struct settings {
   std::vector<std::size_t> backlogs{1'000'000};
-  std::vector<std::string> targets{"fetch-only", "file", "syslog", "http"};
+  std::vector<std::string> targets{"fetch-only", "file", "syslog", "http", "kafka"};
   int page_size = 1000;
   fs::path agent = QSANFWD_AGENT_PATH;
   fs::path work_dir = fs::temp_directory_path();
@@ -140,6 +140,10 @@ std::string sink_json(const std::string& target, const fs::path& dir, std::uint1
     return "{" + common + R"("type": "syslog", "address": "tcp://127.0.0.1:)" +
            std::to_string(port) + "\"}";
   }
+  if (target == "kafka") {
+    return "{" + common + R"("type": "kafka", "topic": "qsan", "brokers": "127.0.0.1:)" +
+           std::to_string(port) + "\"}";
+  }
   return "{" + common + R"("type": "http", "format": "ndjson", "url": "http://127.0.0.1:)" +
          std::to_string(port) + "/\"}";
 }
@@ -216,6 +220,8 @@ outcome drain_into(const settings& opt, const std::string& target, std::size_t l
     receiver = start_syslog_receiver();
   } else if (target == "http") {
     receiver = start_http_receiver();
+  } else if (target == "kafka") {
+    receiver = start_kafka_receiver();
   }
   const auto config = dir.path / "config.json";
   write_config(config, dir.path, array_port, opt.page_size,
@@ -347,9 +353,9 @@ int main(int argc, char** argv) {
   std::optional<std::uint16_t> fetch_port;
   app.add_option("--lines", opt.backlogs, "backlog sizes to drain, e.g. 100000,1000000,5000000")
       ->delimiter(',');
-  app.add_option("--targets", opt.targets, "fetch-only, file, syslog, http")
+  app.add_option("--targets", opt.targets, "fetch-only, file, syslog, http, kafka")
       ->delimiter(',')
-      ->check(CLI::IsMember({"fetch-only", "file", "syslog", "http"}));
+      ->check(CLI::IsMember({"fetch-only", "file", "syslog", "http", "kafka"}));
   app.add_option("--page-size", opt.page_size, "lines per page")->check(CLI::Range(1, 10000));
   app.add_option("--agent", opt.agent, "the qsanfwd binary to measure")->check(CLI::ExistingFile);
   app.add_option("--work-dir", opt.work_dir, "where state and sink files go")

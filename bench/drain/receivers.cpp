@@ -1,10 +1,16 @@
 #include "bench/drain/receivers.hpp"
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <array>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <fstream>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 
 #include "agent/net/http_server.hpp"
 
@@ -15,6 +21,60 @@ namespace net = qsanfwd::net;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+/// The mock cluster and a client of it that asks for the partition's high watermark.
+class kafka_receiver final : public counting_receiver {
+ public:
+  kafka_receiver() {
+    std::array<char, 256> err{};
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "3", err.data(), err.size());
+    owner_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err.data(), err.size());
+    if (owner_ == nullptr) {
+      throw std::runtime_error(std::string("rd_kafka_new: ") + err.data());
+    }
+    cluster_ = rd_kafka_mock_cluster_new(owner_, 1);
+    if (cluster_ == nullptr ||
+        rd_kafka_mock_topic_create(cluster_, "qsan", 1, 1) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw std::runtime_error("cannot start librdkafka's mock cluster");
+    }
+    const std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster_);
+    port_ = static_cast<std::uint16_t>(std::stoi(bootstraps.substr(bootstraps.rfind(':') + 1)));
+    conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), err.data(), err.size());
+    rd_kafka_conf_set(conf, "log_level", "3", err.data(), err.size());
+    client_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err.data(), err.size());
+    if (client_ == nullptr) {
+      throw std::runtime_error(std::string("rd_kafka_new: ") + err.data());
+    }
+  }
+  ~kafka_receiver() override {
+    rd_kafka_destroy(client_);
+    rd_kafka_mock_cluster_destroy(cluster_);
+    rd_kafka_destroy(owner_);
+  }
+  kafka_receiver(const kafka_receiver&) = delete;
+  kafka_receiver& operator=(const kafka_receiver&) = delete;
+
+  std::uint16_t port() const override { return port_; }
+  std::uint64_t count() override {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (rd_kafka_query_watermark_offsets(client_, "qsan", 0, &low, &high, 1000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return last_;
+    }
+    last_ = static_cast<std::uint64_t>(high);
+    return last_;
+  }
+
+ private:
+  rd_kafka_t* owner_ = nullptr;
+  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  rd_kafka_t* client_ = nullptr;
+  std::uint16_t port_ = 0;
+  std::uint64_t last_ = 0;
+};
 
 /// Accepts on 127.0.0.1:0 and serves each connection on a thread of its own with `serve`.
 /// Threads are detached: a benchmark process exits with them still blocked in a read.
@@ -137,6 +197,10 @@ class http_receiver final : public counting_receiver {
 };
 
 }  // namespace
+
+std::unique_ptr<counting_receiver> start_kafka_receiver() {
+  return std::make_unique<kafka_receiver>();
+}
 
 std::unique_ptr<counting_receiver> start_syslog_receiver() {
   return make_receiver(count_syslog_frames);

@@ -23,6 +23,10 @@ std::unique_ptr<counting_receiver> start_syslog_receiver();
 /// of ndjson bodies.
 std::unique_ptr<counting_receiver> start_http_receiver();
 
+/// librdkafka's mock cluster (one broker, topic `qsan` of one partition) in this process:
+/// port() is its broker's, count() the partition's high watermark (messages appended).
+std::unique_ptr<counting_receiver> start_kafka_receiver();
+
 /// Counts the lines of a file as another process appends to them, reading only what is new.
 class file_line_counter {
  public:
