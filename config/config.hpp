@@ -50,6 +50,7 @@ struct thresholds {
   double disk_temperature_c = 55;
   double ssd_life_remain_pct = 10;
   double pool_used_pct = 90;
+  double snapshot_used_pct = 80;
 };
 
 struct health_options {

@@ -245,6 +245,7 @@ health_options read_health(object_reader r) {
   health.limits.disk_temperature_c = t.number("disk_temperature_c", 0, 150, 55);
   health.limits.ssd_life_remain_pct = t.number("ssd_life_remain_pct", 0, 100, 10);
   health.limits.pool_used_pct = t.number("pool_used_pct", 0, 100, 90);
+  health.limits.snapshot_used_pct = t.number("snapshot_used_pct", 0, 100, 80);
   t.finish();
   r.finish();
   return health;

@@ -119,6 +119,16 @@ array_state::array_state(std::string model, std::string serial) {
               {2982171381U, "vol-backup", hdd.id, "Optimal", "Online"},
               {2982171382U, "vol-db", ssd.id, "Optimal", "Online"},
               {2982171383U, "vol-vm", ssd.id, "Optimal", "Online"}};
+  const std::string target = "iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1";
+  for (const auto* host :
+       {"iqn.1991-05.com.microsoft:backup-host", "iqn.1994-05.com.redhat:db-host"}) {
+    sessions_.push_back({0, host, "0", target, true, next_tsih_++});
+  }
+  replications_ = {{2977911540U,
+                    "vol-data",
+                    "Online",
+                    {{0, "eth2", "10.0.0.2", "iqn.2004-08.com.qsan:dr", "0", "Online"}}}};
+  snapshots_ = {{2977911538U, 1024, 20480}};
 }
 
 disk* array_state::find_disk(std::string_view id) {
@@ -277,6 +287,60 @@ bool array_state::set_volume_health(std::string_view name, std::string health, s
   v->health = std::move(health);
   v->status = std::move(status);
   return true;
+}
+
+bool array_state::set_iscsi_session_present(std::string_view initiator, bool present) {
+  bool found = false;
+  for (auto& x : sessions_) {
+    if (x.initiator != initiator) {
+      continue;
+    }
+    found = true;
+    if (present && !x.present) {
+      x.tsih = next_tsih_++;
+    }
+    x.present = present;
+  }
+  return found;
+}
+
+bool array_state::set_replication_status(std::string_view task_id, std::string status) {
+  for (auto& t : replications_) {
+    if (std::to_string(t.id) == task_id) {
+      t.status = std::move(status);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool array_state::set_replication_line_status(std::string_view task_id, int no,
+                                              std::string status) {
+  for (auto& t : replications_) {
+    if (std::to_string(t.id) != task_id) {
+      continue;
+    }
+    for (auto& l : t.lines) {
+      if (l.no == no) {
+        l.status = std::move(status);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool array_state::set_snapshot_used(std::string_view task_id, double percent) {
+  if (percent < 0 || percent > 100) {
+    return false;
+  }
+  for (auto& t : snapshots_) {
+    if (std::to_string(t.id) == task_id) {
+      t.used_mb = static_cast<std::int64_t>(static_cast<double>(t.total_mb) * percent / 100);
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string array_state::hardware_info(bool strings) const {
@@ -448,18 +512,24 @@ std::string array_state::iscsi_targets(bool strings) const {
 }
 
 std::string array_state::iscsi_sessions() const {
-  ordered_json session = {{"id", "1"},
-                          {"TSIH", "1"},
-                          {"initiatorName", "iqn.1991-05.com.microsoft:backup-host"},
-                          {"targetID", "0"},
-                          {"targetName", "iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1"},
-                          {"initialR2T", true},
-                          {"immedData", true},
-                          {"maxOutR2T", "1"},
-                          {"maxDataBurstLen", 262144},
-                          {"dataSeqInOrder", true},
-                          {"dataPDUInOrder", true}};
-  return ordered_json{{"iscsi", {{{"ctrlID", 0}, {"sessions", {session}}}}}}.dump();
+  auto sessions = ordered_json::array();
+  for (const auto& x : sessions_) {
+    if (!x.present) {
+      continue;
+    }
+    sessions.push_back({{"id", std::to_string(x.tsih)},
+                        {"TSIH", std::to_string(x.tsih)},
+                        {"initiatorName", x.initiator},
+                        {"targetID", x.target_id},
+                        {"targetName", x.target_name},
+                        {"initialR2T", true},
+                        {"immedData", true},
+                        {"maxOutR2T", "1"},
+                        {"maxDataBurstLen", 262144},
+                        {"dataSeqInOrder", true},
+                        {"dataPDUInOrder", true}});
+  }
+  return ordered_json{{"iscsi", {{{"ctrlID", 0}, {"sessions", sessions}}}}}.dump();
 }
 
 std::optional<std::string> array_state::backup_list(std::string_view type, bool strings) const {
@@ -470,29 +540,36 @@ std::optional<std::string> array_state::backup_list(std::string_view type, bool 
                            {"month", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}};
   auto tasks = ordered_json::array();
   if (type == "snapshot") {
-    tasks.push_back({{"id", id_value(2977911538U, strings)},
-                     {"usedSize", 1024},
-                     {"totalSize", 20480},
-                     {"schedule", schedule}});
+    for (const auto& t : snapshots_) {
+      tasks.push_back({{"id", id_value(t.id, strings)},
+                       {"usedSize", t.used_mb},
+                       {"totalSize", t.total_mb},
+                       {"schedule", schedule}});
+    }
   } else if (type == "clone") {
     tasks.push_back({{"id", id_value(2977911539U, strings)},
                      {"destination", "2982171381"},
                      {"schedule", schedule}});
   } else if (type == "replication") {
-    tasks.push_back({{"id", id_value(2977911540U, strings)},
-                     {"source", "vol-data"},
-                     {"status", "Online"},
-                     {"shaping", "default"},
-                     {"rate", 100},
-                     {"createTime", "2024-03-01 10:00:00"},
-                     {"destination",
-                      {{{"no", 0},
-                        {"sourcePort", "eth2"},
-                        {"IP", "10.0.0.2"},
-                        {"targetName", "iqn.2004-08.com.qsan:dr"},
-                        {"Lun", "0"},
-                        {"status", "Online"}}}},
-                     {"schedule", schedule}});
+    for (const auto& t : replications_) {
+      auto lines = ordered_json::array();
+      for (const auto& l : t.lines) {
+        lines.push_back({{"no", id_value(static_cast<std::uint64_t>(l.no), strings)},
+                         {"sourcePort", l.port},
+                         {"IP", l.ip},
+                         {"targetName", l.target},
+                         {"Lun", l.lun},
+                         {"status", l.status}});
+      }
+      tasks.push_back({{"id", id_value(t.id, strings)},
+                       {"source", t.source},
+                       {"status", t.status},
+                       {"shaping", "default"},
+                       {"rate", 100},
+                       {"createTime", "2024-03-01 10:00:00"},
+                       {"destination", lines},
+                       {"schedule", schedule}});
+    }
   } else if (type != "cloud") {
     return std::nullopt;
   }

@@ -79,6 +79,40 @@ struct volume {
   std::string status = "Online";
 };
 
+/// A host's iSCSI login to a target. A dropped session disappears from the list; restored, it
+/// comes back with a new session id and TSIH, as a new login does.
+struct iscsi_session {
+  int ctrl = 0;
+  std::string initiator;
+  std::string target_id;
+  std::string target_name;
+  bool present = true;
+  std::uint32_t tsih = 1;
+};
+
+/// One line of a replication task to its destination.
+struct replication_line {
+  int no = 0;
+  std::string port;
+  std::string ip;
+  std::string target;
+  std::string lun;
+  std::string status = "Online";
+};
+
+struct replication_task {
+  std::uint64_t id = 0;
+  std::string source;
+  std::string status = "Online";
+  std::vector<replication_line> lines;
+};
+
+struct snapshot_task {
+  std::uint64_t id = 0;
+  std::int64_t used_mb = 0;
+  std::int64_t total_mb = 0;
+};
+
 /// The simulated array's hardware and storage, with the JSON of each endpoint. A head enclosure
 /// (0) and an expansion (1), twelve disks, two pools with raidsets, four volumes. Mutators
 /// return false for an unknown name. Not thread-safe: the simulator guards it.
@@ -103,6 +137,13 @@ class array_state {
   bool set_raidset_health(std::string_view pool_name, int id, std::string health,
                           std::string status);
   bool set_volume_health(std::string_view name, std::string health, std::string status);
+  /// Drops or restores every iSCSI session of an initiator (a host logs out or back in).
+  bool set_iscsi_session_present(std::string_view initiator, bool present);
+  bool set_replication_status(std::string_view task_id, std::string status);
+  /// The status of line `no` of a replication task's destination.
+  bool set_replication_line_status(std::string_view task_id, int no, std::string status);
+  /// The snapshot space of a snapshot task, `percent` used.
+  bool set_snapshot_used(std::string_view task_id, double percent);
 
   /// Bodies of the endpoints; `strings` sends ids and counts as JSON strings.
   std::string hardware_info(bool strings) const;
@@ -125,6 +166,10 @@ class array_state {
   std::vector<disk> disks_;
   std::vector<pool> pools_;
   std::vector<volume> volumes_;
+  std::vector<iscsi_session> sessions_;
+  std::uint32_t next_tsih_ = 1;
+  std::vector<replication_task> replications_;
+  std::vector<snapshot_task> snapshots_;
 };
 
 }  // namespace qsanfwd::sim

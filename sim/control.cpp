@@ -115,9 +115,9 @@ reply simulator::impl::control(http::verb method, std::string_view path, std::st
 /// nullopt: unknown control path; false: unknown component. Throws json::exception on a
 /// missing or mistyped field.
 std::optional<bool> simulator::impl::control_action(std::string_view path, const json& j) {
-  for (const auto group :
-       {&impl::control_log_action, &impl::control_fault_action, &impl::control_disk_action,
-        &impl::control_enclosure_action, &impl::control_storage_action}) {
+  for (const auto group : {&impl::control_log_action, &impl::control_fault_action,
+                           &impl::control_disk_action, &impl::control_enclosure_action,
+                           &impl::control_storage_action, &impl::control_host_action}) {
     if (auto done = (this->*group)(path, j)) {
       return done;
     }
@@ -265,6 +265,26 @@ std::optional<bool> simulator::impl::control_storage_action(std::string_view pat
   }
   if (path == "/_sim/volume") {
     return array.set_volume_health(name(), health(), status());
+  }
+  return std::nullopt;
+}
+
+/// iSCSI sessions, replication and snapshot tasks.
+std::optional<bool> simulator::impl::control_host_action(std::string_view path, const json& j) {
+  const auto task = [&] { return j.at("id").get<std::string>(); };
+  const auto status = [&] { return j.at("status").get<std::string>(); };
+  if (path == "/_sim/iscsi/session/drop" || path == "/_sim/iscsi/session/restore") {
+    return array.set_iscsi_session_present(j.at("initiator").get<std::string>(),
+                                           path.ends_with("restore"));
+  }
+  if (path == "/_sim/replication") {
+    return array.set_replication_status(task(), status());
+  }
+  if (path == "/_sim/replication/destination") {
+    return array.set_replication_line_status(task(), j.at("no").get<int>(), status());
+  }
+  if (path == "/_sim/snapshot/used") {
+    return array.set_snapshot_used(task(), j.at("percent").get<double>());
   }
   return std::nullopt;
 }

@@ -270,6 +270,32 @@ bool simulator::set_volume_health(std::string_view name, std::string health, std
   return impl_->array.set_volume_health(name, std::move(health), std::move(status));
 }
 
+bool simulator::drop_iscsi_session(std::string_view initiator) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_iscsi_session_present(initiator, false);
+}
+
+bool simulator::restore_iscsi_session(std::string_view initiator) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_iscsi_session_present(initiator, true);
+}
+
+bool simulator::set_replication_status(std::string_view task_id, std::string status) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_replication_status(task_id, std::move(status));
+}
+
+bool simulator::set_replication_destination_status(std::string_view task_id, int no,
+                                                   std::string status) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_replication_line_status(task_id, no, std::move(status));
+}
+
+bool simulator::set_snapshot_used(std::string_view task_id, double percent) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->array.set_snapshot_used(task_id, percent);
+}
+
 running_simulator::running_simulator(options o)
     : work_(io_.get_executor()), sim_(io_, std::move(o)) {
   sim_.start();

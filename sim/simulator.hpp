@@ -168,6 +168,16 @@ class simulator {
   bool set_raidset_health(std::string_view pool, int id, std::string health, std::string status);
   bool set_volume_health(std::string_view name, std::string health, std::string status);
 
+  // Hosts and backup tasks.
+  /// Every session of the initiator logs out, or logs in again (with a new id and TSIH).
+  bool drop_iscsi_session(std::string_view initiator);
+  bool restore_iscsi_session(std::string_view initiator);
+  /// A replication task's status ("Online" at start), and that of line `no` of its destination.
+  bool set_replication_status(std::string_view task_id, std::string status);
+  bool set_replication_destination_status(std::string_view task_id, int no, std::string status);
+  /// A snapshot task's snapshot space, `percent` used (5 at start).
+  bool set_snapshot_used(std::string_view task_id, double percent);
+
   struct impl;
 
  private:

@@ -126,6 +126,7 @@ struct simulator::impl : std::enable_shared_from_this<simulator::impl> {
   std::optional<bool> control_disk_action(std::string_view path, const nlohmann::json& j);
   std::optional<bool> control_enclosure_action(std::string_view path, const nlohmann::json& j);
   std::optional<bool> control_storage_action(std::string_view path, const nlohmann::json& j);
+  std::optional<bool> control_host_action(std::string_view path, const nlohmann::json& j);
   void add_logs_locked(std::size_t n);
   bool add_log_locked(const log_line& line);
   counters stats_locked() const;

@@ -129,14 +129,17 @@ void schedule_script(asio::io_context& io, sim::simulator& array,
     });
   };
   at(std::chrono::seconds(6), [&array] {
-    say("failing disk e0d3 and PSU 2 of enclosure 0 on the simulated array");
+    say("failing disk e0d3 and PSU 2 of enclosure 0 on the simulated array; the db host's "
+        "iSCSI session drops");
     array.fail_disk("e0d3");
     array.set_psu_status(0, "2", "Failed");
+    array.drop_iscsi_session("iqn.1994-05.com.redhat:db-host");
   });
   at(std::chrono::seconds(16), [&array] {
-    say("replacing disk e0d3 and PSU 2: they recover");
+    say("replacing disk e0d3 and PSU 2: they recover, and the db host logs in again");
     array.restore_disk("e0d3");
     array.set_psu_status(0, "2", "Good");
+    array.restore_iscsi_session("iqn.1994-05.com.redhat:db-host");
   });
 }
 

@@ -387,6 +387,21 @@ asio::awaitable<result<std::vector<volume>>> device_client::volumes() {
   co_return co_await call<std::vector<volume>>(std::string(rest::volume_list), parse_volumes);
 }
 
+asio::awaitable<result<std::vector<iscsi_session>>> device_client::iscsi_sessions() {
+  co_return co_await call<std::vector<iscsi_session>>(std::string(rest::iscsi_session_list),
+                                                      parse_iscsi_sessions);
+}
+
+asio::awaitable<result<std::vector<replication_task>>> device_client::replication_tasks() {
+  co_return co_await call<std::vector<replication_task>>(std::string(rest::replication_task_list),
+                                                         parse_replication_tasks);
+}
+
+asio::awaitable<result<std::vector<snapshot_task>>> device_client::snapshot_tasks() {
+  co_return co_await call<std::vector<snapshot_task>>(std::string(rest::snapshot_task_list),
+                                                      parse_snapshot_tasks);
+}
+
 asio::awaitable<result<bool>> device_client::logout() {
   if (!std::exchange(vault_loaded_, true)) {
     refresh_token_ = vault_.load(settings_.name);

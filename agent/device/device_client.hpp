@@ -81,6 +81,9 @@ class device_client : public log_reader {
   boost::asio::awaitable<result<std::vector<disk>>> disks();
   boost::asio::awaitable<result<std::vector<pool>>> pools();
   boost::asio::awaitable<result<std::vector<volume>>> volumes();
+  boost::asio::awaitable<result<std::vector<iscsi_session>>> iscsi_sessions();
+  boost::asio::awaitable<result<std::vector<replication_task>>> replication_tasks();
+  boost::asio::awaitable<result<std::vector<snapshot_task>>> snapshot_tasks();
 
   /// Revokes the stored refresh token on the array and forgets it locally.
   boost::asio::awaitable<result<bool>> logout();

@@ -91,4 +91,41 @@ struct volume {
   std::string pool_id;
 };
 
+/// An iSCSI session a host holds with a target (`/rest/v1/iscsi/session/list`). SAN and FAS
+/// firmware send `id`, `TSIH` and `targetID`; NAS firmware sends the client's address instead.
+struct iscsi_session {
+  int ctrl_id = 0;   ///< the controller it is logged in to
+  std::string id;    ///< the array's session id: new at each login
+  std::string tsih;  ///< target session identifying handle: new at each login
+  std::string initiator_name;
+  std::string target_id;
+  std::string target_name;
+  std::string client_ip;  ///< NAS only
+  std::string client_name;
+};
+
+/// One line (connection) of a replication task to its destination.
+struct replication_destination {
+  std::string no;  ///< the line number, else its position in the list
+  std::string ip;
+  std::string target_name;  ///< SAN/FAS; NAS names a destination volume (`name`)
+  std::string lun;
+  std::string status;  ///< SAN/FAS only
+};
+
+/// A replication task (`/rest/v1/backup/replication/list`).
+struct replication_task {
+  std::string id;
+  std::string source;
+  std::string status;
+  std::vector<replication_destination> destinations;
+};
+
+/// A snapshot task and its snapshot space (`/rest/v1/backup/snapshot/list`).
+struct snapshot_task {
+  std::string id;
+  std::int64_t used_mb = 0;
+  std::int64_t total_mb = 0;
+};
+
 }  // namespace qsanfwd::device

@@ -663,6 +663,12 @@ constexpr std::string_view pool_keys[] = {"pools",    "name",     "id",       "h
                                           "status",   "totalSize", "usedSize", "raidsets",
                                           "raidSets", "raidLevel", "disks"};
 constexpr std::string_view volume_keys[] = {"volumes", "id", "name", "health", "status", "poolID"};
+constexpr std::string_view iscsi_session_keys[] = {
+    "iscsi",         "ctrlID",   "sessions",   "id",       "TSIH",
+    "initiatorName", "targetID", "targetName", "clientIP", "clientName"};
+constexpr std::string_view replication_keys[] = {
+    "tasks", "id", "source", "status", "destination", "no", "IP", "targetName", "Lun", "name"};
+constexpr std::string_view snapshot_task_keys[] = {"tasks", "id", "usedSize", "totalSize"};
 
 answer_shape shape_of(std::span<const std::string_view> keys, std::string_view list) {
   return answer_shape{keys, list, max_items, too_many_items(list)};
@@ -690,6 +696,75 @@ enclosure enclosure_of(const json& obj, const std::string& where) {
     e.cache_to_flash = sensors(*more, "cacheToFlash");
   }
   return e;
+}
+
+/// The elements of a field that is a list of objects or one object (the manual's tables call
+/// lists "object" and show arrays): a list as it is, an object as a list of one, anything else
+/// as none.
+std::vector<const json*> one_or_many(const json& obj, std::string_view key) {
+  std::vector<const json*> out;
+  const auto* f = find(obj, key);
+  if (f != nullptr && f->is_array()) {
+    for (const auto& x : *f) {
+      out.push_back(&x);
+    }
+  } else if (f != nullptr && f->is_object()) {
+    out.push_back(f);
+  }
+  return out;
+}
+
+const json& object_at(const json& j, const std::string& where) {
+  if (!j.is_object()) {
+    throw bad_field{"field " + where + " is not an object"};
+  }
+  return j;
+}
+
+void add_sessions(const json& ctrl, const std::string& where, int position,
+                  std::vector<iscsi_session>& out) {
+  const auto id = to_small_int(optional_int(ctrl, "ctrlID").value_or(position));
+  if (!id) {
+    throw bad_field{"field " + where + ".ctrlID is out of range"};
+  }
+  const auto& sessions = required_array(ctrl, "sessions", where);
+  for (std::size_t i = 0; i < sessions.size(); ++i) {
+    const auto at = where + "." + item("sessions", i);
+    const auto& s = object_at(sessions[i], at);
+    iscsi_session x;
+    x.ctrl_id = *id;
+    x.initiator_name = required_text(s, "initiatorName", at);
+    if (x.initiator_name.empty()) {
+      throw bad_field{"field " + at + ".initiatorName is empty"};
+    }
+    x.id = text(s, "id");
+    x.tsih = text(s, "TSIH");
+    x.target_id = text(s, "targetID");
+    x.target_name = text(s, "targetName");
+    x.client_ip = text(s, "clientIP");
+    x.client_name = text(s, "clientName");
+    out.push_back(std::move(x));
+  }
+}
+
+replication_task replication_of(const json& t, const std::string& where) {
+  replication_task x;
+  x.id = required_text(t, "id", where);
+  if (x.id.empty()) {
+    throw bad_field{"field " + where + ".id is empty"};
+  }
+  x.source = text(t, "source");
+  x.status = text(t, "status");
+  const auto lines = one_or_many(t, "destination");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto& d = object_at(*lines[i], where + "." + item("destination", i));
+    auto no = text(d, "no");
+    auto target = text(d, "targetName");
+    x.destinations.push_back(replication_destination{
+        no.empty() ? std::to_string(i) : no, text(d, "IP"),
+        target.empty() ? text(d, "name") : target, text(d, "Lun"), text(d, "status")});
+  }
+  return x;
 }
 
 /// A raidset's member disk as text: its id, whether given as a string, a number or an object
@@ -875,6 +950,61 @@ result<std::vector<volume>> parse_volumes(std::string_view body) {
     }
     return out;
   });
+}
+
+result<std::vector<iscsi_session>> parse_iscsi_sessions(std::string_view body) {
+  const auto shape = shape_of(iscsi_session_keys, "iscsi");
+  return parse_with<std::vector<iscsi_session>>(
+      rest::iscsi_session_list, body, shape, [](const json& doc) {
+        std::vector<iscsi_session> out;
+        const auto* list = find(doc, "iscsi");
+        if (list != nullptr && list->is_object()) {
+          add_sessions(*list, "iscsi", 0, out);
+          return out;
+        }
+        const auto& ctrls = required_array(doc, "iscsi", "");
+        for (std::size_t i = 0; i < ctrls.size(); ++i) {
+          const auto where = item("iscsi", i);
+          add_sessions(object_at(ctrls[i], where), where, static_cast<int>(i), out);
+        }
+        return out;
+      });
+}
+
+result<std::vector<replication_task>> parse_replication_tasks(std::string_view body) {
+  const auto shape = shape_of(replication_keys, "tasks");
+  return parse_with<std::vector<replication_task>>(
+      rest::replication_task_list, body, shape, [](const json& doc) {
+        std::vector<replication_task> out;
+        const auto& tasks = required_array(doc, "tasks", "");
+        for (std::size_t i = 0; i < tasks.size(); ++i) {
+          const auto where = item("tasks", i);
+          out.push_back(replication_of(object_at(tasks[i], where), where));
+        }
+        return out;
+      });
+}
+
+result<std::vector<snapshot_task>> parse_snapshot_tasks(std::string_view body) {
+  const auto shape = shape_of(snapshot_task_keys, "tasks");
+  return parse_with<std::vector<snapshot_task>>(
+      rest::snapshot_task_list, body, shape, [](const json& doc) {
+        std::vector<snapshot_task> out;
+        const auto& tasks = required_array(doc, "tasks", "");
+        for (std::size_t i = 0; i < tasks.size(); ++i) {
+          const auto where = item("tasks", i);
+          const auto& t = object_at(tasks[i], where);
+          snapshot_task x;
+          x.id = required_text(t, "id", where);
+          if (x.id.empty()) {
+            throw bad_field{"field " + where + ".id is empty"};
+          }
+          x.used_mb = optional_int(t, "usedSize").value_or(0);
+          x.total_mb = optional_int(t, "totalSize").value_or(0);
+          out.push_back(std::move(x));
+        }
+        return out;
+      });
 }
 
 }  // namespace qsanfwd::device

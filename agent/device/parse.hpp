@@ -25,6 +25,13 @@ result<std::vector<enclosure>> parse_enclosures(std::string_view body);
 result<std::vector<disk>> parse_disks(std::string_view body);
 result<std::vector<pool>> parse_pools(std::string_view body);
 result<std::vector<volume>> parse_volumes(std::string_view body);
+/// `iscsi` as a list of controllers (the manual's example) or a single one; each session
+/// must name its initiator.
+result<std::vector<iscsi_session>> parse_iscsi_sessions(std::string_view body);
+/// A task's `destination` as a list of lines, a single object, or anything else (a string:
+/// none).
+result<std::vector<replication_task>> parse_replication_tasks(std::string_view body);
+result<std::vector<snapshot_task>> parse_snapshot_tasks(std::string_view body);
 
 namespace detail {
 /// parse_log_page() through nlohmann's DOM: the reference for every page, and the answer for

@@ -17,6 +17,9 @@ inline constexpr std::string_view volume_list = "/rest/v1/storage/volume/list"; 
 /// 9: /rest/v1/backup/{backup type}/list
 inline constexpr std::string_view backup_list_prefix = "/rest/v1/backup/";
 inline constexpr std::string_view backup_list_suffix = "/list";
+/// The two backup lists the health monitor reads: prefix, type, suffix.
+inline constexpr std::string_view snapshot_task_list = "/rest/v1/backup/snapshot/list";
+inline constexpr std::string_view replication_task_list = "/rest/v1/backup/replication/list";
 inline constexpr std::string_view log_list = "/rest/v1/log/list";            // 10
 inline constexpr std::string_view hardware_info = "/rest/v1/hardware/info";  // 11
 /// 12: /rest/v1/hardware/{enc_id}/info, or all/ for every enclosure

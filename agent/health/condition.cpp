@@ -12,7 +12,13 @@ namespace {
 // Words seen across QSAN product lines (XCubeSAN, XCubeNAS, AegisSAN) and their firmware
 // generations, lower case. The array's own word always travels in the event; this table only
 // decides how loud the event is.
-constexpr std::array<std::pair<std::string_view, condition>, 38> words{{
+//
+// Replication tasks and their destinations: the manual lists no status words. A task at work
+// (replicating, synchronizing) or at rest between scheduled runs (idle, completed) is doing
+// what it was set up to do, so fine; one paused, suspended or stopped protects nothing new
+// until someone acts (degraded); a lost link is failed. Any other word is unknown: not fine,
+// and the event says so.
+constexpr std::array<std::pair<std::string_view, condition>, 49> words{{
     {"good", condition::fine},
     {"optimal", condition::fine},
     {"online", condition::fine},
@@ -22,6 +28,16 @@ constexpr std::array<std::pair<std::string_view, condition>, 38> words{{
     {"present", condition::fine},
     {"active", condition::fine},
     {"ready", condition::fine},
+    {"replicating", condition::fine},
+    {"synchronizing", condition::fine},
+    {"syncing", condition::fine},
+    {"synchronized", condition::fine},
+    {"idle", condition::fine},
+    {"completed", condition::fine},
+    {"finished", condition::fine},
+    {"paused", condition::degraded},
+    {"suspended", condition::degraded},
+    {"stopped", condition::degraded},
     {"degraded", condition::degraded},
     {"degrade", condition::degraded},
     {"warning", condition::degraded},
@@ -51,6 +67,7 @@ constexpr std::array<std::pair<std::string_view, condition>, 38> words{{
     {"bad", condition::failed},
     {"not present", condition::failed},
     {"removed", condition::failed},
+    {"disconnected", condition::failed},
 }};
 
 std::string normalise(std::string_view word) {

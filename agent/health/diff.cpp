@@ -28,7 +28,9 @@ std::optional<limit_rule> rule_for(const key& k, const config::thresholds& t) {
     return limit_rule{t.ssd_life_remain_pct, false, hysteresis};
   }
   if (k.attribute == attributes::used_pct) {
-    return limit_rule{t.pool_used_pct, true, hysteresis};
+    return limit_rule{
+        k.component == components::snapshot_space ? t.snapshot_used_pct : t.pool_used_pct, true,
+        hysteresis};
   }
   if (k.attribute == attributes::rpm) {
     return limit_rule{0, false, 0};  // a fan at 0 rpm; any turning clears it
@@ -75,6 +77,28 @@ std::string threshold_message(const key& k, const reading& r, const limit_rule& 
                 : fmt::format("{} is turning again ({} rpm)", r.label, r.value);
 }
 
+/// Components whose leaving the array's list is news: reported removed and kept as absent.
+bool tracks_presence(std::string_view component) {
+  return component == components::enclosure || component == components::disk ||
+         component == components::iscsi_session;
+}
+
+/// A replication task goes from Online to Replicating and back at each scheduled run: only
+/// its leaving a good state, and its return, are news.
+bool reports_fine_changes(std::string_view component) {
+  return component != components::replication && component != components::replication_destination;
+}
+
+std::string removed_message(std::string_view component, const std::string& label) {
+  return component == components::iscsi_session
+             ? label + " is gone: the array no longer lists it"
+             : label + " was removed: the array no longer lists it";
+}
+
+std::string returned_message(std::string_view component, const std::string& label) {
+  return component == components::iscsi_session ? label + " is back" : label + " is present again";
+}
+
 /// The readings of one component, before and now, by attribute.
 struct component_readings {
   std::map<std::string, const reading*> before;
@@ -107,16 +131,16 @@ class differ {
       }
       return;
     }
-    const bool tracks_presence = name == components::enclosure || name == components::disk;
+    const bool tracked = tracks_presence(name);
     const auto* was = find(c.before, attributes::presence);
     const bool was_absent = was != nullptr && was->value == absent;
     const key presence_key{name, id, std::string(attributes::presence)};
     if (c.now.empty()) {
-      if (tracks_presence && was != nullptr) {
+      if (tracked && was != nullptr) {
         if (!was_absent) {
           emit(presence_key, *was, std::string(present), std::string(absent),
                severity_of_change(condition::fine, condition_of(absent)),
-               was->label + " was removed: the array no longer lists it");
+               removed_message(name, was->label));
         }
         auto gone = *was;
         gone.value = std::string(absent);
@@ -125,11 +149,11 @@ class differ {
       return;
     }
     const auto& any = *c.now.begin()->second;
-    if (tracks_presence && was_absent) {
+    if (tracked && was_absent) {
       emit(presence_key, any, std::string(absent), std::string(present),
            severity_of_change(condition_of(absent), condition::fine),
-           any.label + " is present again");
-    } else if (tracks_presence && c.before.empty() && section_was_read(name, id)) {
+           returned_message(name, any.label));
+    } else if (tracked && c.before.empty() && section_was_read(name, id)) {
       emit(presence_key, any, "", std::string(present),
            severity_of_change(std::nullopt, condition::fine), any.label + " was added");
     }
@@ -137,6 +161,7 @@ class differ {
     static const std::map<std::string, const reading*> nothing;
     const auto& before = was_absent ? nothing : c.before;
     words(name, id, before, c.now);
+    session_count(name, id, before, c.now);
     for (const auto& [attribute, now] : c.now) {
       const key k{name, id, attribute};
       auto kept = *now;
@@ -149,8 +174,11 @@ class differ {
 
   void inventory_first(const snapshot& observed) {
     const auto n = inventory_of(observed);
-    const auto counts = fmt::format("{} enclosures, {} disks, {} pools, {} raidsets, {} volumes",
-                                    n.enclosures, n.disks, n.pools, n.raidsets, n.volumes);
+    const auto counts = fmt::format(
+        "{} enclosures, {} disks, {} pools, {} raidsets, {} volumes, {} iSCSI sessions, {} "
+        "replication tasks",
+        n.enclosures, n.disks, n.pools, n.raidsets, n.volumes, n.iscsi_sessions,
+        n.replication_tasks);
     const auto attention = out_.events.size();
     const auto message =
         fmt::format("Health monitoring of {} started: {}; {}", ctx_.device, counts,
@@ -181,6 +209,10 @@ class differ {
       if (prev == nullptr && current == condition::fine) {
         continue;  // first sight of a fine component is not news
       }
+      if (prev != nullptr && current == condition::fine &&
+          condition_of(prev->value) == condition::fine && !reports_fine_changes(name)) {
+        continue;
+      }
       const auto level = severity_of_change(
           prev ? std::optional(condition_of(prev->value)) : std::nullopt, current);
       changes.push_back(word_change{attribute, prev, cur, level});
@@ -209,6 +241,30 @@ class differ {
     const auto message = fmt::format("{} {}{}", lead->now->label, fmt::join(parts, "; "), notes);
     emit(key{name, id, std::string(lead->attribute)}, *lead->now,
          lead->before ? lead->before->value : "", lead->now->value, lead->level, message);
+  }
+
+  /// Several sessions under one key (multipath): one fewer is a path lost (warning), one more
+  /// a path back or added (notice). The first sight of a key is not news.
+  void session_count(const std::string& name, const std::string& id,
+                     const std::map<std::string, const reading*>& before,
+                     const std::map<std::string, const reading*>& now) {
+    if (name != components::iscsi_session) {
+      return;
+    }
+    const auto* prev = find(before, attributes::sessions);
+    const auto* cur = find(now, attributes::sessions);
+    if (prev == nullptr || cur == nullptr || prev->value == cur->value) {
+      return;
+    }
+    const auto was = parse_number(prev->value);
+    const auto is = parse_number(cur->value);
+    if (!was || !is) {
+      return;
+    }
+    const bool fewer = *is < *was;
+    emit(key{name, id, std::string(attributes::sessions)}, *cur, prev->value, cur->value,
+         fewer ? severity::warning : severity::notice,
+         fmt::format("{} now has {} sessions (had {})", cur->label, cur->value, prev->value));
   }
 
   /// Emits a crossing when the alarm changes; returns whether it is raised now.

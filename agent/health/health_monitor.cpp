@@ -2,6 +2,7 @@
 
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/device/rest_api.hpp"
 #include "agent/health/diff.hpp"
 
 namespace qsanfwd::health {
@@ -72,7 +73,11 @@ asio::awaitable<result<std::size_t>> health_monitor::poll_once() {
     auto volumes = co_await client_.volumes();
     reachable = take(volumes, data.volumes, "/rest/v1/storage/volume/list");
   }
-  const bool any = data.enclosures || data.disks || data.pools || data.volumes;
+  if (reachable) {
+    reachable = co_await read_hosts_and_tasks(data);
+  }
+  const bool any = data.enclosures || data.disks || data.pools || data.volumes ||
+                   data.iscsi_sessions || data.replication_tasks || data.snapshot_tasks;
   if (!reachable || !any) {
     ++counters_.failed_polls;
     co_return failure{reachable
@@ -86,6 +91,19 @@ asio::awaitable<result<std::size_t>> health_monitor::poll_once() {
   const auto queued = commit(data, polled_at);
   counters_.last_success_unix = polled_at;
   co_return queued;
+}
+
+asio::awaitable<bool> health_monitor::read_hosts_and_tasks(poll_data& data) {
+  auto sessions = co_await client_.iscsi_sessions();
+  if (!take(sessions, data.iscsi_sessions, device::rest::iscsi_session_list)) {
+    co_return false;
+  }
+  auto replication = co_await client_.replication_tasks();
+  if (!take(replication, data.replication_tasks, device::rest::replication_task_list)) {
+    co_return false;
+  }
+  auto snapshots = co_await client_.snapshot_tasks();
+  co_return take(snapshots, data.snapshot_tasks, device::rest::snapshot_task_list);
 }
 
 void health_monitor::learn_identity(const poll_data& data) {

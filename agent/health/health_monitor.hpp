@@ -35,14 +35,14 @@ struct monitor_hooks {
 
 /// Polls a device's hardware and storage health and queues an event for each change.
 ///
-/// A poll reads /rest/v1/hardware/info, /rest/v1/hardware/all/info?moreInfo=true and the disk,
-/// pool and volume lists, flattens them into a snapshot, diffs it with the snapshot kept in the
-/// state store, and commits the new snapshot with the events it produced in one transaction: a
-/// crash before the commit reports the change at the next poll, one after it never again. An
-/// endpoint the firmware lacks (404) is skipped quietly (the client warns once) and another that
-/// fails while the array answers is skipped with one warning until it reads again; both keep
-/// their part of the snapshot. Not thread-safe; shares the device client with the log poller,
-/// so the caller runs one at a time.
+/// A poll reads /rest/v1/hardware/info, /rest/v1/hardware/all/info?moreInfo=true, the disk,
+/// pool and volume lists, the iSCSI sessions and the replication and snapshot tasks, flattens
+/// them into a snapshot, diffs it with the snapshot kept in the state store, and commits the new
+/// snapshot with the events it produced in one transaction: a crash before the commit reports
+/// the change at the next poll, one after it never again. An endpoint the firmware lacks (404)
+/// is skipped quietly (the client warns once) and another that fails while the array answers
+/// is skipped with one warning until it reads again; both keep their part of the snapshot. Not
+/// thread-safe; shares the device client with the log poller, so the caller runs one at a time.
 class health_monitor {
  public:
   health_monitor(device::device_client& client, state_store& store, event_queue& queue,
@@ -62,6 +62,9 @@ class health_monitor {
  private:
   template <typename T>
   bool take(result<T>& answer, std::optional<T>& into, std::string_view endpoint);
+  /// The iSCSI sessions and the replication and snapshot tasks; false when the array cannot
+  /// be reached.
+  boost::asio::awaitable<bool> read_hosts_and_tasks(poll_data& data);
   std::size_t commit(const poll_data& data, std::int64_t polled_at);
   void learn_identity(const poll_data& data);
 

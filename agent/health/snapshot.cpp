@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -167,7 +168,72 @@ void add_volumes(snapshot& out, const std::vector<device::volume>& volumes) {
   }
 }
 
+std::string iscsi_label(const device::iscsi_session& s) {
+  const auto& target = s.target_name.empty() ? s.target_id : s.target_name;
+  auto label = "iSCSI session of " + s.initiator_name + " to " +
+               (target.empty() ? std::string("the target") : target) + " on controller " +
+               std::to_string(s.ctrl_id);
+  if (!s.client_ip.empty()) {
+    label += " (client " + s.client_ip + ")";
+  }
+  return label;
+}
+
+void add_iscsi_sessions(snapshot& out, const std::vector<device::iscsi_session>& sessions) {
+  // Several sessions of one host to one target on one controller (multipath over two ports)
+  // share a key; their number tells when one of them drops.
+  std::map<std::string, std::pair<const device::iscsi_session*, int>> by_key;
+  for (const auto& s : sessions) {
+    auto& [first, count] = by_key[iscsi_session_id(s)];
+    first = first == nullptr ? &s : first;
+    ++count;
+  }
+  for (const auto& [id, entry] : by_key) {
+    component_writer w(out, components::iscsi_session, id, labelled(iscsi_label(*entry.first)));
+    w.set(attributes::sessions, std::to_string(entry.second));
+  }
+}
+
+void add_replication(snapshot& out, const std::vector<device::replication_task>& tasks) {
+  for (const auto& t : tasks) {
+    const auto task = "replication task " + t.id;
+    const auto label = t.source.empty() ? "Replication task " + t.id
+                                        : "Replication task " + t.id + " (source " + t.source + ")";
+    component_writer w(out, components::replication, t.id, labelled(label));
+    w.set(attributes::status, t.status);
+    for (const auto& d : t.destinations) {
+      std::vector<std::string> where;
+      for (const auto* part : {&d.ip, &d.target_name}) {
+        if (!part->empty()) {
+          where.push_back(*part);
+        }
+      }
+      const auto line =
+          where.empty() ? std::string() : " (" + fmt::format("{}", fmt::join(where, ", ")) + ")";
+      component_writer dw(out, components::replication_destination, t.id + "/" + d.no,
+                          labelled("Destination " + d.no + line + " of " + task));
+      dw.set(attributes::status, d.status);
+    }
+  }
+}
+
+void add_snapshot_space(snapshot& out, const std::vector<device::snapshot_task>& tasks) {
+  for (const auto& t : tasks) {
+    component_writer w(out, components::snapshot_space, t.id,
+                       labelled("Snapshot space of task " + t.id));
+    if (t.total_mb > 0 && t.used_mb >= 0) {
+      const auto pct = static_cast<double>(t.used_mb) * 100 / static_cast<double>(t.total_mb);
+      w.set_number(attributes::used_pct, std::round(pct * 10) / 10);
+    }
+  }
+}
+
 }  // namespace
+
+std::string iscsi_session_id(const device::iscsi_session& s) {
+  const auto& target = s.target_name.empty() ? s.target_id : s.target_name;
+  return "ctrl" + std::to_string(s.ctrl_id) + "/" + s.initiator_name + "/" + target;
+}
 
 std::string_view to_string(section s) {
   switch (s) {
@@ -178,9 +244,15 @@ std::string_view to_string(section s) {
     case section::pools:
       return "pools";
     case section::volumes:
+      return "volumes";
+    case section::iscsi:
+      return "iscsi";
+    case section::replication:
+      return "replication";
+    case section::snapshots:
       break;
   }
-  return "volumes";
+  return "snapshots";
 }
 
 key marker_of(section s) {
@@ -198,6 +270,16 @@ section section_of(const key& k) {
   }
   if (component == components::volume || component == to_string(section::volumes)) {
     return section::volumes;
+  }
+  if (component == components::iscsi_session || component == to_string(section::iscsi)) {
+    return section::iscsi;
+  }
+  if (component == components::replication || component == components::replication_destination ||
+      component == to_string(section::replication)) {
+    return section::replication;
+  }
+  if (component == components::snapshot_space || component == to_string(section::snapshots)) {
+    return section::snapshots;
   }
   return section::hardware;
 }
@@ -217,6 +299,12 @@ snapshot flatten(const poll_data& data, const snapshot& previous) {
   read(section::disks, data.disks.has_value(), [&] { add_disks(out, *data.disks); });
   read(section::pools, data.pools.has_value(), [&] { add_pools(out, *data.pools); });
   read(section::volumes, data.volumes.has_value(), [&] { add_volumes(out, *data.volumes); });
+  read(section::iscsi, data.iscsi_sessions.has_value(),
+       [&] { add_iscsi_sessions(out, *data.iscsi_sessions); });
+  read(section::replication, data.replication_tasks.has_value(),
+       [&] { add_replication(out, *data.replication_tasks); });
+  read(section::snapshots, data.snapshot_tasks.has_value(),
+       [&] { add_snapshot_space(out, *data.snapshot_tasks); });
   for (const auto& [k, r] : previous) {
     if (carried.contains(section_of(k))) {
       out.emplace(k, r);
@@ -228,6 +316,12 @@ snapshot flatten(const poll_data& data, const snapshot& previous) {
 inventory inventory_of(const snapshot& s) {
   inventory n;
   for (const auto& [k, r] : s) {
+    if (k.component == components::iscsi_session && k.attribute == attributes::sessions) {
+      int count = 0;
+      std::from_chars(r.value.data(), r.value.data() + r.value.size(), count);
+      n.iscsi_sessions += count;
+      continue;
+    }
     if (k.attribute != attributes::presence || r.value != present) {
       continue;
     }
@@ -241,6 +335,8 @@ inventory inventory_of(const snapshot& s) {
       ++n.raidsets;
     } else if (k.component == components::volume) {
       ++n.volumes;
+    } else if (k.component == components::replication) {
+      ++n.replication_tasks;
     }
   }
   return n;

@@ -23,6 +23,10 @@ inline constexpr std::string_view disk = "disk";
 inline constexpr std::string_view pool = "pool";
 inline constexpr std::string_view raidset = "raidset";
 inline constexpr std::string_view volume = "volume";
+inline constexpr std::string_view iscsi_session = "iscsi_session";
+inline constexpr std::string_view replication = "replication";
+inline constexpr std::string_view replication_destination = "replication_destination";
+inline constexpr std::string_view snapshot_space = "snapshot_space";
 }  // namespace components
 
 /// The `attribute` names of health events.
@@ -33,7 +37,8 @@ inline constexpr std::string_view status = "status";      ///< the array's word
 inline constexpr std::string_view temperature = "temperature";          ///< degrees Celsius
 inline constexpr std::string_view rpm = "rpm";                          ///< fan speed
 inline constexpr std::string_view ssd_life_remain = "ssd_life_remain";  ///< percent
-inline constexpr std::string_view used_pct = "used_pct";                ///< pool space, percent
+inline constexpr std::string_view used_pct = "used_pct";  ///< pool or snapshot space, percent
+inline constexpr std::string_view sessions = "sessions";  ///< iSCSI sessions under one key
 }  // namespace attributes
 
 inline constexpr std::string_view present = "present";
@@ -61,7 +66,7 @@ struct reading {
 using snapshot = std::map<key, reading>;
 
 /// The endpoints a poll reads; a section not read keeps its part of the previous snapshot.
-enum class section { hardware, disks, pools, volumes };
+enum class section { hardware, disks, pools, volumes, iscsi, replication, snapshots };
 std::string_view to_string(section s);
 /// The section a key belongs to (a section marker belongs to the section it names).
 section section_of(const key& k);
@@ -79,7 +84,15 @@ struct poll_data {
   std::optional<std::vector<device::disk>> disks;
   std::optional<std::vector<device::pool>> pools;
   std::optional<std::vector<device::volume>> volumes;
+  std::optional<std::vector<device::iscsi_session>> iscsi_sessions;
+  std::optional<std::vector<device::replication_task>> replication_tasks;
+  std::optional<std::vector<device::snapshot_task>> snapshot_tasks;
 };
+
+/// What identifies an iSCSI session across polls: the controller, the initiator and the
+/// target (its name, else its id). Not the session's `id` or `TSIH`: the array gives a new one
+/// at each login, so a host that reconnects would look like one gone and another new.
+std::string iscsi_session_id(const device::iscsi_session& s);
 
 /// Flattens a poll into a snapshot of observed values (every `raised` false: diff() decides).
 /// A section that was not read is copied from `previous` unchanged, so a missing endpoint is
@@ -94,6 +107,8 @@ struct inventory {
   int pools = 0;
   int raidsets = 0;
   int volumes = 0;
+  int iscsi_sessions = 0;
+  int replication_tasks = 0;
 };
 inventory inventory_of(const snapshot& s);
 

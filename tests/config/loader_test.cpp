@@ -48,7 +48,8 @@ constexpr std::string_view contract_example = R"({
       "logs": { "enabled": true, "interval": "10s", "page_size": 1000, "types": [], "start_at": "beginning" },
       "health": { "enabled": true, "interval": "60s",
                   "thresholds": { "temperature_c": 70, "disk_temperature_c": 55,
-                                  "ssd_life_remain_pct": 10, "pool_used_pct": 90 } }
+                                  "ssd_life_remain_pct": 10, "pool_used_pct": 90,
+                                  "snapshot_used_pct": 80 } }
     }
   ],
   "sinks": [
@@ -99,6 +100,7 @@ TEST(config_loader, minimal_config_gets_every_default) {
   EXPECT_EQ(d.health.limits.disk_temperature_c, 55);
   EXPECT_EQ(d.health.limits.ssd_life_remain_pct, 10);
   EXPECT_EQ(d.health.limits.pool_used_pct, 90);
+  EXPECT_EQ(d.health.limits.snapshot_used_pct, 80);
   const auto& s = cfg.sinks.at(0);
   EXPECT_EQ(s.batch.max_events, 1000u);
   EXPECT_EQ(s.batch.max_bytes, 1048576u);
@@ -120,6 +122,7 @@ TEST(config_loader, effective_config_shows_defaults_in_canonical_form) {
   EXPECT_EQ(e["http_api"]["listen"], "");
   EXPECT_EQ(e["devices"][0]["timeout"], "90s");
   EXPECT_EQ(e["devices"][0]["health"]["thresholds"]["pool_used_pct"], 90);
+  EXPECT_EQ(e["devices"][0]["health"]["thresholds"]["snapshot_used_pct"], 80);
   EXPECT_EQ(e["devices"][0]["logs"]["start_at"], "beginning");
   EXPECT_EQ(e["sinks"][0]["retry"]["max"], "5m");
   EXPECT_EQ(e["sinks"][0]["queue"]["when_full"], "block");
@@ -385,6 +388,10 @@ TEST(config_loader, ranges_are_enforced) {
             "config error at /devices/0/health/interval: expected at least 1s, got 0");
   EXPECT_EQ(parse_error(minimal(R"(, "health": {"thresholds": {"pool_used_pct": 101}})")),
             "config error at /devices/0/health/thresholds/pool_used_pct: expected 0..100, got 101");
+  EXPECT_EQ(
+      parse_error(minimal(R"(, "health": {"thresholds": {"snapshot_used_pct": "full"}})")),
+      "config error at /devices/0/health/thresholds/snapshot_used_pct: expected a number, got "
+      "\"full\"");
   EXPECT_EQ(parse_error(minimal(R"(, "health": {"thresholds": {"temperature_c": -5}})")),
             "config error at /devices/0/health/thresholds/temperature_c: expected 0..150, got -5");
   EXPECT_EQ(parse_error(minimal("", R"(, "batch": {"max_events": 0})")),

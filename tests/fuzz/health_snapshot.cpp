@@ -1,10 +1,12 @@
 // libFuzzer target: the health snapshot of one poll (health::flatten) from the array's answers,
 // and the snapshot rows the state store keeps (health::to_json, health::reading_from_json).
 //
-// The input is up to six parts separated by the byte 0x1E: /rest/v1/hardware/info,
-// /rest/v1/hardware/all/info, the disk, pool and volume lists, then the previous snapshot as
-// lines `component TAB component_id TAB attribute TAB reading-json`. A part that does not parse
-// is an endpoint that failed, so its section is carried over from the previous snapshot.
+// The input is up to nine parts separated by the byte 0x1E: /rest/v1/hardware/info,
+// /rest/v1/hardware/all/info, the disk, pool and volume lists, the previous snapshot as lines
+// `component TAB component_id TAB attribute TAB reading-json`, then the iSCSI session list and
+// the replication and snapshot task lists (after the snapshot, so that older seeds keep their
+// meaning). A part that does not parse is an endpoint that failed, so its section is carried
+// over from the previous snapshot.
 #include <array>
 #include <optional>
 #include <stdexcept>
@@ -72,11 +74,14 @@ health::snapshot previous_of(std::string_view rows) {
 
 void check_flattened(const health::snapshot& out, const health::poll_data& data,
                      const health::snapshot& previous) {
-  const std::array<std::pair<health::section, bool>, 4> read{{
+  const std::array<std::pair<health::section, bool>, 7> read{{
       {health::section::hardware, data.enclosures.has_value()},
       {health::section::disks, data.disks.has_value()},
       {health::section::pools, data.pools.has_value()},
       {health::section::volumes, data.volumes.has_value()},
+      {health::section::iscsi, data.iscsi_sessions.has_value()},
+      {health::section::replication, data.replication_tasks.has_value()},
+      {health::section::snapshots, data.snapshot_tasks.has_value()},
   }};
   for (const auto& [s, was_read] : read) {
     fuzz::check(!was_read || out.contains(health::marker_of(s)),
@@ -99,13 +104,16 @@ void check_flattened(const health::snapshot& out, const health::poll_data& data,
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto parts = split(fuzz::as_text(data, size), '\x1e', 6);
+  const auto parts = split(fuzz::as_text(data, size), '\x1e', 9);
   health::poll_data poll;
   poll.enclosure_numbers = value_or_none(device::parse_enclosure_numbers(parts[0]));
   poll.enclosures = value_or_none(device::parse_enclosures(parts[1]));
   poll.disks = value_or_none(device::parse_disks(parts[2]));
   poll.pools = value_or_none(device::parse_pools(parts[3]));
   poll.volumes = value_or_none(device::parse_volumes(parts[4]));
+  poll.iscsi_sessions = value_or_none(device::parse_iscsi_sessions(parts[6]));
+  poll.replication_tasks = value_or_none(device::parse_replication_tasks(parts[7]));
+  poll.snapshot_tasks = value_or_none(device::parse_snapshot_tasks(parts[8]));
   const auto previous = previous_of(parts[5]);
   const auto out = health::flatten(poll, previous);
   check_flattened(out, poll, previous);

@@ -1,5 +1,5 @@
 // `qsanfwd demo --duration 20s` run headless: the file sink it writes holds log lines and the
-// scripted disk and PSU failures with their recoveries as health events.
+// scripted disk, PSU and iSCSI session failures with their recoveries as health events.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -45,6 +45,10 @@ TEST(demo, headless_run_writes_log_and_health_events) {
   EXPECT_EQ(find("disk", "e0d3", "Good"), 1) << text;
   EXPECT_EQ(find("psu", "enc0/PSU 2", "Failed"), 1) << text;
   EXPECT_EQ(find("psu", "enc0/PSU 2", "Good"), 1) << text;
+  const auto session =
+      "ctrl0/iqn.1994-05.com.redhat:db-host/iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1";
+  EXPECT_EQ(find("iscsi_session", session, "absent"), 1) << text;
+  EXPECT_EQ(find("iscsi_session", session, "present"), 1) << text;
   std::filesystem::remove_all(std::filesystem::path(m[1].str()).parent_path());
 }
 

@@ -62,7 +62,7 @@ TEST(sim_hardware, storage_iscsi_and_backup_endpoints) {
   EXPECT_EQ(pools[0]["raidsets"][0]["disks"], json({"e0d0", "e0d1", "e0d2", "e0d3"}));
   EXPECT_EQ(c.get("/rest/v1/storage/volume/list").json()["volumes"][0]["health"], "Optimal");
   EXPECT_EQ(c.get("/rest/v1/iscsi/target/list").json()["iscsi"][0]["port"], 3260);
-  EXPECT_EQ(c.get("/rest/v1/iscsi/session/list").json()["iscsi"][0]["sessions"].size(), 1U);
+  EXPECT_EQ(c.get("/rest/v1/iscsi/session/list").json()["iscsi"][0]["sessions"].size(), 2U);
   for (const auto* type : {"snapshot", "clone", "replication"}) {
     EXPECT_EQ(c.get(std::string("/rest/v1/backup/") + type + "/list").json()["tasks"].size(), 1U);
   }
@@ -112,6 +112,47 @@ TEST(sim_hardware, cpp_control_methods_change_what_the_api_shows) {
   EXPECT_EQ(pool["raidsets"][1]["status"], "Rebuilding");
   const auto volumes = c.get("/rest/v1/storage/volume/list").json()["volumes"];
   EXPECT_EQ(find(volumes, "name", "vol-db")["health"], "Degraded");
+}
+
+TEST(sim_control, iscsi_sessions_replication_and_snapshot_space_over_http) {
+  running_simulator s(quiet());
+  client ctl(s.port());
+  client c(s.port());
+  c.login();
+  const auto sessions = [&] {
+    return c.get("/rest/v1/iscsi/session/list").json()["iscsi"][0]["sessions"];
+  };
+  const auto host = "iqn.1994-05.com.redhat:db-host";
+  const auto tsih = find(sessions(), "initiatorName", host)["TSIH"];
+  EXPECT_EQ(ctl.post("/_sim/iscsi/session/drop", {{"initiator", host}}).status, 200U);
+  EXPECT_EQ(sessions().size(), 1U);
+  EXPECT_TRUE(find(sessions(), "initiatorName", host).is_null());
+  EXPECT_EQ(ctl.post("/_sim/iscsi/session/restore", {{"initiator", host}}).status, 200U);
+  const auto back = find(sessions(), "initiatorName", host);
+  ASSERT_FALSE(back.is_null());
+  EXPECT_NE(back["TSIH"], tsih) << "a new login, a new TSIH";
+  EXPECT_EQ(ctl.post("/_sim/iscsi/session/drop", {{"initiator", "iqn.nobody"}}).status, 404U);
+
+  const auto task = "2977911540";
+  EXPECT_EQ(ctl.post("/_sim/replication", {{"id", task}, {"status", "Offline"}}).status, 200U);
+  EXPECT_EQ(
+      ctl.post("/_sim/replication/destination", {{"id", task}, {"no", 0}, {"status", "Failed"}})
+          .status,
+      200U);
+  const auto r = c.get("/rest/v1/backup/replication/list").json()["tasks"][0];
+  EXPECT_EQ(r["status"], "Offline");
+  EXPECT_EQ(r["destination"][0]["status"], "Failed");
+  EXPECT_EQ(ctl.post("/_sim/replication", {{"id", "1"}, {"status", "Offline"}}).status, 404U);
+  EXPECT_EQ(
+      ctl.post("/_sim/replication/destination", {{"id", task}, {"no", 5}, {"status", "x"}}).status,
+      404U);
+  EXPECT_EQ(ctl.post("/_sim/replication", {{"id", task}}).status, 400U);
+
+  EXPECT_EQ(ctl.post("/_sim/snapshot/used", {{"id", "2977911538"}, {"percent", 90}}).status, 200U);
+  const auto snap = c.get("/rest/v1/backup/snapshot/list").json()["tasks"][0];
+  EXPECT_EQ(snap["usedSize"], 18432);
+  EXPECT_EQ(snap["totalSize"], 20480);
+  EXPECT_EQ(ctl.post("/_sim/snapshot/used", {{"id", "2977911538"}, {"percent", 101}}).status, 404U);
 }
 
 TEST(sim_control, http_control_endpoints) {

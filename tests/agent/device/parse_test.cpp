@@ -433,5 +433,104 @@ TEST(parse_pools_and_volumes, member_disks_given_as_objects_read_as_their_ids) {
   EXPECT_EQ((*p)[0].raidsets[0].disks, (std::vector<std::string>{"7", "8", ""}));
 }
 
+TEST(parse_iscsi_sessions, san_and_nas_sessions_per_controller) {
+  const auto sessions = parse_iscsi_sessions(R"({"iscsi":[
+      {"ctrlID":0,"status":[{"x":1}],"sessions":[{"id":"7","TSIH":"7","initiatorName":"iqn.a",
+        "targetID":"0","targetName":"iqn.t","maxDataBurstLen":262144}]},
+      {"ctrlID":"1","sessions":[{"initiatorName":"iqn.b","targetName":"iqn.t",
+        "clientIP":"192.0.2.7","clientPort":51000,"clientName":"host-b","loginTime":1}]},
+      {"sessions":[]}]})");
+  ASSERT_TRUE(sessions) << sessions.error().message;
+  ASSERT_EQ(sessions->size(), 2U);
+  EXPECT_EQ((*sessions)[0].ctrl_id, 0);
+  EXPECT_EQ((*sessions)[0].tsih, "7");
+  EXPECT_EQ((*sessions)[0].initiator_name, "iqn.a");
+  EXPECT_EQ((*sessions)[0].target_id, "0");
+  EXPECT_EQ((*sessions)[1].ctrl_id, 1);
+  EXPECT_EQ((*sessions)[1].target_id, "");
+  EXPECT_EQ((*sessions)[1].client_ip, "192.0.2.7");
+  // The table calls `iscsi` an object: one controller is read too.
+  const auto one = parse_iscsi_sessions(R"({"iscsi":{"ctrlID":1,"sessions":[
+      {"initiatorName":"iqn.c","targetID":3}]}})");
+  ASSERT_TRUE(one) << one.error().message;
+  ASSERT_EQ(one->size(), 1U);
+  EXPECT_EQ((*one)[0].ctrl_id, 1);
+  EXPECT_EQ((*one)[0].target_id, "3");
+}
+
+TEST(parse_iscsi_sessions, errors_name_the_field) {
+  expect_failure(parse_iscsi_sessions(R"({"sessions":[]})"), "/rest/v1/iscsi/session/list",
+                 "field iscsi is missing");
+  expect_failure(parse_iscsi_sessions(R"({"iscsi":[{"ctrlID":0}]})"), "/rest/v1/iscsi/session/list",
+                 "field iscsi[0].sessions is missing");
+  expect_failure(parse_iscsi_sessions(R"({"iscsi":[{"ctrlID":0,"sessions":[{"TSIH":"1"}]}]})"),
+                 "/rest/v1/iscsi/session/list", "field iscsi[0].sessions[0].initiatorName");
+  expect_failure(parse_iscsi_sessions(R"({"iscsi":[7]})"), "/rest/v1/iscsi/session/list",
+                 "field iscsi[0] is not an object");
+  expect_failure(parse_iscsi_sessions(R"({"iscsi":[{"ctrlID":4294967296,"sessions":[]}]})"),
+                 "/rest/v1/iscsi/session/list", "field iscsi[0].ctrlID is out of range");
+  expect_failure(parse_iscsi_sessions(R"({"iscsi":[{"sessions":)" + nested(75'000) + "}]}"),
+                 "/rest/v1/iscsi/session/list", "nests deeper");
+  const auto many = list_of("sessions", R"({"initiatorName":"i"})", 10'001);
+  expect_failure(parse_iscsi_sessions(R"({"iscsi":[)" + many + "]}"), "/rest/v1/iscsi/session/list",
+                 "holds more than 10000 elements");
+}
+
+TEST(parse_replication_tasks, san_lines_nas_destination_and_ids_as_numbers) {
+  const auto tasks = parse_replication_tasks(R"({"tasks":[
+      {"id":2977911540,"source":"vol-data","status":"Online","rate":100,
+       "destination":[{"no":0,"sourcePort":"eth2","IP":"10.0.0.2","targetName":"iqn.dr",
+                       "Lun":"0","status":"Online"},
+                      {"IP":"10.0.0.3","targetName":"iqn.dr","status":"Disconnected"}],
+       "schedule":{"minute":[]}},
+      {"id":"9","status":"Replicating","destination":{"no":1,"name":"backup-vol","IP":"10.1.1.1"}},
+      {"id":"10","destination":""}]})");
+  ASSERT_TRUE(tasks) << tasks.error().message;
+  ASSERT_EQ(tasks->size(), 3U);
+  const auto& t = (*tasks)[0];
+  EXPECT_EQ(t.id, "2977911540");
+  EXPECT_EQ(t.source, "vol-data");
+  EXPECT_EQ(t.status, "Online");
+  ASSERT_EQ(t.destinations.size(), 2U);
+  EXPECT_EQ(t.destinations[0].no, "0");
+  EXPECT_EQ(t.destinations[0].ip, "10.0.0.2");
+  EXPECT_EQ(t.destinations[0].target_name, "iqn.dr");
+  EXPECT_EQ(t.destinations[0].lun, "0");
+  EXPECT_EQ(t.destinations[1].no, "1") << "no line number: its position";
+  EXPECT_EQ(t.destinations[1].status, "Disconnected");
+  ASSERT_EQ((*tasks)[1].destinations.size(), 1U);
+  EXPECT_EQ((*tasks)[1].destinations[0].target_name, "backup-vol") << "NAS names a volume";
+  EXPECT_EQ((*tasks)[1].destinations[0].status, "");
+  EXPECT_TRUE((*tasks)[2].destinations.empty());
+}
+
+TEST(parse_replication_tasks, errors_name_the_field) {
+  const auto endpoint = "/rest/v1/backup/replication/list";
+  expect_failure(parse_replication_tasks(R"({"task":[]})"), endpoint, "field tasks is missing");
+  expect_failure(parse_replication_tasks(R"({"tasks":[{"status":"Online"}]})"), endpoint,
+                 "field tasks[0].id is missing");
+  expect_failure(parse_replication_tasks(R"({"tasks":[{"id":""}]})"), endpoint,
+                 "field tasks[0].id is empty");
+  expect_failure(parse_replication_tasks(R"({"tasks":[{"id":1,"destination":[3]}]})"), endpoint,
+                 "field tasks[0].destination[0] is not an object");
+  expect_failure(parse_replication_tasks(list_of("tasks", R"({"id":1})", 10'001)), endpoint,
+                 "field tasks holds more than 10000 items");
+}
+
+TEST(parse_snapshot_tasks, sizes_as_numbers_or_strings) {
+  const auto tasks = parse_snapshot_tasks(R"({"tasks":[
+      {"id":2977911538,"usedSize":1024,"totalSize":"20480","schedule":[]},{"id":"5"}]})");
+  ASSERT_TRUE(tasks) << tasks.error().message;
+  ASSERT_EQ(tasks->size(), 2U);
+  EXPECT_EQ((*tasks)[0].id, "2977911538");
+  EXPECT_EQ((*tasks)[0].used_mb, 1024);
+  EXPECT_EQ((*tasks)[0].total_mb, 20480);
+  EXPECT_EQ((*tasks)[1].total_mb, 0);
+  expect_failure(parse_snapshot_tasks(R"({"tasks":[{"usedSize":1}]})"),
+                 "/rest/v1/backup/snapshot/list", "field tasks[0].id is missing");
+  expect_failure(parse_snapshot_tasks("[]"), "/rest/v1/backup/snapshot/list",
+                 "field tasks is missing");
+}
+
 }  // namespace
 }  // namespace qsanfwd::device

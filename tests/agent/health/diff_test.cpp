@@ -100,10 +100,12 @@ TEST(health_diff, first_run_of_a_fine_array_gives_only_the_inventory) {
   EXPECT_EQ(e.kind, event_kind::health);
   EXPECT_EQ(e.severity, severity::info);
   EXPECT_EQ(e.component, "inventory");
-  EXPECT_EQ(e.current, "2 enclosures, 3 disks, 1 pools, 1 raidsets, 1 volumes");
+  EXPECT_EQ(e.current,
+            "2 enclosures, 3 disks, 1 pools, 1 raidsets, 1 volumes, 0 iSCSI sessions, 0 "
+            "replication tasks");
   EXPECT_EQ(e.message,
             "Health monitoring of array-01 started: 2 enclosures, 3 disks, 1 pools, 1 raidsets, "
-            "1 volumes; all fine");
+            "1 volumes, 0 iSCSI sessions, 0 replication tasks; all fine");
   EXPECT_EQ(e.model, "XS5226");
   EXPECT_EQ(e.serial, "QS5226A0001");
   EXPECT_EQ(e.device, "array-01");
@@ -123,7 +125,7 @@ TEST(health_diff, first_run_reports_each_component_not_fine_once) {
   EXPECT_EQ(events[0].component, "inventory");
   EXPECT_EQ(events[0].message,
             "Health monitoring of array-01 started: 2 enclosures, 3 disks, 1 pools, 1 raidsets, "
-            "1 volumes; 3 not fine (reported separately)");
+            "1 volumes, 0 iSCSI sessions, 0 replication tasks; 3 not fine (reported separately)");
   const auto& d = events[1];
   EXPECT_EQ(d.component, "disk");
   EXPECT_EQ(d.component_id, "e0d3");
@@ -581,6 +583,203 @@ TEST(health_diff, a_reading_survives_its_json) {
   const reading r{"Fail\"ed", true, "Disk e0d3 (slot 3)", "WDC", "WD-1"};
   EXPECT_EQ(reading_from_json(to_json(r)), r);
   EXPECT_THROW(reading_from_json("{}"), std::invalid_argument);
+}
+
+device::iscsi_session session(int ctrl, std::string initiator, std::string tsih) {
+  device::iscsi_session s;
+  s.ctrl_id = ctrl;
+  s.id = tsih;
+  s.tsih = std::move(tsih);
+  s.initiator_name = std::move(initiator);
+  s.target_id = "0";
+  s.target_name = "iqn.t";
+  return s;
+}
+
+/// array() with two hosts' sessions (one over two paths), a replication task with two lines
+/// and a snapshot task 50% used.
+poll_data with_hosts() {
+  auto p = array();
+  p.iscsi_sessions = std::vector<device::iscsi_session>{
+      session(0, "iqn.a", "1"), session(0, "iqn.b", "2"), session(0, "iqn.b", "3")};
+  device::replication_task t{"42", "vol-data", "Online", {}};
+  t.destinations = {{"0", "10.0.0.2", "iqn.dr", "0", "Online"},
+                    {"1", "10.0.0.3", "iqn.dr", "0", "Online"}};
+  p.replication_tasks = std::vector<device::replication_task>{t};
+  p.snapshot_tasks = std::vector<device::snapshot_task>{{"77", 500, 1000}};
+  return p;
+}
+
+TEST(health_diff_hosts, the_inventory_counts_sessions_and_replication_tasks) {
+  history h;
+  const auto e = h.poll(with_hosts());
+  ASSERT_EQ(e.size(), 1U);
+  EXPECT_EQ(e[0].current,
+            "2 enclosures, 3 disks, 1 pools, 1 raidsets, 1 volumes, 3 iSCSI sessions, 1 "
+            "replication tasks");
+}
+
+TEST(health_diff_hosts, a_session_gone_and_back_is_one_event_each_on_the_same_key) {
+  history h;
+  h.start(with_hosts());
+  auto gone = with_hosts();
+  gone.iscsi_sessions->erase(gone.iscsi_sessions->begin());
+  auto e = h.poll(gone);
+  ASSERT_EQ(e.size(), 1U);
+  EXPECT_EQ(e[0].component, "iscsi_session");
+  EXPECT_EQ(e[0].component_id, "ctrl0/iqn.a/iqn.t");
+  EXPECT_EQ(e[0].attribute, "presence");
+  EXPECT_EQ(e[0].previous, "present");
+  EXPECT_EQ(e[0].current, "absent");
+  EXPECT_EQ(e[0].severity, severity::warning);
+  EXPECT_EQ(e[0].message,
+            "iSCSI session of iqn.a to iqn.t on controller 0 is gone: the array no longer lists "
+            "it");
+  EXPECT_TRUE(h.poll(gone).empty());
+  // Back with a new session id and TSIH, as a new login gets: the same session to us.
+  auto back = with_hosts();
+  (*back.iscsi_sessions)[0].id = "9";
+  (*back.iscsi_sessions)[0].tsih = "9";
+  e = h.poll(back);
+  ASSERT_EQ(e.size(), 1U);
+  EXPECT_EQ(e[0].component_id, "ctrl0/iqn.a/iqn.t");
+  EXPECT_EQ(e[0].previous, "absent");
+  EXPECT_EQ(e[0].current, "present");
+  EXPECT_EQ(e[0].severity, severity::notice);
+  EXPECT_EQ(e[0].message, "iSCSI session of iqn.a to iqn.t on controller 0 is back");
+  EXPECT_TRUE(h.poll(back).empty());
+}
+
+TEST(health_diff_hosts, one_path_of_a_multipath_host_lost_and_back) {
+  history h;
+  h.start(with_hosts());
+  auto one_path = with_hosts();
+  one_path.iscsi_sessions->pop_back();
+  auto e = h.poll(one_path);
+  ASSERT_EQ(e.size(), 1U);
+  EXPECT_EQ(e[0].component_id, "ctrl0/iqn.b/iqn.t");
+  EXPECT_EQ(e[0].attribute, "sessions");
+  EXPECT_EQ(e[0].previous, "2");
+  EXPECT_EQ(e[0].current, "1");
+  EXPECT_EQ(e[0].severity, severity::warning);
+  EXPECT_EQ(e[0].message,
+            "iSCSI session of iqn.b to iqn.t on controller 0 now has 1 sessions "
+            "(had 2)");
+  EXPECT_TRUE(h.poll(one_path).empty());
+  e = h.poll(with_hosts());
+  ASSERT_EQ(e.size(), 1U);
+  EXPECT_EQ(e[0].attribute, "sessions");
+  EXPECT_EQ(e[0].current, "2");
+  EXPECT_EQ(e[0].severity, severity::notice);
+}
+
+TEST(health_diff_hosts, a_session_on_another_controller_is_another_session) {
+  history h;
+  h.start(with_hosts());
+  auto moved = with_hosts();
+  (*moved.iscsi_sessions)[0].ctrl_id = 1;
+  const auto e = h.poll(moved);
+  ASSERT_EQ(e.size(), 2U);
+  EXPECT_EQ(e[0].component_id, "ctrl0/iqn.a/iqn.t");
+  EXPECT_EQ(e[0].current, "absent");
+  EXPECT_EQ(e[1].component_id, "ctrl1/iqn.a/iqn.t");
+  EXPECT_EQ(e[1].current, "present");
+  EXPECT_EQ(e[1].severity, severity::info) << "a new session after the first run";
+}
+
+TEST(health_diff_hosts, replication_task_status_leaves_and_returns) {
+  history h;
+  h.start(with_hosts());
+  std::vector<std::string> seen;
+  for (const auto* word : {"Replicating", "Offline", "Online"}) {
+    auto a = with_hosts();
+    (*a.replication_tasks)[0].status = word;
+    const auto e = h.poll(a);
+    seen.push_back(e.empty() ? "-"
+                             : e[0].component + " " + e[0].previous + ">" + e[0].current + " " +
+                                   std::string(to_string(e[0].severity)));
+  }
+  // A run of the schedule (Online to Replicating) is no news; leaving the good words is.
+  EXPECT_EQ(seen, (std::vector<std::string>{"-", "replication Replicating>Offline critical",
+                                            "replication Offline>Online notice"}));
+  auto a = with_hosts();
+  (*a.replication_tasks)[0].status = "Split";
+  const auto e = h.poll(a);
+  ASSERT_EQ(e.size(), 1U);
+  EXPECT_EQ(e[0].severity, severity::warning);
+  EXPECT_EQ(e[0].message,
+            "Replication task 42 (source vol-data) status changed from Online to Split (\"Split\" "
+            "is not a health word qsanfwd knows: treated as not fine)");
+}
+
+TEST(health_diff_hosts, a_destination_line_down_and_up_on_its_own_key) {
+  history h;
+  h.start(with_hosts());
+  auto down = with_hosts();
+  (*down.replication_tasks)[0].destinations[1].status = "Disconnected";
+  auto e = h.poll(down);
+  ASSERT_EQ(e.size(), 1U);
+  EXPECT_EQ(e[0].component, "replication_destination");
+  EXPECT_EQ(e[0].component_id, "42/1");
+  EXPECT_EQ(e[0].attribute, "status");
+  EXPECT_EQ(e[0].severity, severity::critical);
+  EXPECT_EQ(e[0].message,
+            "Destination 1 (10.0.0.3, iqn.dr) of replication task 42 status changed from Online "
+            "to Disconnected");
+  EXPECT_TRUE(h.poll(down).empty());
+  e = h.poll(with_hosts());
+  ASSERT_EQ(e.size(), 1U);
+  EXPECT_EQ(e[0].component_id, "42/1");
+  EXPECT_EQ(e[0].current, "Online");
+  EXPECT_EQ(e[0].severity, severity::notice);
+}
+
+TEST(health_diff_hosts, snapshot_space_threshold_with_hysteresis) {
+  history h;
+  h.limits.snapshot_used_pct = 80;
+  h.limits.pool_used_pct = 99;  // the pool's own limit does not apply to snapshot space
+  h.start(with_hosts());
+  std::string out;
+  for (const double pct : {79.9, 80.0, 85.0, 78.5, 77.9, 80.0}) {
+    auto a = with_hosts();
+    (*a.snapshot_tasks)[0].used_mb = static_cast<std::int64_t>(pct * 10);
+    const auto e = h.poll(a);
+    out += e.empty() ? "-" : e.size() > 1 ? "?" : std::string(to_string(e[0].severity));
+    out += " ";
+    if (pct == 85.0) {
+      EXPECT_TRUE(e.empty());
+    }
+    if (pct == 80.0 && e.size() == 1) {
+      EXPECT_EQ(e[0].component, "snapshot_space");
+      EXPECT_EQ(e[0].component_id, "77");
+      EXPECT_EQ(e[0].attribute, "used_pct");
+      EXPECT_EQ(e[0].message,
+                "Snapshot space of task 77 is 80% used, at or above the 80% "
+                "threshold");
+    }
+  }
+  EXPECT_EQ(out, "- warning - - notice warning ");
+}
+
+TEST(health_diff_hosts, sections_not_read_keep_their_part_and_report_nothing) {
+  history h;
+  h.start(with_hosts());
+  const auto before = *h.last;
+  auto a = with_hosts();
+  a.iscsi_sessions.reset();
+  a.replication_tasks.reset();
+  a.snapshot_tasks.reset();
+  EXPECT_TRUE(h.poll(a).empty()) << "no session reported gone";
+  EXPECT_EQ(*h.last, before);
+}
+
+TEST(health_diff_hosts, a_firmware_without_the_lists_reads_them_late_without_news) {
+  history h;
+  h.start(array());
+  EXPECT_TRUE(h.poll(with_hosts()).empty()) << "sessions first read are not 'added'";
+  auto gone = with_hosts();
+  gone.iscsi_sessions->clear();
+  EXPECT_EQ(h.poll(gone).size(), 2U);
 }
 
 }  // namespace

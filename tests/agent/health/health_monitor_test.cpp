@@ -94,7 +94,9 @@ TEST(health_monitor, first_run_of_a_fine_array_reports_the_inventory_only) {
   ASSERT_EQ(events.size(), 1U) << summary(events);
   EXPECT_EQ(events[0].kind, event_kind::health);
   EXPECT_EQ(events[0].severity, severity::info);
-  EXPECT_EQ(events[0].current, "2 enclosures, 12 disks, 2 pools, 3 raidsets, 4 volumes");
+  EXPECT_EQ(events[0].current,
+            "2 enclosures, 12 disks, 2 pools, 3 raidsets, 4 volumes, 2 iSCSI sessions, 1 "
+            "replication tasks");
   EXPECT_EQ(events[0].model, "XS5226");
   EXPECT_EQ(events[0].serial, "QS5226A0001");
   EXPECT_EQ(r.appended, 1);
@@ -130,6 +132,13 @@ struct sim_case {
   severity level;
   bool sensor;  ///< the head enclosure's sysHealth turns abnormal with it
 };
+
+// The simulator's iSCSI host, replication task and snapshot task (sim/README.md).
+constexpr const char* db_host = "iqn.1994-05.com.redhat:db-host";
+constexpr const char* db_host_session =
+    "ctrl0/iqn.1994-05.com.redhat:db-host/iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1";
+constexpr const char* replication_task = "2977911540";
+constexpr const char* snapshot_task = "2977911538";
 
 class health_monitor_kind : public ::testing::TestWithParam<sim_case> {};
 
@@ -207,7 +216,28 @@ INSTANTIATE_TEST_SUITE_P(
         sim_case{"volume",
                  [](sim::simulator& s) { s.set_volume_health("vol-vm", "Failed", "Offline"); },
                  [](sim::simulator& s) { s.set_volume_health("vol-vm", "Optimal", "Online"); },
-                 "volume", "vol-vm", "health", "Optimal", "Failed", severity::critical, false}),
+                 "volume", "vol-vm", "health", "Optimal", "Failed", severity::critical, false},
+        sim_case{"iscsi_session", [](sim::simulator& s) { s.drop_iscsi_session(db_host); },
+                 [](sim::simulator& s) { s.restore_iscsi_session(db_host); }, "iscsi_session",
+                 db_host_session, "presence", "present", "absent", severity::warning, false},
+        sim_case{"replication",
+                 [](sim::simulator& s) { s.set_replication_status(replication_task, "Offline"); },
+                 [](sim::simulator& s) { s.set_replication_status(replication_task, "Online"); },
+                 "replication", replication_task, "status", "Online", "Offline", severity::critical,
+                 false},
+        sim_case{"replication_destination",
+                 [](sim::simulator& s) {
+                   s.set_replication_destination_status(replication_task, 0, "Disconnected");
+                 },
+                 [](sim::simulator& s) {
+                   s.set_replication_destination_status(replication_task, 0, "Online");
+                 },
+                 "replication_destination", "2977911540/0", "status", "Online", "Disconnected",
+                 severity::critical, false},
+        sim_case{"snapshot_space",
+                 [](sim::simulator& s) { s.set_snapshot_used(snapshot_task, 85); },
+                 [](sim::simulator& s) { s.set_snapshot_used(snapshot_task, 5); }, "snapshot_space",
+                 snapshot_task, "used_pct", "5", "85", severity::warning, false}),
     [](const auto& p) { return std::string(p.param.name); });
 
 TEST(health_monitor, disk_message_names_enclosure_slot_and_serial) {
@@ -354,7 +384,9 @@ TEST(health_monitor, missing_endpoint_is_skipped_after_one_warning) {
   rig r(o);
   auto e = r.poll();
   ASSERT_EQ(e.size(), 1U);
-  EXPECT_EQ(e[0].current, "2 enclosures, 12 disks, 2 pools, 3 raidsets, 0 volumes");
+  EXPECT_EQ(e[0].current,
+            "2 enclosures, 12 disks, 2 pools, 3 raidsets, 0 volumes, 2 iSCSI sessions, 1 "
+            "replication tasks");
   r.sim->fail_disk("e0d2");
   e = r.poll();
   ASSERT_EQ(e.size(), 1U);
@@ -382,6 +414,90 @@ TEST(health_monitor, an_unreachable_array_commits_nothing) {
   const auto e = r.poll();
   ASSERT_EQ(e.size(), 1U);
   EXPECT_EQ(e[0].component_id, "e0d0");
+}
+
+/// Breaks (or mends) a session, a replication task, a destination line and snapshot space.
+void hosts_and_tasks(sim::simulator& s, bool broken) {
+  if (broken) {
+    s.drop_iscsi_session(db_host);
+  } else {
+    s.restore_iscsi_session(db_host);
+  }
+  s.set_replication_status(replication_task, broken ? "Offline" : "Online");
+  s.set_replication_destination_status(replication_task, 0, broken ? "Disconnected" : "Online");
+  s.set_snapshot_used(snapshot_task, broken ? 90 : 10);
+}
+
+TEST(health_monitor, hosts_and_tasks_raise_and_clear_once_across_restarts) {
+  rig r;
+  r.poll();
+  hosts_and_tasks(r.sim.sim(), true);
+  auto e = r.poll();
+  ASSERT_EQ(e.size(), 4U) << summary(e);
+  for (const auto* c :
+       {"iscsi_session", "replication", "replication_destination", "snapshot_space"}) {
+    EXPECT_EQ(about(e, c).size(), 1U) << c << "\n" << summary(e);
+  }
+  r.open();
+  EXPECT_TRUE(r.poll().empty()) << "a restart raises nothing again";
+  hosts_and_tasks(r.sim.sim(), false);
+  e = r.poll();
+  ASSERT_EQ(e.size(), 4U) << summary(e);
+  for (const auto& x : e) {
+    EXPECT_EQ(x.severity, severity::notice) << x.message;
+  }
+  r.open();
+  EXPECT_TRUE(r.poll().empty()) << "nor clears anything again";
+}
+
+TEST(health_monitor, a_session_dropped_during_downtime_is_reported_once) {
+  rig r;
+  r.poll();
+  r.monitor.reset();
+  r.client.reset();
+  r.sim->drop_iscsi_session(db_host);
+  r.open();
+  auto e = r.poll();
+  ASSERT_EQ(e.size(), 1U) << summary(e);
+  EXPECT_EQ(e[0].component_id, db_host_session);
+  EXPECT_EQ(e[0].current, "absent");
+  r.open();
+  EXPECT_TRUE(r.poll().empty());
+  r.sim->restore_iscsi_session(db_host);  // a new login: new session id and TSIH
+  e = r.poll();
+  ASSERT_EQ(e.size(), 1U) << summary(e);
+  EXPECT_EQ(e[0].component_id, db_host_session);
+  EXPECT_EQ(e[0].current, "present");
+}
+
+TEST(health_monitor, firmware_without_sessions_or_replication_skips_them_after_one_warning) {
+  sim::options o;
+  o.missing_endpoints = {"/rest/v1/iscsi/session/list", "/rest/v1/backup/replication/list"};
+  test::capture_log log;
+  rig r(o);
+  auto e = r.poll();
+  ASSERT_EQ(e.size(), 1U) << summary(e);
+  EXPECT_EQ(e[0].current,
+            "2 enclosures, 12 disks, 2 pools, 3 raidsets, 4 volumes, 0 iSCSI sessions, 0 "
+            "replication tasks");
+  r.sim->set_snapshot_used(snapshot_task, 95);
+  e = r.poll();
+  ASSERT_EQ(e.size(), 1U) << summary(e);
+  EXPECT_EQ(e[0].component, "snapshot_space");
+  EXPECT_TRUE(r.poll().empty());
+  auto stats = r.sim->stats();
+  EXPECT_EQ(stats.requests["/rest/v1/iscsi/session/list"], 1U) << "asked once";
+  EXPECT_EQ(stats.requests["/rest/v1/backup/replication/list"], 1U) << "asked once";
+  std::istringstream lines(log.text());
+  int warnings = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if ((line.find("session/list") != std::string::npos ||
+         line.find("replication/list") != std::string::npos) &&
+        line.find("warn") != std::string::npos) {
+      ++warnings;
+    }
+  }
+  EXPECT_EQ(warnings, 2) << log.text();
 }
 
 }  // namespace
