@@ -193,11 +193,11 @@ TEST_F(cli, verify_archive_with_key_and_seals_says_what_is_missing_and_never_the
   const auto seals_file = dir / "seals.log";
   test::write_file(seals_file, seals);
   const auto write = [&](std::size_t n) {
-    std::string text;
+    std::string kept;
     for (std::size_t i = 0; i < n; ++i) {
-      text += lines[i] + "\n";
+      kept += lines[i] + "\n";
     }
-    test::write_file(file, text);
+    test::write_file(file, kept);
   };
   write(6);
   const std::vector<std::string> args{"verify-archive", "--key-file", key_file.string(),
