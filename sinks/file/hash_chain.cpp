@@ -1,7 +1,8 @@
 #include "sinks/file/hash_chain.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -35,19 +36,60 @@ void append_hex(std::string& out, const unsigned char* data, std::size_t n) {
   }
 }
 
-std::string hmac_hex(std::string_view line, const chain_key& key) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int size = 0;
-  const auto& k = key.reveal();
-  if (HMAC(EVP_sha256(), k.data(), static_cast<int>(k.size()),
-           reinterpret_cast<const unsigned char*>(line.data()), line.size(), mac.data(),
-           &size) == nullptr) {
-    throw std::runtime_error("HMAC-SHA256 failed");
+// HMAC-SHA256 with the key set once: fetching the algorithm and keying a context cost more
+// than hashing a line, so a context is kept per thread and re-keyed only when the key changes.
+class keyed_mac {
+ public:
+  keyed_mac()
+      : mac_(EVP_MAC_fetch(nullptr, "HMAC", nullptr)),
+        ctx_(mac_ != nullptr ? EVP_MAC_CTX_new(mac_) : nullptr) {}
+  ~keyed_mac() {
+    EVP_MAC_CTX_free(ctx_);
+    EVP_MAC_free(mac_);
   }
-  std::string out;
-  out.reserve(2 * size);
-  append_hex(out, mac.data(), size);
-  return out;
+  keyed_mac(const keyed_mac&) = delete;
+  keyed_mac& operator=(const keyed_mac&) = delete;
+
+  std::string hex(std::string_view line, const std::string& key) {
+    if (ctx_ == nullptr || !init(key) ||
+        EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(line.data()), line.size()) !=
+            1) {
+      throw std::runtime_error("HMAC-SHA256 failed");
+    }
+    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+    std::size_t size = 0;
+    if (EVP_MAC_final(ctx_, mac.data(), &size, mac.size()) != 1) {
+      throw std::runtime_error("HMAC-SHA256 failed");
+    }
+    std::string out;
+    out.reserve(2 * size);
+    append_hex(out, mac.data(), size);
+    return out;
+  }
+
+ private:
+  bool init(const std::string& key) {
+    if (keyed_ && key == key_) {
+      return EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1;  // the same key again
+    }
+    char digest[] = "SHA256";
+    const std::array<OSSL_PARAM, 2> params{OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                                           OSSL_PARAM_construct_end()};
+    keyed_ = EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                          params.data()) == 1;
+    key_ = keyed_ ? key : std::string();
+    return keyed_;
+  }
+
+  EVP_MAC* mac_;
+  EVP_MAC_CTX* ctx_;
+  std::string key_;  ///< the key ctx_ holds, to tell a change
+  bool keyed_ = false;
+};
+
+std::string hmac_hex(std::string_view line, const chain_key& key) {
+  thread_local keyed_mac mac;
+  return mac.hex(line, key.reveal());
 }
 
 // Splits chunks of bytes into lines; true while `fn` wants more.
@@ -393,8 +435,15 @@ class archive_checker {
 
   void read(std::size_t file, std::uint64_t number, std::string_view line) {
     ++report_.lines;
-    record r{file, number, sha256_hex(line), key_ != nullptr ? hmac_hex(line, *key_) : "",
-             read_link(line)};
+    record r{file, number, {}, {}, read_link(line)};
+    // A keyed line is followed by keyed lines: its SHA-256 links nothing (a line after it that is
+    // not keyed is tampered whatever its link says).
+    if (key_ == nullptr || !r.link || !r.link->keyed) {
+      r.hash = sha256_hex(line);
+    }
+    if (key_ != nullptr) {
+      r.hmac = hmac_hex(line, *key_);
+    }
     if (!r.link && !chained_) {
       ++report_.not_chained;
       return;

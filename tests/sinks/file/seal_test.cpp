@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "agent/core/ids.hpp"
 #include "sinks/file/file_sink.hpp"
 #include "sinks/file/hash_chain.hpp"
 #include "tests/sinks/file/helpers.hpp"
@@ -96,6 +97,19 @@ struct sealed_archive {
 bool mentions(const std::vector<std::string>& problems, std::string_view text) {
   return std::any_of(problems.begin(), problems.end(),
                      [&](const std::string& p) { return p.find(text) != std::string::npos; });
+}
+
+TEST(sealed_archive, a_keyed_hash_is_hmac_sha256_whichever_key_came_before) {
+  // RFC 4231, test case 2 (a short key: the 32-byte minimum is the key file's rule).
+  const chain_key jefe("Jefe");
+  const chain_key other(key_bytes);
+  const std::string data = "what do ya want for nothing?";
+  const std::string expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  EXPECT_EQ(line_hash(data, &jefe), expected);
+  EXPECT_EQ(line_hash(data, &jefe), expected);  // the same key, kept
+  EXPECT_NE(line_hash(data, &other), expected);
+  EXPECT_EQ(line_hash(data, &jefe), expected);  // and keyed again
+  EXPECT_EQ(line_hash(data, nullptr), sha256_hex(data));
 }
 
 TEST(sealed_archive, an_untouched_archive_agrees_with_its_key_and_every_seal) {
