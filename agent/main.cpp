@@ -99,11 +99,13 @@ void add_standalone_commands(command_line& c) {
   c.verify->add_option("paths", c.verify_opts.paths, "the archive's files, in any order")
       ->required()
       ->option_text("PATH...");
-  c.verify->add_option("--key-file", c.verify_opts.key_file,
-                       "the chain's key (the sink's key_file), to check a keyed chain")
+  c.verify
+      ->add_option("--key-file", c.verify_opts.key_file,
+                   "the chain's key (the sink's key_file), to check a keyed chain")
       ->option_text("FILE");
-  c.verify->add_option("--seals", c.verify_opts.seals_file,
-                       "the seals as another sink received them (JSON lines or syslog)")
+  c.verify
+      ->add_option("--seals", c.verify_opts.seals_file,
+                   "the seals as another sink received them (JSON lines or syslog)")
       ->option_text("FILE");
 }
 

@@ -18,8 +18,7 @@ void print_findings(const sinks::archive_report& r, std::ostream& out) {
         << " and the lines after it are keyed (chain_hmac): give --key-file\n";
   }
   if (r.not_chained > 0) {
-    out << "not chained: the first " << r.not_chained << " line(s) of "
-        << r.order.front().string()
+    out << "not chained: the first " << r.not_chained << " line(s) of " << r.order.front().string()
         << " have no chain fields (written before hash_chain was on, or stripped)\n";
   }
   if (r.not_keyed > 0) {
@@ -39,9 +38,8 @@ void print_intact(const sinks::archive_report& r, bool seals_given, std::ostream
   }
   out << "\n";
   if (r.newest_seal) {
-    out << "sealed: " << r.seals_checked << " seal(s) agree; the newest, at "
-        << r.newest_seal->at << ", names line " << r.newest_seal->seq << " of "
-        << r.last_seq << "\n";
+    out << "sealed: " << r.seals_checked << " seal(s) agree; the newest, at " << r.newest_seal->at
+        << ", names line " << r.newest_seal->seq << " of " << r.last_seq << "\n";
   } else if (!seals_given) {
     out << "note: without --seals, lines cut off the end or files removed from the start "
            "cannot be seen\n";

@@ -95,9 +95,10 @@ file_sink::file_sink(std::string name, file_options options)
   if (!options_.key_file.empty()) {
     key_ = read_chain_key(options_.key_file);
     if (readable_by_others(options_.key_file)) {
-      log_->warn("the key file {} can be read by its group or others: whoever reads it can "
-                 "recompute the hash chain (chmod 0400 it)",
-                 options_.key_file.string());
+      log_->warn(
+          "the key file {} can be read by its group or others: whoever reads it can "
+          "recompute the hash chain (chmod 0400 it)",
+          options_.key_file.string());
     }
   }
 }

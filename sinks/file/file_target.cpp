@@ -15,8 +15,8 @@
 namespace qsanfwd::sinks {
 namespace {
 
-/// Bytes the chain fields add to a line, at most (`,"chain_seq":N,"chain":"<64 hex>"`).
-constexpr std::size_t chain_overhead = 110;
+/// Bytes the chain fields add to a line, at most (`,"chain_seq":N,"chain_hmac":"<64 hex>"`).
+constexpr std::size_t chain_overhead = 115;
 
 std::string errno_text(int err) {
   return std::strerror(err);
@@ -286,8 +286,7 @@ std::filesystem::path file_target::rotated_name(int index, bool gz) const {
 }
 
 void file_target::seal_if_due() {
-  const bool by_count =
-      options_.seal_every_events > 0 && unsealed_ >= options_.seal_every_events;
+  const bool by_count = options_.seal_every_events > 0 && unsealed_ >= options_.seal_every_events;
   const bool by_time =
       options_.seal_every > duration{0} && clock::now() - last_seal_ >= options_.seal_every;
   if (by_count || by_time) {
@@ -299,8 +298,8 @@ void file_target::seal_now() {
   if (!chain_ || unsealed_ == 0 || chain_->seq == 0) {
     return;
   }
-  seals_.push_back(
-      seal{path_.string(), chain_->seq, chain_->last_hash, key_ != nullptr, rfc3339_utc(unix_now())});
+  seals_.push_back(seal{path_.string(), chain_->seq, chain_->last_hash, key_ != nullptr,
+                        rfc3339_utc(unix_now())});
   unsealed_ = 0;
   last_seal_ = clock::now();
 }

@@ -1,7 +1,7 @@
 #include "sinks/file/hash_chain.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/params.h>
 #include <sys/stat.h>
 #include <zlib.h>
@@ -568,15 +568,17 @@ class archive_checker {
                                       " more sealed line(s)");
     }
     if (head != nullptr) {
-      report_.seal_problems.push_back(
-          "missing at the start: line " + std::to_string(head->seq) + " and the lines before it (sealed at " +
-          head->at + ") are in none of the files given, which begin at line " +
-          std::to_string(report_.first_seq) + ": a file removed, or rotated away by rotate.keep");
+      report_.seal_problems.push_back("missing at the start: line " + std::to_string(head->seq) +
+                                      " and the lines before it (sealed at " + head->at +
+                                      ") are in none of the files given, which begin at line " +
+                                      std::to_string(report_.first_seq) +
+                                      ": a file removed, or rotated away by rotate.keep");
     }
     if (tail != nullptr) {
       report_.seal_problems.push_back(
           "missing at the end: lines " + std::to_string(report_.last_seq + 1) + " to " +
-          std::to_string(tail->seq) + " (sealed at " + tail->at + ") are in none of the files given" +
+          std::to_string(tail->seq) + " (sealed at " + tail->at +
+          ") are in none of the files given" +
           (chained_ ? ", which end at line " + std::to_string(report_.last_seq) + ": cut off"
                     : ""));
     }

@@ -129,9 +129,9 @@ struct archive_report {
   bool key_needed = false;
   /// With a key: chained lines before the first keyed one (written before `key_file` was set).
   std::uint64_t not_keyed = 0;
-  std::uint64_t first_seq = 0;  ///< the chain_seq of the oldest chained line (0: none)
-  std::uint64_t last_seq = 0;   ///< and of the newest
-  std::size_t seals_checked = 0;  ///< seals of this archive held against it
+  std::uint64_t first_seq = 0;      ///< the chain_seq of the oldest chained line (0: none)
+  std::uint64_t last_seq = 0;       ///< and of the newest
+  std::size_t seals_checked = 0;    ///< seals of this archive held against it
   std::optional<seal> newest_seal;  ///< of those, the one with the highest seq
   /// What the seals show: lines missing at the start or the end, a sealed line that differs.
   std::vector<std::string> seal_problems;

@@ -200,8 +200,8 @@ TEST_F(cli, verify_archive_with_key_and_seals_says_what_is_missing_and_never_the
     test::write_file(file, kept);
   };
   write(6);
-  const std::vector<std::string> args{"verify-archive", "--key-file", key_file.string(),
-                                      "--seals", seals_file.string(), file.string()};
+  const std::vector<std::string> args{"verify-archive", "--key-file",        key_file.string(),
+                                      "--seals",        seals_file.string(), file.string()};
   EXPECT_EQ(qsanfwd(args), 0) << text;
   EXPECT_NE(text.find("sealed: 3 seal(s) agree"), std::string::npos) << text;
   write(4);  // the last two lines cut off

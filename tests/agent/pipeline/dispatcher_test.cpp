@@ -376,7 +376,8 @@ TEST_F(dispatcher_test, a_file_sinks_seals_are_queued_and_reach_the_sink_that_ma
   append(0, 10);
   start();
   ASSERT_TRUE(run_until(io_, [&] { return copy->messages.size() == 2; }));
-  EXPECT_TRUE(copy->messages[0].starts_with("Archive seal: chain_seq=5 chain=")) << copy->messages[0];
+  EXPECT_TRUE(copy->messages[0].starts_with("Archive seal: chain_seq=5 chain="))
+      << copy->messages[0];
   EXPECT_TRUE(copy->messages[1].starts_with("Archive seal: chain_seq=10 ")) << copy->messages[1];
   EXPECT_NE(copy->messages[1].find(" file=" + o.path.string()), std::string::npos);
   // Queued like any event: the archive passed over them, the copy delivered them.

@@ -136,10 +136,11 @@ TEST(sealed_archive, a_seal_is_an_agent_event_with_its_fields) {
   EXPECT_EQ(e.kind, event_kind::agent);
   EXPECT_EQ(e.type, "archive_seal");
   const auto live = (a.dir / "audit.jsonl").string();
-  EXPECT_EQ(e.fields, (field_list{{"sink", "audit"},
-                                  {"file", live},
-                                  {"chain_seq", "20"},
-                                  {"chain_hmac", state_after(lines_of(live).back(), &a.key).last_hash}}));
+  EXPECT_EQ(e.fields,
+            (field_list{{"sink", "audit"},
+                        {"file", live},
+                        {"chain_seq", "20"},
+                        {"chain_hmac", state_after(lines_of(live).back(), &a.key).last_hash}}));
   // The key itself is in no seal.
   EXPECT_EQ(test::read_file(a.seals_file).find(key_bytes), std::string::npos);
 }
@@ -182,7 +183,8 @@ TEST(sealed_archive, a_dropped_rotated_file_is_missing) {
   std::filesystem::remove(a.dir / "audit.jsonl.4");
   const auto oldest = a.verify(true);
   EXPECT_FALSE(oldest.ok());
-  EXPECT_TRUE(mentions(oldest.seal_problems, "missing at the start: line 4 ")) << a.problems(oldest);
+  EXPECT_TRUE(mentions(oldest.seal_problems, "missing at the start: line 4 "))
+      << a.problems(oldest);
   std::filesystem::remove(a.dir / "audit.jsonl.2");
   const auto middle = a.verify(true);
   EXPECT_FALSE(middle.intact);
@@ -276,9 +278,10 @@ TEST(sealed_archive, a_file_written_without_hash_chain_is_not_chained_rather_tha
 
 TEST(sealed_archive, seals_are_read_from_syslog_lines_too) {
   const std::string hash(64, 'a');
-  const auto s = find_seal("<134>1 2026-12-07T02:00:00Z host qsanfwd - archive_seal - \xEF\xBB\xBF"
-                           "Archive seal: chain_seq=42 chain_hmac=" +
-                           hash + " at=2026-12-07T02:00:00Z file=/var/log/a b.jsonl\r");
+  const auto s = find_seal(
+      "<134>1 2026-12-07T02:00:00Z host qsanfwd - archive_seal - \xEF\xBB\xBF"
+      "Archive seal: chain_seq=42 chain_hmac=" +
+      hash + " at=2026-12-07T02:00:00Z file=/var/log/a b.jsonl\r");
   ASSERT_TRUE(s);
   EXPECT_EQ(s->seq, 42U);
   EXPECT_TRUE(s->keyed);
@@ -300,7 +303,9 @@ TEST(sealed_archive, seals_come_by_count_at_rotation_at_close_and_by_time) {
   chain_state sample;
   o.rotate_max_bytes = 4 * (chain_line(numbered_batch(10, 11)[0].body, sample).size() + 1) + 8;
   std::vector<std::uint64_t> sealed;
-  const auto collect = [&](const event& e) { sealed.push_back(std::stoull(e.fields.at(2).second)); };
+  const auto collect = [&](const event& e) {
+    sealed.push_back(std::stoull(e.fields.at(2).second));
+  };
   {
     file_sink sink("audit", o);
     sink.report_to(collect);
