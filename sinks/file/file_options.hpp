@@ -32,8 +32,8 @@ struct file_options {
   std::filesystem::path key_file;
   /// With hash_chain: a seal after this many lines (0: not by count), ...
   std::uint64_t seal_every_events = 10000;
-  /// ... or with the first batch this long after the last seal (0: not by time); and at each
-  /// rotation, reopen and close.
+  /// ... or this long after the last seal, lines having been written since (0: not by time);
+  /// and at each rotation, reopen and close.
   duration seal_every{300000};
 };
 

@@ -1,5 +1,6 @@
 #include "sinks/file/file_sink.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "agent/core/ids.hpp"
@@ -87,8 +88,12 @@ event seal_event(std::string_view sink, const seal& s) {
 
 }  // namespace
 
-file_sink::file_sink(std::string name, file_options options)
+file_sink::file_sink(std::string name, file_options options,
+                     std::optional<boost::asio::any_io_executor> ex)
     : name_(std::move(name)), options_(std::move(options)), log_(get_logger("sink." + name_)) {
+  if (ex && options_.hash_chain && options_.seal_every > duration{0}) {
+    seal_timer_.emplace(*ex);
+  }
   if (options_.path_template) {
     fixed_prefix_ = fixed_directory(options_.path_template->text());
   }
@@ -120,6 +125,7 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
   }
   settled_ = true;
   report_seals();
+  arm_seal_timer();
   if (batch_buf_.capacity() > max_kept_buffer) {
     batch_buf_ = std::string();  // an outsized batch: not kept for the life of the sink
   }
@@ -241,6 +247,32 @@ void file_sink::report_seals() {
   seals_.clear();
 }
 
+void file_sink::arm_seal_timer() {
+  if (!seal_timer_ || seal_timer_armed_ ||
+      std::none_of(targets_.begin(), targets_.end(),
+                   [](const file_target& t) { return t.unsealed(); })) {
+    return;
+  }
+  seal_timer_armed_ = true;
+  // Each file seals when its own seal.every has passed: a timer this long finds the first due.
+  seal_timer_->expires_after(options_.seal_every);
+  seal_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) {
+      return;  // cancelled: by close(), or with the sink (`this` may be gone)
+    }
+    on_seal_timer();
+  });
+}
+
+void file_sink::on_seal_timer() {
+  seal_timer_armed_ = false;
+  for (auto& target : targets_) {
+    target.seal_if_due();
+  }
+  report_seals();
+  arm_seal_timer();
+}
+
 void file_sink::reopen() {
   for (auto& target : targets_) {
     target.close();
@@ -250,6 +282,10 @@ void file_sink::reopen() {
 }
 
 boost::asio::awaitable<void> file_sink::close() {
+  if (seal_timer_) {
+    seal_timer_->cancel();
+    seal_timer_armed_ = false;
+  }
   for (auto& target : targets_) {
     target.close();
   }

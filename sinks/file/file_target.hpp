@@ -56,6 +56,8 @@ class file_target {
   /// Seals the last line when `seal.every_events` lines or `seal.every` have passed since the
   /// last seal.
   void seal_if_due();
+  /// Whether lines were written since the last seal.
+  bool unsealed() const { return unsealed_ > 0 && chain_.has_value(); }
 
  private:
   using clock = std::chrono::steady_clock;

@@ -335,6 +335,31 @@ TEST(sealed_archive, seals_come_by_count_at_rotation_at_close_and_by_time) {
   EXPECT_EQ(sealed.back(), static_cast<std::uint64_t>(next));
 }
 
+TEST(sealed_archive, lines_left_unsealed_when_writing_stops_are_sealed_by_a_timer) {
+  test::temp_dir dir;
+  file_options o;
+  o.path = dir / "audit.jsonl";
+  o.hash_chain = true;
+  o.seal_every_events = 0;
+  o.seal_every = duration{50};
+  boost::asio::io_context io;
+  file_sink sink("audit", o, io.get_executor());
+  std::vector<std::uint64_t> sealed;
+  sink.report_to([&](const event& e) { sealed.push_back(std::stoull(e.fields.at(2).second)); });
+  EXPECT_EQ(deliver(sink, numbered_batch(0, 3)).result, outcome::delivered);
+  EXPECT_TRUE(sealed.empty());
+  EXPECT_TRUE(test::wait_until([&] {
+    io.restart();
+    io.run_for(std::chrono::milliseconds(5));
+    return !sealed.empty();
+  }));
+  EXPECT_EQ(sealed, (std::vector<std::uint64_t>{3}));
+  // Nothing new: the timer is not armed again, and no seal repeats.
+  io.restart();
+  io.run_for(std::chrono::milliseconds(120));
+  EXPECT_EQ(sealed.size(), 1U);
+}
+
 TEST(sealed_archive, a_short_or_exposed_key_file) {
   test::temp_dir dir;
   test::write_file(dir / "short.key", "secret-but-short");
