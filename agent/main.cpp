@@ -48,7 +48,7 @@ struct command_line {
   bool status_json = false;
   qsanfwd::app::demo_options demo_opts;
   std::string demo_duration;
-  std::vector<std::string> archive_paths;
+  qsanfwd::app::verify_archive_options verify_opts;
   qsanfwd::app::dead_letter_options dead_letter;
   std::string replay_sink;
   bool replay_from_queue = false;
@@ -126,9 +126,17 @@ void add_standalone_commands(command_line& c) {
 
   c.verify = c.cli.add_subcommand(
       "verify-archive", "check the hash chain of a file sink's archive and its rotated files");
-  c.verify->add_option("paths", c.archive_paths, "the archive's files, in any order")
+  c.verify->add_option("paths", c.verify_opts.paths, "the archive's files, in any order")
       ->required()
       ->option_text("PATH...");
+  c.verify
+      ->add_option("--key-file", c.verify_opts.key_file,
+                   "the chain's key (the sink's key_file), to check a keyed chain")
+      ->option_text("FILE");
+  c.verify
+      ->add_option("--seals", c.verify_opts.seals_file,
+                   "the seals as another sink received them (JSON lines or syslog)")
+      ->option_text("FILE");
 }
 
 int run_demo(command_line& c) {
@@ -149,7 +157,7 @@ int run_demo(command_line& c) {
 int run_parsed(command_line& c) {
   using namespace qsanfwd::app;
   if (c.verify->parsed()) {
-    return verify_archive_command(c.archive_paths, std::cout);
+    return verify_archive_command(c.verify_opts, std::cout);
   }
   if (c.status->parsed()) {
     return status_command(c.common, c.status_json);

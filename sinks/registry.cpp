@@ -28,8 +28,8 @@ const std::map<std::string, sink_type, std::less<>>& registered() {
   static const std::map<std::string, sink_type, std::less<>> types{
       {"file",
        {[](config::object_reader& r) { return std::any(parse_file_options(r)); },
-        [](const config::sink_config& c, const boost::asio::any_io_executor&) {
-          return std::make_unique<file_sink>(c.name, std::any_cast<file_options>(c.options));
+        [](const config::sink_config& c, const boost::asio::any_io_executor& ex) {
+          return std::make_unique<file_sink>(c.name, std::any_cast<file_options>(c.options), ex);
         }}},
       {"syslog",
        {[](config::object_reader& r) { return std::any(parse_syslog_options(r)); },

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "agent/core/duration.hpp"
+#include "agent/core/event.hpp"
 #include "agent/core/queued_event.hpp"
 
 namespace qsanfwd::sinks {
@@ -67,6 +69,23 @@ class sink {
   /// The sink's own measurements, read on the thread the sink runs on (the dispatcher copies
   /// them into its status); none for most sinks.
   virtual std::vector<sink_gauge> gauges() const { return {}; }
+
+  /// Takes the agent events a sink makes of its own (the file sink's `archive_seal`).
+  using reporter = std::function<void(const event&)>;
+  /// Where report() sends them: the dispatcher queues each in the state store, routed like any
+  /// event. Without one they go nowhere.
+  void report_to(reporter to) { report_ = std::move(to); }
+
+ protected:
+  /// Hands `e` to the reporter, at once (on the sink's thread).
+  void report(const event& e) const {
+    if (report_) {
+      report_(e);
+    }
+  }
+
+ private:
+  reporter report_;
 };
 
 }  // namespace qsanfwd::sinks

@@ -88,6 +88,7 @@ dispatcher::dispatcher(asio::any_io_executor ex, state_store& store, std::vector
   room_.expires_at(clock::time_point::max());
   for (auto& r : routes) {
     lanes_.push_back(std::make_unique<lane>(ex, std::move(r)));
+    lanes_.back()->target->report_to([this](const event& e) { queue_report(e); });
   }
 }
 
@@ -545,6 +546,17 @@ void dispatcher::commit_drop(lane& l, const drop_plan& plan, const event& report
     l.totals.seq = before;
     throw;
   }
+}
+
+void dispatcher::queue_report(const event& e) {
+  try {
+    queue_.append(e);
+  } catch (const store_error& err) {
+    // A seal lost to a full disk is made good by the next one.
+    log_->warn("cannot queue a sink's {} event: {}", e.type, err.what());
+    return;
+  }
+  notify_appended();
 }
 
 void dispatcher::note_retry(lane& l, const std::string& why) {

@@ -63,7 +63,8 @@ struct sink_status {
 /// file ends with already). A retry answer or a store failure (a full disk) is retried with
 /// exponential backoff and full jitter, forever (a sink's Retry-After is obeyed up to
 /// `retry.max`; reopen() cuts any wait short); nothing is skipped except by `when_full:
-/// drop_oldest`, which counts what it skips and says so with an agent event in the queue.
+/// drop_oldest`, which counts what it skips and says so with an agent event in the queue. What
+/// a sink reports of its own (the file sink's seals) is queued as it is reported.
 ///
 /// Single-threaded: every member is called on the io_context's thread, never from inside an
 /// open transaction. The dispatcher must outlive the io_context's run (its coroutines refer to
@@ -135,6 +136,8 @@ class dispatcher {
   void drop_oldest(lane& l);
   /// Moves the cursor past `plan` and queues `report`, in one transaction.
   void commit_drop(lane& l, const drop_plan& plan, const event& report);
+  /// Queues an agent event a sink reported (sinks::sink::report), as the queue's next event.
+  void queue_report(const event& e);
   void note_retry(lane& l, const std::string& why);
   void apply_rewind(lane& l);
   /// Keeps why the sink failed (`failing`: it is retrying) for `status`.

@@ -31,6 +31,25 @@ void read_path(config::object_reader& r, file_options& o) {
   o.max_open_files = static_cast<std::size_t>(r.integer("max_open_files", 1, 512, 64));
 }
 
+// The key's file is read when the sink is made, as certificates are: a configuration is
+// checked on one machine and run on another.
+void read_chain_options(config::object_reader& r, file_options& o) {
+  if (!o.hash_chain) {
+    for (const auto* key : {"key_file", "seal"}) {
+      if (r.has(key)) {
+        throw r.error(key, "applies with \"hash_chain\": true only");
+      }
+    }
+    return;
+  }
+  o.key_file = r.string("key_file", "");
+  auto seal = r.object("seal");
+  o.seal_every_events =
+      static_cast<std::uint64_t>(seal.integer("every_events", 0, 1000000000, 10000));
+  o.seal_every = seal.duration_value("every", duration{300000});
+  seal.finish();
+}
+
 }  // namespace
 
 file_options parse_file_options(config::object_reader& r) {
@@ -57,6 +76,7 @@ file_options parse_file_options(config::object_reader& r) {
                                 : fsync_policy::batch;
   o.fsync_interval = r.duration_value("fsync_interval", duration{1000}, duration{10});
   o.hash_chain = r.boolean("hash_chain", false);
+  read_chain_options(r, o);
   return o;
 }
 

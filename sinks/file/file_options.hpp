@@ -27,12 +27,21 @@ struct file_options {
   fsync_policy fsync = fsync_policy::batch;
   duration fsync_interval{1000};  ///< with fsync: "interval"
   bool hash_chain = false;
+  /// With hash_chain: the file holding the chain's key (read when the sink is made); empty:
+  /// an unkeyed chain.
+  std::filesystem::path key_file;
+  /// With hash_chain: a seal after this many lines (0: not by count), ...
+  std::uint64_t seal_every_events = 10000;
+  /// ... or this long after the last seal, lines having been written since (0: not by time);
+  /// and at each rotation, reopen and close.
+  duration seal_every{300000};
 };
 
 /// Reads `path` (required; `{field}` and `%Y`/`%m`/`%d`/`%H` placeholders make it a template,
 /// `{{`, `}}` and `%%` stand for themselves), `max_open_files` (64; with placeholders only),
 /// `permissions` ("0640"), `rotate: {max_bytes, interval, keep, gzip}`, `fsync` (batch),
-/// `fsync_interval` (1s) and `hash_chain` (false). Throws config_error naming the key.
+/// `fsync_interval` (1s), `hash_chain` (false), and with it `key_file` (none) and
+/// `seal: {every_events, every}` (10000, 5m). Throws config_error naming the key.
 file_options parse_file_options(config::object_reader& r);
 
 }  // namespace qsanfwd::sinks

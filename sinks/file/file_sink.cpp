@@ -1,8 +1,11 @@
 #include "sinks/file/file_sink.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "agent/core/ids.hpp"
 #include "agent/core/logging.hpp"
+#include "agent/core/time.hpp"
 
 namespace qsanfwd::sinks {
 namespace {
@@ -67,12 +70,41 @@ std::size_t fixed_directory(const std::string& text) {
   return slash == std::string::npos ? 0 : slash + 1;
 }
 
+event seal_event(std::string_view sink, const seal& s) {
+  event e;
+  e.kind = event_kind::agent;
+  e.timestamp = unix_now();
+  e.type = "archive_seal";
+  e.severity = severity::info;
+  e.message = seal_message(s);
+  const auto seq = std::to_string(s.seq);
+  e.fields = {{"sink", std::string(sink)},
+              {"file", s.file},
+              {"chain_seq", seq},
+              {s.keyed ? "chain_hmac" : "chain", s.hash}};
+  e.id = stable_id({"agent", e.type, sink, s.file, seq});
+  return e;
+}
+
 }  // namespace
 
-file_sink::file_sink(std::string name, file_options options)
+file_sink::file_sink(std::string name, file_options options,
+                     std::optional<boost::asio::any_io_executor> ex)
     : name_(std::move(name)), options_(std::move(options)), log_(get_logger("sink." + name_)) {
+  if (ex && options_.hash_chain && options_.seal_every > duration{0}) {
+    seal_timer_.emplace(*ex);
+  }
   if (options_.path_template) {
     fixed_prefix_ = fixed_directory(options_.path_template->text());
+  }
+  if (!options_.key_file.empty()) {
+    key_ = read_chain_key(options_.key_file);
+    if (readable_by_others(options_.key_file)) {
+      log_->warn(
+          "the key file {} can be read by its group or others: whoever reads it can "
+          "recompute the hash chain (chmod 0400 it)",
+          options_.key_file.string());
+    }
   }
 }
 
@@ -87,10 +119,13 @@ delivery file_sink::write_batch(std::span<const queued_event> batch) {
   for (std::size_t i = 0; i < groups_used_; ++i) {
     if (auto err = write_group(groups_[i])) {
       settled_ = false;
+      report_seals();  // of what was rotated before the failure
       return failed(*err);
     }
   }
   settled_ = true;
+  report_seals();
+  arm_seal_timer();
   if (batch_buf_.capacity() > max_kept_buffer) {
     batch_buf_ = std::string();  // an outsized batch: not kept for the life of the sink
   }
@@ -170,7 +205,11 @@ std::optional<std::string> file_sink::write_group(const group& g) {
   if (events.empty()) {
     return std::nullopt;
   }
-  return target.write(events, batch_buf_);
+  auto err = target.write(events, batch_buf_);
+  if (!err) {
+    target.seal_if_due();
+  }
+  return err;
 }
 
 std::size_t file_sink::skip_written(const file_target& target,
@@ -196,22 +235,61 @@ file_target& file_sink::target_for(const std::string& path) {
     targets_.pop_back();
     ++counters_.files_closed;
   }
-  targets_.emplace_front(path, options_, *log_, counters_);
+  targets_.emplace_front(path, options_, key_ ? &*key_ : nullptr, seals_, *log_, counters_);
   by_path_.emplace(path, targets_.begin());
   return targets_.front();
+}
+
+void file_sink::report_seals() {
+  for (const auto& s : seals_) {
+    report(seal_event(name_, s));
+  }
+  seals_.clear();
+}
+
+void file_sink::arm_seal_timer() {
+  if (!seal_timer_ || seal_timer_armed_ ||
+      std::none_of(targets_.begin(), targets_.end(),
+                   [](const file_target& t) { return t.unsealed(); })) {
+    return;
+  }
+  seal_timer_armed_ = true;
+  // Each file seals when its own seal.every has passed: a timer this long finds the first due.
+  seal_timer_->expires_after(options_.seal_every);
+  seal_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) {
+      return;  // cancelled: by close(), or with the sink (`this` may be gone)
+    }
+    on_seal_timer();
+  });
+}
+
+void file_sink::on_seal_timer() {
+  seal_timer_armed_ = false;
+  for (auto& target : targets_) {
+    target.seal_if_due();
+  }
+  report_seals();
+  arm_seal_timer();
 }
 
 void file_sink::reopen() {
   for (auto& target : targets_) {
     target.close();
   }
+  report_seals();
   log_->info("reopening {}", options_.path.string());
 }
 
 boost::asio::awaitable<void> file_sink::close() {
+  if (seal_timer_) {
+    seal_timer_->cancel();
+    seal_timer_armed_ = false;
+  }
   for (auto& target : targets_) {
     target.close();
   }
+  report_seals();
   co_return;
 }
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/logger.h>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <list>
 #include <memory>
 #include <string>
@@ -40,9 +42,19 @@ namespace qsanfwd::sinks {
 /// has been written whole, each file's last line tells how far the earlier attempt got: the
 /// events of the batch up to that line are skipped, so neither doubles a line. (A power cut
 /// that rolls the queue back further than one batch still repeats events.)
+///
+/// With `hash_chain`, `key_file` (read here: at start and at each reload) keys the chain, and
+/// each file is sealed after a batch once `seal.every_events` lines or `seal.every` have passed
+/// since its last seal, `seal.every` after it when writing has stopped, before it is rotated,
+/// and when it is closed (reopen, stop, or to open another). Each seal is reported (sink::report)
+/// as an `archive_seal` agent event.
 class file_sink final : public sink {
  public:
-  file_sink(std::string name, file_options options);
+  /// With `ex`, lines left unsealed when writing stops are sealed `seal.every` after the last
+  /// seal by a timer on it; without, at the next batch or close. Throws std::runtime_error when
+  /// `key_file` cannot be read or is too short.
+  file_sink(std::string name, file_options options,
+            std::optional<boost::asio::any_io_executor> ex = std::nullopt);
   ~file_sink() override;
   file_sink(const file_sink&) = delete;
   file_sink& operator=(const file_sink&) = delete;
@@ -76,10 +88,19 @@ class file_sink final : public sink {
   /// The file of `path`, open or not, made the most recently used.
   file_target& target_for(const std::string& path);
   std::size_t skip_written(const file_target& target, std::span<const queued_event* const> events);
+  /// Reports the seals made since the last call, as agent events.
+  void report_seals();
+  /// Arms the seal timer when a file has lines not sealed and it is not armed.
+  void arm_seal_timer();
+  void on_seal_timer();
 
   std::string name_;
   file_options options_;
   std::shared_ptr<spdlog::logger> log_;
+  std::optional<chain_key> key_;
+  std::vector<seal> seals_;  ///< made, not yet reported
+  std::optional<boost::asio::steady_timer> seal_timer_;
+  bool seal_timer_armed_ = false;
   /// Where the templated part of the path starts: after the directory before the first
   /// placeholder.
   std::size_t fixed_prefix_ = 0;

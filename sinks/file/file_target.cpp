@@ -10,11 +10,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/core/time.hpp"
+
 namespace qsanfwd::sinks {
 namespace {
 
-/// Bytes the chain fields add to a line, at most (`,"chain_seq":N,"chain":"<64 hex>"`).
-constexpr std::size_t chain_overhead = 110;
+/// Bytes the chain fields add to a line, at most (`,"chain_seq":N,"chain_hmac":"<64 hex>"`).
+constexpr std::size_t chain_overhead = 115;
 
 std::string errno_text(int err) {
   return std::strerror(err);
@@ -80,8 +82,15 @@ std::optional<file_tail> read_tail(int fd, std::uint64_t size) {
 }  // namespace
 
 file_target::file_target(std::filesystem::path path, const file_options& options,
-                         spdlog::logger& log, file_sink_counters& counters)
-    : path_(std::move(path)), options_(options), log_(log), counters_(counters) {}
+                         const chain_key* key, std::vector<seal>& seals, spdlog::logger& log,
+                         file_sink_counters& counters)
+    : path_(std::move(path)),
+      options_(options),
+      key_(key),
+      seals_(seals),
+      log_(log),
+      counters_(counters),
+      last_seal_(clock::now()) {}
 
 file_target::~file_target() {
   close_fd();
@@ -150,7 +159,7 @@ std::optional<std::string> file_target::read_end() {
     size_ = tail->complete;
   }
   if (options_.hash_chain && !chain_) {
-    chain_ = tail->last_line.empty() ? chain_state{} : state_after(tail->last_line);
+    chain_ = tail->last_line.empty() ? chain_state{} : state_after(tail->last_line, key_);
   }
   if (!tail->last_line.empty()) {
     last_event_ = unchained(tail->last_line);
@@ -184,6 +193,7 @@ std::optional<std::string> file_target::write(std::span<const queued_event* cons
   chain_ = std::move(next);
   last_event_ = events.back()->body;
   counters_.lines += events.size();
+  unsealed_ += events.size();
   after_append();
   return std::nullopt;
 }
@@ -198,7 +208,7 @@ void file_target::build_lines(std::span<const queued_event* const> events,
   buf.reserve(bytes + (next ? events.size() * chain_overhead : 0));
   for (const auto* e : events) {
     if (next) {
-      append_chain_line(buf, e->body, *next);
+      append_chain_line(buf, e->body, *next, key_);
     } else {
       buf += e->body;
     }
@@ -263,7 +273,7 @@ void file_target::load_chain() {
       log_.warn("cannot read {} to continue the hash chain: {}", rotated.string(), e.what());
     }
     if (!last.empty()) {
-      chain_ = state_after(last);
+      chain_ = state_after(last, key_);
     }
     return;
   }
@@ -275,10 +285,31 @@ std::filesystem::path file_target::rotated_name(int index, bool gz) const {
   return name;
 }
 
+void file_target::seal_if_due() {
+  const bool by_count = options_.seal_every_events > 0 && unsealed_ >= options_.seal_every_events;
+  const bool by_time =
+      options_.seal_every > duration{0} && clock::now() - last_seal_ >= options_.seal_every;
+  if (by_count || by_time) {
+    seal_now();
+  }
+}
+
+void file_target::seal_now() {
+  if (!chain_ || unsealed_ == 0 || chain_->seq == 0) {
+    return;
+  }
+  seals_.push_back(seal{path_.string(), chain_->seq, chain_->last_hash, key_ != nullptr,
+                        rfc3339_utc(unix_now())});
+  unsealed_ = 0;
+  last_seal_ = clock::now();
+}
+
 std::optional<std::string> file_target::rotate() {
   if (options_.fsync != fsync_policy::never) {
     sync();
   }
+  // The rotated file's last line, sealed under the name it was written to.
+  seal_now();
   close_fd();
   std::error_code ec;
   for (int i = options_.rotate_keep; i >= 1; --i) {
@@ -369,6 +400,9 @@ void file_target::sync() {
 void file_target::close() {
   if (options_.fsync != fsync_policy::never) {
     sync();
+  }
+  if (fd_ >= 0) {
+    seal_now();
   }
   close_fd();
 }

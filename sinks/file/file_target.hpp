@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "agent/core/queued_event.hpp"
 #include "sinks/file/file_options.hpp"
@@ -30,8 +31,9 @@ struct file_sink_counters {
 /// use, up to `max_open_files`.
 class file_target {
  public:
-  file_target(std::filesystem::path path, const file_options& options, spdlog::logger& log,
-              file_sink_counters& counters);
+  /// `key`: the chain's key or nullptr; `seals`: where the seals it makes go. Both outlive it.
+  file_target(std::filesystem::path path, const file_options& options, const chain_key* key,
+              std::vector<seal>& seals, spdlog::logger& log, file_sink_counters& counters);
   ~file_target();
   file_target(const file_target&) = delete;
   file_target& operator=(const file_target&) = delete;
@@ -48,8 +50,14 @@ class file_target {
   /// Writes the events' lines with one write(2) after any rotation due, and syncs as the policy
   /// says. On failure the file is as before and the answer says why. `buf` is scratch.
   std::optional<std::string> write(std::span<const queued_event* const> events, std::string& buf);
-  /// Syncs what is written (unless `fsync: never`) and closes; the chain state is kept.
+  /// Syncs what is written (unless `fsync: never`), seals the lines not sealed and closes;
+  /// the chain state is kept.
   void close();
+  /// Seals the last line when `seal.every_events` lines or `seal.every` have passed since the
+  /// last seal.
+  void seal_if_due();
+  /// Whether lines were written since the last seal.
+  bool unsealed() const { return unsealed_ > 0 && chain_.has_value(); }
 
  private:
   using clock = std::chrono::steady_clock;
@@ -63,12 +71,16 @@ class file_target {
   std::optional<std::string> rotate();
   void compress(const std::filesystem::path& rotated);
   void load_chain();
+  /// Adds a seal of the last line to the seals, if a line was written since the last one.
+  void seal_now();
   void sync();
   void close_fd();
   std::filesystem::path rotated_name(int index, bool gz) const;
 
   std::filesystem::path path_;
   const file_options& options_;
+  const chain_key* key_;
+  std::vector<seal>& seals_;
   spdlog::logger& log_;
   file_sink_counters& counters_;
   int fd_ = -1;
@@ -78,6 +90,8 @@ class file_target {
   bool unsynced_ = false;
   std::optional<chain_state> chain_;  ///< with hash_chain, once read from the files on disk
   std::string last_event_;            ///< the canonical event of the file's last line
+  std::uint64_t unsealed_ = 0;        ///< lines written since the last seal
+  clock::time_point last_seal_;
 };
 
 }  // namespace qsanfwd::sinks

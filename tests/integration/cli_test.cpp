@@ -214,5 +214,56 @@ TEST_F(cli, verify_archive_finds_an_edited_line) {
   EXPECT_NE(text.find(":3"), std::string::npos) << text;
 }
 
+TEST_F(cli, verify_archive_with_key_and_seals_says_what_is_missing_and_never_the_key) {
+  const std::string key_bytes = "cli-test-key-0123456789abcdef-0123456789";
+  const auto key_file = dir / "archive.key";
+  test::write_file(key_file, key_bytes);
+  const sinks::chain_key key(key_bytes);
+  sinks::chain_state state;
+  std::vector<std::string> lines;
+  std::string seals;
+  const auto file = dir / "events.jsonl";
+  for (int i = 0; i < 6; ++i) {
+    event e;
+    e.id = "id" + std::to_string(i);
+    e.timestamp = 1795915304 + i;
+    e.message = "line " + std::to_string(i);
+    lines.push_back(sinks::chain_line(to_json(e), state, &key));
+    if (i % 2 == 1) {  // as a syslog receiver would keep the seals
+      seals += "Dec  7 02:00:00 agent qsanfwd: " +
+               sinks::seal_message({file.string(), state.seq, state.last_hash, true,
+                                    "2026-12-07T02:00:0" + std::to_string(i) + "Z"}) +
+               "\n";
+    }
+  }
+  const auto seals_file = dir / "seals.log";
+  test::write_file(seals_file, seals);
+  const auto write = [&](std::size_t n) {
+    std::string kept;
+    for (std::size_t i = 0; i < n; ++i) {
+      kept += lines[i] + "\n";
+    }
+    test::write_file(file, kept);
+  };
+  write(6);
+  const std::vector<std::string> args{"verify-archive", "--key-file",        key_file.string(),
+                                      "--seals",        seals_file.string(), file.string()};
+  EXPECT_EQ(qsanfwd(args), 0) << text;
+  EXPECT_NE(text.find("sealed: 3 seal(s) agree"), std::string::npos) << text;
+  write(4);  // the last two lines cut off
+  EXPECT_EQ(qsanfwd(args), 1);
+  EXPECT_NE(text.find("missing at the end: lines 5 to 6 (sealed at 2026-12-07T02:00:05Z)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find(key_bytes), std::string::npos);
+  EXPECT_EQ(qsanfwd({"verify-archive", file.string()}), 1);
+  EXPECT_NE(text.find("cannot check: "), std::string::npos) << text;
+  // Written without hash_chain: not chained, which is not tampered.
+  test::write_file(file, sinks::unchained(lines[0]) + "\n");
+  EXPECT_EQ(qsanfwd({"verify-archive", file.string()}), 1);
+  EXPECT_NE(text.find("not chained: "), std::string::npos) << text;
+  EXPECT_EQ(text.find("tampered"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace qsanfwd

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/store/sqlite.hpp"
+#include "sinks/file/file_sink.hpp"
 #include "tests/agent/pipeline/helpers.hpp"
 #include "tests/support/recording_sink.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -382,6 +383,33 @@ TEST_F(dispatcher_test, reopen_reaches_every_sink) {
   start().reopen();
   EXPECT_EQ(a->reopens, 1);
   EXPECT_EQ(b->reopens, 1);
+}
+
+TEST_F(dispatcher_test, a_file_sinks_seals_are_queued_and_reach_the_sink_that_matches_them) {
+  sinks::file_options o;
+  o.path = dir_ / "archive" / "audit.jsonl";
+  o.hash_chain = true;
+  o.seal_every_events = 5;
+  o.seal_every = duration{0};
+  event_rule seals;
+  seals.types = {"archive_seal"};
+  auto archive = fast_sink_config("archive", dir_);
+  archive.filter.exclude = {seals};
+  routes_.push_back(route{archive, std::make_unique<sinks::file_sink>("archive", o)});
+  auto central = fast_sink_config("central", dir_);
+  central.filter.match = {seals};
+  auto* copy = add(central);
+  append(0, 10);
+  start();
+  ASSERT_TRUE(run_until(io_, [&] { return copy->messages.size() == 2; }));
+  EXPECT_TRUE(copy->messages[0].starts_with("Archive seal: chain_seq=5 chain="))
+      << copy->messages[0];
+  EXPECT_TRUE(copy->messages[1].starts_with("Archive seal: chain_seq=10 ")) << copy->messages[1];
+  EXPECT_NE(copy->messages[1].find(" file=" + o.path.string()), std::string::npos);
+  // Queued like any event: the archive passed over them, the copy delivered them.
+  ASSERT_TRUE(run_until(io_, [&] { return status_of("archive").filtered == 2; }));
+  EXPECT_EQ(status_of("archive").delivered, 10);
+  EXPECT_EQ(status_of("central").delivered, 2);
 }
 
 }  // namespace

@@ -55,5 +55,38 @@ TEST(file_options, mistakes_are_named_with_their_path) {
             std::string::npos);
 }
 
+TEST(file_options, a_chain_takes_a_key_file_and_seals_with_defaults_in_the_effective_config) {
+  auto r = config::object_reader::open(
+      nlohmann::json::parse(R"({"path": "/q/a.jsonl", "hash_chain": true,
+                                "key_file": "/etc/qsanfwd/archive.key", "seal": {"every": "1m"}})"),
+      [](const std::string&) { return std::optional<std::string>(); });
+  const auto o = parse_file_options(r);
+  r.finish();
+  EXPECT_EQ(o.key_file, "/etc/qsanfwd/archive.key");
+  EXPECT_EQ(o.seal_every_events, 10000U);
+  EXPECT_EQ(o.seal_every, duration{60000});
+  const auto& effective = r.effective_document();
+  EXPECT_EQ(effective["key_file"], "/etc/qsanfwd/archive.key");
+  EXPECT_EQ(effective["seal"]["every_events"], 10000);
+  EXPECT_EQ(effective["seal"]["every"], "1m");
+  const auto plain = parse(R"({"path": "/q/a.jsonl", "hash_chain": true})");
+  EXPECT_TRUE(plain.key_file.empty());
+  EXPECT_EQ(plain.seal_every, duration{300000});
+}
+
+TEST(file_options, key_file_and_seal_need_a_chain) {
+  EXPECT_NE(error_of(R"({"path": "/q/a.jsonl", "key_file": "/k"})")
+                .find("/key_file: applies with \"hash_chain\": true only"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"path": "/q/a.jsonl", "seal": {}})").find("/seal: applies with"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"path": "/q/a.jsonl", "hash_chain": true, "seal": {"every_events": -1}})")
+                .find("/seal/every_events"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"path": "/q/a.jsonl", "hash_chain": true, "seal": {"evry": "1m"}})")
+                .find("/seal/evry: unknown key"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace qsanfwd::sinks

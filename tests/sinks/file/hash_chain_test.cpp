@@ -193,8 +193,8 @@ TEST(hash_chain, a_file_without_chain_fields_does_not_verify) {
   test::temp_dir dir;
   write_lines(dir / "plain.jsonl", {numbered_batch(0, 1)[0].body});
   const auto report = verify_archive({dir / "plain.jsonl"});
-  EXPECT_FALSE(report.intact);
-  EXPECT_EQ(report.line, 1U);
+  EXPECT_FALSE(report.ok());
+  EXPECT_EQ(report.not_chained, 1U);
 }
 
 }  // namespace
