@@ -218,9 +218,19 @@ class replayer {
   replay_tally& tally_;
 };
 
-asio::awaitable<bool> close(sinks::sink& target) {
+/// An interrupted replay first, then what was refused since; then closes the sink.
+asio::awaitable<void> replay_all(const config::sink_config& s, sinks::sink& target,
+                                 replay_tally& t) {
+  for (bool more = true; more && t.stopped.empty();) {
+    dead_letter_replay replay(s.dead_letter_path);
+    more = replay.resumed();
+    if (more) {
+      std::cout << s.name << ": going on with the replay a kill interrupted\n";
+    }
+    replayer r(s, target, replay, t);
+    co_await r.run();
+  }
   co_await target.close();
-  co_return true;
 }
 
 int replay(const config::agent_config& cfg, const config::sink_config& s) {
@@ -239,17 +249,17 @@ int replay(const config::agent_config& cfg, const config::sink_config& s) {
   asio::io_context io;
   const auto target = sinks::make_sink(s, io.get_executor());
   replay_tally t;
-  // An interrupted replay first, then what was refused since.
-  for (bool more = true; more && t.stopped.empty();) {
-    dead_letter_replay replay(s.dead_letter_path);
-    more = replay.resumed();
-    if (more) {
-      std::cout << s.name << ": going on with the replay a kill interrupted\n";
-    }
-    replayer r(s, *target, replay, t);
-    run_blocking(io, r.run());
+  std::exception_ptr failed;
+  // Stopped when done: a sink may keep waits of its own armed until the io_context ends (the
+  // Kafka producer's event pipe, the file sink's seal timer).
+  asio::co_spawn(io, replay_all(s, *target, t), [&](std::exception_ptr e) {
+    failed = e;
+    io.stop();
+  });
+  io.run();
+  if (failed) {
+    std::rethrow_exception(failed);
   }
-  run_blocking(io, close(*target));
   std::cout << fmt::format("{}: {} delivered, {} refused again (back in {} with the new reason)",
                            s.name, t.delivered, t.refused, s.dead_letter_path.string());
   if (t.put_back > 0) {
