@@ -59,18 +59,6 @@ void sync_directory(const fs::path& file) {
   }
 }
 
-void write_whole(int fd, std::string_view data, const fs::path& path) {
-  while (!data.empty()) {
-    const auto n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno != EINTR) {
-      fail("cannot write", path);
-    }
-    if (n > 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-}
-
 /// A new content for the file at `path`, written beside it and put in its place by commit():
 /// a crash leaves the old file or the new one, never half of one. Written as it comes, so a
 /// large file is not held in memory.
@@ -91,7 +79,12 @@ class replacement {
   replacement(const replacement&) = delete;
   replacement& operator=(const replacement&) = delete;
 
-  void append(std::string_view data) { write_whole(fd_, data, tmp_); }
+  void append(std::string_view data) {
+    if (const int err = write_whole(fd_, data); err != 0) {
+      errno = err;
+      fail("cannot write", tmp_);
+    }
+  }
   void commit() {
     if (::fdatasync(fd_) != 0) {
       fail("cannot sync", tmp_);

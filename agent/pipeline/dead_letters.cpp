@@ -14,19 +14,6 @@
 namespace qsanfwd::pipeline {
 namespace {
 
-int write_whole(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const auto n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno != EINTR) {
-      return errno;
-    }
-    if (n > 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-  return 0;
-}
-
 /// Whether `fd` is (still) the file at `path`. Only a path gone or naming another file says no:
 /// a failing stat says nothing and must not make open_locked loop.
 bool same_file(int fd, const std::filesystem::path& path) {
@@ -42,6 +29,19 @@ bool same_file(int fd, const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+int write_whole(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const auto n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno != EINTR) {
+      return errno;
+    }
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  return 0;
+}
 
 int open_locked(const std::filesystem::path& path, int flags) {
   for (;;) {

@@ -23,6 +23,9 @@ std::string dead_letter_lines(std::string_view sink, std::string_view reason,
                               std::int64_t unix_time, std::span<const queued_event> events,
                               std::span<const std::size_t> which);
 
+/// Writes all of `data` to `fd`, again after EINTR or a short write; 0, or the errno.
+int write_whole(int fd, std::string_view data);
+
 /// Opens the file at `path` with `flags` (O_CLOEXEC added; created 0600 with O_CREAT) and takes
 /// its exclusive lock, making sure the file locked is still the one at `path`: one renamed aside
 /// or replaced meanwhile (dead_letter_file.hpp) is left for the new one. Returns the descriptor,
