@@ -50,8 +50,7 @@ struct command_line {
   std::string demo_duration;
   qsanfwd::app::verify_archive_options verify_opts;
   qsanfwd::app::dead_letter_options dead_letter;
-  std::string replay_sink;
-  bool replay_from_queue = false;
+  qsanfwd::app::replay_options replay_opts;
 
   CLI::App* run = nullptr;
   CLI::App* check = nullptr;
@@ -92,10 +91,16 @@ void add_config_commands(command_line& c) {
   add_common(c.status);
   c.status->add_flag("--json", c.status_json, "print JSON instead of text");
 
-  c.replay = c.cli.add_subcommand("replay", "offer a sink again what is still queued");
+  c.replay = c.cli.add_subcommand(
+      "replay", "send a sink again a range of a device's log, or what is still queued");
   add_common(c.replay);
-  c.replay->add_option("--sink", c.replay_sink, "the sink")->required();
-  c.replay->add_flag("--from-queue", c.replay_from_queue,
+  auto& r = c.replay_opts;
+  c.replay->add_option("--sink", r.sink, "the sink")->required();
+  c.replay->add_option("--device", r.device, "the device whose log to read again");
+  c.replay->add_option("--from", r.from, "the range's first second: unix seconds or RFC 3339")
+      ->option_text("TIME");
+  c.replay->add_option("--to", r.to, "its last second (default: now)")->option_text("TIME");
+  c.replay->add_flag("--from-queue", r.from_queue,
                      "every event still in the queue (kept while any sink has not passed it)");
 
   c.dead_letter_cmd = c.cli.add_subcommand(
@@ -172,7 +177,7 @@ int run_parsed(command_line& c) {
     return test_connection_command(c.common, c.device);
   }
   if (c.replay->parsed()) {
-    return replay_command(c.common, c.replay_sink, c.replay_from_queue);
+    return replay_command(c.common, c.replay_opts);
   }
   if (c.dead_letter_cmd->parsed()) {
     for (auto* action : c.dead_letter_cmd->get_subcommands()) {

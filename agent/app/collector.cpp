@@ -1,5 +1,6 @@
 #include "agent/app/collector.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,6 +19,7 @@
 #include "agent/core/time.hpp"
 #include "agent/health/health_monitor.hpp"
 #include "agent/logs/log_poller.hpp"
+#include "agent/logs/replays.hpp"
 #include "agent/store/activity_recorder.hpp"
 #include "agent/store/event_queue.hpp"
 #include "agent/store/sqlite.hpp"
@@ -28,8 +30,36 @@ namespace asio = boost::asio;
 
 namespace {
 
+/// A range of a device's log read again for one sink: a log poller of its own, positioned in
+/// the store under the replay's key, taking only the range's lines, for that sink alone.
+struct replay_run {
+  replay_run(device::log_reader& array, state_store& store, write_thread& writer,
+             const config::log_options& live, logs::replay r, logs::poller_hooks hooks)
+      : record(std::move(r)),
+        poller(array, store, writer, options_for(live, record), std::move(hooks),
+               role_for(record)) {}
+
+  static config::log_options options_for(config::log_options o, const logs::replay& r) {
+    o.enabled = true;
+    o.start_at = {config::start_point::kind::timestamp, r.from};
+    return o;
+  }
+
+  static logs::poller_role role_for(const logs::replay& r) {
+    return {r.state_key(), r.sink, r.to,
+            [id = r.id](state_store& store, std::int64_t queued, std::int64_t reached) {
+              logs::replay_book::count_page(store, id, queued, reached);
+            }};
+  }
+
+  logs::replay record;
+  logs::log_poller poller;
+  backoff retry{duration{1000}, duration{300'000}};
+  std::chrono::steady_clock::time_point next = std::chrono::steady_clock::now();
+};
+
 /// One array: its client, its log poller and health monitor (which take turns on the client's
-/// one connection), and the timer its loop sleeps on.
+/// one connection), the replays of its log waiting their turn, and the timer its loop sleeps on.
 struct device_runtime {
   /// What the device's loop does with the client between two pages of a long log cycle.
   using turn = std::function<asio::awaitable<void>(device_runtime&)>;
@@ -63,6 +93,10 @@ struct device_runtime {
   std::uint64_t invalid_utf8_recorded = 0;  // of client.counters().invalid_utf8, for status
   std::chrono::steady_clock::time_point next_health = std::chrono::steady_clock::now();
   backoff health_retry{duration{1000}, duration{300'000}};
+  std::chrono::steady_clock::time_point next_logs = std::chrono::steady_clock::now();
+  backoff log_retry{duration{1000}, duration{300'000}};
+  /// Oldest first: the first runs, between the live cycles and pages; the others wait for it.
+  std::list<replay_run> replays;
 };
 
 using steady = std::chrono::steady_clock;
@@ -95,7 +129,8 @@ struct collector::impl {
         log(get_logger("agent")),
         writer(s),
         outcomes(s),
-        outcomes_timer(i) {}
+        outcomes_timer(i),
+        replays(s) {}
 
   ~impl() {
     try {
@@ -123,6 +158,7 @@ struct collector::impl {
   bool stopping = false;
   activity_recorder outcomes;
   asio::steady_timer outcomes_timer;
+  logs::replay_book replays;
 
   void agent_event(event e) {
     queue.append(e);
@@ -291,39 +327,124 @@ struct collector::impl {
     d.next_health = steady::now() + wait;
   }
 
+  asio::awaitable<void> logs_if_due(device_runtime& d) {
+    if (!d.cfg.logs.enabled || stopping || steady::now() < d.next_logs) {
+      co_return;
+    }
+    // Named, not a temporary inside co_await (GCC 12).
+    auto step = read_logs(d, d.log_retry);
+    const auto wait = co_await guarded(d, log_reading, std::move(step), d.log_retry);
+    d.next_logs = steady::now() + wait;
+  }
+
+  /// Between two pages of a replay: the live log and the health keep their pace.
+  asio::awaitable<void> live_turns(device_runtime& d) {
+    co_await logs_if_due(d);
+    co_await health_if_due(d);
+  }
+
+  logs::poller_hooks replay_hooks(device_runtime& d) {
+    auto h = hooks();
+    // Stuck, gaps and the array's clock are the live reader's to report; a replay's failures
+    // go to its row in the state store (status) and the log.
+    h.on_progress = nullptr;
+    h.agent_event = nullptr;
+    h.log_gap = nullptr;
+    h.between_pages = [this, &d] { return live_turns(d); };
+    return h;
+  }
+
+  /// Reads the device's first replay to its end when it is due: done after one whole cycle
+  /// (which reads from its position to the log's newest line), else tried again later from
+  /// where its last page left it.
+  asio::awaitable<void> replay_if_due(device_runtime& d) {
+    if (d.replays.empty() || stopping || steady::now() < d.replays.front().next) {
+      co_return;
+    }
+    auto& r = d.replays.front();
+    result<std::int64_t> cycle;
+    try {
+      cycle = co_await r.poller.poll_once();
+    } catch (const store_error& e) {
+      if (!e.is_disk_full()) {
+        throw;
+      }
+      cycle = failure{std::string("disk full: ") + e.what()};
+    }
+    if (stopping) {
+      co_return;
+    }
+    if (!cycle) {
+      const auto wait = r.retry.next();
+      replays.note_error(r.record.id, cycle.error().message);
+      log->warn("{}: replay {} for sink {}: {}; trying again in {}", d.cfg.name, r.record.id,
+                r.record.sink, cycle.error().message, format_duration(wait));
+      r.next = steady::now() + wait;
+      co_return;
+    }
+    replays.finish(r.record, unix_now());
+    const auto done = replays.all();
+    const auto it = std::find_if(done.begin(), done.end(),
+                                 [&](const logs::replay& x) { return x.id == r.record.id; });
+    log->info("{}: replay {} for sink {} done: {} line(s) stamped {} to {} queued again",
+              d.cfg.name, r.record.id, r.record.sink, it == done.end() ? 0 : it->queued,
+              rfc3339_utc(r.record.from), rfc3339_utc(r.record.to));
+    d.replays.pop_front();
+  }
+
   /// Reads the log every `logs.interval` and the health every `health.interval`, taking turns
-  /// on the client's connection; a failure backs off, capped at the interval.
+  /// on the client's connection with each other and with the replays of its log; a failure
+  /// backs off, capped at the interval.
   asio::awaitable<void> device_loop(device_runtime& d) {
-    backoff log_retry(duration{1000}, duration{300'000});
-    auto next_logs = steady::now();
     while (!stopping) {
       if (!d.identified) {
         co_await identify(d);
       }
-      if (d.cfg.logs.enabled && !stopping && steady::now() >= next_logs) {
-        // Named, not a temporary inside co_await (GCC 12).
-        auto step = read_logs(d, log_retry);
-        const auto wait = co_await guarded(d, log_reading, std::move(step), log_retry);
-        next_logs = steady::now() + wait;
-      }
+      co_await logs_if_due(d);
       co_await health_if_due(d);
+      co_await replay_if_due(d);
       if (stopping) {
         break;
       }
-      d.timer.expires_at(next_wake(d, next_logs, d.next_health));
+      d.timer.expires_at(next_wake(d));
       co_await d.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
   }
 
-  static steady::time_point next_wake(const device_runtime& d, steady::time_point logs,
-                                      steady::time_point health) {
-    if (d.cfg.logs.enabled && d.cfg.health.enabled) {
-      return std::min(logs, health);
+  /// Starts replay `r` on its device, or ends it failed when that device or sink is gone.
+  void attach(logs::replay r) {
+    const auto device = std::find_if(devices.begin(), devices.end(),
+                                     [&](const device_runtime& d) { return d.cfg.name == r.device; });
+    const auto sink_known = std::any_of(cfg.sinks.begin(), cfg.sinks.end(),
+                                        [&](const auto& s) { return s.name == r.sink; });
+    if (device == devices.end() || !sink_known) {
+      const auto why = device == devices.end()
+                           ? "device \"" + r.device + "\" is no longer in the configuration"
+                           : "sink \"" + r.sink + "\" is no longer in the configuration";
+      log->error("replay {}: {}: given up", r.id, why);
+      replays.finish(r, unix_now(), why);
+      return;
+    }
+    log->info("{}: replay {} of the lines stamped {} to {} for sink {}{}", r.device, r.id,
+              rfc3339_utc(r.from), rfc3339_utc(r.to), r.sink,
+              r.reached ? " resumed from " + rfc3339_utc(*r.reached) : std::string());
+    auto& d = *device;
+    d.replays.emplace_back(d.client, store, writer, d.cfg.logs, std::move(r), replay_hooks(d));
+    d.timer.cancel();
+  }
+
+  static steady::time_point next_wake(const device_runtime& d) {
+    auto wake = steady::time_point::max();
+    if (d.cfg.logs.enabled) {
+      wake = d.next_logs;
     }
     if (d.cfg.health.enabled) {
-      return health;
+      wake = std::min(wake, d.next_health);
     }
-    return d.cfg.logs.enabled ? logs : steady::now() + d.cfg.logs.interval;
+    if (!d.replays.empty()) {
+      wake = std::min(wake, d.replays.front().next);
+    }
+    return wake == steady::time_point::max() ? steady::now() + d.cfg.logs.interval : wake;
   }
 };
 
@@ -338,6 +459,27 @@ void collector::on_appended(std::function<void()> fn) {
 
 void collector::wait_for_room_with(std::function<asio::awaitable<void>()> fn) {
   impl_->room = std::move(fn);
+}
+
+result<std::int64_t> collector::replay(const std::string& device, const std::string& sink,
+                                       std::int64_t from, std::int64_t to) {
+  auto& i = *impl_;
+  if (std::none_of(i.devices.begin(), i.devices.end(),
+                   [&](const device_runtime& d) { return d.cfg.name == device; })) {
+    return failure{"no device named \"" + device + "\""};
+  }
+  if (std::none_of(i.cfg.sinks.begin(), i.cfg.sinks.end(),
+                   [&](const auto& s) { return s.name == sink; })) {
+    return failure{"no sink named \"" + sink + "\""};
+  }
+  if (from > to) {
+    return failure{"the range ends (" + rfc3339_utc(to) + ") before it starts (" +
+                   rfc3339_utc(from) + ")"};
+  }
+  auto r = i.replays.add(device, sink, from, to, unix_now());
+  const auto id = r.id;
+  i.attach(std::move(r));
+  return id;
 }
 
 std::vector<device_metrics> collector::metrics() {
@@ -393,6 +535,9 @@ void collector::start() {
         impl_->io.stop();
       }
     });
+  }
+  for (auto& r : impl_->replays.running()) {
+    impl_->attach(std::move(r));
   }
 }
 

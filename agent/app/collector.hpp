@@ -53,6 +53,14 @@ class collector {
   /// Awaited before each page is read, so a full queue (`when_full: block`) pauses collection.
   void wait_for_room_with(std::function<boost::asio::awaitable<void>()> fn);
 
+  /// Reads the lines `device` stamped from `from` to `to` (unix seconds) again and queues them
+  /// for `sink` alone, with their first ids (`qsanfwd replay --from`): between the device's
+  /// live cycles and pages, from a reading position of its own kept in the state store, so a
+  /// restarted agent resumes it (start() does) and the live checkpoint never moves. Returns
+  /// the replay's id, or the reason it cannot be done.
+  result<std::int64_t> replay(const std::string& device, const std::string& sink,
+                              std::int64_t from, std::int64_t to);
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

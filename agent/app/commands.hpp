@@ -21,9 +21,19 @@ int check_config_command(const common_options& opts);
 /// the health endpoints, prints a summary per device. Fails with the reason.
 int test_connection_command(const common_options& opts, const std::string& device);
 
-/// `qsanfwd replay --sink S --from-queue`: asks the agent (running, or when it next starts) to
-/// offer the sink again every event still queued.
-int replay_command(const common_options& opts, const std::string& sink, bool from_queue);
+/// What `qsanfwd replay` is asked: a range of a device's log (`device`, `from`, `to`) or what
+/// is still queued (`from_queue`), for one sink.
+struct replay_options {
+  std::string sink;
+  bool from_queue = false;
+  std::string device;
+  std::string from;  ///< as typed: unix seconds or RFC 3339
+  std::string to;    ///< empty: now
+};
+
+/// `qsanfwd replay`: asks the agent (running, or when it next starts) to send a sink again a
+/// range of a device's log, read from the array, or every event still queued.
+int replay_command(const common_options& opts, const replay_options& replay);
 
 /// `qsanfwd logout --device NAME`: revokes the device's refresh token on the array and forgets it.
 int logout_command(const common_options& opts, const std::string& device);

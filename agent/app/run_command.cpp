@@ -69,24 +69,48 @@ std::optional<config::agent_config> reload_config(const common_options& opts,
   }
 }
 
-/// Carries out what `qsanfwd replay` asked (requests.hpp), then removes each request.
-void take_requests(asio::io_context& io, pipeline::delivery_thread& delivery,
+/// A request of `qsanfwd replay`'s (requests.hpp) carried out, or why not.
+result<std::string> take_request(asio::io_context& io, collector& agent,
+                                 pipeline::delivery_thread& delivery, const agent_request& r) {
+  if (!r.error.empty()) {
+    return failure{r.error};
+  }
+  const auto replay = r.body.value("replay", nlohmann::json());
+  const auto sink = replay.is_object() ? replay.value("sink", nlohmann::json()) : nullptr;
+  if (!sink.is_string()) {
+    return failure{"not a request this agent knows"};
+  }
+  if (replay.value("from_queue", false)) {
+    auto log = get_logger("agent");
+    asio::co_spawn(io, delivery.rewind(sink.get<std::string>()),
+                   [log, name = sink.get<std::string>()](const std::exception_ptr& e, bool found) {
+                     if (!e && !found) {
+                       log->error("replay request for sink \"{}\": no such sink", name);
+                     }
+                   });
+    return std::string("offering sink " + sink.get<std::string>() + " again what is queued");
+  }
+  const auto device = replay.value("device", nlohmann::json());
+  const auto from = replay.value("from", nlohmann::json());
+  const auto to = replay.value("to", nlohmann::json());
+  if (!device.is_string() || !from.is_number_integer() || !to.is_number_integer()) {
+    return failure{"a replay of a range needs \"device\", \"from\" and \"to\""};
+  }
+  auto id = agent.replay(device.get<std::string>(), sink.get<std::string>(),
+                         from.get<std::int64_t>(), to.get<std::int64_t>());
+  if (!id) {
+    return id.error();
+  }
+  return "replay " + std::to_string(*id);
+}
+
+/// Carries out what `qsanfwd replay` asked, then removes each request.
+void take_requests(asio::io_context& io, collector& agent, pipeline::delivery_thread& delivery,
                    std::vector<agent_request> requests) {
   auto log = get_logger("agent");
   for (auto& r : requests) {
-    const auto& replay = r.body.is_object() ? r.body.value("replay", nlohmann::json()) : nullptr;
-    if (r.error.empty() && replay.is_object() && replay.value("from_queue", false) &&
-        replay.value("sink", nlohmann::json()).is_string()) {
-      auto sink = replay["sink"].get<std::string>();
-      asio::co_spawn(io, delivery.rewind(sink),
-                     [log, sink](const std::exception_ptr& e, bool found) {
-                       if (!e && !found) {
-                         log->error("replay request for sink \"{}\": no such sink", sink);
-                       }
-                     });
-    } else {
-      log->error("request {} ignored: {}", r.file.string(),
-                 r.error.empty() ? "not a request this agent knows" : r.error);
+    if (const auto taken = take_request(io, agent, delivery, r); !taken) {
+      log->error("request {} ignored: {}", r.file.string(), taken.error().message);
     }
     std::error_code ec;
     std::filesystem::remove(r.file, ec);
@@ -121,9 +145,8 @@ generation_end run_generation(const common_options& opts, const config::agent_co
   }
 
   request_watch requests(io, cfg.state_dir, [&](std::vector<agent_request> waiting) {
-    take_requests(io, delivery, std::move(waiting));
+    take_requests(io, agent, delivery, std::move(waiting));
   });
-  requests.start();
 
   auto end = generation_end::stopped;
   const auto shut_down = [&] {
@@ -168,6 +191,8 @@ generation_end run_generation(const common_options& opts, const config::agent_co
       };
   hangup.async_wait(on_hangup);
   agent.start();
+  // After the devices are up: a waiting request may be for one of them.
+  requests.start();
   log->info("started: {} device(s), {} sink(s), state in {}", cfg.devices.size(), cfg.sinks.size(),
             store.file().string());
   notifier.ready("running: " + std::to_string(cfg.devices.size()) + " device(s), " +

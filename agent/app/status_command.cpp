@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "agent/app/exit_codes.hpp"
+#include "agent/app/requests.hpp"
 #include "agent/core/time.hpp"
+#include "agent/logs/replays.hpp"
 #include "agent/store/device_activity.hpp"
 #include "agent/store/event_queue.hpp"
 #include "sinks/registry.hpp"
@@ -159,6 +162,76 @@ void print_activity(std::string_view what, const json& a, std::ostream& out) {
   }
 }
 
+json replay_json(const logs::replay& r, std::int64_t now) {
+  json out{{"id", r.id},
+           {"device", r.device},
+           {"sink", r.sink},
+           {"from", rfc3339_utc(r.from)},
+           {"to", rfc3339_utc(r.to)},
+           {"asked", when(std::optional(r.asked_at), now)},
+           {"state", r.state},
+           {"queued", r.queued},
+           {"reached", r.reached ? json(rfc3339_utc(*r.reached)) : json()},
+           {"finished", when(r.finished_at, now)},
+           {"last_error", r.last_error.empty() ? json() : json(r.last_error)}};
+  return out;
+}
+
+/// Running replays first, then those finished, newest first.
+json replays_json(state_store& store, const std::filesystem::path& state_dir, std::int64_t now) {
+  auto all = logs::replay_book(store).all();
+  std::stable_partition(all.rbegin(), all.rend(),
+                        [](const logs::replay& r) { return r.state == "running"; });
+  json out = json::array();
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    out.push_back(replay_json(*it, now));
+  }
+  json waiting = json::array();
+  for (const auto& r : waiting_requests(state_dir)) {
+    if (r.error.empty()) {
+      waiting.push_back(json(r.body));
+    } else {
+      waiting.push_back({{"file", r.file.string()}, {"error", r.error}});
+    }
+  }
+  return {{"replays", out}, {"requests_waiting", waiting}};
+}
+
+void print_replays(const json& status, std::ostream& out) {
+  const auto& replays = status["replays"];
+  const auto& waiting = status["requests_waiting"];
+  if (replays.empty() && waiting.empty()) {
+    return;
+  }
+  out << "\nreplays\n";
+  if (!waiting.empty()) {
+    out << "  " << waiting.size() << " request(s) waiting for the agent (not running?)\n";
+  }
+  constexpr std::size_t finished_shown = 5;
+  std::size_t finished = 0;
+  for (const auto& r : replays) {
+    const bool running = r["state"] == "running";
+    if (!running && ++finished > finished_shown) {
+      continue;
+    }
+    out << fmt::format("  {} {} -> {}  {} to {}: {}, {} line(s) queued", r["id"].get<std::int64_t>(),
+                       r["device"].get<std::string>(), r["sink"].get<std::string>(),
+                       r["from"].get<std::string>(), r["to"].get<std::string>(),
+                       r["state"].get<std::string>(), r["queued"].get<std::int64_t>());
+    if (running && !r["reached"].is_null()) {
+      out << ", read to " << r["reached"].get<std::string>();
+    }
+    out << (running ? "" : ", " + age(r["finished"])) << "\n";
+    if (!r["last_error"].is_null()) {
+      out << "    " << (running ? "last error: " : "failed: ") << r["last_error"].get<std::string>()
+          << "\n";
+    }
+  }
+  if (finished > finished_shown) {
+    out << "  (" << finished - finished_shown << " older; --json lists them)\n";
+  }
+}
+
 }  // namespace
 
 json collect_status(const config::agent_config& cfg, state_store& store, std::int64_t now) {
@@ -178,6 +251,7 @@ json collect_status(const config::agent_config& cfg, state_store& store, std::in
   for (const auto& s : cfg.sinks) {
     out["sinks"].push_back(sink_json(s, queue, cursors, now));
   }
+  out.update(replays_json(store, cfg.state_dir, now));
   return out;
 }
 
@@ -233,6 +307,7 @@ void print_status(const json& status, std::ostream& out) {
                   : fmt::format("    FAILING since {}: {}\n", age(s["failing_since"]), what));
     }
   }
+  print_replays(status, out);
 }
 
 int status_command(const common_options& opts, bool json_output) {

@@ -22,6 +22,8 @@ struct queued_event {
 
   std::int64_t seq = 0;
   std::string body;
+  /// The one sink this event is for (a replay, `qsanfwd replay --from`); empty: every sink.
+  std::string only_for;
 
   /// The event's fields. Throws std::invalid_argument when the body is not canonical JSON
   /// (never for what event_queue::append stored).

@@ -77,6 +77,89 @@ std::string http_date(std::int64_t unix_seconds) {
   return std::string(buf, n);
 }
 
+namespace {
+
+/// The decimal number in `text[at, at + digits)`; nullopt unless all are digits.
+std::optional<int> digits_at(std::string_view text, std::size_t at, std::size_t digits) {
+  if (at + digits > text.size()) {
+    return std::nullopt;
+  }
+  int v = 0;
+  for (std::size_t i = at; i < at + digits; ++i) {
+    if (text[i] < '0' || text[i] > '9') {
+      return std::nullopt;
+    }
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+
+std::optional<std::int64_t> parse_unix_seconds(std::string_view text) {
+  if (text.empty() || text.size() > 12) {
+    return std::nullopt;
+  }
+  std::int64_t v = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+/// "+hh:mm", "-hh:mm" or "Z"/"z" at the end of an RFC 3339 time, in seconds east of UTC.
+std::optional<std::int64_t> utc_offset(std::string_view zone) {
+  if (zone == "Z" || zone == "z") {
+    return 0;
+  }
+  const auto h = digits_at(zone, 1, 2);
+  const auto m = digits_at(zone, 4, 2);
+  if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || zone[3] != ':' || !h || !m ||
+      *h > 23 || *m > 59) {
+    return std::nullopt;
+  }
+  const auto seconds = (*h * 60 + *m) * 60;
+  return zone[0] == '+' ? seconds : -seconds;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_time_argument(std::string_view text) {
+  if (auto unix = parse_unix_seconds(text)) {
+    return unix;
+  }
+  // YYYY-MM-DDThh:mm:ss, then an optional fraction, then the zone.
+  const auto year = digits_at(text, 0, 4);
+  const auto month = digits_at(text, 5, 2);
+  const auto day = digits_at(text, 8, 2);
+  const auto hour = digits_at(text, 11, 2);
+  const auto minute = digits_at(text, 14, 2);
+  const auto second = digits_at(text, 17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || text[4] != '-' ||
+      text[7] != '-' || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
+      text[13] != ':' || text[16] != ':' || *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  std::size_t zone_at = 19;
+  if (zone_at < text.size() && text[zone_at] == '.') {
+    ++zone_at;
+    while (zone_at < text.size() && text[zone_at] >= '0' && text[zone_at] <= '9') {
+      ++zone_at;
+    }
+  }
+  const auto offset = utc_offset(text.substr(zone_at));
+  const std::chrono::year_month_day date{std::chrono::year{*year},
+                                         std::chrono::month{static_cast<unsigned>(*month)},
+                                         std::chrono::day{static_cast<unsigned>(*day)}};
+  if (!offset || !date.ok()) {
+    return std::nullopt;
+  }
+  const auto days = std::chrono::sys_days(date).time_since_epoch().count();
+  // A leap second (":60") is read as the second after :59.
+  return days * 86400 + (*hour * 60 + *minute) * 60 + *second - *offset;
+}
+
 std::int64_t unix_now() {
   using namespace std::chrono;
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();

@@ -26,6 +26,11 @@ std::optional<std::int64_t> parse_http_date(std::string_view value);
 /// `unix_seconds` as an IMF-fixdate.
 std::string http_date(std::int64_t unix_seconds);
 
+/// Seconds since the epoch from what a person types for a moment: unix seconds ("1796000000")
+/// or RFC 3339 ("2026-12-01T08:00:00Z", "2026-12-01T09:00:00+01:00", fractions dropped);
+/// nullopt for anything else.
+std::optional<std::int64_t> parse_time_argument(std::string_view text);
+
 /// Seconds since the epoch, from the system clock.
 std::int64_t unix_now();
 

@@ -26,10 +26,11 @@ std::int64_t unix_millis() {
 }  // namespace
 
 log_poller::log_poller(device::log_reader& array, state_store& store, write_thread& writer,
-                       config::log_options options, poller_hooks hooks)
+                       config::log_options options, poller_hooks hooks, poller_role role)
     : array_(array),
       writer_(writer),
-      state_(store, array.device_name()),
+      role_(std::move(role)),
+      state_(store, role_.state_key.empty() ? array.device_name() : role_.state_key),
       options_(std::move(options)),
       hooks_(std::move(hooks)),
       log_(get_logger("logs")) {}
@@ -136,7 +137,7 @@ asio::awaitable<void> log_poller::finish_cycle(cycle& c) {
   const auto missing = c.every_line_once ? c.recount.missing() : 0;
   if (missing > 0) {
     co_await writer_.run([&](state_store& store, event_queue&) {
-      log_state state(store, array_.device_name());
+      log_state state(store, state_.key());
       auto tx = store.begin();
       state.lower(c.recount.as_read());
       tx.commit(sqlite::durability::deferred);

@@ -65,6 +65,21 @@ struct poller_hooks {
   std::function<std::chrono::steady_clock::time_point()> steady_now;
 };
 
+/// Whom a poller reads for: the device's live reader (the default), or a replay of a range of
+/// its log for one sink (`qsanfwd replay --from`), which keeps a reading position of its own
+/// and never moves the live one.
+struct poller_role {
+  /// Where its position and marks are kept (log_state's key); empty: the device's name.
+  std::string state_key;
+  /// The one sink its events are for; empty: every sink.
+  std::string sink;
+  /// Lines stamped after this second are not its to queue.
+  std::optional<std::int64_t> until;
+  /// On the writer's thread, inside each page's transaction: the lines the page queued and the
+  /// second its position reached, kept with them (a replay's progress).
+  std::function<void(state_store&, std::int64_t queued, std::int64_t reached)> page_stored;
+};
+
 /// Reads a device's log from its checkpoint and queues each line exactly once.
 ///
 /// A cycle asks for the lines from one second before the checkpoint (right under both
@@ -85,7 +100,7 @@ struct poller_hooks {
 class log_poller {
  public:
   log_poller(device::log_reader& array, state_store& store, write_thread& writer,
-             config::log_options options, poller_hooks hooks);
+             config::log_options options, poller_hooks hooks, poller_role role = {});
 
   /// One read cycle. A failure leaves the checkpoint where it was; the next cycle re-reads the
   /// failing page (nothing is ever skipped).
@@ -226,6 +241,7 @@ class log_poller {
 
   device::log_reader& array_;
   write_thread& writer_;
+  poller_role role_;
   log_state state_;
   config::log_options options_;
   poller_hooks hooks_;

@@ -68,7 +68,7 @@ asio::awaitable<checkpoint> log_poller::rewind(checkpoint cp, std::int64_t from,
     clock_seen_ = clock_reading{steady_now(), *now};
   }
   co_await writer_.run([&](state_store& store, event_queue&) {
-    log_state state(store, array_.device_name());
+    log_state state(store, state_.key());
     auto tx = store.begin();
     // From the second before: a cycle asks for lines from there (begin_cycle).
     state.reopen(std::max<std::int64_t>(from - 1, 0), old);

@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <span>
 #include <vector>
@@ -143,7 +144,7 @@ asio::awaitable<void> log_poller::take(cycle& c, std::span<const device::log_ent
   const auto recent_window = options_.clock_step_window.count() / 1000;
   const auto checkpoint_second = c.checkpoint_second;
   const auto store_page = [&](state_store& store, event_queue& queue) {
-    log_state state(store, array_.device_name());
+    log_state state(store, state_.key());
     // Most of a page's work, its events made and packed, is done before the transaction:
     // while one is open the delivery thread's commits wait for the writers' gate.
     const auto fresh = sort_out(state, queue, lines, c.floor, horizon, c.priming, c.dedup);
@@ -154,6 +155,9 @@ asio::awaitable<void> log_poller::take(cycle& c, std::span<const device::log_ent
     }
     if (recent_window > 0) {
       state.remember(fresh.recent);
+    }
+    if (role_.page_stored) {
+      role_.page_stored(store, fresh.counts.queued, move_checkpoint ? c.max_seen : c.cp.start_time);
     }
     if (move_checkpoint) {
       c.cp.start_time = c.max_seen;
@@ -186,8 +190,9 @@ log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queu
   const auto widen = [](std::optional<second_span>& span, std::int64_t t) {
     span = span ? second_span{std::min(span->lo, t), std::max(span->hi, t)} : second_span{t, t};
   };
+  const auto last = role_.until.value_or(std::numeric_limits<std::int64_t>::max());
   for (const auto& line : lines) {
-    if (line.timestamp >= floor) {
+    if (line.timestamp >= floor && line.timestamp <= last) {
       widen(all, line.timestamp);
       if (line.timestamp <= horizon) {
         widen(settled, line.timestamp);
@@ -205,7 +210,7 @@ log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queu
   std::size_t made = 0;
   const log_source from{array_.device_name(), array_.device_host(), model_, serial_};
   for (const auto& line : lines) {
-    if (line.timestamp < floor) {
+    if (line.timestamp < floor || line.timestamp > last) {
       continue;
     }
     const auto hash = line_hash(line.type, line.message);
@@ -223,6 +228,7 @@ log_poller::fresh_lines log_poller::sort_out(log_state& state, event_queue& queu
     }
   }
   out.events = queue.encode(std::span<const event>(fresh.data(), made));
+  out.events.sink = role_.sink;
   out.record = dedup.finish_page();
   out.counts.queued = static_cast<std::int64_t>(made);
   return out;

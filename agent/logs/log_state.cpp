@@ -223,4 +223,14 @@ std::int64_t log_state::mark_count() {
   return n;
 }
 
+void log_state::erase() {
+  for (const auto query : {sql::forget_log_checkpoint, sql::forget_log_marks, sql::forget_log_spans,
+                           sql::forget_log_recent}) {
+    auto& st = store_.database().cached(query);
+    st.bind_text(1, device_);
+    st.run();
+    st.reset();
+  }
+}
+
 }  // namespace qsanfwd::logs

@@ -57,6 +57,10 @@ class log_state {
   /// into them): spans end before `from`, and the lines the record holds there become marks.
   void reopen(std::int64_t from, std::int64_t to);
   std::int64_t mark_count();
+  /// Forgets everything kept under this key (a replay that ended).
+  void erase();
+
+  const std::string& key() const { return device_; }
 
  private:
   state_store& store_;

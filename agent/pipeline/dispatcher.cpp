@@ -287,7 +287,7 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
       continue;
     }
     // Routed before paced: the events this sink passes over spend no tokens.
-    auto routed = route_batch(std::move(batch), l.cfg.filter, l.cfg.shape);
+    auto routed = route_batch(std::move(batch), l.cfg.name, l.cfg.filter, l.cfg.shape);
     if (!co_await wait_for_pace(l, routed.send.size())) {
       co_return;
     }

@@ -31,14 +31,18 @@ std::optional<queued_event> routed(queued_event e, const event_filter& filter,
 
 }  // namespace
 
-routed_batch route_batch(std::vector<queued_event> batch, const event_filter& filter,
-                         const event_shape& shape) {
+routed_batch route_batch(std::vector<queued_event> batch, std::string_view sink,
+                         const event_filter& filter, const event_shape& shape) {
   routed_batch out;
   out.read.reserve(batch.size());
   out.send.reserve(batch.size());
   for (auto& e : batch) {
     const auto seq = e.seq;
     const auto bytes = static_cast<std::int64_t>(e.body.size());
+    if (!e.only_for.empty() && e.only_for != sink) {
+      out.read.push_back({seq, bytes, false, true});
+      continue;
+    }
     auto taken = routed(std::move(e), filter, shape);
     out.read.push_back({seq, bytes, taken.has_value()});
     if (taken) {
@@ -64,7 +68,9 @@ cursor_step step_after(const routed_batch& b, std::size_t settled, std::size_t r
       continue;
     }
     step.bytes += r.bytes;
-    (r.sent ? sent : step.filtered) += 1;
+    if (!r.other_sinks) {
+      (r.sent ? sent : step.filtered) += 1;
+    }
   }
   // Which of the events a drop passed were rejected is not known here: the rejected count is
   // kept within the events this step passes, so that delivered never goes below zero.

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "agent/core/event_filter.hpp"
@@ -19,15 +20,18 @@ struct routed_batch {
     std::int64_t seq = 0;
     std::int64_t bytes = 0;  ///< as queued (the lane's share of the queue counts these)
     bool sent = false;
+    /// Not for this sink at all (a replay for another): passed, neither sent nor filtered.
+    bool other_sinks = false;
   };
   std::vector<queued_event> send;  ///< in queue order
   std::vector<read_event> read;    ///< every event read, in queue order
 };
 
-/// Sorts `batch` (in queue order) for a sink. An event whose JSON does not parse is sent as it
-/// is: the sink answers for it (rejected, to the dead-letter file), as without rules.
-routed_batch route_batch(std::vector<queued_event> batch, const event_filter& filter,
-                         const event_shape& shape);
+/// Sorts `batch` (in queue order) for the sink named `sink`. An event whose JSON does not parse
+/// is sent as it is: the sink answers for it (rejected, to the dead-letter file), as without
+/// rules. An event for one other sink only (queued_event::only_for) is passed.
+routed_batch route_batch(std::vector<queued_event> batch, std::string_view sink,
+                         const event_filter& filter, const event_shape& shape);
 
 /// What settling the first `settled` events of `b.send`, `rejected` of them rejected, moves:
 /// the cursor up to `through` (0: it cannot move), past the events not sent before the first

@@ -22,6 +22,7 @@ struct chunk_sizes {
   std::int64_t bytes = 0;
   std::vector<std::byte> ends;
   bool packed = false;
+  std::string sink;
 
   std::size_t count() const { return static_cast<std::size_t>(last - first + 1); }
   /// Where event `i` (0 for the first) ends in the bodies.
@@ -44,7 +45,7 @@ struct chunk_sizes {
 
 chunk_sizes read_sizes(const sqlite::statement& st) {
   return chunk_sizes{st.column_int64(0), st.column_int64(1), st.column_int64(2), st.column_blob(3),
-                     st.column_int64(4) != 0};
+                     st.column_int64(4) != 0, st.column_is_null(5) ? "" : st.column_text(5)};
 }
 
 void put_end(std::vector<std::byte>& ends, std::size_t end) {
@@ -225,6 +226,13 @@ std::int64_t event_queue::insert_chunks(const encoded_events& events) {
     }
     st.run();
     st.reset();
+    if (!events.sink.empty()) {
+      auto& mark = store_.database().cached(sql::mark_event_chunk_sink);
+      reset_after done(mark);
+      mark.bind_int64(1, s.handed_out);
+      mark.bind_text(2, events.sink);
+      mark.run();
+    }
   }
   save_seqs(s);
   return first_seq;
@@ -265,7 +273,8 @@ void event_queue::for_each_after(std::int64_t seq,
                              begin,
                              chunk.end_of(i) - begin,
                              static_cast<std::size_t>(chunk.bytes),
-                             chunk.packed};
+                             chunk.packed,
+                             chunk.sink};
       if (!visit(slot)) {
         return;
       }
@@ -291,7 +300,10 @@ std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t 
       open_chunk = e.chunk_last;
     }
     bytes += e.size;
-    out.emplace_back(e.seq, bodies.read(e.begin, e.size));
+    auto& read = out.emplace_back(e.seq, bodies.read(e.begin, e.size));
+    if (!e.sink.empty()) {
+      read.only_for = e.sink;
+    }
     return out.size() < max_events;
   });
   if (unpacked_.plain.capacity() > 2 * max_chunk_bytes) {
@@ -396,9 +408,12 @@ std::int64_t event_queue::delete_chunks_through(std::int64_t seq) {
       }
     }
   }
-  auto& st = db.cached(sql::delete_event_chunks_through);
-  st.bind_int64(1, through);
-  st.run();
+  for (const auto query : {sql::delete_event_chunks_through, sql::delete_event_chunk_sinks_through}) {
+    auto& st = db.cached(query);
+    reset_after done(st);
+    st.bind_int64(1, through);
+    st.run();
+  }
   s.deleted_through = through;
   save_seqs(s);
   return deleted;

@@ -65,6 +65,8 @@ struct encoded_events {
     bool packed = false;
   };
   std::vector<chunk> chunks;
+  /// The one sink these events are for (a replay); empty: every sink.
+  std::string sink;
 };
 
 /// The durable event queue in the state store. Every event is here before any sink sees it;
@@ -147,6 +149,7 @@ class event_queue {
     std::size_t size = 0;
     std::size_t chunk_bytes = 0;
     bool packed = false;
+    std::string_view sink;  ///< the chunk's one sink; empty: every sink
   };
   seqs load_seqs();
   void save_seqs(const seqs& s);

@@ -248,6 +248,30 @@ ALTER TABLE sink_cursors ADD COLUMN last_error TEXT;
 ALTER TABLE sink_cursors ADD COLUMN last_error_at INTEGER;
 ALTER TABLE sink_cursors ADD COLUMN failing_since INTEGER;
 )sql"},
+    // A range of an array's log read again for one sink (`qsanfwd replay --from`): its
+    // progress, kept with the pages it queues, and which queued chunks are for that sink alone
+    // (few, so a table of their own rather than a column every read of the queue would pass).
+    // The replay's own reading position and marks are log_* rows under "<device>/replay-<id>",
+    // a key no device name can take.
+    migration{14, R"sql(
+CREATE TABLE event_chunk_sinks (
+  last_seq INTEGER PRIMARY KEY,
+  sink TEXT NOT NULL
+);
+CREATE TABLE replays (
+  id INTEGER PRIMARY KEY,
+  device TEXT NOT NULL,
+  sink TEXT NOT NULL,
+  range_from INTEGER NOT NULL,
+  range_to INTEGER NOT NULL,
+  asked_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  queued INTEGER NOT NULL DEFAULT 0,
+  reached INTEGER,
+  finished_at INTEGER,
+  last_error TEXT
+);
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -290,8 +314,13 @@ inline constexpr std::string_view append_event_chunk =
 // their bodies, which the queue reads in place, only the parts it needs; and whether the bodies
 // are packed (typeof() reads only the record's header, never the bodies themselves).
 inline constexpr std::string_view read_event_chunk_sizes_after =
-    "SELECT first_seq, last_seq, bytes, ends, typeof(bodies) = 'blob' FROM event_chunks "
-    "WHERE last_seq > ?1 ORDER BY last_seq";
+    "SELECT c.first_seq, c.last_seq, c.bytes, c.ends, typeof(c.bodies) = 'blob', s.sink "
+    "FROM event_chunks c LEFT JOIN event_chunk_sinks s ON s.last_seq = c.last_seq "
+    "WHERE c.last_seq > ?1 ORDER BY c.last_seq";
+inline constexpr std::string_view mark_event_chunk_sink =
+    "INSERT INTO event_chunk_sinks (last_seq, sink) VALUES (?1, ?2)";
+inline constexpr std::string_view delete_event_chunk_sinks_through =
+    "DELETE FROM event_chunk_sinks WHERE last_seq <= ?1";
 // Every chunk ending after ?1 counted whole; the caller takes off the part of the first chunk
 // at or before ?1.
 inline constexpr std::string_view event_chunks_totals_after =
@@ -411,6 +440,35 @@ inline constexpr std::string_view load_activity =
     "SELECT device, activity, last_success_at, last_failure_at, last_error, failures "
     "FROM device_activity ORDER BY device, activity";
 inline constexpr std::string_view load_all_checkpoints =
-    "SELECT device, start_time, updated_at FROM log_checkpoints ORDER BY device";
+    "SELECT device, start_time, updated_at FROM log_checkpoints WHERE instr(device, '/') = 0 "
+    "ORDER BY device";
+
+// ---- replays -----------------------------------------------------------------------------
+
+inline constexpr std::string_view add_replay =
+    "INSERT INTO replays (device, sink, range_from, range_to, asked_at, state) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, 'running')";
+inline constexpr std::string_view load_replays =
+    "SELECT id, device, sink, range_from, range_to, asked_at, state, queued, reached, "
+    "finished_at, last_error FROM replays ORDER BY id";
+inline constexpr std::string_view count_replay_page =
+    "UPDATE replays SET queued = queued + ?2, reached = max(coalesce(reached, 0), ?3) "
+    "WHERE id = ?1";
+inline constexpr std::string_view note_replay_error =
+    "UPDATE replays SET last_error = ?2 WHERE id = ?1";
+inline constexpr std::string_view end_replay =
+    "UPDATE replays SET state = ?2, finished_at = ?3, last_error = ?4 WHERE id = ?1";
+// Finished replays beyond the newest 100 are forgotten.
+inline constexpr std::string_view forget_old_replays =
+    "DELETE FROM replays WHERE state <> 'running' AND id NOT IN "
+    "(SELECT id FROM replays ORDER BY id DESC LIMIT 100)";
+inline constexpr std::string_view forget_log_checkpoint =
+    "DELETE FROM log_checkpoints WHERE device = ?1";
+inline constexpr std::string_view forget_log_marks =
+    "DELETE FROM log_marks WHERE device = ?1";
+inline constexpr std::string_view forget_log_spans =
+    "DELETE FROM log_spans WHERE device = ?1";
+inline constexpr std::string_view forget_log_recent =
+    "DELETE FROM log_recent WHERE device = ?1";
 
 }  // namespace qsanfwd::sql

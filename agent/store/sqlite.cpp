@@ -257,6 +257,10 @@ std::int64_t database::changes() const {
   return sqlite3_changes64(db_);
 }
 
+std::int64_t database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+
 bool database::in_transaction() const {
   return sqlite3_get_autocommit(db_) == 0;
 }

@@ -145,6 +145,8 @@ class database {
   std::int64_t checkpoints() const { return checkpoints_; }
   /// Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const;
+  /// The rowid of the last row this connection inserted.
+  std::int64_t last_insert_rowid() const;
   bool in_transaction() const;
   const std::filesystem::path& file() const { return file_; }
   sqlite3* handle() const { return db_; }

@@ -52,7 +52,7 @@ event_filter health_at_least_error() {
 
 TEST(route_batch, without_rules_every_event_goes_as_queued) {
   const auto batch = mixed();
-  const auto routed = route_batch(batch, {}, {});
+  const auto routed = route_batch(batch, "s", {}, {});
   ASSERT_EQ(routed.send.size(), batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     EXPECT_EQ(routed.send[i].body, batch[i].body);
@@ -62,15 +62,15 @@ TEST(route_batch, without_rules_every_event_goes_as_queued) {
 
 TEST(route_batch, match_and_exclude_pick_events_in_queue_order) {
   auto f = health_at_least_error();
-  EXPECT_EQ(seqs(route_batch(mixed(), f, {})), (std::vector<std::int64_t>{12, 15}));
+  EXPECT_EQ(seqs(route_batch(mixed(), "s", f, {})), (std::vector<std::int64_t>{12, 15}));
   f.exclude.push_back(event_rule{});
   f.exclude.back().devices = {"b-*"};
-  EXPECT_EQ(seqs(route_batch(mixed(), f, {})), (std::vector<std::int64_t>{15}));
+  EXPECT_EQ(seqs(route_batch(mixed(), "s", f, {})), (std::vector<std::int64_t>{15}));
   event_filter not_logs;
   not_logs.exclude.push_back(event_rule{});
   not_logs.exclude.back().kinds = {event_kind::log};
   not_logs.exclude.back().message = std::make_shared<const text_pattern>("^line 1[13]$");
-  EXPECT_EQ(seqs(route_batch(mixed(), not_logs, {})),
+  EXPECT_EQ(seqs(route_batch(mixed(), "s", not_logs, {})),
             (std::vector<std::int64_t>{12, 14, 15, 16}));
 }
 
@@ -80,7 +80,7 @@ TEST(route_batch, shaping_adds_fields_and_renames_in_the_body_and_the_fields) {
   shape.devices["b-1"] = {{"site", "rtm-2"}};
   shape.rename = {{"message", "msg"}, {"fields.env", "environment"}};
   shape.drop = {"host"};
-  const auto routed = route_batch(mixed(), {}, shape);
+  const auto routed = route_batch(mixed(), "s", {}, shape);
   ASSERT_EQ(routed.send.size(), 6u);
   const auto& a = routed.send[0];
   EXPECT_EQ(a.fields().fields, (field_list{{"site", "ams-1"}, {"environment", "prod"}}));
@@ -95,7 +95,7 @@ TEST(route_batch, shaping_adds_fields_and_renames_in_the_body_and_the_fields) {
 
 TEST(step_after, passes_filtered_events_around_the_settled_ones) {
   const auto batch = mixed();
-  const auto routed = route_batch(batch, health_at_least_error(), {});  // sends 12, 15
+  const auto routed = route_batch(batch, "s", health_at_least_error(), {});  // sends 12, 15
   const auto size = [&](std::size_t i) { return static_cast<std::int64_t>(batch[i].body.size()); };
   // Nothing settled yet: 11, before the first event sent, may pass.
   const auto none = step_after(routed, 0, 0, 10);
@@ -121,7 +121,7 @@ TEST(step_after, a_batch_of_filtered_events_passes_whole) {
   event_filter nothing;
   nothing.match.push_back(event_rule{});
   nothing.match.back().components = {"no-such-component"};
-  const auto routed = route_batch(mixed(), nothing, {});
+  const auto routed = route_batch(mixed(), "s", nothing, {});
   EXPECT_TRUE(routed.send.empty());
   const auto step = step_after(routed, 0, 0, 10);
   EXPECT_EQ(step.through, 16);
@@ -130,7 +130,7 @@ TEST(step_after, a_batch_of_filtered_events_passes_whole) {
 }
 
 TEST(step_after, events_a_drop_moved_the_cursor_past_are_not_counted_again) {
-  const auto routed = route_batch(mixed(), {}, {});
+  const auto routed = route_batch(mixed(), "s", {}, {});
   const auto step = step_after(routed, 4, 3, 13);
   EXPECT_EQ(step.through, 14);
   EXPECT_EQ(step.rejected, 1);  // held within the one event passed
@@ -138,8 +138,25 @@ TEST(step_after, events_a_drop_moved_the_cursor_past_are_not_counted_again) {
   EXPECT_EQ(step.bytes, static_cast<std::int64_t>(mixed()[3].body.size()));
 }
 
+TEST(route_batch, an_event_for_one_sink_goes_to_it_alone_and_others_pass_it_unfiltered) {
+  auto batch = mixed();
+  batch[1].only_for = "archive";  // a replay for "archive"
+  batch[4].only_for = "siem";
+  const auto archive = route_batch(batch, "archive", {}, {});
+  EXPECT_EQ(seqs(archive), (std::vector<std::int64_t>{11, 12, 13, 14, 16}));
+  const auto siem = route_batch(batch, "siem", {}, {});
+  EXPECT_EQ(seqs(siem), (std::vector<std::int64_t>{11, 13, 14, 15, 16}));
+  // Its rules still apply to the sink it is for.
+  EXPECT_EQ(seqs(route_batch(batch, "archive", health_at_least_error(), {})),
+            (std::vector<std::int64_t>{12}));
+  const auto step = step_after(archive, archive.send.size(), 0, 10);
+  EXPECT_EQ(step.through, 16);
+  EXPECT_EQ(step.delivered, 5);
+  EXPECT_EQ(step.filtered, 0);  // 15 was not this sink's to filter
+}
+
 TEST(step_after, an_unsettled_first_event_moves_nothing) {
-  const auto routed = route_batch(mixed(), {}, {});
+  const auto routed = route_batch(mixed(), "s", {}, {});
   EXPECT_EQ(step_after(routed, 0, 0, 10).through, 0);
 }
 

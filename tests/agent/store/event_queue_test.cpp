@@ -45,6 +45,35 @@ TEST(event_queue, appends_in_order_and_reads_after_a_cursor) {
   EXPECT_EQ(totals.bytes, static_cast<std::int64_t>(to_json(make_event("a")).size() * 3));
 }
 
+TEST(event_queue, events_queued_for_one_sink_say_so_until_deleted) {
+  test::temp_dir dir;
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  q.append(make_event("live 1"));
+  std::vector<event> replayed;
+  for (std::size_t i = 0; i < event_queue::max_chunk_events + 5; ++i) {
+    replayed.push_back(make_event("replayed " + std::to_string(i)));
+  }
+  auto encoded = q.encode(replayed);
+  encoded.sink = "archive";
+  ASSERT_EQ(encoded.chunks.size(), 2u);
+  const auto first = q.append(encoded);
+  q.append(make_event("live 2"));
+  const auto read = q.read_after(0, 5000);
+  ASSERT_EQ(read.size(), replayed.size() + 2);
+  EXPECT_EQ(read.front().only_for, "");
+  EXPECT_EQ(read.back().only_for, "");
+  for (std::size_t i = 1; i + 1 < read.size(); ++i) {
+    ASSERT_EQ(read[i].only_for, "archive") << i;
+  }
+  // Read from the middle of a chunk for one sink.
+  EXPECT_EQ(q.read_after(first + 10, 1).front().only_for, "archive");
+  q.delete_through(q.last_seq());
+  auto count = store->database().prepare("SELECT count(*) FROM event_chunk_sinks");
+  ASSERT_TRUE(count.step());
+  EXPECT_EQ(count.column_int64(0), 0) << "a deleted chunk's sink goes with it";
+}
+
 TEST(event_queue, append_joins_the_callers_transaction) {
   test::temp_dir dir;
   auto store = state_store::open(dir.path());
