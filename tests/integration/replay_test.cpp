@@ -127,6 +127,30 @@ range inner_range(const std::vector<sim::log_line>& ledger, std::int64_t trim) {
 
 bool inside(const range& r, std::int64_t t) { return t >= r.from && t <= r.to; }
 
+TEST_F(replay_range, a_request_that_cannot_be_done_is_refused_with_the_reason) {
+  write_config(1);
+  const auto replay = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"replay", "-c", config.string(), "--sink", "archive"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return qsanfwd(args);
+  };
+  EXPECT_EQ(replay({"--device", "array-09", "--from", "0"}), 2);
+  EXPECT_NE(text.find("no device named \"array-09\""), std::string::npos) << text;
+  EXPECT_EQ(replay({"--device", "array-01", "--from", "yesterday"}), 2);
+  EXPECT_NE(text.find("--from: expected unix seconds or an RFC 3339 time"), std::string::npos)
+      << text;
+  EXPECT_EQ(replay({"--device", "array-01", "--from", "2026-12-02T00:00:00Z", "--to",
+                    "2026-12-01T00:00:00Z"}),
+            2);
+  EXPECT_NE(text.find("the range starts (2026-12-02T00:00:00Z) after it ends"), std::string::npos)
+      << text;
+  EXPECT_EQ(replay({"--device", "array-01"}), 2) << "a device without --from";
+  EXPECT_EQ(replay({"--device", "array-01", "--from", "0", "--from-queue"}), 2);
+  EXPECT_FALSE(std::filesystem::exists(dir / "state" / "requests") &&
+               !std::filesystem::is_empty(dir / "state" / "requests"))
+      << "nothing was asked of the agent";
+}
+
 TEST_F(replay_range, a_range_goes_once_more_to_one_sink_with_its_first_ids_while_live_lines_flow) {
   sim::running_simulator array(array_options(60'000));
   write_config(array.port());
