@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -52,11 +53,30 @@ json merge_over(json defaults, const json& block) {
   return defaults;
 }
 
+/// `pointer` as a json_pointer; nullopt when it is not one (an error's path may quote a bad
+/// key, such as a field name with a "~").
+std::optional<json::json_pointer> pointer_of(const std::string& pointer) {
+  try {
+    return json::json_pointer(pointer);
+  } catch (const json::parse_error&) {
+    return std::nullopt;
+  }
+}
+
+bool holds(const json& block, const std::string& pointer) {
+  const auto at = pointer_of(pointer);
+  return at && block.contains(*at);
+}
+
 /// "/logs/interval" as a CSV column names it: "logs.interval".
 std::string column_of(const std::string& pointer) {
+  auto p = pointer_of(pointer);
+  if (!p) {
+    return pointer;
+  }
   std::string column;
-  for (json::json_pointer p(pointer); !p.empty(); p.pop_back()) {
-    column.insert(0, p.back() + (column.empty() ? "" : "."));
+  for (; !p->empty(); p->pop_back()) {
+    column.insert(0, p->back() + (column.empty() ? "" : "."));
   }
   return column;
 }
@@ -103,13 +123,18 @@ class source_reader {
  public:
   explicit source_reader(device_sources& out) : out_(out) {}
 
-  void add(json block, device_origin origin) {
+  /// Adds the device of `block`, which stays where it is while out_ lives.
+  void add(const json& block, device_origin origin) {
     if (!block.is_object()) {
       throw located(origin, "", "expected an object, got " + block.dump().substr(0, 80));
     }
     out_.devices.push_back(merge_over(out_.defaults, block));
-    origin.block = std::move(block);
+    origin.block = &block;
     out_.origins.push_back(std::move(origin));
+  }
+
+  void add_from_file(json block, device_origin origin) {
+    add(out_.file_blocks.emplace_back(std::move(block)), std::move(origin));
   }
 
   void read_dir(const device_file_key& dir) {
@@ -132,7 +157,7 @@ class source_reader {
       if (block.is_object() && !block.contains("name")) {
         block["name"] = file.stem().string();
       }
-      add(std::move(block), origin_in(file.string()));
+      add_from_file(std::move(block), origin_in(file.string()));
     }
   }
 
@@ -170,7 +195,7 @@ class source_reader {
           "expected an array of devices, got " + entries.dump().substr(0, 80));
     }
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      add(std::move(entries[i]), origin_in(file.string(), "/" + std::to_string(i)));
+      add_from_file(std::move(entries[i]), origin_in(file.string(), "/" + std::to_string(i)));
     }
   }
 
@@ -201,7 +226,7 @@ class source_reader {
           block[pointers[c]] = rows[r].cells[c];
         }
       }
-      add(std::move(block), std::move(origin));
+      add_from_file(std::move(block), std::move(origin));
     }
   }
 
@@ -255,7 +280,7 @@ std::string device_origin::describe() const {
 }
 
 bool device_origin::is_text(const std::string& at) const {
-  return line != 0 && block.contains(json::json_pointer(at));
+  return line != 0 && holds(*block, at);
 }
 
 config_error device_sources::relocate(const config_error& e, std::size_t i) const {
@@ -267,8 +292,7 @@ config_error device_sources::relocate(const config_error& e, std::size_t i) cons
   }
   const std::string rest = path.substr(prefix.size());
   const auto& origin = origins[i];
-  const json::json_pointer at(rest);
-  if (!origin.block.contains(at) && defaults.contains(at)) {
+  if (!holds(*origin.block, rest) && holds(defaults, rest)) {
     return config_error("/device_defaults" + rest, e.reason());
   }
   if (origin.file.empty()) {

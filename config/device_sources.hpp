@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,7 +19,9 @@ struct device_origin {
   std::string file;      ///< empty: the configuration file itself
   std::string pointer;   ///< the block's JSON pointer in `file` ("" for a whole file)
   std::size_t line = 0;  ///< a CSV row's line; 0 for JSON
-  nlohmann::json block;  ///< the block as written (a CSV row: its non-empty cells, as strings)
+  /// The block as written (a CSV row: its non-empty cells, as strings), in the configuration's
+  /// document or in device_sources::file_blocks: not copied, a fleet may have 10,000.
+  const nlohmann::json* block = nullptr;
 
   /// Where the block is, for messages: "/devices/3", "/etc/qsanfwd/devices.d/a.json",
   /// "/etc/qsanfwd/arrays.csv line 4".
@@ -39,6 +42,7 @@ struct device_file_key {
 struct device_sources {
   nlohmann::json devices = nlohmann::json::array();  ///< the merged blocks
   std::vector<device_origin> origins;                ///< where each was written
+  std::deque<nlohmann::json> file_blocks;  ///< the blocks read from files (a deque: they stay put)
   nlohmann::json defaults = nlohmann::json::object();
   std::optional<device_file_key> devices_dir;
   std::optional<device_file_key> inventory;

@@ -109,6 +109,9 @@ TEST(config_fleet, errors_name_the_defaults_or_the_device_that_holds_the_value) 
   // Missing in both: the device is where it belongs.
   EXPECT_EQ(error(R"("username": "u", "password": "p")", ""),
             "config error at /devices/1/url: required key is missing");
+  // A field name with a "~" is escaped in the path, which finds its place.
+  EXPECT_EQ(error(R"("fields": {"a~x": "1"})", R"(, "url": "https://h")").substr(0, 46),
+            "config error at /device_defaults/fields/a~0x: ");
   EXPECT_EQ(error(R"("name": "x")", ""),
             "config error at /device_defaults/name: a name belongs to one device, not to the "
             "defaults");
