@@ -1,5 +1,6 @@
 #include "config/csv.hpp"
 
+#include "agent/core/utf8.hpp"
 #include "config/config_error.hpp"
 
 namespace qsanfwd::config {
@@ -80,7 +81,11 @@ std::vector<csv_row> read_csv(std::string_view text, const std::string& source) 
       continue;
     }
     std::string why;
-    auto cells = split_record(line, why);
+    // A spreadsheet may save Latin-1; the configuration and its messages are UTF-8.
+    if (count_invalid_utf8(line) != 0) {
+      why = "not UTF-8 (save the file as UTF-8 CSV)";
+    }
+    auto cells = why.empty() ? split_record(line, why) : std::vector<std::string>{};
     if (!why.empty()) {
       throw config_error::located(source, "line " + std::to_string(line_number), "", why);
     }

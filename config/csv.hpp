@@ -15,7 +15,8 @@ struct csv_row {
 
 /// The records of CSV text (RFC 4180, comma-separated, LF or CRLF), for an inventory written by
 /// a spreadsheet or a template. A cell in double quotes may hold commas and `""` for a quote,
-/// but no line break (no value may hold one); spaces around an unquoted cell are trimmed. Blank
+/// but no line break (no value may hold one); spaces around an unquoted cell are trimmed. The
+/// text must be UTF-8. Blank
 /// lines, lines starting with `#` and a leading UTF-8 byte order mark are skipped. Throws
 /// config_error naming `source` and the line.
 std::vector<csv_row> read_csv(std::string_view text, const std::string& source);

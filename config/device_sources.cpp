@@ -209,7 +209,7 @@ class source_reader {
     if (rows.empty()) {
       return;
     }
-    const auto header = rows.front();
+    const auto& header = rows.front();
     const auto pointers = column_pointers(file.string(), header);
     for (std::size_t r = 1; r < rows.size(); ++r) {
       auto origin = origin_in(file.string(), "", rows[r].line);

@@ -311,6 +311,8 @@ TEST(config_fleet, csv_reads_quotes_and_skips_comments) {
   EXPECT_EQ(rows[1].cells, (std::vector<std::string>{"x, \"y\"", "z", ""}));
   EXPECT_EQ(error_of([] { read_csv("a,b\n\"x\" y,z\n", "f.csv"); }),
             "config error in f.csv at line 2: cell 1: text after the closing quote");
+  EXPECT_EQ(error_of([] { read_csv("a,b\nZ\xfcrich,z\n", "f.csv"); }),
+            "config error in f.csv at line 2: not UTF-8 (save the file as UTF-8 CSV)");
 }
 
 }  // namespace
