@@ -73,14 +73,33 @@ void add_config_commands(command_line& c) {
                     "trace, debug, info, warn, error, critical or off; overrides the config");
   };
 
+  // The commands that act on this agent's devices take its part of a shared inventory.
+  const auto add_shard = [&common = c.common](CLI::App* sub) {
+    sub->add_option_function<std::string>(
+           "--shard",
+           [&common](const std::string& text) {
+             std::string why;
+             common.shard = qsanfwd::config::parse_shard(text, why);
+             if (!common.shard) {
+               throw CLI::ValidationError("--shard", why);
+             }
+           },
+           "this agent's devices: shard i of n agents (0..n-1) on one inventory; overrides "
+           "the config's shard")
+        ->option_text("I/N");
+  };
+
   c.run = c.cli.add_subcommand("run", "run the agent (the daemon)");
   add_common(c.run);
+  add_shard(c.run);
   c.check = c.cli.add_subcommand("check-config", "validate a config and print it, secrets masked");
   add_common(c.check);
+  add_shard(c.check);
 
   c.test = c.cli.add_subcommand("test-connection",
                                 "log in to each device, read a page of logs and health, summarise");
   add_common(c.test);
+  add_shard(c.test);
   c.test->add_option("--device", c.device, "only this device");
   c.logout = c.cli.add_subcommand("logout", "revoke a device's stored refresh token and forget it");
   add_common(c.logout);
@@ -89,6 +108,7 @@ void add_config_commands(command_line& c) {
   c.status = c.cli.add_subcommand(
       "status", "where each device and sink stands (read-only; works beside a running agent)");
   add_common(c.status);
+  add_shard(c.status);
   c.status->add_flag("--json", c.status_json, "print JSON instead of text");
 
   c.replay = c.cli.add_subcommand(

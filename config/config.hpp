@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "config/address.hpp"
 #include "config/config_error.hpp"
 #include "config/object_reader.hpp"
+#include "config/shard.hpp"
 
 namespace qsanfwd::config {
 
@@ -131,8 +133,8 @@ struct sink_config {
   std::filesystem::path dead_letter_path;
   event_filter filter;  ///< `match` and `exclude`
   event_shape shape;    ///< `fields`, `rename`, `drop`, and the devices' `fields`
-  rate_limit pace;   ///< as configured, else the type's default (UDP syslog has one)
-  std::any options;  ///< what the parser registered for `type` returned
+  rate_limit pace;      ///< as configured, else the type's default (UDP syslog has one)
+  std::any options;     ///< what the parser registered for `type` returned
 };
 
 struct agent_config {
@@ -140,7 +142,9 @@ struct agent_config {
   std::string log_level = "info";
   std::string http_api_listen;  ///< "host:port", or empty for no HTTP API
   duration shutdown_timeout{10000};
-  std::vector<device_config> devices;
+  shard_spec shard;                    ///< this agent's part of the inventory (`shard`, or --shard)
+  std::size_t fleet_devices = 0;       ///< the devices of the whole inventory, every shard's
+  std::vector<device_config> devices;  ///< this shard's
   std::vector<sink_config> sinks;
   nlohmann::ordered_json effective;  ///< the configuration as used, every secret "***"
 };
@@ -164,15 +168,20 @@ using sink_type_table = std::map<std::string, sink_type_rules, std::less<>>;
 /// object, after reading whatever fields of its own it adds (syslog's server_name).
 tls_options read_tls_options(object_reader& r);
 
-/// Loads and validates the configuration file `file`. Relative `password_file` (and other
-/// `*_file` secret) paths resolve against the file's directory. Throws config_error.
+/// Loads and validates the configuration file `file`, with the devices of its `devices_dir` and
+/// `inventory`: every device of the inventory is validated, and `devices` keeps this shard's
+/// (`shard_override`, else the file's `shard`). Relative paths (`password_file` and other
+/// `*_file` secrets, `devices_dir`, `inventory`) resolve against the file's directory. Throws
+/// config_error.
 agent_config load_config_file(const std::filesystem::path& file, const sink_type_table& sinks,
-                              const env_lookup& env = process_environment());
+                              const env_lookup& env = process_environment(),
+                              std::optional<shard_spec> shard_override = std::nullopt);
 
-/// As load_config_file, from text; `source_name` names it in syntax errors, and relative
-/// `*_file` paths resolve against the working directory.
+/// As load_config_file, from text; `source_name` names it in syntax errors, and relative paths
+/// resolve against the working directory.
 agent_config parse_config(std::string_view json_text, const sink_type_table& sinks,
                           const env_lookup& env = process_environment(),
-                          std::string_view source_name = "<config>");
+                          std::string_view source_name = "<config>",
+                          std::optional<shard_spec> shard_override = std::nullopt);
 
 }  // namespace qsanfwd::config

@@ -26,4 +26,10 @@ config_error config_error::in_file(const std::string& source, std::size_t line, 
   return config_error(std::move(message), "", std::move(reason));
 }
 
+config_error config_error::located(const std::string& source, const std::string& where,
+                                   std::string path, std::string reason) {
+  std::string message = "config error in " + source + " at " + where + ": " + reason;
+  return config_error(std::move(message), std::move(path), std::move(reason));
+}
+
 }  // namespace qsanfwd::config

@@ -10,6 +10,8 @@ namespace qsanfwd::config {
 ///   config error at /sinks/1/port: expected 1..65535, got 70000
 ///   config error in /etc/qsanfwd/config.json at line 3, column 7: <reason>
 ///   config error in /etc/qsanfwd/config.json: <reason>
+///   config error in /etc/qsanfwd/devices.d/array-07.json at /logs/interval: <reason>
+///   config error in /etc/qsanfwd/arrays.csv at line 12, column logs.interval: <reason>
 /// The message never holds the value of a secret.
 class config_error : public std::runtime_error {
  public:
@@ -22,7 +24,14 @@ class config_error : public std::runtime_error {
   static config_error in_file(const std::string& source, std::size_t line, std::size_t column,
                               std::string reason);
 
-  /// The JSON pointer of the bad value; empty for errors about the file as a whole.
+  /// An error about the value at `path` of the file `source`, other than the main configuration
+  /// (a device file, an inventory); `where` says where in it as a reader finds it: the path
+  /// itself, or a CSV file's line and column.
+  static config_error located(const std::string& source, const std::string& where, std::string path,
+                              std::string reason);
+
+  /// The JSON pointer of the bad value (within the file it names); empty for errors about the file
+  /// as a whole.
   const std::string& path() const { return path_; }
   /// Why the value is wrong, without the "config error at ..." prefix.
   const std::string& reason() const { return reason_; }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "config/json_pointer.hpp"
+
 namespace qsanfwd::config {
 namespace {
 
@@ -112,7 +114,7 @@ field_list read_fields(object_reader& r) {
   field_list fields;
   for (auto& [name, value] : r.string_map("fields")) {
     if (!is_field_name(name)) {
-      throw config_error(r.path_of("fields") + "/" + name,
+      throw config_error(r.path_of("fields") + "/" + pointer_token(name),
                          "a field name is " + std::string(field_rule));
     }
     fields.emplace_back(name, value);

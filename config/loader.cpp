@@ -7,8 +7,10 @@
 #include <utility>
 
 #include "config/config.hpp"
+#include "config/device_sources.hpp"
 #include "config/event_routing.hpp"
 #include "config/json_pointer.hpp"
+#include "config/json_text.hpp"
 #include "config/proxy.hpp"
 #include "config/read_file.hpp"
 
@@ -19,92 +21,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Tracks where the parser is so a repeated key in one object is an error with its path;
-/// nlohmann would otherwise keep the last one silently.
-class duplicate_key_guard {
- public:
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        frames_.push_back({});
-        break;
-      case json::parse_event_t::array_start:
-        frames_.push_back({});
-        frames_.back().array = true;
-        break;
-      case json::parse_event_t::key:
-        frames_.back().key = parsed.get<std::string>();
-        if (!frames_.back().keys.insert(frames_.back().key).second) {
-          throw config_error(path(), "duplicate key");
-        }
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        frames_.pop_back();
-        element_done();
-        break;
-      case json::parse_event_t::value:
-        element_done();
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct frame {
-    bool array = false;
-    std::size_t index = 0;
-    std::string key;
-    std::set<std::string> keys;
-  };
-
-  void element_done() {
-    if (!frames_.empty() && frames_.back().array) {
-      ++frames_.back().index;
-    }
-  }
-
-  std::string path() const {
-    std::string out;
-    for (const auto& f : frames_) {
-      out += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
-    }
-    return out;
-  }
-
-  std::vector<frame> frames_;
-};
-
-json parse_json(std::string_view text, const std::string& source) {
-  duplicate_key_guard guard;
-  try {
-    return json::parse(text, std::ref(guard));
-  } catch (const json::parse_error& e) {
-    // e.byte is the 1-based offset of the last character read: the one that broke the syntax.
-    const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    const std::string_view before = text.substr(0, at);
-    const std::size_t line =
-        1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
-    const auto line_start = before.rfind('\n');
-    const std::size_t column = at - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
-    // Keep nlohmann's reason, not its "[json.exception...] parse error at ...:" prefix.
-    std::string reason = e.what();
-    const auto prefix_end = reason.find(": ", reason.find(']'));
-    if (prefix_end != std::string::npos) {
-      reason.erase(0, prefix_end + 2);
-    }
-    throw config_error::in_file(source, line, column, reason);
-  } catch (const json::out_of_range& e) {
-    // A number too large for a double (1e999): valid JSON syntax that nlohmann cannot hold, and
-    // reported as out_of_range, without a position.
-    std::string reason = e.what();
-    if (const auto prefix_end = reason.find("] "); prefix_end != std::string::npos) {
-      reason.erase(0, prefix_end + 2);
-    }
-    throw config_error::in_file(source, reason);
-  }
-}
 
 std::string json_quote(std::string_view text) {
   return json(text).dump();
@@ -379,8 +295,66 @@ std::string read_listen(object_reader r) {
   return listen;
 }
 
+shard_spec read_shard(object_reader r) {
+  shard_spec shard;
+  shard.count = static_cast<std::size_t>(
+      r.integer("count", 1, static_cast<std::int64_t>(max_shard_count), 1));
+  shard.index = static_cast<std::size_t>(
+      r.integer("index", 0, static_cast<std::int64_t>(shard.count) - 1, 0));
+  r.finish();
+  return shard;
+}
+
+/// Every device of `sources`, each read from its block merged over the defaults; an error names
+/// where the bad value was written. `effective` receives their effective blocks.
+std::vector<device_config> read_devices(device_sources& sources, const env_lookup& env,
+                                        const fs::path& base_dir,
+                                        nlohmann::ordered_json& effective) {
+  json document = json::object();
+  document["devices"] = std::move(sources.devices);
+  auto all = object_reader::open(std::move(document), env, base_dir,
+                                 [&sources](const std::string& at) { return sources.is_text(at); });
+  auto readers = all.array_of_objects("devices");
+  std::vector<device_config> devices;
+  std::map<std::string, std::size_t, std::less<>> first_of_name;
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    try {
+      devices.push_back(read_device(readers[i]));
+      const auto [first, fresh] = first_of_name.emplace(devices.back().name, i);
+      if (!fresh) {
+        throw readers[i].error("name", "duplicate device name " + json_quote(first->first) +
+                                           " (first at " +
+                                           sources.origins[first->second].describe() + ")");
+      }
+    } catch (const config_error& e) {
+      throw sources.relocate(e, i);
+    }
+  }
+  effective = all.effective_document().at("devices");
+  return devices;
+}
+
+/// Keeps the devices of `shard` in cfg.devices and in the effective configuration.
+void keep_shard(agent_config& cfg, const shard_spec& shard) {
+  cfg.shard = shard;
+  cfg.fleet_devices = cfg.devices.size();
+  auto& effective_devices = cfg.effective["devices"];
+  std::vector<device_config> kept;
+  auto kept_effective = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < cfg.devices.size(); ++i) {
+    if (shard_of(cfg.devices[i].name, shard.count) == shard.index) {
+      kept.push_back(std::move(cfg.devices[i]));
+      kept_effective.push_back(std::move(effective_devices[i]));
+    }
+  }
+  cfg.devices = std::move(kept);
+  effective_devices = std::move(kept_effective);
+  cfg.effective["shard"] = {{"index", shard.index}, {"count", shard.count}};
+}
+
 agent_config read_config(std::string_view text, const sink_type_table& sinks, const env_lookup& env,
-                         const std::string& source, const fs::path& base_dir) {
+                         const std::string& source, const fs::path& base_dir,
+                         const std::optional<shard_spec>& shard_override) {
   auto root = object_reader::open(parse_json(text, source), env, base_dir);
   agent_config cfg;
   cfg.state_dir = root.string("state_dir", "/var/lib/qsanfwd");
@@ -392,18 +366,18 @@ agent_config read_config(std::string_view text, const sink_type_table& sinks, co
       "info");
   cfg.shutdown_timeout = root.duration_value("shutdown_timeout", 10s);
   cfg.http_api_listen = read_listen(root.object("http_api"));
-  auto devices = root.array_of_objects("devices");
+  auto device_blocks = take_device_sources(root, base_dir);
+  const auto shard = read_shard(root.object("shard"));
   auto sink_readers = root.array_of_objects("sinks");
   // Unknown top-level keys first: a misspelt "sinks" should say so, not "no sink".
   root.finish();
 
-  name_registry device_names("device");
-  for (auto& r : devices) {
-    cfg.devices.push_back(read_device(r));
-    device_names.add(cfg.devices.back().name, r);
-  }
+  device_blocks.read_files();
+  nlohmann::ordered_json effective_devices;
+  cfg.devices = read_devices(device_blocks, env, base_dir, effective_devices);
   if (cfg.devices.empty()) {
-    throw config_error("/devices", "at least one device is required");
+    throw config_error("/devices",
+                       "at least one device is required (in devices, devices_dir or inventory)");
   }
   name_registry sink_names("sink");
   for (auto& r : sink_readers) {
@@ -413,6 +387,11 @@ agent_config read_config(std::string_view text, const sink_type_table& sinks, co
   if (cfg.sinks.empty()) {
     throw config_error("/sinks", "at least one sink is required");
   }
+  cfg.effective = root.effective_document();
+  // The devices show their defaults applied: the defaults themselves would say it twice.
+  cfg.effective.erase("device_defaults");
+  cfg.effective["devices"] = std::move(effective_devices);
+  keep_shard(cfg, shard_override.value_or(shard));
   for (const auto& d : cfg.devices) {
     for (auto& s : cfg.sinks) {
       if (!d.fields.empty()) {
@@ -420,7 +399,6 @@ agent_config read_config(std::string_view text, const sink_type_table& sinks, co
       }
     }
   }
-  cfg.effective = root.effective_document();
   return cfg;
 }
 
@@ -438,18 +416,19 @@ std::string describe(const rate_limit& pace) {
 }
 
 agent_config load_config_file(const fs::path& file, const sink_type_table& sinks,
-                              const env_lookup& env) {
+                              const env_lookup& env, std::optional<shard_spec> shard_override) {
   std::string why;
   const auto text = read_whole_file(file, why);
   if (!text) {
     throw config_error::in_file(file.string(), "cannot read: " + why);
   }
-  return read_config(*text, sinks, env, file.string(), file.parent_path());
+  return read_config(*text, sinks, env, file.string(), file.parent_path(), shard_override);
 }
 
 agent_config parse_config(std::string_view json_text, const sink_type_table& sinks,
-                          const env_lookup& env, std::string_view source_name) {
-  return read_config(json_text, sinks, env, std::string(source_name), {});
+                          const env_lookup& env, std::string_view source_name,
+                          std::optional<shard_spec> shard_override) {
+  return read_config(json_text, sinks, env, std::string(source_name), {}, shard_override);
 }
 
 }  // namespace qsanfwd::config

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <deque>
 #include <limits>
+#include <sstream>
 #include <utility>
 
 #include "config/json_pointer.hpp"
@@ -19,6 +21,8 @@ struct object_reader::shared_state {
   json document;
   env_lookup env;
   fs::path base_dir;
+  text_value_test is_text;
+  std::deque<json> typed_texts;  ///< untyped text read as a type; a deque keeps them in place
   ordered_json effective;
 };
 
@@ -125,6 +129,9 @@ bool is_integer(const json& v) {
 bool is_number(const json& v) {
   return v.is_number();
 }
+bool is_number_or_boolean(const json& v) {
+  return v.is_number() || v.is_boolean();
+}
 bool is_array(const json& v) {
   return v.is_array();
 }
@@ -141,7 +148,8 @@ env_lookup process_environment() {
   };
 }
 
-object_reader object_reader::open(json document, env_lookup env, fs::path base_dir) {
+object_reader object_reader::open(json document, env_lookup env, fs::path base_dir,
+                                  text_value_test is_text) {
   if (!document.is_object()) {
     throw config_error("", "expected an object, got " + describe(document));
   }
@@ -149,6 +157,7 @@ object_reader object_reader::open(json document, env_lookup env, fs::path base_d
   state->document = std::move(document);
   state->env = std::move(env);
   state->base_dir = std::move(base_dir);
+  state->is_text = std::move(is_text);
   state->effective = ordered_json::object();
   const json* root = &state->document;
   return object_reader(std::move(state), root, "");
@@ -184,11 +193,34 @@ const json* object_reader::take_typed(std::string_view key, bool ok(const json&)
                                       std::string_view expected, bool is_secret) {
   const json* value = take(key);
   if (value != nullptr && !ok(*value)) {
+    if (const json* typed = typed_text(key, *value, ok)) {
+      return typed;
+    }
     // A secret of the wrong type may still be the secret (a numeric password): never quote it.
     throw error(key, "expected " + std::string(expected) +
                          (is_secret ? std::string() : ", got " + describe(*value)));
   }
   return value;
+}
+
+const json* object_reader::typed_text(std::string_view key, const json& value,
+                                      bool ok(const json&)) {
+  if (!value.is_string() || !state_->is_text || !state_->is_text(path_of(key))) {
+    return nullptr;
+  }
+  const auto& text = value.get_ref<const std::string&>();
+  json typed = json::parse(text, nullptr, false);
+  if (typed.is_discarded() || !ok(typed)) {
+    typed = json::array();
+    std::istringstream words(text);
+    for (std::string word; words >> word;) {
+      typed.push_back(word);
+    }
+  }
+  if (!ok(typed)) {
+    return nullptr;
+  }
+  return &state_->typed_texts.emplace_back(std::move(typed));
 }
 
 std::string object_reader::expand(std::string_view text, const std::string& at) const {
@@ -482,6 +514,9 @@ std::optional<json> object_reader::raw_value(std::string_view key) {
   const json* value = take(key);
   if (value == nullptr) {
     return std::nullopt;
+  }
+  if (const json* typed = typed_text(key, *value, is_number_or_boolean)) {
+    value = typed;
   }
   json result = value->is_string()
                     ? json(expand(value->get_ref<const std::string&>(), path_of(key)))

@@ -26,6 +26,11 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
 /// The real process environment (std::getenv).
 env_lookup process_environment();
 
+/// Whether the value at a JSON pointer of the document was written as untyped text (a cell of a
+/// CSV inventory). There a string stands for the boolean or number a key expects ("true",
+/// "1000"), and for a list of strings its words ("warning error").
+using text_value_test = std::function<bool(const std::string& pointer)>;
+
 /// Reads one JSON object of the configuration at a JSON-pointer path.
 ///
 /// Each typed accessor consumes a key: it applies the default when the key is absent, expands
@@ -44,8 +49,13 @@ class object_reader {
  public:
   /// A reader over `document`, which must be a JSON object (else config_error at "/").
   /// `base_dir` resolves relative `*_file` paths read by the *_or_file accessors.
+  /// `is_text` says which values were untyped text (none when empty).
   static object_reader open(nlohmann::json document, env_lookup env,
-                            std::filesystem::path base_dir = {});
+                            std::filesystem::path base_dir = {}, text_value_test is_text = {});
+
+  /// This object as written, for a caller that reads it again through a reader of its own (a
+  /// device's block, once merged over the defaults).
+  const nlohmann::json& written() const { return *object_; }
 
   /// The JSON pointer of this object ("" for the document).
   const std::string& path() const { return path_; }
@@ -103,7 +113,8 @@ class object_reader {
   std::vector<object_reader> one_or_more_objects(std::string_view key);
 
   /// The value of `key` as written (strings expanded), for options that take more than one
-  /// JSON type; the caller validates it. Recorded in the effective config as is.
+  /// JSON type; the caller validates it. Untyped text that reads as a number or a boolean is
+  /// one. Recorded in the effective config as is.
   std::optional<nlohmann::json> raw_value(std::string_view key);
 
   /// The environment variable `name` through the document's env_lookup, for options whose
@@ -131,6 +142,10 @@ class object_reader {
   const nlohmann::json* take(std::string_view key);
   const nlohmann::json* take_typed(std::string_view key, bool ok(const nlohmann::json&),
                                    std::string_view expected, bool is_secret = false);
+  /// `value`, untyped text at `key`, as the type `ok` accepts; nullptr when it is not text or
+  /// does not read as that type.
+  const nlohmann::json* typed_text(std::string_view key, const nlohmann::json& value,
+                                   bool ok(const nlohmann::json&));
   std::string expand(std::string_view text, const std::string& at) const;
   std::string read_secret_file(std::string_view file_key, const std::string& file) const;
 

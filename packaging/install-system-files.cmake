@@ -11,7 +11,9 @@ else()
   set(config_dir "${CMAKE_INSTALL_PREFIX}/${qsanfwd_sysconfdir}/qsanfwd")
 endif()
 # file(INSTALL) is what install() generates: it honours DESTDIR and records the install manifest.
-file(INSTALL DESTINATION "${unit_dir}" TYPE FILE FILES "${qsanfwd_packaging_dir}/systemd/qsanfwd.service")
+file(INSTALL DESTINATION "${unit_dir}" TYPE FILE
+     FILES "${qsanfwd_packaging_dir}/systemd/qsanfwd.service"
+           "${qsanfwd_packaging_dir}/systemd/qsanfwd@.service")
 # The config may hold a password: readable by root and the service's group only.
 file(INSTALL DESTINATION "${config_dir}" TYPE FILE PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ
      FILES "${qsanfwd_packaging_dir}/config.json")

@@ -1,4 +1,5 @@
 #include <iostream>
+#include <string>
 
 #include "agent/app/command_support.hpp"
 #include "agent/app/commands.hpp"
@@ -26,6 +27,15 @@ void warn_about_udp(const config::agent_config& cfg) {
   }
 }
 
+/// "12 device(s)", or with a shard "250 of 1000 device(s) in shard 0/4".
+std::string devices_line(const config::agent_config& cfg) {
+  if (cfg.shard.count == 1) {
+    return std::to_string(cfg.devices.size()) + " device(s)";
+  }
+  return std::to_string(cfg.devices.size()) + " of " + std::to_string(cfg.fleet_devices) +
+         " device(s) in shard " + config::describe(cfg.shard);
+}
+
 }  // namespace
 
 int check_config_command(const common_options& opts) {
@@ -35,8 +45,12 @@ int check_config_command(const common_options& opts) {
   }
   std::cout << cfg->effective.dump(2) << "\n";
   warn_about_udp(*cfg);
-  std::cerr << "qsanfwd: " << opts.config_file << ": valid (" << cfg->devices.size()
-            << " device(s), " << cfg->sinks.size() << " sink(s))\n";
+  if (cfg->devices.empty()) {
+    std::cerr << "qsanfwd: warning: shard " << config::describe(cfg->shard) << " holds none of the "
+              << cfg->fleet_devices << " device(s); this agent would poll nothing\n";
+  }
+  std::cerr << "qsanfwd: " << opts.config_file << ": valid (" << devices_line(*cfg) << ", "
+            << cfg->sinks.size() << " sink(s))\n";
   return exit_ok;
 }
 

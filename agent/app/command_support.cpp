@@ -11,7 +11,8 @@ namespace qsanfwd::app {
 /// Loads the config and sets up logging; prints the error and returns nullopt when either fails.
 std::optional<config::agent_config> load_config(const common_options& opts) {
   try {
-    auto cfg = config::load_config_file(opts.config_file, sinks::sink_types());
+    auto cfg = config::load_config_file(opts.config_file, sinks::sink_types(),
+                                        config::process_environment(), opts.shard);
     const auto level_name = opts.log_level.value_or(cfg.log_level);
     const auto level = parse_log_level(level_name);
     if (!level) {

@@ -3,12 +3,15 @@
 #include <optional>
 #include <string>
 
+#include "config/shard.hpp"
+
 namespace qsanfwd::app {
 
 /// What every subcommand that reads a config file takes from the command line.
 struct common_options {
   std::string config_file;
-  std::optional<std::string> log_level;  ///< overrides the config's log_level
+  std::optional<std::string> log_level;     ///< overrides the config's log_level
+  std::optional<config::shard_spec> shard;  ///< `--shard i/n`: overrides the config's shard
 };
 
 /// `qsanfwd run`: the daemon. Returns when SIGTERM or SIGINT arrive, or on a fatal error.

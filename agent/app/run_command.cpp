@@ -54,7 +54,8 @@ std::optional<config::agent_config> reload_config(const common_options& opts,
                                                   const config::agent_config& running) {
   auto log = get_logger("agent");
   try {
-    auto next = config::load_config_file(opts.config_file, sinks::sink_types());
+    auto next = config::load_config_file(opts.config_file, sinks::sink_types(),
+                                         config::process_environment(), opts.shard);
     if (next.state_dir != running.state_dir) {
       log->error(
           "SIGHUP: state_dir cannot change while running ({} -> {}); keeping the "

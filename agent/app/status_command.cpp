@@ -313,7 +313,8 @@ void print_status(const json& status, std::ostream& out) {
 int status_command(const common_options& opts, bool json_output) {
   config::agent_config cfg;
   try {
-    cfg = config::load_config_file(opts.config_file, sinks::sink_types());
+    cfg = config::load_config_file(opts.config_file, sinks::sink_types(),
+                                   config::process_environment(), opts.shard);
   } catch (const config::config_error& e) {
     std::cerr << "qsanfwd: " << e.what() << "\n";
     return exit_usage;

@@ -42,5 +42,26 @@ TEST(config_examples, every_example_parses) {
   EXPECT_GE(parsed, 4);
 }
 
+// The fleet example shows what README's "Device defaults, device files and inventories" says.
+TEST(config_examples, the_fleet_example_merges_its_three_sources) {
+  const env_lookup env = [](const std::string&) -> std::optional<std::string> { return "x"; };
+  const auto cfg = load_config_file(examples_dir / "fleet.json", sinks::sink_types(), env);
+  std::vector<std::string> names;
+  for (const auto& d : cfg.devices) {
+    names.push_back(d.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"ams-r07-01", "ams-r07-02", "fra-r01-01", "fra-r01-02",
+                                             "lab-01"}));
+  const auto& ams2 = cfg.devices[1];
+  EXPECT_EQ(ams2.health.limits.pool_used_pct, 92);
+  EXPECT_EQ(ams2.health.interval, std::chrono::minutes(2));
+  EXPECT_EQ(ams2.fields,
+            (field_list{{"owner", "storage-team"}, {"rack", "R7"}, {"site", "ams-1"}}));
+  EXPECT_EQ(cfg.devices[3].logs.interval, std::chrono::seconds(60));
+  EXPECT_EQ(cfg.devices[4].username, "admin");
+  EXPECT_FALSE(cfg.devices[4].health.enabled);
+  EXPECT_TRUE(cfg.devices[3].health.enabled);
+}
+
 }  // namespace
 }  // namespace qsanfwd::config

@@ -204,7 +204,7 @@ TEST(config_loader, unset_variable_in_a_password_names_variable_not_value) {
 TEST(config_loader, unknown_keys_everywhere_are_errors) {
   EXPECT_EQ(parse_error(minimal("", "", R"("sink": [],)")),
             "config error at /sink: unknown key (known: state_dir, log_level, shutdown_timeout, "
-            "http_api, devices, sinks)");
+            "http_api, device_defaults, devices, devices_dir, inventory, shard, sinks)");
   EXPECT_EQ(parse_error(minimal(R"(, "passwrd": "x")")).substr(0, 59),
             "config error at /devices/0/passwrd: unknown key (known: nam");
   EXPECT_EQ(parse_error(minimal(R"(, "tls": {"verfy": false})")),
@@ -249,9 +249,11 @@ TEST(config_loader, duplicate_names_point_at_the_second_one) {
 
 TEST(config_loader, needs_a_device_and_a_sink) {
   EXPECT_EQ(parse_error(R"({"sinks": [{"name": "s", "type": "test", "path": "/x"}]})"),
-            "config error at /devices: at least one device is required");
+            "config error at /devices: at least one device is required (in devices, devices_dir or "
+            "inventory)");
   EXPECT_EQ(parse_error(R"({"devices": [], "sinks": []})"),
-            "config error at /devices: at least one device is required");
+            "config error at /devices: at least one device is required (in devices, devices_dir or "
+            "inventory)");
   EXPECT_EQ(parse_error(R"({"devices": [{"name": "a", "url": "https://h", "username": "u",
                                           "password": "p"}]})"),
             "config error at /sinks: at least one sink is required");

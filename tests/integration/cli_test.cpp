@@ -107,6 +107,32 @@ TEST_F(cli, check_config_errors_name_the_place) {
   EXPECT_NE(text.find("line 3, column"), std::string::npos) << text;
 }
 
+TEST_F(cli, check_config_with_a_shard_counts_its_part_of_the_inventory) {
+  std::string csv = "name,url\n";
+  for (int i = 0; i < 30; ++i) {
+    csv += "array-" + std::to_string(i) + ",http://127.0.0.1:1\n";
+  }
+  test::write_file(dir / "arrays.csv", csv);
+  const auto file = dir / "fleet.json";
+  test::write_file(file, R"({"device_defaults": {"username": "u", "password": "p"},
+                             "inventory": "arrays.csv", "shard": {"index": 0, "count": 2},
+                             "sinks": [{"name": "f", "type": "file", "path": "/tmp/x"}]})");
+  std::size_t total = 0;
+  for (const std::string shard : {"0/3", "1/3", "2/3"}) {
+    ASSERT_EQ(qsanfwd({"check-config", "-c", file.string(), "--shard", shard}), 0) << text;
+    const auto at = text.find("valid (");
+    ASSERT_NE(at, std::string::npos) << text;
+    total += std::stoul(text.substr(at + 7));
+    EXPECT_NE(text.find(" of 30 device(s) in shard " + shard + ", 1 sink(s))"), std::string::npos)
+        << text;
+  }
+  EXPECT_EQ(total, 30u);
+  EXPECT_EQ(qsanfwd({"check-config", "-c", file.string()}), 0) << text;
+  EXPECT_NE(text.find(" of 30 device(s) in shard 0/2"), std::string::npos) << text;
+  EXPECT_EQ(qsanfwd({"check-config", "-c", file.string(), "--shard", "3/3"}), 2);
+  EXPECT_NE(text.find("expected i/n with 0 <= i < n"), std::string::npos) << text;
+}
+
 TEST_F(cli, test_connection_summarises_the_array) {
   sim::running_simulator array(array_options());
   EXPECT_EQ(qsanfwd({"test-connection", "-c", config(array.port()).string()}), 0) << text;

@@ -14,7 +14,8 @@ mkdir -p "$work"
 deb="$("$src/packaging/build-deb.sh" "$build" "$work/deb")"
 [[ -f "$deb" ]] || fail "no .deb built"
 listing="$(dpkg -c "$deb")"
-for path in ./usr/bin/qsanfwd ./lib/systemd/system/qsanfwd.service ./etc/qsanfwd/config.json \
+for path in ./usr/bin/qsanfwd ./lib/systemd/system/qsanfwd.service \
+  ./lib/systemd/system/qsanfwd@.service ./etc/qsanfwd/config.json \
   ./usr/share/man/man1/qsanfwd.1 ./usr/share/doc/qsanfwd/examples/file-archive.json; do
   grep -qF " $path" <<<"$listing" || fail "$deb lacks $path"$'\n'"$listing"
 done
@@ -28,6 +29,11 @@ grep -qx /etc/qsanfwd/config.json "$control/conffiles" || fail "config.json is n
 dpkg-deb -x "$deb" "$control/files"
 grep -qx 'LimitCORE=0' "$control/files/lib/systemd/system/qsanfwd.service" ||
   fail "the unit lets a core dump (holding passwords and tokens) be written"
+# The template unit of a fleet's shards is the plain unit but for the lines that make it one.
+shard_lines='^(#|Description=|EnvironmentFile=|ExecStart=|StateDirectory=)'
+diff <(grep -Ev "$shard_lines" "$src/packaging/systemd/qsanfwd.service") \
+  <(grep -Ev "$shard_lines" "$src/packaging/systemd/qsanfwd@.service") >&2 ||
+  fail "qsanfwd@.service differs from qsanfwd.service beyond its shard lines"
 for script in postinst prerm postrm; do
   [[ -x "$control/$script" ]] || fail "no executable $script"
   sh -n "$control/$script" || fail "$script does not parse"
@@ -38,7 +44,8 @@ echo "deb: $deb ($(stat -c %s "$deb") bytes)"
 
 prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for path in bin/qsanfwd lib/systemd/system/qsanfwd.service etc/qsanfwd/config.json \
+for path in bin/qsanfwd lib/systemd/system/qsanfwd.service lib/systemd/system/qsanfwd@.service \
+  etc/qsanfwd/config.json \
   share/man/man1/qsanfwd.1 share/doc/qsanfwd/README.md; do
   [[ -e "$prefix/$path" ]] || fail "cmake --install put no $path under the prefix"
 done
