@@ -175,13 +175,15 @@ tls_options read_tls_options(object_reader& r);
 /// config_error.
 agent_config load_config_file(const std::filesystem::path& file, const sink_type_table& sinks,
                               const env_lookup& env = process_environment(),
-                              std::optional<shard_spec> shard_override = std::nullopt);
+                              std::optional<shard_spec> shard_override = std::nullopt,
+                              secret_reading secrets = secret_reading::read);
 
 /// As load_config_file, from text; `source_name` names it in syntax errors, and relative paths
 /// resolve against the working directory.
 agent_config parse_config(std::string_view json_text, const sink_type_table& sinks,
                           const env_lookup& env = process_environment(),
                           std::string_view source_name = "<config>",
-                          std::optional<shard_spec> shard_override = std::nullopt);
+                          std::optional<shard_spec> shard_override = std::nullopt,
+                          secret_reading secrets = secret_reading::read);
 
 }  // namespace qsanfwd::config

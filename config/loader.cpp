@@ -308,12 +308,13 @@ shard_spec read_shard(object_reader r) {
 /// Every device of `sources`, each read from its block merged over the defaults; an error names
 /// where the bad value was written. `effective` receives their effective blocks.
 std::vector<device_config> read_devices(device_sources& sources, const env_lookup& env,
-                                        const fs::path& base_dir,
+                                        const fs::path& base_dir, secret_reading secrets,
                                         nlohmann::ordered_json& effective) {
   json document = json::object();
   document["devices"] = std::move(sources.devices);
-  auto all = object_reader::open(std::move(document), env, base_dir,
-                                 [&sources](const std::string& at) { return sources.is_text(at); });
+  auto all = object_reader::open(
+      std::move(document), env, base_dir,
+      [&sources](const std::string& at) { return sources.is_text(at); }, secrets);
   auto readers = all.array_of_objects("devices");
   std::vector<device_config> devices;
   std::map<std::string, std::size_t, std::less<>> first_of_name;
@@ -354,8 +355,8 @@ void keep_shard(agent_config& cfg, const shard_spec& shard) {
 
 agent_config read_config(std::string_view text, const sink_type_table& sinks, const env_lookup& env,
                          const std::string& source, const fs::path& base_dir,
-                         const std::optional<shard_spec>& shard_override) {
-  auto root = object_reader::open(parse_json(text, source), env, base_dir);
+                         const std::optional<shard_spec>& shard_override, secret_reading secrets) {
+  auto root = object_reader::open(parse_json(text, source), env, base_dir, {}, secrets);
   agent_config cfg;
   cfg.state_dir = root.string("state_dir", "/var/lib/qsanfwd");
   if (cfg.state_dir.empty()) {
@@ -374,7 +375,7 @@ agent_config read_config(std::string_view text, const sink_type_table& sinks, co
 
   device_blocks.read_files();
   nlohmann::ordered_json effective_devices;
-  cfg.devices = read_devices(device_blocks, env, base_dir, effective_devices);
+  cfg.devices = read_devices(device_blocks, env, base_dir, secrets, effective_devices);
   if (cfg.devices.empty()) {
     throw config_error("/devices",
                        "at least one device is required (in devices, devices_dir or inventory)");
@@ -416,19 +417,22 @@ std::string describe(const rate_limit& pace) {
 }
 
 agent_config load_config_file(const fs::path& file, const sink_type_table& sinks,
-                              const env_lookup& env, std::optional<shard_spec> shard_override) {
+                              const env_lookup& env, std::optional<shard_spec> shard_override,
+                              secret_reading secrets) {
   std::string why;
   const auto text = read_whole_file(file, why);
   if (!text) {
     throw config_error::in_file(file.string(), "cannot read: " + why);
   }
-  return read_config(*text, sinks, env, file.string(), file.parent_path(), shard_override);
+  return read_config(*text, sinks, env, file.string(), file.parent_path(), shard_override,
+                     secrets);
 }
 
 agent_config parse_config(std::string_view json_text, const sink_type_table& sinks,
                           const env_lookup& env, std::string_view source_name,
-                          std::optional<shard_spec> shard_override) {
-  return read_config(json_text, sinks, env, std::string(source_name), {}, shard_override);
+                          std::optional<shard_spec> shard_override, secret_reading secrets) {
+  return read_config(json_text, sinks, env, std::string(source_name), {}, shard_override,
+                     secrets);
 }
 
 }  // namespace qsanfwd::config

@@ -22,6 +22,7 @@ struct object_reader::shared_state {
   env_lookup env;
   fs::path base_dir;
   text_value_test is_text;
+  secret_reading secrets = secret_reading::read;
   std::deque<json> typed_texts;  ///< untyped text read as a type; a deque keeps them in place
   ordered_json effective;
 };
@@ -149,7 +150,7 @@ env_lookup process_environment() {
 }
 
 object_reader object_reader::open(json document, env_lookup env, fs::path base_dir,
-                                  text_value_test is_text) {
+                                  text_value_test is_text, secret_reading secrets) {
   if (!document.is_object()) {
     throw config_error("", "expected an object, got " + describe(document));
   }
@@ -158,6 +159,7 @@ object_reader object_reader::open(json document, env_lookup env, fs::path base_d
   state->env = std::move(env);
   state->base_dir = std::move(base_dir);
   state->is_text = std::move(is_text);
+  state->secrets = secrets;
   state->effective = ordered_json::object();
   const json* root = &state->document;
   return object_reader(std::move(state), root, "");
@@ -301,9 +303,11 @@ std::optional<secret> object_reader::optional_secret(std::string_view key) {
   if (value == nullptr) {
     return std::nullopt;
   }
-  secret result(expand(value->get_ref<const std::string&>(), path_of(key)));
   record(key, secret::mask);
-  return result;
+  if (state_->secrets == secret_reading::skipped) {
+    return secret(std::string());
+  }
+  return secret(expand(value->get_ref<const std::string&>(), path_of(key)));
 }
 
 secret object_reader::secret_value_or_file(std::string_view key) {
@@ -327,7 +331,9 @@ std::optional<secret> object_reader::optional_secret_or_file(std::string_view ke
     return optional_secret(key);
   }
   if (file_given) {
-    return secret(read_secret_file(file_key, string(file_key)));
+    const auto file = string(file_key);
+    return secret(state_->secrets == secret_reading::skipped ? std::string()
+                                                             : read_secret_file(file_key, file));
   }
   return std::nullopt;
 }

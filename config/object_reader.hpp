@@ -26,6 +26,11 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
 /// The real process environment (std::getenv).
 env_lookup process_environment();
 
+/// Whether secrets are read: `skipped` takes each for the empty secret, unexpanded and with no
+/// file read, for a command that needs none (`qsanfwd status`, run without the service's
+/// environment or its password files).
+enum class secret_reading { read, skipped };
+
 /// Whether the value at a JSON pointer of the document was written as untyped text (a cell of a
 /// CSV inventory). There a string stands for the boolean or number a key expects ("true",
 /// "1000"), and for a list of strings its words ("warning error").
@@ -51,7 +56,8 @@ class object_reader {
   /// `base_dir` resolves relative `*_file` paths read by the *_or_file accessors.
   /// `is_text` says which values were untyped text (none when empty).
   static object_reader open(nlohmann::json document, env_lookup env,
-                            std::filesystem::path base_dir = {}, text_value_test is_text = {});
+                            std::filesystem::path base_dir = {}, text_value_test is_text = {},
+                            secret_reading secrets = secret_reading::read);
 
   /// This object as written, for a caller that reads it again through a reader of its own (a
   /// device's block, once merged over the defaults).

@@ -1,5 +1,8 @@
 #include "agent/app/metrics_endpoint.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -173,6 +176,30 @@ void queue_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
   p.sample("qsanfwd_queue_bytes", {}, static_cast<double>(s.queue.bytes));
 }
 
+/// The process_* series every Prometheus client library exports, by their usual names.
+void process_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
+  if (!s.process) {
+    return;
+  }
+  const auto& proc = *s.process;
+  const std::pair<const char*, const char*> gauges[] = {
+      {"process_resident_memory_bytes", "Resident memory size in bytes."},
+      {"process_virtual_memory_bytes", "Virtual memory size in bytes."},
+      {"process_open_fds", "Number of open file descriptors."},
+      {"process_max_fds", "Maximum number of open file descriptors (the soft limit)."},
+      {"process_start_time_seconds", "Start time of the process since unix epoch in seconds."}};
+  const double values[] = {static_cast<double>(proc.rss_kib) * 1024,
+                           static_cast<double>(proc.vm_kib) * 1024,
+                           static_cast<double>(proc.open_fds), static_cast<double>(s.max_fds),
+                           proc.start_time_unix};
+  p.family("process_cpu_seconds_total", "counter", "Total user and system CPU time in seconds.");
+  p.sample("process_cpu_seconds_total", {}, proc.cpu_seconds);
+  for (std::size_t i = 0; i < std::size(gauges); ++i) {
+    p.family(gauges[i].first, "gauge", gauges[i].second);
+    p.sample(gauges[i].first, {}, values[i]);
+  }
+}
+
 }  // namespace
 
 agent_snapshot take_snapshot(collector& agent, pipeline::delivery_thread& delivery,
@@ -185,6 +212,11 @@ agent_snapshot take_snapshot(collector& agent, pipeline::delivery_thread& delive
   }
   s.queue = queue.totals();
   s.now = unix_now();
+  s.process = ops::sample_process(::getpid());
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    s.max_fds = files.rlim_cur;
+  }
   return s;
 }
 
@@ -197,6 +229,7 @@ ops::reply metrics_reply(const agent_snapshot& s) {
   health_metrics(p, s);
   sink_metrics(p, s);
   queue_metrics(p, s);
+  process_metrics(p, s);
   return {200, "text/plain; version=0.0.4; charset=utf-8", p.text()};
 }
 

@@ -5,6 +5,7 @@
 
 #include "agent/app/collector.hpp"
 #include "agent/ops/http_api.hpp"
+#include "agent/ops/process_stats.hpp"
 #include "agent/pipeline/delivery_thread.hpp"
 #include "agent/store/event_queue.hpp"
 
@@ -17,6 +18,8 @@ struct agent_snapshot {
   std::vector<queue_span> sink_backlog;  ///< per sink, in the order of `sinks`
   queue_totals queue;
   std::int64_t now = 0;  ///< unix seconds
+  std::optional<ops::proc_sample> process;  ///< this process, as /proc says
+  std::uint64_t max_fds = 0;                ///< its soft RLIMIT_NOFILE
 };
 
 /// Reads the snapshot from the running agent.

@@ -313,8 +313,10 @@ void print_status(const json& status, std::ostream& out) {
 int status_command(const common_options& opts, bool json_output) {
   config::agent_config cfg;
   try {
+    // No secret: status runs from an operator's shell, without the service's environment.
     cfg = config::load_config_file(opts.config_file, sinks::sink_types(),
-                                   config::process_environment(), opts.shard);
+                                   config::process_environment(), opts.shard,
+                                   config::secret_reading::skipped);
   } catch (const config::config_error& e) {
     std::cerr << "qsanfwd: " << e.what() << "\n";
     return exit_usage;

@@ -18,11 +18,14 @@
 #include "agent/device/device_client.hpp"
 #include "sim/simulator.hpp"
 #include "bench/drain/receivers.hpp"
-#include "bench/proc_stats.hpp"
+#include "agent/ops/process_stats.hpp"
 #include "tests/support/process.hpp"
 
 namespace qsanfwd::bench {
 namespace {
+
+using ops::proc_sample;
+using ops::sample_process;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

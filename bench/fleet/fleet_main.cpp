@@ -28,12 +28,12 @@
 #include "agent/core/duration.hpp"
 #include "agent/core/logging.hpp"
 #include "sim/simulator.hpp"
-#include "bench/proc_stats.hpp"
+#include "agent/ops/process_stats.hpp"
 #include "tests/support/process.hpp"
 
 namespace fs = std::filesystem;
 using steady = std::chrono::steady_clock;
-using qsanfwd::bench::proc_sample;
+using qsanfwd::ops::proc_sample;
 using qsanfwd::test::child_process;
 
 namespace {
@@ -88,7 +88,7 @@ class sim_fleet {
   sim_fleet& operator=(const sim_fleet&) = delete;
 
   const std::vector<std::unique_ptr<qsanfwd::sim::simulator>>& sims() const { return sims_; }
-  double cpu_seconds() { return qsanfwd::bench::thread_cpu_seconds(thread_.native_handle()); }
+  double cpu_seconds() { return qsanfwd::ops::thread_cpu_seconds(thread_.native_handle()); }
 
   /// Requests to `path` per array, in array order.
   std::vector<std::uint64_t> requests(std::string_view path) const {
@@ -230,7 +230,7 @@ struct window {
 std::optional<window> measure(child_process& agent, sim_fleet& fleet,
                               std::chrono::milliseconds length) {
   window w;
-  auto first = qsanfwd::bench::sample_process(agent.pid());
+  auto first = qsanfwd::ops::sample_process(agent.pid());
   if (!first) {
     return std::nullopt;
   }
@@ -246,7 +246,7 @@ std::optional<window> measure(child_process& agent, sim_fleet& fleet,
                   agent)) {
       return std::nullopt;
     }
-    auto s = qsanfwd::bench::sample_process(agent.pid());
+    auto s = qsanfwd::ops::sample_process(agent.pid());
     if (!s) {
       return std::nullopt;
     }
@@ -309,7 +309,7 @@ void watch_warmup(child_process& agent, sim_fleet& fleet, std::chrono::milliseco
           count_if_positive(std::vector<std::uint64_t>(arrays, 0), fleet.requests(log_path));
       if (polled == arrays) {
         all_polled = true;
-        const auto s = qsanfwd::bench::sample_process(agent.pid());
+        const auto s = qsanfwd::ops::sample_process(agent.pid());
         std::printf(
             "startup: every array read after %.1f s (%llu logins); agent RSS %.1f MiB, %llu fds, "
             "%llu threads\n",
@@ -322,7 +322,7 @@ void watch_warmup(child_process& agent, sim_fleet& fleet, std::chrono::milliseco
     }
     if (now >= next_report) {
       next_report += std::chrono::seconds(10);
-      if (const auto s = qsanfwd::bench::sample_process(agent.pid())) {
+      if (const auto s = qsanfwd::ops::sample_process(agent.pid())) {
         std::printf(
             "warm-up %3.0f s: agent CPU so far %.1f s, RSS %.1f MiB (peak %.1f), %llu fds\n",
             std::chrono::duration<double>(now - start).count(), s->cpu_seconds, mib(s->rss_kib),

@@ -22,11 +22,14 @@
 #include "agent/core/duration.hpp"
 #include "agent/core/logging.hpp"
 #include "sim/simulator.hpp"
-#include "bench/proc_stats.hpp"
+#include "agent/ops/process_stats.hpp"
 #include "tests/support/process.hpp"
 
 namespace qsanfwd::bench {
 namespace {
+
+using ops::proc_sample;
+using ops::sample_process;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

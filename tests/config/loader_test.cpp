@@ -157,6 +157,22 @@ TEST(config_loader, effective_config_masks_every_secret) {
   EXPECT_EQ(cfg.effective["sinks"][1]["auth"]["password"], "***");
 }
 
+TEST(config_loader, secrets_skipped_need_neither_their_variables_nor_their_files) {
+  constexpr std::string_view text = R"({"state_dir": "${STATE_DIRECTORY:-/var/lib/qsanfwd}",
+    "devices": [
+      {"name": "a", "url": "https://h", "username": "u", "password": "${UNSET_PW}"},
+      {"name": "b", "url": "https://h", "username": "u", "password_file": "/nonexistent/pw"}],
+    "sinks": [{"name": "h", "type": "http", "url": "https://h", "token": "${UNSET_TOKEN}"}]})";
+  EXPECT_NE(error_of([&] { parse(text); }).find("UNSET_PW"), std::string::npos);
+  const auto cfg = parse_config(text, test::test_sink_types(),
+                                fake_env({{"STATE_DIRECTORY", "/srv/q"}}), "config.json",
+                                std::nullopt, secret_reading::skipped);
+  EXPECT_EQ(cfg.state_dir, "/srv/q") << "other variables are still read";
+  EXPECT_EQ(cfg.devices[0].password.reveal(), "");
+  EXPECT_EQ(cfg.devices[1].password.reveal(), "");
+  EXPECT_EQ(cfg.effective["devices"][0]["password"], "***");
+}
+
 TEST(config_loader, password_file_is_relative_to_the_config_file) {
   qsanfwd::test::temp_dir dir;
   std::filesystem::create_directory(dir / "secrets");

@@ -17,7 +17,7 @@
 
 #include "agent/core/event.hpp"
 #include "sim/simulator.hpp"
-#include "bench/proc_stats.hpp"
+#include "agent/ops/process_stats.hpp"
 #include "tests/support/archive.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -146,7 +146,7 @@ class hostile_run {
 
   void sample() {
     if (agent_) {
-      if (const auto s = bench::sample_process(agent_->pid())) {
+      if (const auto s = ops::sample_process(agent_->pid())) {
         peak_kib_ = std::max(peak_kib_, s->hwm_kib);
       }
     }

@@ -19,6 +19,8 @@
 #include <regex>
 #include <thread>
 
+#include "agent/core/time.hpp"
+#include "agent/ops/process_stats.hpp"
 #include "sim/simulator.hpp"
 #include "tests/support/archive.hpp"
 #include "tests/support/process.hpp"
@@ -182,9 +184,10 @@ TEST_F(operations, metrics_move_and_healthz_follows_a_sink_that_dies_and_returns
       },
       20s))
       << first;
-  // Every line is a comment or a sample, every family has HELP and TYPE, every name qsanfwd_.
+  // Every line is a comment or a sample, every family has HELP and TYPE, every name qsanfwd_
+  // (or the usual process_).
   static const std::regex line(
-      R"((# (HELP|TYPE) qsanfwd_\w+ .*)|(qsanfwd_\w+(\{(\w+="([^"\\]|\\.)*",?)+\})? [-+0-9.eInfNa]+))");
+      R"((# (HELP|TYPE) (qsanfwd|process)_\w+ .*)|((qsanfwd|process)_\w+(\{(\w+="([^"\\]|\\.)*",?)+\})? [-+0-9.eInfNa]+))");
   std::istringstream lines(first);
   for (std::string l; std::getline(lines, l);) {
     EXPECT_TRUE(std::regex_match(l, line)) << l;
@@ -197,6 +200,15 @@ TEST_F(operations, metrics_move_and_healthz_follows_a_sink_that_dies_and_returns
   }
   EXPECT_GT(sample(first, "qsanfwd_sink_queue_events{sink=\"siem\"}"), 0);
   EXPECT_EQ(sample(first, "qsanfwd_sink_up{sink=\"siem\"}"), 0);
+  // The process's own series, as /proc says them for the agent's pid.
+  const auto proc = ops::sample_process(agent.pid());
+  ASSERT_TRUE(proc);
+  EXPECT_GT(sample(first, "process_resident_memory_bytes"), 1e6);
+  EXPECT_GT(sample(first, "process_open_fds"), 5);
+  EXPECT_GE(sample(first, "process_max_fds"), sample(first, "process_open_fds"));
+  EXPECT_GT(sample(first, "process_cpu_seconds_total"), 0);
+  EXPECT_NEAR(sample(first, "process_start_time_seconds"), proc->start_time_unix, 1);
+  EXPECT_NEAR(sample(first, "process_start_time_seconds"), static_cast<double>(unix_now()), 120);
 
   sink_receiver receiver(syslog_port_);
   ASSERT_TRUE(test::wait_until([&] { return get(port, "/healthz").status == 200; }, 20s))

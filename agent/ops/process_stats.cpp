@@ -1,4 +1,4 @@
-#include "bench/proc_stats.hpp"
+#include "agent/ops/process_stats.hpp"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -9,21 +9,37 @@
 #include <sstream>
 #include <string>
 
-namespace qsanfwd::bench {
+namespace qsanfwd::ops {
 
 namespace {
 
-/// utime and stime are fields 14 and 15 of /proc/<pid>/stat; the command name (field 2) may
-/// hold spaces, so counting starts after its closing parenthesis.
-std::optional<double> cpu_seconds(pid_t pid) {
+/// The system's boot time, seconds since the epoch (btime of /proc/stat).
+double boot_time() {
+  std::ifstream in("/proc/stat");
+  std::string key;
+  while (in >> key) {
+    if (key == "btime") {
+      double t = 0;
+      in >> t;
+      return t;
+    }
+    in.ignore(1 << 16, '\n');
+  }
+  return 0;
+}
+
+/// utime and stime are fields 14 and 15 of /proc/<pid>/stat, starttime (in ticks after boot)
+/// field 22; the command name (field 2) may hold spaces, so counting starts after its closing
+/// parenthesis.
+bool read_stat(pid_t pid, proc_sample& s) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   if (!std::getline(in, line)) {
-    return std::nullopt;
+    return false;
   }
   const auto close = line.rfind(')');
   if (close == std::string::npos) {
-    return std::nullopt;
+    return false;
   }
   std::istringstream fields(line.substr(close + 2));
   std::string skip;
@@ -33,10 +49,17 @@ std::optional<double> cpu_seconds(pid_t pid) {
   unsigned long long utime = 0;
   unsigned long long stime = 0;
   if (!(fields >> utime >> stime)) {
-    return std::nullopt;
+    return false;
   }
+  for (int i = 16; i < 22; ++i) {
+    fields >> skip;
+  }
+  unsigned long long started = 0;
+  fields >> started;
   const auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  return static_cast<double>(utime + stime) / ticks;
+  s.cpu_seconds = static_cast<double>(utime + stime) / ticks;
+  s.start_time_unix = boot_time() + static_cast<double>(started) / ticks;
+  return true;
 }
 
 bool read_status(pid_t pid, proc_sample& s) {
@@ -52,6 +75,8 @@ bool read_status(pid_t pid, proc_sample& s) {
       in >> s.hwm_kib;
     } else if (key == "Threads:") {
       in >> s.threads;
+    } else if (key == "VmSize:") {
+      in >> s.vm_kib;
     }
     in.ignore(1 << 16, '\n');
   }
@@ -84,11 +109,9 @@ std::uint64_t count_fds(pid_t pid) {
 
 std::optional<proc_sample> sample_process(pid_t pid) {
   proc_sample s;
-  const auto cpu = cpu_seconds(pid);
-  if (!cpu || !read_status(pid, s)) {
+  if (!read_stat(pid, s) || !read_status(pid, s)) {
     return std::nullopt;
   }
-  s.cpu_seconds = *cpu;
   s.open_fds = count_fds(pid);
   s.written_bytes = written_bytes(pid);
   return s;
@@ -104,4 +127,4 @@ double thread_cpu_seconds(pthread_t thread) {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-}  // namespace qsanfwd::bench
+}  // namespace qsanfwd::ops

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace qsanfwd::bench {
+namespace qsanfwd::ops {
 
 /// What /proc says about one process at one instant.
 struct proc_sample {
@@ -17,13 +17,15 @@ struct proc_sample {
   /// write_bytes of /proc/<pid>/io: what it sent to storage, counted when pages are dirtied
   /// (so including what the page cache has not written yet); 0 when that file is unreadable.
   std::uint64_t written_bytes = 0;
+  std::uint64_t vm_kib = 0;        ///< VmSize
+  double start_time_unix = 0;      ///< when it started, seconds since the epoch
 };
 
 /// Reads /proc/<pid>/stat, /proc/<pid>/status, /proc/<pid>/io and /proc/<pid>/fd; nullopt once
-/// the process is gone.
+/// the process is gone. For the agent's own /metrics (process_*) and the benchmarks' children.
 std::optional<proc_sample> sample_process(pid_t pid);
 
 /// CPU time of one thread of this process, from its CPU-time clock.
 double thread_cpu_seconds(pthread_t thread);
 
-}  // namespace qsanfwd::bench
+}  // namespace qsanfwd::ops
