@@ -109,6 +109,7 @@ void add_config_commands(command_line& c) {
       "status", "where each device and sink stands (read-only; works beside a running agent)");
   add_common(c.status);
   add_shard(c.status);
+  c.status->add_option("--device", c.device, "only this device");
   c.status->add_flag("--json", c.status_json, "print JSON instead of text");
 
   c.replay = c.cli.add_subcommand(
@@ -185,7 +186,7 @@ int run_parsed(command_line& c) {
     return verify_archive_command(c.verify_opts, std::cout);
   }
   if (c.status->parsed()) {
-    return status_command(c.common, c.status_json);
+    return status_command(c.common, c.device, c.status_json);
   }
   if (c.run->parsed()) {
     return run_command(c.common);

@@ -162,6 +162,20 @@ void print_activity(std::string_view what, const json& a, std::ostream& out) {
   }
 }
 
+/// Devices shown in full by print_status; of more, only the failing ones.
+constexpr std::size_t fleet_above = 20;
+
+/// A device whose last log cycle or health poll failed.
+bool device_failing(const json& d) {
+  for (const char* activity : {"logs", "health"}) {
+    const auto& a = d[activity];
+    if (a.is_object() && a["consecutive_failures"].get<std::int64_t>() > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 json replay_json(const logs::replay& r, std::int64_t now) {
   json out{{"id", r.id},
            {"device", r.device},
@@ -234,7 +248,8 @@ void print_replays(const json& status, std::ostream& out) {
 
 }  // namespace
 
-json collect_status(const config::agent_config& cfg, state_store& store, std::int64_t now) {
+json collect_status(const config::agent_config& cfg, state_store& store, std::int64_t now,
+                    const std::string& device) {
   event_queue queue(store);
   const auto totals = queue.totals();
   json out{{"state_file", store.file().string()},
@@ -243,9 +258,17 @@ json collect_status(const config::agent_config& cfg, state_store& store, std::in
   const auto checkpoints = load_checkpoints(store);
   const auto activity = load_device_activity(store);
   out["devices"] = json::array();
+  auto failing = json::array();
   for (const auto& d : cfg.devices) {
-    out["devices"].push_back(device_json(d, checkpoints, activity, now));
+    if (device.empty() || d.name == device) {
+      auto one = device_json(d, checkpoints, activity, now);
+      if (device_failing(one)) {
+        failing.push_back(d.name);
+      }
+      out["devices"].push_back(std::move(one));
+    }
   }
+  out["summary"] = {{"devices", out["devices"].size()}, {"failing", failing}};
   const auto cursors = queue.cursors();
   out["sinks"] = json::array();
   for (const auto& s : cfg.sinks) {
@@ -256,11 +279,18 @@ json collect_status(const config::agent_config& cfg, state_store& store, std::in
 }
 
 void print_status(const json& status, std::ostream& out) {
+  const auto& failing = status["summary"]["failing"];
+  const auto devices = status["devices"].size();
   out << "state " << status["state_file"].get<std::string>() << " at "
       << status["now"].get<std::string>() << "; queue holds "
       << status["queue"]["events"].get<std::int64_t>() << " events ("
-      << bytes(status["queue"]["bytes"].get<std::int64_t>()) << ")\n\ndevices\n";
+      << bytes(status["queue"]["bytes"].get<std::int64_t>()) << ")\n\ndevices: " << devices
+      << ", " << failing.size() << " failing\n";
+  const bool fleet = devices > fleet_above;
   for (const auto& d : status["devices"]) {
+    if (fleet && !device_failing(d)) {
+      continue;
+    }
     out << "  " << d["name"].get<std::string>() << "  " << d["url"].get<std::string>() << "\n";
     if (d["checkpoint"].is_null()) {
       out << "    logs    no checkpoint yet\n";
@@ -280,6 +310,10 @@ void print_status(const json& status, std::ostream& out) {
       out << fmt::format("    utf8    {} bytes of invalid UTF-8 read as U+FFFD, the last {}\n",
                          u["bytes"].get<std::int64_t>(), age(u["last"]));
     }
+  }
+  if (fleet) {
+    out << "  (" << devices - failing.size()
+        << " more polling well: --device NAME shows one, --json all)\n";
   }
   out << "\nsinks\n";
   for (const auto& s : status["sinks"]) {
@@ -310,7 +344,7 @@ void print_status(const json& status, std::ostream& out) {
   print_replays(status, out);
 }
 
-int status_command(const common_options& opts, bool json_output) {
+int status_command(const common_options& opts, const std::string& device, bool json_output) {
   config::agent_config cfg;
   try {
     // No secret: status runs from an operator's shell, without the service's environment.
@@ -321,9 +355,14 @@ int status_command(const common_options& opts, bool json_output) {
     std::cerr << "qsanfwd: " << e.what() << "\n";
     return exit_usage;
   }
+  if (!device.empty() && std::none_of(cfg.devices.begin(), cfg.devices.end(),
+                                      [&](const auto& d) { return d.name == device; })) {
+    std::cerr << "qsanfwd: no device named \"" << device << "\" in " << opts.config_file << "\n";
+    return exit_usage;
+  }
   try {
     auto store = state_store::open_read_only(cfg.state_dir);
-    const auto status = collect_status(cfg, *store, unix_now());
+    const auto status = collect_status(cfg, *store, unix_now(), device);
     if (json_output) {
       std::cout << status.dump(2) << "\n";
     } else {

@@ -14,13 +14,15 @@ namespace qsanfwd::app {
 /// works beside a running agent): per device the log checkpoint and its age, the collection
 /// lag, the last successful log and health poll and the last error; per sink the undelivered
 /// events and bytes, the age of the oldest undelivered event, and the delivery counters.
+/// A summary comes first: how many devices, and which fail. `device` non-empty: that one alone.
 nlohmann::ordered_json collect_status(const config::agent_config& cfg, state_store& store,
-                                      std::int64_t now);
+                                      std::int64_t now, const std::string& device = {});
 
-/// The same as aligned text for a terminal.
+/// The same as aligned text for a terminal. Of a fleet (more than 20 devices) only the failing
+/// devices are shown in full.
 void print_status(const nlohmann::ordered_json& status, std::ostream& out);
 
-/// `qsanfwd status -c FILE [--json]`.
-int status_command(const common_options& opts, bool json);
+/// `qsanfwd status -c FILE [--device NAME] [--json]`.
+int status_command(const common_options& opts, const std::string& device, bool json);
 
 }  // namespace qsanfwd::app

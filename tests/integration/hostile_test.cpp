@@ -262,7 +262,9 @@ TEST(hostile, oversize_page_is_reported_not_stored) {
   o.hostile.oversize_pages = 3;
   hostile_run run(o);
   run.start({.page_size = 10});
-  const bool stuck = run.wait([&] { return run.has_event("logs_stuck"); }, 10s);
+  // Three failed cycles in a row, with backoffs of up to 1, 2 and 4 s between them: about 8 s
+  // at worst, more on a loaded machine.
+  const bool stuck = run.wait([&] { return run.has_event("logs_stuck"); }, 30s);
   EXPECT_TRUE(run.alive()) << run.agent_log();
   EXPECT_TRUE(stuck) << "an oversize page was not reported";
   EXPECT_TRUE(run.archive().lines.empty()) << "lines of an oversize page were stored";

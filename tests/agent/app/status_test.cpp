@@ -1,6 +1,7 @@
 // `qsanfwd status` from a state store with known content: devices, sinks, text and JSON.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "agent/app/status_command.hpp"
@@ -152,6 +153,55 @@ TEST_F(status_test, text_names_what_fails_and_what_waits) {
       "    FAILING since 2027-01-15T07:58:00Z (2m ago): proxy 127.0.0.1:3128 refused CONNECT\n");
   has("    last error 2027-01-15T06:00:00Z (2h ago): 2 event(s) rejected: not JSON\n");
   has("  fresh (file, unpaced)\n    not started yet\n");
+}
+
+}  // namespace
+}  // namespace qsanfwd::app
+
+namespace qsanfwd::app {
+namespace {
+
+TEST(status_of_a_fleet, starts_with_a_summary_shows_only_failing_devices_and_one_on_request) {
+  test::temp_dir dir;
+  config::agent_config cfg;
+  cfg.state_dir = dir.path();
+  for (int i = 0; i < 1000; ++i) {
+    config::device_config d;
+    d.name = "array-" + std::to_string(1000 + i);
+    d.url = "https://192.0.2.1";
+    cfg.devices.push_back(d);
+  }
+  {
+    auto store = state_store::open(dir.path());
+    for (const auto& d : cfg.devices) {
+      record_poll_success(*store, d.name, "logs", now - 5);
+    }
+    record_poll_failure(*store, "array-1007", "logs", now - 3, "HTTP 401 from /auth/get");
+    record_poll_failure(*store, "array-1993", "health", now - 3, "connection refused");
+  }
+  auto reader = state_store::open_read_only(dir.path());
+  const auto s = collect_status(cfg, *reader, now);
+  EXPECT_EQ(s["summary"]["devices"], 1000);
+  EXPECT_EQ(s["summary"]["failing"], (nlohmann::ordered_json{"array-1007", "array-1993"}));
+  std::ostringstream text;
+  print_status(s, text);
+  const auto out = text.str();
+  EXPECT_NE(out.find("devices: 1000, 2 failing\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  array-1007  "), std::string::npos) << out;
+  EXPECT_NE(out.find("HTTP 401 from /auth/get"), std::string::npos) << out;
+  EXPECT_NE(out.find("  array-1993  "), std::string::npos) << out;
+  EXPECT_EQ(out.find("  array-1500  "), std::string::npos) << "a device polling well is left out";
+  EXPECT_NE(out.find("(998 more polling well: --device NAME shows one, --json all)"),
+            std::string::npos)
+      << out;
+  EXPECT_LT(std::count(out.begin(), out.end(), '\n'), 40) << "readable";
+
+  const auto one = collect_status(cfg, *reader, now, "array-1500");
+  ASSERT_EQ(one["devices"].size(), 1u);
+  EXPECT_EQ(one["devices"][0]["name"], "array-1500");
+  std::ostringstream one_text;
+  print_status(one, one_text);
+  EXPECT_NE(one_text.str().find("  array-1500  "), std::string::npos) << one_text.str();
 }
 
 }  // namespace
