@@ -29,6 +29,7 @@
 #include "agent/core/logging.hpp"
 #include "sim/simulator.hpp"
 #include "agent/ops/process_stats.hpp"
+#include "tests/support/tls_cert.hpp"
 #include "tests/support/process.hpp"
 
 namespace fs = std::filesystem;
@@ -57,14 +58,22 @@ struct bench_options {
   std::string log_level = "info";
   std::size_t agent_nofile = 1024;
   bool keep = false;
+  bool tls = false;  ///< HTTPS to every array, as real arrays speak
 };
 
 /// The simulated arrays, all on one io_context run by one thread.
 class sim_fleet {
  public:
-  sim_fleet(std::size_t n, std::size_t backlog, double live_rate) : work_(io_.get_executor()) {
+  /// `cert` set: every array speaks HTTPS with it.
+  sim_fleet(std::size_t n, std::size_t backlog, double live_rate,
+            const std::optional<qsanfwd::test::tls_cert>& cert)
+      : work_(io_.get_executor()) {
     for (std::size_t i = 0; i < n; ++i) {
       qsanfwd::sim::options o;
+      if (cert) {
+        o.cert_file = cert->cert_file.string();
+        o.key_file = cert->key_file.string();
+      }
       o.backlog = backlog;
       o.live_rate = live_rate;
       o.seed = i + 1;
@@ -130,7 +139,8 @@ std::string device_name(std::size_t i) {
   return buf;
 }
 
-fs::path write_config(const fs::path& dir, const sim_fleet& fleet, const bench_options& o) {
+fs::path write_config(const fs::path& dir, const sim_fleet& fleet, const bench_options& o,
+                      const std::optional<qsanfwd::test::tls_cert>& cert) {
   nlohmann::json devices = nlohmann::json::array();
   for (std::size_t i = 0; i < fleet.sims().size(); ++i) {
     devices.push_back({{"name", device_name(i)},
@@ -139,6 +149,9 @@ fs::path write_config(const fs::path& dir, const sim_fleet& fleet, const bench_o
                        {"password", "password"},
                        {"logs", {{"interval", o.logs_interval}}},
                        {"health", {{"interval", o.health_interval}}}});
+    if (cert) {
+      devices.back()["tls"] = {{"ca_file", cert->cert_file.string()}};
+    }
   }
   const nlohmann::json cfg = {
       {"state_dir", (dir / "state").string()},
@@ -362,6 +375,12 @@ void print_table(const window& w, std::size_t arrays, const bench_options& o, pi
   row("agent RSS, average", fmt::format("{:.1f} MiB", rss_avg), "");
   row("agent RSS, peak (VmHWM)", mb(w.last.hwm_kib), rss_target.c_str());
   row("agent open descriptors", std::to_string(w.last.open_fds), "");
+  // The slope from 100 to 10,000 arrays: what one more array costs.
+  const auto n = static_cast<double>(std::max<std::size_t>(arrays, 1));
+  row("agent CPU per array (us per second)",
+      fmt::format("{:.1f}", (w.last.cpu_seconds - w.first.cpu_seconds) / w.seconds / n * 1e6), "");
+  row("agent RSS per array (KiB)", fmt::format("{:.1f}", static_cast<double>(w.last.rss_kib) / n),
+      "");
   row("agent threads", std::to_string(w.last.threads), "");
   row("simulators' CPU (not in the above)", pct(w.sim_cpu_seconds / w.seconds * 100.0), "");
   std::string series;
@@ -459,10 +478,14 @@ int run(const bench_options& o) {
     return 1;
   }
   const fs::path dir = *made;
-  std::printf("starting %zu simulated arrays (backlog %zu lines each) in %s\n", o.arrays, o.backlog,
-              dir.c_str());
-  sim_fleet fleet(o.arrays, o.backlog, o.live_rate);
-  const auto config = write_config(dir, fleet, o);
+  std::printf("starting %zu simulated arrays (backlog %zu lines each%s) in %s\n", o.arrays,
+              o.backlog, o.tls ? ", HTTPS" : "", dir.c_str());
+  std::optional<qsanfwd::test::tls_cert> cert;
+  if (o.tls) {
+    cert = qsanfwd::test::make_tls_cert(dir);
+  }
+  sim_fleet fleet(o.arrays, o.backlog, o.live_rate, cert);
+  const auto config = write_config(dir, fleet, o, cert);
   const auto agent_log = dir / "agent.log";
   // The soft descriptor limit a login shell or a plain systemd unit gives (1024 by default): the
   // agent has to cope with it.
@@ -516,6 +539,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--agent", o.agent, "the qsanfwd binary (default: this build's agent/qsanfwd)");
   app.add_option("--log-level", o.log_level, "the agent's log_level")->capture_default_str();
+  app.add_flag("--tls", o.tls, "HTTPS to every array (a self-signed certificate as the CA)");
   app.add_option("--agent-nofile", o.agent_nofile,
                  "the agent's soft RLIMIT_NOFILE at start (0: as this process has it)")
       ->capture_default_str();
