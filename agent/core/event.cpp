@@ -308,32 +308,33 @@ class event_reader {
     return true;
   }
 
+  // By length, then by one comparison: a loop over all seventeen names compared ~800
+  // instructions an event under callgrind.
   static unsigned bit_of(std::string_view k) {
-    static constexpr std::pair<std::string_view, unsigned> names[] = {
-        {"id", id},
-        {"kind", kind},
-        {"device", device},
-        {"host", host},
-        {"timestamp", timestamp_bit},
-        {"type", type},
-        {"severity", severity},
-        {"message", message},
-        {"model", model},
-        {"serial", serial},
-        {"component", component},
-        {"component_id", component_id},
-        {"attribute", attribute},
-        {"previous", previous},
-        {"current", current},
-        {"flags", flags},
-        {"fields", fields},
-    };
-    for (const auto& [name, bit] : names) {
-      if (name == k) {
-        return bit;
-      }
+    const auto is = [k](std::string_view name, unsigned bit) { return k == name ? bit : 0u; };
+    switch (k.size()) {
+      case 2:
+        return is("id", id);
+      case 4:
+        return k[0] == 'k' ? is("kind", kind) : k[0] == 'h' ? is("host", host) : is("type", type);
+      case 5:
+        return k[0] == 'm' ? is("model", model) : is("flags", flags);
+      case 6:
+        return k[0] == 'd' ? is("device", device) : k[0] == 's' ? is("serial", serial)
+                                                                 : is("fields", fields);
+      case 7:
+        return k[0] == 'm' ? is("message", message) : is("current", current);
+      case 8:
+        return k[0] == 's' ? is("severity", severity) : is("previous", previous);
+      case 9:
+        return k[0] == 't'   ? is("timestamp", timestamp_bit)
+               : k[1] == 'o' ? is("component", component)
+                             : is("attribute", attribute);
+      case 12:
+        return is("component_id", component_id);
+      default:
+        return 0;
     }
-    return 0;
   }
 
   bool timestamp(std::int64_t v) {

@@ -195,7 +195,9 @@ class subset_json_reader {
     for (;;) {
       const char* run = p_;
       p_ = plain_run_end<del_byte::plain>(p_, end_);
-      token_.append(run, p_);
+      // By pointer and size: append(first, last) goes through _M_replace, ~45 instructions a
+      // string more under callgrind (an event's JSON has about twenty of them).
+      token_.append(run, static_cast<std::size_t>(p_ - run));
       if (p_ == end_) {
         return false;
       }
