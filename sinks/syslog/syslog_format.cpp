@@ -155,11 +155,10 @@ bool is_plain_sd_value(std::string_view text) {
   return true;
 }
 
-// ` NAME="VALUE"`, the value escaped.
-void append_sd_param_always(std::string& out, std::string_view name, std::string_view value) {
-  out += ' ';
-  out += name;
-  out += "=\"";
+// ` NAME="VALUE"`, the value escaped, from the param's opening ` NAME="` as one string: five
+// small appends a param were half of the element's cost.
+void append_sd_param_always(std::string& out, std::string_view opening, std::string_view value) {
+  out += opening;
   const auto escaped = [&out](std::string_view text) {
     append_escaped(out, text, next_sd_special, [](char c) { return c; });
   };
@@ -173,9 +172,9 @@ void append_sd_param_always(std::string& out, std::string_view name, std::string
   out += '"';
 }
 
-void append_sd_param(std::string& out, std::string_view name, std::string_view value) {
+void append_sd_param(std::string& out, std::string_view opening, std::string_view value) {
   if (!value.empty()) {
-    append_sd_param_always(out, name, value);
+    append_sd_param_always(out, opening, value);
   }
 }
 
@@ -195,32 +194,34 @@ bool is_own_sd_param(std::string_view name) {
 // One param per static field, after the element's own; an empty value is written `""`. Out of
 // line: inlined, it cost a sink without static fields ~60 instructions an event (0.2 %).
 [[gnu::noinline]] void append_static_sd_params(std::string& out, const field_list& fields) {
+  std::string opening;
   for (const auto& [name, value] : fields) {
     const auto param = sd_param_name(name);
     if (is_own_sd_param(param)) {
       continue;
     }
-    append_sd_param_always(out, param, value);
+    opening.assign(" ").append(param).append("=\"");
+    append_sd_param_always(out, opening, value);
   }
 }
 
 void append_structured_data(std::string& out, const event& e, const format_settings& s) {
   out += '[';
   out += s.sd_id;
-  append_sd_param(out, "device", e.device);
-  append_sd_param(out, "event_id", e.id);
-  append_sd_param(out, "kind", to_string(e.kind));
-  append_sd_param(out, "type", e.type);
-  append_sd_param(out, "model", e.model);
-  append_sd_param(out, "serial", e.serial);
+  append_sd_param(out, " device=\"", e.device);
+  append_sd_param(out, " event_id=\"", e.id);
+  append_sd_param(out, " kind=\"", to_string(e.kind));
+  append_sd_param(out, " type=\"", e.type);
+  append_sd_param(out, " model=\"", e.model);
+  append_sd_param(out, " serial=\"", e.serial);
   if (e.kind == event_kind::health) {
-    append_sd_param(out, "component", e.component);
-    append_sd_param(out, "component_id", e.component_id);
-    append_sd_param(out, "attribute", e.attribute);
-    append_sd_param(out, "previous", e.previous);
-    append_sd_param(out, "current", e.current);
+    append_sd_param(out, " component=\"", e.component);
+    append_sd_param(out, " component_id=\"", e.component_id);
+    append_sd_param(out, " attribute=\"", e.attribute);
+    append_sd_param(out, " previous=\"", e.previous);
+    append_sd_param(out, " current=\"", e.current);
   }
-  append_sd_param(out, "flags", e.flags);
+  append_sd_param(out, " flags=\"", e.flags);
   if (!e.fields.empty()) {
     append_static_sd_params(out, e.fields);
   }
