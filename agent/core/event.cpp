@@ -227,7 +227,14 @@ class event_reader {
   bool end_array() { return close(); }
   bool key(std::string& k) {
     if (in_fields()) {
-      return field_name(k);
+      return field_name(std::move(k));
+    }
+    return depth_ > 1 || field(k);
+  }
+  /// key() for subset_json_reader, without a copy of the key.
+  bool key_view(std::string_view k) {
+    if (in_fields()) {
+      return field_name(std::string(k));
     }
     return depth_ > 1 || field(k);
   }
@@ -272,7 +279,7 @@ class event_reader {
   }
 
   /// A repeated name stops the reader: the DOM reader decides.
-  bool field_name(std::string& k) {
+  bool field_name(std::string k) {
     for (const auto& [name, value] : e_.fields) {
       if (name == k) {
         return false;
@@ -299,7 +306,7 @@ class event_reader {
   }
 
   /// The field the next value fills, 0 for an ignored key; a repeated field stops the reader.
-  bool field(const std::string& k) {
+  bool field(std::string_view k) {
     slot_ = bit_of(k);
     if ((seen_ & slot_) != 0) {
       return false;

@@ -425,7 +425,11 @@ class log_page_reader {
   bool start_array(std::size_t /*elements*/) { return open(true); }
   bool end_object() { return close(); }
   bool end_array() { return close(); }
-  bool key(std::string& k) { return skip_ > 0 || (depth_ == 1 ? page_key(k) : entry_key(k)); }
+  bool key(std::string& k) { return key_view(k); }
+  /// key() for subset_json_reader, without a copy of the key.
+  bool key_view(std::string_view k) {
+    return skip_ > 0 || (depth_ == 1 ? page_key(k) : entry_key(k));
+  }
   bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
                    const nlohmann::detail::exception& /*error*/) {
     return false;
