@@ -227,7 +227,14 @@ class event_reader {
   bool end_array() { return close(); }
   bool key(std::string& k) {
     if (in_fields()) {
-      return field_name(k);
+      return field_name(std::move(k));
+    }
+    return depth_ > 1 || field(k);
+  }
+  /// key() for subset_json_reader, without a copy of the key.
+  bool key_view(std::string_view k) {
+    if (in_fields()) {
+      return field_name(std::string(k));
     }
     return depth_ > 1 || field(k);
   }
@@ -272,7 +279,7 @@ class event_reader {
   }
 
   /// A repeated name stops the reader: the DOM reader decides.
-  bool field_name(std::string& k) {
+  bool field_name(std::string k) {
     for (const auto& [name, value] : e_.fields) {
       if (name == k) {
         return false;
@@ -299,7 +306,7 @@ class event_reader {
   }
 
   /// The field the next value fills, 0 for an ignored key; a repeated field stops the reader.
-  bool field(const std::string& k) {
+  bool field(std::string_view k) {
     slot_ = bit_of(k);
     if ((seen_ & slot_) != 0) {
       return false;
@@ -308,32 +315,33 @@ class event_reader {
     return true;
   }
 
+  // By length, then by one comparison: a loop over all seventeen names compared ~800
+  // instructions an event under callgrind.
   static unsigned bit_of(std::string_view k) {
-    static constexpr std::pair<std::string_view, unsigned> names[] = {
-        {"id", id},
-        {"kind", kind},
-        {"device", device},
-        {"host", host},
-        {"timestamp", timestamp_bit},
-        {"type", type},
-        {"severity", severity},
-        {"message", message},
-        {"model", model},
-        {"serial", serial},
-        {"component", component},
-        {"component_id", component_id},
-        {"attribute", attribute},
-        {"previous", previous},
-        {"current", current},
-        {"flags", flags},
-        {"fields", fields},
-    };
-    for (const auto& [name, bit] : names) {
-      if (name == k) {
-        return bit;
-      }
+    const auto is = [k](std::string_view name, unsigned bit) { return k == name ? bit : 0u; };
+    switch (k.size()) {
+      case 2:
+        return is("id", id);
+      case 4:
+        return k[0] == 'k' ? is("kind", kind) : k[0] == 'h' ? is("host", host) : is("type", type);
+      case 5:
+        return k[0] == 'm' ? is("model", model) : is("flags", flags);
+      case 6:
+        return k[0] == 'd' ? is("device", device) : k[0] == 's' ? is("serial", serial)
+                                                                 : is("fields", fields);
+      case 7:
+        return k[0] == 'm' ? is("message", message) : is("current", current);
+      case 8:
+        return k[0] == 's' ? is("severity", severity) : is("previous", previous);
+      case 9:
+        return k[0] == 't'   ? is("timestamp", timestamp_bit)
+               : k[1] == 'o' ? is("component", component)
+                             : is("attribute", attribute);
+      case 12:
+        return is("component_id", component_id);
+      default:
+        return 0;
     }
-    return 0;
   }
 
   bool timestamp(std::int64_t v) {

@@ -37,7 +37,8 @@ inline void append_utf8(std::string& out, unsigned cp) {
 /// 64 deep. Anything else, valid JSON or not, makes run() false before the handler has seen a
 /// wrong event: the caller then reads the text with nlohmann (json::sax_parse or the DOM), so
 /// what is accepted, and as what, is always nlohmann's answer. A handler may move from the
-/// strings it is given.
+/// strings it is given. A handler with `bool key_view(std::string_view)` is given keys that
+/// hold no escape that way, and others by key().
 template <typename Handler>
 class subset_json_reader {
  public:
@@ -98,7 +99,7 @@ class subset_json_reader {
       return handler_.end_object();
     }
     for (;;) {
-      if (!at('"') || !string() || !handler_.key(token_)) {
+      if (!at('"') || !key()) {
         return false;
       }
       skip_space();
@@ -188,6 +189,21 @@ class subset_json_reader {
     return ec == std::errc{} && end == p_ && handler_.number_unsigned(u);
   }
 
+  /// The key at p_ (at its opening quote). One without escapes goes to a handler that takes
+  /// keys as views (`key_view`) from where it lies: copied into token_ first, an event's eleven
+  /// keys cost ~800 instructions under callgrind.
+  bool key() {
+    if constexpr (requires(std::string_view k) { handler_.key_view(k); }) {
+      const char* start = p_ + 1;
+      const char* stop = plain_run_end<del_byte::plain>(start, end_);
+      if (stop != end_ && *stop == '"') {
+        p_ = stop + 1;
+        return handler_.key_view(std::string_view(start, static_cast<std::size_t>(stop - start)));
+      }
+    }
+    return string() && handler_.key(token_);
+  }
+
   /// The string at p_ (at its opening quote), decoded into token_.
   bool string() {
     ++p_;
@@ -195,7 +211,9 @@ class subset_json_reader {
     for (;;) {
       const char* run = p_;
       p_ = plain_run_end<del_byte::plain>(p_, end_);
-      token_.append(run, p_);
+      // By pointer and size: append(first, last) goes through _M_replace, ~45 instructions a
+      // string more under callgrind (an event's JSON has about twenty of them).
+      token_.append(run, static_cast<std::size_t>(p_ - run));
       if (p_ == end_) {
         return false;
       }

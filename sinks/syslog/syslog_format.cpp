@@ -4,9 +4,12 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
+#include "agent/core/plain_run.hpp"
 #include "agent/core/time.hpp"
 #include "agent/core/utf8.hpp"
 
@@ -126,15 +129,42 @@ std::size_t next_sd_special(std::string_view text) {
   return at == text.end() ? std::string_view::npos : static_cast<std::size_t>(at - text.begin());
 }
 
-// ` NAME="VALUE"`, the value escaped.
-void append_sd_param_always(std::string& out, std::string_view name, std::string_view value) {
-  out += ' ';
-  out += name;
-  out += "=\"";
+// Whether `text` is ASCII without a byte SD-PARAM-VALUE escapes, as most values are (ids,
+// names, serials): eight bytes at a time. is_ascii and next_sd_special a byte at a time cost
+// ~10 instructions a byte under callgrind, a quarter of a syslog sink's formatting.
+bool is_plain_sd_value(std::string_view text) {
+  using namespace plain_run_detail;
+  const auto marks = [](std::uint64_t x) {
+    return (x & high) | zero_bytes(x ^ (ones * '"')) | zero_bytes(x ^ (ones * '\\')) |
+           zero_bytes(x ^ (ones * ']'));
+  };
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (; end - p >= 8; p += 8) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, p, 8);
+    if (marks(x) != 0) {
+      return false;
+    }
+  }
+  for (; p != end; ++p) {
+    if ((marks(static_cast<unsigned char>(*p)) & 0x80) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// ` NAME="VALUE"`, the value escaped, from the param's opening ` NAME="` as one string: five
+// small appends a param were half of the element's cost.
+void append_sd_param_always(std::string& out, std::string_view opening, std::string_view value) {
+  out += opening;
   const auto escaped = [&out](std::string_view text) {
     append_escaped(out, text, next_sd_special, [](char c) { return c; });
   };
-  if (is_ascii(value)) {
+  if (is_plain_sd_value(value)) {
+    out += value;
+  } else if (is_ascii(value)) {
     escaped(value);
   } else {
     escaped(valid_utf8(value));
@@ -142,9 +172,9 @@ void append_sd_param_always(std::string& out, std::string_view name, std::string
   out += '"';
 }
 
-void append_sd_param(std::string& out, std::string_view name, std::string_view value) {
+void append_sd_param(std::string& out, std::string_view opening, std::string_view value) {
   if (!value.empty()) {
-    append_sd_param_always(out, name, value);
+    append_sd_param_always(out, opening, value);
   }
 }
 
@@ -164,32 +194,34 @@ bool is_own_sd_param(std::string_view name) {
 // One param per static field, after the element's own; an empty value is written `""`. Out of
 // line: inlined, it cost a sink without static fields ~60 instructions an event (0.2 %).
 [[gnu::noinline]] void append_static_sd_params(std::string& out, const field_list& fields) {
+  std::string opening;
   for (const auto& [name, value] : fields) {
     const auto param = sd_param_name(name);
     if (is_own_sd_param(param)) {
       continue;
     }
-    append_sd_param_always(out, param, value);
+    opening.assign(" ").append(param).append("=\"");
+    append_sd_param_always(out, opening, value);
   }
 }
 
 void append_structured_data(std::string& out, const event& e, const format_settings& s) {
   out += '[';
   out += s.sd_id;
-  append_sd_param(out, "device", e.device);
-  append_sd_param(out, "event_id", e.id);
-  append_sd_param(out, "kind", to_string(e.kind));
-  append_sd_param(out, "type", e.type);
-  append_sd_param(out, "model", e.model);
-  append_sd_param(out, "serial", e.serial);
+  append_sd_param(out, " device=\"", e.device);
+  append_sd_param(out, " event_id=\"", e.id);
+  append_sd_param(out, " kind=\"", to_string(e.kind));
+  append_sd_param(out, " type=\"", e.type);
+  append_sd_param(out, " model=\"", e.model);
+  append_sd_param(out, " serial=\"", e.serial);
   if (e.kind == event_kind::health) {
-    append_sd_param(out, "component", e.component);
-    append_sd_param(out, "component_id", e.component_id);
-    append_sd_param(out, "attribute", e.attribute);
-    append_sd_param(out, "previous", e.previous);
-    append_sd_param(out, "current", e.current);
+    append_sd_param(out, " component=\"", e.component);
+    append_sd_param(out, " component_id=\"", e.component_id);
+    append_sd_param(out, " attribute=\"", e.attribute);
+    append_sd_param(out, " previous=\"", e.previous);
+    append_sd_param(out, " current=\"", e.current);
   }
-  append_sd_param(out, "flags", e.flags);
+  append_sd_param(out, " flags=\"", e.flags);
   if (!e.fields.empty()) {
     append_static_sd_params(out, e.fields);
   }
@@ -200,6 +232,15 @@ void append_valid_utf8(std::string& out, std::string_view s) {
   // Valid text is copied a run at a time, not a sequence at a time.
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size();) {
+    if (s.size() - i >= 8) {
+      // ASCII eight bytes at a time: a log message is mostly ASCII.
+      std::uint64_t x = 0;
+      std::memcpy(&x, s.data() + i, 8);
+      if ((x & plain_run_detail::high) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     if (byte_at(s, i) < 0x80) {
       ++i;
       continue;

@@ -165,6 +165,22 @@ TEST(syslog_format, invalid_utf8_becomes_replacement_characters) {
   EXPECT_EQ(valid_utf8("ok é 𝄞"), "ok é 𝄞");
 }
 
+// SD values and MSG are checked eight bytes at a time, then byte by byte: a byte to escape or
+// to repair in a first whole word, in a later one and in the last few bytes is written alike.
+TEST(syslog_format, sd_values_and_msg_escape_wherever_the_byte_falls) {
+  auto e = log_event();
+  e.id = "0123456]";
+  e.model = "0123456789abcdef\"x";
+  e.serial = "SN-0001-\xC3\xA9\\";
+  e.flags = "0123456789a\xFF";
+  e.message = "0123456789abcdef\xFFtail \xC3\xA9";
+  EXPECT_EQ(format_rfc5424(e, {}),
+            "<132>1 2026-11-29T01:21:44Z array-01 qsan - warning "
+            "[qsan@32473 device=\"array-01\" event_id=\"0123456\\]\" kind=\"log\" "
+            "type=\"warning\" model=\"0123456789abcdef\\\"x\" serial=\"SN-0001-\xC3\xA9\\\\\" "
+            "flags=\"0123456789a\xEF\xBF\xBD\"] 0123456789abcdef\xEF\xBF\xBDtail \xC3\xA9");
+}
+
 TEST(syslog_format, sd_name_charset_and_length) {
   EXPECT_TRUE(is_valid_sd_name("qsan@32473"));
   EXPECT_TRUE(is_valid_sd_name(std::string(32, 'x')));
