@@ -97,7 +97,14 @@ struct device_runtime {
   backoff log_retry{duration{1000}, duration{300'000}};
   /// Oldest first: the first runs, between the live cycles and pages; the others wait for it.
   std::list<replay_run> replays;
+  /// A reload removed or changed it: its loop ends at the next page or poll.
+  bool stopping = false;
+  /// What starts in its place once its loop ended (a reload changed its settings).
+  std::optional<config::device_config> successor;
 };
+
+/// Thrown at a turn of a device told to stop: its loop ends there, every page before committed.
+struct device_stopped {};
 
 using steady = std::chrono::steady_clock;
 
@@ -144,7 +151,7 @@ struct collector::impl {
   impl& operator=(const impl&) = delete;
 
   asio::io_context& io;
-  const config::agent_config& cfg;
+  config::agent_config cfg;  ///< as last applied (start, reconfigure)
   state_store& store;
   event_queue queue;
   store_token_vault vault;
@@ -319,6 +326,9 @@ struct collector::impl {
   /// Polls the health when it is due: from the device's loop, and between the pages of a log
   /// cycle, so a disk failing during a long backlog drain is told within its interval.
   asio::awaitable<void> health_if_due(device_runtime& d) {
+    if (d.stopping) {
+      throw device_stopped{};
+    }
     if (!d.cfg.health.enabled || stopping || steady::now() < d.next_health) {
       co_return;
     }
@@ -396,19 +406,77 @@ struct collector::impl {
   /// on the client's connection with each other and with the replays of its log; a failure
   /// backs off, capped at the interval.
   asio::awaitable<void> device_loop(device_runtime& d) {
-    while (!stopping) {
+    try {
+      co_await device_turns(d);
+    } catch (const device_stopped&) {
+      // Between two pages or polls: loop_ended() takes it from here.
+    }
+  }
+
+  asio::awaitable<void> device_turns(device_runtime& d) {
+    while (!stopping && !d.stopping) {
       if (!d.identified) {
         co_await identify(d);
       }
       co_await logs_if_due(d);
       co_await health_if_due(d);
       co_await replay_if_due(d);
-      if (stopping) {
+      if (stopping || d.stopping) {
         break;
       }
       d.timer.expires_at(next_wake(d));
       co_await d.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
+  }
+
+  /// Starts a device and its loop, and resumes the replays of its log left running.
+  void add(const config::device_config& c) {
+    auto& d = devices.emplace_back(
+        io, c, store, queue, writer, vault, hooks(), health_hooks(),
+        [this](device_runtime& dr) { return health_if_due(dr); },
+        [this](event e) { agent_event(std::move(e)); });
+    asio::co_spawn(io, device_loop(d), [this, &d](std::exception_ptr e) { loop_ended(d, e); });
+  }
+
+  void resume_replays(const std::string& device) {
+    for (auto& r : replays.running()) {
+      if (r.device == device) {
+        attach(std::move(r));
+      }
+    }
+  }
+
+  /// A device's loop ended: at stop() nothing more; after a reload stopped it, its place goes to
+  /// its successor, if any. A store failure other than a full disk (corruption, a bug) ends the
+  /// process: systemd restarts it, and the checkpoint guarantees nothing is lost or doubled.
+  void loop_ended(device_runtime& d, const std::exception_ptr& e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log->critical("{}: device loop failed: {}", d.cfg.name, ex.what());
+        io.stop();
+      }
+      return;
+    }
+    if (!d.stopping || stopping) {
+      return;
+    }
+    auto successor = std::move(d.successor);
+    const auto name = d.cfg.name;
+    log->info("{}: stopped (reload){}", name, successor ? "; starting with its new settings" : "");
+    devices.remove_if([&](const device_runtime& x) { return &x == &d; });
+    if (successor) {
+      add(*successor);
+    }
+    // A replay of a device gone for good ends failed (attach says why).
+    resume_replays(name);
+  }
+
+  static void halt(device_runtime& d, std::optional<config::device_config> successor) {
+    d.stopping = true;
+    d.successor = std::move(successor);
+    d.timer.cancel();
   }
 
   /// Starts replay `r` on its device, or ends it failed when that device or sink is gone.
@@ -516,29 +584,60 @@ void collector::start() {
     }
   });
   for (const auto& c : impl_->cfg.devices) {
-    auto& d = impl_->devices.emplace_back(impl_->io, c, impl_->store, impl_->queue, impl_->writer,
-                                          impl_->vault, impl_->hooks(), impl_->health_hooks(),
-                                          [this](device_runtime& dr) {
-                                            return impl_->health_if_due(dr);
-                                          },
-                                          [this](event e) { impl_->agent_event(std::move(e)); });
-    asio::co_spawn(impl_->io, impl_->device_loop(d), [this, name = c.name](std::exception_ptr e) {
-      if (!e) {
-        return;
-      }
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        // A store failure other than a full disk (corruption, a bug) ends the process: systemd
-        // restarts it, and the checkpoint guarantees nothing is lost or doubled.
-        impl_->log->critical("{}: device loop failed: {}", name, ex.what());
-        impl_->io.stop();
-      }
-    });
+    impl_->add(c);
   }
   for (auto& r : impl_->replays.running()) {
     impl_->attach(std::move(r));
   }
+}
+
+namespace {
+
+/// Each device's effective settings, by name.
+std::map<std::string, nlohmann::ordered_json> effective_devices(const config::agent_config& c) {
+  std::map<std::string, nlohmann::ordered_json> out;
+  const auto& blocks = c.effective.contains("devices") ? c.effective["devices"]
+                                                       : nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < c.devices.size() && i < blocks.size(); ++i) {
+    out[c.devices[i].name] = blocks[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+collector::device_changes collector::reconfigure(const config::agent_config& next) {
+  auto& i = *impl_;
+  const auto before = effective_devices(i.cfg);
+  const auto after = effective_devices(next);
+  device_changes changes;
+  std::map<std::string, device_runtime*> running;
+  for (auto& d : i.devices) {
+    if (d.stopping) {
+      d.successor.reset();  // decided again below
+    }
+    running[d.cfg.name] = &d;
+  }
+  for (const auto& c : next.devices) {
+    const auto it = running.find(c.name);
+    if (it == running.end()) {
+      changes.added.push_back(c.name);
+      i.add(c);
+    } else if (it->second->stopping) {
+      impl::halt(*it->second, c);  // starts again once its loop ended
+    } else if (before.at(c.name) != after.at(c.name)) {
+      changes.changed.push_back(c.name);
+      impl::halt(*it->second, c);
+    }
+  }
+  for (auto& [name, d] : running) {
+    if (!after.contains(name) && !d->stopping) {
+      changes.removed.push_back(name);
+      impl::halt(*d, std::nullopt);
+    }
+  }
+  i.cfg = next;
+  return changes;
 }
 
 void collector::stop() {

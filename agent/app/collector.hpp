@@ -53,6 +53,18 @@ class collector {
   /// Awaited before each page is read, so a full queue (`when_full: block`) pauses collection.
   void wait_for_room_with(std::function<boost::asio::awaitable<void>()> fn);
 
+  /// What reconfigure() did, by device name.
+  struct device_changes {
+    std::vector<std::string> added;
+    std::vector<std::string> removed;
+    std::vector<std::string> changed;
+  };
+  /// Applies the devices of `next` (a reload whose other settings are those running): a device
+  /// added starts, one removed stops, one whose settings changed stops and starts again; the
+  /// others keep their connection, session, counters and loop. A device stops between two
+  /// pages or polls, so everything it queued stays queued and its checkpoint is where it was.
+  device_changes reconfigure(const config::agent_config& next);
+
   /// Reads the lines `device` stamped from `from` to `to` (unix seconds) again and queues them
   /// for `sink` alone, with their first ids (`qsanfwd replay --from`): between the device's
   /// live cycles and pages, from a reading position of its own kept in the state store, so a

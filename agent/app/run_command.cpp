@@ -118,11 +118,25 @@ void take_requests(asio::io_context& io, collector& agent, pipeline::delivery_th
   }
 }
 
+/// Whether `a` and `b` differ in their devices alone (the devices, where they come from, the
+/// shard): such a reload is applied device by device, the rest running on.
+bool only_devices_differ(const config::agent_config& a, const config::agent_config& b) {
+  auto rest_of = [](nlohmann::ordered_json effective) {
+    for (const char* key : {"devices", "devices_dir", "inventory", "shard"}) {
+      effective.erase(key);
+    }
+    return effective;
+  };
+  return rest_of(a.effective) == rest_of(b.effective);
+}
+
 /// Runs the collector and the dispatcher built from `cfg` until SIGTERM or SIGINT (stopped), or
-/// until SIGHUP brings a valid changed configuration (reload, with `next` set). Either way the
-/// sinks get shutdown_timeout to finish and everything undelivered stays queued, so the next
-/// generation resumes from the same checkpoints and cursors. Throws on a start-up failure.
-generation_end run_generation(const common_options& opts, const config::agent_config& cfg,
+/// until SIGHUP brings a valid configuration changed beyond its devices (reload, with `next`
+/// set). Either way the sinks get shutdown_timeout to finish and everything undelivered stays
+/// queued, so the next generation resumes from the same checkpoints and cursors. A SIGHUP that
+/// changes devices only is applied to them alone (collector::reconfigure), and `cfg` becomes
+/// the new configuration. Throws on a start-up failure.
+generation_end run_generation(const common_options& opts, config::agent_config& cfg,
                               state_store& store, std::optional<config::agent_config>& next) {
   auto log = get_logger("agent");
   asio::io_context io;
@@ -178,6 +192,19 @@ generation_end run_generation(const common_options& opts, const config::agent_co
         notifier.reloading();
         delivery.reopen();
         next = reload_config(opts, cfg);
+        if (next && next->effective != cfg.effective && only_devices_differ(cfg, *next)) {
+          const auto c = agent.reconfigure(*next);
+          log->info(
+              "SIGHUP: devices added: {}; removed: {}; changed (restarting): {}; the other "
+              "{} device(s) and the sinks run on",
+              c.added.size(), c.removed.size(), c.changed.size(),
+              next->devices.size() - c.added.size() - c.changed.size());
+          cfg = *std::exchange(next, std::nullopt);
+          notifier.ready("running: " + std::to_string(cfg.devices.size()) + " device(s), " +
+                         std::to_string(cfg.sinks.size()) + " sink(s)");
+          hangup.async_wait(on_hangup);
+          return;
+        }
         if (next && next->effective != cfg.effective) {
           log->info("SIGHUP: configuration changed; restarting devices and sinks");
           signals.cancel();

@@ -5,7 +5,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -124,6 +126,81 @@ TEST(fleet, healthy_arrays_arrive_exactly_once_beside_unreachable_slow_and_refus
   EXPECT_EQ(log_errors["healthy"], "");
   EXPECT_EQ(log_errors["slow"], "");
   EXPECT_EQ(test::read_file(log).find(password), std::string::npos);
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+}
+
+/// Logins and token refreshes an array has seen: a device that kept its session adds none.
+std::uint64_t sessions(sim::running_simulator& a) {
+  const auto st = a->stats();
+  return st.logins + st.refreshes;
+}
+
+TEST(fleet, a_reload_restarts_only_the_devices_it_changes) {
+  test::temp_dir dir;
+  std::vector<std::unique_ptr<sim::running_simulator>> arrays;
+  for (int i = 0; i < 4; ++i) {
+    arrays.push_back(std::make_unique<sim::running_simulator>(array(200)));
+  }
+  const auto out = dir / "events.jsonl";
+  const auto config = dir / "config.json";
+  const auto write_config = [&](const std::vector<std::string>& devices) {
+    std::string list;
+    for (const auto& d : devices) {
+      list += (list.empty() ? "" : ",") + d;
+    }
+    test::write_file(config, R"({"state_dir": ")" + (dir / "state").string() +
+                                 R"(", "devices": [)" + list +
+                                 R"(], "sinks": [{"name": "archive", "type": "file", "path": ")" +
+                                 out.string() + R"("}]})");
+  };
+  const auto dev = [&](std::size_t i) { return device("a" + std::to_string(i), arrays[i]->port()); };
+  write_config({dev(0), dev(1), dev(2)});
+  const auto log = dir / "agent.txt";
+  test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config.string()}, log);
+  const auto all_arrived = [&](std::vector<std::size_t> which) {
+    return [&, which] {
+      const auto ids = log_ids_by_device(out);
+      return std::all_of(which.begin(), which.end(), [&](std::size_t i) {
+        const auto name = "a" + std::to_string(i);
+        return ids.contains(name) && ids.at(name).size() == (*arrays[i])->ledger().size();
+      });
+    };
+  };
+  ASSERT_TRUE(test::wait_until(all_arrived({0, 1, 2}), 30s)) << test::read_file(log);
+  const auto before = std::vector<std::uint64_t>{sessions(*arrays[0]), sessions(*arrays[1]),
+                                                 sessions(*arrays[2])};
+
+  // a1 edited (its interval), a2 removed, a3 added; a0 untouched.
+  auto edited = dev(1);
+  edited.replace(edited.find(R"("interval": "1s")"), 16, R"("interval": "2s")");
+  write_config({dev(0), edited, dev(3)});
+  agent.kill(SIGHUP);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::read_file(log).find("SIGHUP: devices added: 1; removed: 1; changed "
+                                         "(restarting): 1; the other 1 device(s)") !=
+               std::string::npos;
+      },
+      10s))
+      << test::read_file(log);
+  for (auto& a : arrays) {
+    (*a)->add_logs(50);
+  }
+  ASSERT_TRUE(test::wait_until(all_arrived({0, 1, 3}), 30s)) << test::read_file(log);
+  EXPECT_EQ(sessions(*arrays[0]), before[0]) << "a0 kept its session";
+  EXPECT_GT(sessions(*arrays[1]), before[1]) << "a1 started again";
+  const auto ids = log_ids_by_device(out);
+  EXPECT_LT(ids.at("a2").size(), (*arrays[2])->ledger().size()) << "a2 is no longer read";
+  for (const auto& [d, seen] : ids) {
+    for (const auto& [id, n] : seen) {
+      ASSERT_EQ(n, 1) << d << " " << id;
+    }
+  }
+  const auto text = test::read_file(log);
+  EXPECT_NE(text.find("a1: stopped (reload)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("a0: stopped"), std::string::npos) << text;
+  EXPECT_EQ(text.find("restarting devices and sinks"), std::string::npos) << text;
   agent.kill(SIGTERM);
   EXPECT_EQ(agent.wait(), 0);
 }
