@@ -73,7 +73,8 @@ TEST(device_client, short_token_lifetime_never_fails_a_request) {
   auto client = f.make();
   const auto failures = test::run(f.io, [&]() -> asio::awaitable<int> {
     int failed = 0;
-    const auto end = std::chrono::steady_clock::now() + 30s;
+    // Five lifetimes of the token: each refresh is due before the token expires.
+    const auto end = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < end) {
       auto page = co_await client.log_list(first_page());
       failed += page ? 0 : 1;
@@ -85,7 +86,7 @@ TEST(device_client, short_token_lifetime_never_fails_a_request) {
   const auto stats = f.sim->stats();
   EXPECT_EQ(stats.unauthorized, 0U) << "the token should be refreshed before it expires";
   EXPECT_EQ(stats.offline_logins, 1U);
-  EXPECT_GE(stats.refreshes, 14U);
+  EXPECT_GE(stats.refreshes, 4U);
   EXPECT_EQ(client.counters().logins, 1U);
 }
 
