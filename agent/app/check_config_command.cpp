@@ -49,6 +49,13 @@ int check_config_command(const common_options& opts) {
     std::cerr << "qsanfwd: warning: shard " << config::describe(cfg->shard) << " holds none of the "
               << cfg->fleet_devices << " device(s); this agent would poll nothing\n";
   }
+  // What `run` would have: the soft limit raised to the hard one.
+  const auto limit = raise_descriptor_limit();
+  if (const auto needed = descriptors_needed(*cfg); limit && *limit < needed) {
+    std::cerr << "qsanfwd: warning: the open file limit (" << *limit << ") is below the "
+              << needed << " this configuration wants (a connection per device, a few per sink); "
+              << "raise it (systemd: LimitNOFILE=, shell: ulimit -n)\n";
+  }
   std::cerr << "qsanfwd: " << opts.config_file << ": valid (" << devices_line(*cfg) << ", "
             << cfg->sinks.size() << " sink(s))\n";
   return exit_ok;

@@ -1,5 +1,7 @@
 #include "agent/app/command_support.hpp"
 
+#include <sys/resource.h>
+
 #include <iostream>
 #include <stdexcept>
 
@@ -7,6 +9,26 @@
 #include "sinks/registry.hpp"
 
 namespace qsanfwd::app {
+
+std::uint64_t descriptors_needed(const config::agent_config& cfg) {
+  return cfg.devices.size() + 4 * cfg.sinks.size() + 64;
+}
+
+std::optional<std::uint64_t> raise_descriptor_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    return std::nullopt;
+  }
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (lim.rlim_cur == RLIM_INFINITY) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint64_t>(lim.rlim_cur);
+}
 
 /// Loads the config and sets up logging; prints the error and returns nullopt when either fails.
 std::optional<config::agent_config> load_config(const common_options& opts) {

@@ -23,6 +23,14 @@ std::optional<config::agent_config> load_config(const common_options& opts);
 /// read-only view (so the stored refresh token is still used, and no new one is made).
 std::unique_ptr<state_store> open_store_shared(const config::agent_config& cfg);
 
+/// The open files the agent wants for `cfg`: one keep-alive connection per device, a few per
+/// sink, and a few dozen for the store, the HTTP API and the event loop.
+std::uint64_t descriptors_needed(const config::agent_config& cfg);
+
+/// The soft RLIMIT_NOFILE raised to the hard one (an unprivileged process may); returns the
+/// limit now in force, or none when it is unlimited or cannot be read.
+std::optional<std::uint64_t> raise_descriptor_limit();
+
 /// Runs `work` on `io` until it finishes; rethrows what it threw.
 template <typename T>
 T run_blocking(boost::asio::io_context& io, boost::asio::awaitable<T> work) {

@@ -1,5 +1,3 @@
-#include <sys/resource.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -24,24 +22,13 @@ namespace {
 /// needs more descriptors than the usual soft limit of 1024. The soft limit is raised to the
 /// hard one (an unprivileged process may); a hard limit too low for the configuration gets a
 /// warning that names the fix.
-void raise_descriptor_limit(const config::agent_config& cfg) {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
-    return;
-  }
-  if (lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-    getrlimit(RLIMIT_NOFILE, &lim);
-  }
-  // One keep-alive connection per device; the store, the sinks, the HTTP API and the event
-  // loop take a few dozen more.
-  const auto needed = static_cast<rlim_t>(cfg.devices.size() + 4 * cfg.sinks.size() + 64);
-  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+void check_descriptor_limit(const config::agent_config& cfg) {
+  const auto limit = raise_descriptor_limit();
+  if (const auto needed = descriptors_needed(cfg); limit && *limit < needed) {
     get_logger("agent")->warn(
         "open file limit {} is low for {} device(s) and {} sink(s) (want {}); raise it "
         "(systemd: LimitNOFILE=, shell: ulimit -n)",
-        lim.rlim_cur, cfg.devices.size(), cfg.sinks.size(), needed);
+        *limit, cfg.devices.size(), cfg.sinks.size(), needed);
   }
 }
 
@@ -237,7 +224,7 @@ int run_command(const common_options& opts) {
     return exit_usage;
   }
   auto log = get_logger("agent");
-  raise_descriptor_limit(*cfg);
+  check_descriptor_limit(*cfg);
   std::unique_ptr<state_store> store;
   try {
     store = state_store::open(cfg->state_dir);

@@ -33,6 +33,15 @@ struct cli : ::testing::Test {
     return status;
   }
 
+  /// Runs a shell command line to completion, as qsanfwd() does.
+  int qsanfwd_via_shell(const std::string& command) {
+    std::filesystem::remove(output);
+    test::child_process p("/bin/sh", {"-c", command}, output);
+    const int status = p.wait(60s);
+    text = std::filesystem::exists(output) ? test::read_file(output) : "";
+    return status;
+  }
+
   std::filesystem::path config(std::uint16_t port, const std::string& pw = password) {
     const auto file = dir / "config.json";
     test::write_file(file, R"({
@@ -92,6 +101,26 @@ TEST_F(cli, check_config_warns_of_udp_syslog_and_names_its_pace) {
   EXPECT_NE(text.find("warning: sink raw sends syslog over UDP"), std::string::npos) << text;
   EXPECT_NE(text.find("its pace (rate_limit): unpaced"), std::string::npos) << text;
   EXPECT_EQ(text.find("sink tcp sends"), std::string::npos) << text;
+}
+
+TEST_F(cli, check_config_says_when_the_open_file_limit_cannot_cover_the_fleet) {
+  std::string csv = "name,url,username,password\n";
+  for (int i = 0; i < 300; ++i) {
+    csv += "array-" + std::to_string(i) + ",https://192.0.2.1,admin,pw\n";
+  }
+  test::write_file(dir / "arrays.csv", csv);
+  const auto file = dir / "fleet.json";
+  test::write_file(file, R"({"inventory": "arrays.csv",
+                             "sinks": [{"name": "f", "type": "file", "path": "/tmp/x"}]})");
+  // `ulimit -n` lowers the hard limit too, so the agent cannot raise its own past it.
+  const auto check = "ulimit -n 256 && exec " + test::qsanfwd_binary().string() +
+                     " check-config -c " + file.string();
+  EXPECT_EQ(qsanfwd_via_shell(check), 0) << text;
+  EXPECT_NE(text.find("warning: the open file limit (256) is below the 368 this configuration "
+                      "wants"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("valid (300 device(s), 1 sink(s))"), std::string::npos) << text;
 }
 
 TEST_F(cli, check_config_errors_name_the_place) {
