@@ -625,7 +625,7 @@ collector::device_changes collector::reconfigure(const config::agent_config& nex
       i.add(c);
     } else if (it->second->stopping) {
       impl::halt(*it->second, c);  // starts again once its loop ended
-    } else if (before.at(c.name) != after.at(c.name)) {
+    } else if (before.at(c.name) != after.at(c.name) || it->second->cfg.password != c.password) {
       changes.changed.push_back(c.name);
       impl::halt(*it->second, c);
     }

@@ -1,6 +1,9 @@
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <map>
+#include <string_view>
 
 #include "agent/app/collector.hpp"
 #include "agent/app/command_support.hpp"
@@ -117,6 +120,19 @@ bool only_devices_differ(const config::agent_config& a, const config::agent_conf
   return rest_of(a.effective) == rest_of(b.effective);
 }
 
+/// Whether a device's password differs: the effective configuration shows each as "***", so a
+/// new password (in the file, its variable or its password_file) would pass unseen there.
+bool passwords_differ(const config::agent_config& a, const config::agent_config& b) {
+  std::map<std::string_view, const secret*> before;
+  for (const auto& d : a.devices) {
+    before[d.name] = &d.password;
+  }
+  return std::any_of(b.devices.begin(), b.devices.end(), [&](const config::device_config& d) {
+    const auto it = before.find(d.name);
+    return it != before.end() && *it->second != d.password;
+  });
+}
+
 /// Runs the collector and the dispatcher built from `cfg` until SIGTERM or SIGINT (stopped), or
 /// until SIGHUP brings a valid configuration changed beyond its devices (reload, with `next`
 /// set). Either way the sinks get shutdown_timeout to finish and everything undelivered stays
@@ -179,7 +195,9 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
         notifier.reloading();
         delivery.reopen();
         next = reload_config(opts, cfg);
-        if (next && next->effective != cfg.effective && only_devices_differ(cfg, *next)) {
+        const bool changed =
+            next && (next->effective != cfg.effective || passwords_differ(cfg, *next));
+        if (changed && only_devices_differ(cfg, *next)) {
           const auto c = agent.reconfigure(*next);
           log->info(
               "SIGHUP: devices added: {}; removed: {}; changed (restarting): {}; the other "
@@ -192,7 +210,7 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
           hangup.async_wait(on_hangup);
           return;
         }
-        if (next && next->effective != cfg.effective) {
+        if (changed) {
           log->info("SIGHUP: configuration changed; restarting devices and sinks");
           signals.cancel();
           end = generation_end::reload;

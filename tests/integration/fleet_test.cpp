@@ -197,6 +197,21 @@ TEST(fleet, a_reload_restarts_only_the_devices_it_changes) {
       ASSERT_EQ(n, 1) << d << " " << id;
     }
   }
+  // A new password alone (the effective configuration shows "***" for both) restarts a1 too.
+  auto new_password = edited;
+  new_password.replace(new_password.find(password), std::string(password).size(), "rotated-Pw-4");
+  write_config({dev(0), new_password, dev(3)});
+  agent.kill(SIGHUP);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        const auto t = test::read_file(log);
+        const std::string restarted = "a1: stopped (reload); starting with its new settings";
+        const auto first = t.find(restarted);
+        return t.find("changed (restarting): 1; the other 2 device(s)") != std::string::npos &&
+               first != std::string::npos && t.find(restarted, first + 1) != std::string::npos;
+      },
+      10s))
+      << test::read_file(log);
   const auto text = test::read_file(log);
   EXPECT_NE(text.find("a1: stopped (reload)"), std::string::npos) << text;
   EXPECT_EQ(text.find("a0: stopped"), std::string::npos) << text;
