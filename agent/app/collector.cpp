@@ -392,13 +392,10 @@ struct collector::impl {
       r.next = steady::now() + wait;
       co_return;
     }
-    replays.finish(r.record, unix_now());
-    const auto done = replays.all();
-    const auto it = std::find_if(done.begin(), done.end(),
-                                 [&](const logs::replay& x) { return x.id == r.record.id; });
+    const auto queued = replays.finish(r.record, unix_now());
     log->info("{}: replay {} for sink {} done: {} line(s) stamped {} to {} queued again",
-              d.cfg.name, r.record.id, r.record.sink, it == done.end() ? 0 : it->queued,
-              rfc3339_utc(r.record.from), rfc3339_utc(r.record.to));
+              d.cfg.name, r.record.id, r.record.sink, queued, rfc3339_utc(r.record.from),
+              rfc3339_utc(r.record.to));
     d.replays.pop_front();
   }
 
@@ -479,20 +476,28 @@ struct collector::impl {
     d.timer.cancel();
   }
 
+  /// Why a replay for `device` and `sink` cannot run here, or empty.
+  std::string not_configured(const std::string& device, const std::string& sink) const {
+    if (std::none_of(devices.begin(), devices.end(),
+                     [&](const device_runtime& d) { return d.cfg.name == device; })) {
+      return "no device named \"" + device + "\"";
+    }
+    if (std::none_of(cfg.sinks.begin(), cfg.sinks.end(),
+                     [&](const auto& s) { return s.name == sink; })) {
+      return "no sink named \"" + sink + "\"";
+    }
+    return {};
+  }
+
   /// Starts replay `r` on its device, or ends it failed when that device or sink is gone.
   void attach(logs::replay r) {
-    const auto device = std::find_if(devices.begin(), devices.end(),
-                                     [&](const device_runtime& d) { return d.cfg.name == r.device; });
-    const auto sink_known = std::any_of(cfg.sinks.begin(), cfg.sinks.end(),
-                                        [&](const auto& s) { return s.name == r.sink; });
-    if (device == devices.end() || !sink_known) {
-      const auto why = device == devices.end()
-                           ? "device \"" + r.device + "\" is no longer in the configuration"
-                           : "sink \"" + r.sink + "\" is no longer in the configuration";
-      log->error("replay {}: {}: given up", r.id, why);
-      replays.finish(r, unix_now(), why);
+    if (const auto why = not_configured(r.device, r.sink); !why.empty()) {
+      log->error("replay {}: {} (any longer): given up", r.id, why);
+      replays.finish(r, unix_now(), why + " any longer");
       return;
     }
+    const auto device = std::find_if(devices.begin(), devices.end(),
+                                     [&](const device_runtime& d) { return d.cfg.name == r.device; });
     log->info("{}: replay {} of the lines stamped {} to {} for sink {}{}", r.device, r.id,
               rfc3339_utc(r.from), rfc3339_utc(r.to), r.sink,
               r.reached ? " resumed from " + rfc3339_utc(*r.reached) : std::string());
@@ -532,13 +537,8 @@ void collector::wait_for_room_with(std::function<asio::awaitable<void>()> fn) {
 result<std::int64_t> collector::replay(const std::string& device, const std::string& sink,
                                        std::int64_t from, std::int64_t to) {
   auto& i = *impl_;
-  if (std::none_of(i.devices.begin(), i.devices.end(),
-                   [&](const device_runtime& d) { return d.cfg.name == device; })) {
-    return failure{"no device named \"" + device + "\""};
-  }
-  if (std::none_of(i.cfg.sinks.begin(), i.cfg.sinks.end(),
-                   [&](const auto& s) { return s.name == sink; })) {
-    return failure{"no sink named \"" + sink + "\""};
+  if (auto why = i.not_configured(device, sink); !why.empty()) {
+    return failure{std::move(why)};
   }
   if (from > to) {
     return failure{"the range ends (" + rfc3339_utc(to) + ") before it starts (" +

@@ -6,10 +6,8 @@
 #include "agent/core/plain_run.hpp"
 
 namespace qsanfwd {
-namespace {
 
-/// The offset of the first ill-formed byte of `text` at or after `from`, or text.size().
-std::size_t first_invalid(std::string_view text, std::size_t from) {
+std::size_t first_invalid_utf8(std::string_view text, std::size_t from) {
   while (from < text.size()) {
     // Every answer body passes here: ASCII, nearly all of it, eight bytes at a time (a byte at
     // a time cost ~620 instructions an event in the drain benchmark).
@@ -35,18 +33,17 @@ std::size_t first_invalid(std::string_view text, std::size_t from) {
   return from;
 }
 
-}  // namespace
 
 std::size_t count_invalid_utf8(std::string_view text) {
   std::size_t count = 0;
-  for (auto bad = first_invalid(text, 0); bad < text.size(); bad = first_invalid(text, bad + 1)) {
+  for (auto bad = first_invalid_utf8(text, 0); bad < text.size(); bad = first_invalid_utf8(text, bad + 1)) {
     ++count;
   }
   return count;
 }
 
 std::size_t repair_utf8(std::string& text) {
-  auto bad = first_invalid(text, 0);
+  auto bad = first_invalid_utf8(text, 0);
   if (bad == text.size()) {
     return 0;
   }
@@ -59,7 +56,7 @@ std::size_t repair_utf8(std::string& text) {
   while (bad < text.size()) {
     out += replacement;
     ++replaced;
-    const auto next = first_invalid(text, bad + 1);
+    const auto next = first_invalid_utf8(text, bad + 1);
     out.append(text, bad + 1, next - bad - 1);
     bad = next;
   }

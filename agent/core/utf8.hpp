@@ -32,6 +32,10 @@ inline std::size_t utf8_length(std::string_view s) {
   return 0;
 }
 
+/// The offset of the first byte of `text` at or after `from` that neither is ASCII nor starts
+/// (or continues) a well-formed sequence, or text.size(). ASCII is skipped eight bytes at a time.
+std::size_t first_invalid_utf8(std::string_view text, std::size_t from);
+
 /// How many bytes of `text` repair_utf8 would replace.
 std::size_t count_invalid_utf8(std::string_view text);
 

@@ -82,8 +82,8 @@ void replay_book::note_error(std::int64_t id, const std::string& why) {
       sqlite::durability::deferred);
 }
 
-void replay_book::finish(const replay& r, std::int64_t now, const std::string& why) {
-  store_.write(
+std::int64_t replay_book::finish(const replay& r, std::int64_t now, const std::string& why) {
+  return store_.write(
       [&] {
         auto& st = store_.database().cached(sql::end_replay);
         st.bind_int64(1, r.id);
@@ -97,9 +97,15 @@ void replay_book::finish(const replay& r, std::int64_t now, const std::string& w
         st.run();
         st.reset();
         log_state(store_, r.state_key()).erase();
-        store_.database().cached(sql::forget_old_replays).run();
-        store_.database().cached(sql::forget_old_replays).reset();
-        return 0;
+        auto& queued = store_.database().cached(sql::replay_queued);
+        queued.bind_int64(1, r.id);
+        queued.step();
+        const auto lines = queued.column_int64(0);
+        queued.reset();
+        auto& forget = store_.database().cached(sql::forget_old_replays);
+        forget.run();
+        forget.reset();
+        return lines;
       },
       sqlite::durability::deferred);
 }

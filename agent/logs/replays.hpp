@@ -45,8 +45,9 @@ class replay_book {
                          std::int64_t reached);
   /// Why its last read failed (it goes on trying).
   void note_error(std::int64_t id, const std::string& why);
-  /// Ends replay `r` as done (`why` empty) or failed, and forgets its reading position.
-  void finish(const replay& r, std::int64_t now, const std::string& why = {});
+  /// Ends replay `r` as done (`why` empty) or failed, and forgets its reading position; returns
+  /// the lines it queued in all.
+  std::int64_t finish(const replay& r, std::int64_t now, const std::string& why = {});
 
  private:
   state_store& store_;

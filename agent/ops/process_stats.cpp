@@ -58,7 +58,8 @@ bool read_stat(pid_t pid, proc_sample& s) {
   fields >> started;
   const auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   s.cpu_seconds = static_cast<double>(utime + stime) / ticks;
-  s.start_time_unix = boot_time() + static_cast<double>(started) / ticks;
+  static const double boot = boot_time();  // fixed while the system runs
+  s.start_time_unix = boot + static_cast<double>(started) / ticks;
   return true;
 }
 

@@ -454,6 +454,7 @@ inline constexpr std::string_view load_replays =
 inline constexpr std::string_view count_replay_page =
     "UPDATE replays SET queued = queued + ?2, reached = max(coalesce(reached, 0), ?3) "
     "WHERE id = ?1";
+inline constexpr std::string_view replay_queued = "SELECT queued FROM replays WHERE id = ?1";
 inline constexpr std::string_view note_replay_error =
     "UPDATE replays SET last_error = ?2 WHERE id = ?1";
 inline constexpr std::string_view end_replay =

@@ -231,28 +231,10 @@ void append_structured_data(std::string& out, const event& e, const format_setti
 void append_valid_utf8(std::string& out, std::string_view s) {
   // Valid text is copied a run at a time, not a sequence at a time.
   std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    if (s.size() - i >= 8) {
-      // ASCII eight bytes at a time: a log message is mostly ASCII.
-      std::uint64_t x = 0;
-      std::memcpy(&x, s.data() + i, 8);
-      if ((x & plain_run_detail::high) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    if (byte_at(s, i) < 0x80) {
-      ++i;
-      continue;
-    }
-    const auto len = utf8_length(s.substr(i));
-    if (len == 0) {
-      out.append(s.substr(run, i - run));
-      out += replacement_char;
-      run = ++i;
-    } else {
-      i += len;
-    }
+  for (auto bad = first_invalid_utf8(s, 0); bad < s.size(); bad = first_invalid_utf8(s, run)) {
+    out.append(s.substr(run, bad - run));
+    out += replacement_char;
+    run = bad + 1;
   }
   out.append(s.substr(run));
 }

@@ -25,18 +25,14 @@ struct cli : ::testing::Test {
   std::filesystem::path output = dir / "output.txt";
 
   /// Runs qsanfwd to completion; returns its exit status and leaves its output in `text`.
-  int qsanfwd(const std::vector<std::string>& args) {
-    std::filesystem::remove(output);
-    test::child_process p(test::qsanfwd_binary(), args, output);
-    const int status = p.wait(60s);
-    text = std::filesystem::exists(output) ? test::read_file(output) : "";
-    return status;
-  }
+  int qsanfwd(const std::vector<std::string>& args) { return run(test::qsanfwd_binary(), args); }
 
   /// Runs a shell command line to completion, as qsanfwd() does.
-  int qsanfwd_via_shell(const std::string& command) {
+  int qsanfwd_via_shell(const std::string& command) { return run("/bin/sh", {"-c", command}); }
+
+  int run(const std::filesystem::path& program, const std::vector<std::string>& args) {
     std::filesystem::remove(output);
-    test::child_process p("/bin/sh", {"-c", command}, output);
+    test::child_process p(program, args, output);
     const int status = p.wait(60s);
     text = std::filesystem::exists(output) ? test::read_file(output) : "";
     return status;
