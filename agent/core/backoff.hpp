@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <random>
+#include <string_view>
 
 #include "agent/core/duration.hpp"
 
@@ -26,5 +28,11 @@ class backoff {
   int attempt_ = 0;
   std::mt19937_64 rng_;
 };
+
+/// The wait from `now` to the next moment of `key`'s phase of `interval`, in (0, interval]:
+/// each key has a fixed share of the interval (by its hash), so devices started together poll
+/// spread over the interval from their second poll on, each still once an interval.
+duration until_phase(std::chrono::steady_clock::time_point now, duration interval,
+                     std::string_view key);
 
 }  // namespace qsanfwd
