@@ -149,6 +149,8 @@ void add_standalone_commands(command_line& c) {
       "demo", "watch the agent forward from an embedded simulated array (Ctrl-C ends it)");
   c.demo->add_option("--duration", c.demo_duration, "stop after this long, e.g. 30s");
   c.demo->add_option("--backlog", c.demo_opts.backlog, "log lines the array holds at start");
+  c.demo->add_flag("--keep", c.demo_opts.keep,
+                   "keep the temporary directory (state, events.jsonl) instead of removing it");
 
   c.verify = c.cli.add_subcommand(
       "verify-archive", "check the hash chain of a file sink's archive and its rotated files");

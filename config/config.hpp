@@ -140,6 +140,7 @@ struct sink_config {
 struct agent_config {
   std::filesystem::path state_dir = "/var/lib/qsanfwd";
   std::string log_level = "info";
+  std::string log_format = "text";  ///< "text" (journald's fields under systemd) or "json"
   std::string http_api_listen;  ///< "host:port", or empty for no HTTP API
   duration shutdown_timeout{10000};
   shard_spec shard;                    ///< this agent's part of the inventory (`shard`, or --shard)

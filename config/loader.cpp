@@ -365,6 +365,7 @@ agent_config read_config(std::string_view text, const sink_type_table& sinks, co
   cfg.log_level = root.one_of(
       "log_level", {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"},
       "info");
+  cfg.log_format = root.one_of("log_format", {"text", "json"}, "text");
   cfg.shutdown_timeout = root.duration_value("shutdown_timeout", 10s);
   cfg.http_api_listen = read_listen(root.object("http_api"));
   auto device_blocks = take_device_sources(root, base_dir);

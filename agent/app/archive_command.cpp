@@ -64,8 +64,8 @@ int verify_archive_command(const verify_archive_options& options, std::ostream& 
     if (report.lines > 0 && report.not_chained == report.lines) {
       out << "not chained: none of the " << report.lines
           << " line(s) has chain fields: written without hash_chain, there is no chain to "
-             "check\n";
-      return exit_failure;
+             "check (not evidence of tampering)\n";
+      return exit_not_chained;
     }
     if (!report.ok()) {
       print_findings(report, out);

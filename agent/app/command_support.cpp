@@ -4,7 +4,10 @@
 
 #include <iostream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
+#include "agent/core/log_sinks.hpp"
 #include "agent/core/logging.hpp"
 #include "sinks/registry.hpp"
 
@@ -35,18 +38,31 @@ std::optional<config::agent_config> load_config(const common_options& opts) {
   try {
     auto cfg = config::load_config_file(opts.config_file, sinks::sink_types(),
                                         config::process_environment(), opts.shard);
-    const auto level_name = opts.log_level.value_or(cfg.log_level);
-    const auto level = parse_log_level(level_name);
-    if (!level) {
-      std::cerr << "qsanfwd: unknown log level \"" << level_name << "\"\n";
+    if (!apply_logging(cfg, opts)) {
       return std::nullopt;
     }
-    init_logging(*level);
     return cfg;
   } catch (const config::config_error& e) {
     std::cerr << "qsanfwd: " << e.what() << "\n";
     return std::nullopt;
   }
+}
+
+bool apply_logging(const config::agent_config& cfg, const common_options& opts) {
+  const auto level_name = opts.log_level.value_or(cfg.log_level);
+  const auto level = parse_log_level(level_name);
+  if (!level) {
+    std::cerr << "qsanfwd: unknown log level \"" << level_name << "\"\n";
+    return false;
+  }
+  std::vector<std::string> names;
+  for (const auto& d : cfg.devices) {
+    names.push_back(d.name);
+  }
+  set_log_devices(names);
+  // The loader allowed only the formats there are.
+  init_logging(*level, parse_log_format(cfg.log_format).value_or(log_format::text));
+  return true;
 }
 
 /// The state store for a command run beside the daemon: writable when no agent runs, else a

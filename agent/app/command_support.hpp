@@ -19,6 +19,10 @@ namespace qsanfwd::app {
 /// Loads the config and sets up logging; prints the error and returns nullopt when either fails.
 std::optional<config::agent_config> load_config(const common_options& opts);
 
+/// Sets the agent's own log as `cfg` says (level, unless --log-level overrides it; format; the
+/// device names its records are tagged with). False for an unknown level, which it prints.
+bool apply_logging(const config::agent_config& cfg, const common_options& opts);
+
 /// The state store for a command run beside the daemon: writable when no agent runs, else a
 /// read-only view (so the stored refresh token is still used, and no new one is made).
 std::unique_ptr<state_store> open_store_shared(const config::agent_config& cfg);

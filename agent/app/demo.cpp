@@ -86,15 +86,35 @@ class live_view {
   std::int64_t shown_ = 0;
 };
 
-std::filesystem::path make_demo_dir() {
-  auto pattern = (std::filesystem::temp_directory_path() / "qsanfwd-demo-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    throw std::runtime_error("cannot create a temporary directory for the demo");
+/// The demo's temporary directory, removed with all it holds when the demo ends (an exception
+/// included) unless kept.
+class demo_dir {
+ public:
+  explicit demo_dir(bool keep) : keep_(keep) {
+    auto pattern = (std::filesystem::temp_directory_path() / "qsanfwd-demo-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error("cannot create a temporary directory for the demo");
+    }
+    path_ = pattern;
   }
-  return pattern;
-}
+  ~demo_dir() {
+    if (!keep_) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+    }
+  }
+  demo_dir(const demo_dir&) = delete;
+  demo_dir& operator=(const demo_dir&) = delete;
 
-std::string demo_config(const std::filesystem::path& dir, std::uint16_t port) {
+  std::filesystem::path operator/(const std::filesystem::path& p) const { return path_ / p; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  bool keep_;
+};
+
+std::string demo_config(const demo_dir& dir, std::uint16_t port) {
   return R"({
   "state_dir": ")" +
          (dir / "state").string() + R"(",
@@ -147,7 +167,8 @@ void schedule_script(asio::io_context& io, sim::simulator& array,
 
 int demo_command(const demo_options& opts) {
   init_logging(spdlog::level::warn);
-  const auto dir = make_demo_dir();
+  // Declared before the store and the agent: removed after they have closed their files.
+  const demo_dir dir(opts.keep);
   sim::options so;
   so.backlog = opts.backlog;
   so.backlog_per_second = 4;
@@ -206,6 +227,8 @@ int demo_command(const demo_options& opts) {
   say(std::to_string(view.shown()) + " events collected exactly once; the file sink holds " +
       std::to_string(written) + " of them in " + (dir / "events.jsonl").string() +
       " (the rest stay queued in " + (dir / "state").string() + ")");
+  say(opts.keep ? "kept " + dir.path().string() + " (--keep): remove it when done"
+                : "removing " + dir.path().string() + " (--keep keeps it)");
   return exit_ok;
 }
 

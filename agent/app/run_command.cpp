@@ -272,10 +272,7 @@ int run_command(const common_options& opts) {
           e.what());
       cfg = std::exchange(previous, std::nullopt);
     }
-    const auto level = parse_log_level(opts.log_level.value_or(cfg->log_level));
-    if (level) {
-      set_all_levels(*level);
-    }
+    apply_logging(*cfg, opts);
   }
   log->info("stopped");
   return exit_ok;

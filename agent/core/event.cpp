@@ -189,10 +189,8 @@ void append_json(std::string& out, const event& e) {
   append_optional(out, ",\"component\":\"", e.component);
   append_optional(out, ",\"component_id\":\"", e.component_id);
   append_optional(out, ",\"attribute\":\"", e.attribute);
-  if (e.kind == event_kind::health) {
-    append_field(out, ",\"previous\":\"", e.previous);
-    append_field(out, ",\"current\":\"", e.current);
-  }
+  append_optional(out, ",\"previous\":\"", e.previous);
+  append_optional(out, ",\"current\":\"", e.current);
   append_optional(out, ",\"flags\":\"", e.flags);
   append_fields(out, e.fields);
   out += '}';

@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "agent/logs/content_pages.hpp"
 #include "agent/logs/log_poller.hpp"
@@ -18,6 +20,12 @@ namespace {
 constexpr std::int64_t max_lines_in_one_page = 10'000;
 // Cycles in a row whose answer in one piece fails before the listing is read page by page.
 constexpr int whole_answer_attempts = 3;
+
+// Whether lines read by content are listed newest first: as the cycle knows, else as they
+// show. Sinks get them oldest first, in the order the array wrote them, whichever way it lists.
+bool listed_newest_first(std::optional<bool> known, std::span<const device::log_entry> lines) {
+  return known.value_or(order_shown_by(lines).value_or(false));
+}
 
 }  // namespace
 
@@ -62,7 +70,11 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
   }
   if (whole && *whole) {
     inexact_reported_ = false;
-    co_await take(c, (*whole)->logs, true, horizon());
+    auto& logs = (*whole)->logs;
+    if (listed_newest_first(c.cp.newest_first, logs)) {
+      std::reverse(logs.begin(), logs.end());
+    }
+    co_await take(c, logs, true, horizon());
     report_progress(c, c.read, true);
     co_return read_end{};
   }
@@ -82,6 +94,7 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
   const auto page_size = static_cast<std::int64_t>(options_.page_size);
   content_pages pages(page_size, max_pages_without_news);
   std::shared_ptr<page_request> next;
+  std::vector<device::log_entry> reversed;
   for (int page = 1;; ++page) {
     auto answer = co_await next_answer(c, next, page, page_size);
     if (!answer) {
@@ -104,7 +117,12 @@ asio::awaitable<result<log_poller::read_end>> log_poller::read_by_content(cycle&
     // Newest first, the checkpoint waits for the cycle's end: lines pushed over are found by
     // content only within the cycle. Oldest first, every line before this page is behind us.
     const bool move_now = got.last || (!c.priming && c.cp.newest_first == false);
-    co_await take_beside(c, got.fresh, move_now, ahead_of, next);
+    auto fresh = got.fresh;
+    if (listed_newest_first(c.cp.newest_first, fresh)) {
+      reversed.assign(fresh.rbegin(), fresh.rend());
+      fresh = reversed;
+    }
+    co_await take_beside(c, fresh, move_now, ahead_of, next);
     report_progress(c, listed, got.last);
     if (got.last) {
       co_return read_end{};

@@ -70,7 +70,8 @@ void make_state_dir(const std::filesystem::path& dir) {
     std::filesystem::create_directories(parent, ec);
   }
   if (::mkdir(dir.c_str(), 0700) == 0) {
-    logger()->info("created state directory {}", dir.string());
+    // The store's own line says where it was created.
+    logger()->debug("created state directory {}", dir.string());
   } else if (errno != EEXIST) {
     const int error = errno;
     throw store_error("cannot create state directory " + dir.string() + ": " + errno_text(error),
@@ -184,8 +185,10 @@ std::unique_ptr<state_store> state_store::open(const std::filesystem::path& stat
   std::unique_ptr<state_store> store(
       new state_store(file, sqlite::database::access::read_write, std::move(lock)));
   store->writers_ = std::make_shared<std::mutex>();
+  int found_version = 0;
   try {
     store->schema_version_ = store->read_schema_version();
+    found_version = store->schema_version_;
     store->prepare_for_writing();
     store->rewrite_old_layout();
     store->checkpoint_after(backstop_checkpoint_bytes);
@@ -194,8 +197,15 @@ std::unique_ptr<state_store> state_store::open(const std::filesystem::path& stat
   } catch (const store_error& e) {
     rethrow_if_corrupt(e);
   }
-  logger()->info("state database {} open (schema version {})", file.string(),
-                 store->schema_version_);
+  // One line for the store whatever happened to it: a new store's migrations are its creation.
+  if (found_version == 0) {
+    logger()->info("created state store at {} (schema {})", file.string(), store->schema_version_);
+  } else if (found_version < store->schema_version_) {
+    logger()->info("upgraded state store {} from schema {} to {}", file.string(), found_version,
+                   store->schema_version_);
+  } else {
+    logger()->info("state store {} open (schema {})", file.string(), store->schema_version_);
+  }
   return store;
 }
 
@@ -353,8 +363,8 @@ void state_store::migrate() {
           "cannot upgrade the schema to version " + std::to_string(m.version) + ": " + e.what(),
           e.file(), e.code());
     }
-    logger()->info("state database {} upgraded from schema version {} to {}", file().string(),
-                   schema_version_, m.version);
+    logger()->debug("state database {} upgraded from schema version {} to {}", file().string(),
+                    schema_version_, m.version);
     schema_version_ = m.version;
   }
 }

@@ -81,6 +81,7 @@ TEST(config_loader, minimal_config_gets_every_default) {
   const auto cfg = parse(minimal());
   EXPECT_EQ(cfg.state_dir, "/var/lib/qsanfwd");
   EXPECT_EQ(cfg.log_level, "info");
+  EXPECT_EQ(cfg.log_format, "text");
   EXPECT_EQ(cfg.http_api_listen, "");
   EXPECT_EQ(cfg.shutdown_timeout, 10s);
   const auto& d = cfg.devices.at(0);
@@ -219,7 +220,7 @@ TEST(config_loader, unset_variable_in_a_password_names_variable_not_value) {
 
 TEST(config_loader, unknown_keys_everywhere_are_errors) {
   EXPECT_EQ(parse_error(minimal("", "", R"("sink": [],)")),
-            "config error at /sink: unknown key (known: state_dir, log_level, shutdown_timeout, "
+            "config error at /sink: unknown key (known: state_dir, log_level, log_format, shutdown_timeout, "
             "http_api, device_defaults, devices, devices_dir, inventory, shard, sinks)");
   EXPECT_EQ(parse_error(minimal(R"(, "passwrd": "x")")).substr(0, 59),
             "config error at /devices/0/passwrd: unknown key (known: nam");
@@ -626,8 +627,12 @@ TEST(config_loader, names_are_checked) {
 
 TEST(config_loader, top_level_options) {
   const auto cfg = parse(minimal("", "", R"("log_level": "warning", "shutdown_timeout": "30s",
+                                            "log_format": "json",
                                             "http_api": {"listen": "[::1]:9464"},)"));
   EXPECT_EQ(cfg.log_level, "warning");
+  EXPECT_EQ(cfg.log_format, "json");
+  EXPECT_EQ(parse_error(minimal("", "", R"("log_format": "xml",)")),
+            "config error at /log_format: expected one of text, json, got \"xml\"");
   EXPECT_EQ(cfg.shutdown_timeout, 30s);
   EXPECT_EQ(cfg.http_api_listen, "[::1]:9464");
   EXPECT_EQ(parse_error(minimal("", "", R"("log_level": "verbose",)")),

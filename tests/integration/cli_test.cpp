@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "agent/core/event.hpp"
@@ -176,6 +177,61 @@ TEST_F(cli, test_connection_fails_with_the_reason) {
             2);
 }
 
+TEST_F(cli, own_log_as_json_lines) {
+  const auto file = config(1);
+  auto json = test::read_file(file);
+  json.insert(json.find('{') + 1, R"("log_format": "json",)");
+  test::write_file(file, json);
+  EXPECT_EQ(qsanfwd({"test-connection", "-c", file.string()}), 1) << text;
+  std::vector<nlohmann::json> records;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("{")) {
+      records.push_back(nlohmann::json::parse(line));
+    }
+  }
+  const auto find = [&](const std::string& logger) {
+    const auto it = std::find_if(records.begin(), records.end(),
+                                 [&](const nlohmann::json& r) { return r["logger"] == logger; });
+    return it == records.end() ? nlohmann::json::object() : *it;
+  };
+  const auto unreachable = find("device");
+  EXPECT_EQ(unreachable.value("level", ""), "warning") << text;
+  EXPECT_EQ(unreachable.value("device", ""), "array-01") << text;
+  EXPECT_TRUE(unreachable.value("message", "").starts_with("array-01: unreachable")) << text;
+  const auto store = find("store");
+  EXPECT_EQ(store.value("level", ""), "info") << text;
+  EXPECT_TRUE(store.value("message", "").starts_with("created state store at ")) << text;
+  EXPECT_FALSE(store.contains("device")) << text;
+  EXPECT_FALSE(store.value("time", "").empty()) << text;
+}
+
+TEST_F(cli, own_log_on_the_journal_stream_carries_priorities) {
+  if (std::filesystem::exists("/run/systemd/journal/socket")) {
+    GTEST_SKIP() << "journald runs here: the records go to it, not to stderr";
+  }
+  const auto file = config(1);
+  const auto err = dir / "stderr";
+  const auto run_with = [&](const std::string& journal_stream) {
+    test::write_file(err, "");
+    std::filesystem::remove_all(dir / "state");
+    EXPECT_EQ(qsanfwd_via_shell("JOURNAL_STREAM=" + journal_stream + " exec " +
+                                test::qsanfwd_binary().string() + " test-connection -c " +
+                                file.string() + " 2>>" + err.string()),
+              1);
+    return test::read_file(err);
+  };
+  // systemd's stream: no timestamps (the journal stamps), a priority journald files it under.
+  auto log = run_with("$(stat -c %d:%i " + err.string() + ")");
+  EXPECT_NE(log.find("<4>device: array-01: unreachable"), std::string::npos) << log;
+  EXPECT_NE(log.find("<6>store: created state store at "), std::string::npos) << log;
+  EXPECT_EQ(log.find(" warning "), std::string::npos) << log;
+  // Inherited from a service whose stderr is not this one: plain timestamped lines.
+  log = run_with("1:1");
+  EXPECT_NE(log.find(" warning device: array-01: unreachable"), std::string::npos) << log;
+  EXPECT_EQ(log.find("<4>"), std::string::npos) << log;
+}
+
 TEST_F(cli, logout_revokes_the_stored_refresh_token) {
   sim::running_simulator array(array_options());
   const auto file = config(array.port());
@@ -311,7 +367,7 @@ TEST_F(cli, verify_archive_with_key_and_seals_says_what_is_missing_and_never_the
   EXPECT_NE(text.find("cannot check: "), std::string::npos) << text;
   // Written without hash_chain: not chained, which is not tampered.
   test::write_file(file, sinks::unchained(lines[0]) + "\n");
-  EXPECT_EQ(qsanfwd({"verify-archive", file.string()}), 1);
+  EXPECT_EQ(qsanfwd({"verify-archive", file.string()}), 3);
   EXPECT_NE(text.find("not chained: "), std::string::npos) << text;
   EXPECT_EQ(text.find("tampered"), std::string::npos) << text;
 }

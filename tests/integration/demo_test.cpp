@@ -17,7 +17,10 @@ using namespace std::chrono_literals;
 TEST(demo, headless_run_writes_log_and_health_events) {
   test::temp_dir dir;
   const auto out = dir / "demo.out";
-  test::child_process demo(test::qsanfwd_binary(), {"demo", "--duration", "20s"}, out);
+  test::child_process demo("/usr/bin/env",
+                           {"TMPDIR=" + dir.path().string(), test::qsanfwd_binary().string(),
+                            "demo", "--duration", "20s", "--keep"},
+                           out);
   ASSERT_EQ(demo.wait(60s), 0) << test::read_file(out);
   const auto text = test::read_file(out);
   EXPECT_EQ(text.find("\033["), std::string::npos) << "colour codes on a file";
@@ -49,7 +52,25 @@ TEST(demo, headless_run_writes_log_and_health_events) {
       "ctrl0/iqn.1994-05.com.redhat:db-host/iqn.2004-08.com.qsan:xs5226-000d82734:dev0.ctr1";
   EXPECT_EQ(find("iscsi_session", session, "absent"), 1) << text;
   EXPECT_EQ(find("iscsi_session", session, "present"), 1) << text;
-  std::filesystem::remove_all(std::filesystem::path(m[1].str()).parent_path());
+  EXPECT_NE(text.find("kept " + std::filesystem::path(m[1].str()).parent_path().string()),
+            std::string::npos)
+      << text;
+}
+
+TEST(demo, removes_its_directory_unless_kept) {
+  test::temp_dir dir;
+  const auto out = dir / "demo.out";
+  const auto tmp = dir / "tmp";
+  std::filesystem::create_directories(tmp);
+  test::child_process demo("/usr/bin/env",
+                           {"TMPDIR=" + tmp.string(), test::qsanfwd_binary().string(), "demo",
+                            "--duration", "2s", "--backlog", "20"},
+                           out);
+  ASSERT_EQ(demo.wait(30s), 0) << test::read_file(out);
+  EXPECT_TRUE(std::filesystem::is_empty(tmp)) << test::read_file(out);
+  EXPECT_NE(test::read_file(out).find("removing " + tmp.string() + "/qsanfwd-demo-"),
+            std::string::npos)
+      << test::read_file(out);
 }
 
 }  // namespace

@@ -80,6 +80,22 @@ TEST(event, health_fields_are_written_and_read_back) {
   EXPECT_EQ(event_from_json(text), e);
 }
 
+TEST(event, empty_health_fields_are_left_out) {
+  // The inventory event has no previous count on a first start.
+  event e = sample();
+  e.kind = event_kind::health;
+  e.component = "inventory";
+  e.component_id = "array-01";
+  e.attribute = "count";
+  e.current = "2 enclosures";
+  const auto text = to_json(e);
+  EXPECT_EQ(text.find("previous"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("attribute":"count","current":"2 enclosures")"), std::string::npos)
+      << text;
+  EXPECT_EQ(event_from_json(text), e);
+  EXPECT_EQ(detail::event_from_json_dom(text), e);
+}
+
 TEST(event, escapes_quotes_controls_and_keeps_utf8) {
   event e = sample();
   e.message = "a \"b\" \\ [c]\nd\te\x01 caf\xC3\xA9 \xE2\x82\xAC";

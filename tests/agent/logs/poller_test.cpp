@@ -500,6 +500,44 @@ INSTANTIATE_TEST_SUITE_P(
              (std::get<1>(param_info.param) ? "_newest_first" : "_oldest_first");
     });
 
+std::vector<line> ledger_in_order(sim::simulator& s) {
+  std::vector<line> out;
+  for (auto& l : s.ledger()) {
+    out.emplace_back(l.timestamp, l.type, l.message);
+  }
+  return out;
+}
+
+std::vector<line> queued_in_order(state_store& store) {
+  std::vector<line> out;
+  for (const auto& e : queued_events(store)) {
+    out.emplace_back(e.timestamp, e.type, e.message);
+  }
+  return out;
+}
+
+// Sinks see the lines in the order the array wrote them, whichever order it lists in: read by
+// position (a total) or in one answer (none), a backlog and then the lines of a later cycle.
+TEST(log_poller, lines_are_queued_in_the_order_the_array_wrote_them) {
+  for (const auto total : {sim::total_mode::exact, sim::total_mode::missing}) {
+    for (const bool newest_first : {true, false}) {
+      sim::options o;
+      o.backlog = 250;
+      o.backlog_per_second = 20;  // several lines a second, their order within it told too
+      o.duplicate_ratio = 0;
+      o.newest_first = newest_first;
+      o.hostile = bugs(false, false, false, total);
+      rig r(o);
+      EXPECT_EQ(r.cycle(), 250);
+      r.sim->add_logs(30);
+      EXPECT_EQ(r.cycle(), 30);
+      EXPECT_EQ(queued_in_order(*r.store), ledger_in_order(r.sim.sim()))
+          << "total " << sim::to_string(total) << (newest_first ? ", newest" : ", oldest")
+          << " first";
+    }
+  }
+}
+
 // Past its first page, an array that ignores pageNumber shows nothing more by pages: its
 // listing is read in one answer instead, every line once.
 TEST(log_poller, an_array_ignoring_page_number_is_read_in_one_answer_exactly) {

@@ -9,9 +9,14 @@
 
 #include <algorithm>
 #include <functional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "agent/store/sql.hpp"
+#include "agent/store/sqlite.hpp"
+#include "tests/support/capture_log.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace qsanfwd {
@@ -148,6 +153,55 @@ TEST_F(state_store_test, new_directory_is_migrated_to_latest) {
   EXPECT_TRUE(store->meta("created_at").has_value());
   EXPECT_THAT(store->meta("created_by").value_or(""), HasSubstr("qsanfwd "));
   EXPECT_FALSE(store->meta("no such key").has_value());
+}
+
+// Lines of the store at info or above, as a start prints them.
+std::vector<std::string> store_lines(const std::string& log) {
+  std::vector<std::string> lines;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("[store]") != std::string::npos && line.find("[debug]") == std::string::npos) {
+      lines.push_back(line);
+    }
+  }
+  return lines;
+}
+
+TEST_F(state_store_test, a_start_says_one_line_of_the_store) {
+  {
+    test::capture_log log;
+    state_store::open(dir_);
+    const auto lines = store_lines(log.text());
+    ASSERT_EQ(lines.size(), 1U) << log.text();
+    EXPECT_THAT(lines[0], HasSubstr("created state store at " + db_file_.string() + " (schema " +
+                                    std::to_string(state_store::latest_schema_version) + ")"));
+  }
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  {
+    sqlite::database db(db_file_, sqlite::database::access::read_write);
+    // In the current layout: a rewrite would be a line of its own.
+    db.exec(sql::new_page_size);
+    db.exec(sql::incremental_auto_vacuum);
+    for (const auto& m : sql::migrations) {
+      if (m.version <= state_store::latest_schema_version - 2) {
+        db.exec(m.sql);
+      }
+    }
+  }
+  set_user_version(db_file_, state_store::latest_schema_version - 2);
+  std::filesystem::permissions(db_file_, std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_write);
+  {
+    test::capture_log log;
+    state_store::open(dir_);
+    const auto lines = store_lines(log.text());
+    ASSERT_EQ(lines.size(), 1U) << log.text();
+    EXPECT_THAT(lines[0],
+                HasSubstr("upgraded state store " + db_file_.string() + " from schema " +
+                          std::to_string(state_store::latest_schema_version - 2) + " to " +
+                          std::to_string(state_store::latest_schema_version)));
+  }
 }
 
 TEST_F(state_store_test, reopening_is_idempotent) {
