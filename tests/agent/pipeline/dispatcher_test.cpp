@@ -395,6 +395,23 @@ TEST_F(dispatcher_test, a_changed_sink_resumes_from_its_cursor_nothing_lost_or_d
   EXPECT_EQ(status_of("edited").delivered, 10) << "the counters are the cursor's";
 }
 
+TEST_F(dispatcher_test, a_reload_hands_the_running_lanes_the_devices_new_fields) {
+  auto* sink = add(fast_sink_config("kept", dir_));
+  std::vector<field_list> seen;
+  sink->on_offer = [&](std::span<const queued_event> batch) {
+    for (const auto& e : batch) {
+      seen.push_back(e.fields().fields);
+    }
+  };
+  auto& d = start();
+  d.set_device_fields({{"array-01", {{"site", "north"}}}});
+  append(0, 1);
+  d.notify_appended();
+  ASSERT_TRUE(run_until(io_, [&] { return sink->messages.size() == 1; }));
+  ASSERT_EQ(seen.size(), 1U);
+  EXPECT_EQ(seen[0], (field_list{{"site", "north"}}));
+}
+
 TEST_F(dispatcher_test, stop_cancels_a_hanging_delivery_and_leaves_it_queued) {
   append(0, 3);
   auto* sink = add(fast_sink_config("hangs", dir_));
