@@ -84,6 +84,9 @@ struct device_config {
   log_options logs;
   health_options health;
   field_list fields;  ///< static fields every event of this device carries to every sink
+  /// Every secret of the device's block as read (password, proxy password): the effective
+  /// configuration masks them, so a reload compares these (config/changes.hpp).
+  std::vector<secret> secrets;
 };
 
 struct batch_options {
@@ -135,6 +138,9 @@ struct sink_config {
   event_shape shape;    ///< `fields`, `rename`, `drop`, and the devices' `fields`
   rate_limit pace;      ///< as configured, else the type's default (UDP syslog has one)
   std::any options;     ///< what the parser registered for `type` returned
+  /// Every secret of the sink's block as read (a password, a token), for a reload to compare,
+  /// as device_config::secrets.
+  std::vector<secret> secrets;
 };
 
 struct agent_config {

@@ -189,6 +189,7 @@ device_config read_device(object_reader& r) {
   d.health = read_health(r.object("health"));
   d.fields = read_fields(r);
   r.finish();
+  d.secrets = r.secrets_within();
   return d;
 }
 
@@ -281,6 +282,7 @@ sink_config read_sink(object_reader& r, const sink_type_table& table, const fs::
   s.pace = read_rate_limit(r.object("rate_limit"),
                            default_pace ? default_pace(s.options) : rate_limit{});
   r.finish();
+  s.secrets = r.secrets_within();
   return s;
 }
 

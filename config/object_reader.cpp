@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <deque>
+#include <iterator>
 #include <limits>
 #include <sstream>
 #include <utility>
@@ -25,6 +26,7 @@ struct object_reader::shared_state {
   secret_reading secrets = secret_reading::read;
   std::deque<json> typed_texts;  ///< untyped text read as a type; a deque keeps them in place
   ordered_json effective;
+  std::vector<std::pair<std::string, secret>> secrets_read;  ///< by the JSON pointer of the key
 };
 
 namespace {
@@ -307,7 +309,28 @@ std::optional<secret> object_reader::optional_secret(std::string_view key) {
   if (state_->secrets == secret_reading::skipped) {
     return secret(std::string());
   }
-  return secret(expand(value->get_ref<const std::string&>(), path_of(key)));
+  return remember(key, secret(expand(value->get_ref<const std::string&>(), path_of(key))));
+}
+
+secret object_reader::remember(std::string_view key, secret value) {
+  state_->secrets_read.emplace_back(path_of(key), value);
+  return value;
+}
+
+std::vector<secret> object_reader::secrets_within() const {
+  // An object is read to its end before the next one: its secrets are the last ones read. From
+  // the end, so 10,000 devices do not scan each other's.
+  const auto prefix = path_ + "/";
+  const auto& read = state_->secrets_read;
+  auto first = read.end();
+  while (first != read.begin() && std::prev(first)->first.starts_with(prefix)) {
+    --first;
+  }
+  std::vector<secret> out;
+  for (auto it = first; it != read.end(); ++it) {
+    out.push_back(it->second);
+  }
+  return out;
 }
 
 secret object_reader::secret_value_or_file(std::string_view key) {
@@ -332,8 +355,10 @@ std::optional<secret> object_reader::optional_secret_or_file(std::string_view ke
   }
   if (file_given) {
     const auto file = string(file_key);
-    return secret(state_->secrets == secret_reading::skipped ? std::string()
-                                                             : read_secret_file(file_key, file));
+    if (state_->secrets == secret_reading::skipped) {
+      return secret(std::string());
+    }
+    return remember(file_key, secret(read_secret_file(file_key, file)));
   }
   return std::nullopt;
 }

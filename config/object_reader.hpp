@@ -88,6 +88,11 @@ class object_reader {
   /// As secret_value_or_file, but neither key present gives nullopt.
   std::optional<secret> optional_secret_or_file(std::string_view key);
 
+  /// The secrets read inside this object (its keys and the objects within), in the order
+  /// read; call when done reading it. The effective configuration masks them, so a reload
+  /// compares these.
+  std::vector<secret> secrets_within() const;
+
   bool boolean(std::string_view key, bool fallback);
 
   /// An integer in [min, max]; "expected min..max, got N" otherwise.
@@ -154,6 +159,8 @@ class object_reader {
                                    bool ok(const nlohmann::json&));
   std::string expand(std::string_view text, const std::string& at) const;
   std::string read_secret_file(std::string_view file_key, const std::string& file) const;
+  /// Keeps `value`, read at `key`, for secrets_within().
+  secret remember(std::string_view key, secret value);
 
   std::shared_ptr<shared_state> state_;
   const nlohmann::json* object_;

@@ -62,7 +62,8 @@ class sink {
   virtual boost::asio::awaitable<delivery> deliver(std::span<const queued_event> batch) = 0;
   /// Reopens files or connections (SIGHUP), so logrotate and changed certificates take effect.
   virtual void reopen() {}
-  /// Flushes and closes; called once, when the dispatcher stops.
+  /// Flushes and closes; called once, when the dispatcher stops or a reload removes or changes
+  /// the sink.
   virtual boost::asio::awaitable<void> close() { co_return; }
   /// The sink's name from the configuration.
   virtual std::string_view name() const = 0;

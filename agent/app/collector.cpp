@@ -9,7 +9,9 @@
 #include <list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "agent/app/device_wiring.hpp"
@@ -162,6 +164,7 @@ struct collector::impl {
   write_thread writer;
   std::function<void()> appended;
   std::function<asio::awaitable<void>()> room;
+  std::function<void(const device_metrics&)> device_ended;
   bool stopping = false;
   activity_recorder outcomes;
   asio::steady_timer outcomes_timer;
@@ -466,12 +469,32 @@ struct collector::impl {
     auto successor = std::move(d.successor);
     const auto name = d.cfg.name;
     log->info("{}: stopped (reload){}", name, successor ? "; starting with its new settings" : "");
+    if (device_ended) {
+      device_ended(metrics_of(d));
+    }
     devices.remove_if([&](const device_runtime& x) { return &x == &d; });
     if (successor) {
       add(*successor);
     }
     // A replay of a device gone for good ends failed (attach says why).
     resume_replays(name);
+  }
+
+  static device_metrics metrics_of(device_runtime& d) {
+    device_metrics m;
+    m.name = d.cfg.name;
+    m.logs_enabled = d.cfg.logs.enabled;
+    m.health_enabled = d.cfg.health.enabled;
+    m.state = d.client.state();
+    m.client = d.client.counters();
+    m.logs = d.poller.counters();
+    m.health = d.monitor.counters();
+    if (const auto cp = d.poller.current_checkpoint(); cp) {
+      m.checkpoint = cp->start_time;
+    }
+    m.logs_error = d.logs_error;
+    m.health_error = d.health_error;
+    return m;
   }
 
   static void halt(device_runtime& d, std::optional<config::device_config> successor) {
@@ -557,22 +580,13 @@ result<std::int64_t> collector::replay(const std::string& device, const std::str
 std::vector<device_metrics> collector::metrics() {
   std::vector<device_metrics> out;
   for (auto& d : impl_->devices) {
-    device_metrics m;
-    m.name = d.cfg.name;
-    m.logs_enabled = d.cfg.logs.enabled;
-    m.health_enabled = d.cfg.health.enabled;
-    m.state = d.client.state();
-    m.client = d.client.counters();
-    m.logs = d.poller.counters();
-    m.health = d.monitor.counters();
-    if (const auto cp = d.poller.current_checkpoint(); cp) {
-      m.checkpoint = cp->start_time;
-    }
-    m.logs_error = d.logs_error;
-    m.health_error = d.health_error;
-    out.push_back(std::move(m));
+    out.push_back(impl::metrics_of(d));
   }
   return out;
+}
+
+void collector::on_device_ended(std::function<void(const device_metrics&)> fn) {
+  impl_->device_ended = std::move(fn);
 }
 
 void collector::start() {
@@ -595,25 +609,11 @@ void collector::start() {
   }
 }
 
-namespace {
-
-/// Each device's effective settings, by name.
-std::map<std::string, nlohmann::ordered_json> effective_devices(const config::agent_config& c) {
-  std::map<std::string, nlohmann::ordered_json> out;
-  const auto& blocks = c.effective.contains("devices") ? c.effective["devices"]
-                                                       : nlohmann::ordered_json::array();
-  for (std::size_t i = 0; i < c.devices.size() && i < blocks.size(); ++i) {
-    out[c.devices[i].name] = blocks[i];
-  }
-  return out;
-}
-
-}  // namespace
-
 collector::device_changes collector::reconfigure(const config::agent_config& next) {
   auto& i = *impl_;
-  const auto before = effective_devices(i.cfg);
-  const auto after = effective_devices(next);
+  const auto diff = config::device_changes(i.cfg, next);
+  const std::set<std::string_view> changed(diff.changed.begin(), diff.changed.end());
+  std::set<std::string_view> configured;
   device_changes changes;
   std::map<std::string, device_runtime*> running;
   for (auto& d : i.devices) {
@@ -623,19 +623,20 @@ collector::device_changes collector::reconfigure(const config::agent_config& nex
     running[d.cfg.name] = &d;
   }
   for (const auto& c : next.devices) {
+    configured.insert(c.name);
     const auto it = running.find(c.name);
     if (it == running.end()) {
       changes.added.push_back(c.name);
       i.add(c);
     } else if (it->second->stopping) {
       impl::halt(*it->second, c);  // starts again once its loop ended
-    } else if (before.at(c.name) != after.at(c.name) || it->second->cfg.password != c.password) {
+    } else if (changed.contains(c.name)) {
       changes.changed.push_back(c.name);
       impl::halt(*it->second, c);
     }
   }
   for (auto& [name, d] : running) {
-    if (!after.contains(name) && !d->stopping) {
+    if (!configured.contains(name) && !d->stopping) {
       changes.removed.push_back(name);
       impl::halt(*d, std::nullopt);
     }

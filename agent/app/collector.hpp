@@ -9,6 +9,7 @@
 #include "agent/health/health_monitor.hpp"
 #include "agent/logs/log_poller.hpp"
 #include "agent/store/state_store.hpp"
+#include "config/changes.hpp"
 #include "config/config.hpp"
 
 namespace qsanfwd::app {
@@ -53,14 +54,15 @@ class collector {
   /// Awaited before each page is read, so a full queue (`when_full: block`) pauses collection.
   void wait_for_room_with(std::function<boost::asio::awaitable<void>()> fn);
 
+  /// Called with the last counters of a device a reload stopped (removed, or changed and
+  /// starting again), so /metrics can carry them on.
+  void on_device_ended(std::function<void(const device_metrics&)> fn);
+
   /// What reconfigure() did, by device name.
-  struct device_changes {
-    std::vector<std::string> added;
-    std::vector<std::string> removed;
-    std::vector<std::string> changed;
-  };
+  using device_changes = config::block_changes;
   /// Applies the devices of `next` (a reload whose other settings are those running): a device
-  /// added starts, one removed stops, one whose settings changed stops and starts again; the
+  /// added starts, one removed stops, one whose settings changed (config::device_changes)
+  /// stops and starts again; the
   /// others keep their connection, session, counters and loop. A device stops between two
   /// pages or polls, so everything it queued stays queued and its checkpoint is where it was.
   device_changes reconfigure(const config::agent_config& next);

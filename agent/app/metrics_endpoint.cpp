@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -200,13 +201,97 @@ void process_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
   }
 }
 
+void add_counts(device::client_counters& into, const device::client_counters& c) {
+  into.requests += c.requests;
+  into.logins += c.logins;
+  into.refreshes += c.refreshes;
+  into.unauthorized += c.unauthorized;
+  into.retries += c.retries;
+  into.failures += c.failures;
+  into.invalid_utf8 += c.invalid_utf8;
+}
+
+void add_counts(logs::poller_counters& into, const logs::poller_counters& c) {
+  into.cycles += c.cycles;
+  into.pages += c.pages;
+  into.lines_read += c.lines_read;
+  into.lines_queued += c.lines_queued;
+  into.duplicates_dropped += c.duplicates_dropped;
+  into.failed_cycles += c.failed_cycles;
+  into.lines_before_start += c.lines_before_start;
+  into.lines_ahead += c.lines_ahead;
+  into.gaps += c.gaps;
+}
+
+void add_counts(health::monitor_counters& into, const health::monitor_counters& c) {
+  into.polls += c.polls;
+  into.failed_polls += c.failed_polls;
+  into.events_queued += c.events_queued;
+  into.sections_skipped += c.sections_skipped;
+}
+
+void add_counts(device_metrics& into, const device_metrics& d) {
+  add_counts(into.client, d.client);
+  add_counts(into.logs, d.logs);
+  add_counts(into.health, d.health);
+}
+
+/// The latency, and the sink's own counters (not its gauges, which say how it is now).
+void add_counts(pipeline::sink_status& into, const pipeline::sink_status& k) {
+  into.latency += k.latency;
+  for (const auto& g : k.gauges) {
+    if (!g.counter) {
+      continue;
+    }
+    const auto same = std::find_if(into.gauges.begin(), into.gauges.end(),
+                                   [&](const sinks::sink_gauge& h) { return h.name == g.name; });
+    if (same == into.gauges.end()) {
+      into.gauges.push_back(g);
+    } else {
+      same->value += g.value;
+    }
+  }
+}
+
 }  // namespace
 
+void carried_counters::keep(const device_metrics& ended) {
+  add_counts(devices_[ended.name], ended);
+}
+
+void carried_counters::keep(const pipeline::sink_status& ended) {
+  add_counts(sinks_[ended.name], ended);
+}
+
+void carried_counters::add_to(agent_snapshot& s) const {
+  for (auto& d : s.devices) {
+    if (const auto it = devices_.find(d.name); it != devices_.end()) {
+      add_counts(d, it->second);
+    }
+  }
+  for (auto& k : s.sinks) {
+    const auto it = sinks_.find(k.name);
+    if (it == sinks_.end()) {
+      continue;
+    }
+    k.latency += it->second.latency;
+    // Only to counters the running sink reports: one of another type has counters of its own.
+    for (auto& g : k.gauges) {
+      for (const auto& kept : it->second.gauges) {
+        if (g.counter && kept.name == g.name) {
+          g.value += kept.value;
+        }
+      }
+    }
+  }
+}
+
 agent_snapshot take_snapshot(collector& agent, pipeline::delivery_thread& delivery,
-                             event_queue& queue) {
+                             event_queue& queue, const carried_counters& carried) {
   agent_snapshot s;
   s.devices = agent.metrics();
   s.sinks = delivery.status();
+  carried.add_to(s);
   for (const auto& sink : s.sinks) {
     s.sink_backlog.push_back(queue.span_after(sink.cursor));
   }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "agent/app/collector.hpp"
@@ -22,9 +24,26 @@ struct agent_snapshot {
   std::uint64_t max_fds = 0;                ///< its soft RLIMIT_NOFILE
 };
 
-/// Reads the snapshot from the running agent.
+/// The counters of the devices and sinks that ran before in this process: a device or a sink
+/// a reload stopped and started again, or every one at a reload that restarts everything.
+/// /metrics adds them to the running ones' by name, so a counter does not go back while the
+/// process runs. The sinks' delivery counters need none of this: the state store keeps them
+/// with the cursors.
+class carried_counters {
+ public:
+  void keep(const device_metrics& ended);
+  void keep(const pipeline::sink_status& ended);
+  /// Adds what was kept to the devices and sinks of `s` of the same names.
+  void add_to(agent_snapshot& s) const;
+
+ private:
+  std::map<std::string, device_metrics, std::less<>> devices_;
+  std::map<std::string, pipeline::sink_status, std::less<>> sinks_;
+};
+
+/// Reads the snapshot from the running agent, with the counters carried from before.
 agent_snapshot take_snapshot(collector& agent, pipeline::delivery_thread& delivery,
-                             event_queue& queue);
+                             event_queue& queue, const carried_counters& carried);
 
 /// /metrics: Prometheus text, every name `qsanfwd_*` with HELP and TYPE.
 ops::reply metrics_reply(const agent_snapshot& s);

@@ -1,9 +1,6 @@
-#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <map>
-#include <string_view>
 
 #include "agent/app/collector.hpp"
 #include "agent/app/command_support.hpp"
@@ -14,6 +11,7 @@
 #include "agent/app/service_notifier.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/pipeline/delivery_thread.hpp"
+#include "config/changes.hpp"
 #include "sinks/registry.hpp"
 
 namespace qsanfwd::app {
@@ -108,39 +106,16 @@ void take_requests(asio::io_context& io, collector& agent, pipeline::delivery_th
   }
 }
 
-/// Whether `a` and `b` differ in their devices alone (the devices, where they come from, the
-/// shard): such a reload is applied device by device, the rest running on.
-bool only_devices_differ(const config::agent_config& a, const config::agent_config& b) {
-  auto rest_of = [](nlohmann::ordered_json effective) {
-    for (const char* key : {"devices", "devices_dir", "inventory", "shard"}) {
-      effective.erase(key);
-    }
-    return effective;
-  };
-  return rest_of(a.effective) == rest_of(b.effective);
-}
-
-/// Whether a device's password differs: the effective configuration shows each as "***", so a
-/// new password (in the file, its variable or its password_file) would pass unseen there.
-bool passwords_differ(const config::agent_config& a, const config::agent_config& b) {
-  std::map<std::string_view, const secret*> before;
-  for (const auto& d : a.devices) {
-    before[d.name] = &d.password;
-  }
-  return std::any_of(b.devices.begin(), b.devices.end(), [&](const config::device_config& d) {
-    const auto it = before.find(d.name);
-    return it != before.end() && *it->second != d.password;
-  });
-}
-
 /// Runs the collector and the dispatcher built from `cfg` until SIGTERM or SIGINT (stopped), or
-/// until SIGHUP brings a valid configuration changed beyond its devices (reload, with `next`
-/// set). Either way the sinks get shutdown_timeout to finish and everything undelivered stays
-/// queued, so the next generation resumes from the same checkpoints and cursors. A SIGHUP that
-/// changes devices only is applied to them alone (collector::reconfigure), and `cfg` becomes
-/// the new configuration. Throws on a start-up failure.
+/// until SIGHUP brings a valid configuration changed beyond its devices and sinks (reload, with
+/// `next` set). Either way the sinks get shutdown_timeout to finish and everything undelivered
+/// stays queued, so the next generation resumes from the same checkpoints and cursors. A SIGHUP
+/// that changes devices and sinks only is applied to them alone (delivery_thread::reconfigure,
+/// collector::reconfigure), and `cfg` becomes the new configuration. The counters of what
+/// stopped go to `carried`. Throws on a start-up failure.
 generation_end run_generation(const common_options& opts, config::agent_config& cfg,
-                              state_store& store, std::optional<config::agent_config>& next) {
+                              state_store& store, carried_counters& carried,
+                              std::optional<config::agent_config>& next) {
   auto log = get_logger("agent");
   asio::io_context io;
   service_notifier notifier(io);
@@ -149,15 +124,18 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
   delivery.start();
   agent.on_appended([&] { delivery.notify_appended(); });
   agent.wait_for_room_with([&] { return delivery.wait_for_room(); });
+  agent.on_device_ended([&](const device_metrics& m) { carried.keep(m); });
   event_queue queue(store);
   std::unique_ptr<ops::http_api> api;
   if (!cfg.http_api_listen.empty()) {
     const auto where = *config::parse_host_port(cfg.http_api_listen, config::port_zero::allowed);
     api = std::make_unique<ops::http_api>(
         io.get_executor(), where,
-        ops::routes{
-            {"/metrics", [&] { return metrics_reply(take_snapshot(agent, delivery, queue)); }},
-            {"/healthz", [&] { return healthz_reply(take_snapshot(agent, delivery, queue)); }}});
+        ops::routes{{"/metrics",
+                     [&] { return metrics_reply(take_snapshot(agent, delivery, queue, carried)); }},
+                    {"/healthz", [&] {
+                       return healthz_reply(take_snapshot(agent, delivery, queue, carried));
+                     }}});
     api->start();
     log->info("HTTP API listening on {}:{} (/metrics, /healthz)", where.host, api->port());
   }
@@ -167,7 +145,9 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
   });
 
   auto end = generation_end::stopped;
+  bool stopping = false;
   const auto shut_down = [&] {
+    stopping = true;
     notifier.stopping();
     requests.stop();
     if (api) {
@@ -187,41 +167,83 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
     shut_down();
   });
   asio::signal_set hangup(io, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_hangup =
-      [&](const boost::system::error_code& ec, int) {
-        if (ec) {
-          return;
-        }
-        notifier.reloading();
-        delivery.reopen();
-        next = reload_config(opts, cfg);
-        const bool changed =
-            next && (next->effective != cfg.effective || passwords_differ(cfg, *next));
-        if (changed && only_devices_differ(cfg, *next)) {
-          const auto c = agent.reconfigure(*next);
-          log->info(
-              "SIGHUP: devices added: {}; removed: {}; changed (restarting): {}; the other "
-              "{} device(s) and the sinks run on",
-              c.added.size(), c.removed.size(), c.changed.size(),
-              next->devices.size() - c.added.size() - c.changed.size());
-          cfg = *std::exchange(next, std::nullopt);
-          notifier.ready("running: " + std::to_string(cfg.devices.size()) + " device(s), " +
-                         std::to_string(cfg.sinks.size()) + " sink(s)");
-          hangup.async_wait(on_hangup);
-          return;
-        }
-        if (changed) {
-          log->info("SIGHUP: configuration changed; restarting devices and sinks");
-          signals.cancel();
-          end = generation_end::reload;
-          shut_down();
-          return;
-        }
-        log->info("SIGHUP: sink files reopened; configuration {}", next ? "unchanged" : "kept");
-        next.reset();
-        notifier.ready("running");
-        hangup.async_wait(on_hangup);
-      };
+  std::function<void(const boost::system::error_code&, int)> on_hangup;
+  const auto running_on = [&](const std::string& what) {
+    log->info("SIGHUP: sink files reopened; configuration {}", what);
+    next.reset();
+    notifier.ready("running: " + std::to_string(cfg.devices.size()) + " device(s), " +
+                   std::to_string(cfg.sinks.size()) + " sink(s)");
+    hangup.async_wait(on_hangup);
+  };
+  // The sinks first: one that cannot start leaves the whole configuration as it ran.
+  const auto sinks_reconfigured = [&](const std::exception_ptr& e,
+                                      const std::vector<pipeline::sink_status>& ended,
+                                      const config::block_changes& sinks) {
+    if (stopping) {
+      return;
+    }
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const store_error& x) {
+        // After some lanes stopped: only a restart from `next` leaves every sink as configured.
+        log->error("SIGHUP: applying the sinks failed: {}; restarting devices and sinks", x.what());
+        signals.cancel();
+        end = generation_end::reload;
+        shut_down();
+        return;
+      } catch (const std::exception& x) {
+        log->error("SIGHUP: a sink of the new configuration cannot start: {}", x.what());
+      }
+      running_on("kept");
+      return;
+    }
+    for (const auto& k : ended) {
+      carried.keep(k);
+    }
+    const auto d = agent.reconfigure(*next);
+    log->info(
+        "SIGHUP: devices added: {}; removed: {}; changed (restarting): {}; the other {} "
+        "device(s) run on",
+        d.added.size(), d.removed.size(), d.changed.size(),
+        next->devices.size() - d.added.size() - d.changed.size());
+    log->info(
+        "SIGHUP: sinks added: {}; removed: {}; changed (restarting): {}; the other {} sink(s) "
+        "run on",
+        sinks.added.size(), sinks.removed.size(), sinks.changed.size(),
+        next->sinks.size() - sinks.added.size() - sinks.changed.size());
+    cfg = *std::exchange(next, std::nullopt);
+    running_on("applied");
+  };
+  on_hangup = [&](const boost::system::error_code& ec, int) {
+    if (ec) {
+      return;
+    }
+    notifier.reloading();
+    delivery.reopen();
+    next = reload_config(opts, cfg);
+    if (!next) {
+      running_on("kept");
+      return;
+    }
+    if (!config::only_devices_and_sinks_differ(cfg, *next)) {
+      log->info("SIGHUP: configuration changed; restarting devices and sinks");
+      signals.cancel();
+      end = generation_end::reload;
+      shut_down();
+      return;
+    }
+    auto sinks = config::sink_changes(cfg, *next);
+    if (sinks.empty() && config::device_changes(cfg, *next).empty()) {
+      running_on("unchanged");
+      return;
+    }
+    asio::co_spawn(
+        io, delivery.reconfigure(next->sinks, sinks, cfg.shutdown_timeout),
+        [&, sinks](const std::exception_ptr& e, const std::vector<pipeline::sink_status>& ended) {
+          sinks_reconfigured(e, ended, sinks);
+        });
+  };
   hangup.async_wait(on_hangup);
   agent.start();
   // After the devices are up: a waiting request may be for one of them.
@@ -231,6 +253,12 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
   notifier.ready("running: " + std::to_string(cfg.devices.size()) + " device(s), " +
                  std::to_string(cfg.sinks.size()) + " sink(s)");
   io.run();
+  for (const auto& m : agent.metrics()) {
+    carried.keep(m);
+  }
+  for (const auto& k : delivery.status()) {
+    carried.keep(k);
+  }
   return end;
 }
 
@@ -253,10 +281,12 @@ int run_command(const common_options& opts) {
   // The configuration that last ran well: a reloaded one that fails to start (a certificate
   // file that cannot be read, say) falls back to it rather than ending the agent.
   std::optional<config::agent_config> previous;
+  // Outlives the generations: /metrics counts on across a reload that restarts everything.
+  carried_counters carried;
   for (;;) {
     std::optional<config::agent_config> next;
     try {
-      if (run_generation(opts, *cfg, *store, next) == generation_end::stopped) {
+      if (run_generation(opts, *cfg, *store, carried, next) == generation_end::stopped) {
         break;
       }
       previous = std::move(cfg);

@@ -94,4 +94,12 @@ void latency_histogram::observe(double seconds) {
   sum_ += seconds;
 }
 
+latency_histogram& latency_histogram::operator+=(const latency_histogram& other) {
+  for (std::size_t i = 0; i < std::size(counts_); ++i) {
+    counts_[i] += other.counts_[i];
+  }
+  sum_ += other.sum_;
+  return *this;
+}
+
 }  // namespace qsanfwd::ops

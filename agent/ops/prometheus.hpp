@@ -38,6 +38,8 @@ class latency_histogram {
   static constexpr double bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
   void observe(double seconds);
+  /// Adds what `other` observed (a sink's earlier lane, carried over a reload).
+  latency_histogram& operator+=(const latency_histogram& other);
   std::span<const std::uint64_t> counts() const { return counts_; }
   double sum() const { return sum_; }
 

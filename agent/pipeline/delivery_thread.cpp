@@ -1,5 +1,6 @@
 #include "agent/pipeline/delivery_thread.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -72,6 +73,44 @@ asio::awaitable<bool> delivery_thread::rewind(std::string sink) {
 
 asio::awaitable<bool> delivery_thread::rewind_here(std::string sink) {
   co_return dispatcher_.rewind(sink);
+}
+
+asio::awaitable<std::vector<sink_status>> delivery_thread::reconfigure(
+    std::vector<config::sink_config> next, config::block_changes changes,
+    duration shutdown_timeout) {
+  co_return co_await asio::co_spawn(
+      thread_.io(), reconfigure_here(std::move(next), std::move(changes), shutdown_timeout),
+      asio::use_awaitable);
+}
+
+asio::awaitable<std::vector<sink_status>> delivery_thread::reconfigure_here(
+    std::vector<config::sink_config> next, config::block_changes changes,
+    duration shutdown_timeout) {
+  const auto named = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  std::vector<config::sink_config> starting;
+  for (const auto& c : next) {
+    if (named(changes.added, c.name) || named(changes.changed, c.name)) {
+      starting.push_back(c);
+    }
+  }
+  // Built first: a sink that cannot start (an unreadable certificate) leaves the others as
+  // they were.
+  auto routes = make_routes(thread_.io().get_executor(), starting);
+  auto stopping = changes.removed;
+  stopping.insert(stopping.end(), changes.changed.begin(), changes.changed.end());
+  auto ended = co_await dispatcher_.remove(std::move(stopping), shutdown_timeout);
+  for (const auto& name : changes.removed) {
+    dispatcher_.forget(name);
+  }
+  for (auto& r : routes) {
+    dispatcher_.add(std::move(r));
+  }
+  if (!next.empty()) {
+    dispatcher_.set_device_fields(next.front().shape.devices);
+  }
+  co_return ended;
 }
 
 asio::awaitable<void> delivery_thread::stop(duration shutdown_timeout) {

@@ -11,6 +11,7 @@
 
 #include "agent/pipeline/dispatcher.hpp"
 #include "agent/store/connection_thread.hpp"
+#include "config/changes.hpp"
 
 namespace qsanfwd::pipeline {
 
@@ -52,6 +53,14 @@ class delivery_thread {
   boost::asio::awaitable<void> wait_for_room();
   /// Reopens every sink (SIGHUP), on the delivery thread.
   void reopen();
+  /// Applies a reload's sinks on the delivery thread, the others running on: builds the sinks
+  /// `changes` adds or changes from `next` (throws, having changed nothing, when one cannot be
+  /// built), stops the removed and changed ones (dispatcher::remove), drops the removed ones'
+  /// cursors, starts the added and changed ones (a changed one from its cursor), and hands
+  /// every lane the devices' fields. Returns the status of the lanes it stopped, as they ended.
+  boost::asio::awaitable<std::vector<sink_status>> reconfigure(
+      std::vector<config::sink_config> next, config::block_changes changes,
+      duration shutdown_timeout);
   /// dispatcher::rewind() on the delivery thread; false when no sink has that name.
   boost::asio::awaitable<bool> rewind(std::string sink);
   /// dispatcher::stop() on the delivery thread, then ends and joins it. Never throws.
@@ -65,6 +74,9 @@ class delivery_thread {
 
  private:
   boost::asio::awaitable<bool> rewind_here(std::string sink);
+  boost::asio::awaitable<std::vector<sink_status>> reconfigure_here(
+      std::vector<config::sink_config> next, config::block_changes changes,
+      duration shutdown_timeout);
 
   boost::asio::any_io_executor agent_;
   connection_thread thread_;

@@ -58,8 +58,11 @@ struct dispatcher::lane {
   bool idle = false;                 ///< waiting for events: notify_appended wakes it
   batch_fill filling;                ///< while idle
   batch_timer timer;
-  pace bucket;          ///< `rate_limit`: a batch waits here for its tokens
-  bool paused = false;  ///< in backoff or a Retry-After wait: reopen() (SIGHUP) wakes it
+  pace bucket;            ///< `rate_limit`: a batch waits here for its tokens
+  bool paused = false;    ///< in backoff or a Retry-After wait: reopen() (SIGHUP) wakes it
+  bool running = false;   ///< its delivery coroutine has not ended
+  bool stopping = false;  ///< takes no new batch (stop(), remove())
+  bool closed = false;    ///< its sink is closed, or being closed
   bool retrying = false;
   bool capped_retry_after = false;  ///< said so since the last delivery
   bool dropping = false;
@@ -83,8 +86,7 @@ dispatcher::dispatcher(asio::any_io_executor ex, state_store& store, std::vector
       queue_(store),
       log_(get_logger("pipeline")),
       durable_(store.database()),
-      room_(ex),
-      done_(ex) {
+      room_(ex) {
   room_.expires_at(clock::time_point::max());
   for (auto& r : routes) {
     lanes_.push_back(std::make_unique<lane>(ex, std::move(r)));
@@ -112,8 +114,7 @@ void dispatcher::start() {
   }
   seen_seq_ = queue_.last_seq();
   for (auto& l : lanes_) {
-    const auto from = l->cfg.start_at == config::sink_start::end ? seen_seq_ : 0;
-    l->totals = queue_.ensure_cursor(l->cfg.name, from);
+    open_cursor(*l);
   }
   queue_.delete_through(min_cursor());
   tx.commit();
@@ -121,21 +122,91 @@ void dispatcher::start() {
   // That commit synced the WAL, and with it every event before it.
   durable_.synced_through(seen_seq_);
   for (auto& l : lanes_) {
-    l->pending_bytes = queue_.span_after(l->totals.seq).bytes;
-    log_->info("sink {}: starting after event {} ({} bytes queued for it)", l->cfg.name,
-               l->totals.seq, l->pending_bytes);
+    launch(*l);
   }
+}
+
+void dispatcher::open_cursor(lane& l) {
+  const auto from = l.cfg.start_at == config::sink_start::end ? seen_seq_ : 0;
+  l.totals = queue_.ensure_cursor(l.cfg.name, from);
+}
+
+void dispatcher::launch(lane& l) {
+  l.pending_bytes = queue_.span_after(l.totals.seq).bytes;
+  log_->info("sink {}: starting after event {} ({} bytes queued for it)", l.cfg.name, l.totals.seq,
+             l.pending_bytes);
+  if (must_drop_oldest(l.cfg.queue, l.pending_bytes)) {
+    drop_oldest(l);
+  }
+  l.running = true;
+  asio::co_spawn(ex_, run_lane(l),
+                 asio::bind_cancellation_slot(l.cancel.slot(), [this, &l](std::exception_ptr) {
+                   l.running = false;
+                   for (auto* waiting : ending_waits_) {
+                     waiting->cancel();
+                   }
+                 }));
+}
+
+void dispatcher::add(route r) {
+  if (stopping_) {
+    return;
+  }
+  // What was appended before counts as before this lane (start_at "end").
+  account_new();
+  auto added = std::make_unique<lane>(ex_, std::move(r));
+  auto& l = *added;
+  l.target->report_to([this](const event& e) { queue_report(e); });
+  auto tx = store_.begin();
+  open_cursor(l);
+  tx.commit(sqlite::durability::deferred);
+  lanes_.push_back(std::move(added));
+  launch(l);
+  // A lane with room to spare may be what collection waits for no longer (or now must).
+  note_room();
+}
+
+asio::awaitable<std::vector<sink_status>> dispatcher::remove(std::vector<std::string> sinks,
+                                                             duration shutdown_timeout) {
+  std::vector<sink_status> ended;
+  if (stopping_) {
+    co_return ended;
+  }
+  std::vector<lane*> which;
   for (auto& l : lanes_) {
-    if (must_drop_oldest(l->cfg.queue, l->pending_bytes)) {
-      drop_oldest(*l);
+    if (std::find(sinks.begin(), sinks.end(), l->cfg.name) != sinks.end()) {
+      which.push_back(l.get());
     }
-    ++running_;
-    asio::co_spawn(ex_, run_lane(*l),
-                   asio::bind_cancellation_slot(l->cancel.slot(), [this](std::exception_ptr) {
-                     if (--running_ == 0) {
-                       done_.cancel();
-                     }
-                   }));
+  }
+  co_await stop_lanes(which, shutdown_timeout);
+  if (stopping_) {
+    co_return ended;  // stop() began meanwhile and refers to every lane: they go with it
+  }
+  for (auto* gone : which) {
+    ended.push_back(status_of(*gone));
+    const auto it = std::find_if(lanes_.begin(), lanes_.end(),
+                                 [gone](const auto& l) { return l.get() == gone; });
+    if (gone->running) {
+      abandoned_.push_back(std::move(*it));
+    }
+    lanes_.erase(it);
+  }
+  note_room();
+  co_return ended;
+}
+
+void dispatcher::forget(std::string_view sink) {
+  auto tx = store_.begin();
+  queue_.drop_cursor(sink);
+  queue_.delete_through(min_cursor());
+  tx.commit(sqlite::durability::deferred);
+  store_.give_back_free_pages();
+  log_->info("sink {} is no longer configured: its cursor is dropped", sink);
+}
+
+void dispatcher::set_device_fields(const std::map<std::string, field_list, std::less<>>& fields) {
+  for (auto& l : lanes_) {
+    l->cfg.shape.devices = fields;
   }
 }
 
@@ -221,47 +292,86 @@ asio::awaitable<void> dispatcher::stop(duration shutdown_timeout) {
   if (std::exchange(stopping_, true)) {
     co_return;
   }
+  room_.cancel();
+  std::vector<lane*> all;
   for (auto& l : lanes_) {
+    all.push_back(l.get());
+  }
+  co_await stop_lanes(all, shutdown_timeout);
+  log_->info("delivery stopped");
+}
+
+asio::awaitable<void> dispatcher::stop_lanes(std::vector<lane*> which, duration shutdown_timeout) {
+  for (auto* l : which) {
+    l->stopping = true;
     l->wake.cancel();
   }
-  room_.cancel();
-  if (running_ > 0) {
-    done_.expires_after(shutdown_timeout);
-    co_await done_.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-  if (running_ > 0) {
+  if (!co_await wait_ended(which, clock::now() + shutdown_timeout)) {
+    const auto running =
+        std::count_if(which.begin(), which.end(), [](lane* l) { return l->running; });
     log_->warn("{} deliveries still in flight after {}: cancelled, their events stay queued",
-               running_, format_duration(shutdown_timeout));
-    for (auto& l : lanes_) {
+               running, format_duration(shutdown_timeout));
+    for (auto* l : which) {
       l->cancel.emit(asio::cancellation_type::terminal);
     }
     // A sink that ignores cancellation is not waited for beyond this.
-    done_.expires_after(std::chrono::seconds(1));
-    co_await done_.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await wait_ended(which, clock::now() + std::chrono::seconds(1));
   }
-  for (auto& l : lanes_) {
+  for (auto* l : which) {
+    if (std::exchange(l->closed, true)) {
+      continue;  // a reload's remove() and stop() may both stop a lane
+    }
     try {
       co_await l->target->close();
     } catch (const std::exception& e) {
       l->log->warn("closing failed: {}", e.what());
     }
   }
-  log_->info("delivery stopped");
+}
+
+asio::awaitable<bool> dispatcher::wait_ended(const std::vector<lane*>& which,
+                                             clock::time_point deadline) {
+  const auto any_running = [&] {
+    return std::any_of(which.begin(), which.end(), [](lane* l) { return l->running; });
+  };
+  // A timer of its own: stop() and a reload's remove() may wait at once.
+  asio::steady_timer timer(ex_, deadline);
+  ending_waits_.insert(&timer);
+  // Also when the coroutine is destroyed unfinished (an abandoned delivery thread).
+  const std::unique_ptr<asio::steady_timer, std::function<void(asio::steady_timer*)>> enrolled(
+      &timer, [this](asio::steady_timer* t) { ending_waits_.erase(t); });
+  while (any_running() && clock::now() < deadline) {
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return !any_running();
 }
 
 std::vector<sink_status> dispatcher::status() const {
   std::vector<sink_status> out;
   for (const auto& l : lanes_) {
-    const auto& t = l->totals;
-    out.push_back(sink_status{l->cfg.name, t.seq, l->pending_bytes, t.delivered,
-                              t.retried + l->unsaved_retries, t.rejected, t.dropped, t.filtered,
-                              l->retrying, l->last_error, l->latency, l->target->gauges()});
+    out.push_back(status_of(*l));
   }
   return out;
 }
 
+sink_status dispatcher::status_of(const lane& l) {
+  const auto& t = l.totals;
+  return sink_status{l.cfg.name,
+                     t.seq,
+                     l.pending_bytes,
+                     t.delivered,
+                     t.retried + l.unsaved_retries,
+                     t.rejected,
+                     t.dropped,
+                     t.filtered,
+                     l.retrying,
+                     l.last_error,
+                     l.latency,
+                     l.target->gauges()};
+}
+
 asio::awaitable<void> dispatcher::run_lane(lane& l) {
-  while (!stopping_) {
+  while (!l.stopping) {
     if (std::exchange(l.rewind, false)) {
       apply_rewind(l);
     }
@@ -309,7 +419,7 @@ asio::awaitable<bool> dispatcher::wait_for_pace(lane& l, std::size_t events) {
     // Not `paused`: SIGHUP cuts a backoff short, not the pace. stop() cancels this too.
     l.wake.expires_at(*ready);
     co_await l.wake.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (stopping_) {
+    if (l.stopping) {
       co_return false;
     }
   }
@@ -333,7 +443,7 @@ asio::awaitable<sinks::delivery> dispatcher::ask_sink(lane& l,
     l.latency.observe(std::chrono::duration<double>(clock::now() - started).count());
     co_return d;
   } catch (const boost::system::system_error& e) {
-    if (stopping_ && e.code() == asio::error::operation_aborted) {
+    if (l.stopping && e.code() == asio::error::operation_aborted) {
       throw;
     }
     co_return sinks::delivery::retry(std::string("sink failed: ") + e.what());
@@ -370,11 +480,11 @@ asio::awaitable<void> dispatcher::deliver_batch(lane& l, routed_batch batch) {
     }
     ++l.unsaved_retries;
     note_retry(l, d.reason.empty() ? std::string("the sink asked to retry") : d.reason);
-    if (stopping_) {
+    if (l.stopping) {
       co_return;
     }
     co_await pause(l, retry_wait(l, d.retry_after));
-    if (stopping_) {
+    if (l.stopping) {
       co_return;
     }
   }
@@ -427,7 +537,7 @@ asio::awaitable<bool> dispatcher::record_move(lane& l, std::int64_t last, const 
     // Delivered but not recorded: the cursor write is retried; after a crash instead the batch
     // would be sent again, which at-least-once allows.
     note_retry(l, failed);
-    if (stopping_) {
+    if (l.stopping) {
       co_return false;
     }
     // The store, not the destination, failed: tried again within seconds of room returning,

@@ -6,7 +6,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,9 @@ struct sink_status {
 /// drop_oldest`, which counts what it skips and says so with an agent event in the queue. What
 /// a sink reports of its own (the file sink's seals) is queued as it is reported.
 ///
+/// A reload changes lanes one by one (add(), remove(), forget()): the other sinks keep their
+/// connections, cursors and counters.
+///
 /// Single-threaded: every member is called on the io_context's thread, never from inside an
 /// open transaction. The dispatcher must outlive the io_context's run (its coroutines refer to
 /// it); `co_await stop(...)` before destroying it.
@@ -81,6 +86,22 @@ class dispatcher {
   /// sink needs, and spawns one delivery coroutine per sink. Throws store_error (a start-up
   /// failure).
   void start();
+
+  /// Starts a lane for `r` while the others run (a reload added or changed the sink): from its
+  /// cursor when it has one (a changed sink resumes where it stopped), else as start() would
+  /// create it (`start_at`). Call after start(); does nothing once stopping. Throws store_error.
+  void add(route r);
+  /// Stops the lanes of `sinks` as stop() stops every lane (in-flight deliveries get
+  /// `shutdown_timeout`, then are cancelled; the sinks are closed) and removes them, the others
+  /// running on. Their cursors stay: add() resumes from them, forget() drops them. Returns their
+  /// status as they ended. Never throws.
+  boost::asio::awaitable<std::vector<sink_status>> remove(std::vector<std::string> sinks,
+                                                          duration shutdown_timeout);
+  /// Drops the cursor of `sink`, which has no lane (a reload removed it), so what only it still
+  /// needed leaves the queue and no longer holds collection back. Throws store_error.
+  void forget(std::string_view sink);
+  /// The devices' `fields` every lane adds to their events (a reload changed them).
+  void set_device_fields(const std::map<std::string, field_list, std::less<>>& fields);
 
   /// Call after each commit that appended events: wakes sinks waiting for events and applies
   /// the queue limits. Returns has_room(). Never throws.
@@ -109,6 +130,16 @@ class dispatcher {
  private:
   struct lane;
 
+  static sink_status status_of(const lane& l);
+  /// Creates the cursor of `l` unless it has one, and reads it (in the caller's transaction).
+  void open_cursor(lane& l);
+  /// Counts what is queued for `l` and spawns its delivery coroutine.
+  void launch(lane& l);
+  /// Stops `which` (see remove()) and closes their sinks, each once.
+  boost::asio::awaitable<void> stop_lanes(std::vector<lane*> which, duration shutdown_timeout);
+  /// Returns true once every lane of `which` has ended, false at `deadline`.
+  boost::asio::awaitable<bool> wait_ended(const std::vector<lane*>& which,
+                                          std::chrono::steady_clock::time_point deadline);
   boost::asio::awaitable<void> run_lane(lane& l);
   /// Idle until `wait.until`, or sooner when notify_appended finds the batch filled, a drop
   /// moves the lane's cursor, or stop().
@@ -152,10 +183,12 @@ class dispatcher {
   std::shared_ptr<spdlog::logger> log_;
   durability_sync durable_;  ///< sinks read only what survives a power cut
   std::vector<std::unique_ptr<lane>> lanes_;
+  /// Removed lanes whose sink ignored cancellation: their coroutines still refer to them.
+  std::vector<std::unique_ptr<lane>> abandoned_;
   boost::asio::steady_timer room_;  ///< never expires; cancelled when room may have appeared
-  boost::asio::steady_timer done_;  ///< stop() waits on it for the lanes to end
-  std::int64_t seen_seq_ = 0;       ///< events up to here are counted in pending_bytes
-  int running_ = 0;
+  /// The timers of wait_ended() calls under way: cancelled whenever a lane ends.
+  std::set<boost::asio::steady_timer*> ending_waits_;
+  std::int64_t seen_seq_ = 0;  ///< events up to here are counted in pending_bytes
   bool started_ = false;
   bool stopping_ = false;
   bool blocked_ = false;

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -15,13 +16,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
+#include "agent/core/event.hpp"
 #include "agent/core/time.hpp"
 #include "agent/ops/process_stats.hpp"
 #include "sim/simulator.hpp"
+#include "tests/sinks/http/recording_server.hpp"
 #include "tests/support/archive.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -125,15 +129,19 @@ std::string config_text(const test::temp_dir& dir, std::uint16_t array_port,
   })";
 }
 
-std::uint16_t api_port(const std::filesystem::path& log) {
+/// The port of the agent's `nth` "HTTP API listening" line (one per start of its pipeline), once
+/// it is in `log`; 0 if it is not within 20 s.
+std::uint16_t api_port(const std::filesystem::path& log, std::size_t nth = 1) {
   static const std::regex listening(R"(HTTP API listening on 127\.0\.0\.1:(\d+))");
-  std::smatch m;
   std::uint16_t port = 0;
   test::wait_until(
       [&] {
         const auto text = test::read_file(log);
-        if (std::regex_search(text, m, listening)) {
-          port = static_cast<std::uint16_t>(std::stoi(m[1]));
+        std::size_t seen = 0;
+        for (std::sregex_iterator m(text.begin(), text.end(), listening), end; m != end; ++m) {
+          if (++seen == nth) {
+            port = static_cast<std::uint16_t>(std::stoi((*m)[1]));
+          }
         }
         return port != 0;
       },
@@ -461,6 +469,144 @@ TEST_F(operations, sighup_applies_a_good_config_and_keeps_running_on_a_bad_one) 
   EXPECT_TRUE(test::wait_until([&] { return test::read_archive(copy).lines.size() > before; }, 20s))
       << "delivery stopped after a bad reload";
   EXPECT_TRUE(agent.running());
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+}
+
+/// How often each log event's id arrived, from JSON lines (a file sink's, an ndjson body).
+void count_log_ids(const std::string& lines, std::map<std::string, int>& seen) {
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);) {
+    if (const auto e = event_from_json(line); e.kind == event_kind::log) {
+      ++seen[e.id];
+    }
+  }
+}
+
+std::map<std::string, int> log_ids(const test::recording_server& receiver) {
+  std::map<std::string, int> seen;
+  for (const auto& r : receiver.requests()) {
+    count_log_ids(r.body, seen);
+  }
+  return seen;
+}
+
+std::map<std::string, int> log_ids(const std::filesystem::path& file) {
+  std::map<std::string, int> seen;
+  count_log_ids(std::filesystem::exists(file) ? test::read_file(file) : "", seen);
+  return seen;
+}
+
+bool each_once(const std::map<std::string, int>& seen, std::size_t expected) {
+  return seen.size() == expected &&
+         std::all_of(seen.begin(), seen.end(), [](const auto& s) { return s.second == 1; });
+}
+
+// Issue 28: a SIGHUP that edits one sink (its bearer token alone), removes one and adds one
+// restarts those three lanes only; a reload beyond devices and sinks restarts everything, and
+// /metrics counts on across both.
+TEST(sink_reload, touches_only_the_sinks_it_changes_and_metrics_count_on) {
+  test::temp_dir dir;
+  sim::options o;
+  o.password = "password";
+  o.backlog = 300;
+  o.backlog_per_second = 50;
+  sim::running_simulator array(o);
+  test::recording_server siem;    // untouched
+  test::recording_server edited;  // its token changes
+  const auto archive = dir / "archive.jsonl";
+  const auto added = dir / "added.jsonl";
+  const auto config = dir / "config.json";
+  const auto http_sink = [](const std::string& name, const test::recording_server& to,
+                            const std::string& token) {
+    return R"({"name": ")" + name + R"(", "type": "http", "url": ")" + to.url("/ingest") +
+           R"(", "auth": {"bearer": ")" + token + R"("}, "batch": {"max_delay": "100ms"}})";
+  };
+  const auto file_sink = [](const std::string& name, const std::filesystem::path& path) {
+    return R"({"name": ")" + name + R"(", "type": "file", "path": ")" + path.string() +
+           R"(", "batch": {"max_delay": "100ms"}})";
+  };
+  const auto write_config = [&](const std::string& sinks, const std::string& timeout) {
+    test::write_file(config, R"({"state_dir": ")" + (dir / "state").string() +
+                                 R"(", "http_api": {"listen": "127.0.0.1:0"},
+      "shutdown_timeout": ")" + timeout +
+                                 R"(",
+      "devices": [{"name": "array-01", "url": "http://127.0.0.1:)" +
+                                 std::to_string(array.port()) +
+                                 R"(", "username": "admin", "password": "password",
+                   "logs": {"interval": "1s"}, "health": {"interval": "1s"}}],
+      "sinks": [)" + sinks + "]}");
+  };
+  const auto kept = file_sink("archive", archive) + "," + http_sink("siem", siem, "siem-tok");
+  write_config(kept + "," + http_sink("edited", edited, "tok-1") + "," +
+                   file_sink("removed", dir / "removed.jsonl"),
+               "2s");
+  const auto log = dir / "agent.txt";
+  test::child_process agent(test::qsanfwd_binary(), {"run", "-c", config.string()}, log);
+  auto port = api_port(log);
+  ASSERT_NE(port, 0) << test::read_file(log);
+  const auto all_once = [&](std::size_t n) {
+    return each_once(log_ids(archive), n) && each_once(log_ids(siem), n) &&
+           each_once(log_ids(edited), n);
+  };
+  ASSERT_TRUE(test::wait_until([&] { return all_once(300); }, 30s)) << test::read_file(log);
+  const auto sessions = [&] { return array->stats().logins + array->stats().refreshes; };
+  const auto logins = sessions();
+  const auto siem_connections = siem.connections();
+  const auto first = get(port, "/metrics").body;
+  const std::string siem_delivered = "qsanfwd_sink_events_delivered_total{sink=\"siem\"}";
+  const std::string siem_answers = "qsanfwd_sink_request_duration_seconds_count{sink=\"siem\"}";
+  const std::string queued = "qsanfwd_log_lines_queued_total{device=\"array-01\"}";
+  ASSERT_GT(sample(first, siem_answers), 0) << first;
+
+  write_config(kept + "," + http_sink("edited", edited, "tok-2") + "," + file_sink("added", added),
+               "2s");
+  agent.kill(SIGHUP);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::read_file(log).find(
+                   "SIGHUP: sinks added: 1; removed: 1; changed "
+                   "(restarting): 1; the other 2 sink(s) run on") != std::string::npos;
+      },
+      10s))
+      << test::read_file(log);
+  array->add_logs(50);
+  ASSERT_TRUE(test::wait_until([&] { return all_once(350) && log_ids(added).size() == 50; }, 30s))
+      << test::read_file(log);
+  EXPECT_TRUE(each_once(log_ids(added), 50)) << "an added sink starts with new events";
+  // SIGHUP reopens every sink's connection (README: for logrotate), once; it restarts none.
+  EXPECT_LE(siem.connections(), siem_connections + 1);
+  EXPECT_EQ(sessions(), logins) << "the device kept its session";
+  EXPECT_EQ(edited.requests().back().header("authorization"), "Bearer tok-2");
+  const auto text = test::read_file(log);
+  const auto once = [&](const std::string& line) {
+    const auto at = text.find(line);
+    return at != std::string::npos && text.find(line, at + 1) == std::string::npos;
+  };
+  EXPECT_TRUE(once("HTTP API listening")) << "the HTTP API ran on";
+  EXPECT_TRUE(once("sink siem: starting after")) << text;
+  EXPECT_TRUE(once("sink archive: starting after")) << text;
+  EXPECT_FALSE(once("sink edited: starting after")) << "it started again";
+  const auto second = get(port, "/metrics").body;
+  EXPECT_GT(sample(second, siem_delivered), sample(first, siem_delivered));
+  EXPECT_GT(sample(second, siem_answers), sample(first, siem_answers));
+  EXPECT_GT(sample(second, queued), sample(first, queued));
+  EXPECT_EQ(sample(second, "qsanfwd_sink_up{sink=\"removed\"}"), -1) << second;
+  EXPECT_EQ(test::read_file(log).find("restarting devices and sinks"), std::string::npos);
+
+  // Beyond devices and sinks: everything restarts, and the counters go on from where they were.
+  write_config(kept + "," + http_sink("edited", edited, "tok-2") + "," + file_sink("added", added),
+               "3s");
+  agent.kill(SIGHUP);
+  ASSERT_TRUE(test::wait_until([&] { return api_port(log, 2) != 0; }, 20s)) << test::read_file(log);
+  port = api_port(log, 2);
+  array->add_logs(10);
+  ASSERT_TRUE(test::wait_until([&] { return all_once(360); }, 30s)) << test::read_file(log);
+  const auto third = get(port, "/metrics").body;
+  const std::string requests = "qsanfwd_device_requests_total{device=\"array-01\"}";
+  EXPECT_GE(sample(third, siem_answers), sample(second, siem_answers)) << third;
+  EXPECT_GE(sample(third, queued), sample(second, queued) + 10) << third;
+  EXPECT_GE(sample(third, requests), sample(second, requests)) << third;
   agent.kill(SIGTERM);
   EXPECT_EQ(agent.wait(), 0);
 }

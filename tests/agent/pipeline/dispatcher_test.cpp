@@ -54,6 +54,27 @@ class dispatcher_test : public ::testing::Test {
     return {};
   }
 
+  /// dispatcher::remove(), run to its end.
+  std::vector<sink_status> remove(std::vector<std::string> names) {
+    std::vector<sink_status> ended;
+    bool done = false;
+    boost::asio::co_spawn(io_, dispatcher_->remove(std::move(names), duration{100}),
+                          [&](const std::exception_ptr&, std::vector<sink_status> s) {
+                            ended = std::move(s);
+                            done = true;
+                          });
+    EXPECT_TRUE(run_until(io_, [&] { return done; }));
+    return ended;
+  }
+
+  /// A recording sink of `cfg` added to the running dispatcher.
+  recording_sink* add_running(config::sink_config cfg) {
+    auto sink = std::make_unique<recording_sink>(cfg.name, io_.get_executor());
+    auto* raw = sink.get();
+    dispatcher_->add(route{std::move(cfg), std::move(sink)});
+    return raw;
+  }
+
   void stop() {
     bool stopped = false;
     boost::asio::co_spawn(io_, dispatcher_->stop(duration{100}),
@@ -320,6 +341,75 @@ TEST_F(dispatcher_test, new_sinks_start_at_the_end_or_the_oldest_and_removed_cur
   ASSERT_TRUE(run_until(io_, [&] { return at_end->messages.size() == 2; }));
   EXPECT_EQ(at_end->messages, messages(5, 7));
   ASSERT_TRUE(run_until(io_, [&] { return oldest->messages.size() == 7; }));
+}
+
+TEST_F(dispatcher_test, a_reload_removes_one_lane_and_adds_another_while_a_third_runs_on) {
+  append(0, 10);
+  auto* kept = add(fast_sink_config("kept", dir_));
+  auto* removed = add(fast_sink_config("removed", dir_));
+  removed->dead = true;
+  auto& d = start();
+  ASSERT_TRUE(run_until(io_, [&] { return kept->messages.size() == 10; }));
+  EXPECT_EQ(queue_.totals().events, 10);  // the dead sink holds them
+
+  const auto ended = remove({"removed"});
+  ASSERT_EQ(ended.size(), 1U);
+  EXPECT_EQ(ended[0].name, "removed");
+  d.forget("removed");
+  EXPECT_EQ(queue_.totals().events, 0) << "what only the removed sink needed is gone";
+  auto cfg = fast_sink_config("added", dir_);
+  cfg.start_at = config::sink_start::end;
+  auto* added = add_running(cfg);
+  append(10, 15);
+  d.notify_appended();
+  ASSERT_TRUE(
+      run_until(io_, [&] { return added->messages.size() == 5 && kept->messages.size() == 15; }));
+  EXPECT_EQ(added->messages, messages(10, 15)) << "an added sink starts with new events";
+  EXPECT_EQ(kept->messages, messages(0, 15)) << "the untouched lane ran on, nothing twice";
+  EXPECT_EQ(status_of("kept").delivered, 15);
+  std::vector<std::string> names;
+  for (const auto& c : queue_.cursors()) {
+    names.push_back(c.sink);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"added", "kept"}));
+}
+
+TEST_F(dispatcher_test, a_changed_sink_resumes_from_its_cursor_nothing_lost_or_doubled) {
+  append(0, 5);
+  auto* before = add(fast_sink_config("edited", dir_));
+  auto& d = start();
+  ASSERT_TRUE(run_until(io_, [&] { return before->messages.size() == 5; }));
+  before->delay = std::chrono::hours(1);  // the next batch hangs: remove() cancels it
+  append(5, 8);
+  d.notify_appended();
+  ASSERT_TRUE(run_until(io_, [&] { return before->calls == 2; }));
+  const auto ended = remove({"edited"});
+  ASSERT_EQ(ended.size(), 1U);
+  EXPECT_EQ(ended[0].delivered, 5);
+  EXPECT_EQ(queue_.totals().events, 3) << "the cancelled batch stays queued";
+  append(8, 10);
+  d.notify_appended();
+  auto* after = add_running(fast_sink_config("edited", dir_));
+  ASSERT_TRUE(run_until(io_, [&] { return after->messages.size() == 5; }));
+  EXPECT_EQ(after->messages, messages(5, 10));
+  EXPECT_EQ(status_of("edited").delivered, 10) << "the counters are the cursor's";
+}
+
+TEST_F(dispatcher_test, a_reload_hands_the_running_lanes_the_devices_new_fields) {
+  auto* sink = add(fast_sink_config("kept", dir_));
+  std::vector<field_list> seen;
+  sink->on_offer = [&](std::span<const queued_event> batch) {
+    for (const auto& e : batch) {
+      seen.push_back(e.fields().fields);
+    }
+  };
+  auto& d = start();
+  d.set_device_fields({{"array-01", {{"site", "north"}}}});
+  append(0, 1);
+  d.notify_appended();
+  ASSERT_TRUE(run_until(io_, [&] { return sink->messages.size() == 1; }));
+  ASSERT_EQ(seen.size(), 1U);
+  EXPECT_EQ(seen[0], (field_list{{"site", "north"}}));
 }
 
 TEST_F(dispatcher_test, stop_cancels_a_hanging_delivery_and_leaves_it_queued) {
