@@ -9,6 +9,7 @@
 # name the project's version and licence.
 #   container_test.sh SOURCE_DIR BUILD_DIR DEB_DIR WORK_DIR   (as root; else it skips)
 set -euo pipefail
+# shellcheck source=tests/packaging/throwaway_root.sh
 source "$(dirname "$0")/throwaway_root.sh"
 enter_namespaces "$@"
 shift

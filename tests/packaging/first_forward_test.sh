@@ -8,6 +8,7 @@
 # stops it and keeps the state, purging removes the state and log directories, not the user.
 #   first_forward_test.sh SOURCE_DIR BUILD_DIR DEB_DIR WORK_DIR   (as root; else it skips)
 set -euo pipefail
+# shellcheck source=tests/packaging/throwaway_root.sh
 source "$(dirname "$0")/throwaway_root.sh"
 enter_namespaces "$@"
 shift
@@ -67,7 +68,7 @@ grep -qx 'start qsanfwd.service' "$root/run/systemctl.calls" ||
 [[ -L "$root/etc/systemd/system/multi-user.target.wants/qsanfwd.service" ]] ||
   fail "installing did not enable the service"
 log="$root/var/log/qsan/array-01.log"
-has_backlog() { (($(cat "$log" 2>/dev/null | wc -l) >= backlog)); }
+has_backlog() { [[ -f "$log" ]] && (($(wc -l <"$log") >= backlog)); }
 wait_for 30 has_backlog ||
   { diagnose; fail "rsyslog has fewer than $backlog lines in /var/log/qsan/array-01.log after 30 s"; }
 echo "rsyslog wrote $(wc -l <"$log") lines, the first: $(head -n1 "$log")"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the package tests that install into a throw-away root. Call them as root through
 # enter_namespaces "$@" first: that runs the script again, with --inside, in mount and network
 # namespaces of its own (only loopback, up), which vanish when the script ends, with every mount
@@ -18,6 +19,7 @@ enter_namespaces() {
 }
 
 # make_throwaway_root DIR: sets root=DIR/root and layers=DIR/layers (a tmpfs for scratch files).
+# shellcheck disable=SC2034 # root and layers are for the scripts that source this
 make_throwaway_root() {
   command -v ip >/dev/null || fail "ip is missing (iproute2; .ci/setup.sh installs it)"
   ip link set lo up
