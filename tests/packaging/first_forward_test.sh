@@ -32,7 +32,8 @@ ip addr add 192.0.2.10/32 dev lo
 # As under systemd: the maintainer scripts enable, start, restart and stop through systemctl,
 # and no policy-rc.d forbids it (the host may have one, as Debian's container images do).
 mkdir -p "$root/run/systemd/system"
-mv "$root/usr/bin/systemctl" "$root/usr/bin/systemctl.real"
+# Without systemd's package, deb-systemd-helper makes the links itself and needs no real one.
+[[ ! -e "$root/usr/bin/systemctl" ]] || mv "$root/usr/bin/systemctl" "$root/usr/bin/systemctl.real"
 install -m 0755 "$(dirname "$0")/stub_systemctl.sh" "$root/usr/bin/systemctl"
 rm -f "$root/usr/sbin/policy-rc.d"
 # No man-db index rebuild on install: seconds, and nothing here reads it.
