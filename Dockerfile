@@ -1,35 +1,37 @@
-# qsanfwd in a container: built from this tree on Debian 12, run as an unprivileged user.
+# qsanfwd in a container: built from this tree on Debian 12, run as an unprivileged user with a
+# read-only root file system. Each RUN is a step of packaging/container/stage.sh, which
+# tests/packaging/container_test.sh runs too (CI cannot pull debian:12-slim to build the image).
 #   docker build -t qsanfwd .
-#   docker run -d --name qsanfwd -v /etc/qsanfwd:/etc/qsanfwd:ro -v qsanfwd-state:/var/lib/qsanfwd qsanfwd
+#   docker run -d --name qsanfwd --read-only --tmpfs /tmp -v /etc/qsanfwd:/etc/qsanfwd:ro \
+#     -v qsanfwd-state:/var/lib/qsanfwd -v qsanfwd-log:/var/log/qsanfwd qsanfwd
 #   docker run --rm -it qsanfwd demo          # the embedded simulated array
 FROM debian:12-slim AS build
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential cmake ninja-build pkg-config libboost1.81-dev libssl-dev nlohmann-json3-dev \
-      libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev libsystemd-dev \
-      librdkafka-dev \
- && rm -rf /var/lib/apt/lists/*
+COPY packaging/container/stage.sh /usr/local/bin/stage.sh
+RUN stage.sh build-deps
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
-      -DQSANFWD_BUILD_TESTS=OFF \
- && cmake --build /build --target qsanfwd \
- && DESTDIR=/out cmake --install /build --strip
+RUN stage.sh build /src /build /out
 
 FROM debian:12-slim
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates libssl3 libsqlite3-0 libspdlog1.10-fmt9 libfmt9 zlib1g libzstd1 libsystemd0 \
-      librdkafka1 \
- && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --user-group --home-dir /var/lib/qsanfwd --shell /usr/sbin/nologin qsanfwd \
- && install -d -o qsanfwd -g qsanfwd -m 0700 /var/lib/qsanfwd \
- && install -d -o qsanfwd -g qsanfwd -m 0750 /var/log/qsanfwd
+COPY packaging/container/stage.sh /usr/local/bin/stage.sh
+RUN stage.sh runtime-deps && stage.sh runtime-setup && rm /usr/local/bin/stage.sh
 COPY --from=build /out/usr/bin/qsanfwd /usr/bin/qsanfwd
-COPY --from=build --chown=root:qsanfwd /out/etc/qsanfwd/config.json /etc/qsanfwd/config.json
-USER qsanfwd:qsanfwd
+COPY --from=build --chown=root:10001 /out/etc/qsanfwd/config.json /etc/qsanfwd/config.json
+COPY packaging/container/healthcheck /usr/local/bin/qsanfwd-healthcheck
+LABEL org.opencontainers.image.title="qsanfwd" \
+      org.opencontainers.image.description="Log and event forwarder for QSAN storage arrays" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="docker.io/library/debian:12-slim"
+# Numeric, so that a runtime can check it is not root (Kubernetes' runAsNonRoot).
+USER 10001:10001
+# The state (queue, checkpoints, tokens) must outlive the container; the root file system can be
+# read-only (`--read-only --tmpfs /tmp`): the agent writes only these two.
 VOLUME ["/var/lib/qsanfwd", "/var/log/qsanfwd"]
 # /metrics and /healthz when the config sets http_api.listen to "0.0.0.0:9464".
 EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["/usr/local/bin/qsanfwd-healthcheck"]
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/qsanfwd"]
 CMD ["run", "-c", "/etc/qsanfwd/config.json"]

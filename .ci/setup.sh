@@ -6,13 +6,14 @@ set -euo pipefail
 QSANFWD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian 12 packages the build, the tests, the benchmarks and the fuzz targets (clang with
-# libFuzzer, whose runtime is in libclang-rt-14-dev) need.
+# libFuzzer, whose runtime is in libclang-rt-14-dev) need; iproute2 and sudo serve the package
+# tests' throw-away roots (tests/packaging), which run the README's `sudo` lines.
 QSANFWD_PACKAGES=(
   build-essential cmake ninja-build pkg-config lld
   libboost1.81-dev libssl-dev openssl nlohmann-json3-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev libsystemd-dev librdkafka-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  rsyslog rsyslog-gnutls procps
+  rsyslog rsyslog-gnutls procps iproute2 sudo
   clang libclang-rt-14-dev
 )
 
