@@ -7,7 +7,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config libboost1.81-dev libssl-dev nlohmann-json3-dev \
       libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev libsystemd-dev \
-      librdkafka-dev \
+      librdkafka-dev libyaml-cpp-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -20,7 +20,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates libssl3 libsqlite3-0 libspdlog1.10-fmt9 libfmt9 zlib1g libzstd1 libsystemd0 \
-      librdkafka1 \
+      librdkafka1 libyaml-cpp0.7 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/qsanfwd --shell /usr/sbin/nologin qsanfwd \
  && install -d -o qsanfwd -g qsanfwd -m 0700 /var/lib/qsanfwd \
