@@ -42,14 +42,19 @@ class tls_file_checker {
       return;
     }
     int certificates = 0;
+    int expired = 0;
     for (auto bio = memory_bio(*text); x509_ptr cert{PEM_read_bio_X509(bio.get(), nullptr,
                                                                        nullptr, nullptr)};) {
       ++certificates;
-      warn_if_expired("ca_file", file, *cert);
+      expired += has_expired(*cert) ? 1 : 0;
     }
     ERR_clear_error();  // the read past the last certificate fails, as it should
     if (certificates == 0) {
       error("ca_file", file, "holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+    } else if (expired == certificates) {
+      // A bundle may hold an expired root beside live ones; only a CA file of nothing but
+      // expired certificates can verify nothing.
+      warning("ca_file", file, "holds only certificates that have expired");
     }
   }
 
@@ -65,7 +70,9 @@ class tls_file_checker {
       error("cert_file", file, "holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
       return nullptr;
     }
-    warn_if_expired("cert_file", file, *cert);
+    if (has_expired(*cert)) {
+      warning("cert_file", file, "holds a certificate that has expired (" + subject(*cert) + ")");
+    }
     return cert;
   }
 
@@ -121,10 +128,8 @@ class tls_file_checker {
     return std::move(text).str();
   }
 
-  void warn_if_expired(const std::string& key, const std::string& file, const X509& cert) {
-    if (X509_cmp_current_time(X509_get0_notAfter(&cert)) < 0) {
-      warning(key, file, "holds a certificate that has expired (" + subject(cert) + ")");
-    }
+  static bool has_expired(const X509& cert) {
+    return X509_cmp_current_time(X509_get0_notAfter(&cert)) < 0;
   }
 
   void warn_if_readable_by_others(const std::string& file) {
