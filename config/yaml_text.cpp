@@ -106,6 +106,9 @@ class yaml_to_json final : public YAML::EventHandler {
                 const std::string& text) override {
     if (expects_key()) {
       take_key(mark, tag, text);
+      if (anchor != 0) {
+        anchors_[anchor] = {json(text), 1};  // an alias may name a key
+      }
       return;
     }
     const auto pointer = start_value(mark);

@@ -143,6 +143,7 @@ TEST(yaml_text, aliases_copy_the_anchored_value) {
   EXPECT_EQ(yaml("tls: &corp {ca_file: /etc/ca.pem}\nother: *corp\nlist: [&x 1, *x]\n"),
             json::parse(R"({"tls": {"ca_file": "/etc/ca.pem"}, "other": {"ca_file": "/etc/ca.pem"},
                             "list": [1, 1]})"));
+  EXPECT_EQ(yaml("&k name: a\nkey: *k\n"), json::parse(R"({"name": "a", "key": "name"})"));
 }
 
 TEST(yaml_text, merge_keys_add_what_the_mapping_does_not_set) {
