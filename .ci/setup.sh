@@ -12,6 +12,7 @@ QSANFWD_PACKAGES=(
   build-essential cmake ninja-build pkg-config lld
   libboost1.81-dev libssl-dev openssl nlohmann-json3-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev libsystemd-dev librdkafka-dev
+  libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   rsyslog rsyslog-gnutls procps iproute2 sudo
   clang libclang-rt-14-dev

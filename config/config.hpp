@@ -178,8 +178,9 @@ tls_options read_tls_options(object_reader& r);
 /// Loads and validates the configuration file `file`, with the devices of its `devices_dir` and
 /// `inventory`: every device of the inventory is validated, and `devices` keeps this shard's
 /// (`shard_override`, else the file's `shard`). Relative paths (`password_file` and other
-/// `*_file` secrets, `devices_dir`, `inventory`) resolve against the file's directory. Throws
-/// config_error.
+/// `*_file` secrets, `devices_dir`, `inventory`) resolve against the file's directory. A file
+/// named *.yaml or *.yml is YAML (see parse_yaml), read into the same schema; its errors add the
+/// line. Throws config_error.
 agent_config load_config_file(const std::filesystem::path& file, const sink_type_table& sinks,
                               const env_lookup& env = process_environment(),
                               std::optional<shard_spec> shard_override = std::nullopt,

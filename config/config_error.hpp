@@ -12,6 +12,7 @@ namespace qsanfwd::config {
 ///   config error in /etc/qsanfwd/config.json: <reason>
 ///   config error in /etc/qsanfwd/devices.d/array-07.json at /logs/interval: <reason>
 ///   config error in /etc/qsanfwd/arrays.csv at line 12, column logs.interval: <reason>
+///   config error in /etc/qsanfwd/config.yaml at /sinks/1/port (line 14): <reason>
 /// The message never holds the value of a secret.
 class config_error : public std::runtime_error {
  public:
@@ -35,10 +36,14 @@ class config_error : public std::runtime_error {
   const std::string& path() const { return path_; }
   /// Why the value is wrong, without the "config error at ..." prefix.
   const std::string& reason() const { return reason_; }
+  /// The file the error names; empty for an error at a path of the main configuration, whose
+  /// caller knows the file.
+  const std::string& source() const { return source_; }
 
  private:
-  config_error(std::string message, std::string path, std::string reason);
+  config_error(std::string message, std::string source, std::string path, std::string reason);
 
+  std::string source_;
   std::string path_;
   std::string reason_;
 };

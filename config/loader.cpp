@@ -13,6 +13,7 @@
 #include "config/json_text.hpp"
 #include "config/proxy.hpp"
 #include "config/read_file.hpp"
+#include "config/yaml_text.hpp"
 
 namespace qsanfwd::config {
 
@@ -355,10 +356,10 @@ void keep_shard(agent_config& cfg, const shard_spec& shard) {
   cfg.effective["shard"] = {{"index", shard.index}, {"count", shard.count}};
 }
 
-agent_config read_config(std::string_view text, const sink_type_table& sinks, const env_lookup& env,
-                         const std::string& source, const fs::path& base_dir,
-                         const std::optional<shard_spec>& shard_override, secret_reading secrets) {
-  auto root = object_reader::open(parse_json(text, source), env, base_dir, {}, secrets);
+agent_config read_config(json document, const sink_type_table& sinks, const env_lookup& env,
+                         const fs::path& base_dir, const std::optional<shard_spec>& shard_override,
+                         secret_reading secrets) {
+  auto root = object_reader::open(std::move(document), env, base_dir, {}, secrets);
   agent_config cfg;
   cfg.state_dir = root.string("state_dir", "/var/lib/qsanfwd");
   if (cfg.state_dir.empty()) {
@@ -427,15 +428,24 @@ agent_config load_config_file(const fs::path& file, const sink_type_table& sinks
   if (!text) {
     throw config_error::in_file(file.string(), "cannot read: " + why);
   }
-  return read_config(*text, sinks, env, file.string(), file.parent_path(), shard_override,
-                     secrets);
+  if (is_yaml_file(file)) {
+    auto document = parse_yaml(*text, file.string());
+    try {
+      return read_config(std::move(document.value), sinks, env, file.parent_path(),
+                         shard_override, secrets);
+    } catch (const config_error& e) {
+      throw document.locate(e);
+    }
+  }
+  return read_config(parse_json(*text, file.string()), sinks, env, file.parent_path(),
+                     shard_override, secrets);
 }
 
 agent_config parse_config(std::string_view json_text, const sink_type_table& sinks,
                           const env_lookup& env, std::string_view source_name,
                           std::optional<shard_spec> shard_override, secret_reading secrets) {
-  return read_config(json_text, sinks, env, std::string(source_name), {}, shard_override,
-                     secrets);
+  return read_config(parse_json(json_text, std::string(source_name)), sinks, env, {},
+                     shard_override, secrets);
 }
 
 }  // namespace qsanfwd::config

@@ -440,7 +440,7 @@ duration object_reader::duration_value(std::string_view key, duration fallback, 
     }
     if (!parsed) {
       throw error(key,
-                  "expected a duration such as \"500ms\", \"10s\", \"5m\", \"1h\" or a number "
+                  "expected a duration such as \"500ms\", \"10s\", \"5m\", \"1h30m\" or a number "
                   "of seconds, at most " +
                       format_duration(max_duration) + ", got " + describe(*value));
     }

@@ -102,7 +102,8 @@ class object_reader {
   /// Any JSON number in [min, max].
   double number(std::string_view key, double min, double max, double fallback);
 
-  /// "500ms", "10s", "5m", "1h", "2d", or a JSON number of seconds; at least `min`.
+  /// "500ms", "10s", "5m", "1h", "2d", parts of these ("1h30m"), or a JSON number of seconds;
+  /// at least `min`.
   duration duration_value(std::string_view key, duration fallback, duration min = duration::zero());
 
   /// One of `choices`; the error lists them.

@@ -14,8 +14,10 @@ using duration = std::chrono::milliseconds;
 /// long wait into a busy loop; a year is far beyond any interval, timeout or backoff.
 inline constexpr duration max_duration{365LL * 86'400'000};
 
-/// Parses "500ms", "10s", "5m", "1h", "2d" or a plain number of seconds ("1.5" is 1500ms).
-/// Returns nullopt for anything else, including negative values and values above max_duration.
+/// Parses "500ms", "10s", "5m", "1h", "2d", a sum of these written largest unit first, each
+/// unit once ("1h30m", "2m30s", "1d12h", "1m0.5s"), or a plain number of seconds ("1.5" is
+/// 1500ms). Returns nullopt for anything else, including negative values, units out of order
+/// ("30m1h") and values above max_duration.
 std::optional<duration> parse_duration(std::string_view text);
 
 /// The shortest exact spelling of `d` in the syntax parse_duration accepts ("10s", "1500ms").

@@ -16,6 +16,7 @@
 #include "agent/core/time.hpp"
 #include "agent/net/read_with_room.hpp"
 #include "agent/net/retry_after.hpp"
+#include "agent/net/tls.hpp"
 
 namespace qsanfwd::net {
 namespace asio = boost::asio;
@@ -165,8 +166,12 @@ struct http_connection::impl {
     lowest().expires_after(timeout);
     auto [hec] = co_await secure->async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
+      auto message = describe(ep, "TLS handshake with", hec);
+      if (const auto note = unverified_certificate_note(secure->native_handle()); !note.empty()) {
+        message += ": " + note;
+      }
       close();
-      co_return failure{describe(ep, "TLS handshake with", hec)};
+      co_return failure{std::move(message)};
     }
     co_return true;
   }

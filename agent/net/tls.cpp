@@ -1,6 +1,7 @@
 #include "agent/net/tls.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <array>
@@ -58,7 +59,12 @@ std::shared_ptr<ssl::context> make_client_tls_context(const tls_options& tls,
       if (X509_STORE_CTX_get_error_depth(store) > 0) {
         return true;
       }
-      return leaf_sha256(X509_STORE_CTX_get_current_cert(store)) == pin;
+      if (leaf_sha256(X509_STORE_CTX_get_current_cert(store)) == pin) {
+        return true;
+      }
+      // Says why in the verify result: a chain that verified leaves X509_V_OK there.
+      X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+      return false;
     });
     return ctx;
   }
@@ -71,8 +77,34 @@ std::shared_ptr<ssl::context> make_client_tls_context(const tls_options& tls,
     load("CA file", tls.ca_file, [&] { ctx->load_verify_file(tls.ca_file); });
   }
   ctx->set_verify_mode(ssl::verify_peer);
-  ctx->set_verify_callback(ssl::host_name_verification(host));
+  ctx->set_verify_callback(
+      [check = ssl::host_name_verification(host)](bool preverified, ssl::verify_context& vc) {
+        if (check(preverified, vc)) {
+          return true;
+        }
+        // A chain that verified for another host leaves X509_V_OK: say why it failed.
+        auto* store = vc.native_handle();
+        if (X509_STORE_CTX_get_error(store) == X509_V_OK) {
+          X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+        }
+        return false;
+      });
   return ctx;
+}
+
+std::string unverified_certificate_note(SSL* ssl) {
+  const long verdict = SSL_get_verify_result(ssl);
+  // The peer's chain, leaf first, is kept even when verification failed: the peer alone is not.
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+  if (verdict == X509_V_OK || chain == nullptr || sk_X509_num(chain) == 0) {
+    return {};
+  }
+  const auto sha256 = leaf_sha256(sk_X509_value(chain, 0));
+  if (sha256.empty()) {
+    return {};
+  }
+  std::string why = X509_verify_cert_error_string(verdict);
+  return why + "; the certificate's SHA-256, for tls.pin_sha256 once checked: \"" + sha256 + "\"";
 }
 
 }  // namespace qsanfwd::net

@@ -14,4 +14,9 @@ namespace qsanfwd::net {
 std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const tls_options& tls,
                                                                    const std::string& host);
 
+/// After a handshake on `ssl` failed: when the peer's certificate did not verify (or did not
+/// match the pin), why ("self-signed certificate") and the SHA-256 of the peer's own
+/// certificate, in the form `pin_sha256` takes, for the user to check and paste; else "".
+std::string unverified_certificate_note(SSL* ssl);
+
 }  // namespace qsanfwd::net

@@ -11,11 +11,11 @@ set -euo pipefail
 
 build_packages=(build-essential cmake ninja-build pkg-config libboost1.81-dev libssl-dev
   nlohmann-json3-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev
-  libsystemd-dev librdkafka-dev)
+  libsystemd-dev librdkafka-dev libyaml-cpp-dev)
 # What dpkg-shlibdeps finds the binary needs (the test compares with the .deb's Depends), and
 # the CA certificates for arrays and sinks with public certificates.
 runtime_packages=(ca-certificates libc6 libgcc-s1 libstdc++6 libssl3 libsqlite3-0
-  libspdlog1.10-fmt9 libfmt9 zlib1g libzstd1 libsystemd0 librdkafka1)
+  libspdlog1.10-fmt9 libfmt9 zlib1g libzstd1 libsystemd0 librdkafka1 libyaml-cpp0.7)
 
 apt_install() {
   apt-get update

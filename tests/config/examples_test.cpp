@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "config/config.hpp"
+#include "config/yaml_text.hpp"
 #include "sinks/registry.hpp"
 
 namespace qsanfwd::config {
@@ -23,7 +24,7 @@ TEST(config_examples, every_example_parses) {
   };
   int parsed = 0;
   for (const auto& entry : std::filesystem::directory_iterator(examples_dir)) {
-    if (entry.path().extension() != ".json") {
+    if (entry.path().extension() != ".json" && !is_yaml_file(entry.path())) {
       continue;
     }
     SCOPED_TRACE(entry.path().string());
@@ -40,6 +41,28 @@ TEST(config_examples, every_example_parses) {
     ++parsed;
   }
   EXPECT_GE(parsed, 4);
+}
+
+// A YAML example says what the JSON one of the same name says.
+TEST(config_examples, each_yaml_example_loads_as_its_json_twin) {
+  const env_lookup env = [](const std::string& name) -> std::optional<std::string> {
+    return name.ends_with("_PROXY") || name.ends_with("_proxy") ? std::nullopt
+                                                                : std::optional<std::string>("x");
+  };
+  int twins = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(examples_dir)) {
+    if (!is_yaml_file(entry.path())) {
+      continue;
+    }
+    SCOPED_TRACE(entry.path().string());
+    auto json_twin = entry.path();
+    json_twin.replace_extension(".json");
+    ASSERT_TRUE(std::filesystem::exists(json_twin));
+    EXPECT_EQ(load_config_file(entry.path(), sinks::sink_types(), env).effective,
+              load_config_file(json_twin, sinks::sink_types(), env).effective);
+    ++twins;
+  }
+  EXPECT_GE(twins, 2);
 }
 
 // The fleet example shows what README's "Device defaults, device files and inventories" says.

@@ -121,7 +121,7 @@ TEST(object_reader, bad_durations_name_the_path) {
   auto r = reader(
       R"({"a": "10x", "b": "-5s", "c": -1, "d": true, "e": "500ms", "f": "107000d", "g": 1e300})");
   const std::string expected =
-      ": expected a duration such as \"500ms\", \"10s\", \"5m\", \"1h\" or a number of seconds, "
+      ": expected a duration such as \"500ms\", \"10s\", \"5m\", \"1h30m\" or a number of seconds, "
       "at most 365d, got ";
   EXPECT_EQ(error_of([&] { r.duration_value("a", 1s); }),
             "config error at /a" + expected + "\"10x\"");

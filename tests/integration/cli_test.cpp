@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "agent/core/event.hpp"
@@ -12,6 +14,7 @@
 #include "sinks/file/hash_chain.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/tls_cert.hpp"
 #include "tests/support/wait.hpp"
 
 namespace qsanfwd {
@@ -230,6 +233,102 @@ TEST_F(cli, own_log_on_the_journal_stream_carries_priorities) {
   log = run_with("1:1");
   EXPECT_NE(log.find(" warning device: array-01: unreachable"), std::string::npos) << log;
   EXPECT_EQ(log.find("<4>"), std::string::npos) << log;
+
+// What the README's troubleshooting says to do with a self-signed array: test-connection prints
+// its certificate's SHA-256 as pin_sha256 takes it, and pasted there, the pin lets it in.
+TEST_F(cli, test_connection_prints_the_pin_of_a_certificate_it_cannot_verify) {
+  const auto cert = test::make_tls_cert(dir.path());
+  auto o = array_options();
+  o.cert_file = cert.cert_file.string();
+  o.key_file = cert.key_file.string();
+  sim::running_simulator array(o);
+  const auto with_tls = [&](const std::string& tls) {
+    const auto file = dir / "tls.yaml";
+    test::write_file(file, "state_dir: " + (dir / "state").string() + R"(
+devices:
+  - name: array-01
+    url: https://127.0.0.1:)" + std::to_string(array.port()) + R"(
+    username: admin
+    password: )" + password + R"(
+    tls: {)" + tls + R"(}
+sinks:
+  - {name: archive, type: file, path: )" + (dir / "out.jsonl").string() + R"(}
+)");
+    return file.string();
+  };
+  EXPECT_EQ(qsanfwd({"test-connection", "-c", with_tls("")}), 1) << text;
+  const std::string prefix = "the certificate's SHA-256, for tls.pin_sha256 once checked: \"";
+  const auto at = text.find(prefix);
+  ASSERT_NE(at, std::string::npos) << text;
+  const auto pin = text.substr(at + prefix.size(), 64);
+  EXPECT_EQ(pin, cert.sha256_fingerprint);
+  EXPECT_EQ(qsanfwd({"test-connection", "-c", with_tls("pin_sha256: " + pin)}), 0) << text;
+  EXPECT_NE(text.find("logs available: 42"), std::string::npos) << text;
+}
+
+// The examples name files under /etc/qsanfwd: check-config reads them, so it refuses an example
+// on a machine without them, naming each, and accepts every example once they exist (here in a
+// directory of the test's, the examples' copies saying so).
+TEST_F(cli, check_config_accepts_every_example_once_its_files_exist) {
+  namespace fs = std::filesystem;
+  const fs::path examples = fs::path(QSANFWD_SOURCE_DIR) / "config" / "examples";
+  const auto etc = dir / "etc";
+  const auto copies = dir / "examples";
+  fs::create_directories(etc);
+  fs::copy(examples, copies, fs::copy_options::recursive);
+  std::vector<std::string> env_args;  // VAR=value for every ${VAR} an example uses
+  const std::regex variable(R"(\$\{([A-Za-z0-9_]+))");
+  const std::regex etc_file("/etc/qsanfwd/([A-Za-z0-9._-]+)");
+  std::set<std::string> etc_names;
+  for (const auto& entry : fs::recursive_directory_iterator(copies)) {
+    if (!entry.is_regular_file()) {
+      continue;
+    }
+    const auto written = test::read_file(entry.path());
+    for (std::sregex_iterator m(written.begin(), written.end(), variable), end; m != end; ++m) {
+      env_args.push_back((*m)[1].str() + "=value");
+    }
+    for (std::sregex_iterator m(written.begin(), written.end(), etc_file), end; m != end; ++m) {
+      etc_names.insert((*m)[1].str());
+    }
+    test::write_file(entry.path(),
+                     std::regex_replace(written, std::regex("/etc/qsanfwd/"), etc.string() + "/"));
+  }
+  const auto check_config = [&](const fs::path& file) {
+    auto args = env_args;
+    args.insert(args.end(), {test::qsanfwd_binary().string(), "check-config", "-c", file.string()});
+    return run("/usr/bin/env", args);
+  };
+
+  EXPECT_EQ(check_config(copies / "syslog-tls.yaml"), 2) << text;
+  EXPECT_NE(text.find("error: /devices/0/tls/ca_file (device array-01): " + etc.string() +
+                      "/array-ca.pem cannot be read: No such file or directory"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("error: /sinks/0/tls/key_file (sink siem): " + etc.string() +
+                      "/qsanfwd.key cannot be read"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("syslog-tls.yaml: invalid: 4 certificate or key file(s)"), std::string::npos)
+      << text;
+
+  // One certificate serves as every CA and client certificate the examples name, its key as
+  // every key (the sealed archive's key_file included: it only has to exist).
+  const auto cert = test::make_tls_cert(dir.path());
+  for (const auto& name : etc_names) {
+    fs::copy_file(name.ends_with(".key") ? cert.key_file : cert.cert_file, etc / name);
+    fs::permissions(etc / name, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(copies)) {
+    const auto extension = entry.path().extension();
+    if (extension == ".json" || extension == ".yaml") {
+      EXPECT_EQ(check_config(entry.path()), 0) << entry.path() << "\n" << text;
+      EXPECT_EQ(text.find("error:"), std::string::npos) << text;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 15);
 }
 
 TEST_F(cli, logout_revokes_the_stored_refresh_token) {

@@ -15,6 +15,20 @@ TEST(duration, parses_every_unit) {
   EXPECT_EQ(parse_duration("2d"), duration{172'800'000});
 }
 
+TEST(duration, parses_compound_durations_largest_unit_first) {
+  EXPECT_EQ(parse_duration("1h30m"), duration{5'400'000});
+  EXPECT_EQ(parse_duration("2m30s"), duration{150'000});
+  EXPECT_EQ(parse_duration("1d12h"), duration{129'600'000});
+  EXPECT_EQ(parse_duration("1m0.5s"), duration{60'500});
+  EXPECT_EQ(parse_duration("1s250ms"), duration{1'250});
+  EXPECT_EQ(parse_duration("1d2h3m4s5ms"), duration{93'784'005});
+  EXPECT_EQ(parse_duration("364d23h59m59s999ms"), max_duration - duration{1});
+  for (const char* bad : {"30m1h", "1m1m", "1h30", "1h 30m", "1h-30m", "1h+30m", "h30m", "1h30x",
+                          "1hm", "1h30m ", "365d1ms", "1h30m1e999s"}) {
+    EXPECT_EQ(parse_duration(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(duration, bare_number_is_seconds) {
   EXPECT_EQ(parse_duration("15"), duration{15'000});
   EXPECT_EQ(parse_duration("1.5"), duration{1'500});

@@ -283,6 +283,12 @@ TEST(device_client, tls_refuses_a_self_signed_array_by_default) {
   auto page = test::run(f.io, client.log_list(first_page()));
   ASSERT_FALSE(page);
   EXPECT_NE(page.error().message.find("TLS handshake"), std::string::npos) << page.error().message;
+  // The array's certificate, ready for pin_sha256 once the user checked it.
+  EXPECT_NE(page.error().message.find(": self-signed certificate; the certificate's SHA-256, for "
+                                      "tls.pin_sha256 once checked: \"" +
+                                      t.cert.sha256_fingerprint + "\""),
+            std::string::npos)
+      << page.error().message;
   EXPECT_EQ(f.sim->stats().logins, 0U);
 }
 
@@ -305,7 +311,33 @@ TEST(device_client, tls_accepts_with_ca_file_or_pin) {
   s.tls.pin_sha256 = std::string(64, 'a');
   s.max_attempts = 1;
   auto wrong_pin = f.make(s);
-  EXPECT_FALSE(test::run(f.io, wrong_pin.log_list(first_page())));
+  page = test::run(f.io, wrong_pin.log_list(first_page()));
+  ASSERT_FALSE(page);
+  EXPECT_NE(page.error().message.find("certificate rejected; the certificate's SHA-256, for "
+                                      "tls.pin_sha256 once checked: \"" +
+                                      t.cert.sha256_fingerprint + "\""),
+            std::string::npos)
+      << page.error().message;
+}
+
+TEST(device_client, tls_refuses_a_certificate_for_another_host_and_says_so) {
+  tls_fixture t;  // a certificate for 127.0.0.1 and localhost
+  auto o = t.with_tls();
+  o.listen_address = "127.0.0.2";
+  fixture f(o);
+  auto s = settings_for(f.sim);
+  s.peer.host = "127.0.0.2";
+  s.peer.tls = true;
+  s.tls.ca_file = t.cert.cert_file.string();
+  s.max_attempts = 1;
+  auto client = f.make(s);
+  auto page = test::run(f.io, client.log_list(first_page()));
+  ASSERT_FALSE(page);
+  EXPECT_NE(page.error().message.find(": hostname mismatch; the certificate's SHA-256, for "
+                                      "tls.pin_sha256 once checked: \"" +
+                                      t.cert.sha256_fingerprint + "\""),
+            std::string::npos)
+      << page.error().message;
 }
 
 // The array behind an HTTP proxy: login and a page through a CONNECT tunnel, TLS checked
