@@ -233,6 +233,7 @@ TEST_F(cli, own_log_on_the_journal_stream_carries_priorities) {
   log = run_with("1:1");
   EXPECT_NE(log.find(" warning device: array-01: unreachable"), std::string::npos) << log;
   EXPECT_EQ(log.find("<4>"), std::string::npos) << log;
+}
 
 // What the README's troubleshooting says to do with a self-signed array: test-connection prints
 // its certificate's SHA-256 as pin_sha256 takes it, and pasted there, the pin lets it in.
