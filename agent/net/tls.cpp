@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -65,18 +66,21 @@ X509_STORE* load_trust_store(const std::string& ca_file) {
 // and 1,000 HTTPS arrays held 961 MiB of copies. OpenSSL counts the store's references, so a
 // context keeps its store when a changed CA file (seen by its stamp, at a reload) gets a new one.
 void use_shared_trust_store(SSL_CTX* ctx, const std::string& ca_file) {
+  struct store_free {
+    void operator()(X509_STORE* store) const { X509_STORE_free(store); }
+  };
+  // Freed at exit (before OpenSSL's own clean-up, registered earlier by SSL_CTX_new).
   static std::mutex mutex;
-  static std::map<std::string, std::pair<std::string, X509_STORE*>> stores;  // by CA file
+  static std::map<std::string, std::pair<std::string, std::unique_ptr<X509_STORE, store_free>>>
+      stores;  // by CA file: its stamp and its store
   const auto stamp = file_stamp(ca_file);
   const std::lock_guard lock(mutex);
   auto& [seen, store] = stores[ca_file];
-  if (store == nullptr || seen != stamp) {
-    auto* fresh = load_trust_store(ca_file);
-    X509_STORE_free(store);
-    store = fresh;
+  if (!store || seen != stamp) {
+    store.reset(load_trust_store(ca_file));
     seen = stamp;
   }
-  SSL_CTX_set1_cert_store(ctx, store);
+  SSL_CTX_set1_cert_store(ctx, store.get());
 }
 
 }  // namespace
