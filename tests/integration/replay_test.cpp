@@ -215,16 +215,17 @@ TEST_F(replay_range, a_range_goes_once_more_to_one_sink_with_its_first_ids_while
 }
 
 TEST_F(replay_range, killed_mid_read_and_restarted_it_finishes_without_a_gap) {
-  sim::running_simulator array(array_options(8'000));
-  // Paced, with little room in the queue and small pages: the replay's reading keeps a page or
-  // two ahead of the archive, so the kill lands while the range is part read, however slowly
-  // `status` runs (under ASan, half a second).
-  write_config(array.port(), R"(, "rate_limit": {"events_per_second": 2000},
-                                "queue": {"max_bytes": 100000})",
+  sim::running_simulator array(array_options(5'000));
+  // Paced with a small burst, little room in the queue and small pages: the replay's reading
+  // keeps a page or two ahead of the archive and takes about two seconds, so the kill lands
+  // while the range is part read, however slowly `status` runs (under ASan, half a second). A
+  // burst as large as the rate (the default) let a fast machine read it all in one.
+  write_config(array.port(), R"(, "rate_limit": {"events_per_second": 2000, "burst": 200},
+                                "queue": {"max_bytes": 20000})",
                R"(, "page_size": 200)");
   auto agent = start_agent();
   const auto range = inner_range(array->ledger(), 5);
-  ASSERT_TRUE(test::wait_until([&] { return lines_in(archive) >= 8'000; }, 60s))
+  ASSERT_TRUE(test::wait_until([&] { return lines_in(archive) >= 5'000; }, 60s))
       << test::read_file(agent_log);
   ASSERT_EQ(qsanfwd({"replay", "-c", config.string(), "--device", "array-01", "--sink", "archive",
                      "--from", std::to_string(range.from), "--to", std::to_string(range.to)}),
@@ -233,7 +234,7 @@ TEST_F(replay_range, killed_mid_read_and_restarted_it_finishes_without_a_gap) {
   ASSERT_TRUE(test::wait_until(
       [&] {
         const auto r = replay_status();
-        return r.is_object() && r["queued"].get<std::size_t>() > range.lines / 4;
+        return r.is_object() && r["queued"].get<std::size_t>() > 0;
       },
       30s))
       << test::read_file(agent_log);
