@@ -23,6 +23,7 @@
 #include "agent/logs/log_poller.hpp"
 #include "agent/logs/replays.hpp"
 #include "agent/store/activity_recorder.hpp"
+#include "agent/store/alarms.hpp"
 #include "agent/store/event_queue.hpp"
 #include "agent/store/sqlite.hpp"
 #include "agent/store/write_thread.hpp"
@@ -171,7 +172,13 @@ struct collector::impl {
   logs::replay_book replays;
 
   void agent_event(event e) {
-    queue.append(e);
+    // The alarm it raises or clears commits with it.
+    store.write(
+        [&] {
+          queue.append(e);
+          apply_alarms(store, {&e, 1});
+        },
+        sqlite::durability::deferred);
     notify();
   }
 

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "agent/core/time.hpp"
 #include "agent/ops/prometheus.hpp"
@@ -114,6 +116,23 @@ void health_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
              [](const device_metrics& d) { return d.health.failed_polls; });
   per_device(p, s, "qsanfwd_health_events_total", "counter", "Health events queued.",
              [](const device_metrics& d) { return d.health.events_queued; });
+}
+
+/// Open alarms counted by device, component and severity; a sink's have no device.
+void alarm_metrics(ops::prometheus_text& p, const agent_snapshot& s) {
+  std::map<std::tuple<std::string, std::string, severity>, int> open;
+  for (const auto& a : s.alarms) {
+    ++open[{a.key.device, a.key.component, a.severity}];
+  }
+  p.family("qsanfwd_alarms_open", "gauge",
+           "Conditions raised and not cleared (a failed disk, an unreachable array, a failing "
+           "sink), as `qsanfwd alarms` lists them.");
+  for (const auto& [key, n] : open) {
+    const auto& [device, component, level] = key;
+    p.sample("qsanfwd_alarms_open",
+             {{"device", device}, {"component", component}, {"severity", std::string(to_string(level))}},
+             n);
+  }
 }
 
 /// The sinks' own measurements (sink::gauges()): one family per name, one sample per sink that
@@ -297,6 +316,15 @@ agent_snapshot take_snapshot(collector& agent, pipeline::delivery_thread& delive
   }
   s.queue = queue.totals();
   s.now = unix_now();
+  std::vector<std::string> devices;
+  std::vector<std::string> sinks;
+  for (const auto& d : s.devices) {
+    devices.push_back(d.name);
+  }
+  for (const auto& k : s.sinks) {
+    sinks.push_back(k.name);
+  }
+  s.alarms = load_open_alarms(queue.store(), s.now, devices, sinks);
   s.process = ops::sample_process(::getpid());
   rlimit files{};
   if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {
@@ -312,6 +340,7 @@ ops::reply metrics_reply(const agent_snapshot& s) {
   array_client_metrics(p, s);
   log_metrics(p, s);
   health_metrics(p, s);
+  alarm_metrics(p, s);
   sink_metrics(p, s);
   queue_metrics(p, s);
   process_metrics(p, s);

@@ -9,6 +9,7 @@
 #include "agent/ops/http_api.hpp"
 #include "agent/ops/process_stats.hpp"
 #include "agent/pipeline/delivery_thread.hpp"
+#include "agent/store/alarms.hpp"
 #include "agent/store/event_queue.hpp"
 
 namespace qsanfwd::app {
@@ -22,6 +23,7 @@ struct agent_snapshot {
   std::int64_t now = 0;  ///< unix seconds
   std::optional<ops::proc_sample> process;  ///< this process, as /proc says
   std::uint64_t max_fds = 0;                ///< its soft RLIMIT_NOFILE
+  std::vector<open_alarm> alarms;           ///< of the devices and sinks above
 };
 
 /// The counters of the devices and sinks that ran before in this process: a device or a sink

@@ -4,6 +4,7 @@
 #include "agent/core/time.hpp"
 #include "agent/device/rest_api.hpp"
 #include "agent/health/diff.hpp"
+#include "agent/store/alarms.hpp"
 
 namespace qsanfwd::health {
 namespace asio = boost::asio;
@@ -135,6 +136,7 @@ std::size_t health_monitor::commit(const poll_data& data, std::int64_t polled_at
   for (const auto& e : result.events) {
     queue_.append(e);
   }
+  apply_alarms(store_, result.events);
   state_.save(result.next, polled_at);
   // A power cut before the dispatcher's next sync rolls back events and snapshot together, and
   // the next poll finds the same changes.

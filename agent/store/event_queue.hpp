@@ -79,6 +79,8 @@ class event_queue {
  public:
   explicit event_queue(state_store& store) : store_(store) {}
 
+  state_store& store() { return store_; }
+
   /// Appends `e`; returns its seq. Inside the caller's transaction when one is open (so the
   /// append commits with the caller's other writes, or not at all); in a transaction of its own
   /// otherwise. Appends are meant for durability::deferred commits: the dispatcher syncs the WAL

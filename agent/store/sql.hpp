@@ -272,6 +272,23 @@ CREATE TABLE replays (
   last_error TEXT
 );
 )sql"},
+    // Conditions raised and not cleared (a failed disk, an unreachable array), written with
+    // the events that raise and clear them. A gap's alarm expires (nothing can clear it).
+    migration{15, R"sql(
+CREATE TABLE alarms (
+  device TEXT NOT NULL,
+  component TEXT NOT NULL,
+  component_id TEXT NOT NULL,
+  attribute TEXT NOT NULL,
+  severity INTEGER NOT NULL,
+  since INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
+  message TEXT NOT NULL,
+  expires_at INTEGER,
+  PRIMARY KEY (device, component, component_id, attribute)
+) WITHOUT ROWID;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -471,5 +488,30 @@ inline constexpr std::string_view forget_log_spans =
     "DELETE FROM log_spans WHERE device = ?1";
 inline constexpr std::string_view forget_log_recent =
     "DELETE FROM log_recent WHERE device = ?1";
+
+// ---- alarms ------------------------------------------------------------------------------
+
+// A raise keeps `since` of an alarm already open: a degraded disk that fails has been in
+// trouble since it degraded.
+inline constexpr std::string_view raise_alarm =
+    "INSERT INTO alarms (device, component, component_id, attribute, severity, since, "
+    "updated_at, event_id, message, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT (device, component, component_id, attribute) DO UPDATE SET "
+    "severity = excluded.severity, updated_at = excluded.updated_at, "
+    "event_id = excluded.event_id, message = excluded.message, expires_at = excluded.expires_at";
+inline constexpr std::string_view clear_alarm =
+    "DELETE FROM alarms WHERE device = ?1 AND component = ?2 AND component_id = ?3 AND "
+    "attribute = ?4";
+inline constexpr std::string_view load_alarms =
+    "SELECT device, component, component_id, attribute, severity, since, updated_at, event_id, "
+    "message FROM alarms WHERE expires_at IS NULL OR expires_at > ?1";
+inline constexpr std::string_view find_alarm =
+    "SELECT 1 FROM alarms WHERE device = ?1 AND component = ?2 AND component_id = ?3 AND "
+    "attribute = ?4 AND (expires_at IS NULL OR expires_at > ?5)";
+inline constexpr std::string_view load_failing_sinks =
+    "SELECT sink, failing_since, last_error_at, last_error FROM sink_cursors "
+    "WHERE failing_since IS NOT NULL";
+inline constexpr std::string_view alarm_devices = "SELECT DISTINCT device FROM alarms";
+inline constexpr std::string_view forget_device_alarms = "DELETE FROM alarms WHERE device = ?1";
 
 }  // namespace qsanfwd::sql

@@ -139,7 +139,7 @@ TEST_F(state_store_test, new_directory_is_migrated_to_latest) {
       "ORDER BY name)");
   ASSERT_TRUE(tables.step());
   EXPECT_EQ(tables.column_text(0),
-            "device_activity,devices,event_chunk_sinks,event_chunks,event_seqs,health_polls,"
+            "alarms,device_activity,devices,event_chunk_sinks,event_chunks,event_seqs,health_polls,"
             "health_readings,log_checkpoints,log_marks,log_recent,log_spans,meta,replays,"
             "sink_cursors,sqlite_sequence");
   tables.reset();
