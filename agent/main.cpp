@@ -46,6 +46,7 @@ struct command_line {
   qsanfwd::app::common_options common;
   std::string device;
   bool status_json = false;
+  bool resend_alarms = false;
   qsanfwd::app::demo_options demo_opts;
   std::string demo_duration;
   qsanfwd::app::verify_archive_options verify_opts;
@@ -57,6 +58,7 @@ struct command_line {
   CLI::App* test = nullptr;
   CLI::App* logout = nullptr;
   CLI::App* status = nullptr;
+  CLI::App* alarms = nullptr;
   CLI::App* demo = nullptr;
   CLI::App* verify = nullptr;
   CLI::App* dead_letter_cmd = nullptr;
@@ -111,6 +113,15 @@ void add_config_commands(command_line& c) {
   add_shard(c.status);
   c.status->add_option("--device", c.device, "only this device");
   c.status->add_flag("--json", c.status_json, "print JSON instead of text");
+
+  c.alarms = c.cli.add_subcommand(
+      "alarms", "the conditions raised and not cleared: failed parts, unreachable arrays, ...");
+  add_common(c.alarms);
+  add_shard(c.alarms);
+  c.alarms->add_option("--device", c.device, "only this device");
+  c.alarms->add_flag("--json", c.status_json, "print JSON instead of text");
+  c.alarms->add_flag("--resend", c.resend_alarms,
+                     "ask the agent to queue a summary event of each device's open alarms");
 
   c.replay = c.cli.add_subcommand(
       "replay", "send a sink again a range of a device's log, or what is still queued");
@@ -189,6 +200,9 @@ int run_parsed(command_line& c) {
   }
   if (c.status->parsed()) {
     return status_command(c.common, c.device, c.status_json);
+  }
+  if (c.alarms->parsed()) {
+    return alarms_command(c.common, c.device, c.status_json, c.resend_alarms);
   }
   if (c.run->parsed()) {
     return run_command(c.common);

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <utility>
 
+#include "agent/app/alarm_view.hpp"
 #include "agent/app/device_wiring.hpp"
 #include "agent/app/progress_display.hpp"
 #include "agent/core/backoff.hpp"
@@ -76,7 +77,11 @@ struct device_runtime {
         client(io.get_executor(), client_settings_for(c), vault, agent_event),
         poller(client, store, writer, c.logs, with_turns(std::move(hooks))),
         monitor(client, store, queue, c.health, std::move(health_hooks)),
-        timer(io) {}
+        timer(io) {
+    if (alarm_open(store, {c.name, "device", "", "reachable"}, unix_now())) {
+      client.expect_recovery();
+    }
+  }
 
   logs::poller_hooks with_turns(logs::poller_hooks h) {
     h.between_pages = [this] { return health_turn(*this); };
@@ -482,9 +487,19 @@ struct collector::impl {
     devices.remove_if([&](const device_runtime& x) { return &x == &d; });
     if (successor) {
       add(*successor);
+    } else {
+      forget_alarms_except(store, device_names());
     }
     // A replay of a device gone for good ends failed (attach says why).
     resume_replays(name);
+  }
+
+  std::vector<std::string> device_names() const {
+    std::vector<std::string> out;
+    for (const auto& d : devices) {
+      out.push_back(d.cfg.name);
+    }
+    return out;
   }
 
   static device_metrics metrics_of(device_runtime& d) {
@@ -584,6 +599,26 @@ result<std::int64_t> collector::replay(const std::string& device, const std::str
   return id;
 }
 
+std::string collector::resend_alarms() {
+  auto& i = *impl_;
+  const auto open = load_open_alarms(i.store, unix_now(), i.device_names());
+  std::vector<event> summaries;
+  const auto of = [&](const std::string& device) {
+    std::vector<open_alarm> out;
+    std::copy_if(open.begin(), open.end(), std::back_inserter(out),
+                 [&](const open_alarm& a) { return a.key.device == device; });
+    return out;
+  };
+  for (const auto& d : i.devices) {
+    summaries.push_back(alarm_summary(d.cfg.name, d.client.settings().peer.host, of(d.cfg.name)));
+  }
+  summaries.push_back(alarm_summary("", "", of("")));
+  i.queue.append(summaries);
+  i.notify();
+  return "queued " + std::to_string(summaries.size()) + " alarm summaries for " +
+         std::to_string(open.size()) + " open alarm(s)";
+}
+
 std::vector<device_metrics> collector::metrics() {
   std::vector<device_metrics> out;
   for (auto& d : impl_->devices) {
@@ -611,6 +646,8 @@ void collector::start() {
   for (const auto& c : impl_->cfg.devices) {
     impl_->add(c);
   }
+  // Devices taken out of the configuration while the agent was down take their alarms along.
+  forget_alarms_except(impl_->store, impl_->device_names());
   for (auto& r : impl_->replays.running()) {
     impl_->attach(std::move(r));
   }

@@ -75,6 +75,10 @@ class collector {
   result<std::int64_t> replay(const std::string& device, const std::string& sink,
                               std::int64_t from, std::int64_t to);
 
+  /// Queues alarm_summary() of each device's open alarms, and of the sinks' (`qsanfwd alarms
+  /// --resend`); says how many events and alarms.
+  std::string resend_alarms();
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

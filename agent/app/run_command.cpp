@@ -58,11 +58,14 @@ std::optional<config::agent_config> reload_config(const common_options& opts,
   }
 }
 
-/// A request of `qsanfwd replay`'s (requests.hpp) carried out, or why not.
+/// A request of `qsanfwd replay`'s or `alarms --resend`'s (requests.hpp) carried out, or why not.
 result<std::string> take_request(asio::io_context& io, collector& agent,
                                  pipeline::delivery_thread& delivery, const agent_request& r) {
   if (!r.error.empty()) {
     return failure{r.error};
+  }
+  if (r.body.contains("resend_alarms") && r.body["resend_alarms"] == true) {
+    return agent.resend_alarms();
   }
   const auto replay = r.body.value("replay", nlohmann::json());
   const auto sink = replay.is_object() ? replay.value("sink", nlohmann::json()) : nullptr;
@@ -93,13 +96,15 @@ result<std::string> take_request(asio::io_context& io, collector& agent,
   return "replay " + std::to_string(*id);
 }
 
-/// Carries out what `qsanfwd replay` asked, then removes each request.
+/// Carries out what `qsanfwd replay` or `alarms --resend` asked, then removes each request.
 void take_requests(asio::io_context& io, collector& agent, pipeline::delivery_thread& delivery,
                    std::vector<agent_request> requests) {
   auto log = get_logger("agent");
   for (auto& r : requests) {
     if (const auto taken = take_request(io, agent, delivery, r); !taken) {
       log->error("request {} ignored: {}", r.file.string(), taken.error().message);
+    } else {
+      log->info("request {}: {}", r.file.filename().string(), *taken);
     }
     std::error_code ec;
     std::filesystem::remove(r.file, ec);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "agent/app/alarm_view.hpp"
 #include "agent/app/exit_codes.hpp"
 #include "agent/app/requests.hpp"
 #include "agent/core/time.hpp"
@@ -162,6 +163,9 @@ void print_activity(std::string_view what, const json& a, std::ostream& out) {
   }
 }
 
+/// Alarms listed by print_status; `qsanfwd alarms` lists all.
+constexpr std::size_t alarms_shown = 20;
+
 /// Devices shown in full by print_status; of more, only the failing ones.
 constexpr std::size_t fleet_above = 20;
 
@@ -248,12 +252,45 @@ void print_replays(const json& status, std::ostream& out) {
 
 }  // namespace
 
+json alarms_json(const config::agent_config& cfg, state_store& store, std::int64_t now,
+                 const std::string& device) {
+  std::vector<std::string> devices;
+  for (const auto& d : cfg.devices) {
+    if (device.empty() || d.name == device) {
+      devices.push_back(d.name);
+    }
+  }
+  std::vector<std::string> sinks;
+  for (const auto& s : cfg.sinks) {
+    sinks.push_back(s.name);
+  }
+  auto out = json::array();
+  for (const auto& a : load_open_alarms(store, now, devices, sinks)) {
+    // --device: that device's alarms, not the sinks'.
+    if (device.empty() || a.key.device == device) {
+      out.push_back(alarm_json(a, now));
+    }
+  }
+  return out;
+}
+
+void print_alarms(const json& alarms, std::size_t at_most, std::ostream& out) {
+  out << "alarms: " << alarms.size() << " open\n";
+  for (std::size_t i = 0; i < std::min(alarms.size(), at_most); ++i) {
+    out << "  " << alarm_line(alarms[i]) << "\n";
+  }
+  if (alarms.size() > at_most) {
+    out << "  (" << alarms.size() - at_most << " more: `qsanfwd alarms` or --json lists them)\n";
+  }
+}
+
 json collect_status(const config::agent_config& cfg, state_store& store, std::int64_t now,
                     const std::string& device) {
   event_queue queue(store);
   const auto totals = queue.totals();
   json out{{"state_file", store.file().string()},
            {"now", rfc3339_utc(now)},
+           {"alarms", alarms_json(cfg, store, now, device)},
            {"queue", {{"events", totals.events}, {"bytes", totals.bytes}}}};
   const auto checkpoints = load_checkpoints(store);
   const auto activity = load_device_activity(store);
@@ -284,7 +321,9 @@ void print_status(const json& status, std::ostream& out) {
   out << "state " << status["state_file"].get<std::string>() << " at "
       << status["now"].get<std::string>() << "; queue holds "
       << status["queue"]["events"].get<std::int64_t>() << " events ("
-      << bytes(status["queue"]["bytes"].get<std::int64_t>()) << ")\n\ndevices: " << devices
+      << bytes(status["queue"]["bytes"].get<std::int64_t>()) << ")\n\n";
+  print_alarms(status["alarms"], alarms_shown, out);
+  out << "\ndevices: " << devices
       << ", " << failing.size() << " failing\n";
   const bool fleet = devices > fleet_above;
   for (const auto& d : status["devices"]) {
@@ -344,35 +383,92 @@ void print_status(const json& status, std::ostream& out) {
   print_replays(status, out);
 }
 
-int status_command(const common_options& opts, const std::string& device, bool json_output) {
+namespace {
+
+/// The config for a command that only reads the state: no secret, for it runs from an
+/// operator's shell without the service's environment. Nullopt when it cannot be read or names
+/// no such `device` (both said on stderr).
+std::optional<config::agent_config> config_for_reading(const common_options& opts,
+                                                       const std::string& device) {
   config::agent_config cfg;
   try {
-    // No secret: status runs from an operator's shell, without the service's environment.
     cfg = config::load_config_file(opts.config_file, sinks::sink_types(),
                                    config::process_environment(), opts.shard,
                                    config::secret_reading::skipped);
   } catch (const config::config_error& e) {
     std::cerr << "qsanfwd: " << e.what() << "\n";
-    return exit_usage;
+    return std::nullopt;
   }
   if (!device.empty() && std::none_of(cfg.devices.begin(), cfg.devices.end(),
                                       [&](const auto& d) { return d.name == device; })) {
     std::cerr << "qsanfwd: no device named \"" << device << "\" in " << opts.config_file << "\n";
-    return exit_usage;
+    return std::nullopt;
   }
+  return cfg;
+}
+
+/// Runs `show` on the read-only store of `cfg`; exit_failure with the reason when it fails.
+template <class Show>
+int with_store(const config::agent_config& cfg, Show&& show) {
   try {
     auto store = state_store::open_read_only(cfg.state_dir);
-    const auto status = collect_status(cfg, *store, unix_now(), device);
-    if (json_output) {
-      std::cout << status.dump(2) << "\n";
-    } else {
-      print_status(status, std::cout);
-    }
+    show(*store);
     return exit_ok;
   } catch (const std::exception& e) {
     std::cerr << "qsanfwd: " << e.what() << "\n";
     return exit_failure;
   }
+}
+
+}  // namespace
+
+int status_command(const common_options& opts, const std::string& device, bool json_output) {
+  const auto cfg = config_for_reading(opts, device);
+  if (!cfg) {
+    return exit_usage;
+  }
+  return with_store(*cfg, [&](state_store& store) {
+    const auto status = collect_status(*cfg, store, unix_now(), device);
+    if (json_output) {
+      std::cout << status.dump(2) << "\n";
+    } else {
+      print_status(status, std::cout);
+    }
+  });
+}
+
+int alarms_command(const common_options& opts, const std::string& device, bool json_output,
+                   bool resend) {
+  const auto cfg = config_for_reading(opts, device);
+  if (!cfg) {
+    return exit_usage;
+  }
+  if (resend) {
+    try {
+      const auto file = submit_request(cfg->state_dir, {{"resend_alarms", true}});
+      std::cout << "asked the agent to queue a summary of the open alarms of each device ("
+                << file.string()
+                << "): a running agent does it at once, a stopped one when it starts\n";
+      return exit_ok;
+    } catch (const std::exception& e) {
+      std::cerr << "qsanfwd: alarms --resend: " << e.what() << "\n";
+      return exit_failure;
+    }
+  }
+  return with_store(*cfg, [&](state_store& store) {
+    const auto alarms = alarms_json(*cfg, store, unix_now(), device);
+    if (json_output) {
+      std::cout << alarms.dump(2) << "\n";
+      return;
+    }
+    std::cout << alarms.size() << " alarm(s) open\n";
+    for (const auto& a : alarms) {
+      std::cout << alarm_line(a, std::string::npos) << "\n";
+      if (const auto id = a["event_id"].get<std::string>(); !id.empty()) {
+        std::cout << "          event " << id << "\n";
+      }
+    }
+  });
 }
 
 }  // namespace qsanfwd::app

@@ -64,4 +64,16 @@ std::size_t repair_utf8(std::string& text) {
   return replaced;
 }
 
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) {
+    return text;
+  }
+  auto end = max_bytes;
+  // Back off continuation bytes (10xxxxxx): the cut falls before the character they belong to.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return text.substr(0, end);
+}
+
 }  // namespace qsanfwd

@@ -39,6 +39,9 @@ std::size_t first_invalid_utf8(std::string_view text, std::size_t from);
 /// How many bytes of `text` repair_utf8 would replace.
 std::size_t count_invalid_utf8(std::string_view text);
 
+/// The longest start of `text` of at most `max_bytes` that does not end inside a character.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+
 /// Replaces, in place, every byte of `text` that neither is ASCII nor starts (or continues) a
 /// well-formed UTF-8 sequence with U+FFFD (EF BF BD), and returns how many it replaced. One
 /// replacement per stray byte keeps the result a function of the bytes alone, so the same

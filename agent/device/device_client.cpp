@@ -323,7 +323,8 @@ void device_client::set_state(device_state next, const std::string& why) {
     return;
   }
   const auto previous = std::exchange(state_, next);
-  if (previous == device_state::unknown && next == device_state::reachable) {
+  const bool recovery_due = std::exchange(recovery_due_, false);
+  if (previous == device_state::unknown && next == device_state::reachable && !recovery_due) {
     return;  // first contact is not news
   }
   std::string message;

@@ -98,6 +98,9 @@ class device_client : public log_reader {
   const std::string& device_host() const override { return settings_.peer.host; }
 
   device_state state() const { return state_; }
+  /// A previous run left this device's unreachable alarm open: the first contact that works
+  /// reports it reachable again (which clears the alarm) instead of passing as no news.
+  void expect_recovery() { recovery_due_ = true; }
   const client_counters& counters() const { return counters_; }
   const client_settings& settings() const { return settings_; }
 
@@ -130,6 +133,7 @@ class device_client : public log_reader {
   std::optional<std::string> refresh_token_;
   bool vault_loaded_ = false;
   device_state state_ = device_state::unknown;
+  bool recovery_due_ = false;
   std::set<std::string> unsupported_;  ///< endpoints answered 404: not asked again
   std::set<std::string> repairing_;    ///< endpoints whose last answer held invalid UTF-8
   struct clock_reading {

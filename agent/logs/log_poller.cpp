@@ -10,6 +10,7 @@
 #include "agent/core/time.hpp"
 #include "agent/logs/checkpoint_recount.hpp"
 #include "agent/logs/log_event.hpp"
+#include "agent/store/alarms.hpp"
 
 namespace qsanfwd::logs {
 namespace asio = boost::asio;
@@ -33,7 +34,18 @@ log_poller::log_poller(device::log_reader& array, state_store& store, write_thre
       state_(store, role_.state_key.empty() ? array.device_name() : role_.state_key),
       options_(std::move(options)),
       hooks_(std::move(hooks)),
-      log_(get_logger("logs")) {}
+      log_(get_logger("logs")) {
+  // The live reader's conditions a previous run left open are still open: the first cycle
+  // that finds them over reports so, which clears their alarms.
+  if (role_.state_key.empty()) {
+    const auto open = [&](const char* component, const char* attribute) {
+      return alarm_open(store, {array.device_name(), component, "", attribute}, unix_now());
+    };
+    stuck_reported_ = open("logs", "collection");
+    clock_skew_reported_ = open("clock", "skew");
+    ahead_reported_ = open("clock", "ahead");
+  }
+}
 
 void log_poller::set_identity(std::string model, std::string serial) {
   model_ = std::move(model);
