@@ -247,7 +247,9 @@ class top_session {
   asio::awaitable<void> poll_loop() {
     redraw();  // at once, not after the first answer or its timeout
     for (;;) {
-      if (co_await top_fetch(conn_, state_)) {
+      // Not `if (co_await ...)`: GCC 12 built that frame with a broken `this` (a crash at once).
+      const bool answered = co_await top_fetch(conn_, state_);
+      if (answered) {
         last_answer_ = steady::now();
       }
       redraw();
