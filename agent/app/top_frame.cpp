@@ -350,17 +350,27 @@ std::string top_header(const json& status) {
   const json& summary = top_member(status, "summary");
   const auto n = [&summary](const char* key) { return top_count(top_number(summary, key)); };
   const auto up = top_difference(top_number(status, "now"), top_number(status, "started_at"));
-  return fmt::format(
-      "qsanfwd {}  up {}  alarms {} ({} critical)  devices down {}/{}  "
-      "sinks failing {}/{}",
-      top_string(status, "version"), top_age(up), n("alarms"), n("critical"), n("devices_down"),
-      n("devices"), n("sinks_failing"), n("sinks"));
+  // The counts first: on a narrow terminal the version is what is cut.
+  return fmt::format("alarms {} ({} critical)  devices down {}/{}  sinks failing {}/{}  up {}  v{}",
+                     n("alarms"), n("critical"), n("devices_down"), n("devices"),
+                     n("sinks_failing"), n("sinks"), top_age(up), top_string(status, "version"));
+}
+
+/// "CRIT", "ERR", "WARN": a severity in four columns.
+std::string top_severity_tag(std::string severity) {
+  if (severity == "critical") {
+    return "CRIT";
+  }
+  if (severity == "error") {
+    return "ERR";
+  }
+  std::transform(severity.begin(), severity.end(), severity.begin(),
+                 [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; });
+  return severity.substr(0, 4);
 }
 
 std::string top_alarm_text(const json& a, const json& status, const top_layout& l) {
-  auto severity = top_string(a, "severity");
-  std::transform(severity.begin(), severity.end(), severity.begin(),
-                 [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; });
+  const auto severity = top_severity_tag(top_string(a, "severity"));
   std::string what;
   for (const char* key : {"component", "component_id", "attribute"}) {
     const auto part = top_string(a, key);
@@ -369,9 +379,8 @@ std::string top_alarm_text(const json& a, const json& status, const top_layout& 
     }
   }
   const auto age = top_difference(top_number(status, "now"), top_number(a, "since"));
-  std::string line = top_cell(severity.substr(0, 4), 4) + " " +
-                     top_cell(top_string(a, "device"), l.name) + " " + top_cell(what, 20) + " " +
-                     top_cell(top_age(age), 4, true) + " ";
+  std::string line = top_cell(severity, 4) + " " + top_cell(top_string(a, "device"), l.name) + " " +
+                     top_cell(what, 20) + " " + top_cell(top_age(age), 4, true) + " ";
   return terminal_text(line + terminal_text(top_string(a, "message"), l.width), l.width);
 }
 

@@ -127,7 +127,7 @@ TEST(top_frame, header_alarms_and_rows_read_as_an_operator_expects) {
   const auto lines = render_top(state_of(s), 80, 24);
   ASSERT_GE(lines.size(), 8U);
   EXPECT_EQ(lines[0].text,
-            "qsanfwd 0.9.0  up 2h  alarms 1 (1 critical)  devices down 0/1  sinks failing 0/1");
+            "alarms 1 (1 critical)  devices down 0/1  sinks failing 0/1  up 2h  v0.9.0");
   EXPECT_EQ(lines[0].style, line_style::title);
   EXPECT_EQ(lines[1].text, "http://127.0.0.1:9464 at 2026-11-30T00:53:20Z");
   EXPECT_EQ(lines[3].text,
