@@ -190,5 +190,51 @@ TEST(top, draws_trouble_first_within_80_columns_and_restores_the_terminal_on_q) 
   EXPECT_EQ(agent.wait(), 0);
 }
 
+/// Runs `qsanfwd top args...` (its output not a terminal); returns its exit status and output.
+std::pair<int, std::string> run_top(const test::temp_dir& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), "top");
+  const auto out = dir / "top.out";
+  std::filesystem::remove(out);
+  test::child_process top(test::qsanfwd_binary(), args, out);
+  const int status = top.wait(20s);
+  return {status, test::read_file(out)};
+}
+
+TEST(top, without_a_terminal_prints_one_frame_or_says_what_is_missing) {
+  test::temp_dir dir;
+  sim::running_simulator array({});
+  test::write_file(dir / "config.json", config_text(dir, array.port(), array.port()));
+  const auto log = dir / "agent.log";
+  test::child_process agent(test::qsanfwd_binary(), {"run", "-c", (dir / "config.json").string()},
+                            log);
+  const auto port = listening_port(log);
+  ASSERT_NE(port, 0) << test::read_file(log);
+  const auto url = "http://127.0.0.1:" + std::to_string(port);
+
+  // Not a terminal: one frame, every row, no escape sequence.
+  std::pair<int, std::string> once;
+  ASSERT_TRUE(test::wait_until([&] {
+    once = run_top(dir, {"--url", url});
+    return once.second.find("dev  array-02") != std::string::npos;
+  })) << once.second;
+  EXPECT_EQ(once.first, 0) << once.second;
+  EXPECT_EQ(once.second.find('\x1b'), std::string::npos) << once.second;
+  EXPECT_NE(once.second.find("KIND NAME"), std::string::npos) << once.second;
+
+  agent.kill(SIGTERM);
+  EXPECT_EQ(agent.wait(), 0);
+  const auto gone = run_top(dir, {"--url", url, "--once"});
+  EXPECT_EQ(gone.first, 1);
+  EXPECT_NE(gone.second.find("cannot reach the agent at " + url), std::string::npos) << gone.second;
+
+  // A config whose http_api.listen gives no port to find the agent at says what to do.
+  const auto any_port = run_top(dir, {"-c", (dir / "config.json").string(), "--once"});
+  EXPECT_EQ(any_port.first, 2);
+  EXPECT_NE(any_port.second.find("http_api.listen has port 0 (any free port, picked at each "
+                                 "start): give --url"),
+            std::string::npos)
+      << any_port.second;
+}
+
 }  // namespace
 }  // namespace qsanfwd
