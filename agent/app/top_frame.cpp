@@ -268,7 +268,9 @@ struct top_layout {
 
 /// One device or sink, as a row of the table.
 struct top_row {
-  int rank = 0;  ///< trouble first: lower is worse
+  /// Trouble first: 0 a device with a critical alarm, 1 one unreachable or whose login fails,
+  /// 2 a sink retrying, 3 a device with other alarms, 4 the rest.
+  int rank = 0;
   std::string name;
   std::string kind;
   std::string state;
