@@ -52,6 +52,7 @@ struct command_line {
   qsanfwd::app::verify_archive_options verify_opts;
   qsanfwd::app::dead_letter_options dead_letter;
   qsanfwd::app::replay_options replay_opts;
+  qsanfwd::app::top_options top_opts;
 
   CLI::App* run = nullptr;
   CLI::App* check = nullptr;
@@ -63,6 +64,7 @@ struct command_line {
   CLI::App* verify = nullptr;
   CLI::App* dead_letter_cmd = nullptr;
   CLI::App* replay = nullptr;
+  CLI::App* top = nullptr;
 };
 
 /// The subcommands that read a configuration file; --help lists them in the order added.
@@ -122,6 +124,19 @@ void add_config_commands(command_line& c) {
   c.alarms->add_flag("--json", c.status_json, "print JSON instead of text");
   c.alarms->add_flag("--resend", c.resend_alarms,
                      "ask the agent to queue a summary event of each device's open alarms");
+
+  c.top = c.cli.add_subcommand(
+      "top", "a live view of a running agent: open alarms, devices and sinks, trouble first");
+  auto* top_config = c.top->add_option("-c,--config", c.common.config_file,
+                                       "configuration file: its http_api.listen is the agent's")
+                         ->option_text("FILE");
+  c.top->add_option("--url", c.top_opts.url, "the agent's HTTP API, e.g. http://127.0.0.1:9464")
+      ->option_text("URL")
+      ->excludes(top_config);
+  c.top->add_option("--interval", c.top_opts.interval, "how often to read it (default 2s)")
+      ->option_text("DURATION");
+  c.top->add_flag("--once", c.top_opts.once,
+                  "print one frame as text and exit (also when stdout is not a terminal)");
 
   c.replay = c.cli.add_subcommand(
       "replay", "send a sink again a range of a device's log, or what is still queued");
@@ -212,6 +227,13 @@ int run_parsed(command_line& c) {
   }
   if (c.test->parsed()) {
     return test_connection_command(c.common, c.device);
+  }
+  if (c.top->parsed()) {
+    if (c.common.config_file.empty() && c.top_opts.url.empty()) {
+      std::cerr << "qsanfwd top: give -c FILE (its http_api.listen) or --url\n";
+      return exit_usage;
+    }
+    return top_command(c.common, c.top_opts);
   }
   if (c.replay->parsed()) {
     return replay_command(c.common, c.replay_opts);

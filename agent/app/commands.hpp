@@ -41,4 +41,17 @@ int replay_command(const common_options& opts, const replay_options& replay);
 /// `qsanfwd logout --device NAME`: revokes the device's refresh token on the array and forgets it.
 int logout_command(const common_options& opts, const std::string& device);
 
+/// What `qsanfwd top` is asked: where the agent's HTTP API is (`url`, else the config's
+/// http_api.listen), how often to read it, and whether to print one frame and exit.
+struct top_options {
+  std::string url;
+  std::string interval = "2s";
+  bool once = false;
+};
+
+/// `qsanfwd top`: a live terminal view of a running agent (its GET /api/status): open alarms,
+/// then each device and sink with rates, trouble first. Quits on q. With `once`, or when stdout
+/// is not a terminal, prints one frame as text and exits (1 when the agent cannot be reached).
+int top_command(const common_options& opts, const top_options& top);
+
 }  // namespace qsanfwd::app

@@ -9,7 +9,9 @@
 #include "agent/app/metrics_endpoint.hpp"
 #include "agent/app/requests.hpp"
 #include "agent/app/service_notifier.hpp"
+#include "agent/app/status_view.hpp"
 #include "agent/core/logging.hpp"
+#include "agent/core/time.hpp"
 #include "agent/pipeline/delivery_thread.hpp"
 #include "config/changes.hpp"
 #include "sinks/registry.hpp"
@@ -117,9 +119,10 @@ void take_requests(asio::io_context& io, collector& agent, pipeline::delivery_th
 /// stays queued, so the next generation resumes from the same checkpoints and cursors. A SIGHUP
 /// that changes devices and sinks only is applied to them alone (delivery_thread::reconfigure,
 /// collector::reconfigure), and `cfg` becomes the new configuration. The counters of what
-/// stopped go to `carried`. Throws on a start-up failure.
+/// stopped go to `carried`; `status` answers /api/status. Throws on a start-up failure.
 generation_end run_generation(const common_options& opts, config::agent_config& cfg,
                               state_store& store, carried_counters& carried,
+                              status_endpoint& status,
                               std::optional<config::agent_config>& next) {
   auto log = get_logger("agent");
   asio::io_context io;
@@ -138,11 +141,16 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
         io.get_executor(), where,
         ops::routes{{"/metrics",
                      [&] { return metrics_reply(take_snapshot(agent, delivery, queue, carried)); }},
-                    {"/healthz", [&] {
-                       return healthz_reply(take_snapshot(agent, delivery, queue, carried));
+                    {"/healthz",
+                     [&] { return healthz_reply(take_snapshot(agent, delivery, queue, carried)); }},
+                    {"/api/status", [&] {
+                       return status.reply(take_snapshot(agent, delivery, queue, carried),
+                                           cfg.sinks, queue);
                      }}});
+    status.prime(take_snapshot(agent, delivery, queue, carried));
     api->start();
-    log->info("HTTP API listening on {}:{} (/metrics, /healthz)", where.host, api->port());
+    log->info("HTTP API listening on {}:{} (/api/status, /metrics, /healthz)", where.host,
+              api->port());
   }
 
   request_watch requests(io, cfg.state_dir, [&](std::vector<agent_request> waiting) {
@@ -288,10 +296,11 @@ int run_command(const common_options& opts) {
   std::optional<config::agent_config> previous;
   // Outlives the generations: /metrics counts on across a reload that restarts everything.
   carried_counters carried;
+  status_endpoint status(unix_now());
   for (;;) {
     std::optional<config::agent_config> next;
     try {
-      if (run_generation(opts, *cfg, *store, carried, next) == generation_end::stopped) {
+      if (run_generation(opts, *cfg, *store, carried, status, next) == generation_end::stopped) {
         break;
       }
       previous = std::move(cfg);
