@@ -119,7 +119,7 @@ class devtools_page {
     if (r.contains("exceptionDetails")) {
       throw std::runtime_error(expression + ": " + r["exceptionDetails"].dump());
     }
-    return r["result"].value("value", nlohmann::json());
+    return r.value("result", nlohmann::json::object()).value("value", nlohmann::json());
   }
 
   /// Whether `expression` comes true within `deadline`, evaluated every 100 ms.
@@ -130,7 +130,7 @@ class devtools_page {
   void screenshot(const std::filesystem::path& file) {
     const auto r = call("Page.captureScreenshot", {{"format", "png"}});
     std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << base64_decode(r["data"].get<std::string>());
+    std::ofstream(file, std::ios::binary) << base64_decode(r.value("data", std::string()));
     std::cout << "screenshot: " << file.string() << "\n";
   }
 
