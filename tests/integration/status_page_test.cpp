@@ -284,6 +284,7 @@ TEST(status_page, shows_a_failed_disk_and_its_recovery_in_a_browser) {
   EXPECT_TRUE(page.wait_for(
       "document.getElementById('banner').textContent.includes('Cannot reach the agent')", 7s))
       << page.evaluate("document.body.innerText");
+  page.screenshot(artifacts / "status_page_unreachable.png");
 }
 
 }  // namespace
