@@ -179,11 +179,13 @@ class devtools_page {
   std::vector<std::string> errors_;
 };
 
-std::string config_text(const test::temp_dir& dir, std::uint16_t array_port) {
+std::string config_text(const test::temp_dir& dir, std::uint16_t array_port,
+                        const std::string& api_port = "0") {
   return R"({
     "state_dir": ")" +
          (dir / "state").string() + R"(",
-    "http_api": { "listen": "127.0.0.1:0" },
+    "http_api": { "listen": "127.0.0.1:)" +
+         api_port + R"(" },
     "shutdown_timeout": "1s",
     "devices": [ { "name": "array-01", "url": "http://127.0.0.1:)" +
          std::to_string(array_port) +
@@ -285,6 +287,16 @@ TEST(status_page, shows_a_failed_disk_and_its_recovery_in_a_browser) {
       "document.getElementById('banner').textContent.includes('Cannot reach the agent')", 7s))
       << page.evaluate("document.body.innerText");
   page.screenshot(artifacts / "status_page_unreachable.png");
+
+  // Back on the same address: the page recovers by itself at its next refresh.
+  test::write_file(dir / "config.json", config_text(dir, array.port(), api));
+  test::child_process again(test::qsanfwd_binary(), {"run", "-c", (dir / "config.json").string()},
+                            dir / "agent.log");
+  EXPECT_TRUE(
+      page.wait_for("!document.body.classList.contains('stale') && "
+                    "!document.getElementById('banner').classList.contains('shown')",
+                    10s))
+      << page.evaluate("document.body.innerText") << test::read_file(dir / "agent.log");
 }
 
 }  // namespace
