@@ -1,7 +1,7 @@
 // The status page in a real browser: headless Chromium (Debian's `chromium`) driven over the
 // DevTools protocol loads the agent's `/`, shows a disk qsan-sim failed within one refresh
-// after the agent's health poll, clears it when the disk is back, and says so when the agent
-// is gone. Screenshots land in <build>/artifacts/.
+// after the agent's health poll, clears it when the disk is back, says so when the agent is
+// gone and recovers when it is back. Screenshots land in <build>/artifacts/.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <signal.h>
