@@ -8,7 +8,8 @@ QSANFWD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian 12 packages the build, the tests, the benchmarks and the fuzz targets (clang with
 # libFuzzer, whose runtime is in libclang-rt-14-dev) need; iproute2 and sudo serve the package
 # tests' throw-away roots (tests/packaging), which run the README's `sudo` lines; tmux is the
-# terminal `qsanfwd top`'s test draws in (tests/integration/top_test.cpp).
+# terminal `qsanfwd top`'s test draws in (tests/integration/top_test.cpp); chromium (with a font
+# to draw text in) serves the status page's browser test (tests/integration).
 QSANFWD_PACKAGES=(
   build-essential cmake ninja-build pkg-config lld
   libboost1.81-dev libssl-dev openssl nlohmann-json3-dev libsqlite3-dev sqlite3
@@ -16,6 +17,7 @@ QSANFWD_PACKAGES=(
   libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   rsyslog rsyslog-gnutls procps iproute2 sudo tmux
+  chromium fonts-dejavu-core
   clang libclang-rt-14-dev
 )
 

@@ -12,6 +12,7 @@
 #include "agent/app/status_view.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
+#include "agent/ops/status_page.hpp"
 #include "agent/pipeline/delivery_thread.hpp"
 #include "config/changes.hpp"
 #include "sinks/registry.hpp"
@@ -143,14 +144,14 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
                      [&] { return metrics_reply(take_snapshot(agent, delivery, queue, carried)); }},
                     {"/healthz",
                      [&] { return healthz_reply(take_snapshot(agent, delivery, queue, carried)); }},
+                    {"/", [] { return ops::status_page_reply(); }},
                     {"/api/status", [&] {
                        return status.reply(take_snapshot(agent, delivery, queue, carried),
                                            cfg.sinks, queue);
                      }}});
-    status.prime(take_snapshot(agent, delivery, queue, carried));
     api->start();
-    log->info("HTTP API listening on {}:{} (/api/status, /metrics, /healthz)", where.host,
-              api->port());
+    log->info("HTTP API listening on {}:{} (/ status page, /api/status, /metrics, /healthz)",
+              where.host, api->port());
   }
 
   request_watch requests(io, cfg.state_dir, [&](std::vector<agent_request> waiting) {
@@ -259,6 +260,10 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
   };
   hangup.async_wait(on_hangup);
   agent.start();
+  if (api) {
+    // With the devices started, so that the first request has their rates too.
+    status.prime(take_snapshot(agent, delivery, queue, carried));
+  }
   // After the devices are up: a waiting request may be for one of them.
   requests.start();
   log->info("started: {} device(s), {} sink(s), state in {}", cfg.devices.size(), cfg.sinks.size(),

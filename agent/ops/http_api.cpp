@@ -14,7 +14,8 @@ net::http_response answer(const routes& table, const net::http_request& req) {
   const auto path = target.substr(0, target.find('?'));
   const auto route = table.find(path);
   if (route == table.end()) {
-    out = {404, "text/plain; charset=utf-8", "not found; try /metrics or /healthz\n"};
+    out = {404, "text/plain; charset=utf-8",
+           "not found; try /, /api/status, /metrics or /healthz\n"};
   } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
     out = {405, "text/plain; charset=utf-8", "only GET\n"};
   } else {
@@ -25,6 +26,9 @@ net::http_response answer(const routes& table, const net::http_request& req) {
   res.set(http::field::cache_control, "no-store");
   if (out.status == 405) {
     res.set(http::field::allow, "GET, HEAD");
+  }
+  for (const auto& [name, value] : out.headers) {
+    res.set(name, value);
   }
   res.body() = req.method() == http::verb::head ? std::string() : std::move(out.body);
   return res;

@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/address.hpp"
 
@@ -17,6 +19,8 @@ struct reply {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  /// Any other header fields (the status page's Content-Security-Policy).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 /// Path ("/metrics") -> the function that answers GET on it, called on the io thread.

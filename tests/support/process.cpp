@@ -32,11 +32,13 @@ bool limit_files(rlim_t nofile) {
 
 /// The child between vfork and exec: it shares this process's memory, so it makes system calls
 /// only. What fails is sent as an errno on `error_fd`.
-[[noreturn]] void exec_child(char* const* argv, const char* log_file, rlim_t nofile, int error_fd) {
+[[noreturn]] void exec_child(char* const* argv, const char* log_file, rlim_t nofile, bool own_group,
+                             int error_fd) {
   const int log = ::open(log_file, O_WRONLY | O_CREAT | O_APPEND, 0600);
   // Marked close-on-exec rather than closed, so that error_fd lasts until exec.
   if (log >= 0 && ::dup2(log, STDOUT_FILENO) >= 0 && ::dup2(log, STDERR_FILENO) >= 0 &&
-      ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0 && limit_files(nofile)) {
+      ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0 && limit_files(nofile) &&
+      (!own_group || ::setpgid(0, 0) == 0)) {
     ::execv(argv[0], argv);
   }
   const int error = errno;
@@ -46,14 +48,15 @@ bool limit_files(rlim_t nofile) {
 
 /// vfork rather than fork: a fork copies the page tables of a parent holding a large backlog,
 /// and the child's exec then spends CPU freeing them, which wait4 would count as the child's.
-pid_t start(char* const* argv, const std::filesystem::path& log_file, rlim_t nofile) {
+pid_t start(char* const* argv, const std::filesystem::path& log_file, rlim_t nofile,
+            bool own_group) {
   int error_pipe[2];
   if (::pipe2(error_pipe, O_CLOEXEC) != 0) {
     throw std::system_error(errno, std::generic_category(), "pipe2");
   }
   const pid_t pid = ::vfork();
   if (pid == 0) {
-    exec_child(argv, log_file.c_str(), nofile, error_pipe[1]);
+    exec_child(argv, log_file.c_str(), nofile, own_group, error_pipe[1]);
   }
   const int vfork_error = errno;
   ::close(error_pipe[1]);
@@ -89,7 +92,8 @@ std::filesystem::path qsanfwd_binary() {
 
 child_process::child_process(const std::filesystem::path& program,
                              const std::vector<std::string>& args,
-                             const std::filesystem::path& log_file, rlim_t nofile) {
+                             const std::filesystem::path& log_file, rlim_t nofile, bool own_group)
+    : own_group_(own_group) {
   std::vector<std::string> argv_storage{program.string()};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -98,18 +102,20 @@ child_process::child_process(const std::filesystem::path& program,
   }
   argv.push_back(nullptr);
   started_ = std::chrono::steady_clock::now();
-  pid_ = start(argv.data(), log_file, nofile);
+  pid_ = start(argv.data(), log_file, nofile, own_group);
 }
 
 child_process::~child_process() {
   if (running()) {
     kill(SIGKILL);
     reap(0);
+  } else if (own_group_) {
+    kill(SIGKILL);  // helpers that outlived the leader
   }
 }
 
 void child_process::kill(int signal) {
-  ::kill(pid_, signal);
+  ::kill(own_group_ ? -pid_ : pid_, signal);
 }
 
 void child_process::reap(int options) {

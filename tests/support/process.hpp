@@ -23,11 +23,13 @@ struct child_times {
 /// A program run as a child process, its stdout and stderr appended to `log_file`. Of this
 /// process's descriptors it inherits stdin alone, so sockets held here do not count against its
 /// limit; a `nofile` above 0 lowers its soft RLIMIT_NOFILE to that (the hard limit stays).
+/// With `own_group` it leads a process group of its own, and kill() and the destructor signal
+/// the whole group: a program that starts helpers (a browser) takes them with it.
 /// Throws when the program cannot be started.
 class child_process {
  public:
   child_process(const std::filesystem::path& program, const std::vector<std::string>& args,
-                const std::filesystem::path& log_file, rlim_t nofile = 0);
+                const std::filesystem::path& log_file, rlim_t nofile = 0, bool own_group = false);
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
@@ -48,6 +50,7 @@ class child_process {
   void reap(int options);
 
   pid_t pid_ = -1;
+  bool own_group_ = false;
   int status_ = -1;
   std::chrono::steady_clock::time_point started_;
   child_times times_;

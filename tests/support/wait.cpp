@@ -1,5 +1,7 @@
 #include "tests/support/wait.hpp"
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace qsanfwd::test {
@@ -15,6 +17,24 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
   return true;
+}
+
+std::string wait_for_line(const std::filesystem::path& file, const std::regex& pattern,
+                          std::chrono::milliseconds deadline) {
+  std::string found;
+  wait_until(
+      [&] {
+        std::ostringstream text;
+        text << std::ifstream(file).rdbuf();
+        std::smatch m;
+        const auto s = text.str();
+        if (std::regex_search(s, m, pattern)) {
+          found = m[1];
+        }
+        return !found.empty();
+      },
+      deadline);
+  return found;
 }
 
 }  // namespace qsanfwd::test

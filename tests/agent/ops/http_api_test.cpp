@@ -76,6 +76,21 @@ TEST(http_api, serves_routes_on_one_keep_alive_connection) {
   EXPECT_TRUE(head.body().empty());
 }
 
+TEST(http_api, sends_a_routes_own_header_fields) {
+  running_api api({{"/", [] {
+                      reply r{200, "text/html; charset=utf-8", "<p>hi</p>"};
+                      r.headers = {{"Content-Security-Policy", "default-src 'none'"}};
+                      return r;
+                    }}});
+  asio::io_context client;
+  tcp::socket s(client);
+  s.connect({asio::ip::make_address("127.0.0.1"), api.api.port()});
+  auto page = fetch(s, http::verb::get, "/");
+  EXPECT_EQ(page[http::field::content_type], "text/html; charset=utf-8");
+  EXPECT_EQ(page["Content-Security-Policy"], "default-src 'none'");
+  EXPECT_EQ(page[http::field::cache_control], "no-store");
+}
+
 /// Whether the peer has closed `s` (it reads end-of-file), without blocking.
 bool closed_by_peer(tcp::socket& s) {
   pollfd p{s.native_handle(), POLLIN, 0};
