@@ -4,9 +4,15 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -36,7 +42,8 @@ struct alarms : ::testing::Test {
                    "logs": {"enabled": false}, "health": {"interval": "1s"}}],
       "sinks": [{"name": "archive", "type": "file", "path": ")" +
                                  events.string() + R"(",
-                 "batch": {"max_delay": "100ms"}}]})");
+                 "batch": {"max_delay": "100ms"}}],
+      "http_api": {"listen": "127.0.0.1:0"}})");
   }
 
   std::unique_ptr<test::child_process> start_agent() {
@@ -52,6 +59,49 @@ struct alarms : ::testing::Test {
     const int status = p.wait(30s);
     text = std::filesystem::exists(output) ? test::read_file(output) : "";
     return status;
+  }
+
+  /// The alarms of the running agent's GET /api/status (its `nth` start's port), or null.
+  json api_alarms(int nth) {
+    const std::regex listening(R"(HTTP API listening on 127\.0\.0\.1:(\d+))");
+    const auto log = test::read_file(agent_log);
+    std::vector<std::string> ports;
+    for (std::sregex_iterator m(log.begin(), log.end(), listening), end; m != end; ++m) {
+      ports.push_back((*m)[1]);
+    }
+    if (ports.size() < static_cast<std::size_t>(nth)) {
+      return nullptr;
+    }
+    namespace http = boost::beast::http;
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect(
+        {boost::asio::ip::make_address("127.0.0.1"),
+         static_cast<std::uint16_t>(std::stoi(ports[static_cast<std::size_t>(nth - 1)]))},
+        ec);
+    if (ec) {
+      return nullptr;
+    }
+    http::request<http::empty_body> get(http::verb::get, "/api/status", 11);
+    get.set(http::field::host, "127.0.0.1");
+    http::write(socket, get, ec);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> answer;
+    http::read(socket, buffer, answer, ec);
+    const auto body = json::parse(ec ? std::string() : answer.body(), nullptr, false);
+    return body.is_object() && body.contains("alarms") ? body["alarms"] : json();
+  }
+
+  /// An alarm as both views show it, without the age (read at different instants).
+  static std::vector<json> comparable(const json& alarms) {
+    std::vector<json> out;
+    for (const auto& a : alarms) {
+      auto b = a;
+      b.erase("age_seconds");
+      out.push_back(b);
+    }
+    return out;
   }
 
   json open_alarms() {
@@ -133,6 +183,25 @@ TEST_F(alarms, raised_kept_across_restarts_cleared_by_recovery_and_resent_on_req
   EXPECT_NE(text.find("alarms: 2 open\n  critical  array-01 disk e0d3 health  since "),
             std::string::npos)
       << text;
+
+  // Restarted while the array is still away: the status page's JSON and `status --json` agree.
+  agent = start_agent();
+  std::vector<json> page;
+  std::vector<json> status;
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        page = comparable(api_alarms(2));
+        if (qsanfwd({"status", "-c", config.string(), "--json"}) != 0) {
+          return false;
+        }
+        status = comparable(json::parse(text)["alarms"]);
+        return page.size() == 2 && page == status;
+      },
+      10s))
+      << json(page).dump(1) << "\n"
+      << json(status).dump(1);
+  agent->kill(SIGTERM);
+  ASSERT_EQ(agent->wait(), 0);
 
   // It comes back healthy while the agent is down: the new agent reports both recoveries, which
   // close the alarms a previous run opened.
