@@ -137,6 +137,9 @@ std::size_t health_monitor::commit(const poll_data& data, std::int64_t polled_at
     queue_.append(e);
   }
   apply_alarms(store_, result.events);
+  forget_vanished_parts(store_, ctx.device, [&](const alarm_key& k) {
+    return result.next.contains({k.component, k.component_id, k.attribute});
+  });
   state_.save(result.next, polled_at);
   // A power cut before the dispatcher's next sync rolls back events and snapshot together, and
   // the next poll finds the same changes.

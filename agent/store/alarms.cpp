@@ -137,6 +137,31 @@ std::vector<open_alarm> load_open_alarms(state_store& store, std::int64_t now,
   return out;
 }
 
+void forget_vanished_parts(state_store& store, std::string_view device,
+                           const std::function<bool(const alarm_key&)>& present) {
+  std::vector<alarm_key> gone;
+  auto& st = store.database().cached(sql::load_device_alarm_keys);
+  st.bind_text(1, device);
+  while (st.step()) {
+    alarm_key k{std::string(device), st.column_text(0), st.column_text(1), st.column_text(2)};
+    const bool agents_own = std::any_of(agent_alarm_rules.begin(), agent_alarm_rules.end(),
+                                        [&](const auto& r) { return r.component == k.component; });
+    if (!agents_own && !present(k)) {
+      gone.push_back(std::move(k));
+    }
+  }
+  st.reset();
+  store.write(
+      [&] {
+        auto& clear = store.database().cached(sql::clear_alarm);
+        for (const auto& k : gone) {
+          bind_key(clear, k);
+          clear.run();
+        }
+      },
+      sqlite::durability::deferred);
+}
+
 void forget_alarms_except(state_store& store, std::span<const std::string> devices) {
   std::vector<std::string> gone;
   auto& st = store.database().cached(sql::alarm_devices);

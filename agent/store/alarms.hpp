@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,6 +59,12 @@ void apply_alarms(state_store& store, std::span<const event> events);
 std::vector<open_alarm> load_open_alarms(state_store& store, std::int64_t now,
                                          std::span<const std::string> devices = {},
                                          std::span<const std::string> sinks = {});
+
+/// Deletes the health alarms of `device` whose part `present` says is gone from its snapshot
+/// (the disks of a detached enclosure, a deleted replication task: they vanish without an
+/// event that could clear them). Inside the caller's transaction, the snapshot's.
+void forget_vanished_parts(state_store& store, std::string_view device,
+                           const std::function<bool(const alarm_key&)>& present);
 
 /// Deletes the alarms of devices not in `devices` (a device removed from the configuration
 /// takes its alarms with it).

@@ -512,6 +512,8 @@ inline constexpr std::string_view load_failing_sinks =
     "SELECT sink, failing_since, last_error_at, last_error FROM sink_cursors "
     "WHERE failing_since IS NOT NULL";
 inline constexpr std::string_view alarm_devices = "SELECT DISTINCT device FROM alarms";
+inline constexpr std::string_view load_device_alarm_keys =
+    "SELECT component, component_id, attribute FROM alarms WHERE device = ?1";
 inline constexpr std::string_view forget_device_alarms = "DELETE FROM alarms WHERE device = ?1";
 
 }  // namespace qsanfwd::sql

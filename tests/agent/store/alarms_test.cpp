@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -118,6 +119,19 @@ TEST_F(alarms_test, a_failing_sink_is_an_alarm_until_it_delivers) {
       << "a sink no longer configured";
   queue.note_sink_recovered("siem");
   EXPECT_TRUE(open().empty());
+}
+
+TEST_F(alarms_test, a_part_gone_from_the_snapshot_takes_its_alarm_along_but_not_the_agents) {
+  apply({health("a1", "e0d1", severity::critical, 100),
+         health("a1", "e0d2", severity::critical, 100),
+         health("a2", "e0d1", severity::critical, 100), agent("a1", "device_unreachable", 100)});
+  forget_vanished_parts(*store, "a1", [](const alarm_key& k) { return k.component_id == "e0d2"; });
+  std::vector<std::string> left;
+  for (const auto& a : open()) {
+    left.push_back(a.key.device + "/" + a.key.component + "/" + a.key.component_id);
+  }
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"a1/device/", "a1/disk/e0d2", "a2/disk/e0d1"}));
 }
 
 TEST_F(alarms_test, most_severe_first_then_oldest_and_only_of_the_devices_asked) {
