@@ -602,17 +602,17 @@ result<std::int64_t> collector::replay(const std::string& device, const std::str
 std::string collector::resend_alarms() {
   auto& i = *impl_;
   const auto open = load_open_alarms(i.store, unix_now(), i.device_names());
-  std::vector<event> summaries;
-  const auto of = [&](const std::string& device) {
-    std::vector<open_alarm> out;
-    std::copy_if(open.begin(), open.end(), std::back_inserter(out),
-                 [&](const open_alarm& a) { return a.key.device == device; });
-    return out;
-  };
-  for (const auto& d : i.devices) {
-    summaries.push_back(alarm_summary(d.cfg.name, d.client.settings().peer.host, of(d.cfg.name)));
+  // One pass over the alarms, not one per device: a fleet has thousands of each.
+  std::map<std::string, std::vector<open_alarm>, std::less<>> by_device;
+  for (const auto& a : open) {
+    by_device[a.key.device].push_back(a);
   }
-  summaries.push_back(alarm_summary("", "", of("")));
+  std::vector<event> summaries;
+  for (const auto& d : i.devices) {
+    summaries.push_back(
+        alarm_summary(d.cfg.name, d.client.settings().peer.host, by_device[d.cfg.name]));
+  }
+  summaries.push_back(alarm_summary("", "", by_device[""]));
   i.queue.append(summaries);
   i.notify();
   return "queued " + std::to_string(summaries.size()) + " alarm summaries for " +
