@@ -300,7 +300,7 @@ class differ {
     e.previous = std::move(previous);
     e.current = std::move(current);
     e.id = stable_id({e.device, e.component, e.component_id, e.attribute, e.previous, e.current,
-                      std::to_string(e.timestamp)});
+                      std::to_string(e.timestamp), std::to_string(ctx_.saves)});
     return e;
   }
 

@@ -20,6 +20,9 @@ struct poll_context {
   std::string device;
   std::string host;
   std::int64_t timestamp = 0;  ///< the poll's time, unix seconds
+  /// The device's snapshots saved before this poll. In the ids: two polls of one second (a
+  /// word flapping across restarts) must not give two different changes the same id.
+  std::int64_t saves = 0;
   std::string model;           ///< the array's, for components without their own
   std::string serial;
 };

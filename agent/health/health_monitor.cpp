@@ -121,10 +121,18 @@ void health_monitor::learn_identity(const poll_data& data) {
 }
 
 std::size_t health_monitor::commit(const poll_data& data, std::int64_t polled_at) {
-  const auto previous = state_.load();
+  auto saved = state_.load();
+  std::optional<snapshot> previous;
+  if (saved) {
+    previous = std::move(saved->readings);
+  }
   const auto observed = flatten(data, previous ? *previous : snapshot{});
-  const poll_context ctx{client_.settings().name, client_.settings().peer.host, polled_at, model_,
-                         serial_};
+  const poll_context ctx{.device = client_.settings().name,
+                         .host = client_.settings().peer.host,
+                         .timestamp = polled_at,
+                         .saves = saved ? saved->saves : 0,
+                         .model = model_,
+                         .serial = serial_};
   const auto result = diff(previous, observed, options_.limits, ctx);
   // Nothing changed (the usual poll): the store holds this snapshot already, and rewriting it
   // cost a transaction and an fsync per poll (bench/fleet). health_polls then keeps the time

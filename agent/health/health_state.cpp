@@ -4,21 +4,22 @@
 
 namespace qsanfwd::health {
 
-std::optional<snapshot> health_state::load() {
+std::optional<health_state::saved> health_state::load() {
   auto& db = store_.database();
   auto& poll = db.cached(sql::load_health_poll);
   poll.bind_text(1, device_);
   const bool polled = poll.step();
+  const auto saves = polled ? poll.column_int64(0) : 0;
   poll.reset();
   if (!polled) {
     return std::nullopt;
   }
-  snapshot out;
+  saved out{.readings = {}, .saves = saves};
   auto& rows = db.cached(sql::load_health_readings);
   rows.bind_text(1, device_);
   while (rows.step()) {
-    out.emplace(key{rows.column_text(0), rows.column_text(1), rows.column_text(2)},
-                reading_from_json(rows.column_text(3)));
+    out.readings.emplace(key{rows.column_text(0), rows.column_text(1), rows.column_text(2)},
+                         reading_from_json(rows.column_text(3)));
   }
   rows.reset();
   return out;

@@ -16,10 +16,15 @@ class health_state {
   health_state(state_store& store, std::string device)
       : store_(store), device_(std::move(device)) {}
 
-  /// The last snapshot saved; nullopt when the device was never polled (the first run).
-  /// Throws std::invalid_argument for a row this version cannot read.
-  std::optional<snapshot> load();
-  /// Replaces the snapshot and records the poll's time.
+  /// The last snapshot saved and how many were (a count ids can tell polls apart by); nullopt
+  /// when the device was never polled (the first run). Throws std::invalid_argument for a row
+  /// this version cannot read.
+  struct saved {
+    snapshot readings;
+    std::int64_t saves = 0;
+  };
+  std::optional<saved> load();
+  /// Replaces the snapshot, records the poll's time and counts the save.
   void save(const snapshot& s, std::int64_t polled_at);
 
  private:

@@ -289,6 +289,11 @@ CREATE TABLE alarms (
   PRIMARY KEY (device, component, component_id, attribute)
 ) WITHOUT ROWID;
 )sql"},
+    // How many snapshots of each device were saved: a health event's id includes it, so that a
+    // word flapping across restarts within one second does not get the same id twice.
+    migration{16, R"sql(
+ALTER TABLE health_polls ADD COLUMN saves INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 /// `PRAGMA user_version` cannot take a bound parameter; the version is appended as a number.
@@ -425,10 +430,10 @@ inline constexpr std::string_view count_log_marks =
 // ---- health monitor ----------------------------------------------------------------------
 
 inline constexpr std::string_view load_health_poll =
-    "SELECT polled_at FROM health_polls WHERE device = ?1";
+    "SELECT saves FROM health_polls WHERE device = ?1";
 inline constexpr std::string_view save_health_poll =
-    "INSERT INTO health_polls (device, polled_at) VALUES (?1, ?2) "
-    "ON CONFLICT (device) DO UPDATE SET polled_at = excluded.polled_at";
+    "INSERT INTO health_polls (device, polled_at, saves) VALUES (?1, ?2, 1) "
+    "ON CONFLICT (device) DO UPDATE SET polled_at = excluded.polled_at, saves = saves + 1";
 inline constexpr std::string_view load_health_readings =
     "SELECT component, component_id, attribute, state FROM health_readings WHERE device = ?1";
 inline constexpr std::string_view clear_health_readings =

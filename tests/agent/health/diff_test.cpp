@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <set>
 
 #include "agent/health/snapshot.hpp"
 
@@ -76,11 +78,21 @@ struct history {
   std::optional<snapshot> last;
   config::thresholds limits;
   std::int64_t now = 1'700'000'000;
+  std::int64_t step = 1;  ///< seconds from one poll to the next
+  std::int64_t saves = 0;  ///< snapshots the store would have saved (as the monitor counts)
 
   std::vector<event> poll(const poll_data& data) {
     const auto observed = flatten(data, last ? *last : snapshot{});
     auto r = diff(last, observed, limits,
-                  poll_context{"array-01", "10.0.0.5", now++, "XS5226", "QS5226A0001"});
+                  poll_context{.device = "array-01",
+                               .host = "10.0.0.5",
+                               .timestamp = now,
+                               .saves = saves,
+                               .model = "XS5226",
+                               .serial = "QS5226A0001"});
+    now += step;
+    // The monitor saves a snapshot unless the poll changed nothing.
+    saves += r.events.empty() && last && r.next == *last ? 0 : 1;
     last = std::move(r.next);
     return r.events;
   }
@@ -577,6 +589,29 @@ TEST(health_diff, ids_are_stable_for_the_same_inputs_and_differ_per_poll) {
   h3.now += 60;
   h3.start(array());
   EXPECT_NE(h3.poll(broken)[0].id, a[0].id);
+}
+
+// Polls one second apart (restarts: each polls at once) and a disk flapping between them:
+// OK -> Failed twice are two changes, and a SIEM that drops a repeated id must keep both.
+TEST(health_diff, a_word_flapping_within_one_second_gives_each_change_its_own_id) {
+  auto broken = array();
+  disk_of(broken, "e0d3").health = "Failed";
+  const auto fine = array();
+  history h;
+  h.step = 0;
+  h.start(fine);
+  std::vector<event> changes;
+  for (const poll_data* data : std::array<const poll_data*, 4>{&broken, &fine, &broken, &fine}) {
+    const auto events = h.poll(*data);
+    ASSERT_EQ(events.size(), 1U);
+    changes.push_back(events[0]);
+  }
+  std::set<std::string> ids;
+  for (const auto& e : changes) {
+    EXPECT_EQ(e.timestamp, changes[0].timestamp);
+    ids.insert(e.id);
+  }
+  EXPECT_EQ(ids.size(), changes.size());
 }
 
 TEST(health_diff, a_reading_survives_its_json) {
