@@ -90,7 +90,13 @@ cut_report rebuild(const std::filesystem::path& journal_file, outcome o, std::mt
   const auto text = read_all(journal_file);
   reader in(text);
   const auto base = in.next();
-  if (!base || base->t != tag::base) {
+  if (!base) {
+    // Killed while the journal took its copy of the file (one large write(2), which SIGKILL
+    // can tear): no write to the file came before it, so the disk holds the file as it was.
+    std::filesystem::remove(journal_file);
+    return {};
+  }
+  if (base->t != tag::base) {
     throw std::runtime_error("power-cut journal " + journal_file.string() + ": no base record");
   }
   std::vector<record> records;

@@ -89,6 +89,8 @@ class power_cut_bench {
       : array(array_options(p, seed)), rng_(seed), pause_ms_(20, p.longest_pause.count()) {
     auto config = agent_config(state(), array.port());
     config["devices"][0]["health"] = {{"interval", "1s"}};
+    // A failure is replayed from its seed, but timing is not: keep what the agent did.
+    config["log_level"] = "debug";
     config["sinks"].push_back(file_sink("archive", out()));
     write_config(dir.path() / "config.json", config);
     run_args = {"run", "-c", (dir.path() / "config.json").string()};
