@@ -274,6 +274,7 @@ std::uint64_t watch_warmup(child_process& agent, sim_processes& fleet,
                            std::chrono::milliseconds warmup) {
   const auto start = steady::now();
   bool all_polled = false;
+  std::size_t read = 0;
   std::uint64_t peak_fds = 0;
   auto next_report = start + std::chrono::seconds(10);
   while (steady::now() - start < warmup) {
@@ -285,8 +286,9 @@ std::uint64_t watch_warmup(child_process& agent, sim_processes& fleet,
     peak_fds = std::max(peak_fds, s ? s->open_fds : 0);
     if (!all_polled) {
       const auto stats = fleet.stats();
-      const auto reads = log_requests(stats);
-      all_polled = std::all_of(reads.begin(), reads.end(), [](auto n) { return n > 0; });
+      read = static_cast<std::size_t>(
+          std::count_if(stats.begin(), stats.end(), [](const auto& a) { return a.log_requests > 0; }));
+      all_polled = read == stats.size();
       if (all_polled) {
         report_all_read(stats, now - start, s);
       }
@@ -302,7 +304,23 @@ std::uint64_t watch_warmup(child_process& agent, sim_processes& fleet,
       }
     }
   }
+  if (!all_polled) {
+    std::printf("startup: only %zu arrays read by the end of the warm-up\n", read);
+  }
   return peak_fds;
+}
+
+/// Each array's counters at the end, for a kept run: arrays.tsv in the run's directory.
+void write_array_stats(const fs::path& dir, const std::vector<array_stats>& before,
+                       const std::vector<array_stats>& after) {
+  std::ofstream out(dir / "arrays.tsv");
+  out << "device\tlog_requests\tlog_requests_since_measuring\thealth_requests\tlogins\tlines_held\n";
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    const auto& a = after[i];
+    out << device_name(i) << '\t' << a.log_requests << '\t'
+        << a.log_requests - before[i].log_requests << '\t' << a.health_requests << '\t'
+        << a.logins << '\t' << a.log_lines << '\n';
+  }
 }
 
 struct verdict {
@@ -482,8 +500,9 @@ int run(const bench_options& o) {
   const auto peak_fds = watch_warmup(agent, fleet, warmup);
   fleet_counts counts;
   std::optional<window> w;
+  std::vector<array_stats> before;
   if (!interrupted && agent.running()) {
-    const auto before = fleet.stats();
+    before = fleet.stats();
     counts.log_before = log_requests(before);
     counts.health_before = health_requests(before);
     w = measure(agent, fleet, length, peak_fds);
@@ -499,10 +518,12 @@ int run(const bench_options& o) {
   counts.log_after = log_requests(after);
   counts.health_after = health_requests(after);
   const auto status = agent.stop(std::chrono::seconds(30));
-  for (const auto& a : fleet.stats()) {
+  const auto at_end = fleet.stats();
+  for (const auto& a : at_end) {
     counts.sim_lines += a.log_lines;
   }
   fleet.stop();
+  write_array_stats(dir, before, at_end);
 
   print_table(*w, o.arrays, o, agent.pid());
   const bool served = report_work_done(counts, dir, o.arrays, status);
