@@ -306,6 +306,7 @@ std::uint64_t watch_warmup(child_process& agent, sim_processes& fleet,
   }
   if (!all_polled) {
     std::printf("startup: only %zu arrays read by the end of the warm-up\n", read);
+    std::fflush(stdout);
   }
   return peak_fds;
 }
