@@ -21,6 +21,7 @@
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
 #include "agent/health/health_monitor.hpp"
+#include "agent/logs/cycle_gate.hpp"
 #include "agent/logs/log_poller.hpp"
 #include "agent/logs/replays.hpp"
 #include "agent/store/activity_recorder.hpp"
@@ -132,6 +133,12 @@ constexpr duration disk_full_retry_max{5000};
 // How long a poll's outcome may wait before it is in the store for `qsanfwd status`.
 constexpr duration activity_flush_period{1000};
 
+// Log cycles of the fleet at once (logs::cycle_gate): one thread parses and one stores, so
+// more would only hold more pages; enough that arrays a few milliseconds away keep both busy.
+// A slot is held while the array answers (a slow one holds it up to its timeout and retries);
+// an array found unreachable takes none until it answers again.
+constexpr std::size_t concurrent_log_cycles = 64;
+
 }  // namespace
 
 struct collector::impl {
@@ -145,7 +152,8 @@ struct collector::impl {
         writer(s),
         outcomes(s),
         outcomes_timer(i),
-        replays(s) {}
+        replays(s),
+        cycles(concurrent_log_cycles) {}
 
   ~impl() {
     try {
@@ -175,6 +183,7 @@ struct collector::impl {
   activity_recorder outcomes;
   asio::steady_timer outcomes_timer;
   logs::replay_book replays;
+  logs::cycle_gate cycles;
 
   void agent_event(event e) {
     // The alarm it raises or clears commits with it.
@@ -296,6 +305,12 @@ struct collector::impl {
   }
 
   asio::awaitable<duration> read_logs(device_runtime& d, backoff& retry) {
+    // An array that does not answer holds no page, and must not keep the others waiting.
+    std::optional<logs::cycle_gate::pass> slot;
+    if (d.client.answering()) {
+      auto entered = co_await cycles.enter();
+      slot.emplace(std::move(entered));
+    }
     const auto cycle = co_await d.poller.poll_once();
     co_return after_step(d, log_reading, cycle, d.cfg.logs.interval,
                          std::max(d.cfg.logs.interval, duration{1000}), retry);

@@ -68,8 +68,7 @@ device_client::device_client(asio::any_io_executor ex, client_settings settings,
       on_agent_event_(std::move(on_agent_event)),
       log_(get_logger("device")),
       conn_(ex, settings_.peer,
-            settings_.peer.tls ? net::make_client_tls_context(settings_.tls, settings_.peer.host)
-                               : nullptr,
+            settings_.peer.tls ? net::client_tls_context(settings_.tls) : nullptr,
             settings_.timeout, settings_.max_response_bytes),
       backoff_(settings_.retry_initial, settings_.retry_max) {
   if (settings_.peer.tls && !settings_.tls.verify && settings_.tls.pin_sha256.empty()) {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -28,12 +27,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-bool is_ip_literal(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
 
 // A peer that closed an idle keep-alive connection shows up as one of these on the next use.
 bool is_stale_connection(const boost::system::error_code& ec) {
@@ -155,14 +148,10 @@ struct http_connection::impl {
       }
     }
     // TLS runs over the socket as it stands: straight to the peer, or inside the tunnel, with
-    // the peer's name for SNI and (in the context) for the certificate check.
+    // the peer's name for SNI and for the certificate check.
     secure.emplace(std::move(*plain), *tls);
     plain.reset();
-    if (!is_ip_literal(ep.host)) {
-      // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
-      SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(ep.host.c_str()));
-    }
+    name_the_peer(secure->native_handle(), ep.host);
     lowest().expires_after(timeout);
     auto [hec] = co_await secure->async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {

@@ -6,7 +6,7 @@
 #include <openssl/x509.h>
 
 #include <array>
-#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -48,6 +48,10 @@ std::string file_stamp(const std::string& file) {
             : std::to_string(written.time_since_epoch().count()) + "/" + std::to_string(size);
 }
 
+const std::string& key_file_of(const tls_options& tls) {
+  return tls.key_file.empty() ? tls.cert_file : tls.key_file;
+}
+
 X509_STORE* load_trust_store(const std::string& ca_file) {
   X509_STORE* store = X509_STORE_new();
   if (store != nullptr && X509_STORE_set_default_paths(store) == 1 &&
@@ -83,10 +87,8 @@ void use_shared_trust_store(SSL_CTX* ctx, const std::string& ca_file) {
   SSL_CTX_set1_cert_store(ctx, store.get());
 }
 
-}  // namespace
-
-std::shared_ptr<ssl::context> make_client_tls_context(const tls_options& tls,
-                                                      const std::string& host) {
+// A new context for `tls`; client_tls_context() shares it.
+std::shared_ptr<ssl::context> new_client_tls_context(const tls_options& tls) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
@@ -100,13 +102,12 @@ std::shared_ptr<ssl::context> make_client_tls_context(const tls_options& tls,
   if (!tls.cert_file.empty()) {
     load("client certificate", tls.cert_file,
          [&] { ctx->use_certificate_chain_file(tls.cert_file); });
-    load("client key", tls.key_file.empty() ? tls.cert_file : tls.key_file, [&] {
-      ctx->use_private_key_file(tls.key_file.empty() ? tls.cert_file : tls.key_file,
-                                ssl::context::pem);
-    });
+    load("client key", key_file_of(tls),
+         [&] { ctx->use_private_key_file(key_file_of(tls), ssl::context::pem); });
   }
   if (!tls.pin_sha256.empty()) {
     // A pinned leaf certificate replaces the chain: arrays ship self-signed certificates.
+    // It decides alone, over the chain's errors and the peer's name (name_the_peer).
     ctx->set_verify_mode(ssl::verify_peer);
     ctx->set_verify_callback([pin = tls.pin_sha256](bool, ssl::verify_context& vc) {
       auto* store = vc.native_handle();
@@ -128,19 +129,62 @@ std::shared_ptr<ssl::context> make_client_tls_context(const tls_options& tls,
   }
   use_shared_trust_store(ctx->native_handle(), tls.ca_file);
   ctx->set_verify_mode(ssl::verify_peer);
-  ctx->set_verify_callback(
-      [check = ssl::host_name_verification(host)](bool preverified, ssl::verify_context& vc) {
-        if (check(preverified, vc)) {
-          return true;
-        }
-        // A chain that verified for another host leaves X509_V_OK: say why it failed.
-        auto* store = vc.native_handle();
-        if (X509_STORE_CTX_get_error(store) == X509_V_OK) {
-          X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
-        }
-        return false;
-      });
   return ctx;
+}
+
+// Every setting that goes into a context, and the stamps of the files it reads.
+std::string context_key(const tls_options& tls) {
+  const std::string fields[] = {tls.verify ? "verify" : "no-verify",
+                                tls.ca_file,
+                                file_stamp(tls.ca_file),
+                                tls.cert_file,
+                                file_stamp(tls.cert_file),
+                                key_file_of(tls),
+                                file_stamp(key_file_of(tls)),
+                                tls.pin_sha256};
+  std::string key;
+  for (const auto& f : fields) {
+    key += f;
+    key += '\0';
+  }
+  return key;
+}
+
+}  // namespace
+
+std::shared_ptr<ssl::context> client_tls_context(const tls_options& tls) {
+  // Freed at exit, as the trust stores are; an entry whose context every user dropped goes at
+  // the next call.
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<ssl::context>> contexts;
+  const auto key = context_key(tls);
+  const std::lock_guard lock(mutex);
+  std::erase_if(contexts, [](const auto& entry) { return entry.second.expired(); });
+  auto& slot = contexts[key];
+  if (auto shared = slot.lock()) {
+    return shared;
+  }
+  try {
+    auto made = new_client_tls_context(tls);
+    slot = made;
+    return made;
+  } catch (...) {
+    contexts.erase(key);
+    throw;
+  }
+}
+
+void name_the_peer(SSL* ssl, const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  if (ec) {
+    // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(host.c_str()));
+  }
+  // Checked by OpenSSL with the chain (an IP address against the certificate's IP names): a
+  // mismatch fails the handshake with X509_V_ERR_HOSTNAME_MISMATCH (or _IP_ADDRESS_MISMATCH).
+  SSL_set1_host(ssl, host.c_str());
 }
 
 std::string unverified_certificate_note(SSL* ssl) {

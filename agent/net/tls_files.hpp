@@ -15,7 +15,7 @@ struct tls_file_problem {
   std::string reason;
 };
 
-/// Checks the files `tls` names as make_client_tls_context() will read them: ca_file holds one
+/// Checks the files `tls` names as client_tls_context() will read them: ca_file holds one
 /// PEM certificate or more, cert_file a PEM certificate (its chain may follow), key_file a PEM
 /// private key without a passphrase, and the key is the certificate's. Warns of a certificate
 /// that has expired and of a key file its group or others may read. Reads local files only.

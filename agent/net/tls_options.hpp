@@ -5,8 +5,9 @@
 namespace qsanfwd::net {
 
 /// How a client checks its peer and proves itself, as the configuration gives it (`tls` of a
-/// device or a sink) and as make_client_tls_context() takes it: one type from config to socket.
+/// device or a sink) and as client_tls_context() takes it: one type from config to socket.
 /// A header of plain fields, so the config layer can fill it without linking the transport.
+/// A field added here joins the key of the shared contexts (context_key in tls.cpp).
 struct tls_options {
   bool verify = true;
   std::string ca_file;

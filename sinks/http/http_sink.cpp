@@ -125,7 +125,7 @@ std::unique_ptr<net::http_connection> http_sink::connect() {
   const auto& ep = options_.endpoint;
   std::shared_ptr<asio::ssl::context> tls;
   if (ep.tls()) {
-    tls = net::make_client_tls_context(options_.tls, ep.host);
+    tls = net::client_tls_context(options_.tls);
   }
   // The URL's path is the whole target: the connection's base path stays empty.
   net::endpoint peer{ep.host, ep.port, ep.tls(), "", options_.proxy};

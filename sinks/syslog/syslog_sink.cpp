@@ -5,7 +5,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -31,12 +30,6 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto truncation_warning_interval = std::chrono::seconds(60);
 
-bool is_ip_literal(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
-
 std::string scheme_of(syslog_transport t) {
   switch (t) {
     case syslog_transport::tcp:
@@ -53,7 +46,7 @@ std::shared_ptr<ssl::context> tls_context_for(const syslog_options& o) {
   if (o.transport != syslog_transport::tls) {
     return nullptr;
   }
-  return net::make_client_tls_context(o.tls, o.server_name);
+  return net::client_tls_context(o.tls);
 }
 
 // Whether the receiver has closed a connection we only ever write to: the socket reports the
@@ -133,11 +126,7 @@ struct syslog_sink::transport {
     }
     if (tls) {
       secure.emplace(ex, *tls);
-      if (!is_ip_literal(o.server_name)) {
-        // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
-        SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(o.server_name.c_str()));
-      }
+      net::name_the_peer(secure->native_handle(), o.server_name);
     } else {
       plain.emplace(ex);
     }

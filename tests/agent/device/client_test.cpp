@@ -333,7 +333,8 @@ TEST(device_client, tls_refuses_a_certificate_for_another_host_and_says_so) {
   auto client = f.make(s);
   auto page = test::run(f.io, client.log_list(first_page()));
   ASSERT_FALSE(page);
-  EXPECT_NE(page.error().message.find(": hostname mismatch; the certificate's SHA-256, for "
+  // An IP address is checked against the certificate's IP names.
+  EXPECT_NE(page.error().message.find(": IP address mismatch; the certificate's SHA-256, for "
                                       "tls.pin_sha256 once checked: \"" +
                                       t.cert.sha256_fingerprint + "\""),
             std::string::npos)
