@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -71,16 +72,28 @@ std::string stable_id(std::initializer_list<std::string_view> parts) {
 
 void stable_id(std::string& out, std::initializer_list<std::string_view> parts) {
   // One digest update of the whole input, built in a buffer kept per thread: an update per part
-  // and a string per length prefix cost more than the hashing (one id per log line).
+  // and a string per length prefix cost more than the hashing (one id per log line). Written
+  // into room made once: three appends a part were ~500 instructions an id under callgrind.
+  constexpr std::size_t max_prefix = 21;  // 20 digits and ':'
   thread_local std::string input;
-  input.clear();
+  std::size_t room = 0;
   for (auto part : parts) {
-    char len[24];
-    const auto end = std::to_chars(len, len + sizeof len, part.size()).ptr;
-    input.append(len, end).append(1, ':').append(part);
+    room += max_prefix + part.size();
+  }
+  if (input.size() < room) {
+    input.resize(room);
+  }
+  char* p = input.data();
+  for (auto part : parts) {
+    p = std::to_chars(p, p + max_prefix, part.size()).ptr;
+    *p++ = ':';
+    if (!part.empty()) {  // an empty view's data() may be null, which memcpy must not get
+      std::memcpy(p, part.data(), part.size());
+      p += part.size();
+    }
   }
   sha256 h;
-  h.update(input);
+  h.update(std::string_view(input.data(), static_cast<std::size_t>(p - input.data())));
   const auto d = h.finish();
   to_hex(d.data(), 8, out);
 }

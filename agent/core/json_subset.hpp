@@ -28,6 +28,98 @@ inline void append_utf8(std::string& out, unsigned cp) {
   }
 }
 
+/// Decodes the escape at `p` (just past its backslash) onto `out`. False for what the subset
+/// leaves to nlohmann: an unknown escape, a surrogate `\u`, too few bytes.
+inline bool read_escape(const char*& p, const char* end, std::string& out) {
+  if (p == end) {
+    return false;
+  }
+  const char c = *p++;
+  switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+      out += c;
+      return true;
+    case 'b':
+      out += '\b';
+      return true;
+    case 'f':
+      out += '\f';
+      return true;
+    case 'n':
+      out += '\n';
+      return true;
+    case 'r':
+      out += '\r';
+      return true;
+    case 't':
+      out += '\t';
+      return true;
+    case 'u':
+      break;
+    default:
+      return false;
+  }
+  if (end - p < 4) {
+    return false;
+  }
+  unsigned cp = 0;
+  for (int i = 0; i < 4; ++i, ++p) {
+    const char h = *p;
+    unsigned digit = 0;
+    if (h >= '0' && h <= '9') {
+      digit = static_cast<unsigned>(h - '0');
+    } else if (h >= 'a' && h <= 'f') {
+      digit = static_cast<unsigned>(h - 'a' + 10);
+    } else if (h >= 'A' && h <= 'F') {
+      digit = static_cast<unsigned>(h - 'A' + 10);
+    } else {
+      return false;
+    }
+    cp = (cp << 4) | digit;
+  }
+  if (cp >= 0xD800 && cp <= 0xDFFF) {
+    return false;  // a surrogate pair: left to nlohmann
+  }
+  append_utf8(out, cp);
+  return true;
+}
+
+/// Decodes the rest of a string, from `p` (past its opening quote) through its closing quote,
+/// onto `out`; `p` is then past the closing quote. False for a control character, malformed
+/// UTF-8, an escape the subset leaves to nlohmann, or no closing quote.
+inline bool read_string_rest(const char*& p, const char* end, std::string& out) {
+  for (;;) {
+    const char* run = p;
+    p = plain_run_end<del_byte::plain>(p, end);
+    // By pointer and size: append(first, last) goes through _M_replace, ~45 instructions a
+    // string more under callgrind (an event's JSON has about twenty of them).
+    out.append(run, static_cast<std::size_t>(p - run));
+    if (p == end) {
+      return false;
+    }
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"') {
+      ++p;
+      return true;
+    }
+    if (c == '\\') {
+      ++p;
+      if (!read_escape(p, end, out)) {
+        return false;
+      }
+      continue;
+    }
+    const auto len = c >= 0x80 ? utf8_length(std::string_view(p, end)) : 0;
+    if (len == 0) {
+      return false;  // a control character or malformed UTF-8
+    }
+    out.append(p, len);
+    p += len;
+  }
+}
+
 }  // namespace json_subset_detail
 
 /// Feeds a SAX handler (the interface of json::sax_parse) from the part of JSON that arrays
@@ -208,93 +300,7 @@ class subset_json_reader {
   bool string() {
     ++p_;
     token_.clear();
-    for (;;) {
-      const char* run = p_;
-      p_ = plain_run_end<del_byte::plain>(p_, end_);
-      // By pointer and size: append(first, last) goes through _M_replace, ~45 instructions a
-      // string more under callgrind (an event's JSON has about twenty of them).
-      token_.append(run, static_cast<std::size_t>(p_ - run));
-      if (p_ == end_) {
-        return false;
-      }
-      const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        ++p_;
-        return true;
-      }
-      if (c == '\\') {
-        if (!escape()) {
-          return false;
-        }
-        continue;
-      }
-      const auto len = c >= 0x80 ? utf8_length(std::string_view(p_, end_)) : 0;
-      if (len == 0) {
-        return false;  // a control character or malformed UTF-8
-      }
-      token_.append(p_, len);
-      p_ += len;
-    }
-  }
-
-  bool escape() {
-    ++p_;
-    if (p_ == end_) {
-      return false;
-    }
-    const char c = *p_++;
-    switch (c) {
-      case '"':
-      case '\\':
-      case '/':
-        token_ += c;
-        return true;
-      case 'b':
-        token_ += '\b';
-        return true;
-      case 'f':
-        token_ += '\f';
-        return true;
-      case 'n':
-        token_ += '\n';
-        return true;
-      case 'r':
-        token_ += '\r';
-        return true;
-      case 't':
-        token_ += '\t';
-        return true;
-      case 'u':
-        return unicode_escape();
-      default:
-        return false;
-    }
-  }
-
-  bool unicode_escape() {
-    if (end_ - p_ < 4) {
-      return false;
-    }
-    unsigned cp = 0;
-    for (int i = 0; i < 4; ++i, ++p_) {
-      const char h = *p_;
-      unsigned digit = 0;
-      if (h >= '0' && h <= '9') {
-        digit = static_cast<unsigned>(h - '0');
-      } else if (h >= 'a' && h <= 'f') {
-        digit = static_cast<unsigned>(h - 'a' + 10);
-      } else if (h >= 'A' && h <= 'F') {
-        digit = static_cast<unsigned>(h - 'A' + 10);
-      } else {
-        return false;
-      }
-      cp = (cp << 4) | digit;
-    }
-    if (cp >= 0xD800 && cp <= 0xDFFF) {
-      return false;  // a surrogate pair: left to nlohmann
-    }
-    json_subset_detail::append_utf8(token_, cp);
-    return true;
+    return json_subset_detail::read_string_rest(p_, end_, token_);
   }
 
   const char* p_;

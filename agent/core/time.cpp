@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 
 namespace qsanfwd {
@@ -22,17 +23,14 @@ void put_digits(char* out, unsigned v, int width) {
   }
 }
 
-}  // namespace
-
-void append_rfc3339_utc(std::string& out, std::int64_t unix_seconds) {
-  // Written digit by digit: snprintf's format parsing was most of the cost of every event's
-  // "time" field.
+// Written digit by digit: snprintf's format parsing was most of the cost of every event's
+// "time" field.
+void format_rfc3339_utc(char (&buf)[rfc3339_size], std::int64_t unix_seconds) {
   using namespace std::chrono;
   const sys_seconds tp{seconds{four_digit_year_seconds(unix_seconds)}};
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
   const auto second_of_day = static_cast<unsigned>((tp - day).count());
-  char buf[rfc3339_size];
   put_digits(buf, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
   buf[4] = '-';
   put_digits(buf + 5, static_cast<unsigned>(ymd.month()), 2);
@@ -45,7 +43,28 @@ void append_rfc3339_utc(std::string& out, std::int64_t unix_seconds) {
   buf[16] = ':';
   put_digits(buf + 17, second_of_day % 60, 2);
   buf[19] = 'Z';
-  out.append(buf, rfc3339_size);
+}
+
+}  // namespace
+
+char* write_rfc3339_utc(char* out, std::int64_t unix_seconds) {
+  // Events come in runs of one second (a page of a log, a batch of it), and a formatting sink
+  // writes each event's time twice (its canonical JSON, then its message): the last second
+  // written is kept per thread.
+  thread_local std::optional<std::int64_t> last;
+  thread_local char buf[rfc3339_size];
+  if (unix_seconds != last) {
+    format_rfc3339_utc(buf, unix_seconds);
+    last = unix_seconds;
+  }
+  std::memcpy(out, buf, rfc3339_size);
+  return out + rfc3339_size;
+}
+
+void append_rfc3339_utc(std::string& out, std::int64_t unix_seconds) {
+  const auto start = out.size();
+  out.resize(start + rfc3339_size);
+  write_rfc3339_utc(out.data() + start, unix_seconds);
 }
 
 std::string rfc3339_utc(std::int64_t unix_seconds) {

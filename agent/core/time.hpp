@@ -19,6 +19,8 @@ std::string rfc3339_utc(std::int64_t unix_seconds);
 inline constexpr std::size_t rfc3339_size = 20;
 /// Appends rfc3339_utc(unix_seconds) to `out`, without a string of its own.
 void append_rfc3339_utc(std::string& out, std::int64_t unix_seconds);
+/// Writes rfc3339_utc(unix_seconds) at `out` (rfc3339_size bytes); returns the end of it.
+char* write_rfc3339_utc(char* out, std::int64_t unix_seconds);
 
 /// Seconds since the epoch from an HTTP-date in IMF-fixdate form ("Sun, 06 Nov 1994 08:49:37
 /// GMT", what servers send in Date and Retry-After); nullopt for anything else.

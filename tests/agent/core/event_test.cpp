@@ -8,7 +8,9 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "agent/core/time.hpp"
@@ -315,6 +317,44 @@ TEST(event, fast_reader_fails_as_the_dom_does) {
   }
 }
 
+// Texts in the layout to_json writes (keys in its order, no spaces), which the canonical reader
+// takes first, with what it must leave to the general readers: both answer as the DOM does.
+TEST(event, canonical_layout_with_odd_values_reads_as_the_dom_does) {
+  const std::string head = R"({"id":"x","kind":"log","device":"d")";
+  const std::string tail = R"(,"severity":"info","message":"m"})";
+  for (const auto& json : std::vector<std::string>{
+           head + R"(,"timestamp":-0,"time":"t")" + tail,
+           head + R"(,"timestamp":05,"time":"t")" + tail,
+           head + R"(,"timestamp":5.0,"time":"t")" + tail,
+           head + R"(,"timestamp":5e1,"time":"t")" + tail,
+           head + R"(,"timestamp":-,"time":"t")" + tail,
+           head + R"(,"timestamp":9223372036854775807,"time":"t")" + tail,
+           head + R"(,"timestamp":9223372036854775808,"time":"t")" + tail,
+           head + R"(,"timestamp":-9223372036854775808,"time":"t")" + tail,
+           head + R"(,"timestamp":-9223372036854775809,"time":"t")" + tail,
+           head + R"(,"timestamp":5,"time":5)" + tail,
+           head + R"(,"timestamp":5,"time":"\u0074")" + tail,
+           head + R"(,"timestamp":5)" + tail,
+           head + R"(,"timestamp":5})",
+           head + R"(,"host":"","timestamp":5,"time":"t")" + tail,
+           head + R"(,"host":"a","host":"b","timestamp":5)" + tail,
+           R"({"id":"x","kind":"\u006cog","device":"d","timestamp":5)" + tail,
+           R"({"id":"x","kind":"log","device":"d","timestamp":5,"severity":"\u0069nfo","message":"m"})",
+           R"({"id":"a\"b\\c\u00e9\ud83d\ude00","kind":"log","device":"d","timestamp":5)" + tail,
+           head + R"(,"timestamp":5,"type":"t","type":"u")" + tail,
+           head + R"(,"timestamp":5)" + tail.substr(0, tail.size() - 1) +
+               R"(,"model":"a","model":"b"})",
+           head + R"(,"timestamp":5)" + tail.substr(0, tail.size() - 1) +
+               R"(,"flags":"f","serial":"s"})",
+           head + R"(,"timestamp":5)" + tail.substr(0, tail.size() - 1) +
+               R"(,"flags":"f","fields":{"k":"v"}})",
+           head + R"(,"timestamp":5)" + tail + " ",
+           head + R"(,"timestamp":5)" + tail + "}",
+       }) {
+    expect_same_as_dom(json);
+  }
+}
+
 TEST(event, rfc3339_is_utc) {
   EXPECT_EQ(rfc3339_utc(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(rfc3339_utc(951782400), "2000-02-29T00:00:00Z");
@@ -359,6 +399,28 @@ TEST(event, rfc3339_matches_the_reference_everywhere) {
   append_rfc3339_utc(appended, 951782400);
   EXPECT_EQ(appended, "x2000-02-29T00:00:00Z");
   EXPECT_EQ(rfc3339_utc(0).size(), rfc3339_size);
+}
+
+// The last second written is kept per thread: runs of one second, seconds alternating, and the
+// ends (the smallest first, as a fresh thread's first call) write what a fresh call writes.
+TEST(event, rfc3339_of_repeated_and_alternating_seconds) {
+  std::vector<std::int64_t> seconds{std::numeric_limits<std::int64_t>::min(),
+                                    std::numeric_limits<std::int64_t>::min(), 0, 0, 1, 0, 1};
+  for (std::int64_t s = 1795915304; s < 1795915304 + 5; ++s) {
+    seconds.insert(seconds.end(), {s, s, s + 86400, s});
+  }
+  seconds.push_back(std::numeric_limits<std::int64_t>::max());
+  std::thread([&seconds] {
+    for (const auto s : seconds) {
+      EXPECT_EQ(rfc3339_utc(s), rfc3339_reference(s)) << s;
+    }
+  }).join();
+  for (const auto s : seconds) {
+    EXPECT_EQ(rfc3339_utc(s), rfc3339_reference(s)) << s;
+    char buf[rfc3339_size + 1] = {};
+    EXPECT_EQ(write_rfc3339_utc(buf, s), buf + rfc3339_size);
+    EXPECT_EQ(std::string(buf), rfc3339_reference(s)) << s;
+  }
 }
 
 TEST(event, json_timestamps_at_the_ends) {
