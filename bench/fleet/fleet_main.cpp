@@ -236,18 +236,12 @@ void print_tail(const fs::path& file, std::size_t lines) {
   }
 }
 
-std::vector<std::uint64_t> log_requests(const std::vector<array_stats>& stats) {
+/// One counter of every array, in array order.
+std::vector<std::uint64_t> each(const std::vector<array_stats>& stats,
+                                std::uint64_t array_stats::*counter) {
   std::vector<std::uint64_t> out;
   for (const auto& a : stats) {
-    out.push_back(a.log_requests);
-  }
-  return out;
-}
-
-std::vector<std::uint64_t> health_requests(const std::vector<array_stats>& stats) {
-  std::vector<std::uint64_t> out;
-  for (const auto& a : stats) {
-    out.push_back(a.health_requests);
+    out.push_back(a.*counter);
   }
   return out;
 }
@@ -504,8 +498,8 @@ int run(const bench_options& o) {
   std::vector<array_stats> before;
   if (!interrupted && agent.running()) {
     before = fleet.stats();
-    counts.log_before = log_requests(before);
-    counts.health_before = health_requests(before);
+    counts.log_before = each(before, &array_stats::log_requests);
+    counts.health_before = each(before, &array_stats::health_requests);
     w = measure(agent, fleet, length, peak_fds);
   }
   if (!w) {
@@ -516,8 +510,8 @@ int run(const bench_options& o) {
     return 1;
   }
   const auto after = fleet.stats();
-  counts.log_after = log_requests(after);
-  counts.health_after = health_requests(after);
+  counts.log_after = each(after, &array_stats::log_requests);
+  counts.health_after = each(after, &array_stats::health_requests);
   const auto status = agent.stop(std::chrono::seconds(30));
   const auto at_end = fleet.stats();
   for (const auto& a : at_end) {
