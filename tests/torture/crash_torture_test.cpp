@@ -66,6 +66,8 @@ TEST_P(crash, sigkill_at_random_moments_loses_and_repeats_nothing) {
   sim::running_simulator array(o);
   auto config = agent_config(dir / "state", array.port());
   config["sinks"].push_back(file_sink("archive", dir / "out.jsonl"));
+  // A failure shows what the agent did last.
+  config["log_level"] = "debug";
   write_config(dir / "config.json", config);
   const auto log = dir / "agent.log";
   const std::vector<std::string> run_args{"run", "-c", (dir / "config.json").string()};
@@ -108,7 +110,9 @@ TEST_P(crash, sigkill_at_random_moments_loses_and_repeats_nothing) {
   RecordProperty("kills", p.kills);
   RecordProperty("lines", static_cast<int>(t.expected));
   RecordProperty("repeated", static_cast<int>(t.repeated));
-  ASSERT_TRUE(caught_up) << "seed " << seed << ": the agent did not catch up; " << t;
+  ASSERT_TRUE(caught_up) << "seed " << seed << ": the agent did not catch up; " << t
+                         << "\nthe agent's log ends with:\n"
+                         << last_lines(log, 80);
   EXPECT_EQ(t.lost, 0u) << "seed " << seed;
   EXPECT_EQ(t.extra, 0u) << "seed " << seed;
   EXPECT_EQ(out.torn, 0u) << "seed " << seed << ": a kill left a partial line in the file";

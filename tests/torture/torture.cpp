@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <fstream>
 #include <iterator>
@@ -123,6 +124,24 @@ std::vector<std::string> lines_with(const std::filesystem::path& log,
     if (all) {
       out.push_back(line);
     }
+  }
+  return out;
+}
+
+std::string last_lines(const std::filesystem::path& log, std::size_t count) {
+  std::deque<std::string> kept;
+  std::ifstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    kept.push_back(std::move(line));
+    if (kept.size() > count) {
+      kept.pop_front();
+    }
+  }
+  std::string out;
+  for (const auto& l : kept) {
+    out += l;
+    out += '\n';
   }
   return out;
 }

@@ -77,4 +77,7 @@ std::string integrity(const std::filesystem::path& db);
 std::vector<std::string> lines_with(const std::filesystem::path& log,
                                     const std::vector<std::string>& words);
 
+/// The last `count` lines of `log`, to show what an agent did before a failure.
+std::string last_lines(const std::filesystem::path& log, std::size_t count);
+
 }  // namespace qsanfwd::torture
