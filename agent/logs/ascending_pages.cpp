@@ -52,7 +52,9 @@ bool ascending_pages::repeats_a_page(const run& page) const {
 }
 
 // Page 1 again with lines that arrived on top of it (an array that ignores pageNumber while
-// lines arrive, newest first): oldest first, the page begins with page 1's last lines.
+// lines arrive, newest first): oldest first, the page begins with page 1's last lines. Only an
+// answer for another page says so: page 1 itself, asked again, looks like that whenever lines
+// arrived in its one second.
 bool ascending_pages::moves_page_one_down(const run& page) const {
   const auto n = page.lines.size();
   if (n < 2 || n != first_.lines.size() ||
@@ -146,7 +148,7 @@ ascending_pages::outcome ascending_pages::accept(int page, device::log_page answ
   if (page == 1 && first_.lines.empty()) {
     first_ = got;
     first_total_ = total_;
-  } else if (repeats_a_page(got) || moves_page_one_down(got)) {
+  } else if (repeats_a_page(got) || (page > 1 && moves_page_one_down(got))) {
     return {verdict::ambiguous,
             {},
             "page " + std::to_string(page) +

@@ -104,6 +104,8 @@ asio::awaitable<log_poller::read_end> log_poller::leave_positions(
   if (next) {
     co_await answer_of(*next);
   }
+  log_->debug("{}: its log is read by content from page 1 on this cycle: {}",
+              array_.device_name(), got.why);
   if (got.what == ascending_pages::verdict::untrustworthy &&
       !std::exchange(untrustworthy_warned_, true)) {
     log_->warn(

@@ -110,6 +110,11 @@ TEST_P(crash, sigkill_at_random_moments_loses_and_repeats_nothing) {
   RecordProperty("kills", p.kills);
   RecordProperty("lines", static_cast<int>(t.expected));
   RecordProperty("repeated", static_cast<int>(t.repeated));
+  // The array is honest and gives its total: reading it by content, page by page, where twins
+  // on either side of a page boundary are taken for one, is a fault of the reader's (CI lost
+  // three lines that way, session 22).
+  const auto inexact = lines_with(log, {"is read page by page without a total"});
+  EXPECT_TRUE(inexact.empty()) << "seed " << seed << ": " << inexact.front();
   ASSERT_TRUE(caught_up) << "seed " << seed << ": the agent did not catch up; " << t
                          << "\nthe agent's log ends with:\n"
                          << last_lines(log, 80);

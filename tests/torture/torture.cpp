@@ -61,12 +61,23 @@ tally compare(const std::vector<test::log_line>& ledger, const test::archive& wr
                       std::back_inserter(lost));
   std::set_difference(written.lines.begin(), written.lines.end(), ledger.begin(), ledger.end(),
                       std::back_inserter(extra));
-  return {ledger.size(), written.lines.size(), lost.size(), extra.size(), written.repeats};
+  tally t{ledger.size(), written.lines.size(), lost.size(), extra.size(), written.repeats, {}};
+  for (std::size_t i = 0; i < lost.size() && i < 5; ++i) {
+    const auto [from, to] = std::equal_range(ledger.begin(), ledger.end(), lost[i]);
+    t.first_lost.emplace_back(lost[i], static_cast<std::size_t>(to - from));
+  }
+  return t;
 }
 
 std::ostream& operator<<(std::ostream& out, const tally& t) {
-  return out << "lines " << t.expected << ", written " << t.written << ", lost " << t.lost
-             << ", extra " << t.extra << ", repeated " << t.repeated;
+  out << "lines " << t.expected << ", written " << t.written << ", lost " << t.lost << ", extra "
+      << t.extra << ", repeated " << t.repeated;
+  for (const auto& [line, copies] : t.first_lost) {
+    const auto& [timestamp, type, message] = line;
+    out << "\n  lost: " << timestamp << " " << type << " \"" << message << "\" (" << copies
+        << " in the ledger)";
+  }
+  return out;
 }
 
 file_output read_output(const std::filesystem::path& file) {

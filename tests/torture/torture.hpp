@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/archive.hpp"
@@ -53,6 +54,9 @@ struct tally {
   std::size_t lost = 0;      ///< ledger lines missing from the sink
   std::size_t extra = 0;     ///< lines in the sink that the ledger does not have
   std::size_t repeated = 0;  ///< events written more than once (same id)
+  /// The first lost lines, each with how many times the ledger holds it, to tell a missed
+  /// page from a line that shared its id with an identical one.
+  std::vector<std::pair<test::log_line, std::size_t>> first_lost;
 };
 
 tally compare(const std::vector<test::log_line>& ledger, const test::archive& written);
