@@ -172,8 +172,8 @@ void tls_stream::sent() {
 void tls_stream::settle() {
   sent();
   const auto left = in_filled_ - in_taken_;
-  if (left == in_size_) {
-    return;
+  if (left != 0 && left * 2 >= in_size_) {
+    return;  // mostly the peer's next record, there to read: not worth a copy
   }
   std::unique_ptr<unsigned char[]> kept;
   if (left != 0) {

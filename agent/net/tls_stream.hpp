@@ -105,7 +105,8 @@ class tls_stream {
   boost::asio::mutable_buffer receive_room();
   void received(std::size_t n) { in_filled_ = n; }
   void sent();
-  /// At the end of an operation: frees what OpenSSL took, keeps what it did not at its size.
+  /// At the end of an operation: frees the room OpenSSL emptied; of one it left a little in
+  /// (session tickets sent ahead), keeps that little only.
   void settle();
   /// A socket error as Asio's ssl::stream reports it.
   boost::system::error_code transport_error(const boost::system::error_code& ec) const;
