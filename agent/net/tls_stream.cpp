@@ -58,9 +58,8 @@ struct tls_stream_bio {
   static BIO_METHOD* method() {
     static BIO_METHOD* const made = [] {
       BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tls_stream");
-      if (m == nullptr || BIO_meth_set_write(m, &write) != 1 ||
-          BIO_meth_set_read(m, &read) != 1 || BIO_meth_set_ctrl(m, &control) != 1 ||
-          BIO_meth_set_create(m, &create) != 1) {
+      if (m == nullptr || BIO_meth_set_write(m, &write) != 1 || BIO_meth_set_read(m, &read) != 1 ||
+          BIO_meth_set_ctrl(m, &control) != 1 || BIO_meth_set_create(m, &create) != 1) {
         throw boost::system::system_error(openssl_error(ERR_get_error()), "BIO_meth_new");
       }
       return m;

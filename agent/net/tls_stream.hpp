@@ -60,7 +60,7 @@ class tls_stream {
   template <typename Token>
   auto async_handshake(Token&& token) {
     return start<void(boost::system::error_code)>(call_kind::handshake, {}, std::string(),
-                                                   std::forward<Token>(token));
+                                                  std::forward<Token>(token));
   }
 
   template <typename MutableBuffers, typename Token>
@@ -112,8 +112,7 @@ class tls_stream {
   boost::system::error_code transport_error(const boost::system::error_code& ec) const;
 
   template <typename Signature, typename Token>
-  auto start(call_kind kind, boost::asio::mutable_buffer target, std::string plain,
-             Token&& token);
+  auto start(call_kind kind, boost::asio::mutable_buffer target, std::string plain, Token&& token);
 
   template <typename Signature>
   struct op;

@@ -134,7 +134,9 @@ struct client {
   }
 
   /// Reads `n` bytes, or fails.
-  std::pair<error_code, std::string> read(std::size_t n) { return test::run(io, read_coroutine(n)); }
+  std::pair<error_code, std::string> read(std::size_t n) {
+    return test::run(io, read_coroutine(n));
+  }
   asio::awaitable<std::pair<error_code, std::string>> read_coroutine(std::size_t n) {
     std::string got(n, '\0');
     auto [ec, size] = co_await asio::async_read(*stream, asio::buffer(got), as_tuple);
@@ -176,12 +178,13 @@ http::request<http::string_body> post(std::string body) {
 TEST(tls_stream, keep_alive_exchanges_hold_no_buffer_between_them) {
   tls_setup tls;
   std::atomic<std::uint64_t> last_connection{0};
-  https_server server(tls, [&](http_request& req, server_stream& s) -> asio::awaitable<handler_result> {
-    last_connection = s.id();
-    http_response res{http::status::ok, 11};
-    res.body() = "echo " + req.body();
-    co_return res;
-  });
+  https_server server(tls,
+                      [&](http_request& req, server_stream& s) -> asio::awaitable<handler_result> {
+                        last_connection = s.id();
+                        http_response res{http::status::ok, 11};
+                        res.body() = "echo " + req.body();
+                        co_return res;
+                      });
   client c(server.server.port(), *tls.client);
   ASSERT_FALSE(c.handshake());
   EXPECT_LE(c.stream->held_bytes(), 1024U);  // at most the session tickets sent ahead
@@ -195,11 +198,12 @@ TEST(tls_stream, keep_alive_exchanges_hold_no_buffer_between_them) {
 
 TEST(tls_stream, megabytes_go_both_ways) {
   tls_setup tls;
-  https_server server(tls, [](http_request& req, server_stream&) -> asio::awaitable<handler_result> {
-    http_response res{http::status::ok, 11};
-    res.body() = std::string(req.body().rbegin(), req.body().rend());
-    co_return res;
-  });
+  https_server server(tls,
+                      [](http_request& req, server_stream&) -> asio::awaitable<handler_result> {
+                        http_response res{http::status::ok, 11};
+                        res.body() = std::string(req.body().rbegin(), req.body().rend());
+                        co_return res;
+                      });
   client c(server.server.port(), *tls.client);
   ASSERT_FALSE(c.handshake());
   std::string body(5U << 20U, '\0');
@@ -283,8 +287,7 @@ struct connection_fixture {
   tls_setup tls;
   asio::io_context io;
   result<http_reply> get(std::uint16_t port, duration timeout) {
-    http_connection conn(io.get_executor(), {"127.0.0.1", port, true, "", {}}, tls.client,
-                         timeout);
+    http_connection conn(io.get_executor(), {"127.0.0.1", port, true, "", {}}, tls.client, timeout);
     return test::run(io, conn.request(http::verb::get, "/x", "", std::string()));
   }
 };
@@ -297,23 +300,23 @@ TEST(tls_stream, the_connection_names_the_peer_of_a_failed_handshake) {
   });
   const auto r = f.get(peer.port(), std::chrono::seconds(10));
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message.rfind("TLS handshake with 127.0.0.1:" + std::to_string(peer.port()) +
-                                        ": ",
-                                    0),
+  EXPECT_EQ(r.error().message.rfind(
+                "TLS handshake with 127.0.0.1:" + std::to_string(peer.port()) + ": ", 0),
             0U)
       << r.error().message;
 }
 
 TEST(tls_stream, the_connection_times_out_on_a_peer_that_does_not_answer) {
   connection_fixture f;
-  https_server server(f.tls, [](http_request&, server_stream& s) -> asio::awaitable<handler_result> {
-    co_await s.wait(std::chrono::seconds(30));  // ended by the server's stop
-    co_return std::nullopt;
-  });
+  https_server server(f.tls,
+                      [](http_request&, server_stream& s) -> asio::awaitable<handler_result> {
+                        co_await s.wait(std::chrono::seconds(30));  // ended by the server's stop
+                        co_return std::nullopt;
+                      });
   const auto r = f.get(server.server.port(), std::chrono::milliseconds(300));
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("request to 127.0.0.1:" +
-                                   std::to_string(server.server.port()) + ": timed out after"),
+  EXPECT_NE(r.error().message.find("request to 127.0.0.1:" + std::to_string(server.server.port()) +
+                                   ": timed out after"),
             std::string::npos)
       << r.error().message;
 }
