@@ -5,17 +5,18 @@
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <stdexcept>
 
 #include "agent/core/time.hpp"
 #include "agent/net/read_with_room.hpp"
 #include "agent/net/retry_after.hpp"
 #include "agent/net/tls.hpp"
+#include "agent/net/tls_stream.hpp"
 
 namespace qsanfwd::net {
 namespace asio = boost::asio;
@@ -79,7 +80,7 @@ struct http_connection::impl {
   std::string target_prefix;        ///< before every target: the base path, in absolute form
   bool absolute_form = false;       ///< plain HTTP through a proxy
   std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::optional<tls_stream> secure;
   beast::flat_buffer buffer;
 
   bool open() const { return plain.has_value() || secure.has_value(); }
@@ -153,7 +154,7 @@ struct http_connection::impl {
     plain.reset();
     name_the_peer(secure->native_handle(), ep.host);
     lowest().expires_after(timeout);
-    auto [hec] = co_await secure->async_handshake(ssl::stream_base::client, use_tuple);
+    auto [hec] = co_await secure->async_handshake(use_tuple);
     if (hec) {
       auto message = describe(ep, "TLS handshake with", hec);
       if (const auto note = unverified_certificate_note(secure->native_handle()); !note.empty()) {

@@ -11,12 +11,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <optional>
 #include <stdexcept>
 
 #include "agent/core/logging.hpp"
 #include "agent/net/tls.hpp"
+#include "agent/net/tls_stream.hpp"
 
 namespace qsanfwd::sinks {
 namespace asio = boost::asio;
@@ -74,7 +74,7 @@ struct syslog_sink::transport {
   std::shared_ptr<ssl::context> tls;
   std::optional<udp::socket> datagram;
   std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::optional<net::tls_stream> secure;
 
   bool open() const { return datagram || plain || secure; }
 
@@ -124,21 +124,19 @@ struct syslog_sink::transport {
     if (rec) {
       co_return describe("resolving " + o.host, rec, o.timeout);
     }
-    if (tls) {
-      secure.emplace(ex, *tls);
-      net::name_the_peer(secure->native_handle(), o.server_name);
-    } else {
-      plain.emplace(ex);
-    }
-    lowest().expires_after(o.timeout);
-    auto [cec, connected] = co_await lowest().async_connect(results, use_tuple);
+    plain.emplace(ex);
+    plain->expires_after(o.timeout);
+    auto [cec, connected] = co_await plain->async_connect(results, use_tuple);
     if (cec) {
       close();
       co_return describe("connecting", cec, o.timeout);
     }
-    if (secure) {
+    if (tls) {
+      secure.emplace(std::move(*plain), *tls);
+      plain.reset();
+      net::name_the_peer(secure->native_handle(), o.server_name);
       lowest().expires_after(o.timeout);
-      auto [hec] = co_await secure->async_handshake(ssl::stream_base::client, use_tuple);
+      auto [hec] = co_await secure->async_handshake(use_tuple);
       if (hec) {
         close();
         co_return describe("TLS handshake", hec, o.timeout);
