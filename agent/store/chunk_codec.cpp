@@ -9,6 +9,7 @@ namespace qsanfwd {
 struct chunk_codec::contexts {
   ZSTD_CCtx* pack = ZSTD_createCCtx();
   ZSTD_DCtx* unpack = ZSTD_createDCtx();
+  std::string room;  ///< what pack() writes a frame into, kept between calls
   ~contexts() {
     ZSTD_freeCCtx(pack);
     ZSTD_freeDCtx(unpack);
@@ -45,15 +46,25 @@ bool chunk_codec::pack(std::string_view plain, std::string& packed) {
   if (plain.size() < min_packed_bytes) {
     return false;
   }
-  // Room for what would save an eighth, no more: zstd fails with "too small" otherwise.
-  packed.resize(plain.size() - plain.size() / 8);
-  const auto size =
-      ZSTD_compress2(contexts_->pack, packed.data(), packed.size(), plain.data(), plain.size());
-  if (ZSTD_isError(size) != 0) {
-    return false;
+  // Room for what would save an eighth, no more: zstd fails with "too small" otherwise. It is
+  // kept, and the frame copied out of it: making the room in `packed` zero-filled 7/8 of the
+  // page every time, ~235 instructions an event under callgrind, for a frame of a seventh.
+  auto& room = contexts_->room;
+  const auto limit = plain.size() - plain.size() / 8;
+  if (room.size() < limit) {
+    room.resize(limit);
   }
-  packed.resize(size);
-  return true;
+  const auto size = ZSTD_compress2(contexts_->pack, room.data(), limit, plain.data(), plain.size());
+  const bool packs = ZSTD_isError(size) == 0;
+  if (packs) {
+    packed.assign(room.data(), size);
+  }
+  // A chunk is at most a megabyte and an event; one huge event's room is not kept.
+  constexpr std::size_t max_kept = 4 << 20;
+  if (room.size() > max_kept) {
+    std::string().swap(room);
+  }
+  return packs;
 }
 
 void chunk_codec::unpack(std::string_view packed, std::size_t plain_size, std::string& plain) {
