@@ -19,11 +19,11 @@ struct chunk_codec::contexts {
 namespace {
 
 // Level -3, one of zstd's fast levels below 1. A drain's canonical JSON packs ~11x at level 1
-// and ~7x at -3 (25 -> 39 bytes an event), written twice: ~29 MB more a million events, on
-// drains that write ~330 (syslog, http) to ~600 MB (file) a million. Packing and unpacking cost
-// ~680 instructions an event less (4,530 -> 3,850 under callgrind; -5 saves 60 more for
-// another 6 bytes, -1 only 480). Higher standard levels cost more CPU than the disk time they
-// save. Chunks packed at any level unpack alike.
+// and ~7x at -3 (25 -> 39 bytes an event), written twice in whole 16 KiB pages: 31-59 MB more
+// a million events, on drains that wrote ~360 (syslog, http) to ~640 MB (file). Packing and
+// unpacking cost ~680 instructions an event less (4,530 -> 3,850 under callgrind; -5 saves 60
+// more for another 6 bytes, -1 only 480). Higher standard levels cost more CPU than the disk
+// time they save. Chunks packed at any level unpack alike.
 constexpr int level = -3;
 
 }  // namespace
