@@ -37,35 +37,55 @@ bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; });
 }
 
+// An RFC 5424 message is written at a pointer into room made once for its longest form, and
+// the string cut to what was written: each small append's capacity check and call were most of
+// formatting an event's short fields (as they were of its canonical JSON, agent/core/event.cpp).
+
+char* write_text(char* p, std::string_view text) {
+  if (!text.empty()) {  // an empty view's data() may be null, which memcpy must not get
+    std::memcpy(p, text.data(), text.size());
+  }
+  return p + text.size();
+}
+
+// `literal` (a string literal): a copy of known size, a few moves.
+template <std::size_t N>
+char* write_literal(char* p, const char (&literal)[N]) {
+  std::memcpy(p, literal, N - 1);
+  return p + N - 1;
+}
+
 // A header field of RFC 5424: printable US-ASCII, at most `max`, `-` when empty.
-void append_header_field(std::string& out, std::string_view value, std::size_t max) {
+char* write_header_field(char* p, std::string_view value, std::size_t max) {
   if (value.empty()) {
-    out += '-';
-    return;
+    *p++ = '-';
+    return p;
   }
-  const auto start = out.size();
-  out.append(value.substr(0, max));
-  for (auto i = start; i < out.size(); ++i) {
-    if (!is_printable_ascii(byte_at(out, i))) {
-      out[i] = '_';
-    }
+  for (const char c : value.substr(0, max)) {
+    *p++ = is_printable_ascii(static_cast<unsigned char>(c)) ? c : '_';
   }
+  return p;
 }
 
 std::string header_field(std::string_view value, std::size_t max) {
-  std::string out;
-  append_header_field(out, value, max);
+  std::string out(std::max<std::size_t>(std::min(value.size(), max), 1), '-');
+  write_header_field(out.data(), value, max);
   return out;
 }
 
+// `<PRI>`: the facility (0..23) and severity (0..7) make at most three digits.
+constexpr std::size_t max_pri = 5;
+
+char* write_pri(char* p, const event& e, const format_settings& s) {
+  *p++ = '<';
+  p = std::to_chars(p, p + 3, s.facility * 8 + static_cast<int>(e.severity)).ptr;
+  *p++ = '>';
+  return p;
+}
+
 void append_pri(std::string& out, const event& e, const format_settings& s) {
-  char digits[8];
-  const auto end =
-      std::to_chars(digits, digits + sizeof digits, s.facility * 8 + static_cast<int>(e.severity))
-          .ptr;
-  out += '<';
-  out.append(digits, end);
-  out += '>';
+  char pri[max_pri];
+  out.append(pri, write_pri(pri, e, s));
 }
 
 std::string_view hostname_of(const event& e, const format_settings& s) {
@@ -84,19 +104,30 @@ std::string_view msgid_of(const event& e) {
   return {};
 }
 
-// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID ` with the trailing space. Formatting appends
-// to one string: this runs for every event a syslog sink sends.
+// The most bytes write_rfc5424_header writes.
+constexpr std::size_t max_rfc5424_header =
+    max_pri + 2 + rfc3339_size + 1 + max_hostname + 1 + max_app_name + 3 + max_msgid + 1;
+
+// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID ` with the trailing space.
+char* write_rfc5424_header(char* p, const event& e, const format_settings& s) {
+  p = write_pri(p, e, s);
+  p = write_literal(p, "1 ");
+  p = write_rfc3339_utc(p, e.timestamp);
+  *p++ = ' ';
+  p = write_header_field(p, hostname_of(e, s), max_hostname);
+  *p++ = ' ';
+  p = write_header_field(p, s.app_name, max_app_name);
+  p = write_literal(p, " - ");
+  p = write_header_field(p, msgid_of(e), max_msgid);
+  *p++ = ' ';
+  return p;
+}
+
 void append_rfc5424_header(std::string& out, const event& e, const format_settings& s) {
-  append_pri(out, e, s);
-  out += "1 ";
-  append_rfc3339_utc(out, e.timestamp);
-  out += ' ';
-  append_header_field(out, hostname_of(e, s), max_hostname);
-  out += ' ';
-  append_header_field(out, s.app_name, max_app_name);
-  out += " - ";
-  append_header_field(out, msgid_of(e), max_msgid);
-  out += ' ';
+  const auto start = out.size();
+  out.resize(start + max_rfc5424_header);
+  char* end = write_rfc5424_header(out.data() + start, e, s);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 // Appends `text` with each byte that `next_special` finds written as a backslash and the byte
@@ -129,53 +160,78 @@ std::size_t next_sd_special(std::string_view text) {
   return at == text.end() ? std::string_view::npos : static_cast<std::size_t>(at - text.begin());
 }
 
+// Marks on the bytes of x that are not ASCII or that SD-PARAM-VALUE escapes, the lowest exact.
+constexpr std::uint64_t sd_special_bytes(std::uint64_t x) {
+  using namespace plain_run_detail;
+  return (x & high) | zero_bytes(x ^ (ones * '"')) | zero_bytes(x ^ (ones * '\\')) |
+         zero_bytes(x ^ (ones * ']'));
+}
+
 // Whether `text` is ASCII without a byte SD-PARAM-VALUE escapes, as most values are (ids,
 // names, serials): eight bytes at a time. is_ascii and next_sd_special a byte at a time cost
-// ~10 instructions a byte under callgrind, a quarter of a syslog sink's formatting.
+// ~10 instructions a byte under callgrind, a quarter of a syslog sink's formatting. The last
+// few bytes by a table: the eight-byte test on one byte at a time cost ~70 instructions more a
+// value, most values being short (kind, type, device), six an event.
 bool is_plain_sd_value(std::string_view text) {
-  using namespace plain_run_detail;
-  const auto marks = [](std::uint64_t x) {
-    return (x & high) | zero_bytes(x ^ (ones * '"')) | zero_bytes(x ^ (ones * '\\')) |
-           zero_bytes(x ^ (ones * ']'));
-  };
+  static constexpr auto plain = [] {
+    std::array<bool, 256> table{};
+    for (unsigned c = 0; c < 256; ++c) {
+      table[c] = (sd_special_bytes(c) & 0x80) == 0;  // the lowest byte's mark
+    }
+    return table;
+  }();
   const char* p = text.data();
   const char* const end = p + text.size();
   for (; end - p >= 8; p += 8) {
     std::uint64_t x = 0;
     std::memcpy(&x, p, 8);
-    if (marks(x) != 0) {
+    if (sd_special_bytes(x) != 0) {
       return false;
     }
   }
   for (; p != end; ++p) {
-    if ((marks(static_cast<unsigned char>(*p)) & 0x80) != 0) {
+    if (!plain[static_cast<unsigned char>(*p)]) {
       return false;
     }
   }
   return true;
 }
 
-// ` NAME="VALUE"`, the value escaped, from the param's opening ` NAME="` as one string: five
-// small appends a param were half of the element's cost.
-void append_sd_param_always(std::string& out, std::string_view opening, std::string_view value) {
-  out += opening;
-  const auto escaped = [&out](std::string_view text) {
-    append_escaped(out, text, next_sd_special, [](char c) { return c; });
-  };
+// The most bytes a byte of an SD-PARAM-VALUE or of MSG is written as: an invalid UTF-8 byte
+// becomes U+FFFD, an escaped one two bytes.
+constexpr std::size_t max_written_per_byte = 3;
+
+// An SD-PARAM-VALUE, escaped.
+char* write_sd_value(char* p, std::string_view value) {
   if (is_plain_sd_value(value)) {
-    out += value;
-  } else if (is_ascii(value)) {
-    escaped(value);
-  } else {
-    escaped(valid_utf8(value));
+    return write_text(p, value);
   }
-  out += '"';
+  std::string repaired;
+  if (!is_ascii(value)) {
+    repaired = valid_utf8(value);
+    value = repaired;
+  }
+  for (;;) {
+    const auto special = next_sd_special(value);
+    p = write_text(p, value.substr(0, special));
+    if (special == std::string_view::npos) {
+      return p;
+    }
+    *p++ = '\\';
+    *p++ = value[special];
+    value.remove_prefix(special + 1);
+  }
 }
 
-void append_sd_param(std::string& out, std::string_view opening, std::string_view value) {
-  if (!value.empty()) {
-    append_sd_param_always(out, opening, value);
+// ` NAME="VALUE"` from the param's opening ` NAME="`, unless the value is empty.
+template <std::size_t N>
+char* write_sd_param(char* p, const char (&opening)[N], std::string_view value) {
+  if (value.empty()) {
+    return p;
   }
+  p = write_sd_value(write_literal(p, opening), value);
+  *p++ = '"';
+  return p;
 }
 
 // The PARAM-NAMEs of the element's own params: a static field of one of these names is left out
@@ -193,72 +249,102 @@ bool is_own_sd_param(std::string_view name) {
 
 // One param per static field, after the element's own; an empty value is written `""`. Out of
 // line: inlined, it cost a sink without static fields ~60 instructions an event (0.2 %).
-[[gnu::noinline]] void append_static_sd_params(std::string& out, const field_list& fields) {
-  std::string opening;
+[[gnu::noinline]] char* write_static_sd_params(char* p, const field_list& fields) {
   for (const auto& [name, value] : fields) {
     const auto param = sd_param_name(name);
     if (is_own_sd_param(param)) {
       continue;
     }
-    opening.assign(" ").append(param).append("=\"");
-    append_sd_param_always(out, opening, value);
+    *p++ = ' ';
+    p = write_literal(write_text(p, param), "=\"");
+    p = write_sd_value(p, value);
+    *p++ = '"';
   }
+  return p;
 }
 
-void append_structured_data(std::string& out, const event& e, const format_settings& s) {
-  out += '[';
-  out += s.sd_id;
-  append_sd_param(out, " device=\"", e.device);
-  append_sd_param(out, " event_id=\"", e.id);
-  append_sd_param(out, " kind=\"", to_string(e.kind));
-  append_sd_param(out, " type=\"", e.type);
-  append_sd_param(out, " model=\"", e.model);
-  append_sd_param(out, " serial=\"", e.serial);
+// The most bytes write_static_sd_params writes: a name is cut to 32 bytes.
+std::size_t static_sd_params_room(const field_list& fields) {
+  std::size_t n = 0;
+  for (const auto& [name, value] : fields) {
+    n += 4 + 32 + max_written_per_byte * value.size();
+  }
+  return n;
+}
+
+char* write_structured_data(char* p, const event& e, const format_settings& s) {
+  *p++ = '[';
+  p = write_text(p, s.sd_id);
+  p = write_sd_param(p, " device=\"", e.device);
+  p = write_sd_param(p, " event_id=\"", e.id);
+  p = write_sd_param(p, " kind=\"", to_string(e.kind));
+  p = write_sd_param(p, " type=\"", e.type);
+  p = write_sd_param(p, " model=\"", e.model);
+  p = write_sd_param(p, " serial=\"", e.serial);
   if (e.kind == event_kind::health) {
-    append_sd_param(out, " component=\"", e.component);
-    append_sd_param(out, " component_id=\"", e.component_id);
-    append_sd_param(out, " attribute=\"", e.attribute);
-    append_sd_param(out, " previous=\"", e.previous);
-    append_sd_param(out, " current=\"", e.current);
+    p = write_sd_param(p, " component=\"", e.component);
+    p = write_sd_param(p, " component_id=\"", e.component_id);
+    p = write_sd_param(p, " attribute=\"", e.attribute);
+    p = write_sd_param(p, " previous=\"", e.previous);
+    p = write_sd_param(p, " current=\"", e.current);
   }
-  append_sd_param(out, " flags=\"", e.flags);
+  p = write_sd_param(p, " flags=\"", e.flags);
   if (!e.fields.empty()) {
-    append_static_sd_params(out, e.fields);
+    p = write_static_sd_params(p, e.fields);
   }
-  out += ']';
+  *p++ = ']';
+  return p;
+}
+
+// The most bytes write_structured_data writes for `e`.
+std::size_t structured_data_room(const event& e, const format_settings& s) {
+  constexpr std::size_t own_params = 12;
+  constexpr std::size_t longest_param = 16;  // ` component_id="` and its closing `"`
+  const auto values = e.device.size() + e.id.size() + to_string(e.kind).size() + e.type.size() +
+                      e.model.size() + e.serial.size() + e.component.size() +
+                      e.component_id.size() + e.attribute.size() + e.previous.size() +
+                      e.current.size() + e.flags.size();
+  return 2 + s.sd_id.size() + own_params * longest_param + max_written_per_byte * values +
+         static_sd_params_room(e.fields);
+}
+
+// `s` with every invalid UTF-8 sequence written as U+FFFD: at most max_written_per_byte bytes
+// a byte of it. Valid text is copied a run at a time, not a sequence at a time.
+char* write_valid_utf8(char* p, std::string_view s) {
+  std::size_t run = 0;
+  for (auto bad = first_invalid_utf8(s, 0); bad < s.size(); bad = first_invalid_utf8(s, run)) {
+    p = write_text(p, s.substr(run, bad - run));
+    p = write_text(p, replacement_char);
+    run = bad + 1;
+  }
+  return write_text(p, s.substr(run));
 }
 
 void append_valid_utf8(std::string& out, std::string_view s) {
-  // Valid text is copied a run at a time, not a sequence at a time.
-  std::size_t run = 0;
-  for (auto bad = first_invalid_utf8(s, 0); bad < s.size(); bad = first_invalid_utf8(s, run)) {
-    out.append(s.substr(run, bad - run));
-    out += replacement_char;
-    run = bad + 1;
-  }
-  out.append(s.substr(run));
-}
-
-// MSG with the BOM when asked; nothing for an empty message. Returns where its text starts
-// (out.size() when there is none).
-std::size_t append_message_part(std::string& out, std::string_view text, const format_settings& s) {
-  if (text.empty()) {
-    return out.size();
-  }
-  out += ' ';
-  if (s.bom) {
-    out += bom_bytes;
-  }
   const auto start = out.size();
-  append_valid_utf8(out, text);
-  return start;
+  out.resize(start + max_written_per_byte * s.size());
+  char* end = write_valid_utf8(out.data() + start, s);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
-// Returns where MSG's text starts in `out` (out.size() when there is none).
+// RFC 5424 appended to `out`, into room made once. Returns where MSG's text starts in `out`
+// (out.size() when there is none: an empty message leaves MSG out).
 std::size_t append_rfc5424(std::string& out, const event& e, const format_settings& s) {
-  append_rfc5424_header(out, e, s);
-  append_structured_data(out, e, s);
-  return append_message_part(out, e.message, s);
+  const auto start = out.size();
+  out.resize(start + max_rfc5424_header + structured_data_room(e, s) + 1 + bom_bytes.size() +
+             max_written_per_byte * e.message.size());
+  char* p = write_structured_data(write_rfc5424_header(out.data() + start, e, s), e, s);
+  auto msg_start = static_cast<std::size_t>(p - out.data());
+  if (!e.message.empty()) {
+    *p++ = ' ';
+    if (s.bom) {
+      p = write_text(p, bom_bytes);
+    }
+    msg_start = static_cast<std::size_t>(p - out.data());
+    p = write_valid_utf8(p, e.message);
+  }
+  out.resize(static_cast<std::size_t>(p - out.data()));
+  return msg_start;
 }
 
 std::string cef_header_field(std::string_view value) {
@@ -432,7 +518,6 @@ char lf_escape(char c) {
 
 std::string format_rfc5424(const event& e, const format_settings& s) {
   std::string out;
-  out.reserve(200 + e.message.size());
   append_rfc5424(out, e, s);
   return out;
 }
@@ -511,7 +596,6 @@ std::size_t append_message(std::string& out, const event& e, const format_settin
 
 std::string valid_utf8(std::string_view s) {
   std::string out;
-  out.reserve(s.size());
   append_valid_utf8(out, s);
   return out;
 }

@@ -1,11 +1,13 @@
 #include "agent/store/event_queue.hpp"
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <future>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -311,6 +313,47 @@ TEST(event_queue, a_damaged_packed_chunk_is_an_error_naming_it_never_wrong_event
   }
   // Its sizes are intact, so counting still works.
   EXPECT_EQ(fresh.totals().events, 1000);
+}
+
+// `plain` packed as qsanfwd packed chunks up to 114d097: zstd level 1 with the checksum.
+std::string packed_at_level_1(const std::string& plain) {
+  std::string out(ZSTD_compressBound(plain.size()), '\0');
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  const auto size = ZSTD_compress2(cctx, out.data(), out.size(), plain.data(), plain.size());
+  ZSTD_freeCCtx(cctx);
+  EXPECT_EQ(ZSTD_isError(size), 0U);
+  out.resize(size);
+  return out;
+}
+
+TEST(event_queue, chunks_packed_by_an_earlier_version_are_read_after_an_upgrade) {
+  test::temp_dir dir;
+  const auto page = numbered_events(event_queue::max_chunk_events);
+  {
+    auto store = state_store::open(dir.path());
+    event_queue q(*store);
+    q.append(page);
+    std::string plain;
+    for (const auto& e : page) {
+      plain += to_json(e);
+    }
+    const auto old = packed_at_level_1(plain);
+    auto& write =
+        store->database().cached("UPDATE event_chunks SET bodies = ?1 WHERE last_seq = 1000");
+    write.bind_blob(1, std::as_bytes(std::span(old.data(), old.size())));
+    write.run();
+    write.reset();
+  }
+  // The file as an upgraded agent opens it.
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  const auto back = q.read_after(0, page.size());
+  ASSERT_EQ(back.size(), page.size());
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    ASSERT_EQ(back[i].body, to_json(page[i]));
+  }
 }
 
 TEST(event_queue, deleting_into_a_chunk_hides_exactly_the_events_deleted) {
