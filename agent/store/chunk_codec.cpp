@@ -18,13 +18,13 @@ struct chunk_codec::contexts {
 
 namespace {
 
-// Level -3, one of zstd's fast levels below 1. A drain's canonical JSON packs ~11x at level 1
-// and ~7x at -3 (25 -> 39 bytes an event), written twice in whole 16 KiB pages: 31-59 MB more
-// a million events, on drains that wrote ~360 (syslog, http) to ~640 MB (file). Packing and
-// unpacking cost ~680 instructions an event less (4,530 -> 3,850 under callgrind; -5 saves 60
-// more for another 6 bytes, -1 only 480). Higher standard levels cost more CPU than the disk
-// time they save. Chunks packed at any level unpack alike.
-constexpr int level = -3;
+// Level 1: the fastest standard level. zstd's fast levels below it cost fewer instructions
+// (-3: ~600 an event fewer, ~3 % of a drain under callgrind) but pack the drain's JSON ~7x
+// instead of ~11x, and a chunk of 1,000 events then fills three 16 KiB pages instead of two:
+// +5-16 % written to disk a million events (bench/README.md, issue 28 part 7, third round), the
+// resource this codec exists to save. Higher standard levels cost more CPU than the disk time
+// they save. Chunks packed at any level unpack alike.
+constexpr int level = 1;
 
 }  // namespace
 
