@@ -15,6 +15,7 @@
 #include "agent/core/plain_run.hpp"
 #include "agent/core/time.hpp"
 #include "agent/core/utf8.hpp"
+#include "agent/core/write_at.hpp"
 
 namespace qsanfwd {
 
@@ -56,8 +57,7 @@ char* write_json_text(char* p, std::string_view s) {
     const auto run_end = static_cast<std::size_t>(
         plain_run_end<del_byte::escaped>(s.data() + i, s.data() + s.size()) - s.data());
     if (run_end > i) {
-      std::memcpy(p, s.data() + i, run_end - i);
-      p += run_end - i;
+      p = write_text(p, s.substr(i, run_end - i));
       i = run_end;
       continue;
     }
@@ -65,12 +65,10 @@ char* write_json_text(char* p, std::string_view s) {
     if (c >= 0x80) {
       const auto len = utf8_length(s.substr(i));
       if (len == 0) {
-        std::memcpy(p, "\xEF\xBF\xBD", 3);
-        p += 3;
+        p = write_literal(p, "\xEF\xBF\xBD");
         ++i;
       } else {
-        std::memcpy(p, s.data() + i, len);
-        p += len;
+        p = write_text(p, s.substr(i, len));
         i += len;
       }
       continue;
@@ -97,10 +95,9 @@ char* write_json_text(char* p, std::string_view s) {
         break;
       default:
         if (c < 0x20 || c == 0x7f) {
-          std::memcpy(p, "\\u00", 4);
-          p[4] = hex[c >> 4];
-          p[5] = hex[c & 0xf];
-          p += 6;
+          p = write_literal(p, "\\u00");
+          *p++ = hex[c >> 4];
+          *p++ = hex[c & 0xf];
         } else {
           *p++ = static_cast<char>(c);
         }
@@ -108,13 +105,6 @@ char* write_json_text(char* p, std::string_view s) {
     ++i;
   }
   return p;
-}
-
-// `literal` (a string literal) at `p`: a copy of known size, a few moves.
-template <std::size_t N>
-char* write_literal(char* p, const char (&literal)[N]) {
-  std::memcpy(p, literal, N - 1);
-  return p + N - 1;
 }
 
 // A string field: `opening` is what comes before its text (,"key":" for all but the first).

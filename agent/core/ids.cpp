@@ -4,10 +4,11 @@
 
 #include <array>
 #include <charconv>
-#include <cstring>
 #include <memory>
 #include <new>
 #include <stdexcept>
+
+#include "agent/core/write_at.hpp"
 
 namespace qsanfwd {
 namespace {
@@ -87,10 +88,7 @@ void stable_id(std::string& out, std::initializer_list<std::string_view> parts) 
   for (auto part : parts) {
     p = std::to_chars(p, p + max_prefix, part.size()).ptr;
     *p++ = ':';
-    if (!part.empty()) {  // an empty view's data() may be null, which memcpy must not get
-      std::memcpy(p, part.data(), part.size());
-      p += part.size();
-    }
+    p = write_text(p, part);
   }
   sha256 h;
   h.update(std::string_view(input.data(), static_cast<std::size_t>(p - input.data())));

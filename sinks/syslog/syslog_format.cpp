@@ -12,6 +12,7 @@
 #include "agent/core/plain_run.hpp"
 #include "agent/core/time.hpp"
 #include "agent/core/utf8.hpp"
+#include "agent/core/write_at.hpp"
 
 namespace qsanfwd::sinks::syslog {
 namespace {
@@ -37,23 +38,8 @@ bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; });
 }
 
-// An RFC 5424 message is written at a pointer into room made once for its longest form, and
-// the string cut to what was written: each small append's capacity check and call were most of
-// formatting an event's short fields (as they were of its canonical JSON, agent/core/event.cpp).
-
-char* write_text(char* p, std::string_view text) {
-  if (!text.empty()) {  // an empty view's data() may be null, which memcpy must not get
-    std::memcpy(p, text.data(), text.size());
-  }
-  return p + text.size();
-}
-
-// `literal` (a string literal): a copy of known size, a few moves.
-template <std::size_t N>
-char* write_literal(char* p, const char (&literal)[N]) {
-  std::memcpy(p, literal, N - 1);
-  return p + N - 1;
-}
+// An RFC 5424 message is written at a pointer into room made once for its longest form
+// (agent/core/write_at.hpp), and the string cut to what was written.
 
 // A header field of RFC 5424: printable US-ASCII, at most `max`, `-` when empty.
 char* write_header_field(char* p, std::string_view value, std::size_t max) {
