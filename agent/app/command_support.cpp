@@ -1,5 +1,6 @@
 #include "agent/app/command_support.hpp"
 
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <iostream>
@@ -78,5 +79,23 @@ std::unique_ptr<state_store> open_store_shared(const config::agent_config& cfg) 
     }
   }
 }
+
+namespace {
+
+void mask_stop_signals(int how) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(how, &set, nullptr);
+}
+
+}  // namespace
+
+stop_signals_held::stop_signals_held() { mask_stop_signals(SIG_BLOCK); }
+stop_signals_held::~stop_signals_held() { mask_stop_signals(SIG_UNBLOCK); }
+stop_signals_let_in::stop_signals_let_in() { mask_stop_signals(SIG_UNBLOCK); }
+stop_signals_let_in::~stop_signals_let_in() { mask_stop_signals(SIG_BLOCK); }
 
 }  // namespace qsanfwd::app

@@ -15,6 +15,7 @@
 #include <list>
 
 #include "agent/app/collector.hpp"
+#include "agent/app/command_support.hpp"
 #include "agent/app/exit_codes.hpp"
 #include "agent/core/logging.hpp"
 #include "agent/core/time.hpp"
@@ -166,6 +167,8 @@ void schedule_script(asio::io_context& io, sim::simulator& array,
 }  // namespace
 
 int demo_command(const demo_options& opts) {
+  // Ctrl-C while the demo starts is taken once it can stop cleanly (and remove its directory).
+  const stop_signals_held held;
   init_logging(spdlog::level::warn);
   // Declared before the store and the agent: removed after they have closed their files.
   const demo_dir dir(opts.keep);
@@ -209,6 +212,7 @@ int demo_command(const demo_options& opts) {
       finish();
     }
   });
+  const stop_signals_let_in signals_taken;
   asio::steady_timer limit(io);
   if (opts.duration_limit.count() > 0) {
     limit.expires_after(opts.duration_limit);

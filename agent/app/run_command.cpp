@@ -259,6 +259,7 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
         });
   };
   hangup.async_wait(on_hangup);
+  const stop_signals_let_in signals_taken;
   agent.start();
   if (api) {
     // With the devices started, so that the first request has their rates too.
@@ -287,6 +288,7 @@ int run_command(const common_options& opts) {
   if (!cfg) {
     return exit_usage;
   }
+  const stop_signals_held held;
   auto log = get_logger("agent");
   check_descriptor_limit(*cfg);
   std::unique_ptr<state_store> store;
