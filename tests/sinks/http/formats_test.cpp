@@ -595,6 +595,33 @@ TEST(http_formats, bulk_answers_of_any_shape_settle_every_item) {
   EXPECT_FALSE(read_bulk_response(deep, 1));
 }
 
+// A receiver (or a proxy) answering with far more items than the batch had is refused after a
+// few values, not read whole: nlohmann's filtering parser took time quadratic in the items.
+TEST(http_formats, bulk_answers_with_millions_of_items_are_refused_early) {
+  std::string flood = R"({"errors":true,"items":[)";
+  for (int i = 0; i < 2'000'000; ++i) {
+    flood += "{},";
+  }
+  flood += "{}]}";
+  const auto refused = read_bulk_response(flood, 2);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "the bulk answer holds more than 128 values for 2 events");
+  // A whole Elasticsearch answer for 1,000 events, every item with its usual fields, is read.
+  std::string answer = R"({"took":30,"errors":true,"items":[)";
+  for (int i = 0; i < 1000; ++i) {
+    answer += std::string(i == 0 ? "" : ",") +
+              R"({"create":{"_index":"qsan","_id":"a)" + std::to_string(i) +
+              R"(","_version":1,"result":"created","_shards":{"total":2,"successful":1,)"
+              R"("failed":0},"_seq_no":7,"_primary_term":1,"status":201}})";
+  }
+  answer += "]}";
+  const auto read = read_bulk_response(answer, 1000);
+  ASSERT_TRUE(read) << read.error().message;
+  ASSERT_EQ(read->size(), 1000U);
+  EXPECT_TRUE(std::all_of(read->begin(), read->end(),
+                          [](const auto& item) { return item.result == outcome::delivered; }));
+}
+
 TEST(http_formats, gzip_output_is_a_gzip_member) {
   const auto z = gzip(std::string(10000, 'x'));
   ASSERT_GT(z.size(), 10U);
