@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 
+#include "agent/core/json_dom_builder.hpp"
 #include "agent/core/json_subset.hpp"
 #include "agent/core/utf8.hpp"
 #include "agent/device/rest_api.hpp"
@@ -267,131 +268,54 @@ struct answer_shape {
   std::string too_many_items;
 };
 
-/// Builds an answer's DOM from nlohmann's SAX events within an answer_shape and max_depth /
-/// max_values, throwing bad_field past a limit. Members under keys no reader asks for are
-/// skipped as they are parsed. Linear in the answer: nlohmann's own filtering parser rescans a
-/// container each time an object in it ends, quadratic in a long list of objects.
-class shaped_dom_builder {
+/// The json_dom_builder filter for an answer_shape and max_depth / max_values: throws bad_field
+/// past a limit; drops the members under keys no reader asks for as they are parsed.
+class shape_filter {
  public:
-  explicit shaped_dom_builder(const answer_shape& shape) : shape_(shape) {}
+  explicit shape_filter(const answer_shape& shape) : shape_(shape) {}
 
-  /// The DOM once sax_parse returned true.
-  json take() { return std::move(root_); }
-
-  // The SAX interface of nlohmann::json (json::sax_parse).
-  bool null() { return add(json(nullptr)); }
-  bool boolean(bool b) { return add(json(b)); }
-  bool number_integer(std::int64_t v) { return add(json(v)); }
-  bool number_unsigned(std::uint64_t u) { return add(json(u)); }
-  bool number_float(double d, const std::string&) { return add(json(d)); }
-  bool string(std::string& v) { return add(json(std::move(v))); }
-  bool binary(json::binary_t&) { return add(json()); }
-  bool start_object(std::size_t) { return open(json::object()); }
-  bool start_array(std::size_t) { return open(json::array()); }
-  bool end_object() { return close(); }
-  bool end_array() { return close(); }
-  bool key(std::string& k) {
-    const auto depth = static_cast<int>(open_.size());
-    const auto t = trim(k);
-    if (std::find(shape_.keys.begin(), shape_.keys.end(), t) == shape_.keys.end()) {
-      skipping_ = depth;
-      return true;
-    }
-    if (depth == 1) {
-      in_list_ = !shape_.list.empty() && t == shape_.list;
-      items_ = 0;
-    }
-    key_ = std::move(k);
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    return false;
-  }
-
- private:
-  /// Depth of the containers open, whether skipped or kept.
-  int depth() const { return static_cast<int>(open_.size()) + skipped_open_; }
-
-  bool open(json container) {
-    if (depth() >= max_depth) {
+  void opening(int depth) const {
+    if (depth >= max_depth) {
       throw bad_field{"the answer nests deeper than " + std::to_string(max_depth) + " levels"};
     }
-    if (skipping_ >= 0) {
-      ++skipped_open_;
-      return true;
+  }
+
+  bool keep_key(int depth, const std::string& key) {
+    const auto k = trim(key);
+    if (std::find(shape_.keys.begin(), shape_.keys.end(), k) == shape_.keys.end()) {
+      return false;
     }
-    const bool array = container.is_array();
-    count(true, array);
-    open_.push_back(place(std::move(container)));
-    elements_[open_.size() - 1] = 0;
+    if (depth == 1) {
+      in_list_ = !shape_.list.empty() && k == shape_.list;
+      items_ = 0;
+    }
     return true;
   }
 
-  bool close() {
-    if (skipped_open_ > 0) {
-      if (--skipped_open_ == 0) {
-        skipping_ = -1;  // the skipped member's value ends here
-      }
-      return true;
-    }
-    open_.pop_back();
-    return true;
-  }
-
-  bool add(json value) {
-    if (skipping_ >= 0) {
-      if (skipped_open_ == 0) {
-        skipping_ = -1;  // a skipped member's scalar value
-      }
-      return true;
-    }
-    count(false, false);
-    place(std::move(value));
-    return true;
-  }
-
-  /// Puts `value` where the parser is: the root, the end of the open array, or the member
-  /// under the last key. Returns where it went (stable while it is the innermost container).
-  json* place(json value) {
-    if (open_.empty()) {
-      root_ = std::move(value);
-      return &root_;
-    }
-    auto& parent = *open_.back();
-    if (parent.is_array()) {
-      parent.push_back(std::move(value));
-      return &parent.back();
-    }
-    auto& member = parent[key_];
-    member = std::move(value);
-    return &member;
-  }
-
-  void count(bool opens, bool array) {
+  json_keep keep(int depth, bool container, bool array) {
     if (++values_ > max_values) {
       throw bad_field{"the answer holds more than " + std::to_string(max_values) + " values"};
     }
-    const auto depth = static_cast<int>(open_.size());
     if (depth == 0) {
-      in_list_ = shape_.list.empty() && opens && array;
-      return;
+      in_list_ = shape_.list.empty() && array;
+    } else {
+      const int list_depth = shape_.list.empty() ? 1 : 2;
+      if (depth == list_depth && in_list_ && ++items_ > shape_.item_limit) {
+        throw bad_field{shape_.too_many_items};
+      }
+      if (++elements_[static_cast<std::size_t>(depth - 1)] > max_items) {
+        throw bad_field{"an array or object in the answer holds more than " +
+                        std::to_string(max_items) + " elements"};
+      }
     }
-    const int list_depth = shape_.list.empty() ? 1 : 2;
-    if (depth == list_depth && in_list_ && ++items_ > shape_.item_limit) {
-      throw bad_field{shape_.too_many_items};
+    if (container) {
+      elements_[static_cast<std::size_t>(depth)] = 0;
     }
-    if (++elements_[static_cast<std::size_t>(depth - 1)] > max_items) {
-      throw bad_field{"an array or object in the answer holds more than " +
-                      std::to_string(max_items) + " elements"};
-    }
+    return json_keep::keep;
   }
 
+ private:
   const answer_shape& shape_;
-  json root_;
-  std::vector<json*> open_;  ///< the kept containers open, outermost first
-  std::string key_;          ///< the key of the member whose value comes next
-  int skipping_ = -1;        ///< depth of the member being skipped, or -1
-  int skipped_open_ = 0;     ///< containers open inside the skipped member
   bool in_list_ = false;
   std::size_t values_ = 0;
   std::size_t items_ = 0;
@@ -409,7 +333,8 @@ template <typename T, typename F>
 result<T> parse_with(std::string_view endpoint, std::string_view body, const answer_shape& shape,
                      F read) {
   try {
-    shaped_dom_builder builder(shape);
+    shape_filter filter(shape);
+    json_dom_builder builder(filter);
     if (!json::sax_parse(body, &builder)) {
       return failure{std::string(endpoint) + ": the answer is not valid JSON (" +
                      std::to_string(body.size()) + " bytes)"};

@@ -10,6 +10,7 @@
 
 #include "agent/core/event.hpp"
 #include "agent/core/http_status.hpp"
+#include "agent/core/json_dom_builder.hpp"
 #include "agent/core/time.hpp"
 
 namespace qsanfwd::sinks {
@@ -463,97 +464,28 @@ std::string item_reason(const nlohmann::json& item, int status) {
   return reason;
 }
 
-/// Builds a bulk answer's DOM from nlohmann's SAX events, keeping what starts at most
-/// `kept_depth` containers deep (deeper values, such as an error's caused_by chain, are dropped
-/// as they are parsed) and at most `max_values` values. Linear in the answer, where nlohmann's
-/// filtering parser rescans the item list each time an item ends: 64 MiB of `{},` would have
-/// held the delivery for hours.
-class bulk_answer_builder {
+/// The json_dom_builder filter for a bulk answer: keeps what starts at most `kept_depth`
+/// containers deep (deeper values, such as an error's caused_by chain, are dropped as they are
+/// parsed), and stops past `max_values` values.
+class bulk_answer_filter {
  public:
-  bulk_answer_builder(int kept_depth, std::size_t max_values)
+  bulk_answer_filter(int kept_depth, std::size_t max_values)
       : kept_depth_(kept_depth), max_values_(max_values) {}
 
-  json take() { return std::move(root_); }
   bool too_many_values() const { return values_ > max_values_; }
 
-  // The SAX interface of nlohmann::json (json::sax_parse).
-  bool null() { return add(json(nullptr)); }
-  bool boolean(bool b) { return add(json(b)); }
-  bool number_integer(std::int64_t v) { return add(json(v)); }
-  bool number_unsigned(std::uint64_t u) { return add(json(u)); }
-  bool number_float(double d, const std::string&) { return add(json(d)); }
-  bool string(std::string& v) { return add(json(std::move(v))); }
-  bool binary(json::binary_t&) { return add(json()); }
-  bool start_object(std::size_t) { return open(json::object()); }
-  bool start_array(std::size_t) { return open(json::array()); }
-  bool end_object() { return close(); }
-  bool end_array() { return close(); }
-  bool key(std::string& k) {
-    if (dropped_open_ == 0) {
-      key_ = std::move(k);
+  void opening(int) const {}
+  bool keep_key(int, const std::string&) const { return true; }
+  json_keep keep(int depth, bool, bool) {
+    if (depth > kept_depth_) {
+      return json_keep::drop;
     }
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    return false;
+    return ++values_ > max_values_ ? json_keep::stop : json_keep::keep;
   }
 
  private:
-  /// Whether a value starting here is dropped: inside a dropped container, or deeper than
-  /// kept_depth (a container at kept_depth is kept, empty).
-  bool dropping() const {
-    return dropped_open_ > 0 || static_cast<int>(open_.size()) > kept_depth_;
-  }
-
-  bool open(json container) {
-    if (dropping()) {
-      ++dropped_open_;
-      return true;
-    }
-    json* placed = place(std::move(container));
-    if (placed == nullptr) {
-      return false;
-    }
-    open_.push_back(placed);
-    return true;
-  }
-
-  bool close() {
-    if (dropped_open_ > 0) {
-      --dropped_open_;
-    } else {
-      open_.pop_back();
-    }
-    return true;
-  }
-
-  bool add(json value) { return dropping() || place(std::move(value)) != nullptr; }
-
-  /// Puts `value` where the parser is; nullptr (which stops the parse) past max_values.
-  json* place(json value) {
-    if (++values_ > max_values_) {
-      return nullptr;
-    }
-    if (open_.empty()) {
-      root_ = std::move(value);
-      return &root_;
-    }
-    auto& parent = *open_.back();
-    if (parent.is_array()) {
-      parent.push_back(std::move(value));
-      return &parent.back();
-    }
-    auto& member = parent[key_];
-    member = std::move(value);
-    return &member;
-  }
-
   int kept_depth_;
   std::size_t max_values_;
-  json root_;
-  std::vector<json*> open_;  ///< the kept containers open, outermost first
-  std::string key_;          ///< the key of the member whose value comes next
-  int dropped_open_ = 0;     ///< containers open past kept_depth
   std::size_t values_ = 0;
 };
 
@@ -685,9 +617,10 @@ result<std::vector<bulk_item>> read_bulk_response(std::string_view body, std::si
   // keeps a handful of values ({create: {status, error: {type, reason}}}): the bound leaves room
   // for a few dozen an item, and stops an answer of millions of items early.
   constexpr int kept_depth = 5;  // {items: [{create: {error: {type}}}]} and its values
-  bulk_answer_builder builder(kept_depth, 64 + 32 * events);
+  bulk_answer_filter filter(kept_depth, 64 + 32 * events);
+  json_dom_builder builder(filter);
   const bool parsed = json::sax_parse(body, &builder);
-  if (builder.too_many_values()) {
+  if (filter.too_many_values()) {
     return failure{"the bulk answer holds more than " + std::to_string(64 + 32 * events) +
                    " values for " + std::to_string(events) + " events"};
   }
