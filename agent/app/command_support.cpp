@@ -93,9 +93,9 @@ void mask_stop_signals(int how) {
 
 }  // namespace
 
-stop_signals_held::stop_signals_held() { mask_stop_signals(SIG_BLOCK); }
-stop_signals_held::~stop_signals_held() { mask_stop_signals(SIG_UNBLOCK); }
-stop_signals_let_in::stop_signals_let_in() { mask_stop_signals(SIG_UNBLOCK); }
-stop_signals_let_in::~stop_signals_let_in() { mask_stop_signals(SIG_BLOCK); }
+stop_signals::stop_signals(mode m) : mode_(m) {
+  mask_stop_signals(m == held ? SIG_BLOCK : SIG_UNBLOCK);
+}
+stop_signals::~stop_signals() { mask_stop_signals(mode_ == held ? SIG_UNBLOCK : SIG_BLOCK); }
 
 }  // namespace qsanfwd::app

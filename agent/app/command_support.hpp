@@ -35,27 +35,23 @@ std::uint64_t descriptors_needed(const config::agent_config& cfg);
 /// limit now in force, or none when it is unlimited or cannot be read.
 std::optional<std::uint64_t> raise_descriptor_limit();
 
-/// SIGINT, SIGTERM and SIGHUP left pending in the thread that makes this, and in every thread
-/// started after it, for as long as it lives. Without it a stop signal that comes before the
-/// command's asio::signal_set exists (or between two of them, across a reload) takes its default
-/// action and ends the process without a word: CI saw a SIGTERM sent right after "HTTP API
-/// listening" kill the agent with status 143.
-class stop_signals_held {
+/// Whether SIGINT, SIGTERM and SIGHUP reach the calling thread: `held` leaves them pending
+/// there (and in every thread started after) while it lives, and lets them in again after;
+/// `let_in` does the reverse. A stop signal that comes before the command's asio::signal_set
+/// exists (or between two of them, across a reload) would otherwise take its default action and
+/// end the process without a word: CI saw a SIGTERM sent right after "HTTP API listening" kill
+/// the agent with status 143. Hold them first thing; let them in after the signal sets exist,
+/// so the let-in ends before the sets do.
+class stop_signals {
  public:
-  stop_signals_held();
-  ~stop_signals_held();
-  stop_signals_held(const stop_signals_held&) = delete;
-  stop_signals_held& operator=(const stop_signals_held&) = delete;
-};
+  enum mode { held, let_in };
+  explicit stop_signals(mode m);
+  ~stop_signals();
+  stop_signals(const stop_signals&) = delete;
+  stop_signals& operator=(const stop_signals&) = delete;
 
-/// Lets the held stop signals (and any pending one) in to the calling thread while it lives.
-/// Make it after the signal sets that take them, so it is gone before they are.
-class stop_signals_let_in {
- public:
-  stop_signals_let_in();
-  ~stop_signals_let_in();
-  stop_signals_let_in(const stop_signals_let_in&) = delete;
-  stop_signals_let_in& operator=(const stop_signals_let_in&) = delete;
+ private:
+  mode mode_;
 };
 
 /// Runs `work` on `io` until it finishes; rethrows what it threw.

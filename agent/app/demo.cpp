@@ -168,7 +168,7 @@ void schedule_script(asio::io_context& io, sim::simulator& array,
 
 int demo_command(const demo_options& opts) {
   // Ctrl-C while the demo starts is taken once it can stop cleanly (and remove its directory).
-  const stop_signals_held held;
+  const stop_signals held(stop_signals::held);
   init_logging(spdlog::level::warn);
   // Declared before the store and the agent: removed after they have closed their files.
   const demo_dir dir(opts.keep);
@@ -212,7 +212,7 @@ int demo_command(const demo_options& opts) {
       finish();
     }
   });
-  const stop_signals_let_in signals_taken;
+  const stop_signals signals_taken(stop_signals::let_in);
   asio::steady_timer limit(io);
   if (opts.duration_limit.count() > 0) {
     limit.expires_after(opts.duration_limit);

@@ -259,7 +259,7 @@ generation_end run_generation(const common_options& opts, config::agent_config& 
         });
   };
   hangup.async_wait(on_hangup);
-  const stop_signals_let_in signals_taken;
+  const stop_signals signals_taken(stop_signals::let_in);
   agent.start();
   if (api) {
     // With the devices started, so that the first request has their rates too.
@@ -288,7 +288,7 @@ int run_command(const common_options& opts) {
   if (!cfg) {
     return exit_usage;
   }
-  const stop_signals_held held;
+  const stop_signals held(stop_signals::held);
   auto log = get_logger("agent");
   check_descriptor_limit(*cfg);
   std::unique_ptr<state_store> store;

@@ -617,11 +617,12 @@ result<std::vector<bulk_item>> read_bulk_response(std::string_view body, std::si
   // keeps a handful of values ({create: {status, error: {type, reason}}}): the bound leaves room
   // for a few dozen an item, and stops an answer of millions of items early.
   constexpr int kept_depth = 5;  // {items: [{create: {error: {type}}}]} and its values
-  bulk_answer_filter filter(kept_depth, 64 + 32 * events);
+  const std::size_t max_values = 64 + 32 * events;
+  bulk_answer_filter filter(kept_depth, max_values);
   json_dom_builder builder(filter);
   const bool parsed = json::sax_parse(body, &builder);
   if (filter.too_many_values()) {
-    return failure{"the bulk answer holds more than " + std::to_string(64 + 32 * events) +
+    return failure{"the bulk answer holds more than " + std::to_string(max_values) +
                    " values for " + std::to_string(events) + " events"};
   }
   const auto answer = parsed ? builder.take() : json();

@@ -26,13 +26,13 @@ int take_one_signal() {
       taken = signo;
     }
   });
-  const stop_signals_let_in let_in;
+  const stop_signals let_in(stop_signals::let_in);
   io.run_for(10s);
   return taken;
 }
 
 TEST(stop_signals, one_sent_to_the_process_before_any_set_listens_waits_for_the_first) {
-  const stop_signals_held held;
+  const stop_signals held(stop_signals::held);
   // Started while held, as the agent's store and delivery threads are: the kernel must not pick
   // it to take the signal (its default action would end the test program).
   std::binary_semaphore sent(0);
@@ -45,7 +45,7 @@ TEST(stop_signals, one_sent_to_the_process_before_any_set_listens_waits_for_the_
 }
 
 TEST(stop_signals, one_sent_between_two_sets_waits_for_the_second) {
-  const stop_signals_held held;
+  const stop_signals held(stop_signals::held);
   ASSERT_EQ(::raise(SIGHUP), 0);
   EXPECT_EQ(take_one_signal(), SIGHUP);
   // The gap of a reload: the first set is gone, the next not made yet.
