@@ -1,9 +1,22 @@
 #include "agent/logs/line_dedup.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <utility>
 
 namespace qsanfwd::logs {
+namespace {
+
+constexpr std::size_t min_slots = 16;
+
+/// The slot a key's probe starts at: Fibonacci hashing, so that the high bits of the
+/// multiplied key choose among `slots` (a power of two) whatever the low bits of the hash are.
+std::size_t home(std::int64_t timestamp, std::uint64_t hash, std::size_t slots) {
+  const auto mixed = (hash ^ static_cast<std::uint64_t>(timestamp)) * 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::size_t>(mixed >> (64 - std::countr_zero(slots)));
+}
+
+}  // namespace
 
 std::optional<std::int64_t> line_dedup::newest_covered() const {
   std::optional<std::int64_t> newest;
@@ -37,7 +50,34 @@ void line_dedup::start_page(std::optional<second_span> settled,
   }
   // What this cycle has counted itself is newer than the store's copy.
   for (const auto& m : stored) {
-    counts_.try_emplace(key{m.timestamp, m.hash}, counts{0, m.queued, m.retired, false});
+    find_or_add(key{m.timestamp, m.hash}, counts{0, m.queued, m.retired, false});
+  }
+}
+
+std::pair<line_dedup::counts&, bool> line_dedup::find_or_add(const key& k, const counts& fresh) {
+  if (2 * (used_ + 1) > slots_.size()) {
+    rebuild(std::move(slots_), std::max(min_slots, 2 * slots_.size()));
+  }
+  const auto mask = slots_.size() - 1;
+  auto i = home(k.timestamp, k.hash, slots_.size());
+  while (slots_[i].used) {
+    if (slots_[i].k == k) {
+      return {slots_[i].c, true};
+    }
+    i = (i + 1) & mask;
+  }
+  slots_[i] = slot{k, fresh, true};
+  ++used_;
+  return {slots_[i].c, false};
+}
+
+void line_dedup::rebuild(std::vector<slot> keep, std::size_t capacity) {
+  slots_.assign(capacity, slot{});
+  used_ = 0;
+  for (auto& s : keep) {
+    if (s.used) {
+      find_or_add(s.k, s.c);
+    }
   }
 }
 
@@ -45,7 +85,7 @@ sighting line_dedup::observe(std::int64_t timestamp, std::uint64_t hash) {
   if (covered(timestamp)) {
     return {};
   }
-  auto& c = counts_[key{timestamp, hash}];
+  auto& c = find_or_add(key{timestamp, hash}, counts{}).first;
   ++c.seen;
   if (c.seen <= c.queued) {
     return {false, c.seen + c.retired};
@@ -57,17 +97,20 @@ sighting line_dedup::observe(std::int64_t timestamp, std::uint64_t hash) {
 
 page_record line_dedup::finish_page() {
   page_record out;
-  for (auto it = counts_.begin(); it != counts_.end();) {
-    if (!kept(it->first.timestamp)) {
-      it = counts_.erase(it);
+  std::vector<slot> kept_slots;
+  for (auto& s : slots_) {
+    if (!s.used || !kept(s.k.timestamp)) {
       continue;
     }
-    if (std::exchange(it->second.changed, false)) {
-      out.marks.push_back(
-          line_mark{it->first.timestamp, it->first.hash, it->second.queued, it->second.retired});
+    if (std::exchange(s.c.changed, false)) {
+      out.marks.push_back(line_mark{s.k.timestamp, s.k.hash, s.c.queued, s.c.retired});
     }
-    ++it;
+    kept_slots.push_back(s);
   }
+  // Room for what is kept and as many lines again as this page held, so that a run of pages
+  // of one size never grows the table, and a large page's room goes with the next smaller one.
+  const auto room = std::bit_ceil(std::max(min_slots, 2 * (used_ + kept_slots.size() + 1)));
+  rebuild(std::move(kept_slots), room);
   if (started_ && high_ - low_ >= 2) {
     out.interior = second_span{low_ + 1, high_ - 1};
   }

@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 namespace qsanfwd::logs {
@@ -67,7 +66,7 @@ class line_dedup {
   /// The newest second earlier cycles read whole.
   std::optional<std::int64_t> newest_covered() const;
   /// Lines counted in memory: the current page and the cycle's edge seconds.
-  std::size_t tracked() const { return counts_.size(); }
+  std::size_t tracked() const { return used_; }
 
  private:
   struct key {
@@ -75,20 +74,23 @@ class line_dedup {
     std::uint64_t hash;
     friend bool operator==(const key&, const key&) = default;
   };
-  struct key_hash {
-    std::size_t operator()(const key& k) const {
-      return static_cast<std::size_t>(
-          k.hash ^ (static_cast<std::uint64_t>(k.timestamp) * 0x9E3779B97F4A7C15ULL));
-    }
-  };
   struct counts {
     std::int64_t seen = 0;    ///< in this cycle
     std::int64_t queued = 0;  ///< ever, less those the array dropped
     std::int64_t retired = 0;
     bool changed = false;  ///< since the store last heard of it
   };
+  struct slot {
+    key k{};
+    counts c;
+    bool used = false;
+  };
 
   bool covered(std::int64_t timestamp) const;
+  /// The counts of `k`, and whether they were there before (else they start at `fresh`).
+  std::pair<counts&, bool> find_or_add(const key& k, const counts& fresh);
+  /// Keeps the slots that hold `keep`, in `capacity` slots (a power of two).
+  void rebuild(std::vector<slot> keep, std::size_t capacity);
   /// Whether the line's marks must outlive the page: an edge second, or one after the horizon.
   bool kept(std::int64_t timestamp) const {
     return timestamp == low_ || timestamp == high_ || timestamp > horizon_;
@@ -96,7 +98,11 @@ class line_dedup {
 
   std::vector<second_span> covered_;
   std::int64_t horizon_ = std::numeric_limits<std::int64_t>::max();
-  std::unordered_map<key, counts, key_hash> counts_;
+  /// The counts by key, in open addressing with linear probing (a power of two of slots, at
+  /// most half used): a node allocated and freed per line in std::unordered_map was ~450
+  /// instructions of each log line's ~19,500 (bench/README.md, drain figures).
+  std::vector<slot> slots_;
+  std::size_t used_ = 0;
   bool started_ = false;
   std::int64_t low_ = 0;  ///< the oldest and newest second up to the horizon read in this cycle
   std::int64_t high_ = 0;

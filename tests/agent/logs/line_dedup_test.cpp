@@ -141,5 +141,38 @@ TEST(line_dedup, seconds_after_the_horizon_are_never_read_whole) {
   EXPECT_EQ(next.finish_page().interior, (second_span{996, 1002}));
 }
 
+TEST(line_dedup, counts_hold_while_the_table_grows_and_shrinks) {
+  // 3,000 lines over seconds 1000..1002, each message twice in its second, plus one message in
+  // every second: the table grows from 16 slots through several doublings within the page, and
+  // keeps the edge seconds' marks when it shrinks for the next page.
+  line_dedup d;
+  d.start_page(second_span{1000, 1002}, {});
+  for (std::uint64_t line = 0; line < 1'000; ++line) {
+    for (const std::int64_t ts : {1002, 1001, 1000}) {
+      ASSERT_EQ(d.observe(ts, line).occurrence, 1) << ts << " " << line;
+      ASSERT_EQ(d.observe(ts, line).occurrence, 2) << ts << " " << line;
+    }
+  }
+  EXPECT_EQ(d.tracked(), 3'000U);
+  const auto page1 = d.finish_page();
+  EXPECT_EQ(page1.marks.size(), 2'000U) << "the edge seconds 1000 and 1002";
+  EXPECT_EQ(page1.interior, (second_span{1001, 1001}));
+  EXPECT_EQ(d.tracked(), 2'000U);
+
+  // The next cycle starts from the store's 2,000 marks: every line read again is known.
+  line_dedup next;
+  next.start_page(second_span{1000, 1002}, page1.marks);
+  for (std::uint64_t line = 0; line < 1'000; ++line) {
+    for (const std::int64_t ts : {1002, 1000}) {
+      ASSERT_FALSE(next.observe(ts, line).fresh) << ts << " " << line;
+      ASSERT_FALSE(next.observe(ts, line).fresh) << ts << " " << line;
+    }
+  }
+  const auto third = next.observe(1002, 7);
+  EXPECT_TRUE(third.fresh);
+  EXPECT_EQ(third.occurrence, 3);
+  EXPECT_EQ(next.finish_page().marks, (std::vector<line_mark>{{1002, 7, 3}}));
+}
+
 }  // namespace
 }  // namespace qsanfwd::logs
