@@ -25,6 +25,14 @@ struct queued_event {
   /// The one sink this event is for (a replay, `qsanfwd replay --from`); empty: every sink.
   std::string only_for;
 
+  /// Makes this event `s` for every sink, its fields unknown, its body kept for the caller to
+  /// write into: a sink's lane reads each batch into the strings of the one before.
+  void reuse(std::int64_t s) {
+    seq = s;
+    only_for.clear();
+    parsed_.reset();
+  }
+
   /// The event's fields. Throws std::invalid_argument when the body is not canonical JSON
   /// (never for what event_queue::append stored).
   const event& fields() const;

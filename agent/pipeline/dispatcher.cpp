@@ -371,6 +371,8 @@ sink_status dispatcher::status_of(const lane& l) {
 }
 
 asio::awaitable<void> dispatcher::run_lane(lane& l) {
+  // The last batch's events, read into again by the next (event_queue::read_batch).
+  std::vector<queued_event> spare;
   while (!l.stopping) {
     if (std::exchange(l.rewind, false)) {
       apply_rewind(l);
@@ -381,8 +383,8 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
       account_new();
       // Everything through seen_seq_ was committed before it was counted.
       const auto durable = durable_.sync_through(seen_seq_);
-      batch =
-          queue_.read_batch(l.totals.seq, l.cfg.batch.max_events, l.cfg.batch.max_bytes, durable);
+      batch = queue_.read_batch(l.totals.seq, l.cfg.batch.max_events, l.cfg.batch.max_bytes,
+                                durable, std::move(spare));
     } catch (const std::exception& e) {
       failed = std::string("reading the queue: ") + e.what();
     }
@@ -393,6 +395,7 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
     }
     l.store_retry.reset();
     if (const auto wait = l.timer.wait_for(batch, seen_seq_, l.cfg.batch, clock::now())) {
+      spare = std::move(batch);
       co_await wait_to_fill(l, *wait);
       continue;
     }
@@ -402,12 +405,13 @@ asio::awaitable<void> dispatcher::run_lane(lane& l) {
       co_return;
     }
     try {
-      co_await deliver_batch(l, std::move(routed));
+      co_await deliver_batch(l, routed);
     } catch (const std::exception& e) {
       // Only cancellation at shutdown gets here: the batch stays queued.
       l.log->debug("delivery ended: {}", e.what());
       co_return;
     }
+    spare = std::move(routed.send);
   }
 }
 
@@ -452,7 +456,7 @@ asio::awaitable<sinks::delivery> dispatcher::ask_sink(lane& l,
   }
 }
 
-asio::awaitable<void> dispatcher::deliver_batch(lane& l, routed_batch batch) {
+asio::awaitable<void> dispatcher::deliver_batch(lane& l, const routed_batch& batch) {
   std::span<const queued_event> rest(batch.send);
   for (;;) {
     // Nothing to send (every event filtered) settles nothing and passes them all.

@@ -147,7 +147,7 @@ class dispatcher {
   /// Waits until the sink's pace allows `events` and takes their tokens; false when stopping.
   boost::asio::awaitable<bool> wait_for_pace(lane& l, std::size_t events);
   /// Sends what the sink's rules take of `read`, shaped, and passes over the rest.
-  boost::asio::awaitable<void> deliver_batch(lane& l, routed_batch batch);
+  boost::asio::awaitable<void> deliver_batch(lane& l, const routed_batch& batch);
   /// The sink's answer to `batch`; a sink that throws answers retry. Rethrows only the
   /// cancellation of stop().
   boost::asio::awaitable<sinks::delivery> ask_sink(lane& l, std::span<const queued_event> batch);

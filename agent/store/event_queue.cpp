@@ -128,13 +128,13 @@ class event_queue::body_reader {
     }
   }
 
-  std::string read(std::size_t begin, std::size_t size) {
+  void read(std::size_t begin, std::size_t size, std::string& out) {
     if (packed_) {
-      return unpacked_.plain.substr(begin, size);
+      out.assign(unpacked_.plain, begin, size);
+      return;
     }
-    std::string out(size, '\0');
+    out.resize(size);
     read_blob(out.data(), size, begin);
-    return out;
   }
 
  private:
@@ -283,16 +283,21 @@ void event_queue::for_each_after(std::int64_t seq,
 }
 
 std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t max_events,
-                                                  std::size_t max_bytes, std::int64_t through) {
-  std::vector<queued_event> out;
+                                                  std::size_t max_bytes, std::int64_t through,
+                                                  std::vector<queued_event> spare) {
+  // Each event read into a string of the spare batch: a string allocated per event, and 500
+  // freed at once a batch later, were ~400 instructions an event under callgrind.
+  auto out = std::move(spare);
+  std::size_t n = 0;
   if (max_events == 0) {
+    out.clear();
     return out;
   }
   body_reader bodies(store_.database(), codec_, unpacked_);
   std::int64_t open_chunk = 0;
   std::size_t bytes = 0;
   for_each_after(seq, [&](const stored_slot& e) {
-    if (e.seq > through || (!out.empty() && (bytes >= max_bytes || e.size > max_bytes - bytes))) {
+    if (e.seq > through || (n > 0 && (bytes >= max_bytes || e.size > max_bytes - bytes))) {
       return false;
     }
     if (e.chunk_last != open_chunk) {
@@ -300,12 +305,21 @@ std::vector<queued_event> event_queue::read_batch(std::int64_t seq, std::size_t 
       open_chunk = e.chunk_last;
     }
     bytes += e.size;
-    auto& read = out.emplace_back(e.seq, bodies.read(e.begin, e.size));
+    if (n == out.size()) {
+      out.emplace_back();
+    }
+    auto& read = out[n++];
+    if (read.body.capacity() > max_chunk_bytes) {
+      read.body = {};  // a huge event's room is not kept for the next batch
+    }
+    read.reuse(e.seq);
+    bodies.read(e.begin, e.size, read.body);
     if (!e.sink.empty()) {
       read.only_for = e.sink;
     }
-    return out.size() < max_events;
+    return n < max_events;
   });
+  out.resize(n);
   if (unpacked_.plain.capacity() > 2 * max_chunk_bytes) {
     // A chunk of one huge event: not worth its memory between batches.
     unpacked_ = {};

@@ -103,10 +103,12 @@ class event_queue {
   /// Up to `max_events` events after `seq`, in order.
   std::vector<queued_event> read_after(std::int64_t seq, std::size_t max_events);
   /// A batch after `seq` and up to `through`: up to `max_events` events whose bodies add up to
-  /// at most `max_bytes`, except that the first event is always included, however big.
+  /// at most `max_bytes`, except that the first event is always included, however big. The
+  /// events of `spare` (a batch done with) are read into, keeping their strings' room.
   std::vector<queued_event> read_batch(
       std::int64_t seq, std::size_t max_events, std::size_t max_bytes,
-      std::int64_t through = std::numeric_limits<std::int64_t>::max());
+      std::int64_t through = std::numeric_limits<std::int64_t>::max(),
+      std::vector<queued_event> spare = {});
   /// The seq and size of up to `max_events` events after `seq`, in order.
   std::vector<std::pair<std::int64_t, std::int64_t>> sizes_after(std::int64_t seq,
                                                                  std::size_t max_events);

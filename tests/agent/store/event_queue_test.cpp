@@ -109,6 +109,41 @@ TEST(event_queue, seq_is_never_reused_and_survives_reopen) {
   EXPECT_GT(q.append(make_event("c")), last);
 }
 
+TEST(event_queue, a_batch_read_into_a_spare_one_keeps_nothing_of_it) {
+  // The spare batch (a lane's last one): more events than will be read, one parsed, one for a
+  // single sink, one with a body longer than any read now. None of it may show through.
+  test::temp_dir dir;
+  auto store = state_store::open(dir.path());
+  event_queue q(*store);
+  for (const auto* m : {"a", "b"}) {
+    q.append(make_event(m));
+  }
+  auto encoded = q.encode(std::vector<event>{make_event("replayed")});
+  encoded.sink = "archive";
+  q.append(encoded);
+  std::vector<queued_event> spare;
+  spare.emplace_back(7, to_json(make_event("old, parsed")));
+  ASSERT_EQ(spare.back().fields().message, "old, parsed");
+  spare.emplace_back(8, std::string(4096, 'x'));
+  spare.back().only_for = "elsewhere";
+  spare.emplace_back(9, "{}");
+  spare.emplace_back(10, "{}");
+
+  const auto batch = q.read_batch(0, 3, 1 << 20, 3, std::move(spare));
+  ASSERT_EQ(batch.size(), 3U);
+  const char* messages[] = {"a", "b", "replayed"};
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ(batch[i].seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(batch[i].body, to_json(make_event(messages[i]))) << i;
+    EXPECT_EQ(batch[i].fields().message, messages[i]) << i;
+  }
+  EXPECT_EQ(batch[0].only_for, "");
+  EXPECT_EQ(batch[1].only_for, "") << "the spare event's sink is not the new one's";
+  EXPECT_EQ(batch[2].only_for, "archive");
+  // A smaller spare grows to the batch.
+  EXPECT_EQ(q.read_batch(0, 10, 1 << 20, 3, std::vector<queued_event>(1)).size(), 3U);
+}
+
 TEST(event_queue, read_batch_stops_at_max_bytes_but_always_takes_the_first_event) {
   test::temp_dir dir;
   auto store = state_store::open(dir.path());
