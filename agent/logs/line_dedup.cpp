@@ -54,7 +54,7 @@ void line_dedup::start_page(std::optional<second_span> settled,
   }
 }
 
-std::pair<line_dedup::counts&, bool> line_dedup::find_or_add(const key& k, const counts& fresh) {
+line_dedup::counts& line_dedup::find_or_add(const key& k, const counts& fresh) {
   if (2 * (used_ + 1) > slots_.size()) {
     rebuild(std::move(slots_), std::max(min_slots, 2 * slots_.size()));
   }
@@ -62,13 +62,13 @@ std::pair<line_dedup::counts&, bool> line_dedup::find_or_add(const key& k, const
   auto i = home(k.timestamp, k.hash, slots_.size());
   while (slots_[i].used) {
     if (slots_[i].k == k) {
-      return {slots_[i].c, true};
+      return slots_[i].c;
     }
     i = (i + 1) & mask;
   }
   slots_[i] = slot{k, fresh, true};
   ++used_;
-  return {slots_[i].c, false};
+  return slots_[i].c;
 }
 
 void line_dedup::rebuild(std::vector<slot> keep, std::size_t capacity) {
@@ -85,7 +85,7 @@ sighting line_dedup::observe(std::int64_t timestamp, std::uint64_t hash) {
   if (covered(timestamp)) {
     return {};
   }
-  auto& c = find_or_add(key{timestamp, hash}, counts{}).first;
+  auto& c = find_or_add(key{timestamp, hash}, counts{});
   ++c.seen;
   if (c.seen <= c.queued) {
     return {false, c.seen + c.retired};

@@ -87,8 +87,8 @@ class line_dedup {
   };
 
   bool covered(std::int64_t timestamp) const;
-  /// The counts of `k`, and whether they were there before (else they start at `fresh`).
-  std::pair<counts&, bool> find_or_add(const key& k, const counts& fresh);
+  /// The counts of `k`; added as `fresh` when it has none yet.
+  counts& find_or_add(const key& k, const counts& fresh);
   /// Keeps the slots that hold `keep`, in `capacity` slots (a power of two).
   void rebuild(std::vector<slot> keep, std::size_t capacity);
   /// Whether the line's marks must outlive the page: an edge second, or one after the horizon.
@@ -99,7 +99,7 @@ class line_dedup {
   std::vector<second_span> covered_;
   std::int64_t horizon_ = std::numeric_limits<std::int64_t>::max();
   /// The counts by key, in open addressing with linear probing (a power of two of slots, at
-  /// most half used): a node allocated and freed per line in std::unordered_map was ~450
+  /// most half used): a node allocated and freed per line in std::unordered_map was ~430
   /// instructions of each log line's ~19,500 (bench/README.md, drain figures).
   std::vector<slot> slots_;
   std::size_t used_ = 0;
