@@ -97,20 +97,24 @@ sighting line_dedup::observe(std::int64_t timestamp, std::uint64_t hash) {
 
 page_record line_dedup::finish_page() {
   page_record out;
-  std::vector<slot> kept_slots;
+  std::size_t kept_lines = 0;
   for (auto& s : slots_) {
-    if (!s.used || !kept(s.k.timestamp)) {
+    if (!s.used) {
       continue;
     }
+    if (!kept(s.k.timestamp)) {
+      s.used = false;  // rebuild() leaves it out
+      continue;
+    }
+    ++kept_lines;
     if (std::exchange(s.c.changed, false)) {
       out.marks.push_back(line_mark{s.k.timestamp, s.k.hash, s.c.queued, s.c.retired});
     }
-    kept_slots.push_back(s);
   }
   // Room for what is kept and as many lines again as this page held, so that a run of pages
   // of one size never grows the table, and a large page's room goes with the next smaller one.
-  const auto room = std::bit_ceil(std::max(min_slots, 2 * (used_ + kept_slots.size() + 1)));
-  rebuild(std::move(kept_slots), room);
+  const auto room = std::bit_ceil(std::max(min_slots, 2 * (used_ + kept_lines + 1)));
+  rebuild(std::move(slots_), room);
   if (started_ && high_ - low_ >= 2) {
     out.interior = second_span{low_ + 1, high_ - 1};
   }

@@ -89,7 +89,7 @@ class line_dedup {
   bool covered(std::int64_t timestamp) const;
   /// The counts of `k`; added as `fresh` when it has none yet.
   counts& find_or_add(const key& k, const counts& fresh);
-  /// Keeps the slots that hold `keep`, in `capacity` slots (a power of two).
+  /// Makes the table `capacity` slots (a power of two) holding the used slots of `keep`.
   void rebuild(std::vector<slot> keep, std::size_t capacity);
   /// Whether the line's marks must outlive the page: an edge second, or one after the horizon.
   bool kept(std::int64_t timestamp) const {
